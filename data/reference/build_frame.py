@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Build the reference frame of French collectivities from a pinned npm package.
+
+Run from anywhere::
+
+    python data/reference/build_frame.py            # fetch (or reuse the cache), verify, write
+    python data/reference/build_frame.py --check    # rebuild in memory, fail if files differ
+    python data/reference/build_frame.py --refresh  # re-download even if the cache holds it
+
+Source: the npm package ``@etalab/decoupage-administratif`` 6.0.0 (2026 vintage), which repackages
+the INSEE Code officiel géographique, the INSEE legal populations and the DGCL list of EPCI à
+fiscalité propre as JSON. The tarball is fetched with ``npm pack`` into ``.cache/`` next to this
+script (git-ignored) and checked against the SHA-256, SHA-512 (npm ``integrity``) and SHA-1 (npm
+``shasum``) pinned below, so a republished or tampered package stops the build instead of
+silently changing the frame.
+
+Outputs, written next to this script and byte-for-byte reproducible (sorted rows, fixed
+formatting, ``\\n`` line endings, UTF-8):
+
+* ``epci.csv``: ``siren,name,collectivity_type,population`` — one row per EPCI.
+* ``communes.csv``: ``siren,name,collectivity_type,population,code_insee,epci_siren`` — one row
+  per current commune.
+* ``frame_source.json``: provenance, checksums and control totals computed from the source JSON
+  by a code path separate from the CSV writer, so tests can cross-check the two.
+
+Only the Python standard library is used (plus ``npm`` through ``subprocess``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+PACKAGE = "@etalab/decoupage-administratif"
+VERSION = "6.0.0"
+TARBALL_NAME = "etalab-decoupage-administratif-6.0.0.tgz"
+EXPECTED_SHA256 = "c189ffd5b33fe40c2f19e1a923ce557f190622f39228745d3195d746dfe00c4a"
+EXPECTED_INTEGRITY = (
+    "sha512-"
+    "XavYsFlbcM/prKr8hNHPKER94IHw/dsxNM4nxjWMYk6PLFACpEedvn/7wK8Baozm0dCYhWWcf+7bcWpA5pmCaQ=="
+)
+EXPECTED_SHASUM = "0330556cf07e21fff21111e5775a316ec18b9636"
+
+HERE = Path(__file__).resolve().parent
+CACHE_DIR = HERE / ".cache"
+EPCI_CSV = HERE / "epci.csv"
+COMMUNES_CSV = HERE / "communes.csv"
+SOURCE_JSON = HERE / "frame_source.json"
+
+EPCI_COLUMNS = ("siren", "name", "collectivity_type", "population")
+COMMUNE_COLUMNS = ("siren", "name", "collectivity_type", "population", "code_insee", "epci_siren")
+
+# DGCL "nature_juridique" codes (field ``type`` in epci.json) -> the project's vocabulary
+# (analyse.contract.COLLECTIVITY_TYPES). MET69 is the Métropole de Lyon, a collectivité à statut
+# particulier that the DGCL lists apart; for size comparisons it is a métropole.
+EPCI_TYPE_MAP = {"CC": "CC", "CA": "CA", "CU": "CU", "METRO": "metropole", "MET69": "metropole"}
+EPCI_TYPE_ORDER = ("CC", "CA", "CU", "metropole")
+# EPCI population: DGCL total population (population totale, which adds the "comptés à part").
+EPCI_POPULATION_FIELD = "populationTotale"
+EPCI_POPULATION_ALT_FIELD = "populationMunicipale"
+COMMUNE_TYPE = "commune-actuelle"
+COMMUNE_POPULATION_FIELD = "population"  # INSEE population municipale (PMUN)
+SMALL_COMMUNE_THRESHOLD = 3500
+
+
+class BuildError(RuntimeError):
+    """The source is not what this script was written for; stop rather than guess."""
+
+
+# --------------------------------------------------------------------------- fetch and verify
+
+
+def digests(path: Path) -> dict[str, str]:
+    """SHA-256 (hex), npm-style SHA-512 integrity and SHA-1 shasum of a file."""
+    data = path.read_bytes()
+    return {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii"),
+        "shasum": hashlib.sha1(data).hexdigest(),
+    }
+
+
+def verify(path: Path) -> dict[str, str]:
+    found = digests(path)
+    expected = {
+        "sha256": EXPECTED_SHA256,
+        "integrity": EXPECTED_INTEGRITY,
+        "shasum": EXPECTED_SHASUM,
+    }
+    bad = [k for k in expected if found[k] != expected[k]]
+    if bad:
+        raise BuildError(
+            f"{path} does not match the pinned {', '.join(bad)}: "
+            + "; ".join(f"{k} found {found[k]} expected {expected[k]}" for k in bad)
+            + ". Delete the cache and retry; if it persists, the package was republished."
+        )
+    return found
+
+
+def npm_pack(dest: Path) -> Path:
+    """Download the tarball with ``npm pack`` (no install, no lifecycle scripts) into ``dest``."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError("npm is not on PATH; it is needed once to fetch the package tarball")
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest) as tmp:
+        proc = subprocess.run(
+            [
+                npm,
+                "pack",
+                f"{PACKAGE}@{VERSION}",
+                "--json",
+                "--ignore-scripts",
+                "--pack-destination",
+                tmp,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp,
+        )
+        if proc.returncode != 0:
+            raise BuildError(f"npm pack failed ({proc.returncode}):\n{proc.stderr}")
+        info = json.loads(proc.stdout)[0]
+        if info.get("integrity") != EXPECTED_INTEGRITY or info.get("shasum") != EXPECTED_SHASUM:
+            raise BuildError(
+                f"npm reports integrity {info.get('integrity')} / shasum {info.get('shasum')}, "
+                f"not the pinned {EXPECTED_INTEGRITY} / {EXPECTED_SHASUM}"
+            )
+        fetched = Path(tmp) / info["filename"]
+        verify(fetched)
+        target = dest / TARBALL_NAME
+        shutil.move(fetched, target)
+    return target
+
+
+def fetch(refresh: bool = False) -> Path:
+    cached = CACHE_DIR / TARBALL_NAME
+    if refresh or not cached.exists():
+        print(f"fetching {PACKAGE}@{VERSION} with npm pack into {CACHE_DIR}", file=sys.stderr)
+        npm_pack(CACHE_DIR)
+    else:
+        print(f"using cached {cached}", file=sys.stderr)
+    return cached
+
+
+def read_member(tar: tarfile.TarFile, name: str) -> Any:
+    member = tar.extractfile(f"package/{name}")
+    if member is None:
+        raise BuildError(f"{name} missing from the tarball")
+    return json.loads(member.read().decode("utf-8"))
+
+
+def load_source(tarball: Path) -> tuple[dict[str, Any], list[dict], list[dict]]:
+    with tarfile.open(tarball, "r:gz") as tar:
+        package = read_member(tar, "package.json")
+        epci = read_member(tar, "data/epci.json")
+        communes = read_member(tar, "data/communes.json")
+    if package.get("name") != PACKAGE or package.get("version") != VERSION:
+        raise BuildError(f"tarball holds {package.get('name')}@{package.get('version')}")
+    return package, epci, communes
+
+
+# --------------------------------------------------------------------------- derived rows
+
+
+def epci_rows(epci: list[dict]) -> list[dict[str, Any]]:
+    unknown = sorted({e["type"] for e in epci} - set(EPCI_TYPE_MAP))
+    if unknown:
+        raise BuildError(f"unmapped EPCI types in the source: {unknown}")
+    rows = [
+        {
+            "siren": e["code"],
+            "name": e["nom"],
+            "collectivity_type": EPCI_TYPE_MAP[e["type"]],
+            "population": int(e[EPCI_POPULATION_FIELD]),
+        }
+        for e in epci
+    ]
+    rows.sort(key=lambda r: r["siren"])
+    return rows
+
+
+def epci_of_commune(epci: list[dict]) -> dict[str, str]:
+    """INSEE commune code -> SIREN of its EPCI; a commune in two EPCI is an error."""
+    out: dict[str, str] = {}
+    for e in epci:
+        for m in e["membres"]:
+            if m["code"] in out:
+                raise BuildError(f"commune {m['code']} is in EPCI {out[m['code']]} and {e['code']}")
+            out[m["code"]] = e["code"]
+    return out
+
+
+def commune_rows(communes: list[dict], epci: list[dict]) -> list[dict[str, Any]]:
+    membership = epci_of_commune(epci)
+    current = [c for c in communes if c["type"] == COMMUNE_TYPE]
+    orphans = sorted(set(membership) - {c["code"] for c in current})
+    if orphans:
+        raise BuildError(f"EPCI members that are not current communes: {orphans[:10]}")
+    rows = [
+        {
+            "siren": c.get("siren", ""),
+            "name": c["nom"],
+            "collectivity_type": "commune",
+            "population": c.get(COMMUNE_POPULATION_FIELD, ""),
+            "code_insee": c["code"],
+            "epci_siren": membership.get(c["code"], ""),
+        }
+        for c in current
+    ]
+    rows.sort(key=lambda r: r["code_insee"])
+    return rows
+
+
+def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="raise")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+# --------------------------------------------------------------------------- control totals
+
+
+def control_totals(epci: list[dict], communes: list[dict]) -> dict[str, Any]:
+    """Counts and population sums straight from the source JSON (not from the CSV rows)."""
+    epci_count: Counter[str] = Counter()
+    epci_pop: Counter[str] = Counter()
+    epci_pop_alt: Counter[str] = Counter()
+    source_types: Counter[str] = Counter()
+    for e in epci:
+        t = EPCI_TYPE_MAP[e["type"]]
+        source_types[e["type"]] += 1
+        epci_count[t] += 1
+        epci_pop[t] += e[EPCI_POPULATION_FIELD]
+        epci_pop_alt[t] += e[EPCI_POPULATION_ALT_FIELD]
+    members = {m["code"] for e in epci for m in e["membres"]}
+
+    current = [c for c in communes if c["type"] == COMMUNE_TYPE]
+    with_pop = [c[COMMUNE_POPULATION_FIELD] for c in current if COMMUNE_POPULATION_FIELD in c]
+    return {
+        "epci": {
+            "rows": len(epci),
+            "source_type_counts": dict(sorted(source_types.items())),
+            "count_by_type": {t: epci_count[t] for t in EPCI_TYPE_ORDER},
+            "population_field": EPCI_POPULATION_FIELD,
+            "population_sum_by_type": {t: epci_pop[t] for t in EPCI_TYPE_ORDER},
+            "population_sum": sum(epci_pop.values()),
+            "population_municipale_sum_by_type": {t: epci_pop_alt[t] for t in EPCI_TYPE_ORDER},
+        },
+        "communes": {
+            "rows": len(current),
+            "source_type_counts": dict(sorted(Counter(c["type"] for c in communes).items())),
+            "count_by_zone": dict(sorted(Counter(c["zone"] for c in current).items())),
+            "population_field": COMMUNE_POPULATION_FIELD,
+            "population_sum": sum(with_pop),
+            "population_missing": len(current) - len(with_pop),
+            f"population_ge_{SMALL_COMMUNE_THRESHOLD}": sum(
+                p >= SMALL_COMMUNE_THRESHOLD for p in with_pop
+            ),
+            "siren_missing": sum("siren" not in c for c in current),
+            "outside_any_epci": sum(c["code"] not in members for c in current),
+        },
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build(tarball: Path, previous: dict[str, Any] | None) -> dict[Path, bytes]:
+    sums = verify(tarball)
+    package, epci, communes = load_source(tarball)
+    epci_csv = csv_bytes(EPCI_COLUMNS, epci_rows(epci))
+    communes_csv = csv_bytes(COMMUNE_COLUMNS, commune_rows(communes, epci))
+
+    # Keep the recorded retrieval date while the tarball is unchanged, so a rebuild is a no-op.
+    if previous and previous.get("tarball", {}).get("sha256") == sums["sha256"]:
+        retrieved = previous["retrieved"]
+    else:
+        retrieved = dt.date.today().isoformat()
+
+    meta = {
+        "package": PACKAGE,
+        "version": VERSION,
+        "vintage": 2026,
+        "license": package.get("license"),
+        "license_note": (
+            "package.json declares MIT; the package README states 'Données : Licence Ouverte, "
+            "Code : MIT'. Attribution: Etalab / DINUM (packaging); INSEE (Code officiel "
+            "géographique, populations légales); DGCL (liste des EPCI à fiscalité propre)."
+        ),
+        "sources": [
+            "INSEE, Code officiel géographique 2026",
+            "INSEE, populations légales (population municipale of communes)",
+            "DGCL, liste et composition des EPCI à fiscalité propre 2026 (epcicom2026.xlsx)",
+        ],
+        "retrieved": retrieved,
+        "tarball": {"filename": TARBALL_NAME, **sums},
+        "rebuild": "python data/reference/build_frame.py",
+        "totals": control_totals(epci, communes),
+        "outputs": {
+            EPCI_CSV.name: {"sha256": hashlib.sha256(epci_csv).hexdigest()},
+            COMMUNES_CSV.name: {"sha256": hashlib.sha256(communes_csv).hexdigest()},
+        },
+    }
+    meta_bytes = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return {EPCI_CSV: epci_csv, COMMUNES_CSV: communes_csv, SOURCE_JSON: meta_bytes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument("--refresh", action="store_true", help="re-download the tarball")
+    args = parser.parse_args(argv)
+
+    previous = json.loads(SOURCE_JSON.read_text("utf-8")) if SOURCE_JSON.exists() else None
+    try:
+        outputs = build(fetch(refresh=args.refresh), previous)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    if args.check:
+        stale = [p.name for p, data in outputs.items() if not p.exists() or p.read_bytes() != data]
+        if stale:
+            print(f"out of date: {', '.join(stale)}", file=sys.stderr)
+            return 1
+        print("reference frame is up to date", file=sys.stderr)
+        return 0
+
+    for path, data in outputs.items():
+        path.write_bytes(data)
+        print(f"wrote {path.relative_to(HERE.parents[1])} ({len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The real population frame: every French EPCI and commune, with its population.
+
+A survey of collectivities is a sample from this frame. Comparing who answered with who exists
+(by type and by size) is how non-response is seen and how weights are built, so the frame must
+be the official list, not the respondents' own claims. It is derived once from the INSEE Code
+officiel géographique and the DGCL list of EPCI à fiscalité propre (2026 vintage, via the npm
+package ``@etalab/decoupage-administratif`` 6.0.0) by ``data/reference/build_frame.py``, and
+committed as CSV so that analyses run offline and reproducibly. ``data/reference/PROVENANCE.md``
+says where every column comes from.
+
+Populations are not of one definition across levels: EPCI carry the DGCL *population totale*
+(which counts people "comptés à part", e.g. students housed elsewhere, and is the figure
+published for EPCI sizes), communes carry the INSEE *population municipale* (the one used for
+commune size bands such as the 3,500-inhabitant threshold). The two are from different files and
+do not add up exactly; do not sum communes to rebuild an EPCI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analyse.paths import data_dir
+
+# Strings are read as text so that SIREN and INSEE codes keep their leading zeros ("01001") and
+# Corsican codes ("2A004") are not mistaken for numbers.
+_EPCI_DTYPES: dict[str, str] = {
+    "siren": "string",
+    "name": "string",
+    "collectivity_type": "string",
+    "population": "int64",
+}
+# Communes: six uninhabited pseudo-communes (TAAF, Clipperton) have no population and the 94
+# communes of the overseas collectivities (COM) have no SIREN, hence the nullable Int64.
+_COMMUNE_DTYPES: dict[str, str] = {
+    "siren": "string",
+    "name": "string",
+    "collectivity_type": "string",
+    "population": "Int64",
+    "code_insee": "string",
+    "epci_siren": "string",
+}
+
+_LEVELS: dict[str, tuple[str, dict[str, str]]] = {
+    "epci": ("epci.csv", _EPCI_DTYPES),
+    "communes": ("communes.csv", _COMMUNE_DTYPES),
+    "commune": ("communes.csv", _COMMUNE_DTYPES),
+}
+
+
+def reference_dir() -> Path:
+    """Folder holding the committed frame files and their provenance record."""
+    return data_dir() / "reference"
+
+
+def load_frame(level: str = "epci") -> pd.DataFrame:
+    """Read the committed frame for one level of collectivity.
+
+    ``level`` is ``"epci"`` (one row per EPCI à fiscalité propre: ``siren``, ``name``,
+    ``collectivity_type`` in CC/CA/CU/metropole, ``population``) or ``"communes"`` (also
+    ``"commune"``; one row per current commune, adding ``code_insee`` and ``epci_siren``, the
+    EPCI it belongs to, missing for the few communes outside any EPCI).
+
+    Only empty cells are read as missing, so that no name is ever turned into a missing value by
+    pandas' default markers ("NA", "null", ...).
+    """
+    key = level.strip().lower()
+    if key not in _LEVELS:
+        valid = ", ".join(repr(k) for k in _LEVELS)
+        raise ValueError(f"unknown frame level {level!r}; expected one of {valid}")
+    filename, dtypes = _LEVELS[key]
+    return pd.read_csv(
+        reference_dir() / filename,
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8",
+    )

@@ -1,0 +1,111 @@
+"""Theme scores, the 0-100 maturity index and their reliability.
+
+A theme score is the mean of the theme's answered items, rescaled to 0-100 by the number of
+levels in the codebook, so that surveys with 4 or 6 levels give comparable scores. A respondent
+with one theme wholly unanswered has no overall index: averaging the remaining themes would
+compare collectivities on different content. Such respondents are kept in the table with a
+reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analyse.codebook import Codebook
+
+EXCLUSION_COLUMN = "excluded_reason"
+
+
+def theme_scores(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One column per theme: mean answered level rescaled to 0-100 (NaN if no item answered)."""
+    span = codebook.max_level - codebook.min_level
+    scores = {}
+    for theme in codebook.themes:
+        items = survey[theme.columns].astype("float64")
+        scores[theme.key] = (items.mean(axis=1, skipna=True) - codebook.min_level) / span * 100.0
+    return pd.DataFrame(scores, index=survey.index)
+
+
+def score_survey(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The survey with theme scores, ``maturity_index`` and ``excluded_reason`` added.
+
+    ``maturity_index`` is the mean of the theme scores, missing when any theme is wholly
+    unanswered; ``excluded_reason`` names those themes (empty string when included).
+    """
+    scores = theme_scores(survey, codebook)
+    missing = scores.isna()
+    reason = missing.apply(
+        lambda row: "" if not row.any() else "no answer in theme(s): " + ", ".join(row.index[row]),
+        axis=1,
+    )
+    out = survey.copy()
+    for key in codebook.theme_keys:
+        out[key] = scores[key]
+    out["maturity_index"] = scores.mean(axis=1).where(~missing.any(axis=1))
+    out[EXCLUSION_COLUMN] = reason.astype("string") if len(out) else pd.Series(dtype="string")
+    return out
+
+
+def cronbach_alpha(items: pd.DataFrame) -> float:
+    """Cronbach's alpha on complete cases: k/(k-1) * (1 - sum of item variances / total variance).
+
+    Complete cases only, because alpha compares item and total variances on the same people.
+    Returns NaN with fewer than two items or two complete respondents, or a constant total.
+    """
+    complete = items.dropna().astype("float64")
+    k = complete.shape[1]
+    if k < 2 or len(complete) < 2:
+        return float("nan")
+    item_var = complete.var(axis=0, ddof=1).sum()
+    total_var = complete.sum(axis=1).var(ddof=1)
+    if total_var == 0:
+        return float("nan")
+    return float(k / (k - 1) * (1.0 - item_var / total_var))
+
+
+@dataclass(frozen=True)
+class Reliability:
+    theme: str
+    n_items: int
+    n_complete: int
+    alpha: float
+
+
+def reliability(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Cronbach's alpha per theme, with the number of complete respondents it rests on."""
+    rows = []
+    for theme in codebook.themes:
+        items = survey[theme.columns]
+        rows.append(
+            Reliability(
+                theme=theme.key,
+                n_items=len(theme.columns),
+                n_complete=int(items.notna().all(axis=1).sum()),
+                alpha=cronbach_alpha(items),
+            ).__dict__
+        )
+    return pd.DataFrame(rows)
+
+
+def theme_levels(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Each theme's level: the mean of its answered items rounded half up to a codebook level.
+
+    This is the scale on which the barometer reports theme maturity and on which the per-theme
+    ordinal models are fitted. Missing when the theme is wholly unanswered.
+    """
+    scores = theme_scores(survey, codebook)
+    span = codebook.max_level - codebook.min_level
+    return np.floor(scores / 100.0 * span + codebook.min_level + 0.5)
+
+
+def share_at_least(survey: pd.DataFrame, codebook: Codebook, level: int) -> pd.Series:
+    """Share of respondents whose theme level reaches ``level``, per theme.
+
+    The barometer's headline figures read this way ("59 % at formalised actions or better").
+    Respondents who left a theme unanswered are left out of that theme's denominator.
+    """
+    levels = theme_levels(survey, codebook)
+    return (levels >= level).where(levels.notna()).mean(axis=0)

@@ -1,0 +1,60 @@
+"""The two environment descriptions pin the same versions, and the installed ones match them."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject_pins() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += extra
+    pins = {}
+    for line in reqs:
+        req = Requirement(line)
+        specs = list(req.specifier)
+        assert len(specs) == 1 and specs[0].operator == "==", f"not an exact pin: {line}"
+        pins[req.name.lower()] = specs[0].version
+    return pins
+
+
+def _conda_pins() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pins = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str) and "=" in dep:
+            name, ver = dep.split("=", 1)
+            pins[name.strip().lower()] = ver.strip()
+    return pins
+
+
+def test_every_dependency_is_pinned_exactly():
+    assert len(_pyproject_pins()) >= 15
+
+
+def test_environment_yml_pins_what_pyproject_pins():
+    conda = _conda_pins()
+    conda.pop("python")
+    assert conda == _pyproject_pins()
+
+
+def test_environment_yml_uses_the_supported_python():
+    assert _conda_pins()["python"] == "3.11"
+
+
+@pytest.mark.parametrize("name", sorted(_pyproject_pins()))
+def test_installed_version_is_the_pinned_one(name):
+    try:
+        installed = version(name)
+    except PackageNotFoundError:
+        pytest.skip(f"{name} is an optional extra not installed here")
+    assert installed == _pyproject_pins()[name]
