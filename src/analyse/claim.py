@@ -1,0 +1,151 @@
+"""Judge the claim "size is not decisive" on one survey: every piece of evidence, one call.
+
+This is the function a notebook calls and the runner serialises to ``results.json``. It fits
+the main model and gathers the equivalence test and verdict, relative importance, the marginal
+versus conditional comparison, the sensitivity of the sample and the per-theme ordinal models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analyse.codebook import Codebook
+from analyse.equivalence import SizeTest, test_size
+from analyse.importance import Importance, relative_importance
+from analyse.nested import NestedComparison, compare_nested
+from analyse.ordinal import fit_themes
+from analyse.regression import OLSFit, build_design, fit_ols
+from analyse.scoring import EXCLUSION_COLUMN
+from analyse.sensitivity import Sensitivity, sensitivity
+
+
+@dataclass
+class ClaimAnalysis:
+    """Everything needed to report on the claim, with the sample it rests on."""
+
+    n: int
+    n_excluded: int
+    exclusions: pd.Series  # reason -> count
+    dropped_terms: list[str]
+    controls: list[str]
+    fit: OLSFit
+    size: SizeTest
+    importance: Importance
+    nested: NestedComparison
+    sensitivity: Sensitivity
+    themes: pd.DataFrame
+
+    @property
+    def verdict(self) -> str:
+        return self.size.verdict
+
+
+def analyse_claim(
+    scored: pd.DataFrame,
+    codebook: Codebook,
+    sesoi: float = 0.2,
+    alpha: float = 0.05,
+    controls: Sequence[str] = (),
+    bootstrap: int = 1000,
+    seed: int = 0,
+    simulations: int = 2000,
+) -> ClaimAnalysis:
+    """Fit and test everything on a scored survey (output of ``analyse.scoring.score_survey``)."""
+    design = build_design(scored, controls=controls)
+    fit = fit_ols(design)
+    excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
+    missing_terms = len(scored) - int(excluded.sum()) - fit.nobs
+    exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
+    if missing_terms:
+        exclusions["missing value in a model term"] = missing_terms
+    return ClaimAnalysis(
+        n=fit.nobs,
+        n_excluded=len(scored) - fit.nobs,
+        exclusions=exclusions,
+        dropped_terms=list(design.dropped_terms),
+        controls=list(controls),
+        fit=fit,
+        size=test_size(fit, sesoi=sesoi, alpha=alpha),
+        importance=relative_importance(design, bootstrap=bootstrap, seed=seed),
+        nested=compare_nested(fit),
+        sensitivity=sensitivity(fit, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
+        themes=fit_themes(scored, design, codebook, alpha=alpha),
+    )
+
+
+def to_results(analysis: ClaimAnalysis) -> dict:
+    """The ``results.json`` contract read by CI consumers (keys are a public interface)."""
+    s = analysis.size
+    imp = analysis.importance
+    nested = analysis.nested
+    return {
+        "n": analysis.n,
+        "n_excluded": analysis.n_excluded,
+        "exclusions": {str(k): int(v) for k, v in analysis.exclusions.items()},
+        "dropped_terms": analysis.dropped_terms,
+        "controls": analysis.controls,
+        "sesoi": s.sesoi,
+        "alpha": s.alpha,
+        "verdict": s.verdict,
+        "verdict_sentence": s.sentence,
+        "size": {
+            "coef": s.coef,
+            "se_hc3": s.se_hc3,
+            "p": s.p,
+            "std_coef": s.std_coef,
+            "std_se": s.std_se,
+            "tost_p": s.tost_p,
+            "tost_p_lower": s.tost_p_lower,
+            "tost_p_upper": s.tost_p_upper,
+        },
+        "ols": {
+            "r2": analysis.fit.r2,
+            "df_resid": analysis.fit.df_resid,
+            "terms": {
+                name: {"coef": float(row.coef), "se_hc3": float(row.se_hc3), "p": float(row.p)}
+                for name, row in analysis.fit.table().iterrows()
+            },
+        },
+        "importance": {k: float(v) for k, v in imp.shares.items()},
+        "importance_ci": {
+            k: [float(imp.intervals.loc[k, "low"]), float(imp.intervals.loc[k, "high"])]
+            for k in imp.shares.index
+        },
+        "importance_prob_size_below": {k: float(v) for k, v in imp.prob_size_below.items()},
+        "importance_bootstrap_draws": len(imp.draws),
+        "nested": {
+            "marginal": {
+                "coef": nested.marginal_coef,
+                "se_hc3": nested.marginal_se,
+                "p": nested.marginal_p,
+            },
+            "conditional": {
+                "coef": nested.conditional_coef,
+                "se_hc3": nested.conditional_se,
+                "p": nested.conditional_p,
+            },
+            "partial_r2": nested.partial_r2,
+            "wald_f": nested.wald_f,
+            "wald_p": nested.wald_p,
+            "bf01": nested.bf01,
+        },
+        "sensitivity": {
+            "mde_std": analysis.sensitivity.mde_std,
+            "tost_power": analysis.sensitivity.tost_power,
+            "power": analysis.sensitivity.power,
+            "simulations": analysis.sensitivity.simulations,
+        },
+        "themes": {
+            theme: {
+                "coef": float(row.coef),
+                "se": float(row.se),
+                "p": float(row.p),
+                "p_holm": float(row.p_holm),
+                "brant_p": None if pd.isna(row.brant_p) else float(row.brant_p),
+            }
+            for theme, row in analysis.themes.iterrows()
+        },
+    }

@@ -1,0 +1,128 @@
+"""Relative importance: how much of the explained variance belongs to size, means, sponsorship.
+
+LMG (Lindeman, Merenda and Gold 1980), i.e. the Shapley value of R² over groups of regressors:
+each group's average gain in R² over all orders of entry. Unlike comparing coefficients, it
+shares out the variance that size and the means explain jointly (they are correlated), and the
+shares sum to R². Groups: size, budget, staff, sponsorship (both terms), controls.
+
+Bootstrap intervals refit every subset model on every resample; this is vectorised with batched
+normal equations (numpy), not a loop of statsmodels fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pandas as pd
+
+from analyse.regression import Design
+
+
+def _subsets(groups: list[str]) -> list[tuple[str, ...]]:
+    return [s for k in range(len(groups) + 1) for s in combinations(groups, k)]
+
+
+def _columns(design: Design, subset: tuple[str, ...]) -> list[int]:
+    names = ["Intercept", *[c for g in subset for c in design.groups[g]]]
+    return [design.X.columns.get_loc(c) for c in names]
+
+
+def _batched_r2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """R² for a batch: ``x`` (B, n, p) with the intercept column, ``y`` (B, n)."""
+    xtx = np.einsum("bni,bnj->bij", x, x)
+    xty = np.einsum("bni,bn->bi", x, y)
+    beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+    resid = y - np.einsum("bni,bi->bn", x, beta)
+    centred = y - y.mean(axis=1, keepdims=True)
+    return 1.0 - (resid**2).sum(axis=1) / (centred**2).sum(axis=1)
+
+
+def _shapley(r2: dict[tuple[str, ...], np.ndarray], groups: list[str]) -> dict[str, np.ndarray]:
+    g = len(groups)
+    out = {}
+    for grp in groups:
+        total = 0.0
+        for subset in r2:
+            if grp in subset:
+                continue
+            with_g = tuple(x for x in groups if x in subset or x == grp)
+            weight = factorial(len(subset)) * factorial(g - len(subset) - 1) / factorial(g)
+            total = total + weight * (r2[with_g] - r2[subset])
+        out[grp] = total
+    return out
+
+
+def lmg_batch(design: Design, rows: np.ndarray) -> pd.DataFrame:
+    """LMG shares for each row-index vector in ``rows`` (B, n): one line per resample."""
+    groups = list(design.groups)
+    x_all = design.X.to_numpy()
+    y = design.y.to_numpy()[rows]
+    r2 = {(): np.zeros(len(rows))}
+    for subset in _subsets(groups)[1:]:
+        cols = _columns(design, subset)
+        r2[subset] = _batched_r2(x_all[:, cols][rows], y)
+    return pd.DataFrame(_shapley(r2, groups))
+
+
+def lmg(design: Design) -> pd.Series:
+    """LMG share of R² per group of regressors; the shares sum to the model's R²."""
+    return lmg_batch(design, np.arange(len(design.y))[None, :]).iloc[0]
+
+
+@dataclass
+class Importance:
+    shares: pd.Series  # point estimates
+    intervals: pd.DataFrame  # percentile bootstrap, columns low/high
+    prob_size_below: pd.Series  # P(size share < other group's share) over resamples
+    draws: pd.DataFrame  # the bootstrap shares, one line per resample
+    confidence: float
+
+    def table(self) -> pd.DataFrame:
+        out = pd.DataFrame({"lmg": self.shares}).join(self.intervals)
+        out["share_of_r2"] = self.shares / self.shares.sum()
+        return out
+
+
+def relative_importance(
+    design: Design,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    chunk: int = 250,
+) -> Importance:
+    """LMG with percentile bootstrap intervals (respondents resampled with replacement).
+
+    Resamples whose design is singular (a binary regressor or a type dummy that happens to be
+    constant) are skipped; ``draws`` holds the usable ones.
+    """
+    shares = lmg(design)
+    rng = np.random.default_rng(seed)
+    n = len(design.y)
+    parts = []
+    for start in range(0, bootstrap, chunk):
+        rows = rng.integers(0, n, size=(min(chunk, bootstrap - start), n))
+        keep = _full_rank(design.X.to_numpy(), rows)
+        if keep.any():
+            parts.append(lmg_batch(design, rows[keep]))
+    draws = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=shares.index)
+    tail = (1 - confidence) / 2
+    intervals = pd.DataFrame(
+        {"low": draws.quantile(tail), "high": draws.quantile(1 - tail)}
+    ).reindex(shares.index)
+    others = [g for g in shares.index if g != "size"]
+    prob = (
+        pd.Series(
+            {g: float((draws["size"] < draws[g]).mean()) if len(draws) else np.nan for g in others}
+        )
+        if "size" in shares.index
+        else pd.Series(dtype="float64")
+    )
+    return Importance(shares, intervals, prob, draws, confidence)
+
+
+def _full_rank(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Which resamples have a full-rank design (so that every subset model is identified)."""
+    return np.linalg.matrix_rank(x[rows]) == x.shape[1]

@@ -1,0 +1,56 @@
+"""From a parameter file to the ``results.json`` of a run.
+
+The runner calls this in-process, and the notebooks call the same ``analyse_claim``, so the
+published verdict and the one in ``results.json`` come from the same computation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from analyse import __version__
+from analyse.claim import analyse_claim, to_results
+from analyse.codebook import load_codebook
+from analyse.scoring import score_survey
+from analyse.validation import load_survey
+
+if TYPE_CHECKING:
+    from analyse.params import RunParams
+
+
+def is_synthetic(params: RunParams) -> bool:
+    return "synthetic" in str(params.survey_path).lower()
+
+
+def load_scored(params: RunParams):
+    """The validated, scored survey a run analyses, and its codebook."""
+    codebook = load_codebook(params.codebook_path)
+    survey = load_survey(params.survey_path, codebook=codebook, columns=params.data.columns)
+    return score_survey(survey, codebook), codebook
+
+
+def run_analysis(params: RunParams):
+    scored, codebook = load_scored(params)
+    a = params.analysis
+    return analyse_claim(
+        scored,
+        codebook,
+        sesoi=a.sesoi,
+        alpha=a.alpha,
+        controls=list(a.controls),
+        bootstrap=a.bootstrap,
+        seed=params.seed,
+    )
+
+
+def compute_results(params: RunParams) -> dict:
+    """The results contract plus what identifies the run (no timings: same inputs, same bytes)."""
+    results = to_results(run_analysis(params))
+    results["run"] = {
+        "name": params.name,
+        "survey": params.data.survey,
+        "synthetic": is_synthetic(params),
+        "seed": params.seed,
+        "analyse_version": __version__,
+    }
+    return results
