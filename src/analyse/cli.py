@@ -7,6 +7,8 @@ status 2 and no traceback; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -44,6 +46,55 @@ def version() -> None:
     from analyse import __version__
 
     console.print(__version__)
+
+
+@app.command()
+def validate(
+    file: Annotated[
+        Path, typer.Argument(help="Survey file: .csv, .txt, .tsv, .xlsx, .sav or .parquet.")
+    ],
+    codebook: Annotated[
+        Path | None, typer.Option(help="Codebook YAML (default: data/codebook.yaml).")
+    ] = None,
+    columns: Annotated[
+        Path | None,
+        typer.Option(help="YAML mapping 'contract_column: name in the file'."),
+    ] = None,
+    answer_labels: Annotated[
+        Path | None,
+        typer.Option(help="YAML mapping 'answer label: level' for item columns, e.g. 'Oui: 3'."),
+    ] = None,
+) -> None:
+    """Check a survey file against the data contract and the codebook; list every problem."""
+    from analyse.validation import validate_file
+
+    summary = validate_file(file, codebook, columns=columns, answer_labels=answer_labels)
+    console.print(summary.render(), markup=False)
+
+
+@app.command()
+def simulate(
+    design: Annotated[
+        str, typer.Option(help="barometre-2025 (56 like the 2025 panel), census-epci, random.")
+    ] = "barometre-2025",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 2025,
+    out: Annotated[Path, typer.Option(help="CSV to write; the truth goes beside it.")] = Path(
+        "synthetic_survey.csv"
+    ),
+    n: Annotated[int | None, typer.Option(help="Sample size for the random design.")] = None,
+    size_effect: Annotated[
+        float, typer.Option(help="True latent size effect per unit of ln(population).")
+    ] = 0.0,
+) -> None:
+    """Write a synthetic survey drawn from the real EPCI frame, with its known truth."""
+    from analyse import simulate as sim
+
+    survey = sim.generate(design=design, seed=seed, n=n, size_effect=size_effect)
+    data_path, truth = sim.write(survey, out)
+    console.print(
+        f"Wrote {len(survey.data)} synthetic respondents ({design}, seed {seed}) to {data_path}"
+        f"\nTrue coefficients and every parameter: {truth}"
+    )
 
 
 def main() -> None:

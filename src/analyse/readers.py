@@ -1,0 +1,490 @@
+"""Reading a survey file into a table of raw text values, whatever format it came in.
+
+Every format is reduced to the same thing: a header and a grid of strings, with the spreadsheet
+row number of every data row. Parsing numbers is left to ``analyse.validation`` so that a bad
+value can be reported exactly as the user typed it, and so that CSV exported by French office
+tools (semicolons, decimal commas, Windows-1252) is read the same way as any other file.
+
+Problems that make a file unreadable (missing, empty, binary, wrong encoding, unknown type)
+raise ``InputError`` at once; problems with the header (duplicated names, a mapped column that is
+absent) are returned in ``RawTable.problems`` so that validation can report them together with
+the problems it finds in the cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analyse.contract import COLUMN_NAMES
+from analyse.errors import InputError, Problem
+
+TEXT_EXTENSIONS: tuple[str, ...] = (".csv", ".txt", ".tsv")
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (*TEXT_EXTENSIONS, ".xlsx", ".sav", ".parquet")
+DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+
+_HEADER_ROW_TEXT = 1  # in a text file the header is the first line, as a spreadsheet shows it
+_EXPECTED_TYPES = "a survey file: " + ", ".join(SUPPORTED_EXTENSIONS)
+_EXPECTED_TEXT = "text encoded in UTF-8 (with or without BOM) or Windows-1252 (cp1252)"
+# Control characters never found in a text export; their presence means binary content.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Magic numbers of binary formats that users commonly rename to .csv by mistake.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a zip archive such as an Excel .xlsx workbook"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (save it as .xlsx or CSV)"),
+    (b"PAR1", "a Parquet file"),
+    (b"$FL2", "an SPSS .sav file"),
+    (b"$FL3", "an SPSS .sav file"),
+    (b"%PDF", "a PDF document"),
+)
+_SEP_HINT = re.compile(r"sep=([,;\t])[ ]*\r?\n")
+_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+@dataclass
+class RawTable:
+    """A survey file as text: canonical column names, raw string cells, spreadsheet rows.
+
+    ``frame`` holds one string per cell (``""`` for an empty cell) under the column names of the
+    file after the column mapping; ``rows`` gives, for each frame row, the row number a user sees
+    in a spreadsheet (header row first), so that every problem can point at a cell.
+    """
+
+    file: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    header_row: int = 1
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Grid:
+    """What a format-specific reader hands back: header names and string cells by position."""
+
+    header: list[str]
+    body: pd.DataFrame
+    rows: np.ndarray
+    header_row: int
+
+
+def read_raw(
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    answer_labels: Mapping[str, int] | None = None,
+    item_columns: Sequence[str] = (),
+) -> RawTable:
+    """Read ``path`` by its extension into a ``RawTable``; never modifies the file.
+
+    ``columns`` maps a canonical column name to its name in the file, for exports whose headers
+    differ from the contract. ``answer_labels`` maps answer labels ("Oui", "Non") to levels and
+    is applied to ``item_columns`` only, after stripping and ignoring case, because surveys often
+    export answers as text while the other columns must stay strict.
+    """
+    path = Path(path)
+    name = str(path)
+    _check_file(path, name)
+    try:
+        grid = _read_grid(path, name)
+    except OSError as exc:  # permissions, a file locked by another program, a vanished share
+        raise _fatal(name, f"cannot be read ({exc.strerror or exc})", _EXPECTED_TYPES) from None
+    grid = _drop_empty_rows(grid)
+    if grid.body.empty:
+        raise InputError(
+            [Problem(file=name, message="no data rows (the file has a header only)",
+                     expected="a header row followed by one row per respondent")]
+        )
+    problems: list[Problem] = []
+    header = _apply_mapping(grid.header, columns or {}, name, problems)
+    relevant = set(COLUMN_NAMES) | set(item_columns) | set((columns or {}).keys())
+    problems += _duplicate_headers(header, relevant, name, mapped=bool(columns))
+    frame = grid.body.set_axis(header, axis=1)
+    if answer_labels:
+        frame = _apply_answer_labels(frame, answer_labels, item_columns, set(header))
+    return RawTable(
+        file=name,
+        frame=frame.reset_index(drop=True),
+        rows=grid.rows,
+        header_row=grid.header_row,
+        problems=problems,
+    )
+
+
+def _fatal(file: str, message: str, expected: str | None = None, **where: object) -> InputError:
+    return InputError([Problem(file=file, message=message, expected=expected, **where)])
+
+
+def _check_file(path: Path, name: str) -> None:
+    """Refuse what cannot be a survey file before trying to parse it."""
+    if not path.exists():
+        raise _fatal(name, "file not found", _EXPECTED_TYPES)
+    if not path.is_file():
+        raise _fatal(name, "not a file (a directory?)", _EXPECTED_TYPES)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        found = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise _fatal(name, f"unsupported file type ({found})", _EXPECTED_TYPES)
+    if path.stat().st_size == 0:
+        raise _fatal(name, "file is empty (0 bytes)", "a header row followed by data rows")
+
+
+def _read_grid(path: Path, name: str) -> _Grid:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_EXTENSIONS:
+        return _read_text(path, name)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, name)
+    if suffix == ".sav":
+        return _read_sav(path, name)
+    return _read_parquet(path, name)
+
+
+# --- text files ---------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """Decode a text export: UTF-8 (BOM or not), else cp1252, else a clear ``InputError``.
+
+    cp1252 is the fallback because it is what Excel and LibreOffice write for "CSV" on French
+    Windows machines; it decodes nearly any byte, so binary content is detected separately.
+    """
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise _fatal(file, f"not a text file: it looks like {what}", _EXPECTED_TEXT)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+        raise _fatal(
+            file,
+            "encoded in UTF-16, which is not supported; save it as 'CSV UTF-8'",
+            _EXPECTED_TEXT,
+        )
+    if b"\x00" in data:
+        raise _fatal(file, "not a text file: it contains binary data (NUL bytes)", _EXPECTED_TEXT)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise _fatal(
+                file,
+                f"not readable as UTF-8 or cp1252 text (byte {data[exc.start]:#04x} "
+                f"at offset {exc.start})",
+                _EXPECTED_TEXT,
+            ) from None
+    text = text.rstrip("\x1a")  # DOS end-of-file marker still written by some tools
+    bad = _CONTROL_CHARS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise _fatal(
+            file,
+            f"not a text file: control character {bad.group()!r} on line {line}",
+            _EXPECTED_TEXT,
+        )
+    return text
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without BOM: ASCII text with a NUL byte in every other position."""
+    sample = data[:200]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return even.count(0) >= 0.8 * len(even) or odd.count(0) >= 0.8 * len(odd)
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter among comma, semicolon and tab that splits the header into most fields.
+
+    Counting on the header is robust because headers hold names, never decimal commas; quotes
+    are honoured by splitting with ``csv``. A one-column file gets a comma.
+    """
+    first_line = text.split("\n", 1)[0]
+    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 1 else ","
+
+
+def _read_text(path: Path, name: str) -> _Grid:
+    text, hinted, skipped = _split_preamble(decode_text(path.read_bytes(), name))
+    if not text.strip():
+        raise _fatal(name, "file is empty (only blank lines)", "a header row followed by data rows")
+    sep = hinted or detect_delimiter(text)
+    try:
+        cells = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quotechar='"',
+        )
+    except pd.errors.ParserError as exc:
+        raise _parser_problem(name, sep, exc, skipped) from None
+    cells = cells.fillna("")
+    header = [str(h) for h in cells.iloc[0]]
+    body = cells.iloc[1:].reset_index(drop=True)
+    # Record i (0-based, header included) is what a spreadsheet shows as row i + 1.
+    header_row = skipped + 1
+    rows = np.arange(len(body)) + header_row + 1
+    return _Grid(
+        _clean_header(header), body.set_axis(range(len(header)), axis=1), rows, header_row
+    )
+
+
+def _split_preamble(text: str) -> tuple[str, str | None, int]:
+    """Remove Excel's ``sep=;`` line and leading blank lines before the header.
+
+    Returns the remaining text, the delimiter the ``sep=`` line names (Excel hides that line, so
+    it is not counted as a row) and the number of blank lines skipped (which are rows).
+    """
+    hinted = None
+    found = _SEP_HINT.match(text)
+    if found:
+        hinted, text = found.group(1), text[found.end() :]
+    skipped = 0
+    line, newline, rest = text.partition("\n")
+    while newline and not line.strip():
+        text, skipped = rest, skipped + 1
+        line, newline, rest = text.partition("\n")
+    return text, hinted, skipped
+
+
+def _parser_problem(file: str, sep: str, exc: Exception, skipped: int) -> InputError:
+    shown = {"\t": "tab", ",": "comma", ";": "semicolon"}[sep]
+    found = _PARSER_FIELDS.search(str(exc))
+    if not found:
+        return _fatal(file, f"not readable as CSV: {exc}", f"{shown}-separated values")
+    n_header, line, n_row = (int(g) for g in found.groups())
+    return _fatal(
+        file,
+        f"this row has {n_row} fields but the header has {n_header}",
+        f"one field per header column, separated by {shown}s; quote values holding a {shown}",
+        row=line + skipped,
+    )
+
+
+# --- binary formats -----------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path, name: str) -> _Grid:
+    """First worksheet; the header is the first non-empty row, row numbers are the sheet's."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt or foreign file
+        raise _fatal(
+            name, f"not readable as an Excel workbook ({type(exc).__name__}: {exc})",
+            "an .xlsx workbook saved by Excel or LibreOffice",
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
+        numbered = [
+            (i, [cell_text(v) for v in values])
+            for i, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+        ]
+    finally:
+        workbook.close()
+    numbered = [(i, cells) for i, cells in numbered if any(c.strip() for c in cells)]
+    if not numbered:
+        raise _fatal(name, "the first worksheet is empty", "a header row followed by data rows")
+    header_row, header = numbered[0]
+    width = len(header)
+    data = [(cells + [""] * width)[:width] for _, cells in numbered[1:]]
+    body = pd.DataFrame(data, columns=range(width), dtype=str)
+    rows = np.array([i for i, _ in numbered[1:]], dtype=int)
+    return _Grid(_clean_header(header), body, rows, header_row)
+
+
+def _read_sav(path: Path, name: str) -> _Grid:
+    """Raw codes, not value labels: labels are mapped only when the user gives a mapping."""
+    import pyreadstat
+
+    try:
+        frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except Exception as exc:  # pyreadstat raises ReadstatError and others for a bad file
+        raise _fatal(
+            name, f"not readable as an SPSS file ({type(exc).__name__}: {exc})",
+            "an SPSS .sav file",
+        ) from None
+    return _frame_grid(frame)
+
+
+def _read_parquet(path: Path, name: str) -> _Grid:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a bad file
+        raise _fatal(
+            name, f"not readable as a Parquet file ({type(exc).__name__}: {exc})",
+            "a Parquet file",
+        ) from None
+    return _frame_grid(frame)
+
+
+def _frame_grid(frame: pd.DataFrame) -> _Grid:
+    """Typed columns of a SAV or Parquet file as text; rows are numbered as if in a sheet."""
+    header = [str(c) for c in frame.columns]
+    body = pd.DataFrame(
+        {i: column_text(frame.iloc[:, i]) for i in range(frame.shape[1])}, dtype=str
+    )
+    if body.shape[1] == 0:
+        body = pd.DataFrame(index=range(len(frame)), dtype=str)
+    return _Grid(_clean_header(header), body, np.arange(len(frame)) + 2, 1)
+
+
+def cell_text(value: object) -> str:
+    """A typed cell as the text a user would have typed: ``3.0`` -> ``"3"``, empty -> ``""``.
+
+    Whole floats lose their ``.0`` because Excel and SPSS store every number as a float; booleans
+    become 1/0 because that is what a true/false cell means in a 0/1 column.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return ""
+        if number.is_integer() and abs(number) < 2**53:
+            return str(int(number))
+        return repr(number)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def column_text(series: pd.Series) -> pd.Series:
+    """A typed column as text cells, ``""`` where missing."""
+    return series.astype(object).map(cell_text, na_action="ignore").fillna("").astype(str)
+
+
+# --- shared steps -------------------------------------------------------------------------
+
+
+def _clean_header(header: Iterable[str]) -> list[str]:
+    return [h.replace("\ufeff", "").strip() for h in header]
+
+
+def _drop_empty_rows(grid: _Grid) -> _Grid:
+    """Blank rows are layout, not respondents; dropping them keeps the others' row numbers."""
+    if grid.body.shape[1] == 0:
+        return _Grid(grid.header, grid.body.iloc[:0], grid.rows[:0], grid.header_row)
+    blank = grid.body.apply(lambda col: col.str.strip().eq("")).all(axis=1).to_numpy()
+    return _Grid(
+        grid.header, grid.body.loc[~blank].reset_index(drop=True), grid.rows[~blank],
+        grid.header_row,
+    )
+
+
+def _apply_mapping(
+    header: list[str], columns: Mapping[str, str], file: str, problems: list[Problem]
+) -> list[str]:
+    """Rename mapped file columns to canonical names; report mapped names absent from the file."""
+    rename: dict[str, str] = {}
+    for canonical, in_file in columns.items():
+        in_file = str(in_file).strip()
+        if in_file not in header:
+            problems.append(
+                Problem(
+                    file=file,
+                    column=canonical,
+                    message=f"the column mapping says {canonical!r} is the file's column "
+                    f"{in_file!r}, which is not in the file" + _suggest(in_file, header),
+                    expected="a column name exactly as written in the file's header",
+                )
+            )
+        elif in_file in rename:
+            problems.append(
+                Problem(
+                    file=file,
+                    column=canonical,
+                    message=f"the column mapping maps the file's column {in_file!r} to both "
+                    f"{rename[in_file]!r} and {canonical!r}",
+                    expected="one file column per canonical column",
+                )
+            )
+        else:
+            rename[in_file] = canonical
+    return [rename.get(h, h) for h in header]
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, [c for c in candidates if c], n=1, cutoff=0.6)
+    if not close:
+        folded = {c.casefold(): c for c in candidates if c}
+        close = [folded[name.casefold()]] if name.casefold() in folded else []
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def column_letter(position: int) -> str:
+    """Spreadsheet letter of a 0-based column position (0 -> A, 26 -> AA)."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _duplicate_headers(
+    header: list[str], relevant: set[str], file: str, mapped: bool
+) -> list[Problem]:
+    """A column we read must be unambiguous; duplicates among ignored columns are harmless."""
+    positions: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        positions.setdefault(h, []).append(i)
+    problems = []
+    for name, where in positions.items():
+        if len(where) > 1 and name in relevant:
+            letters = ", ".join(column_letter(i) for i in where)
+            after = " after applying the column mapping" if mapped else ""
+            problems.append(
+                Problem(
+                    file=file,
+                    row=None,
+                    column=name,
+                    message=f"the header has {len(where)} columns named {name!r}{after} "
+                    f"(spreadsheet columns {letters})",
+                    expected="each column name once in the header",
+                )
+            )
+    return problems
+
+
+def normalise_label(label: str) -> str:
+    """How answer labels are compared: surrounding spaces and case do not matter."""
+    return str(label).strip().casefold()
+
+
+def _apply_answer_labels(
+    frame: pd.DataFrame,
+    answer_labels: Mapping[str, int],
+    item_columns: Sequence[str],
+    present: set[str],
+) -> pd.DataFrame:
+    """Replace answer labels by their level in item columns; other text is left for validation."""
+    lookup = {normalise_label(k): str(int(v)) for k, v in answer_labels.items()}
+    frame = frame.copy()
+    for column in item_columns:
+        if column not in present or isinstance(frame[column], pd.DataFrame):
+            continue  # absent or duplicated: reported elsewhere
+        raw = frame[column]
+        mapped = raw.str.strip().str.casefold().map(lookup)
+        frame[column] = mapped.where(mapped.notna(), raw).astype(str)
+    return frame

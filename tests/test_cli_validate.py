@@ -1,0 +1,141 @@
+"""``analyse validate``: a summary and status 0 on a good file, every problem and status 2 on a
+bad one, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from survey_factory import as_text, build_survey, write_csv, write_text_csv, write_xlsx
+
+from analyse import cli
+from analyse.codebook import load_codebook
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook()
+
+
+@pytest.fixture
+def survey(codebook):
+    return build_survey(codebook, n=30, seed=5, unanswered_theme_rows=[(0, "cybersecurity")])
+
+
+def run_module(*args: str, cwd) -> subprocess.CompletedProcess[str]:
+    """The real entry point, as a user runs it: ``python -m analyse ...``."""
+    return subprocess.run(
+        [sys.executable, "-m", "analyse", *args],
+        capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=120,
+    )
+
+
+def run_main(monkeypatch, *args: str) -> int:
+    """``cli.main()`` in-process; returns the exit status it ends with."""
+    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    return exc.value.code or 0
+
+
+def test_good_file_end_to_end(tmp_path, survey, codebook):
+    path = write_csv(survey, tmp_path / "enquête.csv", sep=";", decimal=",", encoding="cp1252")
+    result = run_module("validate", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert str(path) in out
+    assert "Rows: 30" in out
+    assert "Excluded rows: 1" in out and "no answer in theme(s): cybersecurity" in out
+    assert all(key in out for key in codebook.theme_keys)
+    assert result.stderr == ""
+
+
+def test_bad_file_end_to_end(tmp_path, survey):
+    text = as_text(survey)
+    text.loc[1, "population"] = "-3"
+    text.loc[4, "resp_2"] = "beaucoup"
+    path = write_text_csv(text.drop(columns=["budget_per_capita"]), tmp_path / "bad.csv")
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    result = run_module("validate", str(path), cwd=tmp_path)
+    assert result.returncode == 2
+    err = result.stderr
+    assert "3 problems found" in err
+    assert f"{path}, column 'budget_per_capita': required column is missing" in err
+    assert f"{path}, row 3, column 'population': is negative (found '-3'" in err
+    assert f"{path}, row 6, column 'resp_2'" in err
+    assert "Traceback" not in err + result.stdout
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [("absent.csv", None, "file not found"), ("s.docx", b"x", "unsupported file type"),
+     ("s.csv", b"", "file is empty")],
+)
+def test_unreadable_files_end_to_end(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    result = run_module("validate", str(path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert fragment in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_main_exits_0_with_a_summary(tmp_path, survey, monkeypatch, capsys):
+    path = write_xlsx(survey, tmp_path / "s.xlsx")
+    assert run_main(monkeypatch, "validate", path) == 0
+    out = capsys.readouterr().out
+    assert "Rows: 30" in out and "alpha" in out
+
+
+def test_main_exits_2_listing_every_problem(tmp_path, survey, monkeypatch, capsys):
+    text = as_text(survey)
+    text.loc[0, "collectivity_type"] = "Métropole"
+    text.loc[2, "siren"] = "123"
+    path = write_text_csv(text, tmp_path / "s.csv")
+    assert run_main(monkeypatch, "validate", path) == 2
+    err = capsys.readouterr().err
+    assert "2 problems found" in err
+    assert "row 2, column 'collectivity_type'" in err and "did you mean 'metropole'?" in err
+    assert "row 4, column 'siren'" in err
+    assert "Traceback" not in err
+
+
+def test_column_mapping_and_answer_labels_options(tmp_path, survey, codebook, monkeypatch,
+                                                  capsys):
+    text = as_text(survey).rename(columns={"respondent_id": "Identifiant", "resp_1": "Q1"})
+    text["Q1"] = survey["resp_1"].map({0: "Non", 1: "Peu", 2: "Plutôt", 3: "Oui"},
+                                      na_action="ignore").astype(object).fillna("")
+    path = write_text_csv(text, tmp_path / "s.csv", sep=";")
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("respondent_id: Identifiant\nresp_1: Q1\n", encoding="utf-8")
+    labels = tmp_path / "labels.yaml"
+    labels.write_text("Non: 0\nPeu: 1\nPlutôt: 2\nOui: 3\n", encoding="utf-8")
+    assert run_main(monkeypatch, "validate", path) == 2
+    assert "required column is missing" in capsys.readouterr().err
+    assert run_main(monkeypatch, "validate", path, "--columns", columns,
+                    "--answer-labels", labels, "--codebook", codebook_path()) == 0
+    assert "Rows: 30" in capsys.readouterr().out
+
+
+def test_bad_mapping_file_exits_2(tmp_path, survey, monkeypatch, capsys):
+    path = write_csv(survey, tmp_path / "s.csv")
+    labels = tmp_path / "labels.yaml"
+    labels.write_text("Oui: beaucoup\n", encoding="utf-8")
+    assert run_main(monkeypatch, "validate", path, "--answer-labels", labels) == 2
+    err = capsys.readouterr().err
+    assert f"{labels}, column 'Oui': level is not a whole number" in err
+
+
+def test_bad_codebook_path_exits_2(tmp_path, survey, monkeypatch, capsys):
+    path = write_csv(survey, tmp_path / "s.csv")
+    assert run_main(monkeypatch, "validate", path, "--codebook", tmp_path / "none.yaml") == 2
+    assert "codebook file not found" in capsys.readouterr().err
+
+
+def codebook_path():
+    from analyse.paths import default_codebook_path
+
+    return default_codebook_path()

@@ -1,0 +1,101 @@
+"""Equivalence test, verdicts, sensitivity and bootstrap: closed forms and known truths."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analyse.equivalence import VERDICTS, equivalence_interval, test_size, tost, verdict
+from analyse.importance import relative_importance
+from analyse.regression import fit_ols
+from analyse.sensitivity import sensitivity
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "validation"))
+from verdict_calibration import linear_sample  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("p_zero", "p_tost", "expected"),
+    [
+        (0.50, 0.01, "negligible"),
+        (0.01, 0.01, "significant_but_negligible"),
+        (0.01, 0.50, "decisive"),
+        (0.50, 0.50, "inconclusive"),
+        (0.05, 0.05, "inconclusive"),  # p equal to alpha does not reject
+    ],
+)
+def test_verdict_table(p_zero, p_tost, expected):
+    assert verdict(p_zero, p_tost, 0.05) == expected
+    assert expected in VERDICTS
+
+
+def test_tost_closed_form():
+    p_lower, p_upper, p = tost(0.05, 0.1, 0.2, 50)
+    assert p_lower == pytest.approx(stats.t.sf(2.5, 50))
+    assert p_upper == pytest.approx(stats.t.cdf(-1.5, 50))
+    assert p == pytest.approx(max(p_lower, p_upper))
+
+
+def test_tost_rejects_iff_the_90_percent_interval_is_inside_the_bounds():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        fit = fit_ols(linear_sample(int(rng.integers(40, 400)), rng.uniform(-0.3, 0.3), rng))
+        test = test_size(fit, sesoi=0.2, alpha=0.05)
+        low, high = equivalence_interval(test)
+        assert (test.tost_p < 0.05) == (low > -0.2 and high < 0.2)
+
+
+@pytest.mark.parametrize(
+    ("n", "effect", "expected"),
+    [(5000, 0.0, "negligible"), (500, 0.5, "decisive"), (20, 0.0, "inconclusive")],
+)
+def test_verdict_recovers_the_known_truth(n, effect, expected):
+    """Most of 40 samples reach the right verdict (validation/ checks it over many more)."""
+    rng = np.random.default_rng(n)
+    got = [test_size(fit_ols(linear_sample(n, effect, rng))).verdict for _ in range(40)]
+    assert got.count(expected) >= 34, got
+
+
+def test_tost_is_not_liberal_at_the_bound():
+    rng = np.random.default_rng(11)
+    rejections = [
+        test_size(fit_ols(linear_sample(400, 0.2, rng))).tost_p < 0.05 for _ in range(300)
+    ]
+    # 300 draws at alpha 0.05: mean 15, P(X > 27) < 0.2 % under a correct test
+    assert sum(rejections) <= 27
+
+
+def test_minimum_detectable_effect_matches_the_normal_approximation():
+    fit = fit_ols(linear_sample(300, 0.0, np.random.default_rng(5)))
+    test = test_size(fit)
+    result = sensitivity(fit, sesoi=0.2, alpha=0.05, power=0.8, simulations=4000, seed=1)
+    approx = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * test.std_se
+    assert result.mde_std == pytest.approx(approx, rel=0.12)
+    assert 0.0 <= result.tost_power <= 1.0
+
+
+def test_tost_power_grows_with_the_sample():
+    small = sensitivity(fit_ols(linear_sample(56, 0.0, np.random.default_rng(1))), seed=2)
+    large = sensitivity(fit_ols(linear_sample(2000, 0.0, np.random.default_rng(1))), seed=2)
+    assert small.tost_power < 0.2 < 0.9 < large.tost_power
+    assert large.mde_std < small.mde_std
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate():
+    design = linear_sample(150, 0.1, np.random.default_rng(8))
+    design.groups = {
+        "size": ["size"],
+        "budget": ["budget"],
+        "staff": ["staff"],
+        "sponsorship": ["elected_digital_lead", "strategy_adopted"],
+    }
+    a = relative_importance(design, bootstrap=300, seed=4)
+    b = relative_importance(design, bootstrap=300, seed=4)
+    assert a.draws.equals(b.draws)
+    assert ((a.intervals["low"] <= a.shares) & (a.shares <= a.intervals["high"])).all()
+    assert a.shares.sum() == pytest.approx(fit_ols(design).r2)
+    assert set(a.prob_size_below.index) == {"budget", "staff", "sponsorship"}
