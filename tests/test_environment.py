@@ -58,3 +58,14 @@ def test_installed_version_is_the_pinned_one(name):
     except PackageNotFoundError:
         pytest.skip(f"{name} is an optional extra not installed here")
     assert installed == _pyproject_pins()[name]
+
+
+def test_lock_file_agrees_with_the_pins():
+    """requirements.lock pins the whole tree (used as pip constraints by the quick start)."""
+    lock = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, ver = line.split("==")
+            lock[name.lower().replace("_", "-")] = ver
+    for name, ver in _pyproject_pins().items():
+        assert lock.get(name.replace("_", "-")) == ver, name
