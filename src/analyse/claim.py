@@ -37,6 +37,7 @@ class ClaimAnalysis:
     nested: NestedComparison
     sensitivity: Sensitivity
     themes: pd.DataFrame
+    weighted_parts: list[str]
 
     @property
     def verdict(self) -> str:
@@ -52,10 +53,16 @@ def analyse_claim(
     bootstrap: int = 1000,
     seed: int = 0,
     simulations: int = 2000,
+    weights: pd.Series | None = None,
 ) -> ClaimAnalysis:
-    """Fit and test everything on a scored survey (output of ``analyse.scoring.score_survey``)."""
+    """Fit and test everything on a scored survey (output of ``analyse.scoring.score_survey``).
+
+    With survey ``weights`` (e.g. ``analyse.weights.rake``), the main model, the verdict and
+    the nested comparison are weighted; relative importance, sensitivity and the theme models
+    describe the unweighted sample (``weighted_parts`` says which is which).
+    """
     design = build_design(scored, controls=controls)
-    fit = fit_ols(design)
+    fit = fit_ols(design, weights=weights)
     excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
     missing_terms = len(scored) - int(excluded.sum()) - fit.nobs
     exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
@@ -70,9 +77,10 @@ def analyse_claim(
         fit=fit,
         size=test_size(fit, sesoi=sesoi, alpha=alpha),
         importance=relative_importance(design, bootstrap=bootstrap, seed=seed),
-        nested=compare_nested(fit),
+        nested=compare_nested(fit, weights=weights),
         sensitivity=sensitivity(fit, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
         themes=fit_themes(scored, design, codebook, alpha=alpha),
+        weighted_parts=["ols", "size", "nested"] if weights is not None else [],
     )
 
 
@@ -87,6 +95,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "exclusions": {str(k): int(v) for k, v in analysis.exclusions.items()},
         "dropped_terms": analysis.dropped_terms,
         "controls": analysis.controls,
+        "weighted_parts": analysis.weighted_parts,
         "sesoi": s.sesoi,
         "alpha": s.alpha,
         "verdict": s.verdict,

@@ -52,13 +52,15 @@ def _bic(fit: OLSFit) -> float:
     return float(-2.0 * res.llf + np.log(res.nobs) * (res.df_model + 2.0))
 
 
-def compare_nested(full: OLSFit) -> NestedComparison:
-    """Size alone (with the intercept) against size in the full model, on the same sample."""
+def compare_nested(full: OLSFit, weights=None) -> NestedComparison:
+    """Size alone (with the intercept) against size in the full model, on the same sample
+    (and with the same survey weights, if any)."""
     design = full.design
     marginal = fit_ols(
-        Design(y=design.y, X=design.X[["Intercept", "size"]], groups={"size": ["size"]})
+        Design(y=design.y, X=design.X[["Intercept", "size"]], groups={"size": ["size"]}),
+        weights=weights,
     )
-    reduced = fit_ols(_drop(design, ["size"]))
+    reduced = fit_ols(_drop(design, ["size"]), weights=weights)
     wald = full.result.wald_test("size = 0", scalar=True, use_f=True)
     partial = (full.r2 - reduced.r2) / (1.0 - reduced.r2)
     bic_full, bic_reduced = _bic(full), _bic(reduced)

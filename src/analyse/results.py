@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from analyse import __version__
 from analyse.claim import analyse_claim, to_results
 from analyse.codebook import load_codebook
+from analyse.reference import load_frame
 from analyse.scoring import score_survey
 from analyse.validation import load_survey
+from analyse.weights import rake
 
 if TYPE_CHECKING:
     from analyse.params import RunParams
@@ -30,8 +32,12 @@ def load_scored(params: RunParams):
 
 
 def run_analysis(params: RunParams):
+    """The full analysis a run reports, as set by the parameter file."""
     scored, codebook = load_scored(params)
     a = params.analysis
+    weights = None
+    if a.weights == "raked":
+        weights = rake(scored[scored["maturity_index"].notna()], load_frame("epci"))
     return analyse_claim(
         scored,
         codebook,
@@ -40,6 +46,7 @@ def run_analysis(params: RunParams):
         controls=list(a.controls),
         bootstrap=a.bootstrap,
         seed=params.seed,
+        weights=weights,
     )
 
 
