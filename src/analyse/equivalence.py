@@ -107,4 +107,3 @@ def equivalence_interval(test: SizeTest) -> tuple[float, float]:
     """The (1 - 2 alpha) interval of the standardized effect: inside ±sesoi iff TOST rejects."""
     q = stats.t.ppf(1 - test.alpha, test.df_resid)
     return test.std_coef - q * test.std_se, test.std_coef + q * test.std_se
-

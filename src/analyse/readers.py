@@ -100,8 +100,13 @@ def read_raw(
     grid = _drop_empty_rows(grid)
     if grid.body.empty:
         raise InputError(
-            [Problem(file=name, message="no data rows (the file has a header only)",
-                     expected="a header row followed by one row per respondent")]
+            [
+                Problem(
+                    file=name,
+                    message="no data rows (the file has a header only)",
+                    expected="a header row followed by one row per respondent",
+                )
+            ]
         )
     problems: list[Problem] = []
     header = _apply_mapping(grid.header, columns or {}, name, problems)
@@ -236,9 +241,7 @@ def _read_text(path: Path, name: str) -> _Grid:
     # Record i (0-based, header included) is what a spreadsheet shows as row i + 1.
     header_row = skipped + 1
     rows = np.arange(len(body)) + header_row + 1
-    return _Grid(
-        _clean_header(header), body.set_axis(range(len(header)), axis=1), rows, header_row
-    )
+    return _Grid(_clean_header(header), body.set_axis(range(len(header)), axis=1), rows, header_row)
 
 
 def _split_preamble(text: str) -> tuple[str, str | None, int]:
@@ -284,7 +287,8 @@ def _read_xlsx(path: Path, name: str) -> _Grid:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt or foreign file
         raise _fatal(
-            name, f"not readable as an Excel workbook ({type(exc).__name__}: {exc})",
+            name,
+            f"not readable as an Excel workbook ({type(exc).__name__}: {exc})",
             "an .xlsx workbook saved by Excel or LibreOffice",
         ) from None
     try:
@@ -315,7 +319,8 @@ def _read_sav(path: Path, name: str) -> _Grid:
         frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises ReadstatError and others for a bad file
         raise _fatal(
-            name, f"not readable as an SPSS file ({type(exc).__name__}: {exc})",
+            name,
+            f"not readable as an SPSS file ({type(exc).__name__}: {exc})",
             "an SPSS .sav file",
         ) from None
     return _frame_grid(frame)
@@ -328,7 +333,8 @@ def _read_parquet(path: Path, name: str) -> _Grid:
         frame = pq.read_table(path).to_pandas()
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a bad file
         raise _fatal(
-            name, f"not readable as a Parquet file ({type(exc).__name__}: {exc})",
+            name,
+            f"not readable as a Parquet file ({type(exc).__name__}: {exc})",
             "a Parquet file",
         ) from None
     return _frame_grid(frame)
@@ -387,7 +393,9 @@ def _drop_empty_rows(grid: _Grid) -> _Grid:
         return _Grid(grid.header, grid.body.iloc[:0], grid.rows[:0], grid.header_row)
     blank = grid.body.apply(lambda col: col.str.strip().eq("")).all(axis=1).to_numpy()
     return _Grid(
-        grid.header, grid.body.loc[~blank].reset_index(drop=True), grid.rows[~blank],
+        grid.header,
+        grid.body.loc[~blank].reset_index(drop=True),
+        grid.rows[~blank],
         grid.header_row,
     )
 

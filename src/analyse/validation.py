@@ -232,9 +232,7 @@ def _did_you_mean(suggestion: str | None) -> str:
 # --- problems -----------------------------------------------------------------------------
 
 
-def cell_problems(
-    table: RawTable, column: str, faults: np.ndarray, expected: str
-) -> list[Problem]:
+def cell_problems(table: RawTable, column: str, faults: np.ndarray, expected: str) -> list[Problem]:
     """One problem per faulty cell of ``column``, capped so a broken file stays readable."""
     positions = np.flatnonzero(faults != "")
     raw = table.frame[column].to_numpy()
@@ -392,9 +390,7 @@ def load_survey(
     return pd.DataFrame(typed)
 
 
-def _check_cells(
-    table: RawTable, codebook: Codebook
-) -> tuple[dict[str, pd.Series], list[Problem]]:
+def _check_cells(table: RawTable, codebook: Codebook) -> tuple[dict[str, pd.Series], list[Problem]]:
     """Typed columns in output order, and the problems of every readable column."""
     frame = table.frame
     duplicated = set(frame.columns[frame.columns.duplicated()])
@@ -441,8 +437,13 @@ def _read_yaml_mapping(path: str | Path, what: str) -> dict[str, str]:
     if bad:
         raise InputError(
             [
-                Problem(file=name, column=str(k), message="value is not a single name or number",
-                        value=str(raw[k]), expected=expected)
+                Problem(
+                    file=name,
+                    column=str(k),
+                    message="value is not a single name or number",
+                    value=str(raw[k]),
+                    expected=expected,
+                )
                 for k in bad
             ]
         )
@@ -461,8 +462,13 @@ def read_answer_labels(path: str | Path) -> dict[str, int]:
     if bad:
         raise InputError(
             [
-                Problem(file=str(path), column=label, message="level is not a whole number",
-                        value=raw[label], expected="a whole number such as 0 or 3")
+                Problem(
+                    file=str(path),
+                    column=label,
+                    message="level is not a whole number",
+                    value=raw[label],
+                    expected="a whole number such as 0 or 3",
+                )
                 for label in bad
             ]
         )
