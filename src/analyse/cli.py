@@ -97,10 +97,34 @@ def simulate(
     )
 
 
+@app.command()
+def run(
+    params: Annotated[
+        list[Path],
+        typer.Argument(metavar="PARAMS.yaml...", help="Parameter files, e.g. params/default.yaml."),
+    ],
+    output_dir: Annotated[
+        Path, typer.Option(help="Folder of the published reports, one sub-folder per run.")
+    ] = Path("reports"),
+    jobs: Annotated[
+        int | None,
+        typer.Option(min=1, help="Runs executed in parallel (default: number of CPUs)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Rerun even when the inputs did not change.")
+    ] = False,
+) -> None:
+    """Execute every notebook for each parameter file and publish HTML, figures and results."""
+    from analyse.runner import run_all
+
+    outcomes = run_all(params, output_dir, jobs=jobs, force=force, console=console)
+    if not all(outcome.ok for outcome in outcomes):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
     except InputError as exc:
         report_input_error(exc)
         sys.exit(USER_ERROR)
-

@@ -1,0 +1,162 @@
+"""What a published run was made from: checksums, versions, git state, and the inputs digest.
+
+The manifest lets a reader trace a report back to its exact inputs, and the inputs digest lets
+the runner skip a run whose inputs did not change. The digest deliberately covers more than the
+data: the parameters, the notebooks, the ``analyse`` source and the pinned library versions,
+because a fixed bug or an upgraded library changes the results as surely as new data does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import platform
+import re
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import analyse
+from analyse import __version__
+from analyse.params import RunParams, params_digest
+from analyse.paths import project_root
+
+DISTRIBUTION = "analyse-maturite"
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks so a large survey does not fill memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def canonical_digest(obj: Any) -> str:
+    """SHA-256 of the canonical JSON of ``obj``: equal values give equal digests."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the project root when inside it, so manifests do not leak home dirs."""
+    path = path.resolve()
+    try:
+        return path.relative_to(project_root()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def input_checksums(
+    params_path: Path, params: RunParams, notebooks: Iterable[Path]
+) -> dict[str, Any]:
+    """Path and SHA-256 of every file a run reads: params file, survey, codebook, notebooks."""
+
+    def entry(path: Path) -> dict[str, str]:
+        return {"path": display_path(path), "sha256": file_sha256(path)}
+
+    return {
+        "params": entry(params_path),
+        "survey": entry(params.survey_path),
+        "codebook": entry(params.codebook_path),
+        "notebooks": {nb.name: entry(nb) for nb in notebooks},
+    }
+
+
+def code_digest() -> str:
+    """SHA-256 over the ``analyse`` package's Python sources (name and bytes of each file).
+
+    The package version is not bumped on every fix during development, so the source itself is
+    what tells the runner that the analysis changed.
+    """
+    package_dir = Path(analyse.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
+        digest.update(file_sha256(path).encode("ascii"))
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the runtime dependencies declared by the project's metadata."""
+    try:
+        requirements = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        requirements = []
+    versions = {}
+    for requirement in requirements:
+        if "extra ==" in requirement:
+            continue  # test / lab tools do not shape a report
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+        if match is None:
+            continue
+        name = match.group(0)
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return dict(sorted(versions.items()))
+
+
+def environment_versions() -> dict[str, Any]:
+    return {
+        "analyse": __version__,
+        "python": platform.python_version(),
+        "packages": package_versions(),
+    }
+
+
+def git_state(root: Path | None = None) -> dict[str, Any]:
+    """Commit and dirty flag of the checkout; ``"unknown"`` outside a git repository."""
+    root = root or project_root()
+    commit = _git(root, "rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": "unknown", "dirty": "unknown"}
+    status = _git(root, "status", "--porcelain")
+    return {"commit": commit, "dirty": "unknown" if status is None else bool(status)}
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def inputs_digest(
+    params: RunParams, checksums: dict[str, Any], versions: dict[str, Any], code: str
+) -> str:
+    """The identity of a run's inputs; paths are left out so a moved checkout is not a change."""
+    shas = {role: entry["sha256"] for role, entry in checksums.items() if role != "notebooks"}
+    shas["notebooks"] = {name: e["sha256"] for name, e in checksums["notebooks"].items()}
+    return canonical_digest(
+        {
+            "params_digest": params_digest(params),
+            "inputs": shas,
+            "analyse_version": versions["analyse"],
+            "python": versions["python"],
+            "packages": versions["packages"],
+            "code_digest": code,
+        }
+    )
+
+
+def output_checksums(run_dir: Path, exclude: Iterable[str] = ("manifest.json",)) -> dict[str, str]:
+    """SHA-256 of every published file, so a copied report can be checked for integrity."""
+    skip = set(exclude)
+    return {
+        path.relative_to(run_dir).as_posix(): file_sha256(path)
+        for path in sorted(run_dir.rglob("*"))
+        if path.is_file() and path.relative_to(run_dir).as_posix() not in skip
+    }

@@ -1,0 +1,227 @@
+"""Run parameters: the ``params/*.yaml`` files that say what one published run analyses.
+
+A parameter file is the only thing a maintainer edits to point a run at real microdata or to
+change an assumption, so it is checked strictly before anything runs: unknown keys (usually a
+typo that would otherwise be silently ignored), wrong types and missing input files are all
+reported together as ``Problem`` records naming the file and the key path.
+
+The top-level keys (``name``, ``data``, ``analysis``, ``seed``) are also the notebooks'
+papermill parameters, so ``papermill notebooks/X.ipynb out.ipynb -f params/default.yaml`` works
+and a notebook rebuilds the same ``RunParams`` with ``params_from_mapping``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from analyse.errors import InputError, Problem
+from analyse.paths import project_root
+
+Control = Literal["collectivity_type"]
+Weights = Literal["none", "raked"]
+
+# What a user should write for each key, shown next to pydantic's own message.
+EXPECTED: dict[str, str] = {
+    "name": "a run name of lowercase letters, digits, '_' or '-' (the report folder name)",
+    "data": "a mapping with keys survey, codebook, columns",
+    "data.survey": "a path to the survey file, relative to the project root or absolute",
+    "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
+    "data.columns": "null or a mapping 'canonical name: name in the file'",
+    "analysis": "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell",
+    "analysis.sesoi": "a number > 0 (smallest standardized size effect of interest)",
+    "analysis.alpha": "a number strictly between 0 and 0.5",
+    "analysis.controls": "a list whose items are among: collectivity_type",
+    "analysis.bootstrap": "an integer >= 0 (bootstrap draws)",
+    "analysis.weights": "'none' or 'raked'",
+    "analysis.min_cell": "an integer >= 1 (smallest group size a published table may show)",
+    "seed": "an integer >= 0",
+}
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors and YAML values are not coerced ("0.2" is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DataParams(_Strict):
+    """Where the survey and its codebook are; paths are relative to the project root."""
+
+    survey: str = Field(min_length=1)
+    codebook: str = Field(default="data/codebook.yaml", min_length=1)
+    columns: dict[str, str] | None = None
+
+
+class AnalysisParams(_Strict):
+    """The assumptions of the test of "size is not decisive"."""
+
+    sesoi: float = Field(default=0.2, gt=0)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    controls: list[Control] = Field(default_factory=list)
+    bootstrap: int = Field(default=1000, ge=0)
+    weights: Weights = "none"
+    min_cell: int = Field(default=5, ge=1)
+
+
+class RunParams(_Strict):
+    """One run: its name (the report folder), its data, its assumptions and its seed."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    data: DataParams
+    analysis: AnalysisParams = AnalysisParams()
+    seed: int = Field(default=2025, ge=0)
+
+    @property
+    def survey_path(self) -> Path:
+        return resolve_input(self.data.survey)
+
+    @property
+    def codebook_path(self) -> Path:
+        return resolve_input(self.data.codebook)
+
+    def as_parameters(self) -> dict[str, Any]:
+        """The papermill parameters of the notebooks: the YAML keys, defaults filled in."""
+        return self.model_dump(mode="json")
+
+
+def resolve_input(path: str | Path) -> Path:
+    """An input path as written in a params file: absolute, or relative to the project root.
+
+    Relative to the project root rather than to the params file or the working directory, so
+    that the runner, plain papermill (run from ``notebooks/``) and a test all read the same file.
+    """
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else project_root() / p
+
+
+def params_digest(params: RunParams) -> str:
+    """SHA-256 of the canonical JSON of the parameters (defaults filled in, keys sorted).
+
+    Canonical so that reordering keys or spelling out a default does not count as a change.
+    """
+    canonical = json.dumps(
+        params.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_params(path: str | Path) -> RunParams:
+    """Read and check a params YAML file; raise one ``InputError`` listing every problem."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(source, "parameter file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(source, f"cannot read parameter file: {exc}")]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(source, f"not valid YAML: {_yaml_error(exc)}")]) from None
+    return params_from_mapping(raw, source=source)
+
+
+def params_from_mapping(raw: Any, source: str = "<parameters>") -> RunParams:
+    """Check already-parsed parameters (a YAML document, or a notebook's parameter cell)."""
+    if not isinstance(raw, Mapping):
+        found = "an empty file" if raw is None else type(raw).__name__
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the file must be a mapping of keys",
+                    value=found,
+                    expected="keys name, data, analysis, seed",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    params = None
+    try:
+        params = RunParams.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems.extend(_validation_problems(exc, source))
+    problems.extend(_missing_files(raw.get("data"), source))
+    if problems or params is None:
+        raise InputError(problems)
+    return params
+
+
+def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            parent = ".".join(str(part) for part in err["loc"][:-1])
+            problems.append(Problem(source, f"{key}: unknown key", expected=_allowed_keys(parent)))
+            continue
+        if err["type"] == "missing":
+            problems.append(
+                Problem(source, f"{key}: required key is missing", expected=_expected(key))
+            )
+            continue
+        problems.append(
+            Problem(
+                source,
+                f"{key}: {err['msg']}",
+                value=_shown(err.get("input")),
+                expected=_expected(key),
+            )
+        )
+    return problems
+
+
+def _expected(key: str) -> str | None:
+    """The expectation for a key; list items (``analysis.controls.0``) use their list's."""
+    while key:
+        if key in EXPECTED:
+            return EXPECTED[key]
+        key = key.rpartition(".")[0]
+    return None
+
+
+def _allowed_keys(parent: str) -> str:
+    model: type[BaseModel] = RunParams
+    for part in filter(None, parent.split(".")):
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return "one of: " + ", ".join(model.model_fields)
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _missing_files(data: Any, source: str) -> list[Problem]:
+    """Input files that do not exist, checked even when other keys are wrong (one pass)."""
+    if not isinstance(data, Mapping):
+        return []
+    defaults = {"codebook": DataParams.model_fields["codebook"].default}
+    problems = []
+    for field in ("survey", "codebook"):
+        value = data.get(field, defaults.get(field))
+        if not isinstance(value, str) or not value:
+            continue  # a type error already reported by validation
+        key, path = f"data.{field}", resolve_input(value)
+        if not path.is_file():
+            problems.append(
+                Problem(source, f"{key}: file not found: {path}", expected=EXPECTED[key])
+            )
+    return problems
+
+
+def _yaml_error(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"{problem} at line {mark.line + 1}" if mark is not None else problem

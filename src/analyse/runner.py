@@ -1,0 +1,540 @@
+"""Run every notebook for each parameter file and publish the result, safely.
+
+The promises of the pipeline, and how they are kept:
+
+- **Nothing runs on bad input**: every params file is validated first and all problems are
+  raised together (``InputError``, exit 2).
+- **The last good report survives**: a run is built in a hidden staging folder beside its
+  target and swapped in with renames only when every notebook ran and publishing succeeded.
+  A failed run is moved to ``_failed/<name>-<timestamp>/`` with its partial notebook.
+- **Unchanged inputs are not recomputed**: a run whose inputs digest equals the published
+  manifest's is skipped unless forced.
+- **Several parameter files use several cores**: runs execute in worker processes.
+
+Notebooks receive the YAML's top-level keys (``name``, ``data``, ``analysis``, ``seed``, with
+defaults filled in) plus ``output_dir``, the absolute path of the run's staging folder.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from rich.console import Console
+
+from analyse.errors import InputError, Problem
+from analyse.manifest import (
+    code_digest,
+    environment_versions,
+    git_state,
+    input_checksums,
+    inputs_digest,
+)
+from analyse.params import RunParams, load_params, params_digest
+from analyse.paths import project_root
+from analyse.publish import (
+    FAILED_DIR,
+    MANIFEST_FILE,
+    publish_run,
+    read_json,
+    write_notebook_pages,
+    write_site_index,
+)
+
+KERNEL_NAME = "python3"
+# The kernel's own log goes straight to the terminal, once per notebook: a transport warning
+# at start, and "KeyboardInterrupt caught" when jupyter_client interrupts it before shutdown.
+# Neither concerns the user; errors raised by cells are recorded in the executed notebook and a
+# dead kernel is reported by papermill, so the kernel's log is kept to critical messages.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+Status = Literal["published", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class NotebookFailure:
+    """Where a run stopped: the notebook, the cell as its ``In [n]`` prompt shows, the error."""
+
+    notebook: str
+    cell: int | str
+    ename: str
+    evalue: str
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What happened to one parameter file; ``path`` is the report or the kept failed folder."""
+
+    name: str
+    params_path: Path
+    status: Status
+    path: Path
+    message: str
+    failure: NotebookFailure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a worker process needs for one run (picklable, computed in the parent)."""
+
+    params_path: Path
+    params: RunParams
+    notebooks: tuple[Path, ...]
+    notebooks_dir: Path
+    output_dir: Path
+    checksums: dict[str, Any]
+    inputs_digest: str
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def target(self) -> Path:
+        return self.output_dir / self.params.name
+
+
+class Events(Protocol):
+    """Where a worker reports progress: a ``Manager().Queue()`` proxy, or the display itself."""
+
+    def put(self, item: tuple[str, str, str]) -> None: ...
+
+
+# ------------------------------------------------------------------------------ entry point
+
+
+def run_all(
+    param_paths: Sequence[str | Path],
+    output_dir: str | Path,
+    jobs: int | None = None,
+    force: bool = False,
+    notebooks_dir: str | Path | None = None,
+    *,
+    console: Console | None = None,
+) -> list[RunOutcome]:
+    """Validate, execute and publish every parameter file; one outcome per file, in order.
+
+    Raises ``InputError`` (and runs nothing) when any params file, the notebooks folder or the
+    output folder is unusable. Failed notebooks do not raise: they are failed outcomes.
+    ``console`` receives progress and one line per outcome; ``None`` keeps the call quiet.
+    """
+    params = load_all(param_paths)
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
+    notebooks = find_notebooks(nb_dir)
+    out = _prepare_output_dir(Path(output_dir))
+    environment = {"git": git_state(), "versions": environment_versions(), "code": code_digest()}
+    plans = [make_plan(path, p, notebooks, out, environment) for path, p in params]
+
+    outcomes: dict[str, RunOutcome] = {}
+    todo = []
+    for plan in plans:
+        skipped = None if force else skip_outcome(plan)
+        if skipped is None:
+            todo.append(plan)
+        else:
+            outcomes[plan.params.name] = skipped
+            _say(console, skipped)
+    for outcome in _execute(todo, jobs, console):
+        outcomes[outcome.name] = outcome
+    write_site_index(out)
+    return [outcomes[plan.params.name] for plan in plans]
+
+
+def load_all(param_paths: Iterable[str | Path]) -> list[tuple[Path, RunParams]]:
+    """Load every params file, collecting the problems of all of them before raising."""
+    problems: list[Problem] = []
+    loaded: list[tuple[Path, RunParams]] = []
+    seen: dict[str, Path] = {}
+    for raw in param_paths:
+        path = Path(raw)
+        try:
+            params = load_params(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if params.name in seen:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"name: run name {params.name!r} is also used by {seen[params.name]}",
+                    expected="a different name per params file",
+                )
+            )
+            continue
+        seen[params.name] = path
+        loaded.append((path.resolve(), params))
+    if not loaded and not problems:
+        problems.append(Problem("(command line)", "no parameter file given"))
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def find_notebooks(notebooks_dir: Path) -> tuple[Path, ...]:
+    """The notebooks a run executes, in file-name order (``01_...``, ``02_...``)."""
+    if not notebooks_dir.is_dir():
+        raise InputError([Problem(str(notebooks_dir), "notebooks folder not found")])
+    notebooks = tuple(sorted(p.resolve() for p in notebooks_dir.glob("*.ipynb")))
+    if not notebooks:
+        raise InputError([Problem(str(notebooks_dir), "no .ipynb notebook in this folder")])
+    return notebooks
+
+
+def make_plan(
+    params_path: Path,
+    params: RunParams,
+    notebooks: tuple[Path, ...],
+    output_dir: Path,
+    environment: dict[str, Any],
+) -> RunPlan:
+    checksums = input_checksums(params_path, params, notebooks)
+    digest = inputs_digest(params, checksums, environment["versions"], environment["code"])
+    return RunPlan(
+        params_path=params_path,
+        params=params,
+        notebooks=notebooks,
+        notebooks_dir=notebooks[0].parent,
+        output_dir=output_dir,
+        checksums=checksums,
+        inputs_digest=digest,
+        environment=environment,
+    )
+
+
+def skip_outcome(plan: RunPlan) -> RunOutcome | None:
+    """A skipped outcome when the published report was made from the very same inputs."""
+    manifest = read_json(plan.target / MANIFEST_FILE)
+    if not manifest or manifest.get("inputs_digest") != plan.inputs_digest:
+        return None
+    since = manifest.get("ended_at", "an unknown date")
+    return RunOutcome(
+        plan.params.name,
+        plan.params_path,
+        "skipped",
+        plan.target,
+        f"run {plan.params.name}: unchanged since {since}, skipped; use --force to rerun",
+    )
+
+
+def _prepare_output_dir(output_dir: Path) -> Path:
+    if output_dir.exists() and not output_dir.is_dir():
+        raise InputError([Problem(str(output_dir), "output folder is an existing file")])
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return output_dir.resolve()
+
+
+# -------------------------------------------------------------------------- parallel driver
+
+
+def _execute(plans: list[RunPlan], jobs: int | None, console: Console | None) -> list[RunOutcome]:
+    """Run the plans, in worker processes when there are several to run at once.
+
+    A single run stays in this process: no fork, and a debugger or a monkeypatch sees it.
+    """
+    if not plans:
+        return []
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(plans)))
+    display = _Display(console, plans)
+    if workers == 1:
+        outcomes = []
+        with display:
+            for plan in plans:
+                outcomes.append(execute_run(plan, display))
+                display.finished(outcomes[-1])
+        return outcomes
+    return _execute_in_pool(plans, workers, display)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Fork on Linux: workers start at once and inherit the parent's imports and state."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _execute_in_pool(plans: list[RunPlan], workers: int, display: _Display) -> list[RunOutcome]:
+    ctx = _mp_context()
+    outcomes: dict[str, RunOutcome] = {}
+    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        queue = manager.Queue()
+        # Submit (and so fork the workers) before the display starts its refresh thread.
+        futures = {pool.submit(execute_run, plan, queue): plan for plan in plans}
+        with display:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                display.drain(queue)
+                for future in done:
+                    outcome = _result(future, futures[future])
+                    outcomes[outcome.name] = outcome
+                    display.finished(outcome)
+            display.drain(queue)
+    return [outcomes[plan.params.name] for plan in plans]
+
+
+def _result(future, plan: RunPlan) -> RunOutcome:
+    """A worker that died (killed, out of memory) fails its run without stopping the others."""
+    try:
+        return future.result()
+    except Exception as exc:  # reported as a failed run, with its cause
+        return RunOutcome(
+            plan.params.name,
+            plan.params_path,
+            "failed",
+            plan.target,
+            f"run {plan.params.name}: worker process failed: {type(exc).__name__}: {exc}",
+        )
+
+
+# ------------------------------------------------------------------------------- one run
+
+
+def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
+    """Execute and publish one run in a staging folder; swap it in only if all went well."""
+    name = plan.params.name
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=plan.output_dir))
+    started = _now()
+    timings: list[dict[str, Any]] = []
+    try:
+        for notebook in plan.notebooks:
+            events.put((name, "start", notebook.name))
+            t0 = time.perf_counter()
+            try:
+                _execute_notebook(notebook, staging / notebook.name, plan, staging)
+            except Exception as exc:  # any failure of a notebook fails the run
+                return _fail(plan, staging, notebook.name, exc)
+            timings.append(
+                {"file": notebook.name, "duration_seconds": round(time.perf_counter() - t0, 3)}
+            )
+            events.put((name, "done", notebook.name))
+        try:
+            _publish(plan, staging, started, timings)
+        except Exception as exc:  # kept with its traceback in error.txt
+            return _fail(plan, staging, None, exc)
+        _swap_in(staging, plan.target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # interrupted: leave no half-built folder
+        raise
+    return RunOutcome(
+        name,
+        plan.params_path,
+        "published",
+        plan.target,
+        f"run {name}: published {len(plan.notebooks)} notebook(s) to {plan.target}",
+    )
+
+
+def _execute_notebook(notebook: Path, output: Path, plan: RunPlan, staging: Path) -> None:
+    import papermill  # deferred: importing papermill costs a second for `analyse --help`
+
+    parameters = {**plan.params.as_parameters(), "output_dir": str(staging)}
+    papermill.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters=parameters,
+        kernel_name=KERNEL_NAME,
+        cwd=str(plan.notebooks_dir),
+        progress_bar=False,
+        log_output=False,
+        extra_arguments=KERNEL_ARGUMENTS,
+    )
+
+
+def _compute_results(params: RunParams) -> dict:
+    """``analyse.results.compute_results``, imported late: it pulls in the whole analysis."""
+    from analyse.results import compute_results
+
+    return compute_results(params)
+
+
+def _publish(
+    plan: RunPlan, staging: Path, started: str, timings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    results = _compute_results(plan.params)
+    manifest = {
+        "name": plan.params.name,
+        "synthetic": "synthetic" in plan.params.data.survey.lower(),
+        "params": plan.params.model_dump(mode="json"),
+        "params_digest": params_digest(plan.params),
+        "inputs": plan.checksums,
+        "code_digest": plan.environment["code"],
+        "inputs_digest": plan.inputs_digest,
+        "git": plan.environment["git"],
+        "versions": plan.environment["versions"],
+        "kernel": KERNEL_NAME,
+        "started_at": started,
+        "ended_at": _now(),
+        "notebooks": timings,
+    }
+    executed = [staging / nb.name for nb in plan.notebooks]
+    return publish_run(staging, executed, results, manifest)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with renames on one filesystem.
+
+    The old report is renamed aside first (a directory cannot be replaced while non-empty),
+    and put back if the second rename fails, so ``target`` is never left half-written.
+    """
+    backup = None
+    if target.exists():
+        backup = target.with_name(f".old-{target.name}-{secrets.token_hex(4)}")
+        os.replace(target, backup)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, target)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _fail(plan: RunPlan, staging: Path, notebook: str | None, exc: Exception) -> RunOutcome:
+    """Keep what was executed in ``_failed/`` (with HTML), never touching the published run."""
+    _convert_partial(staging, plan.notebooks)
+    if not _is_cell_error(exc):
+        (staging / "error.txt").write_text(
+            "".join(traceback.format_exception(exc)), encoding="utf-8"
+        )
+    kept = _failed_folder(plan)
+    os.replace(staging, kept)
+    name = plan.params.name
+    if notebook is None:
+        message = (
+            f"run {name}: publishing failed: {type(exc).__name__}: {exc}; "
+            f"executed notebooks and error.txt kept in {kept}"
+        )
+        return RunOutcome(name, plan.params_path, "failed", kept, message)
+    failure = _describe(notebook, exc)
+    message = (
+        f"run {name}: notebook {notebook} failed at cell {failure.cell}: "
+        f"{failure.ename}: {failure.evalue}; partial notebook kept in {kept / notebook}"
+    )
+    return RunOutcome(name, plan.params_path, "failed", kept, message, failure)
+
+
+def _is_cell_error(exc: Exception) -> bool:
+    from papermill.exceptions import PapermillExecutionError
+
+    return isinstance(exc, PapermillExecutionError)
+
+
+def _describe(notebook: str, exc: Exception) -> NotebookFailure:
+    if _is_cell_error(exc):
+        cell = exc.exec_count if exc.exec_count is not None else f"#{exc.cell_index + 1}"
+        return NotebookFailure(notebook, cell, exc.ename, str(exc.evalue).strip())
+    return NotebookFailure(notebook, "unknown", type(exc).__name__, str(exc).strip())
+
+
+def _convert_partial(staging: Path, notebooks: Sequence[Path]) -> None:
+    """HTML of every notebook executed so far, the failed one included, for diagnosis."""
+    for notebook in notebooks:
+        executed = staging / notebook.name
+        if not executed.exists():
+            continue
+        try:
+            write_notebook_pages(executed)
+        except Exception as exc:  # the notebook itself is what matters
+            (staging / f"{notebook.stem}.html-error.txt").write_text(
+                f"{type(exc).__name__}: {exc}\n", encoding="utf-8"
+            )
+
+
+def _failed_folder(plan: RunPlan) -> Path:
+    root = plan.output_dir / FAILED_DIR
+    root.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = root / f"{plan.params.name}-{stamp}"
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = root / f"{plan.params.name}-{stamp}-{n}"
+    return candidate
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -------------------------------------------------------------------------------- display
+
+
+class _Display:
+    """Progress in the parent: a live bar per run on a terminal, plain lines in a CI log."""
+
+    def __init__(self, console: Console | None, plans: Sequence[RunPlan]):
+        self.console = console
+        self.plans = list(plans)
+        self.progress = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Display:
+        if self.console is not None and self.console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+            )
+            self.progress.start()
+            for plan in self.plans:
+                self.tasks[plan.params.name] = self.progress.add_task(
+                    f"run {plan.params.name}", total=len(plan.notebooks)
+                )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def put(self, item: tuple[str, str, str]) -> None:
+        """One event from a run: ``(run name, "start" | "done", notebook file)``."""
+        name, kind, notebook = item
+        if self.progress is not None:
+            task = self.tasks[name]
+            if kind == "start":
+                self.progress.update(task, description=f"run {name}: {notebook}")
+            else:
+                self.progress.advance(task)
+        elif self.console is not None and kind == "done":
+            self.console.print(f"run {name}: {notebook} done", markup=False)
+
+    def drain(self, queue: Any) -> None:
+        while not queue.empty():
+            self.put(queue.get())
+
+    def finished(self, outcome: RunOutcome) -> None:
+        if self.progress is not None:
+            self.progress.update(
+                self.tasks[outcome.name], description=f"run {outcome.name}: {outcome.status}"
+            )
+        _say(self.console, outcome)
+
+
+def _say(console: Console | None, outcome: RunOutcome) -> None:
+    if console is None:
+        return
+    style = "bold red" if outcome.status == "failed" else None
+    console.print(outcome.message, style=style, markup=False)
