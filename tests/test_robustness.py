@@ -75,6 +75,9 @@ def test_specification_curve_covers_every_combination(frame):
         "decisive",
         "inconclusive",
     }
+    raked = curve[curve["weights"] == "raked"]
+    assert raked["weights_converged"].all()  # a random sample can meet the frame's margins
+    assert curve.loc[curve["weights"] == "none", "weights_converged"].isna().all()
     trimmed = curve[curve["sample"] == "trim_2pct"]["n"]
     assert (trimmed < curve[curve["sample"] == "all"]["n"].max()).all()
 

@@ -12,6 +12,7 @@ from analyse import __version__
 from analyse.claim import analyse_claim, to_results
 from analyse.codebook import load_codebook
 from analyse.reference import load_frame
+from analyse.robustness import specification_curve
 from analyse.scoring import score_survey
 from analyse.validation import load_survey
 from analyse.weights import rake
@@ -50,9 +51,23 @@ def run_analysis(params: RunParams):
     )
 
 
+def specification_curve_for(params: RunParams):
+    """The specification curve of a run (see ``analyse.robustness``)."""
+    scored, _ = load_scored(params)
+    return specification_curve(
+        scored, load_frame("epci"), sesoi=params.analysis.sesoi, alpha=params.analysis.alpha
+    )
+
+
 def compute_results(params: RunParams) -> dict:
     """The results contract plus what identifies the run (no timings: same inputs, same bytes)."""
     results = to_results(run_analysis(params))
+    curve = specification_curve_for(params)
+    results["robustness"] = {
+        "specifications": len(curve),
+        "verdicts": {k: int(v) for k, v in curve["verdict"].value_counts().sort_index().items()},
+        "skipped": curve.attrs["skipped"],
+    }
     results["run"] = {
         "name": params.name,
         "survey": params.data.survey,

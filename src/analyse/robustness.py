@@ -97,6 +97,7 @@ def specification_curve(
         rows.append(
             {
                 **spec,
+                "weights_converged": None if weights is None else bool(weights.attrs["converged"]),
                 "n": fit.nobs,
                 "std_coef": test.std_coef,
                 "std_se": test.std_se,

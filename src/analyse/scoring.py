@@ -108,4 +108,4 @@ def share_at_least(survey: pd.DataFrame, codebook: Codebook, level: int) -> pd.S
     Respondents who left a theme unanswered are left out of that theme's denominator.
     """
     levels = theme_levels(survey, codebook)
-    return (levels >= level).where(levels.notna()).mean(axis=0)
+    return (levels >= level).where(levels.notna()).astype("float64").mean(axis=0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from analyse.equivalence import tost
@@ -90,3 +91,29 @@ def sensitivity(
         simulations=simulations,
     )
 
+
+def power_curve(
+    fit: OLSFit,
+    effects,
+    alpha: float = 0.05,
+    simulations: int = 2000,
+    seed: int = 0,
+    sesoi: float | None = None,
+) -> pd.DataFrame:
+    """Power of the two-sided test of size at each true standardized size effect in ``effects``.
+
+    Same simulations as ``sensitivity`` (same design, residual variance and, for the same
+    ``seed`` and ``simulations``, the same random errors), so the curve crosses the chosen power
+    at ``sensitivity(...).mde_std``. With ``sesoi``, a column ``negligible`` adds the probability
+    that the equivalence test declares the effect within ±sesoi.
+    """
+    sim = _Simulator(fit, simulations, seed)
+    rows = []
+    for effect in np.asarray(effects, dtype="float64").ravel():
+        std_b, std_se, p = sim.tests(float(effect))
+        row = {"effect": float(effect), "power": float((p < alpha).mean())}
+        if sesoi is not None:
+            row["negligible"] = float((tost(std_b, std_se, sesoi, sim.df)[2] < alpha).mean())
+        rows.append(row)
+    columns = ["effect", "power"] + (["negligible"] if sesoi is not None else [])
+    return pd.DataFrame(rows, columns=columns)

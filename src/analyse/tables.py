@@ -1,0 +1,500 @@
+"""The tables a report shows, ready to display, with small groups suppressed.
+
+Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.claim`` and returns
+a DataFrame (or, for the verdict, one sentence) so that a notebook cell is one call. Descriptive
+tables never show statistics for a group of fewer than ``min_cell`` respondents: such a group is
+listed as "< min_cell" with empty cells. If only one group of a table falls below the threshold,
+the next smallest group is suppressed too, since its count and mean could otherwise be
+recovered from the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analyse.codebook import Codebook
+from analyse.equivalence import equivalence_interval
+from analyse.regression import OUTCOME
+from analyse.results import is_synthetic
+from analyse.scoring import EXCLUSION_COLUMN, reliability, share_at_least
+from analyse.sensitivity import power_curve
+from analyse.simulate import PUBLISHED_2025_SHARES
+
+if TYPE_CHECKING:
+    from analyse.claim import ClaimAnalysis
+    from analyse.params import RunParams
+
+SIZE_BAND_EDGES: tuple[float, ...] = (0, 20_000, 50_000, 100_000, 250_000, np.inf)
+SIZE_BAND_LABELS: tuple[str, ...] = ("<20k", "20-50k", "50-100k", "100-250k", "250k+")
+BUDGET_BAND_EDGES: tuple[float, ...] = (0, 600, 900, 1_200, np.inf)
+BUDGET_BAND_LABELS: tuple[str, ...] = ("<600 €", "600-900 €", "900-1,200 €", "1,200 € +")
+
+TYPE_LABELS: dict[str, str] = {
+    "commune": "Commune",
+    "CC": "Community of communes (CC)",
+    "CA": "Agglomeration community (CA)",
+    "CU": "Urban community (CU)",
+    "metropole": "Métropole",
+    "EPT": "Territorial public body (EPT)",
+    "departement": "Département",
+    "region": "Région",
+}
+# Smallest to largest, the order in which tables and figures list types.
+TYPE_ORDER: tuple[str, ...] = (
+    "commune",
+    "CC",
+    "CA",
+    "CU",
+    "metropole",
+    "EPT",
+    "departement",
+    "region",
+)
+SPONSORSHIP_LABELS: tuple[str, ...] = (
+    "Neither",
+    "Elected lead only",
+    "Strategy only",
+    "Elected lead and strategy",
+)
+GROUP_LABELS: dict[str, str] = {
+    "size": "Size (ln population)",
+    "budget": "Budget (ln € per inhabitant)",
+    "staff": "Digital staff (per 10,000 inhabitants)",
+    "sponsorship": "Political sponsorship",
+    "controls": "Collectivity type",
+}
+
+
+# --------------------------------------------------------------------------- groupings
+
+
+def size_bands(population: pd.Series) -> pd.Series:
+    """Population bands <20k, 20-50k, 50-100k, 100-250k, 250k+ (each band includes its lower
+    edge: 20,000 inhabitants is in 20-50k). An ordered categorical; missing stays missing."""
+    pop = pd.Series(population).astype("float64")
+    return pd.cut(pop, bins=list(SIZE_BAND_EDGES), labels=list(SIZE_BAND_LABELS), right=False)
+
+
+def budget_bands(budget_per_capita: pd.Series) -> pd.Series:
+    """Spending per inhabitant in bands (euros, lower edge included), ordered categorical."""
+    budget = pd.Series(budget_per_capita).astype("float64")
+    return pd.cut(
+        budget, bins=list(BUDGET_BAND_EDGES), labels=list(BUDGET_BAND_LABELS), right=False
+    )
+
+
+def sponsorship(scored: pd.DataFrame) -> pd.Series:
+    """Political sponsorship in four groups from the elected lead and the adopted strategy."""
+    lead = scored["elected_digital_lead"].astype("Float64")
+    strategy = scored["strategy_adopted"].astype("Float64")
+    code = (lead + 2 * strategy).astype("float64")
+    labels = pd.Series(np.nan, index=scored.index, dtype="object")
+    for value, label in enumerate(SPONSORSHIP_LABELS):
+        labels[code == value] = label
+    return pd.Series(
+        pd.Categorical(labels, categories=list(SPONSORSHIP_LABELS), ordered=True),
+        index=scored.index,
+    )
+
+
+def collectivity_types(types: pd.Series) -> pd.Series:
+    """Collectivity types with readable labels, smallest kind first, present types only."""
+    present = [t for t in TYPE_ORDER if (types == t).any()]
+    return pd.Series(
+        pd.Categorical(
+            types.astype("object").map(TYPE_LABELS),
+            categories=[TYPE_LABELS[t] for t in present],
+            ordered=True,
+        ),
+        index=types.index,
+    )
+
+
+def with_groups(scored: pd.DataFrame) -> pd.DataFrame:
+    """The scored survey with the grouping columns the descriptive tables and figures use:
+    ``size_band``, ``type_label``, ``budget_band`` and ``sponsorship`` (when their source
+    columns are present)."""
+    out = scored.copy()
+    if "population" in out:
+        out["size_band"] = size_bands(out["population"])
+    if "collectivity_type" in out:
+        out["type_label"] = collectivity_types(out["collectivity_type"])
+    if "budget_per_capita" in out:
+        out["budget_band"] = budget_bands(out["budget_per_capita"])
+    if {"elected_digital_lead", "strategy_adopted"} <= set(out.columns):
+        out["sponsorship"] = sponsorship(out)
+    return out
+
+
+# --------------------------------------------------------------------------- descriptives
+
+
+def suppressed_groups(counts: pd.Series, min_cell: int) -> pd.Series:
+    """Which groups to suppress: those below ``min_cell`` and, when only one group is, the next
+    smallest one too (so that the total does not give the hidden group away)."""
+    hidden = counts < min_cell
+    shown = counts[~hidden & (counts > 0)]
+    if int((hidden & (counts > 0)).sum()) == 1 and len(shown) > 1:
+        hidden[shown.idxmin()] = True
+    return hidden
+
+
+def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFrame:
+    """n, mean, SD and median of the maturity index per group of ``by``.
+
+    Only respondents with a maturity index count. ``by`` is a column of ``scored`` (see
+    ``with_groups`` for size bands, budget bands and sponsorship); a missing value forms its own
+    group "missing". Groups with fewer than ``min_cell`` respondents show "< min_cell" and no
+    statistics (see ``suppressed_groups``). Statistics are rounded to one decimal.
+    """
+    if by not in scored.columns:
+        raise KeyError(f"no column {by!r}; available: {list(scored.columns)}")
+    if min_cell < 1:
+        raise ValueError(f"min_cell must be at least 1, got {min_cell}")
+    data = scored.loc[scored[OUTCOME].notna(), [by, OUTCOME]].copy()
+    groups = data[by]
+    if isinstance(groups.dtype, pd.CategoricalDtype):
+        if groups.isna().any():
+            groups = groups.cat.add_categories(["missing"]).fillna("missing")
+    else:
+        groups = groups.astype("object").where(groups.notna(), "missing")
+    grouped = data[OUTCOME].astype("float64").groupby(groups, observed=False, sort=True)
+    summary = pd.DataFrame(
+        {
+            "n": grouped.size(),
+            "mean": grouped.mean(),
+            "sd": grouped.std(ddof=1),
+            "median": grouped.median(),
+        }
+    )
+    summary = summary[summary["n"] > 0]
+    hidden = suppressed_groups(summary["n"], min_cell)
+    out = pd.DataFrame(index=summary.index, columns=["n", "mean", "sd", "median"], dtype=object)
+    for group in summary.index:
+        if hidden[group]:
+            out.loc[group] = [f"< {min_cell}", "", "", ""]
+        else:
+            row = summary.loc[group]
+            out.loc[group] = [int(row["n"]), *(_round(row[c]) for c in ("mean", "sd", "median"))]
+    out.index.name = by
+    return out
+
+
+def _round(x: float) -> float | str:
+    return "" if pd.isna(x) else round(float(x), 1)
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def exclusions_table(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """Why respondents are not in the model, with how many: one line per reason, then the
+    number analysed. Counts of data problems, not of answers, so they are not suppressed."""
+    rows = [(str(reason), int(count)) for reason, count in analysis.exclusions.items()]
+    rows.append(("analysed (in the model)", int(analysis.n)))
+    return pd.DataFrame(rows, columns=["reason", "respondents"]).set_index("reason")
+
+
+def reliability_table(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Cronbach's alpha per theme (``analyse.scoring.reliability``) with theme labels."""
+    out = reliability(scored, codebook)
+    out.insert(1, "label", [codebook.theme(t).label_en for t in out["theme"]])
+    out["alpha"] = out["alpha"].round(2)
+    return out.set_index("theme")
+
+
+def missing_by_theme(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Per theme: items, share of item answers missing (%), respondents who left it blank."""
+    rows = []
+    for theme in codebook.themes:
+        items = scored[theme.columns]
+        rows.append(
+            {
+                "theme": theme.key,
+                "label": theme.label_en,
+                "items": len(theme.columns),
+                "missing_answers_pct": round(float(items.isna().to_numpy().mean()) * 100, 1),
+                "theme_left_blank": int(items.isna().all(axis=1).sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("theme")
+
+
+def published_comparison(scored: pd.DataFrame, codebook: Codebook, level: int = 2) -> pd.DataFrame:
+    """Per theme: the published 2025 share at "formalised actions" or better, and this survey's
+    share of respondents whose theme level is at least ``level`` (both in %), and the gap.
+
+    The survey share is ``analyse.scoring.share_at_least`` (respondents who left the theme
+    unanswered are out of its denominator); themes without a published figure show no share.
+    """
+    shares = share_at_least(scored, codebook, level).astype("float64")
+    published = pd.Series(PUBLISHED_2025_SHARES, dtype="float64").reindex(shares.index)
+    out = pd.DataFrame(
+        {
+            "label": [codebook.theme(t).label_en for t in shares.index],
+            "published_2025": published * 100.0,
+            "this_survey": shares * 100.0,
+        },
+        index=pd.Index(shares.index, name="theme"),
+    )
+    out["difference"] = out["this_survey"] - out["published_2025"]
+    return out
+
+
+# --------------------------------------------------------------------------- the claim
+
+
+def size_effects(analysis: ClaimAnalysis, confidence: float = 0.95) -> pd.DataFrame:
+    """Size's coefficient alone (marginal) and with the means held fixed (conditional).
+
+    Points of the 0-100 index per unit of ln(population), i.e. per 2.7-fold larger population,
+    with HC3 standard errors and t intervals on each model's residual degrees of freedom.
+    """
+    nested = analysis.nested
+    n = analysis.n
+    rows = [
+        (
+            "Size alone (marginal)",
+            nested.marginal_coef,
+            nested.marginal_se,
+            nested.marginal_p,
+            n - 2,
+        ),
+        (
+            f"Size with {_held_fixed(analysis)} (conditional)",
+            nested.conditional_coef,
+            nested.conditional_se,
+            nested.conditional_p,
+            analysis.fit.df_resid,
+        ),
+    ]
+    out = pd.DataFrame(rows, columns=["model", "coef", "se_hc3", "p", "df"])
+    q = stats.t.ppf(0.5 + confidence / 2, out["df"])
+    out["low"] = out["coef"] - q * out["se_hc3"]
+    out["high"] = out["coef"] + q * out["se_hc3"]
+    return out.set_index("model")
+
+
+def _held_fixed(analysis: ClaimAnalysis) -> str:
+    """The other terms of the full model, in words: "budget, staff and sponsorship"."""
+    words = {
+        "budget": "budget",
+        "staff": "staff",
+        "sponsorship": "sponsorship",
+        "controls": "collectivity type",
+    }
+    names = [words.get(g, g) for g in analysis.fit.design.groups if g != "size"]
+    if len(names) < 2:
+        return names[0] if names else "nothing else"
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def nested_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """What size adds to the full model: R² with and without it, partial R², Wald test, BF01."""
+    nested = analysis.nested
+    rows = [
+        ("R² of the full model", nested.r2_full),
+        ("R² without size", nested.r2_without_size),
+        ("Partial R² of size", nested.partial_r2),
+        ("Wald F of size (HC3)", nested.wald_f),
+        ("p-value of the Wald test", nested.wald_p),
+        ("Bayes factor for 'size adds nothing' (BF01, BIC)", nested.bf01),
+    ]
+    out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
+    out["value"] = _values(out["value"], 4)
+    return out
+
+
+def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """The standardized size effect, its (1 - 2 alpha) interval, and both tests."""
+    test = analysis.size
+    low, high = equivalence_interval(test)
+    level = f"{100 * (1 - 2 * test.alpha):g} %"
+    rows = [
+        ("Standardized size effect (SD of index per SD of ln population)", test.std_coef),
+        (f"{level} interval, low", low),
+        (f"{level} interval, high", high),
+        ("Smallest effect of interest (± SESOI)", test.sesoi),
+        ("p-value, equivalence test (TOST)", test.tost_p),
+        ("p-value, test of zero effect", test.p),
+        ("Respondents", analysis.n),
+    ]
+    out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
+    out["value"] = _values(out["value"], 4)
+    return out
+
+
+def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """LMG shares of R² per group, in % of the index's variance, with bootstrap intervals and
+    the bootstrap probability that size's share is below each other group's."""
+    imp = analysis.importance
+    table = imp.table()
+    out = pd.DataFrame(
+        {
+            "label": [GROUP_LABELS.get(g, g) for g in table.index],
+            "share_pct": table["lmg"] * 100.0,
+            "low_pct": table["low"] * 100.0,
+            "high_pct": table["high"] * 100.0,
+            "share_of_r2_pct": table["share_of_r2"] * 100.0,
+            "p_size_below": imp.prob_size_below.reindex(table.index),
+        },
+        index=pd.Index(table.index, name="group"),
+    )
+    out.attrs["confidence"] = imp.confidence
+    out.attrs["draws"] = len(imp.draws)
+    return out.round(3)
+
+
+def theme_table(
+    analysis: ClaimAnalysis, codebook: Codebook, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Size in each theme's ordinal model as an odds ratio per unit of ln(population), with its
+    Wald interval, raw and Holm-adjusted p-values and the Brant test of proportional odds."""
+    themes = analysis.themes
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    out = pd.DataFrame(
+        {
+            "label": [codebook.theme(t).label_en for t in themes.index],
+            "odds_ratio": np.exp(themes["coef"]),
+            "low": np.exp(themes["coef"] - z * themes["se"]),
+            "high": np.exp(themes["coef"] + z * themes["se"]),
+            "p": themes["p"],
+            "p_holm": themes["p_holm"],
+            "brant_p": themes["brant_p"],
+            "converged": themes["converged"],
+        },
+        index=themes.index,
+    )
+    return out.round(4)
+
+
+def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """What the sample can detect: MDE at the chosen power and the power of the TOST at zero."""
+    sens = analysis.sensitivity
+    rows = [
+        (f"Smallest standardized size effect detected with {sens.power:.0%} power", sens.mde_std),
+        ("Smallest effect of interest (SESOI)", analysis.size.sesoi),
+        ("Power of the equivalence test if size has no effect at all", sens.tost_power),
+        ("Simulated samples", sens.simulations),
+    ]
+    out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
+    out["value"] = _values(out["value"], 3)
+    return out
+
+
+def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> pd.DataFrame:
+    """The power curve of ``analyse.sensitivity.power_curve`` on the analysis' own simulations.
+
+    Same seed and number of simulations as the analysis' sensitivity, so the curve crosses the
+    chosen power at its MDE. Effects span ±max(2 MDE, 2 SESOI, 0.5), ``points`` values.
+    """
+    sens = analysis.sensitivity
+    reach = max(2 * sens.mde_std, 2 * analysis.size.sesoi, 0.5)
+    return power_curve(
+        analysis.fit,
+        np.linspace(-reach, reach, points),
+        alpha=analysis.size.alpha,
+        simulations=sens.simulations,
+        seed=seed,
+        sesoi=analysis.size.sesoi,
+    )
+
+
+def _values(values: pd.Series, digits: int) -> pd.Series:
+    """Counts as integers, other numbers rounded, in one display column."""
+    shown = [
+        int(v) if isinstance(v, (int, np.integer)) else round(float(v), digits) for v in values
+    ]
+    return pd.Series(shown, index=values.index, dtype=object)
+
+
+def _num(x: float, digits: int = 2) -> str:
+    """A number for prose, with a true minus sign."""
+    text = f"{x:.{digits}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")  # no "-0.00"
+    return text.replace("-", "\u2212")
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def verdict_sentence(analysis: ClaimAnalysis) -> str:
+    """The verdict in one plain sentence with the numbers it rests on.
+
+    Starts with "Verdict: <key>." where the key is exactly the ``verdict`` of ``results.json``.
+    """
+    test = analysis.size
+    low, high = equivalence_interval(test)
+    level = f"{100 * (1 - 2 * test.alpha):g} %"
+    return (
+        f"Verdict: {test.verdict}. With {analysis.n} respondents, the standardized size effect "
+        f"is {_num(test.std_coef)} ({level} CI {_num(low)} to {_num(high)}): {test.sentence} "
+        f"(equivalence test against ±{_num(test.sesoi)}: {_p(test.tost_p)}; "
+        f"test of no effect: {_p(test.p)}; n = {analysis.n})."
+    )
+
+
+def summary_table(values: Mapping[str, object]) -> pd.DataFrame:
+    """A two-column table (item, value) from a mapping, for facts such as what was loaded."""
+    return pd.DataFrame(
+        {"value": [str(v) for v in values.values()]},
+        index=pd.Index(list(values), name="item"),
+    )
+
+
+def input_summary(params: RunParams, scored: pd.DataFrame) -> pd.DataFrame:
+    """What a run loaded: files, rows, respondents with an index, and whether it is synthetic."""
+    excluded = int((scored[EXCLUSION_COLUMN].fillna("") != "").sum())
+    synthetic = is_synthetic(params)
+    return summary_table(
+        {
+            "Survey file": params.data.survey,
+            "Codebook": params.data.codebook,
+            "Rows read": len(scored),
+            "Respondents with a maturity index": len(scored) - excluded,
+            "Respondents without a maturity index": excluded,
+            "Synthetic data": "yes: invented answers, not the barometer's" if synthetic else "no",
+        }
+    )
+
+
+def specification_summary(curve: pd.DataFrame) -> pd.DataFrame:
+    """How many specifications reach each verdict, and how often each choice leads to it.
+
+    One line per choice and option: the number of specifications and the share of each verdict
+    among them, so a reader sees which choice moves the conclusion.
+    """
+    from analyse.robustness import CHOICES
+
+    rows = []
+    for choice in CHOICES:
+        for option, part in curve.groupby(choice, sort=False):
+            shares = part["verdict"].value_counts(normalize=True)
+            rows.append(
+                {
+                    "choice": choice,
+                    "option": option,
+                    "specifications": len(part),
+                    **{v: float(shares.get(v, 0.0)) for v in VERDICT_ORDER},
+                }
+            )
+    total = curve["verdict"].value_counts(normalize=True)
+    rows.append(
+        {
+            "choice": "all",
+            "option": "",
+            "specifications": len(curve),
+            **{v: float(total.get(v, 0.0)) for v in VERDICT_ORDER},
+        }
+    )
+    return pd.DataFrame(rows).set_index(["choice", "option"])
+
+
+VERDICT_ORDER = ("negligible", "significant_but_negligible", "decisive", "inconclusive")

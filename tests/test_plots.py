@@ -1,0 +1,139 @@
+"""Every report figure: an Axes with a title and labelled axes, drawn on a synthetic survey."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+
+from analyse import plots, tables
+from analyse.claim import analyse_claim
+from analyse.codebook import load_codebook
+from analyse.notebook import figure_alt, save_figure
+from analyse.scoring import score_survey
+from analyse.sensitivity import power_curve
+from analyse.simulate import generate
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook()
+
+
+@pytest.fixture(scope="module")
+def scored(codebook):
+    survey = generate(design="barometre-2025", seed=11, with_truth=False).data
+    return score_survey(survey, codebook)
+
+
+@pytest.fixture(scope="module")
+def analysis(scored, codebook):
+    return analyse_claim(scored, codebook, bootstrap=40, seed=1, simulations=200)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _figures(scored, codebook, analysis):
+    curve = power_curve(analysis.fit, np.linspace(0, 1, 6), simulations=200, seed=1, sesoi=0.2)
+    return {
+        "size_band": lambda: plots.maturity_by_size_band(scored),
+        "type": lambda: plots.maturity_by_type(scored),
+        "budget_band": lambda: plots.maturity_by_budget_band(scored),
+        "budget": lambda: plots.maturity_vs_budget(scored),
+        "sponsorship": lambda: plots.maturity_by_sponsorship(scored),
+        "published": lambda: plots.published_vs_survey(
+            tables.published_comparison(scored, codebook)
+        ),
+        "size_coefficients": lambda: plots.size_coefficients(tables.size_effects(analysis)),
+        "equivalence": lambda: plots.equivalence(analysis.size),
+        "importance": lambda: plots.relative_importance(tables.importance_table(analysis)),
+        "forest": lambda: plots.theme_forest(tables.theme_table(analysis, codebook)),
+        "power": lambda: plots.power_curve(
+            curve, mde=analysis.sensitivity.mde_std, sesoi=0.2, alpha=0.05
+        ),
+    }
+
+
+FIGURES = [
+    "size_band",
+    "type",
+    "budget_band",
+    "budget",
+    "sponsorship",
+    "published",
+    "size_coefficients",
+    "equivalence",
+    "importance",
+    "forest",
+    "power",
+]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_has_title_and_axis_labels(name, scored, codebook, analysis):
+    ax = _figures(scored, codebook, analysis)[name]()
+    assert isinstance(ax, Axes)
+    assert ax.get_title().strip()
+    assert ax.get_xlabel().strip()
+    assert ax.get_ylabel().strip()
+    assert " ".join(ax.get_title().split()) in figure_alt(ax)
+
+
+@pytest.mark.parametrize("name", ["size_band", "equivalence", "forest"])
+def test_figure_draws_on_the_given_axes(name, scored, codebook, analysis):
+    fig, ax = plt.subplots()
+    draw = {
+        "size_band": lambda: plots.maturity_by_size_band(scored, ax=ax),
+        "equivalence": lambda: plots.equivalence(analysis.size, ax=ax),
+        "forest": lambda: plots.theme_forest(tables.theme_table(analysis, codebook), ax=ax),
+    }[name]
+    assert draw() is ax
+    assert len(fig.axes) == 1
+
+
+def test_group_below_min_cell_is_named_but_not_drawn(scored):
+    types = scored["collectivity_type"]
+    smallest = types.value_counts().idxmin()
+    n_small = int((types == smallest).sum())
+    ax = plots.maturity_by_type(scored, min_cell=n_small + 1)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert any(f"n < {n_small + 1}, not shown" in label for label in labels)
+    # the points drawn are those of the shown groups only
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    shown = [lab for lab in labels if "not shown" not in lab]
+    n_shown = sum(int(lab.rsplit("n = ", 1)[1]) for lab in shown)
+    assert drawn == n_shown
+
+
+def test_category_labels_are_readable_not_codes(scored):
+    ax = plots.maturity_by_type(scored)
+    text = " ".join(t.get_text() for t in ax.get_xticklabels())
+    assert "Métropole" in text
+    assert "metropole" not in text
+
+
+def test_figure_alt_describes_title_and_axes(scored):
+    ax = plots.maturity_by_size_band(scored)
+    alt = figure_alt(ax)
+    assert alt.startswith("Maturity index by population band.")
+    assert "Population band (inhabitants)" in alt
+    assert "\n" not in alt
+
+
+def test_save_figure_writes_nothing_without_output_dir(tmp_path, scored, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ax = plots.maturity_by_size_band(scored)
+    assert save_figure(ax, "", "size") is None
+    assert list(tmp_path.iterdir()) == []
+    path = save_figure(ax, tmp_path / "figs", "size")
+    assert path == tmp_path / "figs" / "size.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,58 @@
+"""The power curve reuses the sensitivity simulations: it agrees with the MDE and the TOST power."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analyse.codebook import load_codebook
+from analyse.regression import build_design, fit_ols
+from analyse.scoring import score_survey
+from analyse.sensitivity import power_curve, sensitivity
+from analyse.simulate import generate
+
+
+@pytest.fixture(scope="module")
+def fit():
+    codebook = load_codebook()
+    scored = score_survey(
+        generate(design="barometre-2025", seed=2, with_truth=False).data, codebook
+    )
+    return fit_ols(build_design(scored))
+
+
+def test_power_at_zero_effect_is_the_test_size(fit):
+    curve = power_curve(fit, [0.0], alpha=0.05, simulations=4000, seed=1)
+    # HC3 t tests hold their level closely; 4000 draws give a standard error of 0.0035.
+    assert curve.loc[0, "power"] == pytest.approx(0.05, abs=0.02)
+
+
+def test_curve_crosses_the_chosen_power_at_the_mde(fit):
+    sens = sensitivity(fit, sesoi=0.2, alpha=0.05, power=0.8, simulations=1000, seed=4)
+    curve = power_curve(fit, [sens.mde_std], alpha=0.05, simulations=1000, seed=4)
+    assert curve.loc[0, "power"] == pytest.approx(0.8, abs=0.005)
+
+
+def test_negligible_at_zero_is_the_tost_power(fit):
+    sens = sensitivity(fit, sesoi=0.3, alpha=0.05, simulations=1000, seed=9)
+    curve = power_curve(fit, [0.0], alpha=0.05, simulations=1000, seed=9, sesoi=0.3)
+    assert curve.loc[0, "negligible"] == sens.tost_power
+
+
+def test_power_grows_with_the_effect_and_is_symmetric(fit):
+    effects = np.linspace(0, 1.5, 7)
+    up = power_curve(fit, effects, simulations=1000, seed=0)
+    down = power_curve(fit, -effects, simulations=1000, seed=0)
+    assert list(up["effect"]) == pytest.approx(list(effects))
+    assert np.all(np.diff(up["power"]) >= 0)
+    assert up["power"].iloc[-1] > 0.95
+    assert np.allclose(up["power"], down["power"], atol=0.05)
+
+
+def test_columns_without_and_with_sesoi(fit):
+    assert list(power_curve(fit, [0.1], simulations=50).columns) == ["effect", "power"]
+    assert list(power_curve(fit, [0.1], simulations=50, sesoi=0.2).columns) == [
+        "effect",
+        "power",
+        "negligible",
+    ]

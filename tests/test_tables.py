@@ -1,0 +1,222 @@
+"""Report tables: small-cell suppression, size bands, the verdict sentence, published shares."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyse import tables
+from analyse.claim import analyse_claim
+from analyse.codebook import load_codebook
+from analyse.equivalence import VERDICTS
+from analyse.scoring import score_survey, share_at_least
+from analyse.simulate import PUBLISHED_2025_SHARES, generate
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook()
+
+
+@pytest.fixture(scope="module")
+def scored(codebook):
+    return score_survey(generate(design="barometre-2025", seed=5, with_truth=False).data, codebook)
+
+
+@pytest.fixture(scope="module")
+def analysis(scored, codebook):
+    return analyse_claim(scored, codebook, bootstrap=20, seed=3, simulations=100)
+
+
+def _groups(sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = [(g, float(v)) for g, n in sizes.items() for v in rng.uniform(0, 100, n)]
+    return pd.DataFrame(rows, columns=["group", "maturity_index"])
+
+
+# --------------------------------------------------------------------------- describe_by
+
+
+def test_group_below_min_cell_shows_no_statistics():
+    data = _groups({"small": 3, "big": 12, "mid": 9, "other": 20})
+    table = tables.describe_by(data, "group", min_cell=5)
+    assert table.loc["small", "n"] == "< 5"
+    assert list(table.loc["small", ["mean", "sd", "median"]]) == ["", "", ""]
+
+
+def test_shown_group_statistics_are_its_own():
+    data = _groups({"a": 6, "b": 7, "c": 8})
+    table = tables.describe_by(data, "group", min_cell=5)
+    b = data.loc[data["group"] == "b", "maturity_index"]
+    assert table.loc["b", "n"] == 7
+    assert table.loc["b", "mean"] == pytest.approx(round(b.mean(), 1))
+    assert table.loc["b", "sd"] == pytest.approx(round(b.std(ddof=1), 1))
+    assert table.loc["b", "median"] == pytest.approx(round(b.median(), 1))
+
+
+def test_a_lone_suppressed_group_takes_the_next_smallest_with_it():
+    # Otherwise the hidden group's count and mean follow from the total and the others.
+    data = _groups({"small": 3, "big": 12, "mid": 9, "other": 20})
+    table = tables.describe_by(data, "group", min_cell=5)
+    assert table.loc["mid", "n"] == "< 5"
+    assert table.loc["big", "n"] == 12
+    assert table.loc["other", "n"] == 20
+
+
+def test_no_secondary_suppression_when_two_groups_are_hidden():
+    data = _groups({"s1": 2, "s2": 4, "big": 12, "mid": 9})
+    table = tables.describe_by(data, "group", min_cell=5)
+    assert table["n"].to_dict() == {"big": 12, "mid": 9, "s1": "< 5", "s2": "< 5"}
+
+
+def test_no_published_count_is_below_min_cell():
+    data = _groups({"a": 1, "b": 4, "c": 5, "d": 6, "e": 30})
+    for min_cell in (1, 3, 5, 7, 10):
+        table = tables.describe_by(data, "group", min_cell=min_cell)
+        counts = [n for n in table["n"] if not isinstance(n, str)]
+        assert all(n >= min_cell for n in counts)
+
+
+def test_respondents_without_an_index_are_not_counted():
+    data = _groups({"a": 6, "b": 6})
+    data.loc[0, "maturity_index"] = np.nan
+    table = tables.describe_by(data, "group", min_cell=5)
+    assert table.loc["a", "n"] == 5
+
+
+def test_missing_group_value_forms_its_own_group():
+    data = _groups({"a": 6, "b": 6, "c": 6})
+    data.loc[data.index[:6], "group"] = None
+    table = tables.describe_by(data, "group", min_cell=5)
+    assert "missing" in table.index
+    assert table.loc["missing", "n"] == 6
+
+
+def test_describe_by_size_band_keeps_band_order(scored):
+    table = tables.describe_by(tables.with_groups(scored), "size_band", min_cell=1)
+    assert list(table.index) == [b for b in tables.SIZE_BAND_LABELS if b in table.index]
+
+
+def test_describe_by_rejects_unknown_column(scored):
+    with pytest.raises(KeyError, match="no column"):
+        tables.describe_by(scored, "not_a_column")
+
+
+# --------------------------------------------------------------------------- bands
+
+
+def test_size_band_edges_include_their_lower_bound():
+    pop = pd.Series([1, 19_999, 20_000, 49_999, 50_000, 99_999, 100_000, 249_999, 250_000, 7e6])
+    bands = tables.size_bands(pop)
+    assert list(bands.astype(str)) == [
+        "<20k",
+        "<20k",
+        "20-50k",
+        "20-50k",
+        "50-100k",
+        "50-100k",
+        "100-250k",
+        "100-250k",
+        "250k+",
+        "250k+",
+    ]
+    assert bands.cat.ordered
+    assert list(bands.cat.categories) == list(tables.SIZE_BAND_LABELS)
+
+
+def test_size_band_of_missing_population_is_missing():
+    bands = tables.size_bands(pd.Series([pd.NA, 30_000], dtype="Int64"))
+    assert pd.isna(bands.iloc[0])
+    assert bands.iloc[1] == "20-50k"
+
+
+def test_sponsorship_groups():
+    frame = pd.DataFrame({"elected_digital_lead": [0, 1, 0, 1], "strategy_adopted": [0, 0, 1, 1]})
+    assert list(tables.sponsorship(frame).astype(str)) == list(tables.SPONSORSHIP_LABELS)
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+def test_verdict_sentence_names_the_verdict_key_and_n(analysis):
+    sentence = tables.verdict_sentence(analysis)
+    assert sentence.startswith(f"Verdict: {analysis.verdict}.")
+    assert f"With {analysis.n} respondents" in sentence
+    assert f"n = {analysis.n}" in sentence
+
+
+@pytest.mark.parametrize("key", VERDICTS)
+def test_verdict_sentence_keeps_every_key_verbatim(analysis, key):
+    forced = replace(analysis, size=replace(analysis.size, verdict=key))
+    sentence = tables.verdict_sentence(forced)
+    assert sentence.startswith(f"Verdict: {key}.")
+    assert forced.size.sentence in sentence
+
+
+def test_verdict_sentence_numbers(analysis):
+    from analyse.equivalence import equivalence_interval
+
+    test = replace(analysis.size, std_coef=-0.0243, std_se=0.157, tost_p=0.1345, p=0.8779)
+    low, high = equivalence_interval(test)
+    sentence = tables.verdict_sentence(replace(analysis, size=test))
+    assert "effect is \u22120.02 (90 % CI" in sentence
+    assert f"{low:.2f}".replace("-", "\u2212") in sentence
+    assert f"{high:.2f}" in sentence
+    assert "p = 0.134" in sentence or "p = 0.135" in sentence
+    assert "p = 0.878" in sentence
+    assert f"±{test.sesoi:.2f}" in sentence
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def test_published_comparison_equals_share_at_least(scored, codebook):
+    table = tables.published_comparison(scored, codebook)
+    expected = share_at_least(scored, codebook, 2).astype("float64") * 100
+    pd.testing.assert_series_equal(
+        table["this_survey"], expected.rename("this_survey"), check_names=False
+    )
+    for theme, share in PUBLISHED_2025_SHARES.items():
+        assert table.loc[theme, "published_2025"] == pytest.approx(share * 100)
+    assert np.allclose(table["difference"], table["this_survey"] - table["published_2025"])
+    assert table.loc["data_ai", "label"] == codebook.theme("data_ai").label_en
+
+
+def test_exclusions_table_accounts_for_every_respondent(analysis, scored):
+    table = tables.exclusions_table(analysis)
+    assert table["respondents"].sum() == len(scored)
+    assert table.loc["analysed (in the model)", "respondents"] == analysis.n
+
+
+def test_theme_table_odds_ratios(analysis, codebook):
+    table = tables.theme_table(analysis, codebook)
+    themes = analysis.themes
+    assert np.allclose(table["odds_ratio"], np.exp(themes["coef"]), atol=1e-4)
+    assert (table["low"] <= table["odds_ratio"]).all()
+    assert (table["odds_ratio"] <= table["high"]).all()
+    assert np.allclose(table["p_holm"], themes["p_holm"], atol=1e-4)
+
+
+def test_size_effects_interval_contains_estimate(analysis):
+    effects = tables.size_effects(analysis)
+    assert effects.loc["Size alone (marginal)", "coef"] == analysis.nested.marginal_coef
+    assert (effects["low"] < effects["coef"]).all()
+    assert (effects["coef"] < effects["high"]).all()
+
+
+def test_size_effects_names_what_is_held_fixed(scored, codebook):
+    with_type = analyse_claim(
+        scored, codebook, controls=["collectivity_type"], bootstrap=0, simulations=50
+    )
+    labels = list(tables.size_effects(with_type).index)
+    assert labels[1] == ("Size with budget, staff, sponsorship and collectivity type (conditional)")
+
+
+def test_summaries_show_counts_as_integers(analysis):
+    assert tables.equivalence_summary(analysis).loc["Respondents", "value"] == analysis.n
+    sens = tables.sensitivity_summary(analysis)
+    assert sens.loc["Simulated samples", "value"] == analysis.sensitivity.simulations
+    assert isinstance(sens.loc["Simulated samples", "value"], int)
