@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from analyse.codebook import Codebook
+from analyse.contract import COLLECTIVITY_TYPES
 from analyse.equivalence import equivalence_interval
 from analyse.regression import OUTCOME
 from analyse.results import is_synthetic
@@ -45,16 +46,7 @@ TYPE_LABELS: dict[str, str] = {
     "region": "Région",
 }
 # Smallest to largest, the order in which tables and figures list types.
-TYPE_ORDER: tuple[str, ...] = (
-    "commune",
-    "CC",
-    "CA",
-    "CU",
-    "metropole",
-    "EPT",
-    "departement",
-    "region",
-)
+TYPE_ORDER: tuple[str, ...] = COLLECTIVITY_TYPES
 SPONSORSHIP_LABELS: tuple[str, ...] = (
     "Neither",
     "Elected lead only",
@@ -294,6 +286,13 @@ def _held_fixed(analysis: ClaimAnalysis) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _quantity_table(rows: list[tuple[str, object]]) -> pd.DataFrame:
+    """A two-column table of named quantities, numbers rounded for reading."""
+    out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
+    out["value"] = _values(out["value"], 4)
+    return out
+
+
 def nested_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
     """What size adds to the full model: R² with and without it, partial R², Wald test, BF01."""
     nested = analysis.nested
@@ -305,9 +304,7 @@ def nested_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         ("p-value of the Wald test", nested.wald_p),
         ("Bayes factor for 'size adds nothing' (BF01, BIC)", nested.bf01),
     ]
-    out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
-    out["value"] = _values(out["value"], 4)
-    return out
+    return _quantity_table(rows)
 
 
 def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
@@ -324,9 +321,7 @@ def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         ("p-value, test of zero effect", test.p),
         ("Respondents", analysis.n),
     ]
-    out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
-    out["value"] = _values(out["value"], 4)
-    return out
+    return _quantity_table(rows)
 
 
 def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
