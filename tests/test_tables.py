@@ -220,3 +220,20 @@ def test_summaries_show_counts_as_integers(analysis):
     sens = tables.sensitivity_summary(analysis)
     assert sens.loc["Simulated samples", "value"] == analysis.sensitivity.simulations
     assert isinstance(sens.loc["Simulated samples", "value"], int)
+
+
+def test_model_specification_reports_dropped_terms():
+    from analyse import simulate
+    from analyse.claim import analyse_claim
+    from analyse.codebook import load_codebook
+    from analyse.scoring import score_survey
+    from analyse.tables import model_specification
+
+    codebook = load_codebook()
+    data = simulate.generate("random", seed=3, n=120, with_truth=False).data
+    data = data.drop(columns=["digital_staff_fte"])
+    analysis = analyse_claim(score_survey(data, codebook), codebook, bootstrap=20, simulations=200)
+    spec = model_specification(analysis)["value"]
+    assert spec["Terms dropped (column absent from the survey)"] == "staff"
+    assert "staff" not in spec["Terms in the model"]
+    assert spec["Respondents in the model"] == analysis.n

@@ -493,3 +493,22 @@ def specification_summary(curve: pd.DataFrame) -> pd.DataFrame:
 
 
 VERDICT_ORDER = ("negligible", "significant_but_negligible", "decisive", "inconclusive")
+
+
+def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """What the main model used: its terms, controls, sample, and the terms it had to drop
+    because the survey lacks their column (so a reader knows what was not held fixed)."""
+    terms = [t for t in analysis.fit.coef.index if t != "Intercept"]
+    rows = [
+        ("Outcome", "maturity_index (0-100)"),
+        ("Terms in the model", ", ".join(terms)),
+        (
+            "Terms dropped (column absent from the survey)",
+            ", ".join(analysis.dropped_terms) or "none",
+        ),
+        ("Controls", ", ".join(analysis.controls) or "none"),
+        ("Weighted parts", ", ".join(analysis.weighted_parts) or "none (unweighted)"),
+        ("Respondents in the model", analysis.n),
+        ("Respondents excluded", analysis.n_excluded),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
