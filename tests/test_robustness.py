@@ -88,3 +88,21 @@ def test_specification_curve_skips_raking_without_a_frame():
     curve = specification_curve(score_survey(data, codebook), None)
     assert set(curve["weights"]) == {"none"}
     assert curve.attrs["skipped"]["raked"] == "no reference frame given"
+
+
+def test_raked_run_reports_whether_raking_converged(frame):
+    from analyse.claim import analyse_claim, to_results
+
+    codebook = load_codebook()
+    scored = score_survey(
+        simulate.generate("random", seed=2, n=300, with_truth=False).data, codebook
+    )
+    weights = rake(scored[scored["maturity_index"].notna()], frame)
+    results = to_results(
+        analyse_claim(scored, codebook, bootstrap=20, simulations=200, weights=weights)
+    )
+    assert results["weighted_parts"] == ["ols", "size", "nested"]
+    assert results["weights_converged"] is True
+    unweighted = to_results(analyse_claim(scored, codebook, bootstrap=20, simulations=200))
+    assert unweighted["weights_converged"] is None
+    assert unweighted["size"]["coef"] != results["size"]["coef"]

@@ -38,6 +38,7 @@ class ClaimAnalysis:
     sensitivity: Sensitivity
     themes: pd.DataFrame
     weighted_parts: list[str]
+    weights_converged: bool | None = None  # whether raking met the frame's margins
 
     @property
     def verdict(self) -> str:
@@ -81,6 +82,7 @@ def analyse_claim(
         sensitivity=sensitivity(fit, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
+        weights_converged=None if weights is None else weights.attrs.get("converged"),
     )
 
 
@@ -96,6 +98,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "dropped_terms": analysis.dropped_terms,
         "controls": analysis.controls,
         "weighted_parts": analysis.weighted_parts,
+        "weights_converged": analysis.weights_converged,
         "sesoi": s.sesoi,
         "alpha": s.alpha,
         "verdict": s.verdict,

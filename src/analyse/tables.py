@@ -508,6 +508,12 @@ def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
         ),
         ("Controls", ", ".join(analysis.controls) or "none"),
         ("Weighted parts", ", ".join(analysis.weighted_parts) or "none (unweighted)"),
+        (
+            "Raking met the frame's margins",
+            "not raked"
+            if analysis.weights_converged is None
+            else ("yes" if analysis.weights_converged else "NO: weights are unreliable"),
+        ),
         ("Respondents in the model", analysis.n),
         ("Respondents excluded", analysis.n_excluded),
     ]
