@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -91,9 +91,10 @@ def show_figure(
 ) -> None:
     """Display a figure as PNG with a text alternative, save it if asked, and close it.
 
-    The alternative text goes into the output's metadata (``image/png.alt``), which nbconvert's
-    classic HTML template writes as the image's ``alt`` attribute; it defaults to the title and
-    axis labels. Closing the figure stops Jupyter from drawing it a second time.
+    The alternative text goes into the output's metadata (``image/png.alt``), which the
+    publisher (``analyse.publish.output_alt``) writes as the image's ``alt`` attribute; it
+    defaults to the title and axis labels. Closing the figure stops Jupyter from drawing it a
+    second time.
     """
     from IPython.display import Image, display
 
@@ -106,12 +107,6 @@ def show_figure(
     plt.close(figure)
     data = buffer.getvalue()
     display(Image(data=data, format="png", metadata={"alt": text}))
-
-
-def png_alt(output: dict[str, Any]) -> str | None:
-    """The text alternative of a notebook output written by ``show_figure`` (None if absent)."""
-    metadata = output.get("metadata") or {}
-    return (metadata.get("image/png") or {}).get("alt") or metadata.get("alt")
 
 
 def data_notice(params: RunParams) -> Markdown:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
@@ -123,11 +122,3 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         design=design,
         result=res,
     )
-
-
-def r_squared(y: np.ndarray, x: np.ndarray) -> float:
-    """R² of a least-squares fit of ``y`` on ``x`` (which holds the intercept column)."""
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ beta
-    centred = y - y.mean()
-    return float(1.0 - resid @ resid / (centred @ centred))

@@ -32,9 +32,11 @@ def load_scored(params: RunParams):
     return score_survey(survey, codebook), codebook
 
 
-def run_analysis(params: RunParams):
-    """The full analysis a run reports, as set by the parameter file."""
-    scored, codebook = load_scored(params)
+def run_analysis(params: RunParams, scored=None, codebook=None):
+    """The full analysis a run reports, as set by the parameter file (the survey is loaded and
+    scored unless the caller already did)."""
+    if scored is None or codebook is None:
+        scored, codebook = load_scored(params)
     a = params.analysis
     weights = None
     if a.weights == "raked":
@@ -51,9 +53,10 @@ def run_analysis(params: RunParams):
     )
 
 
-def specification_curve_for(params: RunParams):
+def specification_curve_for(params: RunParams, scored=None):
     """The specification curve of a run (see ``analyse.robustness``)."""
-    scored, _ = load_scored(params)
+    if scored is None:
+        scored, _ = load_scored(params)
     return specification_curve(
         scored, load_frame("epci"), sesoi=params.analysis.sesoi, alpha=params.analysis.alpha
     )
@@ -61,8 +64,9 @@ def specification_curve_for(params: RunParams):
 
 def compute_results(params: RunParams) -> dict:
     """The results contract plus what identifies the run (no timings: same inputs, same bytes)."""
-    results = to_results(run_analysis(params))
-    curve = specification_curve_for(params)
+    scored, codebook = load_scored(params)
+    results = to_results(run_analysis(params, scored, codebook))
+    curve = specification_curve_for(params, scored)
     results["robustness"] = {
         "specifications": len(curve),
         "verdicts": {k: int(v) for k, v in curve["verdict"].value_counts().sort_index().items()},

@@ -42,21 +42,21 @@ class _Simulator:
         self.base = x @ beta
         self.size = x[:, self.j]
         self.sd_y = float(fit.design.y.std(ddof=1))
-        self.scale = float(np.std(self.size, ddof=1)) / self.sd_y
+        self.sd_size = float(np.std(self.size, ddof=1))
         sigma = float(np.sqrt(fit.result.scale))
         self.errors = sigma * np.random.default_rng(seed).standard_normal((simulations, len(h)))
         self.df = fit.df_resid
 
     def tests(self, std_effect: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Standardized estimates, their SEs and two-sided p-values over the simulations."""
-        y = self.base + std_effect * self.sd_y / np.std(self.size, ddof=1) * self.size
+        y = self.base + std_effect * self.sd_y / self.sd_size * self.size
         y = y[None, :] + self.errors
         b = y @ self.a
         resid = y @ self.m.T
         se = np.sqrt((resid**2) @ self.hc3)
         sd_y = y.std(axis=1, ddof=1)
-        std_b = b * np.std(self.size, ddof=1) / sd_y
-        std_se = se * np.std(self.size, ddof=1) / sd_y
+        std_b = b * self.sd_size / sd_y
+        std_se = se * self.sd_size / sd_y
         p = 2 * stats.t.sf(np.abs(b / se), self.df)
         return std_b, std_se, p
 
