@@ -15,12 +15,12 @@ from itertools import combinations
 import numpy as np
 import statsmodels.api as sm
 
-from analyse import simulate
-from analyse.codebook import load_codebook
-from analyse.importance import lmg_batch
-from analyse.regression import build_design, fit_ols
-from analyse.scoring import score_survey
-from analyse.sensitivity import sensitivity
+from analyse.data import simulate
+from analyse.data.codebook import load_codebook
+from analyse.data.scoring import score_survey
+from analyse.stats.importance import lmg_batch
+from analyse.stats.regression import build_design, fit_ols
+from analyse.stats.sensitivity import sensitivity
 
 
 def lmg_loop(design, rows):

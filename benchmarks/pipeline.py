@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from analyse.params import load_params
-from analyse.results import compute_results
-from analyse.runner import run_all
+from analyse.pipeline.run_result import compute_results
+from analyse.pipeline.runner import run_all
 
 
 def timed(fn) -> tuple[float, object]:

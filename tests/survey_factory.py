@@ -15,8 +15,8 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from analyse.codebook import Codebook, load_codebook
-from analyse.contract import COLLECTIVITY_TYPES
+from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.contract import COLLECTIVITY_TYPES
 
 STRING_COLUMNS = ("respondent_id", "collectivity_type", "siren")
 

@@ -10,7 +10,7 @@ import pytest
 from survey_factory import as_text, build_survey, write_csv, write_text_csv, write_xlsx
 
 from analyse import cli
-from analyse.codebook import load_codebook
+from analyse.data.codebook import load_codebook
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analyse.equivalence import VERDICTS, equivalence_interval, test_size, tost, verdict
-from analyse.importance import relative_importance
-from analyse.regression import fit_ols
-from analyse.sensitivity import sensitivity
+from analyse.stats.equivalence import VERDICTS, equivalence_interval, test_size, tost, verdict
+from analyse.stats.importance import relative_importance
+from analyse.stats.regression import fit_ols
+from analyse.stats.sensitivity import sensitivity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "validation"))
 from verdict_calibration import linear_sample  # noqa: E402

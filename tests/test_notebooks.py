@@ -155,7 +155,7 @@ def test_notebook_executes_with_papermill(path, tmp_path):
         assert len(pngs) == 1, "a figure cell shows exactly one image"
         assert pngs[0].metadata["image/png"]["alt"], "figure without a text alternative"
     if path.stem == "03_is_size_decisive":
-        from analyse.results import compute_results
+        from analyse.pipeline.run_result import compute_results
 
         verdict = compute_results(params_from_mapping(parameters))["verdict"]
         text = "".join(

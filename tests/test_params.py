@@ -249,7 +249,7 @@ def test_cli_run_with_bad_params_exits_2_without_traceback_and_runs_nothing(tmp_
 
 
 def test_two_params_files_with_the_same_name_are_refused(tmp_path, survey):
-    from analyse.runner import load_all
+    from analyse.pipeline.runner import load_all
 
     first = write(tmp_path, good(survey), "a.yaml")
     second = write(tmp_path, good(survey), "b.yaml")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analyse.codebook import load_codebook
-from analyse.regression import build_design, fit_ols
-from analyse.scoring import score_survey
-from analyse.sensitivity import power_curve, sensitivity
-from analyse.simulate import generate
+from analyse.data.codebook import load_codebook
+from analyse.data.scoring import score_survey
+from analyse.data.simulate import generate
+from analyse.stats.regression import build_design, fit_ols
+from analyse.stats.sensitivity import power_curve, sensitivity
 
 
 @pytest.fixture(scope="module")

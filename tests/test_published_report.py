@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyse.runner import run_all
+from analyse.pipeline.runner import run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 from survey_factory import build_survey, write_parquet, write_sav, write_xlsx, xlsx_rows
 
-from analyse.codebook import load_codebook
-from analyse.errors import InputError
-from analyse.readers import (
+from analyse.data.codebook import load_codebook
+from analyse.data.readers import (
     cell_text,
     column_letter,
     decode_text,
     detect_delimiter,
     read_raw,
 )
+from analyse.errors import InputError
 
 HEADER = ["respondent_id", "collectivity_type", "population", "resp_1"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analyse.reference import load_frame, reference_dir
+from analyse.data.reference import load_frame, reference_dir
 
 TARBALL = reference_dir() / ".cache" / "etalab-decoupage-administratif-6.0.0.tgz"
 TYPES = ("CC", "CA", "CU", "metropole")

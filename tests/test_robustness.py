@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyse import simulate
-from analyse.codebook import load_codebook
-from analyse.reference import load_frame
-from analyse.robustness import CHOICES, specification_curve
-from analyse.scoring import score_survey
-from analyse.weights import population_band, rake
+from analyse.data import simulate
+from analyse.data.codebook import load_codebook
+from analyse.data.reference import load_frame
+from analyse.data.scoring import score_survey
+from analyse.stats.robustness import CHOICES, specification_curve
+from analyse.stats.weights import population_band, rake
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_specification_curve_skips_raking_without_a_frame():
 
 
 def test_raked_run_reports_whether_raking_converged(frame):
-    from analyse.claim import analyse_claim, to_results
+    from analyse.stats.claim import analyse_claim, to_results
 
     codebook = load_codebook()
     scored = score_survey(

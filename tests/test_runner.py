@@ -2,7 +2,7 @@
 inputs are skipped, that a failure keeps its partial notebook and never touches the last good
 report, and that several parameter files run in separate processes.
 
-``analyse.runner._compute_results`` is replaced by a small deterministic function so these tests
+``analyse.pipeline.runner._compute_results`` is replaced by a small deterministic function so these tests
 exercise the pipeline, not the statistics (one test checks the real one separately).
 """
 
@@ -19,9 +19,10 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from analyse import cli, runner
+from analyse import cli
 from analyse.params import load_params
 from analyse.paths import default_codebook_path
+from analyse.pipeline import runner
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CODE_MARKER = "DISTINCTIVE_CODE_MARKER_8311"
@@ -60,7 +61,7 @@ GOOD = notebook(
         "import matplotlib.pyplot as plt\n"
         "plt.plot([1, 2, 3], [1, 4, 9])\nplt.title('squares')\nplt.show()"
     ),
-    new_code_cell(  # a figure with its own text alternative, as analyse.notebook shows them
+    new_code_cell(  # a figure with its own text alternative, as analyse.report.notebook shows them
         "import io\nfrom IPython.display import Image, display\n"
         "fig, ax = plt.subplots()\nax.plot([3, 2, 1])\nbuffer = io.BytesIO()\n"
         "fig.savefig(buffer, format='png')\nplt.close(fig)\n"
@@ -415,7 +416,7 @@ def test_real_results_are_byte_identical_for_the_same_inputs():
     """``results.json`` carries no timing: the real analysis twice gives the same bytes."""
     from analyse.params import load_params as load
     from analyse.paths import project_root
-    from analyse.publish import dump_json
+    from analyse.pipeline.publish import dump_json
 
     params = load(project_root() / "params" / "ci.yaml")
     first = dump_json(runner._compute_results(params))

@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyse.codebook import Codebook
-from analyse.scoring import cronbach_alpha, reliability, score_survey, share_at_least, theme_levels
+from analyse.data.codebook import Codebook
+from analyse.data.scoring import (
+    cronbach_alpha,
+    reliability,
+    score_survey,
+    share_at_least,
+    theme_levels,
+)
 
 
 @pytest.fixture()

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analyse import simulate
-from analyse.codebook import load_codebook
-from analyse.contract import COLUMN_NAMES
-from analyse.scoring import score_survey, share_at_least
-from analyse.terms import model_terms
+from analyse.data import simulate
+from analyse.data.codebook import load_codebook
+from analyse.data.contract import COLUMN_NAMES
+from analyse.data.scoring import score_survey, share_at_least
+from analyse.data.terms import model_terms
 
 
 @pytest.fixture(scope="module")

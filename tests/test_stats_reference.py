@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyse.equivalence import test_size
-from analyse.importance import lmg
-from analyse.nested import compare_nested
-from analyse.ordinal import fit_theme
-from analyse.regression import Design, fit_ols, type_dummies
+from analyse.stats.equivalence import test_size
+from analyse.stats.importance import lmg
+from analyse.stats.nested import compare_nested
+from analyse.stats.ordinal import fit_theme
+from analyse.stats.regression import Design, fit_ols, type_dummies
 
 FIXTURE = Path(__file__).parent / "fixtures" / "r_reference"
 TERMS = ["size", "budget", "staff", "elected_digital_lead", "strategy_adopted"]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analyse import simulate
-from analyse.validation import load_survey
+from analyse.data import simulate
+from analyse.data.loading import load_survey
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = {

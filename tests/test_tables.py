@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyse import tables
-from analyse.claim import analyse_claim
-from analyse.codebook import load_codebook
-from analyse.equivalence import VERDICTS
-from analyse.scoring import score_survey, share_at_least
-from analyse.simulate import PUBLISHED_2025_SHARES, generate
+from analyse.data.codebook import load_codebook
+from analyse.data.scoring import score_survey, share_at_least
+from analyse.data.simulate import PUBLISHED_2025_SHARES, generate
+from analyse.report import tables
+from analyse.stats.claim import analyse_claim
+from analyse.stats.equivalence import VERDICTS
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_verdict_sentence_keeps_every_key_verbatim(analysis, key):
 
 
 def test_verdict_sentence_numbers(analysis):
-    from analyse.equivalence import equivalence_interval
+    from analyse.stats.equivalence import equivalence_interval
 
     test = replace(analysis.size, std_coef=-0.0243, std_se=0.157, tost_p=0.1345, p=0.8779)
     low, high = equivalence_interval(test)
@@ -223,11 +223,11 @@ def test_summaries_show_counts_as_integers(analysis):
 
 
 def test_model_specification_reports_dropped_terms():
-    from analyse import simulate
-    from analyse.claim import analyse_claim
-    from analyse.codebook import load_codebook
-    from analyse.scoring import score_survey
-    from analyse.tables import model_specification
+    from analyse.data import simulate
+    from analyse.data.codebook import load_codebook
+    from analyse.data.scoring import score_survey
+    from analyse.report.tables import model_specification
+    from analyse.stats.claim import analyse_claim
 
     codebook = load_codebook()
     data = simulate.generate("random", seed=3, n=120, with_truth=False).data

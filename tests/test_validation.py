@@ -20,10 +20,9 @@ from survey_factory import (
     xlsx_rows,
 )
 
-from analyse.codebook import load_codebook
-from analyse.contract import EXPECTED
-from analyse.errors import InputError, Problem
-from analyse.validation import (
+from analyse.data.codebook import load_codebook
+from analyse.data.contract import EXPECTED
+from analyse.data.loading import (
     MAX_PROBLEMS_PER_COLUMN,
     load_survey,
     parse_numbers,
@@ -32,6 +31,7 @@ from analyse.validation import (
     suggest_collectivity_type,
     summarize,
 )
+from analyse.errors import InputError, Problem
 
 LEVELS = "an answer level among 0, 1, 2, 3, or empty"
 EXPECTED_DTYPES = {
@@ -449,7 +449,7 @@ def test_mapping_files_keep_yaml_words_as_text(tmp_path):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [("Oui: beaucoup\n", "level is not a whole number"), ("- a\n- b\n", "not a mapping"),
-     ("Oui: [1, 2]\n", "not a single name or number"), ("a: [\n", "not readable as YAML")],
+     ("Oui: [1, 2]\n", "not a single name or number"), ("a: [\n", "not valid YAML")],
 )
 def test_bad_answer_label_files(tmp_path, text, fragment):
     path = tmp_path / "labels.yaml"

@@ -15,10 +15,10 @@ import pandas as pd
 import statsmodels.api as sm
 from tqdm import tqdm
 
-from analyse import simulate
-from analyse.codebook import load_codebook
-from analyse.scoring import score_survey, share_at_least
-from analyse.terms import model_terms
+from analyse.data import simulate
+from analyse.data.codebook import load_codebook
+from analyse.data.scoring import score_survey, share_at_least
+from analyse.data.terms import model_terms
 
 
 def main() -> None:

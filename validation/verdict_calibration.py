@@ -6,7 +6,7 @@
    with a large effect ``decisive``; with a small sample ``inconclusive``.
 
 Data: the real sizes of the EPCI frame (resampled), budget/staff/sponsorship correlated with
-size as in ``analyse.simulate``, and a linear outcome with normal errors whose standardized
+size as in ``analyse.data.simulate``, and a linear outcome with normal errors whose standardized
 size effect is set exactly. Run: ``.venv/bin/python validation/verdict_calibration.py``
 """
 
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from analyse.equivalence import test_size
-from analyse.reference import load_frame
-from analyse.regression import Design, fit_ols
+from analyse.data.reference import load_frame
+from analyse.stats.equivalence import test_size
+from analyse.stats.regression import Design, fit_ols
 
 OTHERS = {"budget": 0.4, "staff": 0.3, "elected_digital_lead": 0.2, "strategy_adopted": 0.3}
 

@@ -64,8 +64,8 @@ EPCI_COLUMNS = ("siren", "name", "collectivity_type", "population")
 COMMUNE_COLUMNS = ("siren", "name", "collectivity_type", "population", "code_insee", "epci_siren")
 
 # DGCL "nature_juridique" codes (field ``type`` in epci.json) -> the project's vocabulary
-# (analyse.contract.COLLECTIVITY_TYPES). MET69 is the Métropole de Lyon, a collectivité à statut
-# particulier that the DGCL lists apart; for size comparisons it is a métropole.
+# (analyse.data.contract.COLLECTIVITY_TYPES). MET69 is the Métropole de Lyon, a collectivité
+# à statut particulier that the DGCL lists apart; for size comparisons it is a métropole.
 EPCI_TYPE_MAP = {"CC": "CC", "CA": "CA", "CU": "CU", "METRO": "metropole", "MET69": "metropole"}
 EPCI_TYPE_ORDER = ("CC", "CA", "CU", "metropole")
 # EPCI population: DGCL total population (population totale, which adds the "comptés à part").

@@ -66,7 +66,7 @@ def validate(
     ] = None,
 ) -> None:
     """Check a survey file against the data contract and the codebook; list every problem."""
-    from analyse.validation import validate_file
+    from analyse.data.loading import validate_file
 
     summary = validate_file(file, codebook, columns=columns, answer_labels=answer_labels)
     console.print(summary.render(), markup=False)
@@ -87,7 +87,7 @@ def simulate(
     ] = 0.0,
 ) -> None:
     """Write a synthetic survey drawn from the real EPCI frame, with its known truth."""
-    from analyse import simulate as sim
+    from analyse.data import simulate as sim
 
     survey = sim.generate(design=design, seed=seed, n=n, size_effect=size_effect)
     data_path, truth = sim.write(survey, out)
@@ -115,7 +115,7 @@ def run(
     ] = False,
 ) -> None:
     """Execute every notebook for each parameter file and publish HTML, figures and results."""
-    from analyse.runner import run_all
+    from analyse.pipeline.runner import run_all
 
     outcomes = run_all(params, output_dir, jobs=jobs, force=force, console=console)
     if not all(outcome.ok for outcome in outcomes):

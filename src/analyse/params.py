@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analyse.errors import InputError, Problem
 from analyse.paths import project_root
+from analyse.yaml_files import read_yaml
 
 Control = Literal["collectivity_type"]
 Weights = Literal["none", "raked"]
@@ -114,19 +114,8 @@ def params_digest(params: RunParams) -> str:
 
 def load_params(path: str | Path) -> RunParams:
     """Read and check a params YAML file; raise one ``InputError`` listing every problem."""
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(source, "parameter file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(source, f"cannot read parameter file: {exc}")]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(source, f"not valid YAML: {_yaml_error(exc)}")]) from None
-    return params_from_mapping(raw, source=source)
+    raw = read_yaml(path, what="parameter file")
+    return params_from_mapping(raw, source=str(path))
 
 
 def params_from_mapping(raw: Any, source: str = "<parameters>") -> RunParams:
@@ -219,9 +208,3 @@ def _missing_files(data: Any, source: str) -> list[Problem]:
                 Problem(source, f"{key}: file not found: {path}", expected=EXPECTED[key])
             )
     return problems
-
-
-def _yaml_error(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    return f"{problem} at line {mark.line + 1}" if mark is not None else problem

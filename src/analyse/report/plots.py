@@ -1,9 +1,9 @@
-"""The report's figures: seaborn and matplotlib on the tables of ``analyse.tables``.
+"""The report's figures: seaborn and matplotlib on the tables of ``analyse.report.tables``.
 
 Every function takes a tidy DataFrame (or a results object) and an optional ``ax``, draws on it
 and returns the ``Axes``; none calls ``plt.show()``. Every figure has a title, axis labels with
 their units and readable category labels, so that its title and labels can serve as a text
-alternative (``analyse.notebook.figure_alt``). Group figures hide groups of fewer than
+alternative (``analyse.report.notebook.figure_alt``). Group figures hide groups of fewer than
 ``min_cell`` respondents, as the tables do.
 """
 
@@ -19,9 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
-from analyse.equivalence import SizeTest, equivalence_interval
-from analyse.regression import OUTCOME
-from analyse.tables import suppressed_groups, with_groups
+from analyse.report.tables import suppressed_groups, with_groups
+from analyse.stats.equivalence import SizeTest, equivalence_interval
+from analyse.stats.regression import OUTCOME
 
 INDEX_LABEL = "Maturity index (0-100 points)"
 LN_POP_UNIT = "per 2.7-fold larger population (1 unit of ln population)"
@@ -414,7 +414,7 @@ def power_curve(
     ax: Axes | None = None,
 ) -> Axes:
     """Power of the two-sided test against the true standardized size effect
-    (``analyse.sensitivity.power_curve``), with the MDE and the equivalence region marked."""
+    (``analyse.stats.sensitivity.power_curve``), with the MDE and the equivalence region marked."""
     ax = _axes(ax, (8.0, 5.6))
     if sesoi is not None:
         ax.axvspan(
@@ -463,7 +463,7 @@ VERDICT_COLOURS = {
 
 def specification_curve(curve: pd.DataFrame, sesoi: float, ax: Axes | None = None) -> Axes:
     """Each specification's standardized size effect with its 90 % interval, sorted, coloured by
-    verdict, against the equivalence region (``analyse.robustness.specification_curve``)."""
+    verdict, against the equivalence region (``analyse.stats.robustness.specification_curve``)."""
     ax = _axes(ax, (9.0, 4.8))
     ax.axhspan(-sesoi, sesoi, color="#27ae60", alpha=0.15, label=f"Equivalence region ±{sesoi:g}")
     ax.axhline(0, color="black", lw=1, ls="--")

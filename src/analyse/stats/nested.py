@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analyse.regression import Design, OLSFit, fit_ols
+from analyse.stats.regression import Design, OLSFit, fit_ols
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Loading a survey file into typed contract columns, reporting every problem at once.
 
-``load_survey`` reads a file (``analyse.readers``), checks each contract column and each codebook
-item column with vectorised rules, and either returns a typed DataFrame or raises one
+``load_survey`` reads a file (``analyse.data.readers``), checks each contract column and
+each codebook item column with vectorised rules, and either returns a typed DataFrame or raises one
 ``InputError`` listing every bad cell with its spreadsheet row, column, value and what was
 expected: a user fixes a survey export in one pass rather than one error per run.
 
@@ -13,22 +13,21 @@ collectivity type must be spelt as in the contract; near misses get a suggestion
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from analyse.codebook import Codebook, load_codebook
-from analyse.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
+from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
+from analyse.data.readers import RawTable, normalise_label, read_raw
+from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.errors import InputError, Problem
-from analyse.readers import RawTable, normalise_label, read_raw
-from analyse.scoring import EXCLUSION_COLUMN, reliability, score_survey
+from analyse.suggest import closest, did_you_mean
+from analyse.yaml_files import read_yaml
 
 MAX_PROBLEMS_PER_COLUMN = 20
 YEAR_RANGE: tuple[int, int] = (1900, 2100)
@@ -170,7 +169,7 @@ def _check_type(raw: pd.Series, required: bool) -> Checked:
     bad = ~known & ~empty
     faults = np.where(empty & required, "is empty", "").astype(object)
     faults[bad] = [
-        "is not a known collectivity type" + _did_you_mean(suggest_collectivity_type(value))
+        "is not a known collectivity type" + did_you_mean(suggest_collectivity_type(value))
         for value in text[bad]
     ]
     return Checked(text.where(~empty).astype("string"), faults.astype(str))
@@ -210,23 +209,9 @@ def level_expected(codebook: Codebook) -> str:
     return f"an answer level among {levels}, or empty"
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if c.isalnum()).casefold()
-
-
 def suggest_collectivity_type(value: str) -> str | None:
     """The valid type a misspelt one most likely means ("Métropole" -> "metropole"), if any."""
-    known = {_fold(t): t for t in COLLECTIVITY_TYPES} | _TYPE_ALIASES
-    folded = _fold(value)
-    if folded in known:
-        return known[folded]
-    close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.75)
-    return known[close[0]] if close else None
-
-
-def _did_you_mean(suggestion: str | None) -> str:
-    return f"; did you mean {suggestion!r}?" if suggestion else ""
+    return closest(value, {t: t for t in COLLECTIVITY_TYPES} | _TYPE_ALIASES, cutoff=0.75)
 
 
 # --- problems -----------------------------------------------------------------------------
@@ -291,11 +276,7 @@ def _missing_columns(table: RawTable, codebook: Codebook) -> list[Problem]:
 
 def _near_header(name: str, unused: list[str]) -> str:
     """Point at an ignored header that is probably the missing column spelt differently."""
-    folded = {_fold(h): h for h in unused}
-    match = folded.get(_fold(name))
-    if match is None:
-        close = difflib.get_close_matches(name, unused, n=1, cutoff=0.8)
-        match = close[0] if close else None
+    match = closest(name, unused, cutoff=0.8)
     if match is None:
         return ""
     return f"; the file has a column {match!r} (rename it or give a column mapping)"
@@ -423,14 +404,7 @@ def _read_yaml_mapping(path: str | Path, what: str) -> dict[str, str]:
     path = Path(path)
     name = str(path)
     expected = f"a YAML file of '{what}' lines"
-    if not path.is_file():
-        raise InputError([Problem(file=name, message="file not found", expected=expected)])
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [Problem(file=name, message=f"not readable as YAML: {exc}", expected=expected)]
-        ) from None
+    raw = read_yaml(path, expected=expected, text_scalars=True)
     if not isinstance(raw, dict) or not raw:
         raise InputError([Problem(file=name, message="not a mapping", expected=expected)])
     bad = [k for k, v in raw.items() if not isinstance(v, str) or not str(k).strip()]

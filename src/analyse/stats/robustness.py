@@ -15,10 +15,10 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from analyse.equivalence import equivalence_interval, test_size
-from analyse.regression import OUTCOME, Design, fit_ols, type_dummies
-from analyse.terms import staff_per_10k
-from analyse.weights import BAND_LABELS, population_band, rake
+from analyse.data.terms import staff_per_10k
+from analyse.stats.equivalence import equivalence_interval, test_size
+from analyse.stats.regression import OUTCOME, Design, fit_ols, type_dummies
+from analyse.stats.weights import BAND_LABELS, population_band, rake
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "controls": ("none", "collectivity_type"),

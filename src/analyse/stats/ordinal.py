@@ -24,9 +24,9 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from analyse.codebook import Codebook
-from analyse.regression import Design
-from analyse.scoring import theme_levels
+from analyse.data.codebook import Codebook
+from analyse.data.scoring import theme_levels
+from analyse.stats.regression import Design
 
 
 @dataclass

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import statsmodels.api as sm
 
-from analyse.contract import COLLECTIVITY_TYPES
-from analyse.terms import available_terms, model_terms
+from analyse.data.contract import COLLECTIVITY_TYPES
+from analyse.data.terms import available_terms, model_terms
 
 OUTCOME = "maturity_index"
 CONTROLS: tuple[str, ...] = ("collectivity_type",)

@@ -18,7 +18,7 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from analyse.regression import Design
+from analyse.stats.regression import Design
 
 
 def _subsets(groups: list[str]) -> list[tuple[str, ...]]:

@@ -19,13 +19,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analyse.params import RunParams, params_from_mapping
-from analyse.results import is_synthetic
-from analyse.tables import verdict_sentence
+from analyse.pipeline.run_result import is_synthetic
+from analyse.report.tables import verdict_sentence
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
 
-    from analyse.claim import ClaimAnalysis
+    from analyse.stats.claim import ClaimAnalysis
 
 FIGURE_DPI = 110  # on screen and in the HTML report
 SAVE_DPI = 150  # PNG files written with ``output_dir``
@@ -92,7 +92,7 @@ def show_figure(
     """Display a figure as PNG with a text alternative, save it if asked, and close it.
 
     The alternative text goes into the output's metadata (``image/png.alt``), which the
-    publisher (``analyse.publish.output_alt``) writes as the image's ``alt`` attribute; it
+    publisher (``analyse.pipeline.publish.output_alt``) writes as the image's ``alt`` attribute; it
     defaults to the title and axis labels. Closing the figure stops Jupyter from drawing it a
     second time.
     """
@@ -124,7 +124,7 @@ def data_notice(params: RunParams) -> Markdown:
 
 
 def show_verdict(analysis: ClaimAnalysis) -> Markdown:
-    """The verdict sentence of ``analyse.tables.verdict_sentence`` as a highlighted paragraph."""
+    """The verdict sentence of ``analyse.report.tables.verdict_sentence`` as a highlighted paragraph."""
     from IPython.display import Markdown
 
     return Markdown(f"> {verdict_sentence(analysis)}")

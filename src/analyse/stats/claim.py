@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analyse.codebook import Codebook
-from analyse.equivalence import SizeTest, test_size
-from analyse.importance import Importance, relative_importance
-from analyse.nested import NestedComparison, compare_nested
-from analyse.ordinal import fit_themes
-from analyse.regression import OLSFit, build_design, fit_ols
-from analyse.scoring import EXCLUSION_COLUMN
-from analyse.sensitivity import Sensitivity, sensitivity
+from analyse.data.codebook import Codebook
+from analyse.data.scoring import EXCLUSION_COLUMN
+from analyse.stats.equivalence import SizeTest, test_size
+from analyse.stats.importance import Importance, relative_importance
+from analyse.stats.nested import NestedComparison, compare_nested
+from analyse.stats.ordinal import fit_themes
+from analyse.stats.regression import OLSFit, build_design, fit_ols
+from analyse.stats.sensitivity import Sensitivity, sensitivity
 
 
 @dataclass
@@ -56,9 +56,9 @@ def analyse_claim(
     simulations: int = 2000,
     weights: pd.Series | None = None,
 ) -> ClaimAnalysis:
-    """Fit and test everything on a scored survey (output of ``analyse.scoring.score_survey``).
+    """Fit and test everything on a scored survey (output of ``analyse.data.scoring.score_survey``).
 
-    With survey ``weights`` (e.g. ``analyse.weights.rake``), the main model, the verdict and
+    With survey ``weights`` (e.g. ``analyse.stats.weights.rake``), the main model, the verdict and
     the nested comparison are weighted; relative importance, sensitivity and the theme models
     describe the unweighted sample (``weighted_parts`` says which is which).
     """

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analyse.codebook import Codebook
+from analyse.data.codebook import Codebook
 
 EXCLUSION_COLUMN = "excluded_reason"
 

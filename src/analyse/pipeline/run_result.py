@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analyse import __version__
-from analyse.claim import analyse_claim, to_results
-from analyse.codebook import load_codebook
-from analyse.reference import load_frame
-from analyse.robustness import specification_curve
-from analyse.scoring import score_survey
-from analyse.validation import load_survey
-from analyse.weights import rake
+from analyse.data.codebook import load_codebook
+from analyse.data.loading import load_survey
+from analyse.data.reference import load_frame
+from analyse.data.scoring import score_survey
+from analyse.stats.claim import analyse_claim, to_results
+from analyse.stats.robustness import specification_curve
+from analyse.stats.weights import rake
 
 if TYPE_CHECKING:
     from analyse.params import RunParams
@@ -54,7 +54,7 @@ def run_analysis(params: RunParams, scored=None, codebook=None):
 
 
 def specification_curve_for(params: RunParams, scored=None):
-    """The specification curve of a run (see ``analyse.robustness``)."""
+    """The specification curve of a run (see ``analyse.stats.robustness``)."""
     if scored is None:
         scored, _ = load_scored(params)
     return specification_curve(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analyse.errors import InputError, Problem
 from analyse.paths import default_codebook_path
+from analyse.yaml_files import read_yaml
 
 
 class Level(BaseModel):
@@ -104,12 +104,7 @@ class Codebook(BaseModel):
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read and check a codebook; the default is the barometer codebook in ``data/``."""
     path = Path(path) if path is not None else default_codebook_path()
-    if not path.is_file():
-        raise InputError([Problem(file=str(path), message="codebook file not found")])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(file=str(path), message=f"not readable as YAML: {exc}")]) from exc
+    raw = read_yaml(path, what="codebook file")
     if not isinstance(raw, dict):
         raise InputError(
             [Problem(file=str(path), message="expected a mapping with 'levels' and 'themes'")]

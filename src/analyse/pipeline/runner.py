@@ -35,16 +35,16 @@ from typing import Any, Literal, Protocol
 from rich.console import Console
 
 from analyse.errors import InputError, Problem
-from analyse.manifest import (
+from analyse.params import RunParams, load_params, params_digest
+from analyse.paths import project_root
+from analyse.pipeline.manifest import (
     code_digest,
     environment_versions,
     git_state,
     input_checksums,
     inputs_digest,
 )
-from analyse.params import RunParams, load_params, params_digest
-from analyse.paths import project_root
-from analyse.publish import (
+from analyse.pipeline.publish import (
     FAILED_DIR,
     MANIFEST_FILE,
     publish_run,
@@ -353,8 +353,8 @@ def _execute_notebook(notebook: Path, output: Path, plan: RunPlan, staging: Path
 
 
 def _compute_results(params: RunParams) -> dict:
-    """``analyse.results.compute_results``, imported late: it pulls in the whole analysis."""
-    from analyse.results import compute_results
+    """``analyse.pipeline.run_result.compute_results``, imported late: it pulls in the whole analysis."""
+    from analyse.pipeline.run_result import compute_results
 
     return compute_results(params)
 

@@ -5,8 +5,8 @@ A run folder holds, for each notebook, a reader HTML (no code, for decision make
 machine-readable ``results.json`` and ``manifest.json``; and an accessible ``index.html``. The
 HTML pages embed their images so that a single page can be mailed or archived on its own.
 
-Only aggregates are published: ``results.json`` comes from ``analyse.results`` and no data file
-is written here, so respondent-level rows never leave the input folder.
+Only aggregates are published: ``results.json`` comes from ``analyse.pipeline.run_result``
+and no data file is written here, so respondent-level rows never leave the input folder.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from analyse.manifest import output_checksums
+from analyse.pipeline.manifest import output_checksums
 
 RESULTS_FILE = "results.json"
 MANIFEST_FILE = "manifest.json"
@@ -56,7 +56,7 @@ def figure_alt(notebook: str, number: int, description: str | None = None) -> st
 
 
 def output_alt(output: nbformat.NotebookNode) -> str | None:
-    """The text alternative a notebook attached to a PNG output (``analyse.notebook``
+    """The text alternative a notebook attached to a PNG output (``analyse.report.notebook``
     stores it in the output metadata, under ``image/png`` or at the top level)."""
     metadata = output.get("metadata") or {}
     alt = (metadata.get("image/png") or {}).get("alt") or metadata.get("alt")

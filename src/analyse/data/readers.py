@@ -1,7 +1,7 @@
 """Reading a survey file into a table of raw text values, whatever format it came in.
 
 Every format is reduced to the same thing: a header and a grid of strings, with the spreadsheet
-row number of every data row. Parsing numbers is left to ``analyse.validation`` so that a bad
+row number of every data row. Parsing numbers is left to ``analyse.data.loading`` so that a bad
 value can be reported exactly as the user typed it, and so that CSV exported by French office
 tools (semicolons, decimal commas, Windows-1252) is read the same way as any other file.
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
 import math
 import re
@@ -26,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analyse.contract import COLUMN_NAMES
+from analyse.data.contract import COLUMN_NAMES
 from analyse.errors import InputError, Problem
+from analyse.suggest import closest, did_you_mean
 
 TEXT_EXTENSIONS: tuple[str, ...] = (".csv", ".txt", ".tsv")
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (*TEXT_EXTENSIONS, ".xlsx", ".sav", ".parquet")
@@ -413,7 +413,8 @@ def _apply_mapping(
                     file=file,
                     column=canonical,
                     message=f"the column mapping says {canonical!r} is the file's column "
-                    f"{in_file!r}, which is not in the file" + _suggest(in_file, header),
+                    f"{in_file!r}, which is not in the file"
+                    + did_you_mean(closest(in_file, header)),
                     expected="a column name exactly as written in the file's header",
                 )
             )
@@ -432,12 +433,6 @@ def _apply_mapping(
     return [rename.get(h, h) for h in header]
 
 
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, [c for c in candidates if c], n=1, cutoff=0.6)
-    if not close:
-        folded = {c.casefold(): c for c in candidates if c}
-        close = [folded[name.casefold()]] if name.casefold() in folded else []
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def column_letter(position: int) -> str:

@@ -1,8 +1,8 @@
 """The tables a report shows, ready to display, with small groups suppressed.
 
-Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.claim`` and returns
-a DataFrame (or, for the verdict, one sentence) so that a notebook cell is one call. Descriptive
-tables never show statistics for a group of fewer than ``min_cell`` respondents: such a group is
+Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.stats.claim`` and
+returns a DataFrame (or, for the verdict, one sentence) so that a notebook cell is one call.
+Descriptive tables never show statistics for a group of fewer than ``min_cell`` respondents: such a group is
 listed as "< min_cell" with empty cells. If only one group of a table falls below the threshold,
 the next smallest group is suppressed too, since its count and mean could otherwise be
 recovered from the total.
@@ -17,18 +17,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analyse.codebook import Codebook
-from analyse.contract import COLLECTIVITY_TYPES
-from analyse.equivalence import equivalence_interval
-from analyse.regression import OUTCOME
-from analyse.results import is_synthetic
-from analyse.scoring import EXCLUSION_COLUMN, reliability, share_at_least
-from analyse.sensitivity import power_curve
-from analyse.simulate import PUBLISHED_2025_SHARES
+from analyse.data.codebook import Codebook
+from analyse.data.contract import COLLECTIVITY_TYPES
+from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
+from analyse.data.simulate import PUBLISHED_2025_SHARES
+from analyse.pipeline.run_result import is_synthetic
+from analyse.stats.equivalence import equivalence_interval
+from analyse.stats.regression import OUTCOME
+from analyse.stats.sensitivity import power_curve
 
 if TYPE_CHECKING:
-    from analyse.claim import ClaimAnalysis
     from analyse.params import RunParams
+    from analyse.stats.claim import ClaimAnalysis
 
 SIZE_BAND_EDGES: tuple[float, ...] = (0, 20_000, 50_000, 100_000, 250_000, np.inf)
 SIZE_BAND_LABELS: tuple[str, ...] = ("<20k", "20-50k", "50-100k", "100-250k", "250k+")
@@ -193,7 +193,7 @@ def exclusions_table(analysis: ClaimAnalysis) -> pd.DataFrame:
 
 
 def reliability_table(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Cronbach's alpha per theme (``analyse.scoring.reliability``) with theme labels."""
+    """Cronbach's alpha per theme (``analyse.data.scoring.reliability``) with theme labels."""
     out = reliability(scored, codebook)
     out.insert(1, "label", [codebook.theme(t).label_en for t in out["theme"]])
     out["alpha"] = out["alpha"].round(2)
@@ -221,7 +221,7 @@ def published_comparison(scored: pd.DataFrame, codebook: Codebook, level: int = 
     """Per theme: the published 2025 share at "formalised actions" or better, and this survey's
     share of respondents whose theme level is at least ``level`` (both in %), and the gap.
 
-    The survey share is ``analyse.scoring.share_at_least`` (respondents who left the theme
+    The survey share is ``analyse.data.scoring.share_at_least`` (respondents who left the theme
     unanswered are out of its denominator); themes without a published figure show no share.
     """
     shares = share_at_least(scored, codebook, level).astype("float64")
@@ -383,7 +383,8 @@ def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
 
 
 def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> pd.DataFrame:
-    """The power curve of ``analyse.sensitivity.power_curve`` on the analysis' own simulations.
+    """The power curve of ``analyse.stats.sensitivity.power_curve`` on the analysis'
+    own simulations.
 
     Same seed and number of simulations as the analysis' sensitivity, so the curve crosses the
     chosen power at its MDE. Effects span ±max(2 MDE, 2 SESOI, 0.5), ``points`` values.
@@ -466,7 +467,7 @@ def specification_summary(curve: pd.DataFrame) -> pd.DataFrame:
     One line per choice and option: the number of specifications and the share of each verdict
     among them, so a reader sees which choice moves the conclusion.
     """
-    from analyse.robustness import CHOICES
+    from analyse.stats.robustness import CHOICES
 
     rows = []
     for choice in CHOICES:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from analyse.regression import OLSFit
+from analyse.stats.regression import OLSFit
 
 VERDICTS = ("negligible", "significant_but_negligible", "decisive", "inconclusive")
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analyse.equivalence import tost
-from analyse.regression import OLSFit
+from analyse.stats.equivalence import tost
+from analyse.stats.regression import OLSFit
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ box and, above all, lets the statistics be checked against a truth we set oursel
 
 The data-generating process, in the order the random numbers are drawn:
 
-1. **Who answers.** Units come from the real EPCI frame (``analyse.reference``), keeping their
+1. **Who answers.** Units come from the real EPCI frame (``analyse.data.reference``), keeping their
    real population and type but never their name or SIREN: publishing invented scores under a
    real collectivity's name would be wrong. Designs: ``barometre-2025`` (56 respondents, mostly
    large urban EPCI: quotas per type, drawn with probability proportional to population within
@@ -16,7 +16,7 @@ The data-generating process, in the order the random numbers are drawn:
    collectivities (logits in ln population), the strategy more so with an elected lead. Size is
    therefore correlated with the means, as in reality.
 3. **Maturity.** A latent maturity per respondent, linear in the model terms of
-   ``analyse.terms`` (centred at fixed reference values), plus a normal respondent effect; per
+   ``analyse.data.terms`` (centred at fixed reference values), plus a normal respondent effect; per
    theme a calibrated offset plus a normal theme effect; per item a normal item noise, cut at
    equally spaced thresholds into the codebook's levels. The **true size effect** on the latent
    scale is a parameter (default 0: size does not matter once the means are held fixed).
@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 
 from analyse import __version__
-from analyse.codebook import Codebook, load_codebook
+from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.reference import load_frame
+from analyse.data.scoring import score_survey
+from analyse.data.terms import MAIN_TERMS, model_terms
 from analyse.errors import InputError, Problem
-from analyse.reference import load_frame
-from analyse.scoring import score_survey
-from analyse.terms import MAIN_TERMS, model_terms
 
 Design = Literal["barometre-2025", "census-epci", "random"]
 DESIGNS: tuple[str, ...] = ("barometre-2025", "census-epci", "random")
@@ -495,7 +495,7 @@ def build_truth(
         "synthetic": True,
         "note": "Synthetic survey: invented answers attached to real EPCI populations and types, "
         "without names or SIREN. Not the barometer's data.",
-        "generator": f"analyse {__version__} (analyse.simulate)",
+        "generator": f"analyse {__version__} (analyse.data.simulate)",
         "design": design,
         "seed": seed,
         "n_requested": n,
