@@ -10,12 +10,6 @@ import pytest
 from survey_factory import as_text, build_survey, write_csv, write_text_csv, write_xlsx
 
 from analyse import cli
-from analyse.data.codebook import load_codebook
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
 
 
 @pytest.fixture

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import ast
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from analyse.params import params_from_mapping
+from analyse.params import FLAT_NAMES, load_params, nested_parameters, params_from_mapping
 from analyse.paths import project_root
 
 NOTEBOOK_DIR = project_root() / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-PARAMETER_NAMES = {"name", "data", "analysis", "seed", "output_dir"}
+PARAMETER_NAMES = {*FLAT_NAMES, "output_dir"}
+PAPERMILL = Path(sys.executable).with_name("papermill")
 EXPECTED = [
     "01_data_quality",
     "02_descriptives",
@@ -26,6 +31,25 @@ EXPECTED = [
 
 def _read(path: Path):
     return nbformat.read(path, as_version=4)
+
+
+def _committed(path: Path):
+    """The notebook as git would commit it (the index), else as on disk outside a checkout.
+
+    An analyst's working copy may hold outputs (JupyterLab saves them; the nbstripout hook
+    strips them at commit), so what must be clean is what gets committed.
+    """
+    relative = path.relative_to(project_root()).as_posix()
+    try:
+        staged = subprocess.run(
+            ["git", "show", f":{relative}"],
+            cwd=project_root(),
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return _read(path)
+    return nbformat.reads(staged.decode("utf-8"), as_version=4)
 
 
 def _parameter_cells(nb):
@@ -42,7 +66,7 @@ def test_the_five_notebooks_exist():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_valid_and_stored_without_outputs(path):
-    nb = _read(path)
+    nb = _committed(path)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     for cell in nb.cells:
@@ -61,27 +85,31 @@ def test_one_parameters_cell_with_the_run_parameters(path):
     namespace: dict = {}
     exec(compile(tree, path.name, "exec"), namespace)  # literals only
     assert namespace["output_dir"] == ""
-    params = params_from_mapping({k: namespace[k] for k in ("name", "data", "analysis", "seed")})
-    assert params.name == "default"
+    params = params_from_mapping(nested_parameters({k: namespace[k] for k in FLAT_NAMES}))
+    assert params == load_params(project_root() / "params" / "default.yaml")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_parameters_match_the_params_files(path):
-    """Every key of a params file is a notebook parameter, so papermill -f works."""
+    """Every leaf key of a params file is a flat notebook parameter, and setup reads them."""
     cell = _parameter_cells(_read(path))[0]
     for params_file in sorted((project_root() / "params").glob("*.yaml")):
-        keys = set(yaml.safe_load(params_file.read_text(encoding="utf-8")))
-        assert keys <= PARAMETER_NAMES, f"{params_file.name} has keys the notebook lacks"
-    assert "setup(name, data, analysis, seed)" in "".join(
+        raw = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+        leaves = {k for key, v in raw.items() for k in (v if isinstance(v, dict) else [key])}
+        assert leaves <= PARAMETER_NAMES, f"{params_file.name} has keys the notebook lacks"
+    assert "params = setup(globals())" in "".join(
         c.source for c in _read(path).cells if c.cell_type == "code" and c is not cell
     )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebooks_stay_thin(path):
-    """No function, class or loop in a notebook: logic belongs in the package, tested."""
+    """No function, class or loop in a notebook: logic belongs in the package, tested.
+
+    The parameters cell is a list of declarations, one per parameter, and may be longer.
+    """
     for cell in _read(path).cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or cell in _parameter_cells(_read(path)):
             continue
         tree = ast.parse(cell.source)
         banned = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.AsyncFunctionDef)
@@ -155,12 +183,82 @@ def test_notebook_executes_with_papermill(path, tmp_path):
         assert len(pngs) == 1, "a figure cell shows exactly one image"
         assert pngs[0].metadata["image/png"]["alt"], "figure without a text alternative"
     if path.stem == "03_is_size_decisive":
-        from analyse.pipeline.run_result import compute_results
+        from analyse.pipeline.run_result import compute_run_result
 
-        verdict = compute_results(params_from_mapping(parameters))["verdict"]
+        verdict = compute_run_result(params_from_mapping(parameters)).verdict
         text = "".join(
             o.get("data", {}).get("text/markdown", "")
             for c in nb.cells
             for o in c.get("outputs", [])
         )
         assert f"Verdict: {verdict}." in text
+
+
+# ------------------------------------------------- plain papermill, as an analyst or CI runs it
+
+
+def _papermill(*args: str, cwd: Path = NOTEBOOK_DIR) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PAPERMILL), *args, "--no-progress-bar"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _markdown_outputs(nb) -> str:
+    return "".join(
+        o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/html", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
+
+
+@pytest.mark.slow
+def test_a_flat_parameter_given_to_papermill_reaches_the_report(tmp_path):
+    """``papermill NB out.ipynb -p sesoi 0.3`` is used, not ignored: the bound shown is ±0.3."""
+    out = tmp_path / "out.ipynb"
+    done = _papermill(
+        "03_is_size_decisive.ipynb", str(out), "-p", "sesoi", "0.3", "-p", "bootstrap", "20"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = _markdown_outputs(_read(out))
+    assert "±0.30" in text and "±0.20" not in text
+
+
+@pytest.mark.slow
+def test_a_flat_parameter_overrides_a_params_file(tmp_path):
+    """``-f FILE.yaml -p sesoi 0.35``: the file's sections are used, the flat name on top."""
+    params_file = tmp_path / "census.yaml"
+    params_file.write_text(
+        yaml.safe_dump(
+            {
+                "name": "census_small",
+                "data": {"survey": "data/synthetic/synthetic_census_epci.csv"},
+                "analysis": {"bootstrap": 20, "sesoi": 0.25},
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.ipynb"
+    done = _papermill(
+        "03_is_size_decisive.ipynb", str(out), "-f", str(params_file), "-p", "sesoi", "0.35"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = _markdown_outputs(_read(out))
+    assert "±0.35" in text and "±0.25" not in text
+    n = int(re.search(r"With (\d+) respondents", text).group(1))
+    assert n > 1000  # the file's survey (the census), not the parameter cell's 56-row panel
+
+
+@pytest.mark.slow
+def test_an_unknown_parameter_fails_the_notebook_naming_it(tmp_path):
+    """Papermill only warns about an undeclared name; the setup cell refuses it (exit != 0)."""
+    out = tmp_path / "out.ipynb"
+    done = _papermill("01_data_quality.ipynb", str(out), "-p", "sesoy", "0.3")
+    assert done.returncode != 0
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert len(errors) == 1 and errors[0]["ename"] == "UnknownParameterError"
+    assert "unknown parameter 'sesoy'; did you mean 'sesoi'?" in errors[0]["evalue"]

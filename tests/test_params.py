@@ -11,7 +11,15 @@ import pytest
 import yaml
 
 from analyse.errors import InputError
-from analyse.params import RunParams, load_params, params_digest, params_from_mapping
+from analyse.params import (
+    FLAT_NAMES,
+    RunParams,
+    flat_parameters,
+    load_params,
+    nested_parameters,
+    params_digest,
+    params_from_mapping,
+)
 from analyse.paths import project_root
 
 SHIPPED = {
@@ -211,12 +219,18 @@ def test_missing_params_file(tmp_path):
     assert "parameter file not found" in problem
 
 
-def test_notebook_parameters_rebuild_the_same_params(tmp_path, survey):
-    """A notebook gets the YAML keys as variables and rebuilds identical ``RunParams``."""
+def test_notebook_parameters_are_flat_and_rebuild_the_same_params(tmp_path, survey):
+    """A notebook gets one variable per leaf key and rebuilds identical ``RunParams``."""
     params = load_params(write(tmp_path, good(survey)))
-    rebuilt = params_from_mapping(params.as_parameters())
+    flat = flat_parameters(params)
+    assert set(flat) == {
+        "name", "survey", "codebook", "columns", "sesoi", "alpha", "controls", "bootstrap",
+        "weights", "min_cell", "seed",
+    }  # fmt: skip
+    assert flat["sesoi"] == 0.2 and flat["controls"] == ["collectivity_type"]
+    rebuilt = params_from_mapping(nested_parameters(flat))
     assert isinstance(rebuilt, RunParams) and rebuilt == params
-    assert set(params.as_parameters()) == {"name", "data", "analysis", "seed"}
+    assert FLAT_NAMES["min_cell"] == ("analysis", "min_cell")
 
 
 def test_cli_run_with_bad_params_exits_2_without_traceback_and_runs_nothing(tmp_path, survey):

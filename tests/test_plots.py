@@ -11,18 +11,12 @@ import numpy as np
 import pytest
 from matplotlib.axes import Axes
 
-from analyse.data.codebook import load_codebook
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.report import plots, tables
 from analyse.report.notebook import figure_alt, save_figure
 from analyse.stats.claim import analyse_claim
 from analyse.stats.sensitivity import power_curve
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
 
 
 @pytest.fixture(scope="module")

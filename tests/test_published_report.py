@@ -82,7 +82,7 @@ def test_the_html_states_the_verdict_of_results_json(report):
 def test_reader_version_hides_code_and_full_version_shows_it(report):
     reader = (report / "ci" / "03_is_size_decisive.reader.html").read_text(encoding="utf-8")
     full = (report / "ci" / "03_is_size_decisive.html").read_text(encoding="utf-8")
-    code = '<span class="n">run_analysis</span>'  # a highlighted code cell
+    code = '<span class="n">run_result</span>'  # a highlighted code cell
     assert code in full
     assert code not in reader
 

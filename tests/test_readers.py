@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from survey_factory import build_survey, write_parquet, write_sav, write_xlsx, xlsx_rows
 
-from analyse.data.codebook import load_codebook
 from analyse.data.readers import (
     cell_text,
     column_letter,
@@ -22,11 +21,6 @@ from analyse.data.readers import (
 from analyse.errors import InputError
 
 HEADER = ["respondent_id", "collectivity_type", "population", "resp_1"]
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
 
 
 def write_bytes(path: Path, data: bytes) -> Path:

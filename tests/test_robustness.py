@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from analyse.data import simulate
+from analyse.data.bands import population_band
 from analyse.data.codebook import load_codebook
 from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.stats.robustness import CHOICES, specification_curve
-from analyse.stats.weights import population_band, rake
+from analyse.stats.weights import rake
 
 
 @pytest.fixture(scope="module")

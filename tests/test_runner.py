@@ -2,8 +2,8 @@
 inputs are skipped, that a failure keeps its partial notebook and never touches the last good
 report, and that several parameter files run in separate processes.
 
-``analyse.pipeline.runner._compute_results`` is replaced by a small deterministic function so these tests
-exercise the pipeline, not the statistics (one test checks the real one separately).
+``analyse.pipeline.runner._compute_results`` is replaced by a small deterministic function so
+these tests exercise the pipeline, not the statistics (one test checks the real one separately).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from analyse import cli
+from analyse.data.provenance import truth_path
 from analyse.params import load_params
 from analyse.paths import default_codebook_path
 from analyse.pipeline import runner
@@ -27,7 +28,7 @@ from analyse.pipeline import runner
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CODE_MARKER = "DISTINCTIVE_CODE_MARKER_8311"
 ALT = "A falling line of three test values"
-PARAMETERS = 'name = "x"\ndata = {}\nanalysis = {}\nseed = 0\noutput_dir = ""'
+PARAMETERS = 'name = "x"\nsesoi = 0.2\nseed = 0\noutput_dir = ""'
 
 pytestmark = pytest.mark.slow  # every test here starts Jupyter kernels
 
@@ -54,7 +55,7 @@ GOOD = notebook(
     new_code_cell(
         f"{CODE_MARKER} = seed + 1\n"
         "import pathlib\n"
-        "print('run', name, 'seed', seed, 'sesoi', analysis['sesoi'])\n"
+        "print('run', name, 'seed', seed, 'sesoi', sesoi)\n"
         "print('staging is absolute:', pathlib.Path(output_dir).is_absolute())"
     ),
     new_code_cell(
@@ -86,13 +87,15 @@ def write_notebooks(folder: Path, **notebooks: nbformat.NotebookNode) -> Path:
 
 
 def write_params(folder: Path, name: str, seed: int = 1) -> Path:
-    """A params file whose survey is a small file named 'synthetic' (for the notice).
+    """A params file whose survey is marked synthetic by a truth file (for the notice).
 
     Absolute paths, so that a test may move the project root (``ANALYSE_ROOT``).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    survey = folder / f"synthetic_{name}.csv"
+    survey = folder / f"survey_{name}.csv"
     survey.write_text("id,score\n1,2\n2,3\n", encoding="utf-8")
+    truth = {"synthetic": True, "survey_sha256": sha256(survey)}
+    truth_path(survey).write_text(json.dumps(truth), encoding="utf-8")
     path = folder / f"{name}.yaml"
     path.write_text(
         yaml.safe_dump(
@@ -108,7 +111,7 @@ def write_params(folder: Path, name: str, seed: int = 1) -> Path:
     return path
 
 
-def fake_results(params) -> dict:
+def fake_results(params, staging=None) -> dict:
     """Deterministic, with floats and non-ASCII text, like the real results."""
     return {
         "verdict": "negligible",
@@ -166,8 +169,9 @@ def test_notebooks_receive_the_params_and_an_absolute_output_dir(published):
     _, run_dir, _, _ = published
     nb = nbformat.read(run_dir / "01_good.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    for key in ("name", "data", "analysis", "seed", "output_dir"):
-        assert f"{key} = " in injected.source
+    for key in ("name", "survey", "codebook", "sesoi", "min_cell", "seed", "output_dir"):
+        assert f"\n{key} = " in injected.source  # flat parameters, one per key
+    assert "\ndata = " not in injected.source and "\nanalysis = " not in injected.source
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "run demo seed 11 sesoi 0.2" in text
     assert "staging is absolute: True" in text
@@ -219,7 +223,8 @@ def test_manifest_records_checksums_params_versions_and_timings(published):
     assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
     assert {"papermill", "nbconvert", "pandas"} <= set(versions["packages"])
     assert manifest["started_at"] <= manifest["ended_at"]
-    (timing,) = manifest["notebooks"]
+    analysis, timing = manifest["notebooks"]  # the run's result is computed first, once
+    assert analysis["file"] == "analysis" and analysis["duration_seconds"] >= 0
     assert timing["file"] == "01_good.ipynb" and timing["duration_seconds"] > 0
     for relative, digest in manifest["outputs"].items():
         assert sha256(run_dir / relative) == digest
@@ -350,8 +355,10 @@ def test_failing_notebook_exits_1_keeps_partial_notebook_and_last_good_report(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
-def test_failing_results_step_fails_the_run_and_keeps_the_error(tmp_path, monkeypatch):
-    def broken(params):
+def test_failing_analysis_fails_the_run_before_any_notebook(tmp_path, monkeypatch):
+    """The run's result is computed before the notebooks: if it fails, no kernel starts."""
+
+    def broken(params, staging):
         raise ZeroDivisionError("no respondents left")
 
     monkeypatch.setattr(runner, "_compute_results", broken)
@@ -360,10 +367,10 @@ def test_failing_results_step_fails_the_run_and_keeps_the_error(tmp_path, monkey
     out = tmp_path / "reports"
     (outcome,) = runner.run_all([params_path], out, notebooks_dir=notebooks)
     assert outcome.status == "failed" and not outcome.ok
-    assert "publishing failed: ZeroDivisionError: no respondents left" in outcome.message
+    assert "analysis failed: ZeroDivisionError: no respondents left" in outcome.message
     assert outcome.path.parent == out / "_failed"
     assert "ZeroDivisionError" in (outcome.path / "error.txt").read_text(encoding="utf-8")
-    assert (outcome.path / "01_good.html").exists()
+    assert not (outcome.path / "01_good.ipynb").exists()
     assert not (out / "nores").exists()
 
 
@@ -392,7 +399,7 @@ def test_swap_restores_the_old_report_when_the_final_rename_fails(tmp_path, monk
 
 
 def test_two_params_files_run_in_parallel_worker_processes(tmp_path, monkeypatch):
-    def results_with_pid(params) -> dict:
+    def results_with_pid(params, staging=None) -> dict:
         return {"verdict": "inconclusive", "pid": os.getpid(), "name": params.name}
 
     monkeypatch.setattr(runner, "_compute_results", results_with_pid)
@@ -412,19 +419,15 @@ def test_two_params_files_run_in_parallel_worker_processes(tmp_path, monkeypatch
 # --------------------------------------------------------------------- the real results
 
 
-def test_real_results_are_byte_identical_for_the_same_inputs():
+def test_real_results_are_byte_identical_for_the_same_inputs(tmp_path):
     """``results.json`` carries no timing: the real analysis twice gives the same bytes."""
     from analyse.params import load_params as load
     from analyse.paths import project_root
     from analyse.pipeline.publish import dump_json
+    from analyse.stats.equivalence import VERDICTS
 
     params = load(project_root() / "params" / "ci.yaml")
-    first = dump_json(runner._compute_results(params))
-    second = dump_json(runner._compute_results(params))
+    first = dump_json(runner._compute_results(params, tmp_path / "a"))
+    second = dump_json(runner._compute_results(params, tmp_path / "b"))
     assert first == second
-    assert json.loads(first)["verdict"] in {
-        "negligible",
-        "decisive",
-        "significant but negligible",
-        "inconclusive",
-    }
+    assert json.loads(first)["verdict"] in VERDICTS

@@ -16,11 +16,6 @@ from analyse.data.scoring import score_survey, share_at_least
 from analyse.data.terms import model_terms
 
 
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
-
-
 def test_same_seed_same_bytes_and_different_seeds_differ(tmp_path):
     paths = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):

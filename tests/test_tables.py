@@ -11,14 +11,9 @@ import pytest
 from analyse.data.codebook import load_codebook
 from analyse.data.scoring import score_survey, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES, generate
-from analyse.report import tables
+from analyse.report import groups, prose, tables
 from analyse.stats.claim import analyse_claim
 from analyse.stats.equivalence import VERDICTS
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +91,8 @@ def test_missing_group_value_forms_its_own_group():
 
 
 def test_describe_by_size_band_keeps_band_order(scored):
-    table = tables.describe_by(tables.with_groups(scored), "size_band", min_cell=1)
-    assert list(table.index) == [b for b in tables.SIZE_BAND_LABELS if b in table.index]
+    table = tables.describe_by(groups.with_groups(scored), "size_band", min_cell=1)
+    assert list(table.index) == [b for b in groups.SIZE_BAND_LABELS if b in table.index]
 
 
 def test_describe_by_rejects_unknown_column(scored):
@@ -110,7 +105,7 @@ def test_describe_by_rejects_unknown_column(scored):
 
 def test_size_band_edges_include_their_lower_bound():
     pop = pd.Series([1, 19_999, 20_000, 49_999, 50_000, 99_999, 100_000, 249_999, 250_000, 7e6])
-    bands = tables.size_bands(pop)
+    bands = groups.size_bands(pop)
     assert list(bands.astype(str)) == [
         "<20k",
         "<20k",
@@ -124,25 +119,25 @@ def test_size_band_edges_include_their_lower_bound():
         "250k+",
     ]
     assert bands.cat.ordered
-    assert list(bands.cat.categories) == list(tables.SIZE_BAND_LABELS)
+    assert list(bands.cat.categories) == list(groups.SIZE_BAND_LABELS)
 
 
 def test_size_band_of_missing_population_is_missing():
-    bands = tables.size_bands(pd.Series([pd.NA, 30_000], dtype="Int64"))
+    bands = groups.size_bands(pd.Series([pd.NA, 30_000], dtype="Int64"))
     assert pd.isna(bands.iloc[0])
     assert bands.iloc[1] == "20-50k"
 
 
 def test_sponsorship_groups():
     frame = pd.DataFrame({"elected_digital_lead": [0, 1, 0, 1], "strategy_adopted": [0, 0, 1, 1]})
-    assert list(tables.sponsorship(frame).astype(str)) == list(tables.SPONSORSHIP_LABELS)
+    assert list(groups.sponsorship(frame).astype(str)) == list(groups.SPONSORSHIP_LABELS)
 
 
 # --------------------------------------------------------------------------- verdict
 
 
 def test_verdict_sentence_names_the_verdict_key_and_n(analysis):
-    sentence = tables.verdict_sentence(analysis)
+    sentence = prose.verdict_sentence(analysis)
     assert sentence.startswith(f"Verdict: {analysis.verdict}.")
     assert f"With {analysis.n} respondents" in sentence
     assert f"n = {analysis.n}" in sentence
@@ -151,7 +146,7 @@ def test_verdict_sentence_names_the_verdict_key_and_n(analysis):
 @pytest.mark.parametrize("key", VERDICTS)
 def test_verdict_sentence_keeps_every_key_verbatim(analysis, key):
     forced = replace(analysis, size=replace(analysis.size, verdict=key))
-    sentence = tables.verdict_sentence(forced)
+    sentence = prose.verdict_sentence(forced)
     assert sentence.startswith(f"Verdict: {key}.")
     assert forced.size.sentence in sentence
 
@@ -161,7 +156,7 @@ def test_verdict_sentence_numbers(analysis):
 
     test = replace(analysis.size, std_coef=-0.0243, std_se=0.157, tost_p=0.1345, p=0.8779)
     low, high = equivalence_interval(test)
-    sentence = tables.verdict_sentence(replace(analysis, size=test))
+    sentence = prose.verdict_sentence(replace(analysis, size=test))
     assert "effect is \u22120.02 (90 % CI" in sentence
     assert f"{low:.2f}".replace("-", "\u2212") in sentence
     assert f"{high:.2f}" in sentence
@@ -224,7 +219,6 @@ def test_summaries_show_counts_as_integers(analysis):
 
 def test_model_specification_reports_dropped_terms():
     from analyse.data import simulate
-    from analyse.data.codebook import load_codebook
     from analyse.data.scoring import score_survey
     from analyse.report.tables import model_specification
     from analyse.stats.claim import analyse_claim

@@ -20,7 +20,6 @@ from survey_factory import (
     xlsx_rows,
 )
 
-from analyse.data.codebook import load_codebook
 from analyse.data.contract import EXPECTED
 from analyse.data.loading import (
     MAX_PROBLEMS_PER_COLUMN,
@@ -45,11 +44,6 @@ EXPECTED_DTYPES = {
     "siren": "string",
     "edition": "Int64",
 }
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
 
 
 @pytest.fixture

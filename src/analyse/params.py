@@ -5,9 +5,11 @@ change an assumption, so it is checked strictly before anything runs: unknown ke
 typo that would otherwise be silently ignored), wrong types and missing input files are all
 reported together as ``Problem`` records naming the file and the key path.
 
-The top-level keys (``name``, ``data``, ``analysis``, ``seed``) are also the notebooks'
-papermill parameters, so ``papermill notebooks/X.ipynb out.ipynb -f params/default.yaml`` works
-and a notebook rebuilds the same ``RunParams`` with ``params_from_mapping``.
+The YAML groups keys in sections (``data``, ``analysis``) because a maintainer reads it as a
+document. The notebooks' papermill parameters are *flat*: every leaf key is one variable
+(``sesoi``, ``survey``, ``min_cell``, ...), so ``papermill NB out.ipynb -p sesoi 0.3`` works.
+``flat_parameters`` and ``nested_parameters`` convert between the two spellings; the flat names
+are derived from the models below, so a key added to a section is a notebook parameter at once.
 """
 
 from __future__ import annotations
@@ -86,9 +88,48 @@ class RunParams(_Strict):
     def codebook_path(self) -> Path:
         return resolve_input(self.data.codebook)
 
-    def as_parameters(self) -> dict[str, Any]:
-        """The papermill parameters of the notebooks: the YAML keys, defaults filled in."""
-        return self.model_dump(mode="json")
+
+def _flat_names() -> dict[str, tuple[str, ...]]:
+    """Flat parameter name -> its key path in the YAML (``sesoi`` -> ``analysis.sesoi``)."""
+    names: dict[str, tuple[str, ...]] = {}
+    for key, field in RunParams.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for sub in annotation.model_fields:
+                names[sub] = (key, sub)
+        else:
+            names[key] = (key,)
+    assert len(names) == sum(  # a leaf name used in two sections could not be flattened
+        len(f.annotation.model_fields)
+        if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
+        else 1
+        for f in RunParams.model_fields.values()
+    ), "two sections of RunParams share a key name"
+    return names
+
+
+def flat_parameters(params: RunParams) -> dict[str, Any]:
+    """The notebooks' papermill parameters: one variable per leaf key, defaults filled in."""
+    dumped = params.model_dump(mode="json")
+    return {name: _get(dumped, path) for name, path in FLAT_NAMES.items()}
+
+
+def nested_parameters(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """The YAML spelling of flat parameters (names absent from ``flat`` are left out)."""
+    nested: dict[str, Any] = {}
+    for name, value in flat.items():
+        path = FLAT_NAMES[name]
+        target = nested
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return nested
+
+
+def _get(tree: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    for part in path:
+        tree = tree[part]
+    return tree
 
 
 def resolve_input(path: str | Path) -> Path:
@@ -208,3 +249,11 @@ def _missing_files(data: Any, source: str) -> list[Problem]:
                 Problem(source, f"{key}: file not found: {path}", expected=EXPECTED[key])
             )
     return problems
+
+
+FLAT_NAMES: dict[str, tuple[str, ...]] = _flat_names()
+SECTIONS: tuple[str, ...] = tuple(
+    key
+    for key, field in RunParams.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+)

@@ -77,3 +77,11 @@ def load_frame(level: str = "epci") -> pd.DataFrame:
         na_values=[""],
         encoding="utf-8",
     )
+
+
+def frame_files() -> list[Path]:
+    """The frame files a run may read: they enter its inputs digest, so an edited frame reruns
+    the reports built on it instead of leaving them stale (a missing one is left to fail where
+    it is read)."""
+    paths = {reference_dir() / filename for filename, _ in _LEVELS.values()}
+    return sorted(p for p in paths if p.is_file())

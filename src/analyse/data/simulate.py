@@ -45,6 +45,7 @@ import pandas as pd
 
 from analyse import __version__
 from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.provenance import file_sha256, truth_path
 from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.terms import MAIN_TERMS, model_terms
@@ -518,16 +519,16 @@ def build_truth(
 # --------------------------------------------------------------------------- writing
 
 
-def truth_path(out: Path) -> Path:
-    """``survey.csv`` -> ``survey.truth.json``, beside it."""
-    return out.with_name(out.stem + ".truth.json")
-
-
 def write(survey: SyntheticSurvey, out: str | Path) -> tuple[Path, Path]:
-    """Write the survey CSV (data contract, UTF-8, comma) and its truth file, byte-stable."""
+    """Write the survey CSV (data contract, UTF-8, comma) and its truth file, byte-stable.
+
+    The truth file is also the provenance marker that makes reports call the data synthetic.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     survey.data.to_csv(out, index=False, lineterminator="\n")
+    # The checksum ties the "synthetic" marker to these exact bytes (analyse.data.provenance).
+    truth = {**survey.truth, "survey_sha256": file_sha256(out)}
     tpath = truth_path(out)
-    tpath.write_text(json.dumps(survey.truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tpath.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out, tpath

@@ -20,20 +20,12 @@ from typing import Any
 
 import analyse
 from analyse import __version__
+from analyse.data.provenance import file_sha256
+from analyse.data.reference import frame_files
 from analyse.params import RunParams, params_digest
 from analyse.paths import project_root
 
 DISTRIBUTION = "analyse-maturite"
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks so a large survey does not fill memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def canonical_digest(obj: Any) -> str:
@@ -54,7 +46,8 @@ def display_path(path: Path) -> str:
 def input_checksums(
     params_path: Path, params: RunParams, notebooks: Iterable[Path]
 ) -> dict[str, Any]:
-    """Path and SHA-256 of every file a run reads: params file, survey, codebook, notebooks."""
+    """Path and SHA-256 of every file a run reads: params file, survey, codebook, reference
+    frame, notebooks."""
 
     def entry(path: Path) -> dict[str, str]:
         return {"path": display_path(path), "sha256": file_sha256(path)}
@@ -63,6 +56,7 @@ def input_checksums(
         "params": entry(params_path),
         "survey": entry(params.survey_path),
         "codebook": entry(params.codebook_path),
+        "frame": {path.name: entry(path) for path in frame_files()},
         "notebooks": {nb.name: entry(nb) for nb in notebooks},
     }
 
@@ -138,8 +132,10 @@ def inputs_digest(
     params: RunParams, checksums: dict[str, Any], versions: dict[str, Any], code: str
 ) -> str:
     """The identity of a run's inputs; paths are left out so a moved checkout is not a change."""
-    shas = {role: entry["sha256"] for role, entry in checksums.items() if role != "notebooks"}
-    shas["notebooks"] = {name: e["sha256"] for name, e in checksums["notebooks"].items()}
+    shas = {
+        role: entry["sha256"] if "sha256" in entry else {k: e["sha256"] for k, e in entry.items()}
+        for role, entry in checksums.items()
+    }
     return canonical_digest(
         {
             "params_digest": params_digest(params),

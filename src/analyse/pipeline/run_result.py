@@ -1,47 +1,92 @@
-"""From a parameter file to the ``results.json`` of a run.
+"""One run, one result: the analysis a report shows is computed once and read by every page.
 
-The runner calls this in-process, and the notebooks call the same ``analyse_claim``, so the
-published verdict and the one in ``results.json`` come from the same computation.
+A run's result is the scored survey, the judgement of the claim (``analyse.stats.claim``) and
+the specification curve. The runner computes it once per run, before any notebook starts, and
+stores it in the run's staging folder; each notebook then loads it (``run_result(params,
+output_dir)``) instead of recomputing the bootstrap, the simulations and 64 regressions, and
+``results.json`` is written from the same object (``results_document``), so the verdict in
+the HTML equals the one in ``results.json`` by construction.
+
+The stored file carries a format version and a key: the digest of everything the result
+depends on (parameters, the bytes of the survey, codebook and reference frame, the ``analyse``
+source). A notebook loads it only when both match its own parameters and files, so an edited
+parameter cell or a changed survey never shows a stale result. A notebook run alone (JupyterLab,
+plain papermill without ``output_dir``) computes the result itself.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from analyse import __version__
-from analyse.data.codebook import load_codebook
+from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.loading import load_survey
-from analyse.data.reference import load_frame
+from analyse.data.provenance import file_sha256, is_synthetic
+from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import score_survey
-from analyse.stats.claim import analyse_claim, to_results
+from analyse.params import RunParams
+from analyse.pipeline.manifest import canonical_digest, code_digest
+from analyse.report.prose import verdict_sentence
+from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import rake
 
-if TYPE_CHECKING:
-    from analyse.params import RunParams
+RESULT_FILE = "run_result.pickle"
+# Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
+RESULT_VERSION = 1
 
 
-def is_synthetic(params: RunParams) -> bool:
-    return "synthetic" in str(params.survey_path).lower()
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run reports, computed once."""
+
+    key: str
+    params: RunParams
+    codebook: Codebook
+    scored: pd.DataFrame  # the validated survey with theme scores and the maturity index
+    claim: ClaimAnalysis
+    curve: pd.DataFrame  # the specification curve, one row per specification
+    synthetic: bool  # marked synthetic by its generator (analyse.data.provenance)
+    version: int = RESULT_VERSION
+
+    @property
+    def verdict(self) -> str:
+        return self.claim.verdict
 
 
-def load_scored(params: RunParams):
-    """The validated, scored survey a run analyses, and its codebook."""
+def result_key(params: RunParams) -> str:
+    """Digest of everything a run's result depends on (not the notebooks: they only show it)."""
+    return canonical_digest(
+        {
+            "version": RESULT_VERSION,
+            "analyse": __version__,
+            "code": code_digest(),
+            "params": params.model_dump(mode="json"),
+            "survey": file_sha256(params.survey_path),
+            "codebook": file_sha256(params.codebook_path),
+            "frame": {path.name: file_sha256(path) for path in frame_files()},
+        }
+    )
+
+
+def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
+    """Load, validate and score the survey, judge the claim and draw the specification curve."""
     codebook = load_codebook(params.codebook_path)
     survey = load_survey(params.survey_path, codebook=codebook, columns=params.data.columns)
-    return score_survey(survey, codebook), codebook
-
-
-def run_analysis(params: RunParams, scored=None, codebook=None):
-    """The full analysis a run reports, as set by the parameter file (the survey is loaded and
-    scored unless the caller already did)."""
-    if scored is None or codebook is None:
-        scored, codebook = load_scored(params)
+    scored = score_survey(survey, codebook)
     a = params.analysis
+    frame = load_frame("epci")
     weights = None
     if a.weights == "raked":
-        weights = rake(scored[scored["maturity_index"].notna()], load_frame("epci"))
-    return analyse_claim(
+        weights = rake(scored[scored["maturity_index"].notna()], frame)
+    claim = analyse_claim(
         scored,
         codebook,
         sesoi=a.sesoi,
@@ -51,32 +96,88 @@ def run_analysis(params: RunParams, scored=None, codebook=None):
         seed=params.seed,
         weights=weights,
     )
-
-
-def specification_curve_for(params: RunParams, scored=None):
-    """The specification curve of a run (see ``analyse.stats.robustness``)."""
-    if scored is None:
-        scored, _ = load_scored(params)
-    return specification_curve(
-        scored, load_frame("epci"), sesoi=params.analysis.sesoi, alpha=params.analysis.alpha
+    curve = specification_curve(scored, frame, sesoi=a.sesoi, alpha=a.alpha)
+    return RunResult(
+        key=key or result_key(params),
+        params=params,
+        codebook=codebook,
+        scored=scored,
+        claim=claim,
+        curve=curve,
+        synthetic=is_synthetic(params.survey_path),
     )
 
 
-def compute_results(params: RunParams) -> dict:
-    """The results contract plus what identifies the run (no timings: same inputs, same bytes)."""
-    scored, codebook = load_scored(params)
-    results = to_results(run_analysis(params, scored, codebook))
-    curve = specification_curve_for(params, scored)
-    results["robustness"] = {
+def save_run_result(result: RunResult, folder: str | Path) -> Path:
+    """Store a result in ``folder`` atomically: a reader sees the old file or the new one."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / RESULT_FILE
+    fd, tmp = tempfile.mkstemp(prefix=f".{RESULT_FILE}-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load_run_result(folder: str | Path, key: str) -> RunResult | None:
+    """The result stored in ``folder`` if it was computed from the same inputs, else None.
+
+    The file is one this package wrote into the run's own staging folder; anything unreadable,
+    of another version or for other inputs is ignored and the result recomputed.
+    """
+    path = Path(folder) / RESULT_FILE
+    try:
+        with path.open("rb") as fh:
+            result = pickle.load(fh)  # noqa: S301 - written by save_run_result for this run
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    if not isinstance(result, RunResult) or result.version != RESULT_VERSION:
+        return None
+    return result if result.key == key else None
+
+
+def run_result(params: RunParams, output_dir: str | Path = "") -> RunResult:
+    """The result a notebook shows: the run's stored one when it matches, else computed here.
+
+    With an ``output_dir`` (set by the runner, or by an analyst running notebooks in turn with
+    papermill), a result computed here is stored there for the next notebook.
+    """
+    key = result_key(params)
+    if output_dir:
+        stored = load_run_result(output_dir, key)
+        if stored is not None:
+            return stored
+    result = compute_run_result(params, key)
+    if output_dir:
+        save_run_result(result, output_dir)
+    return result
+
+
+def results_document(result: RunResult) -> dict[str, Any]:
+    """The ``results.json`` contract (keys are a public interface), written only from here.
+
+    No timings or paths of the building machine: same inputs, same bytes.
+    """
+    params = result.params
+    curve = result.curve
+    document = to_results(result.claim)
+    # the sentence every page shows (analyse.report.prose), not a second wording of it
+    document["verdict_sentence"] = verdict_sentence(result.claim)
+    document["robustness"] = {
         "specifications": len(curve),
         "verdicts": {k: int(v) for k, v in curve["verdict"].value_counts().sort_index().items()},
         "skipped": curve.attrs["skipped"],
     }
-    results["run"] = {
+    document["run"] = {
         "name": params.name,
         "survey": params.data.survey,
-        "synthetic": is_synthetic(params),
+        "synthetic": result.synthetic,
         "seed": params.seed,
         "analyse_version": __version__,
     }
-    return results
+    return document

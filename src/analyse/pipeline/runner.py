@@ -11,8 +11,15 @@ The promises of the pipeline, and how they are kept:
   manifest's is skipped unless forced.
 - **Several parameter files use several cores**: runs execute in worker processes.
 
-Notebooks receive the YAML's top-level keys (``name``, ``data``, ``analysis``, ``seed``, with
-defaults filled in) plus ``output_dir``, the absolute path of the run's staging folder.
+- **The analysis runs once per run**: the run's result (``analyse.pipeline.run_result``) is
+  computed before any notebook starts and stored in the staging folder; every notebook loads it,
+  and ``results.json`` is written from the same object.
+- **One kernel per run**: the notebooks execute in turn in one Jupyter kernel whose namespace
+  is reset between notebooks, so the scientific stack is imported once per run instead of once
+  per notebook (``benchmarks/pipeline.py`` measures this against concurrent kernels).
+
+Notebooks receive flat parameters (``analyse.params.flat_parameters``: ``name``, ``survey``,
+``sesoi``, ..., with defaults filled in) plus ``output_dir``, the run's staging folder.
 """
 
 from __future__ import annotations
@@ -34,8 +41,9 @@ from typing import Any, Literal, Protocol
 
 from rich.console import Console
 
+from analyse.data.provenance import is_synthetic
 from analyse.errors import InputError, Problem
-from analyse.params import RunParams, load_params, params_digest
+from analyse.params import RunParams, flat_parameters, load_params, params_digest
 from analyse.paths import project_root
 from analyse.pipeline.manifest import (
     code_digest,
@@ -59,6 +67,8 @@ KERNEL_NAME = "python3"
 # Neither concerns the user; errors raised by cells are recorded in the executed notebook and a
 # dead kernel is reported by papermill, so the kernel's log is kept to critical messages.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+KERNEL_START_TIMEOUT = 60  # seconds
+ANALYSIS_STEP = "analysis"  # the progress step before the notebooks: computing the result
 Status = Literal["published", "skipped", "failed"]
 
 
@@ -308,19 +318,30 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
     started = _now()
     timings: list[dict[str, Any]] = []
     try:
-        for notebook in plan.notebooks:
-            events.put((name, "start", notebook.name))
-            t0 = time.perf_counter()
-            try:
-                _execute_notebook(notebook, staging / notebook.name, plan, staging)
-            except Exception as exc:  # any failure of a notebook fails the run
-                return _fail(plan, staging, notebook.name, exc)
-            timings.append(
-                {"file": notebook.name, "duration_seconds": round(time.perf_counter() - t0, 3)}
-            )
-            events.put((name, "done", notebook.name))
+        events.put((name, "start", ANALYSIS_STEP))
+        t0 = time.perf_counter()
         try:
-            _publish(plan, staging, started, timings)
+            results = _compute_results(plan.params, staging)
+        except Exception as exc:  # the main analysis failed: nothing to show
+            return _fail(plan, staging, None, exc, stage="analysis")
+        timings.append(
+            {"file": ANALYSIS_STEP, "duration_seconds": round(time.perf_counter() - t0, 3)}
+        )
+        events.put((name, "done", ANALYSIS_STEP))
+        with _Kernel(plan.notebooks_dir) as kernel:
+            for notebook in plan.notebooks:
+                events.put((name, "start", notebook.name))
+                t0 = time.perf_counter()
+                try:
+                    kernel.execute(notebook, staging / notebook.name, plan, staging)
+                except Exception as exc:  # any failure of a notebook fails the run
+                    return _fail(plan, staging, notebook.name, exc)
+                timings.append(
+                    {"file": notebook.name, "duration_seconds": round(time.perf_counter() - t0, 3)}
+                )
+                events.put((name, "done", notebook.name))
+        try:
+            _publish(plan, staging, started, timings, results)
         except Exception as exc:  # kept with its traceback in error.txt
             return _fail(plan, staging, None, exc)
         _swap_in(staging, plan.target)
@@ -336,36 +357,99 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
     )
 
 
-def _execute_notebook(notebook: Path, output: Path, plan: RunPlan, staging: Path) -> None:
-    import papermill  # deferred: importing papermill costs a second for `analyse --help`
+class _Kernel:
+    """One Jupyter kernel executing a run's notebooks in turn, through papermill.
 
-    parameters = {**plan.params.as_parameters(), "output_dir": str(staging)}
-    papermill.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=parameters,
-        kernel_name=KERNEL_NAME,
-        cwd=str(plan.notebooks_dir),
-        progress_bar=False,
-        log_output=False,
-        extra_arguments=KERNEL_ARGUMENTS,
+    Starting a kernel and importing pandas, statsmodels and seaborn costs seconds; the analysis
+    a notebook shows costs milliseconds once computed. Before each notebook the kernel's
+    namespace and history are reset (``InteractiveShell.reset(new_session=True)``), so a
+    notebook sees no variable of the previous one and its cells are numbered from 1, as in a
+    fresh kernel; imported modules stay loaded, which is the point.
+    """
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+        self.manager: Any = None
+
+    def __enter__(self) -> _Kernel:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.utils import run_sync
+
+        self.manager = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        run_sync(self.manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        from jupyter_client.utils import run_sync
+
+        if self.manager is not None and run_sync(self.manager.is_alive)():
+            run_sync(self.manager.shutdown_kernel)(now=True)
+
+    def _reset(self) -> None:
+        from jupyter_client.utils import run_sync
+
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+            reply = run_sync(client.execute_interactive)(
+                "get_ipython().reset(new_session=True)", store_history=False, silent=True
+            )
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"could not reset the kernel: {reply['content']}")
+        finally:
+            client.stop_channels()
+
+    def execute(self, notebook: Path, output: Path, plan: RunPlan, staging: Path) -> None:
+        import papermill  # deferred: importing papermill costs a second for `analyse --help`
+
+        self._reset()
+        parameters = {**flat_parameters(plan.params), "output_dir": str(staging)}
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            km=self.manager,
+            cwd=str(plan.notebooks_dir),
+            progress_bar=False,
+            log_output=False,
+        )
+
+
+def _compute_results(params: RunParams, staging: Path) -> dict:
+    """Compute the run's result once, store it for the notebooks, return ``results.json``.
+
+    Imported late: ``analyse.pipeline.run_result`` pulls in the whole analysis.
+    """
+    from analyse.pipeline.run_result import (
+        compute_run_result,
+        results_document,
+        save_run_result,
     )
 
+    result = compute_run_result(params)
+    save_run_result(result, staging)
+    return results_document(result)
 
-def _compute_results(params: RunParams) -> dict:
-    """``analyse.pipeline.run_result.compute_results``, imported late: it pulls in the whole analysis."""
-    from analyse.pipeline.run_result import compute_results
 
-    return compute_results(params)
+def _drop_run_result(staging: Path) -> None:
+    from analyse.pipeline.run_result import RESULT_FILE
+
+    (staging / RESULT_FILE).unlink(missing_ok=True)
 
 
 def _publish(
-    plan: RunPlan, staging: Path, started: str, timings: list[dict[str, Any]]
+    plan: RunPlan,
+    staging: Path,
+    started: str,
+    timings: list[dict[str, Any]],
+    results: dict[str, Any],
 ) -> dict[str, Any]:
-    results = _compute_results(plan.params)
+    _drop_run_result(staging)  # it holds respondent-level rows: never published
     manifest = {
         "name": plan.params.name,
-        "synthetic": "synthetic" in plan.params.data.survey.lower(),
+        "synthetic": is_synthetic(plan.params.survey_path),
         "params": plan.params.model_dump(mode="json"),
         "params_digest": params_digest(plan.params),
         "inputs": plan.checksums,
@@ -402,8 +486,15 @@ def _swap_in(staging: Path, target: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
 
 
-def _fail(plan: RunPlan, staging: Path, notebook: str | None, exc: Exception) -> RunOutcome:
+def _fail(
+    plan: RunPlan,
+    staging: Path,
+    notebook: str | None,
+    exc: Exception,
+    stage: str = "publishing",
+) -> RunOutcome:
     """Keep what was executed in ``_failed/`` (with HTML), never touching the published run."""
+    _drop_run_result(staging)  # it holds respondent-level rows: never kept
     _convert_partial(staging, plan.notebooks)
     if not _is_cell_error(exc):
         (staging / "error.txt").write_text(
@@ -414,7 +505,7 @@ def _fail(plan: RunPlan, staging: Path, notebook: str | None, exc: Exception) ->
     name = plan.params.name
     if notebook is None:
         message = (
-            f"run {name}: publishing failed: {type(exc).__name__}: {exc}; "
+            f"run {name}: {stage} failed: {type(exc).__name__}: {exc}; "
             f"executed notebooks and error.txt kept in {kept}"
         )
         return RunOutcome(name, plan.params_path, "failed", kept, message)
@@ -501,7 +592,7 @@ class _Display:
             self.progress.start()
             for plan in self.plans:
                 self.tasks[plan.params.name] = self.progress.add_task(
-                    f"run {plan.params.name}", total=len(plan.notebooks)
+                    f"run {plan.params.name}", total=len(plan.notebooks) + 1
                 )
         return self
 

@@ -1,16 +1,25 @@
 """What every analysis notebook calls first and for each figure.
 
-``setup`` turns the variables of a notebook's parameter cell (the keys of ``params/*.yaml``,
-injected by papermill) into checked ``RunParams`` and applies one figure style, so that all
-notebooks look alike. ``show_figure`` displays a figure with a text alternative (RGAA) and,
-when the run gives an output folder, also saves it there as PNG.
+``setup`` turns the variables of a notebook's parameter cell into checked ``RunParams`` and
+applies one figure style, so that all notebooks look alike. The parameter cell holds one flat
+variable per key of ``params/*.yaml`` (``sesoi``, ``survey``, ``min_cell``, ...) plus
+``output_dir``; papermill injects its values after that cell, either flat
+(``papermill NB out.ipynb -p sesoi 0.3``) or as the YAML's sections
+(``-f params/default.yaml`` injects ``data = {...}`` and ``analysis = {...}``). Papermill only
+warns about a name the notebook does not declare and runs on with the default: a mistyped
+``sesoy`` would publish a report made with the wrong bound. ``setup`` refuses it instead.
+
+``show_figure`` displays a figure with a text alternative (RGAA) and, when the run gives an
+output folder, also saves it there as PNG.
 """
 
 from __future__ import annotations
 
+import ast
 import io
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -18,9 +27,18 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analyse.params import RunParams, params_from_mapping
-from analyse.pipeline.run_result import is_synthetic
-from analyse.report.tables import verdict_sentence
+from analyse.data.provenance import is_synthetic
+from analyse.errors import InputError, Problem
+from analyse.params import (
+    FLAT_NAMES,
+    SECTIONS,
+    RunParams,
+    flat_parameters,
+    nested_parameters,
+    params_from_mapping,
+)
+from analyse.report.prose import verdict_sentence
+from analyse.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
@@ -29,20 +47,82 @@ if TYPE_CHECKING:
 
 FIGURE_DPI = 110  # on screen and in the HTML report
 SAVE_DPI = 150  # PNG files written with ``output_dir``
+# Parameters of the notebooks that are not keys of a params file: where the run writes.
+RUNTIME_PARAMETERS: tuple[str, ...] = ("output_dir",)
+# The first line of the cell papermill injects (papermill's Python translator writes it).
+INJECTED_MARKER = "# Parameters"
+SOURCE = "notebook parameters"
 
 
-def setup(name: str, data: dict, analysis: dict, seed: int) -> RunParams:
-    """Checked parameters from a parameter cell, and the report's figure style.
+class UnknownParameterError(InputError):
+    """A name injected into a notebook that is not one of its parameters (a typo, usually)."""
 
-    Raises ``analyse.errors.InputError`` listing every problem (unknown key, wrong type,
-    missing input file), as the runner does for a params file.
+
+def setup(namespace: Mapping[str, Any]) -> RunParams:
+    """Checked parameters from a notebook's variables (pass ``globals()``), and the figure style.
+
+    The notebook's flat variables are then updated to the checked values.
+
+    Raises ``UnknownParameterError`` naming any injected name that is not a parameter, and
+    ``InputError`` listing every other problem (wrong type, missing input file), as the runner
+    does for a params file. Injected flat names win over injected sections, which win over the
+    parameter cell's defaults.
     """
-    params = params_from_mapping(
-        {"name": name, "data": data, "analysis": analysis, "seed": seed},
-        source="notebook parameters",
-    )
+    injected = injected_names(namespace)
+    allowed = set(FLAT_NAMES) | set(SECTIONS) | set(RUNTIME_PARAMETERS)
+    unknown = [name for name in injected if name not in allowed]
+    if unknown:
+        raise UnknownParameterError(
+            [
+                Problem(
+                    SOURCE,
+                    f"unknown parameter {name!r}" + did_you_mean(closest(name, sorted(allowed))),
+                    expected="one of: " + ", ".join([*FLAT_NAMES, *RUNTIME_PARAMETERS]),
+                )
+                for name in unknown
+            ]
+        )
+    flat = {name: namespace[name] for name in FLAT_NAMES if name in namespace}
+    raw = nested_parameters(flat)
+    for section in SECTIONS:
+        if section not in injected:
+            continue
+        given = namespace[section]
+        if not isinstance(given, Mapping):
+            raise InputError([Problem(SOURCE, f"{section}: not a mapping", value=repr(given))])
+        for key, value in given.items():
+            if key in injected and FLAT_NAMES.get(key) == (section, key):
+                continue  # ``-f params.yaml -p sesoi 0.3``: the flat value is the override
+            # an unknown key goes through too, so that validation names it (``data.colums``)
+            raw.setdefault(section, {})[key] = value
+    params = params_from_mapping(raw, source=SOURCE)
+    if isinstance(namespace, MutableMapping):
+        # The flat variables now hold the checked values, whichever way they were given, so a
+        # cell may use ``min_cell`` or ``sesoi`` directly.
+        namespace.update(flat_parameters(params))
     apply_style()
     return params
+
+
+def injected_names(namespace: Mapping[str, Any]) -> list[str]:
+    """The names papermill assigned in the cell it injected, in order (none if not injected).
+
+    Papermill records no trace of injection in the kernel besides the cell itself, which IPython
+    keeps in its input history ``In``; the last cell starting with papermill's marker is it.
+    """
+    history = namespace.get("In") or []
+    for source in reversed(list(history)):
+        if isinstance(source, str) and source.lstrip().split("\n", 1)[0] == INJECTED_MARKER:
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return []
+            names = []
+            for node in tree.body:
+                if isinstance(node, ast.Assign):
+                    names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+            return names
+    return []
 
 
 def apply_style() -> None:
@@ -113,7 +193,7 @@ def data_notice(params: RunParams) -> Markdown:
     """A banner saying which data the report rests on, and that synthetic data are invented."""
     from IPython.display import Markdown
 
-    if is_synthetic(params):
+    if is_synthetic(params.survey_path):
         return Markdown(
             f"> **Synthetic data.** `{params.data.survey}` is a synthetic survey generated by this "
             "package from the real list of French intercommunalities and calibrated to the "
@@ -124,7 +204,7 @@ def data_notice(params: RunParams) -> Markdown:
 
 
 def show_verdict(analysis: ClaimAnalysis) -> Markdown:
-    """The verdict sentence of ``analyse.report.tables.verdict_sentence`` as a highlighted paragraph."""
+    """The verdict sentence (``analyse.report.prose.verdict_sentence``), highlighted."""
     from IPython.display import Markdown
 
     return Markdown(f"> {verdict_sentence(analysis)}")

@@ -19,7 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
-from analyse.report.tables import suppressed_groups, with_groups
+from analyse.report.disclosure import suppressed_groups
+from analyse.report.groups import with_groups
 from analyse.stats.equivalence import SizeTest, equivalence_interval
 from analyse.stats.regression import OUTCOME
 

@@ -1,11 +1,9 @@
 """The tables a report shows, ready to display, with small groups suppressed.
 
 Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.stats.claim`` and
-returns a DataFrame (or, for the verdict, one sentence) so that a notebook cell is one call.
-Descriptive tables never show statistics for a group of fewer than ``min_cell`` respondents: such a group is
-listed as "< min_cell" with empty cells. If only one group of a table falls below the threshold,
-the next smallest group is suppressed too, since its count and mean could otherwise be
-recovered from the total.
+returns a DataFrame so that a notebook cell is one call. Descriptive tables never show
+statistics for a group of fewer than ``min_cell`` respondents (``analyse.report.disclosure``):
+such a group is listed as "< min_cell" with empty cells.
 """
 
 from __future__ import annotations
@@ -18,11 +16,11 @@ import pandas as pd
 from scipy import stats
 
 from analyse.data.codebook import Codebook
-from analyse.data.contract import COLLECTIVITY_TYPES
+from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
-from analyse.pipeline.run_result import is_synthetic
-from analyse.stats.equivalence import equivalence_interval
+from analyse.report.disclosure import suppressed_groups
+from analyse.stats.equivalence import VERDICTS, equivalence_interval
 from analyse.stats.regression import OUTCOME
 from analyse.stats.sensitivity import power_curve
 
@@ -30,29 +28,6 @@ if TYPE_CHECKING:
     from analyse.params import RunParams
     from analyse.stats.claim import ClaimAnalysis
 
-SIZE_BAND_EDGES: tuple[float, ...] = (0, 20_000, 50_000, 100_000, 250_000, np.inf)
-SIZE_BAND_LABELS: tuple[str, ...] = ("<20k", "20-50k", "50-100k", "100-250k", "250k+")
-BUDGET_BAND_EDGES: tuple[float, ...] = (0, 600, 900, 1_200, np.inf)
-BUDGET_BAND_LABELS: tuple[str, ...] = ("<600 €", "600-900 €", "900-1,200 €", "1,200 € +")
-
-TYPE_LABELS: dict[str, str] = {
-    "commune": "Commune",
-    "CC": "Community of communes (CC)",
-    "CA": "Agglomeration community (CA)",
-    "CU": "Urban community (CU)",
-    "metropole": "Métropole",
-    "EPT": "Territorial public body (EPT)",
-    "departement": "Département",
-    "region": "Région",
-}
-# Smallest to largest, the order in which tables and figures list types.
-TYPE_ORDER: tuple[str, ...] = COLLECTIVITY_TYPES
-SPONSORSHIP_LABELS: tuple[str, ...] = (
-    "Neither",
-    "Elected lead only",
-    "Strategy only",
-    "Elected lead and strategy",
-)
 GROUP_LABELS: dict[str, str] = {
     "size": "Size (ln population)",
     "budget": "Budget (ln € per inhabitant)",
@@ -62,78 +37,7 @@ GROUP_LABELS: dict[str, str] = {
 }
 
 
-# --------------------------------------------------------------------------- groupings
-
-
-def size_bands(population: pd.Series) -> pd.Series:
-    """Population bands <20k, 20-50k, 50-100k, 100-250k, 250k+ (each band includes its lower
-    edge: 20,000 inhabitants is in 20-50k). An ordered categorical; missing stays missing."""
-    pop = pd.Series(population).astype("float64")
-    return pd.cut(pop, bins=list(SIZE_BAND_EDGES), labels=list(SIZE_BAND_LABELS), right=False)
-
-
-def budget_bands(budget_per_capita: pd.Series) -> pd.Series:
-    """Spending per inhabitant in bands (euros, lower edge included), ordered categorical."""
-    budget = pd.Series(budget_per_capita).astype("float64")
-    return pd.cut(
-        budget, bins=list(BUDGET_BAND_EDGES), labels=list(BUDGET_BAND_LABELS), right=False
-    )
-
-
-def sponsorship(scored: pd.DataFrame) -> pd.Series:
-    """Political sponsorship in four groups from the elected lead and the adopted strategy."""
-    lead = scored["elected_digital_lead"].astype("Float64")
-    strategy = scored["strategy_adopted"].astype("Float64")
-    code = (lead + 2 * strategy).astype("float64")
-    labels = pd.Series(np.nan, index=scored.index, dtype="object")
-    for value, label in enumerate(SPONSORSHIP_LABELS):
-        labels[code == value] = label
-    return pd.Series(
-        pd.Categorical(labels, categories=list(SPONSORSHIP_LABELS), ordered=True),
-        index=scored.index,
-    )
-
-
-def collectivity_types(types: pd.Series) -> pd.Series:
-    """Collectivity types with readable labels, smallest kind first, present types only."""
-    present = [t for t in TYPE_ORDER if (types == t).any()]
-    return pd.Series(
-        pd.Categorical(
-            types.astype("object").map(TYPE_LABELS),
-            categories=[TYPE_LABELS[t] for t in present],
-            ordered=True,
-        ),
-        index=types.index,
-    )
-
-
-def with_groups(scored: pd.DataFrame) -> pd.DataFrame:
-    """The scored survey with the grouping columns the descriptive tables and figures use:
-    ``size_band``, ``type_label``, ``budget_band`` and ``sponsorship`` (when their source
-    columns are present)."""
-    out = scored.copy()
-    if "population" in out:
-        out["size_band"] = size_bands(out["population"])
-    if "collectivity_type" in out:
-        out["type_label"] = collectivity_types(out["collectivity_type"])
-    if "budget_per_capita" in out:
-        out["budget_band"] = budget_bands(out["budget_per_capita"])
-    if {"elected_digital_lead", "strategy_adopted"} <= set(out.columns):
-        out["sponsorship"] = sponsorship(out)
-    return out
-
-
 # --------------------------------------------------------------------------- descriptives
-
-
-def suppressed_groups(counts: pd.Series, min_cell: int) -> pd.Series:
-    """Which groups to suppress: those below ``min_cell`` and, when only one group is, the next
-    smallest one too (so that the total does not give the hidden group away)."""
-    hidden = counts < min_cell
-    shown = counts[~hidden & (counts > 0)]
-    if int((hidden & (counts > 0)).sum()) == 1 and len(shown) > 1:
-        hidden[shown.idxmin()] = True
-    return hidden
 
 
 def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFrame:
@@ -409,34 +313,6 @@ def _values(values: pd.Series, digits: int) -> pd.Series:
     return pd.Series(shown, index=values.index, dtype=object)
 
 
-def _num(x: float, digits: int = 2) -> str:
-    """A number for prose, with a true minus sign."""
-    text = f"{x:.{digits}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")  # no "-0.00"
-    return text.replace("-", "\u2212")
-
-
-def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def verdict_sentence(analysis: ClaimAnalysis) -> str:
-    """The verdict in one plain sentence with the numbers it rests on.
-
-    Starts with "Verdict: <key>." where the key is exactly the ``verdict`` of ``results.json``.
-    """
-    test = analysis.size
-    low, high = equivalence_interval(test)
-    level = f"{100 * (1 - 2 * test.alpha):g} %"
-    return (
-        f"Verdict: {test.verdict}. With {analysis.n} respondents, the standardized size effect "
-        f"is {_num(test.std_coef)} ({level} CI {_num(low)} to {_num(high)}): {test.sentence} "
-        f"(equivalence test against ±{_num(test.sesoi)}: {_p(test.tost_p)}; "
-        f"test of no effect: {_p(test.p)}; n = {analysis.n})."
-    )
-
-
 def summary_table(values: Mapping[str, object]) -> pd.DataFrame:
     """A two-column table (item, value) from a mapping, for facts such as what was loaded."""
     return pd.DataFrame(
@@ -448,7 +324,7 @@ def summary_table(values: Mapping[str, object]) -> pd.DataFrame:
 def input_summary(params: RunParams, scored: pd.DataFrame) -> pd.DataFrame:
     """What a run loaded: files, rows, respondents with an index, and whether it is synthetic."""
     excluded = int((scored[EXCLUSION_COLUMN].fillna("") != "").sum())
-    synthetic = is_synthetic(params)
+    synthetic = is_synthetic(params.survey_path)
     return summary_table(
         {
             "Survey file": params.data.survey,
@@ -478,7 +354,7 @@ def specification_summary(curve: pd.DataFrame) -> pd.DataFrame:
                     "choice": choice,
                     "option": option,
                     "specifications": len(part),
-                    **{v: float(shares.get(v, 0.0)) for v in VERDICT_ORDER},
+                    **{v: float(shares.get(v, 0.0)) for v in VERDICTS},
                 }
             )
     total = curve["verdict"].value_counts(normalize=True)
@@ -487,13 +363,10 @@ def specification_summary(curve: pd.DataFrame) -> pd.DataFrame:
             "choice": "all",
             "option": "",
             "specifications": len(curve),
-            **{v: float(total.get(v, 0.0)) for v in VERDICT_ORDER},
+            **{v: float(total.get(v, 0.0)) for v in VERDICTS},
         }
     )
     return pd.DataFrame(rows).set_index(["choice", "option"])
-
-
-VERDICT_ORDER = ("negligible", "significant_but_negligible", "decisive", "inconclusive")
 
 
 def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:

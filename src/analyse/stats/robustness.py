@@ -15,10 +15,12 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
+from analyse.data.bands import POPULATION_BAND_LABELS as BAND_LABELS
+from analyse.data.bands import population_band
 from analyse.data.terms import staff_per_10k
 from analyse.stats.equivalence import equivalence_interval, test_size
 from analyse.stats.regression import OUTCOME, Design, fit_ols, type_dummies
-from analyse.stats.weights import BAND_LABELS, population_band, rake
+from analyse.stats.weights import rake
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "controls": ("none", "collectivity_type"),

@@ -11,18 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-POPULATION_BANDS: tuple[float, ...] = (0, 20_000, 50_000, 100_000, 250_000, np.inf)
-BAND_LABELS: tuple[str, ...] = ("<20k", "20-50k", "50-100k", "100-250k", "250k+")
-
-
-def population_band(population: pd.Series) -> pd.Series:
-    """Population bands used for raking and for describing maturity by size."""
-    return pd.cut(
-        population.astype("float64"),
-        bins=list(POPULATION_BANDS),
-        labels=list(BAND_LABELS),
-        right=False,
-    )
+from analyse.data.bands import population_band
 
 
 def rake(

@@ -1,0 +1,23 @@
+"""Population bands: one definition for raking, the specification curve and the descriptives.
+
+The bands follow the barometer's way of speaking of EPCI sizes (under 20,000 inhabitants up to
+250,000 and more). Each band includes its lower edge: 20,000 inhabitants is in "20-50k".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+POPULATION_BAND_EDGES: tuple[float, ...] = (0, 20_000, 50_000, 100_000, 250_000, np.inf)
+POPULATION_BAND_LABELS: tuple[str, ...] = ("<20k", "20-50k", "50-100k", "100-250k", "250k+")
+
+
+def population_band(population: pd.Series) -> pd.Series:
+    """The population band of each row, as an ordered categorical; missing stays missing."""
+    return pd.cut(
+        pd.Series(population).astype("float64"),
+        bins=list(POPULATION_BAND_EDGES),
+        labels=list(POPULATION_BAND_LABELS),
+        right=False,
+    )

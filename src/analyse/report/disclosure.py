@@ -1,0 +1,20 @@
+"""Statistical disclosure control: which groups a published table may not show.
+
+A group of fewer than ``min_cell`` respondents is never shown. When exactly one group is
+hidden, the next smallest is hidden too: otherwise the hidden group's count and mean could be
+recovered from the total and the other groups (complementary suppression).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def suppressed_groups(counts: pd.Series, min_cell: int) -> pd.Series:
+    """Which groups to suppress: those below ``min_cell`` and, when only one group is, the next
+    smallest one too (so that the total does not give the hidden group away)."""
+    hidden = counts < min_cell
+    shown = counts[~hidden & (counts > 0)]
+    if int((hidden & (counts > 0)).sum()) == 1 and len(shown) > 1:
+        hidden[shown.idxmin()] = True
+    return hidden

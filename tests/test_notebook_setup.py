@@ -1,0 +1,90 @@
+"""``setup(globals())``: the flat parameters of a notebook, checked; injected names refused.
+
+These run without a kernel: a namespace is a dict, and papermill's injected cell is the last
+entry of IPython's input history ``In`` that starts with "# Parameters".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analyse.errors import InputError
+from analyse.params import FLAT_NAMES, flat_parameters, load_params
+from analyse.paths import project_root
+from analyse.report.notebook import UnknownParameterError, injected_names, setup
+
+DEFAULT = load_params(project_root() / "params" / "default.yaml")
+
+
+def namespace(injected: str = "", **overrides) -> dict:
+    """A notebook's globals after its parameter cell and, if given, papermill's injected cell."""
+    ns = {**flat_parameters(DEFAULT), "output_dir": "", **overrides}
+    ns["In"] = ["", "from analyse import x", "name = 'default'\nsesoi = 0.2"]
+    if injected:
+        ns["In"].append("# Parameters\n" + injected)
+    return ns
+
+
+def test_without_injection_the_parameter_cell_is_the_run():
+    assert setup(namespace()) == DEFAULT
+
+
+def test_an_injected_flat_value_is_used():
+    params = setup(namespace("sesoi = 0.3\n", sesoi=0.3))
+    assert params.analysis.sesoi == 0.3
+    assert params.model_copy(update={"analysis": DEFAULT.analysis}) == DEFAULT
+
+
+def test_injected_sections_fill_the_flat_names_and_the_namespace_follows():
+    """``-f params.yaml`` injects ``data = {...}`` and ``analysis = {...}``."""
+    ns = namespace(
+        "name = 'other'\nanalysis = {'min_cell': 9, 'sesoi': 0.25}\n",
+        name="other",
+        analysis={"min_cell": 9, "sesoi": 0.25},
+    )
+    params = setup(ns)
+    assert (params.name, params.analysis.min_cell, params.analysis.sesoi) == ("other", 9, 0.25)
+    assert ns["min_cell"] == 9 and ns["sesoi"] == 0.25  # a cell may use the flat names
+
+
+def test_a_flat_name_injected_beside_its_section_wins():
+    """``-f params.yaml -p sesoi 0.35``."""
+    ns = namespace(
+        "analysis = {'sesoi': 0.25, 'alpha': 0.1}\nsesoi = 0.35\n",
+        analysis={"sesoi": 0.25, "alpha": 0.1},
+        sesoi=0.35,
+    )
+    params = setup(ns)
+    assert params.analysis.sesoi == 0.35 and params.analysis.alpha == 0.1
+
+
+def test_an_unknown_injected_name_is_refused_with_a_suggestion():
+    with pytest.raises(UnknownParameterError) as exc:
+        setup(namespace("sesoy = 0.3\nbootstrapp = 10\n", sesoy=0.3, bootstrapp=10))
+    messages = [p.message for p in exc.value.problems]
+    assert messages == [
+        "unknown parameter 'sesoy'; did you mean 'sesoi'?",
+        "unknown parameter 'bootstrapp'; did you mean 'bootstrap'?",
+    ]
+    assert all(name in exc.value.problems[0].expected for name in FLAT_NAMES)
+
+
+def test_an_unknown_key_inside_an_injected_section_is_named_with_its_path():
+    ns = namespace("analysis = {'sesio': 0.3}\n", analysis={"sesio": 0.3})
+    with pytest.raises(InputError) as exc:
+        setup(ns)
+    assert "analysis.sesio: unknown key" in str(exc.value)
+
+
+def test_a_wrong_type_is_reported_as_for_a_params_file():
+    with pytest.raises(InputError) as exc:
+        setup(namespace("sesoi = 'big'\n", sesoi="big"))
+    assert "analysis.sesoi" in str(exc.value)
+
+
+def test_only_papermill_s_last_injected_cell_counts():
+    ns = namespace()
+    ns["In"] += ["# Parameters\nsesoy = 1\n", "x = 2", "# Parameters\nsesoi = 0.3\n"]
+    assert injected_names(ns) == ["sesoi"]
+    assert injected_names({"In": ["a = 1", "# Parameters\nnot python ("]}) == []
+    assert injected_names({}) == []
