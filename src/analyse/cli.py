@@ -7,6 +7,7 @@ status 2 and no traceback; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -89,7 +90,12 @@ def simulate(
     """Write a synthetic survey drawn from the real EPCI frame, with its known truth."""
     from analyse.data import simulate as sim
 
-    survey = sim.generate(design=design, seed=seed, n=n, size_effect=size_effect)
+    try:
+        survey = sim.generate(design=design, seed=seed, n=n, size_effect=size_effect)
+    except sim.DesignError as exc:  # name the option the user typed
+        raise InputError(
+            [replace(p, file=f"--{p.column}", column=None) for p in exc.problems]
+        ) from None
     data_path, truth = sim.write(survey, out)
     console.print(
         f"Wrote {len(survey.data)} synthetic respondents ({design}, seed {seed}) to {data_path}"
@@ -118,6 +124,8 @@ def run(
     from analyse.pipeline.runner import run_all
 
     outcomes = run_all(params, output_dir, jobs=jobs, force=force, console=console)
+    if any(outcome.status == "skipped" for outcome in outcomes):
+        console.print("Inputs unchanged since the last publication: use --force to rerun.")
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
 

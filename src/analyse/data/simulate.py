@@ -90,6 +90,15 @@ _CENTRES = {
 }
 
 
+class DesignError(InputError):
+    """A simulation design that cannot be drawn (unknown design, impossible sample size).
+
+    ``column`` names the parameter at fault (``design``, ``n``), so a caller can say it in its
+    own terms: the CLI names its option, a notebook its argument.
+    """
+
+
+
 @dataclass(frozen=True)
 class SurveyModel:
     """Every parameter of the data-generating process (latent coefficients per term unit)."""
@@ -156,10 +165,11 @@ def _selection(
         return np.arange(len(frame))
     if design == "random":
         if n is None or not 1 <= n <= len(frame):
-            raise InputError(
+            raise DesignError(
                 [
                     Problem(
-                        file="--n",
+                        file="simulation design",
+                        column="n",
                         message=f"the random design needs 1 <= n <= {len(frame)}",
                         value=str(n),
                     )
@@ -175,10 +185,11 @@ def _selection(
             p = weights[pool] / weights[pool].sum()
             parts.append(np.sort(rng.choice(pool, size=quota, replace=False, p=p)))
         return np.concatenate(parts)
-    raise InputError(
+    raise DesignError(
         [
             Problem(
-                file="--design",
+                file="simulation design",
+                column="design",
                 message="unknown design",
                 value=design,
                 expected="one of " + ", ".join(DESIGNS),

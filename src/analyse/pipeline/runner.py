@@ -52,6 +52,7 @@ from analyse.pipeline.manifest import (
     input_checksums,
     inputs_digest,
 )
+from analyse.pipeline.progress import RunDisplay, say
 from analyse.pipeline.publish import (
     FAILED_DIR,
     MANIFEST_FILE,
@@ -155,7 +156,7 @@ def run_all(
             todo.append(plan)
         else:
             outcomes[plan.params.name] = skipped
-            _say(console, skipped)
+            say(console, skipped)
     for outcome in _execute(todo, jobs, console):
         outcomes[outcome.name] = outcome
     write_site_index(out)
@@ -234,7 +235,7 @@ def skip_outcome(plan: RunPlan) -> RunOutcome | None:
         plan.params_path,
         "skipped",
         plan.target,
-        f"run {plan.params.name}: unchanged since {since}, skipped; use --force to rerun",
+        f"run {plan.params.name}: unchanged since {since}, skipped",
     )
 
 
@@ -256,7 +257,7 @@ def _execute(plans: list[RunPlan], jobs: int | None, console: Console | None) ->
     if not plans:
         return []
     workers = max(1, min(jobs or os.cpu_count() or 1, len(plans)))
-    display = _Display(console, plans)
+    display = RunDisplay(console, plans)
     if workers == 1:
         outcomes = []
         with display:
@@ -274,7 +275,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()
 
 
-def _execute_in_pool(plans: list[RunPlan], workers: int, display: _Display) -> list[RunOutcome]:
+def _execute_in_pool(plans: list[RunPlan], workers: int, display: RunDisplay) -> list[RunOutcome]:
     ctx = _mp_context()
     outcomes: dict[str, RunOutcome] = {}
     with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
@@ -558,74 +559,3 @@ def _failed_folder(plan: RunPlan) -> Path:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-# -------------------------------------------------------------------------------- display
-
-
-class _Display:
-    """Progress in the parent: a live bar per run on a terminal, plain lines in a CI log."""
-
-    def __init__(self, console: Console | None, plans: Sequence[RunPlan]):
-        self.console = console
-        self.plans = list(plans)
-        self.progress = None
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> _Display:
-        if self.console is not None and self.console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=self.console,
-            )
-            self.progress.start()
-            for plan in self.plans:
-                self.tasks[plan.params.name] = self.progress.add_task(
-                    f"run {plan.params.name}", total=len(plan.notebooks) + 1
-                )
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def put(self, item: tuple[str, str, str]) -> None:
-        """One event from a run: ``(run name, "start" | "done", notebook file)``."""
-        name, kind, notebook = item
-        if self.progress is not None:
-            task = self.tasks[name]
-            if kind == "start":
-                self.progress.update(task, description=f"run {name}: {notebook}")
-            else:
-                self.progress.advance(task)
-        elif self.console is not None and kind == "done":
-            self.console.print(f"run {name}: {notebook} done", markup=False)
-
-    def drain(self, queue: Any) -> None:
-        while not queue.empty():
-            self.put(queue.get())
-
-    def finished(self, outcome: RunOutcome) -> None:
-        if self.progress is not None:
-            self.progress.update(
-                self.tasks[outcome.name], description=f"run {outcome.name}: {outcome.status}"
-            )
-        _say(self.console, outcome)
-
-
-def _say(console: Console | None, outcome: RunOutcome) -> None:
-    if console is None:
-        return
-    style = "bold red" if outcome.status == "failed" else None
-    console.print(outcome.message, style=style, markup=False)
