@@ -2,8 +2,9 @@
 
 The manifest lets a reader trace a report back to its exact inputs, and the inputs digest lets
 the runner skip a run whose inputs did not change. The digest deliberately covers more than the
-data: the parameters, the notebooks, the ``analyse`` source and the pinned library versions,
-because a fixed bug or an upgraded library changes the results as surely as new data does.
+data: the parameters, the notebooks, the ``analyse`` source (modules and page templates) and the
+pinned library versions, because a fixed bug, an edited template or an upgraded library changes
+the report as surely as new data does.
 """
 
 from __future__ import annotations
@@ -61,15 +62,23 @@ def input_checksums(
     }
 
 
-def code_digest() -> str:
-    """SHA-256 over the ``analyse`` package's Python sources (name and bytes of each file).
+# What counts as the package's code for the inputs digest: its Python modules and the templates
+# that lay out the published pages, since a template edit changes a report as a code edit does.
+CODE_SUFFIXES = (".py", ".j2")
+
+
+def code_digest(package_dir: Path | None = None) -> str:
+    """SHA-256 over the ``analyse`` package's sources (name and bytes of each file).
 
     The package version is not bumped on every fix during development, so the source itself is
-    what tells the runner that the analysis changed.
+    what tells the runner that the analysis changed. Sources are the files with a suffix in
+    ``CODE_SUFFIXES`` anywhere in the package, so templates count wherever their folder moves;
+    ``package_dir`` defaults to the imported package (a test digests an edited copy).
     """
-    package_dir = Path(analyse.__file__).resolve().parent
+    package_dir = (package_dir or Path(analyse.__file__).parent).resolve()
     digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
+    sources = (p for p in package_dir.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file())
+    for path in sorted(sources):
         digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
         digest.update(file_sha256(path).encode("ascii"))
     return digest.hexdigest()

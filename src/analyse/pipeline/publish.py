@@ -4,6 +4,8 @@ A run folder holds, for each notebook, a reader HTML (no code, for decision make
 (code shown, for reviewers) and the executed ``.ipynb``; the figures as PNG files; the
 machine-readable ``results.json`` and ``manifest.json``; and an accessible ``index.html``. The
 HTML pages embed their images so that a single page can be mailed or archived on its own.
+This module decides what the pages say; the Jinja templates in
+``analyse/pipeline/templates`` lay it out.
 
 Only aggregates are published: ``results.json`` comes from ``analyse.pipeline.run_result``
 and no data file is written here, so respondent-level rows never leave the input folder.
@@ -17,12 +19,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from jinja2 import DictLoader
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
@@ -33,6 +34,15 @@ MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 FIGURES_DIR = "figures"
 FAILED_DIR = "_failed"
+
+# The page markup lives in Jinja templates shipped inside the package (pyproject's package-data),
+# so that a page's HTML is read as HTML and escaping is the template engine's job, not each
+# f-string's. The folder is found from the package, not from this module, so that moving this
+# module into a subpackage does not lose it.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+# nbconvert's templates get a folder of their own: nbconvert resolves names such as
+# ``base.html.j2`` through every loader it is given, and ours would shadow its own.
+NBCONVERT_TEMPLATES_DIR = TEMPLATES_DIR / "nbconvert"
 
 
 @dataclass(frozen=True)
@@ -73,16 +83,9 @@ def write_json(path: Path, obj: Any) -> Path:
     return path
 
 
-# The lab template with one change: a PNG output's <img> gets the alt text set by
-# ``_with_alt_text`` (the lab template writes no alt and nbconvert falls back to a placeholder),
-# so screen-reader users hear what the figure shows, or at least which figure it is.
+# nbconvert's lab template, extended so that a PNG output's <img> gets the alt text set by
+# ``_with_alt_text`` (see the template file for why).
 _TEMPLATE_FILE = "analyse-lab.html.j2"
-_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{% block data_png scoped %}
-{%- set alt = output.metadata.get('analyse_alt', '') -%}
-{{ super() | replace('<img ', '<img alt="' ~ (alt | escape_html) ~ '" ', 1) }}
-{%- endblock data_png %}
-"""
 
 
 @lru_cache(maxsize=2)
@@ -96,7 +99,7 @@ def _exporter(reader: bool) -> HTMLExporter:
     options: dict[str, Any] = {
         "config": config,
         "embed_images": True,
-        "extra_loaders": [DictLoader({_TEMPLATE_FILE: _TEMPLATE})],
+        "extra_loaders": [FileSystemLoader(NBCONVERT_TEMPLATES_DIR)],
         "template_file": _TEMPLATE_FILE,
     }
     if reader:
@@ -182,54 +185,68 @@ def publish_run(
 
 # ----------------------------------------------------------------------------- index pages
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;
-margin:0;color:#1a1a1a;background:#fff}
-main{max-width:60rem;margin:0 auto;padding:1.5rem}
-a{color:#0645ad}a:focus{outline:3px solid #ffbf47}
-table{border-collapse:collapse;width:100%;margin:1rem 0}
-th,td{border:1px solid #767676;padding:.4rem .6rem;text-align:left;vertical-align:top}
-thead th{background:#f0f0f0}
-.notice{border:3px solid #b35900;background:#fff4e5;padding:.75rem 1rem;font-size:1.1rem}
-.verdict{font-size:1.2rem;border-left:6px solid #0645ad;padding:.5rem 1rem;background:#f3f6fb}
-.failed{color:#a50e0e;font-weight:bold}
-figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #ccc}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:bold}
-"""
 
+@lru_cache(maxsize=1)
+def _pages() -> Environment:
+    """The Jinja environment of the index pages, built once per process.
 
-def _page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
+    Autoescaping is on for every template, whatever its name, so a run name, a survey path, a
+    verdict or an alt text reaches the page escaped by construction; ``StrictUndefined`` makes a
+    value the code forgot to pass an error rather than a silently empty cell. Block tags take
+    their line's newline with them, so the templates can put one tag per line.
+    """
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
 
 
-def _link(href: str, text: str) -> str:
-    return f'<a href="{escape(href)}">{escape(text)}</a>'
+def render_page(template: str, **values: Any) -> str:
+    """Render one of the package's page templates with plain values (strings, lists, records)."""
+    return _pages().get_template(template).render(**values)
 
 
-def verdict_sentence(results: dict[str, Any] | None) -> str:
-    """The verdict of ``results.json`` as one sentence of plain HTML-escaped text."""
+@dataclass(frozen=True)
+class NotebookRow:
+    """One row of a run's notebook table: the three published forms of one notebook."""
+
+    stem: str
+    reader: str  # href of the reader HTML
+    full: str  # href of the full HTML
+    file: str  # href (and name) of the executed notebook
+    duration: str
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One row of the site index: a published run and where its report is."""
+
+    name: str
+    ended_at: str
+    verdict: str
+    data: str  # "synthetic" or "real"
+    href: str
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """A kept failed attempt, listed on the site index for diagnosis."""
+
+    name: str
+    href: str
+
+
+def stored_verdict(results: dict[str, Any] | None) -> str:
+    """The verdict sentence ``results.json`` carries (``analyse.report.prose``, the words the
+    notebooks show), as plain text: the template escapes it."""
     if not results or "verdict" not in results:
         return "No verdict: results.json has no verdict."
-    verdict = str(results["verdict"])
-    detail = str(results.get("verdict_sentence") or "").strip()
-    sentence = f"Verdict on \u201csize is not decisive\u201d: {verdict}"
-    sentence += f" \u2014 {detail}" if detail else "."
-    return escape(sentence if sentence.endswith((".", "!", "?")) else sentence + ".")
-
-
-def synthetic_notice(survey: str) -> str:
-    return (
-        '<p class="notice" role="note"><strong>Synthetic data.</strong> This run analyses '
-        f"<code>{escape(survey)}</code>, a synthetic survey generated by the package and "
-        "calibrated to published figures. Its numbers describe no real collectivity and are "
-        "not findings.</p>\n"
-    )
+    sentence = str(results.get("verdict_sentence") or "").strip()
+    return sentence or f"Verdict: {results['verdict']}."
 
 
 def run_index_html(
@@ -243,61 +260,37 @@ def run_index_html(
     ``extras`` are files the notebooks wrote into ``output_dir`` themselves.
     """
     name = manifest["name"]
-    parts = [f"<h1>Run \u201c{escape(name)}\u201d: digital maturity and size</h1>\n"]
-    parts.append(f"<p>{_link('../' + INDEX_FILE, 'All runs')}</p>\n")
-    if manifest.get("synthetic"):
-        parts.append(synthetic_notice(manifest["params"]["data"]["survey"]))
-    parts.append(f'<h2>Verdict</h2>\n<p class="verdict">{verdict_sentence(results)}</p>\n')
-    parts.append(_notebook_table(manifest["notebooks"]))
-    parts.append(_figures_section(figures))
-    if extras:
-        items = "".join(f"<li>{_link(path, path)}</li>\n" for path in extras)
-        parts.append(f"<h2>Files written by the notebooks</h2>\n<ul>\n{items}</ul>\n")
-    parts.append(
-        "<h2>Machine-readable files</h2>\n<ul>\n"
-        f"<li>{_link(RESULTS_FILE, RESULTS_FILE)}: every estimate and the verdict.</li>\n"
-        f"<li>{_link(MANIFEST_FILE, MANIFEST_FILE)}: parameters, input checksums, versions, "
-        "git commit and timings.</li>\n</ul>\n"
-    )
-    parts.append(_details(manifest))
-    return _page(f"Run {name}: digital maturity and size", "".join(parts))
-
-
-def _notebook_table(notebooks: list[dict[str, Any]]) -> str:
-    rows = []
-    for nb in notebooks:
-        stem = Path(nb["file"]).stem
-        rows.append(
-            "<tr>"
-            f'<th scope="row">{escape(stem)}</th>'
-            f"<td>{_link(stem + '.reader.html', 'Reader version')}</td>"
-            f"<td>{_link(stem + '.html', 'Full version with code')}</td>"
-            f"<td>{_link(nb['file'], nb['file'])}</td>"
-            f"<td>{nb['duration_seconds']:.1f} s</td>"
-            "</tr>\n"
-        )
-    return (
-        "<h2>Notebooks</h2>\n<table>\n<caption>Executed notebooks, in order</caption>\n"
-        '<thead><tr><th scope="col">Notebook</th><th scope="col">Reader (no code)</th>'
-        '<th scope="col">Full (with code)</th><th scope="col">Executed notebook</th>'
-        '<th scope="col">Duration</th></tr></thead>\n'
-        f"<tbody>\n{''.join(rows)}</tbody>\n</table>\n"
+    return render_page(
+        "run_index.html.j2",
+        title=f"Run {name}: digital maturity and size",
+        name=name,
+        all_runs_href=f"../{INDEX_FILE}",
+        synthetic_survey=(
+            str(manifest["params"]["data"]["survey"]) if manifest.get("synthetic") else None
+        ),
+        verdict=stored_verdict(results),
+        notebooks=[_notebook_row(nb) for nb in manifest["notebooks"]],
+        figures=figures,
+        extras=list(extras),
+        results_file=RESULTS_FILE,
+        manifest_file=MANIFEST_FILE,
+        details=_details(manifest),
     )
 
 
-def _figures_section(figures: list[Figure]) -> str:
-    if not figures:
-        return "<h2>Figures</h2>\n<p>The notebooks produced no figure.</p>\n"
-    items = [
-        f'<figure><a href="{escape(f.path)}"><img src="{escape(f.path)}" '
-        f'alt="{escape(f.alt)}" loading="lazy"></a>'
-        f"<figcaption>{escape(f.alt)}</figcaption></figure>\n"
-        for f in figures
-    ]
-    return "<h2>Figures</h2>\n" + "".join(items)
+def _notebook_row(nb: dict[str, Any]) -> NotebookRow:
+    stem = Path(nb["file"]).stem
+    return NotebookRow(
+        stem=stem,
+        reader=f"{stem}.reader.html",
+        full=f"{stem}.html",
+        file=nb["file"],
+        duration=f"{nb['duration_seconds']:.1f} s",
+    )
 
 
-def _details(manifest: dict[str, Any]) -> str:
+def _details(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """Label and value of each run detail; a git state that could not be read says so."""
     git = manifest["git"]
     dirty = {True: " (uncommitted changes)", False: ""}.get(git["dirty"], " (state unknown)")
     rows = [
@@ -309,8 +302,7 @@ def _details(manifest: dict[str, Any]) -> str:
         ("analyse version", manifest["versions"]["analyse"]),
         ("Inputs digest", manifest["inputs_digest"]),
     ]
-    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>\n" for k, v in rows)
-    return f"<h2>Run details</h2>\n<dl>\n{items}</dl>\n"
+    return [(label, str(value)) for label, value in rows]
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -336,50 +328,36 @@ def published_runs(output_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
 
 def site_index_html(output_dir: Path) -> str:
     """The page listing every run found in ``output_dir``, and kept failed attempts."""
-    rows = []
+    runs = []
     for folder, manifest in published_runs(output_dir):
         results = read_json(folder / RESULTS_FILE) or {}
-        data = "synthetic" if manifest.get("synthetic") else "real"
-        rows.append(
-            "<tr>"
-            f'<th scope="row">{escape(folder.name)}</th>'
-            f"<td>{escape(str(manifest.get('ended_at', 'unknown')))}</td>"
-            f"<td>{escape(str(results.get('verdict', 'none')))}</td>"
-            f"<td>{data}</td>"
-            f"<td>{_link(folder.name + '/' + INDEX_FILE, 'Report ' + folder.name)}</td>"
-            "</tr>\n"
+        runs.append(
+            RunRow(
+                name=folder.name,
+                ended_at=str(manifest.get("ended_at", "unknown")),
+                verdict=str(results.get("verdict", "none")),
+                data="synthetic" if manifest.get("synthetic") else "real",
+                href=f"{folder.name}/{INDEX_FILE}",
+            )
         )
-    body = ["<h1>Digital maturity and size: published runs</h1>\n"]
-    if rows:
-        body.append(
-            "<table>\n<caption>One row per parameter file run</caption>\n"
-            '<thead><tr><th scope="col">Run</th><th scope="col">Date (UTC)</th>'
-            '<th scope="col">Verdict</th><th scope="col">Data</th>'
-            '<th scope="col">Report</th></tr></thead>\n'
-            f"<tbody>\n{''.join(rows)}</tbody>\n</table>\n"
-        )
-    else:
-        body.append("<p>No run has been published yet.</p>\n")
-    body.append(_failed_section(output_dir / FAILED_DIR))
-    return _page("Digital maturity and size: published runs", "".join(body))
+    return render_page(
+        "site_index.html.j2",
+        title="Digital maturity and size: published runs",
+        runs=runs,
+        failed=_failed_attempts(output_dir / FAILED_DIR),
+    )
 
 
-def _failed_section(failed_dir: Path) -> str:
+def _failed_attempts(failed_dir: Path) -> list[FailedAttempt]:
+    """Kept failed attempts, newest first: the one being diagnosed is usually the last."""
     if not failed_dir.is_dir():
-        return ""
+        return []
     attempts = sorted(
         (p for p in failed_dir.iterdir() if p.is_dir()),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    if not attempts:
-        return ""
-    items = "".join(f"<li>{_link(f'{FAILED_DIR}/{p.name}/', p.name)}</li>\n" for p in attempts)
-    return (
-        '<h2 class="failed">Failed attempts</h2>\n<p>Partially executed notebooks kept for '
-        "diagnosis; the published reports above were not replaced.</p>\n"
-        f"<ul>\n{items}</ul>\n"
-    )
+    return [FailedAttempt(name=p.name, href=f"{FAILED_DIR}/{p.name}/") for p in attempts]
 
 
 def write_site_index(output_dir: Path) -> Path:
