@@ -56,10 +56,10 @@ class Figure:
 
     @property
     def alt(self) -> str:
-        return figure_alt(self.notebook, self.number, self.description)
+        return labelled_alt(self.notebook, self.number, self.description)
 
 
-def figure_alt(notebook: str, number: int, description: str | None = None) -> str:
+def labelled_alt(notebook: str, number: int, description: str | None = None) -> str:
     """Alt text of a figure: which figure of which notebook, then what it shows if known."""
     name = f"Figure {number} of notebook {notebook} ({notebook}-{number}.png)"
     return f"{name}: {description}" if description else name
@@ -120,7 +120,7 @@ def _png_outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 def _with_alt_text(nb: nbformat.NotebookNode, stem: str) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
     for number, output in enumerate(_png_outputs(nb), start=1):
-        alt = output_alt(output) or figure_alt(stem, number)
+        alt = output_alt(output) or labelled_alt(stem, number)
         output.setdefault("metadata", {})["analyse_alt"] = alt
     return nb
 
@@ -157,14 +157,23 @@ def extract_figures(ipynb: Path, run_dir: Path) -> list[Figure]:
 
 
 def publish_run(
-    run_dir: Path, notebooks: list[Path], results: dict[str, Any], manifest: dict[str, Any]
+    run_dir: Path,
+    notebooks: list[Path],
+    results: dict[str, Any],
+    manifest: dict[str, Any],
+    pages_written: bool = False,
 ) -> dict[str, Any]:
     """Publish an executed run in place; ``notebooks`` are the executed copies in ``run_dir``.
 
-    The manifest is written last, with the checksum of every other file, so a folder with a
-    manifest is a complete report.
+    ``pages_written`` says the caller already wrote each notebook's pages
+    (``write_notebook_pages``, e.g. while the next notebook ran). The manifest is written last,
+    with the checksum of every other file, so a folder with a manifest is a complete report.
     """
-    written = {ipynb.name for ipynb in notebooks}
+    written = {
+        name
+        for ipynb in notebooks
+        for name in (ipynb.name, ipynb.with_suffix(".html").name, f"{ipynb.stem}.reader.html")
+    }
     extras = sorted(
         path.relative_to(run_dir).as_posix()
         for path in run_dir.rglob("*")
@@ -172,7 +181,8 @@ def publish_run(
     )
     figures: list[Figure] = []
     for ipynb in notebooks:
-        write_notebook_pages(ipynb)
+        if not pages_written:
+            write_notebook_pages(ipynb)
         figures.extend(extract_figures(ipynb, run_dir))
     write_json(run_dir / RESULTS_FILE, results)
     page = run_index_html(manifest, results, figures, extras)

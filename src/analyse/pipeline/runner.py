@@ -24,16 +24,18 @@ Notebooks receive flat parameters (``analyse.params.flat_parameters``: ``name``,
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +72,12 @@ KERNEL_NAME = "python3"
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 KERNEL_START_TIMEOUT = 60  # seconds
 ANALYSIS_STEP = "analysis"  # the progress step before the notebooks: computing the result
+# What the kernel imports while the runner computes the result, and how it forgets a notebook.
+WARM_UP = (
+    "import analyse.pipeline.run_result, analyse.report.notebook, analyse.report.plots, "
+    "analyse.report.tables"
+)
+RESET = "get_ipython().reset(new_session=True)"
 Status = Literal["published", "skipped", "failed"]
 
 
@@ -319,29 +327,36 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
     started = _now()
     timings: list[dict[str, Any]] = []
     try:
-        events.put((name, "start", ANALYSIS_STEP))
-        t0 = time.perf_counter()
-        try:
-            results = _compute_results(plan.params, staging)
-        except Exception as exc:  # the main analysis failed: nothing to show
-            return _fail(plan, staging, None, exc, stage="analysis")
-        timings.append(
-            {"file": ANALYSIS_STEP, "duration_seconds": round(time.perf_counter() - t0, 3)}
-        )
-        events.put((name, "done", ANALYSIS_STEP))
-        with _Kernel(plan.notebooks_dir) as kernel:
+        # The kernel starts and imports while the result is computed; each notebook's pages
+        # are written while the next one runs. Both overlap waiting with work on two cores.
+        with _Kernel(plan.notebooks_dir) as kernel, ThreadPoolExecutor(1) as pages:
+            events.put((name, "start", ANALYSIS_STEP))
+            t0 = time.perf_counter()
+            try:
+                results = _compute_results(plan.params, staging)
+            except Exception as exc:  # the main analysis failed: nothing to show
+                return _fail(plan, staging, None, exc, stage="analysis")
+            timings.append(
+                {"file": ANALYSIS_STEP, "duration_seconds": round(time.perf_counter() - t0, 3)}
+            )
+            events.put((name, "done", ANALYSIS_STEP))
+            written = []
             for notebook in plan.notebooks:
                 events.put((name, "start", notebook.name))
                 t0 = time.perf_counter()
                 try:
                     kernel.execute(notebook, staging / notebook.name, plan, staging)
                 except Exception as exc:  # any failure of a notebook fails the run
+                    wait(written)
                     return _fail(plan, staging, notebook.name, exc)
                 timings.append(
                     {"file": notebook.name, "duration_seconds": round(time.perf_counter() - t0, 3)}
                 )
+                written.append(pages.submit(write_notebook_pages, staging / notebook.name))
                 events.put((name, "done", notebook.name))
         try:
+            for future in written:
+                future.result()
             _publish(plan, staging, started, timings, results)
         except Exception as exc:  # kept with its traceback in error.txt
             return _fail(plan, staging, None, exc)
@@ -362,15 +377,18 @@ class _Kernel:
     """One Jupyter kernel executing a run's notebooks in turn, through papermill.
 
     Starting a kernel and importing pandas, statsmodels and seaborn costs seconds; the analysis
-    a notebook shows costs milliseconds once computed. Before each notebook the kernel's
-    namespace and history are reset (``InteractiveShell.reset(new_session=True)``), so a
-    notebook sees no variable of the previous one and its cells are numbered from 1, as in a
-    fresh kernel; imported modules stay loaded, which is the point.
+    a notebook shows costs milliseconds once computed. So the kernel starts, and imports the
+    report's modules (``WARM_UP``), while the runner computes the run's result on the other
+    core. Before each notebook the kernel's namespace and history are reset
+    (``InteractiveShell.reset(new_session=True)``): a notebook sees no variable of the previous
+    one and its cells are numbered from 1, as in a fresh kernel; imported modules stay loaded,
+    which is the point.
     """
 
     def __init__(self, cwd: Path):
         self.cwd = cwd
         self.manager: Any = None
+        self._warming: threading.Thread | None = None
 
     def __enter__(self) -> _Kernel:
         from jupyter_client.manager import AsyncKernelManager
@@ -378,33 +396,48 @@ class _Kernel:
 
         self.manager = AsyncKernelManager(kernel_name=KERNEL_NAME)
         run_sync(self.manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd))
+        self._warming = threading.Thread(target=self._warm_up, name="kernel-warm-up", daemon=True)
+        self._warming.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         from jupyter_client.utils import run_sync
 
+        if self._warming is not None:
+            self._warming.join(timeout=KERNEL_START_TIMEOUT)
         if self.manager is not None and run_sync(self.manager.is_alive)():
             run_sync(self.manager.shutdown_kernel)(now=True)
 
-    def _reset(self) -> None:
-        from jupyter_client.utils import run_sync
+    def _warm_up(self) -> None:
+        """Import the report's stack ahead of the first notebook.
 
-        client = self.manager.client()
+        A failure here only costs time: the notebook's own import cell then fails, and is
+        reported with its notebook and cell like any other.
+        """
+        with contextlib.suppress(Exception):
+            self._run(WARM_UP)
+
+    def _run(self, code: str) -> None:
+        client = self.manager.blocking_client()
         client.start_channels()
         try:
-            run_sync(client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
-            reply = run_sync(client.execute_interactive)(
-                "get_ipython().reset(new_session=True)", store_history=False, silent=True
+            client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+            reply = client.execute_interactive(
+                code, store_history=False, silent=True, timeout=KERNEL_START_TIMEOUT
             )
             if reply["content"]["status"] != "ok":
-                raise RuntimeError(f"could not reset the kernel: {reply['content']}")
+                content = reply["content"]
+                raise RuntimeError(f"kernel could not run {code!r}: {content.get('evalue')}")
         finally:
             client.stop_channels()
 
     def execute(self, notebook: Path, output: Path, plan: RunPlan, staging: Path) -> None:
         import papermill  # deferred: importing papermill costs a second for `analyse --help`
 
-        self._reset()
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        self._run(RESET)
         parameters = {**flat_parameters(plan.params), "output_dir": str(staging)}
         papermill.execute_notebook(
             str(notebook),
@@ -464,7 +497,7 @@ def _publish(
         "notebooks": timings,
     }
     executed = [staging / nb.name for nb in plan.notebooks]
-    return publish_run(staging, executed, results, manifest)
+    return publish_run(staging, executed, results, manifest, pages_written=True)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from analyse.stats.claim import ClaimAnalysis
 
 FIGURE_DPI = 110  # on screen and in the HTML report
-SAVE_DPI = 150  # PNG files written with ``output_dir``
+SAVE_DPI = 150  # PNG files written by ``save_figure`` (an analyst's own copies)
 # Parameters of the notebooks that are not keys of a params file: where the run writes.
 RUNTIME_PARAMETERS: tuple[str, ...] = ("output_dir",)
 # The first line of the cell papermill injects (papermill's Python translator writes it).
@@ -172,20 +172,24 @@ def show_figure(
     """Display a figure as PNG with a text alternative, save it if asked, and close it.
 
     The alternative text goes into the output's metadata (``image/png.alt``), which the
-    publisher (``analyse.pipeline.publish.output_alt``) writes as the image's ``alt`` attribute; it
-    defaults to the title and axis labels. Closing the figure stops Jupyter from drawing it a
-    second time.
+    publisher (``analyse.pipeline.publish.output_alt``) writes as the image's ``alt``
+    attribute; it defaults to the title and axis labels. The figure is rendered once: the file
+    written to ``<output_dir>/<name>.png`` holds the very bytes displayed (drawing a figure
+    costs more than anything else in a notebook). Closing the figure stops Jupyter from
+    drawing it a second time.
     """
     from IPython.display import Image, display
 
     figure = _figure(fig)
     text = alt or figure_alt(figure)
-    if name:
-        save_figure(figure, output_dir, name)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
     plt.close(figure)
     data = buffer.getvalue()
+    if name and output_dir:
+        path = Path(output_dir) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     display(Image(data=data, format="png", metadata={"alt": text}))
 
 
