@@ -1,11 +1,11 @@
 """One run, one result: the analysis a report shows is computed once and read by every page.
 
-A run's result is the scored survey, the judgement of the claim (``analyse.stats.claim``) and
-the specification curve. The runner computes it once per run, before any notebook starts, and
-stores it in the run's staging folder; each notebook then loads it (``run_result(params,
-output_dir)``) instead of recomputing the bootstrap, the simulations and 64 regressions, and
-``results.json`` is written from the same object (``results_document``), so the verdict in
-the HTML equals the one in ``results.json`` by construction.
+A run's result is the scored survey, the judgement of the claim (``analyse.stats.claim``), the
+specification curve and the power curve. The runner computes it once per run, before any
+notebook starts, and stores it in the run's staging folder; each notebook then loads it
+(``run_result(params, output_dir)``) instead of recomputing the bootstrap, the simulations and
+64 regressions, and ``results.json`` is written from the same object (``results_document``),
+so the verdict in the HTML equals the one in ``results.json`` by construction.
 
 The stored file carries a format version and a key: the digest of everything the result
 depends on (parameters, the bytes of the survey, codebook and reference frame, the ``analyse``
@@ -34,13 +34,14 @@ from analyse.data.scoring import score_survey
 from analyse.params import RunParams
 from analyse.pipeline.manifest import canonical_digest, code_digest
 from analyse.report.prose import verdict_sentence
+from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class RunResult:
     scored: pd.DataFrame  # the validated survey with theme scores and the maturity index
     claim: ClaimAnalysis
     curve: pd.DataFrame  # the specification curve, one row per specification
+    power: pd.DataFrame  # power of the tests against the true size effect (notebook 5)
     synthetic: bool  # marked synthetic by its generator (analyse.data.provenance)
     version: int = RESULT_VERSION
 
@@ -97,6 +99,7 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
         weights=weights,
     )
     curve = specification_curve(scored, frame, sesoi=a.sesoi, alpha=a.alpha)
+    power = power_curve_table(claim, seed=params.seed)
     return RunResult(
         key=key or result_key(params),
         params=params,
@@ -104,6 +107,7 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
         scored=scored,
         claim=claim,
         curve=curve,
+        power=power,
         synthetic=is_synthetic(params.survey_path),
     )
 

@@ -388,6 +388,7 @@ class _Kernel:
     def __init__(self, cwd: Path):
         self.cwd = cwd
         self.manager: Any = None
+        self.client: Any = None  # one control client for the warm-up and every reset
         self._warming: threading.Thread | None = None
 
     def __enter__(self) -> _Kernel:
@@ -403,40 +404,42 @@ class _Kernel:
     def __exit__(self, *exc_info: object) -> None:
         from jupyter_client.utils import run_sync
 
-        if self._warming is not None:
-            self._warming.join(timeout=KERNEL_START_TIMEOUT)
+        self._join_warm_up()
+        if self.client is not None:
+            self.client.stop_channels()
         if self.manager is not None and run_sync(self.manager.is_alive)():
             run_sync(self.manager.shutdown_kernel)(now=True)
 
     def _warm_up(self) -> None:
-        """Import the report's stack ahead of the first notebook.
+        """Connect, and import the report's stack ahead of the first notebook.
 
-        A failure here only costs time: the notebook's own import cell then fails, and is
+        A failed import only costs time: the notebook's own import cell then fails, and is
         reported with its notebook and cell like any other.
         """
+        self.client = self.manager.blocking_client()
+        self.client.start_channels()
         with contextlib.suppress(Exception):
+            self.client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
             self._run(WARM_UP)
 
+    def _join_warm_up(self) -> None:
+        # The thread hands the client over: a zmq socket may change threads after a join.
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+
     def _run(self, code: str) -> None:
-        client = self.manager.blocking_client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
-            reply = client.execute_interactive(
-                code, store_history=False, silent=True, timeout=KERNEL_START_TIMEOUT
-            )
-            if reply["content"]["status"] != "ok":
-                content = reply["content"]
-                raise RuntimeError(f"kernel could not run {code!r}: {content.get('evalue')}")
-        finally:
-            client.stop_channels()
+        reply = self.client.execute_interactive(
+            code, store_history=False, silent=True, timeout=KERNEL_START_TIMEOUT
+        )
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"kernel could not run {code!r}: {content.get('evalue')}")
 
     def execute(self, notebook: Path, output: Path, plan: RunPlan, staging: Path) -> None:
         import papermill  # deferred: importing papermill costs a second for `analyse --help`
 
-        if self._warming is not None:
-            self._warming.join()
-            self._warming = None
+        self._join_warm_up()
         self._run(RESET)
         parameters = {**flat_parameters(plan.params), "output_dir": str(staging)}
         papermill.execute_notebook(
