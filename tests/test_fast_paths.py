@@ -6,15 +6,24 @@ refitted one by one, or the simple formula the shortcut rewrites.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
 from analyse.codebook import load_codebook
-from analyse.regression import build_design, fit_ols
+from analyse.equivalence import equivalence_interval, test_size
+from analyse.reference import load_frame
+from analyse.regression import OUTCOME, Design, build_design, fit_ols, ols_hc3, type_dummies
+from analyse.robustness import CHOICES, specification_curve
 from analyse.scoring import score_survey
 from analyse.sensitivity import _Simulator
 from analyse.simulate import generate
+from analyse.terms import staff_per_10k
+from analyse.weights import population_band, rake
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +62,151 @@ def test_power_counts_the_same_rejections_as_the_p_values(scored):
     for effect in (0.0, 0.2, 0.45, 1.0):
         for alpha in (0.05, 0.1):
             assert sim.power(effect, alpha) == float((sim.tests(effect)[2] < alpha).mean())
+
+
+# --- OLS with HC3 on arrays (the specification curve's fits) -----------------------------------
+
+FIXTURE = Path(__file__).parent / "fixtures" / "r_reference"
+TERMS = ["size", "budget", "staff", "elected_digital_lead", "strategy_adopted"]
+
+
+@pytest.fixture(scope="module")
+def r_data() -> pd.DataFrame:
+    return pd.read_csv(FIXTURE / "data.csv")
+
+
+def _r_design(data: pd.DataFrame, controls: bool) -> pd.DataFrame:
+    x = data[TERMS].astype(float)
+    if controls:
+        x = pd.concat([x, type_dummies(data["collectivity_type"])], axis=1)
+    x.insert(0, "Intercept", 1.0)
+    return x
+
+
+@pytest.mark.parametrize("variant", ["no_controls", "controls"])
+def test_ols_hc3_matches_r(r_data, variant):
+    x = _r_design(r_data, variant == "controls")
+    fit = ols_hc3(x.to_numpy(), r_data["maturity_index"].to_numpy(dtype=float))
+    expected = json.loads((FIXTURE / "reference.json").read_text(encoding="utf-8"))["ols"][variant]
+    for j, name in enumerate(x.columns):
+        assert fit.coef[j] == pytest.approx(expected["terms"][name]["coef"], abs=1e-6)
+        assert fit.se[j] == pytest.approx(expected["terms"][name]["se_hc3"], abs=1e-6)
+        assert fit.p[j] == pytest.approx(expected["terms"][name]["p"], abs=1e-8)
+    assert fit.df_resid == expected["df_resid"]
+
+
+@pytest.mark.parametrize("variant", ["no_controls", "controls"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ols_hc3_matches_statsmodels(r_data, variant, weighted):
+    x = _r_design(r_data, variant == "controls")
+    y = r_data["maturity_index"].astype(float)
+    w = np.random.default_rng(1).uniform(0.2, 3.0, len(y)) if weighted else None
+    model = sm.OLS(y, x) if w is None else sm.WLS(y, x, weights=w)
+    res = model.fit(cov_type="HC3", use_t=True)
+    fit = ols_hc3(x.to_numpy(), y.to_numpy(), w)
+    np.testing.assert_allclose(fit.coef, res.params, rtol=1e-10)
+    np.testing.assert_allclose(fit.se, res.bse, rtol=1e-10)
+    np.testing.assert_allclose(fit.p, res.pvalues, rtol=1e-9)
+    assert fit.df_resid == res.df_resid
+    assert fit.rank == x.shape[1]
+
+
+def _reference_design(scored: pd.DataFrame, spec: dict[str, str]) -> Design:
+    """One specification built the plain way, with pandas, for ``fit_ols``."""
+    pop = scored["population"].astype("float64")
+    x = pd.DataFrame(index=scored.index)
+    if spec["size"] == "ln_population":
+        x["size"] = np.log(pop)
+    else:
+        x["size"] = population_band(pop).cat.codes.astype("float64")
+    budget = scored["budget_per_capita"].astype("float64")
+    x["budget"] = np.log(budget if spec["budget"] == "per_capita" else budget * pop)
+    x["staff"] = staff_per_10k(scored["digital_staff_fte"], pop)
+    sponsorship = ["elected_digital_lead", "strategy_adopted"]
+    if spec["sponsorship"] == "two_terms":
+        for c in sponsorship:
+            x[c] = scored[c].astype("float64")
+    else:
+        x["sponsorship_count"] = scored[sponsorship].astype("float64").sum(axis=1, skipna=False)
+    if spec["controls"] == "collectivity_type":
+        x = pd.concat([x, type_dummies(scored["collectivity_type"])], axis=1)
+    keep = x.notna().all(axis=1)
+    x = x[keep]
+    x.insert(0, "Intercept", 1.0)
+    return Design(y=scored.loc[keep, OUTCOME].astype("float64"), X=x, groups={})
+
+
+def test_specification_curve_matches_statsmodels_fits():
+    """Every specification, refitted with pandas + ``fit_ols`` + ``test_size``, agrees."""
+    frame = load_frame("epci")
+    scored = score_survey(generate("random", seed=6, n=150, with_truth=False).data, load_codebook())
+    curve = specification_curve(scored, frame)
+    assert len(curve) == 64
+    sample = scored[scored[OUTCOME].notna()]
+    low, high = sample["population"].astype(float).quantile([0.02, 0.98])
+    samples = {
+        "all": sample,
+        "trim_2pct": sample[sample["population"].astype(float).between(low, high)],
+    }
+    for _, row in curve.iterrows():
+        spec = {k: row[k] for k in CHOICES}
+        data = samples[spec["sample"]]
+        weights = rake(data, frame) if spec["weights"] == "raked" else None
+        test = test_size(fit_ols(_reference_design(data, spec), weights=weights))
+        low90, high90 = equivalence_interval(test)
+        assert row["n"] == fit_ols(_reference_design(data, spec)).nobs
+        for key, value in (
+            ("std_coef", test.std_coef),
+            ("std_se", test.std_se),
+            ("p", test.p),
+            ("tost_p", test.tost_p),
+            ("ci90_low", low90),
+            ("ci90_high", high90),
+        ):
+            assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-15), (spec, key)
+        assert row["verdict"] == test.verdict
+
+
+# --- Raking on cells ---------------------------------------------------------------------------
+
+
+def _reference_rake(sample: pd.DataFrame, frame: pd.DataFrame, max_iter: int = 2000):
+    """IPF one respondent at a time, as first written (no frame category dropped here)."""
+    sample = sample.assign(band=population_band(sample["population"]).astype(str))
+    frame = frame.assign(band=population_band(frame["population"]).astype(str))
+    frame = frame[
+        frame["collectivity_type"].isin(set(sample["collectivity_type"]))
+        & frame["band"].isin(set(sample["band"]))
+    ]
+    codes, targets = [], []
+    for m in ("collectivity_type", "band"):
+        cats = sorted(set(sample[m].astype(str)))
+        codes.append(pd.Categorical(sample[m].astype(str), categories=cats).codes)
+        share = frame[m].astype(str).value_counts(normalize=True)
+        targets.append(share.reindex(cats).to_numpy(dtype="float64"))
+    w = np.ones(len(sample))
+    for _ in range(max_iter):
+        for code, target in zip(codes, targets, strict=True):
+            current = np.bincount(code, weights=w, minlength=len(target)) / w.sum()
+            w = w * (target / current)[code]
+        gap = max(
+            np.max(np.abs(np.bincount(c, weights=w, minlength=len(t)) / w.sum() - t))
+            for c, t in zip(codes, targets, strict=True)
+        )
+        if gap < 1e-8:
+            return w / w.mean(), True
+    return w / w.mean(), False
+
+
+@pytest.mark.parametrize(
+    ("design", "seed", "converges"),
+    [("random", 1, True), ("barometre-2025", 0, True), ("barometre-2025", 2, False)],
+)
+def test_raking_on_cells_matches_raking_each_respondent(design, seed, converges):
+    frame = load_frame("epci")
+    sample = generate(design, seed=seed, n=300, with_truth=False).data
+    expected, converged = _reference_rake(sample, frame)
+    w = rake(sample, frame)
+    assert converged is converges  # both paths of IPF are covered
+    assert w.attrs["converged"] is converged
+    np.testing.assert_allclose(w.to_numpy(), expected, rtol=1e-9)
