@@ -77,24 +77,19 @@ def _ipf(
     and runs ``max_iter`` rounds).
     """
     cells, cell_of = np.unique(codes, axis=0, return_inverse=True)
-    cell_of = cell_of.ravel()
-    count = np.bincount(cell_of).astype("float64")
+    count = np.bincount(cell_of.ravel()).astype("float64")
     cell_codes = [cells[:, k] for k in range(cells.shape[1])]
-    lengths = [len(t) for t in targets]
+    # cell -> category indicators: a margin's totals are one small matrix product
+    indicators = [np.eye(len(t))[c] for c, t in zip(cell_codes, targets, strict=True)]
+    all_indicators, all_targets = np.hstack(indicators), np.concatenate(targets)
     wc = np.ones(len(cells))
     converged = False
     for _ in range(max_iter):
-        for code, target, length in zip(cell_codes, targets, lengths, strict=True):
+        for code, indicator, target in zip(cell_codes, indicators, targets, strict=True):
             mass = count * wc
-            current = np.bincount(code, weights=mass, minlength=length) / mass.sum()
-            wc = wc * (target / current)[code]
+            wc = wc * (target / (mass @ indicator / mass.sum()))[code]
         mass = count * wc
-        total = mass.sum()
-        gap = max(
-            np.max(np.abs(np.bincount(c, weights=mass, minlength=n) / total - t))
-            for c, t, n in zip(cell_codes, targets, lengths, strict=True)
-        )
-        if gap < tol:
+        if np.max(np.abs(mass @ all_indicators / mass.sum() - all_targets)) < tol:
             converged = True
             break
-    return wc[cell_of], converged
+    return wc[cell_of.ravel()], converged
