@@ -7,6 +7,7 @@ refitted one by one, or the simple formula the shortcut rewrites.
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import statsmodels.api as sm
 
 from analyse.codebook import load_codebook
 from analyse.equivalence import equivalence_interval, test_size
+from analyse.importance import _shapley, lmg_batch
 from analyse.ordinal import fit_theme, holm
 from analyse.reference import load_frame
 from analyse.regression import OUTCOME, Design, build_design, fit_ols, ols_hc3, type_dummies
@@ -259,3 +261,25 @@ def test_holm_matches_statsmodels():
         rng.uniform(size=1),
     ):
         np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=1e-15)
+
+
+# --- LMG from one centred cross-product matrix per resample ------------------------------------
+
+
+@pytest.mark.parametrize("controls", [[], ["collectivity_type"]])
+def test_lmg_batch_matches_statsmodels_subset_fits(scored, controls):
+    """Shapley shares from statsmodels' R² of every subset model, resample by resample."""
+    design = build_design(scored, controls=controls)
+    rows = np.random.default_rng(7).integers(0, len(design.y), size=(4, len(design.y)))
+    fast = lmg_batch(design, rows)
+    groups = list(design.groups)
+    for b, r in enumerate(rows):
+        r2 = {(): 0.0}
+        for k in range(1, len(groups) + 1):
+            for subset in combinations(groups, k):
+                cols = ["Intercept", *[c for g in subset for c in design.groups[g]]]
+                x = design.X[cols].to_numpy()[r]
+                r2[subset] = sm.OLS(design.y.to_numpy()[r], x).fit().rsquared
+        expected = _shapley(r2, groups)
+        for g in groups:
+            assert fast.loc[b, g] == pytest.approx(expected[g], rel=1e-10, abs=1e-13)
