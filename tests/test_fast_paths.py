@@ -26,6 +26,7 @@ from analyse.scoring import score_survey
 from analyse.sensitivity import _Simulator
 from analyse.simulate import generate
 from analyse.terms import staff_per_10k
+from analyse.validation import _check_items, check_levels
 from analyse.weights import population_band, rake
 
 
@@ -283,3 +284,19 @@ def test_lmg_batch_matches_statsmodels_subset_fits(scored, controls):
         expected = _shapley(r2, groups)
         for g in groups:
             assert fast.loc[b, g] == pytest.approx(expected[g], rel=1e-10, abs=1e-13)
+
+
+# --- Item columns checked once per distinct cell text ------------------------------------------
+
+
+def test_item_checks_match_column_by_column_checks():
+    codebook = load_codebook()
+    cells = ["0", "1", "2", "3", "", " 2 ", "2.0", "2,0", "2.5", "x", "-1", "7", "1e0", "03"]
+    rng = np.random.default_rng(0)
+    items = codebook.item_columns[:5]
+    frame = pd.DataFrame({item: rng.choice(cells, size=40) for item in items})
+    frame[items[0]] = frame[items[0]].astype(object)  # not every reader yields the same dtype
+    for item, checked in zip(items, _check_items(frame, items, codebook), strict=True):
+        expected = check_levels(frame[item], codebook)
+        pd.testing.assert_series_equal(checked.values, expected.values, check_names=False)
+        np.testing.assert_array_equal(checked.messages, expected.messages)
