@@ -66,9 +66,8 @@ class _Simulator:
         self.n = len(h)
         q = np.linalg.qr(x)[0]
         resid = errors - (errors @ q) @ q.T
-        self.se = np.sqrt(
-            np.einsum("si,si,i->s", resid, resid, hc3)
-        )  # the same for every effect (see above)
+        # the HC3 SE of size: the same for every effect (see above)
+        self.se = np.sqrt(np.einsum("si,si,i->s", resid, resid, hc3))
         # size estimate: a'base + k a'size + a'e
         self.b_base = float(base @ a)
         self.b_size = float(size @ a)
