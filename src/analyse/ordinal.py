@@ -105,26 +105,33 @@ class _Polr:
         self.du[rows[has_upper], k + codes[has_upper]] = 1.0
         self.dl[rows[has_lower], k + codes[has_lower] - 1] = 1.0
 
-    def _cdfs(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _probabilities(self, params: np.ndarray) -> tuple[np.ndarray, ...]:
+        """F and 1 - F at both bounds, and each respondent's probability ``p_i``.
+
+        1 - F is computed as F(-z), not by subtraction, and ``p_i`` as F(-lower) - F(-upper)
+        when both bounds are in the upper tail, so that no precision is lost where F is near 1.
+        """
         eta = self.x @ params[: self.k]
         cuts = np.concatenate(([-np.inf], params[self.k :], [np.inf]))
-        return expit(cuts[self.codes + 1] - eta), expit(cuts[self.codes] - eta)
+        upper, lower = cuts[self.codes + 1] - eta, cuts[self.codes] - eta
+        fu, su, fl, sl = expit(upper), expit(-upper), expit(lower), expit(-lower)
+        prob = np.where(lower > 0, sl - su, fu - fl)
+        return fu, su, fl, sl, prob
 
     def loglik(self, params: np.ndarray) -> float:
         if np.any(np.diff(params[self.k :]) <= 0):
             return -np.inf  # thresholds out of order: outside the parameter space
-        upper, lower = self._cdfs(params)
+        prob = self._probabilities(params)[-1]
         with np.errstate(divide="ignore"):
-            return float(np.sum(np.log(upper - lower)))
+            return float(np.sum(np.log(prob)))
 
     def derivatives(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log-likelihood, gradient and Hessian at ``params``."""
-        upper, lower = self._cdfs(params)
-        prob = upper - lower
-        f_upper, f_lower = upper * (1 - upper), lower * (1 - lower)
-        g = self.du * (f_upper / prob)[:, None] - self.dl * (f_lower / prob)[:, None]
-        a = f_upper * (1 - 2 * upper) / prob
-        b = f_lower * (1 - 2 * lower) / prob
+        fu, su, fl, sl, prob = self._probabilities(params)
+        dens_u, dens_l = fu * su, fl * sl  # f = F (1 - F)
+        g = self.du * (dens_u / prob)[:, None] - self.dl * (dens_l / prob)[:, None]
+        a = dens_u * (su - fu) / prob  # f' = f (1 - 2F)
+        b = dens_l * (sl - fl) / prob
         hess = (self.du * a[:, None]).T @ self.du - (self.dl * b[:, None]).T @ self.dl - g.T @ g
         with np.errstate(divide="ignore"):
             loglik = float(np.sum(np.log(prob)))
