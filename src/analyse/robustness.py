@@ -10,7 +10,7 @@ interval (the equivalence interval) and its verdict (Simonsohn, Simmons and Nels
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 import numpy as np
@@ -42,6 +42,9 @@ class _Sample:
     sponsorship: list[str]
     dummies: list[str]
     weights: pd.Series | ValueError | None = None  # raked once, on first use
+    svds: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict
+    )  # thin SVD of the unweighted design, by regressors
 
     @classmethod
     def of(cls, data: pd.DataFrame) -> _Sample:
@@ -121,23 +124,24 @@ def specification_curve(
                 skipped["raked"] = str(sample.weights)
                 continue
             weights = sample.weights
-        x = np.column_stack([sample.columns[c] for c in sample.regressors(spec)])
+        names = tuple(sample.regressors(spec))
+        x = np.column_stack([sample.columns[c] for c in names])
         keep = ~np.isnan(x).any(axis=1)
         x = np.column_stack([np.ones(int(keep.sum())), x[keep]])
         y = sample.y[keep]
         fit = None
         if x.shape[1] < len(y):
-            # identified if the (unweighted) design has full rank, as numpy's matrix_rank
-            # counts it; an unweighted fit already has the singular values
-            if weights is None:
-                fit = ols_hc3(x, y)
-                s = fit.singular_values
-            else:
-                s = np.linalg.svd(x, compute_uv=False)
-            if np.count_nonzero(s > s.max() * max(x.shape) * np.finfo(s.dtype).eps) < x.shape[1]:
-                fit = None
-            elif fit is None:
-                fit = ols_hc3(x, y, weights.to_numpy()[keep])
+            # identified if the unweighted design has full rank, as numpy's matrix_rank counts
+            # it; its SVD serves the unweighted fit and the raked spec with the same columns
+            if names not in sample.svds:
+                sample.svds[names] = np.linalg.svd(x, full_matrices=False)
+            svd = sample.svds[names]
+            s = svd[1]
+            if np.count_nonzero(s > s.max() * max(x.shape) * np.finfo(s.dtype).eps) == x.shape[1]:
+                if weights is None:
+                    fit = ols_hc3(x, y, svd=svd)
+                else:
+                    fit = ols_hc3(x, y, weights.to_numpy()[keep])
         if fit is None:
             skipped[str(spec)] = "design not identified"
             continue
