@@ -99,12 +99,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     print(f"cores available: {os.cpu_count()}; median of {args.repeats} repeats")
+    print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for path in args.params:
         params = load_params(path)
         scored, _ = load_scored(params)
         print(f"\n{path} ({len(scored)} respondents)")
         for name, seconds in stages(params, args.repeats):
             print(f"  {name:<42} {seconds:8.3f} s")
+    print("\nload average (1, 5, 15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
