@@ -66,7 +66,11 @@ def run(*cmd: str, **kwargs) -> None:
 
 def trivial_notebook(folder: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": KERNEL_NAME,
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(FLOOR_SOURCE)]
     path = folder / "floor.ipynb"
     nbformat.write(nb, path)

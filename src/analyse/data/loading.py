@@ -384,12 +384,32 @@ def _check_cells(table: RawTable, codebook: Codebook) -> tuple[dict[str, pd.Seri
             typed[column.name] = checked.values
             problems += cell_problems(table, column.name, checked.messages, column.expected)
     expected = level_expected(codebook)
-    for item in codebook.item_columns:
-        if item in usable:
-            checked = check_levels(frame[item], codebook)
-            typed[item] = checked.values
-            problems += cell_problems(table, item, checked.messages, expected)
+    items = [item for item in codebook.item_columns if item in usable]
+    for item, checked in zip(items, _check_items(frame, items, codebook), strict=True):
+        typed[item] = checked.values
+        problems += cell_problems(table, item, checked.messages, expected)
     return typed, problems
+
+
+def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> list[Checked]:
+    """``check_levels`` of every item column, computed once per distinct cell text.
+
+    A survey has dozens of item columns whose cells take a handful of distinct texts ("0" to
+    "3", empty, a few typos): the rules are per cell, so checking the distinct texts once and
+    spreading the verdicts back gives the same result as checking column by column, without
+    the per-column cost of a dozen vectorised string operations.
+    """
+    if not items:
+        return []
+    text = pd.concat([frame[item].astype(str) for item in items], ignore_index=True)
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    checked = check_levels(pd.Series(distinct, dtype=text.dtype), codebook)
+    values, messages = checked.values.array, checked.messages
+    out = []
+    for j in range(len(items)):
+        at = codes[j * len(frame) : (j + 1) * len(frame)]
+        out.append(Checked(pd.Series(values.take(at), index=frame.index), messages[at]))
+    return out
 
 
 # --- mapping files ------------------------------------------------------------------------

@@ -82,11 +82,34 @@ def test_size(fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05) -> SizeTest:
     if "size" not in fit.coef.index:
         raise ValueError("the model has no size term: the survey lacks a population column")
     std_coef, std_se = standardize(fit)
-    p_lower, p_upper, p_tost = (float(v) for v in tost(std_coef, std_se, sesoi, fit.df_resid))
-    p = float(fit.p["size"])
-    return SizeTest(
+    return judge_size(
         coef=float(fit.coef["size"]),
-        se_hc3=float(fit.se["size"]),
+        se=float(fit.se["size"]),
+        p=float(fit.p["size"]),
+        std_coef=std_coef,
+        std_se=std_se,
+        df_resid=fit.df_resid,
+        sesoi=sesoi,
+        alpha=alpha,
+    )
+
+
+def judge_size(
+    coef: float,
+    se: float,
+    p: float,
+    std_coef: float,
+    std_se: float,
+    df_resid: float,
+    sesoi: float = 0.2,
+    alpha: float = 0.05,
+) -> SizeTest:
+    """``test_size`` from the size estimates themselves (raw and standardized), for callers
+    that fit without an ``OLSFit`` (the specification curve's many small fits)."""
+    p_lower, p_upper, p_tost = (float(v) for v in tost(std_coef, std_se, sesoi, df_resid))
+    return SizeTest(
+        coef=coef,
+        se_hc3=se,
         p=p,
         std_coef=std_coef,
         std_se=std_se,
@@ -95,7 +118,7 @@ def test_size(fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05) -> SizeTest:
         tost_p_upper=p_upper,
         sesoi=float(sesoi),
         alpha=float(alpha),
-        df_resid=fit.df_resid,
+        df_resid=df_resid,
         verdict=verdict(p, p_tost, alpha),
     )
 

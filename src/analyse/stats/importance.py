@@ -6,7 +6,9 @@ shares out the variance that size and the means explain jointly (they are correl
 shares sum to R². Groups: size, budget, staff, sponsorship (both terms), controls.
 
 Bootstrap intervals refit every subset model on every resample; this is vectorised with batched
-normal equations (numpy), not a loop of statsmodels fits.
+normal equations (numpy), not a loop of statsmodels fits. Every model has the intercept, so each
+resample's outcome and regressors are centred once and every subset model is solved from blocks
+of that one cross-product matrix, instead of rebuilding a design per subset.
 """
 
 from __future__ import annotations
@@ -25,19 +27,24 @@ def _subsets(groups: list[str]) -> list[tuple[str, ...]]:
     return [s for k in range(len(groups) + 1) for s in combinations(groups, k)]
 
 
-def _columns(design: Design, subset: tuple[str, ...]) -> list[int]:
-    names = ["Intercept", *[c for g in subset for c in design.groups[g]]]
-    return [design.X.columns.get_loc(c) for c in names]
+def _positions(design: Design, columns: list[str], subset: tuple[str, ...]) -> list[int]:
+    return [columns.index(c) for g in subset for c in design.groups[g]]
 
 
-def _batched_r2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """R² for a batch: ``x`` (B, n, p) with the intercept column, ``y`` (B, n)."""
-    xtx = np.einsum("bni,bnj->bij", x, x)
-    xty = np.einsum("bni,bn->bi", x, y)
-    beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
-    resid = y - np.einsum("bni,bi->bn", x, beta)
-    centred = y - y.mean(axis=1, keepdims=True)
-    return 1.0 - (resid**2).sum(axis=1) / (centred**2).sum(axis=1)
+def _batched_r2(gram: np.ndarray, cross: np.ndarray, tss: np.ndarray) -> np.ndarray:
+    """R² for a batch of models with an intercept, from the centred regressors' cross-products
+    ``gram`` (B, p, p), their cross-products with the centred outcome ``cross`` (B, p) and its
+    total sum of squares ``tss`` (B,).
+
+    The residual sum of squares is evaluated as ``tss - 2 b'c + b'G b`` rather than
+    ``tss - b'c``: the two are equal at the exact solution, but the first is stationary in
+    ``b``, so the rounding of the solve does not reach R² to first order.
+    """
+    beta = np.linalg.solve(gram, cross[..., None])[..., 0]
+    rss = (
+        tss - 2.0 * np.einsum("bi,bi->b", beta, cross) + np.einsum("bi,bij,bj->b", beta, gram, beta)
+    )
+    return 1.0 - rss / tss
 
 
 def _shapley(r2: dict[tuple[str, ...], np.ndarray], groups: list[str]) -> dict[str, np.ndarray]:
@@ -58,12 +65,18 @@ def _shapley(r2: dict[tuple[str, ...], np.ndarray], groups: list[str]) -> dict[s
 def lmg_batch(design: Design, rows: np.ndarray) -> pd.DataFrame:
     """LMG shares for each row-index vector in ``rows`` (B, n): one line per resample."""
     groups = list(design.groups)
-    x_all = design.X.to_numpy()
+    columns = [c for c in design.X.columns if c != "Intercept"]
+    x = design.X[columns].to_numpy()[rows]
     y = design.y.to_numpy()[rows]
+    x = x - x.mean(axis=1, keepdims=True)
+    y = y - y.mean(axis=1, keepdims=True)
+    gram = np.einsum("bni,bnj->bij", x, x)
+    cross = np.einsum("bni,bn->bi", x, y)
+    tss = np.einsum("bn,bn->b", y, y)
     r2 = {(): np.zeros(len(rows))}
     for subset in _subsets(groups)[1:]:
-        cols = _columns(design, subset)
-        r2[subset] = _batched_r2(x_all[:, cols][rows], y)
+        idx = _positions(design, columns, subset)
+        r2[subset] = _batched_r2(gram[:, idx][:, :, idx], cross[:, idx], tss)
     return pd.DataFrame(_shapley(r2, groups))
 
 

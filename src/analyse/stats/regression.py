@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from analyse.data.contract import COLLECTIVITY_TYPES
 from analyse.data.terms import available_terms, model_terms
@@ -122,3 +125,49 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         design=design,
         result=res,
     )
+
+
+class HC3Arrays(NamedTuple):
+    """What ``ols_hc3`` returns: coefficients, HC3 SEs and t p-values, by column of ``x``."""
+
+    coef: np.ndarray
+    se: np.ndarray
+    p: np.ndarray
+    df_resid: float
+    rank: int
+
+
+def ols_hc3(
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
+    svd: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> HC3Arrays:
+    """The numbers of ``fit_ols`` from plain arrays, without building a statsmodels model.
+
+    For loops of many small fits (the specification curve), where the statsmodels result object
+    costs far more than the algebra. It repeats statsmodels' own computation step by step, so
+    the two agree to rounding: the pseudo-inverse from the SVD of the (weighted) design with
+    singular values below 1e-15 of the largest treated as zero, the rank as numpy counts it,
+    leverages from the normalized covariance, HC3 as (pinv X) diag(e^2 / (1-h)^2) (pinv X)',
+    and two-sided t p-values with n - rank degrees of freedom.
+
+    ``svd``, the thin SVD of ``x`` (``np.linalg.svd(x, full_matrices=False)``), may be passed by
+    a caller that already has it (it checked the design's rank); it is ignored with weights.
+    """
+    if weights is not None:
+        root = np.sqrt(np.asarray(weights, dtype="float64"))
+        x, y = x * root[:, None], y * root
+        svd = None
+    u, s, vt = np.linalg.svd(x, full_matrices=False) if svd is None else svd
+    s_inv = np.where(s > 1e-15 * s.max(), 1.0 / np.where(s > 0, s, 1.0), 0.0)
+    pinv = vt.T @ (s_inv[:, None] * u.T)
+    rank = int(np.count_nonzero(s > s.max() * len(s) * np.finfo(s.dtype).eps))  # as numpy's
+    coef = pinv @ y
+    resid = y - x @ coef
+    h = np.einsum("ij,ik,kj->i", x, x, pinv @ pinv.T)
+    het = (resid / (1.0 - h)) ** 2
+    se = np.sqrt(np.einsum("ji,i,ji->j", pinv, het, pinv))
+    df_resid = float(len(y) - rank)
+    p = 2 * stats.t.sf(np.abs(coef / se), df_resid)
+    return HC3Arrays(coef=coef, se=se, p=p, df_resid=df_resid, rank=rank)

@@ -10,6 +10,7 @@ interval (the equivalence interval) and its verdict (Simonsohn, Simmons and Nels
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from itertools import product
 
 import numpy as np
@@ -17,9 +18,9 @@ import pandas as pd
 
 from analyse.data.bands import POPULATION_BAND_LABELS as BAND_LABELS
 from analyse.data.bands import population_band
-from analyse.data.terms import staff_per_10k
-from analyse.stats.equivalence import equivalence_interval, test_size
-from analyse.stats.regression import OUTCOME, Design, fit_ols, type_dummies
+from analyse.data.terms import SPONSORSHIP_TERMS, model_terms
+from analyse.stats.equivalence import equivalence_interval, judge_size
+from analyse.stats.regression import OUTCOME, ols_hc3, type_dummies
 from analyse.stats.weights import rake
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -32,29 +33,58 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _design(scored: pd.DataFrame, spec: dict[str, str]) -> Design:
-    pop = scored["population"].astype("float64")
-    x = pd.DataFrame(index=scored.index)
-    if spec["size"] == "ln_population":
-        x["size"] = np.log(pop)
-    else:
-        x["size"] = population_band(pop).cat.codes.astype("float64")
-    budget = scored["budget_per_capita"].astype("float64")
-    x["budget"] = np.log(budget if spec["budget"] == "per_capita" else budget * pop)
-    if "digital_staff_fte" in scored:
-        x["staff"] = staff_per_10k(scored["digital_staff_fte"], pop)
-    sponsorship = [c for c in ("elected_digital_lead", "strategy_adopted") if c in scored]
-    if spec["sponsorship"] == "two_terms":
+@dataclass
+class _Sample:
+    """One sample of the curve (all respondents or trimmed) with every regressor any
+    specification may use, computed once: a specification only picks among the columns."""
+
+    data: pd.DataFrame
+    y: np.ndarray
+    columns: dict[str, np.ndarray]
+    sponsorship: list[str]
+    dummies: list[str]
+    weights: pd.Series | ValueError | None = None  # raked once, on first use
+    svds: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict
+    )  # thin SVD of the unweighted design, by regressors
+
+    @classmethod
+    def of(cls, data: pd.DataFrame) -> _Sample:
+        # The main model's terms (analyse.data.terms), then the alternatives the curve tries:
+        # total budget is ln(B/P) + ln P = ln B, and size as an ordered population band.
+        terms = model_terms(data)
+        pop = data["population"].astype("float64")
+        cols = {
+            "size:ln_population": terms["size"].to_numpy(),
+            "size:population_band": population_band(pop).cat.codes.astype("float64").to_numpy(),
+            "budget:per_capita": terms["budget"].to_numpy(),
+            "budget:total": (terms["budget"] + terms["size"]).to_numpy(),
+        }
+        if "staff" in terms:
+            cols["staff"] = terms["staff"].to_numpy()
+        sponsorship = [c for c in SPONSORSHIP_TERMS if c in terms]
         for c in sponsorship:
-            x[c] = scored[c].astype("float64")
-    elif sponsorship:
-        x["sponsorship_count"] = scored[sponsorship].astype("float64").sum(axis=1, skipna=False)
-    if spec["controls"] == "collectivity_type":
-        x = pd.concat([x, type_dummies(scored["collectivity_type"])], axis=1)
-    keep = x.notna().all(axis=1)
-    x = x[keep]
-    x.insert(0, "Intercept", 1.0)
-    return Design(y=scored.loc[keep, OUTCOME].astype("float64"), X=x, groups={})
+            cols[c] = terms[c].to_numpy()
+        if sponsorship:
+            cols["sponsorship_count"] = terms[sponsorship].sum(axis=1, skipna=False).to_numpy()
+        dummies = type_dummies(data["collectivity_type"])
+        for c in dummies.columns:
+            cols[c] = dummies[c].to_numpy()
+        y = data[OUTCOME].astype("float64").to_numpy()
+        return cls(data, y, cols, sponsorship, list(dummies.columns))
+
+    def regressors(self, spec: dict[str, str]) -> list[str]:
+        """The columns of one specification, in model order (without the intercept)."""
+        names = [f"size:{spec['size']}", f"budget:{spec['budget']}"]
+        if "staff" in self.columns:
+            names.append("staff")
+        if spec["sponsorship"] == "two_terms":
+            names += self.sponsorship
+        elif self.sponsorship:
+            names.append("sponsorship_count")
+        if spec["controls"] == "collectivity_type":
+            names += self.dummies
+        return names
 
 
 def specification_curve(
@@ -67,40 +97,74 @@ def specification_curve(
 
     Raked specifications are skipped (not faked) when no frame is given or raking is impossible
     (e.g. a type absent from the frame); ``attrs['skipped']`` says why.
+
+    Each specification is fitted like ``fit_ols`` and tested like ``test_size``, but with
+    ``ols_hc3`` on arrays: the 64 fits share two samples, so each sample is trimmed, raked and
+    turned into regressors once, and a specification only picks its columns.
     """
-    sample = scored[scored[OUTCOME].notna()]
+    samples: dict[str, _Sample] = {}
     rows, skipped = [], {}
     for values in product(*CHOICES.values()):
         spec = dict(zip(CHOICES, values, strict=True))
-        data = sample
-        if spec["sample"] == "trim_2pct":
-            low, high = data["population"].astype(float).quantile([0.02, 0.98])
-            data = data[data["population"].astype(float).between(low, high)]
+        if spec["sample"] not in samples:
+            data = scored[scored[OUTCOME].notna()]
+            if spec["sample"] == "trim_2pct":
+                low, high = data["population"].astype(float).quantile([0.02, 0.98])
+                data = data[data["population"].astype(float).between(low, high)]
+            samples[spec["sample"]] = _Sample.of(data)
+        sample = samples[spec["sample"]]
         weights = None
         if spec["weights"] == "raked":
             if frame is None:
                 skipped["raked"] = "no reference frame given"
                 continue
-            try:
-                weights = rake(data, frame)
-            except ValueError as exc:
-                skipped["raked"] = str(exc)
+            if sample.weights is None:
+                try:
+                    sample.weights = rake(sample.data, frame)
+                except ValueError as exc:
+                    sample.weights = exc
+            if isinstance(sample.weights, ValueError):
+                skipped["raked"] = str(sample.weights)
                 continue
-        design = _design(data, spec)
-        if (
-            design.X.shape[1] >= len(design.y)
-            or np.linalg.matrix_rank(design.X) < design.X.shape[1]
-        ):
+            weights = sample.weights
+        names = tuple(sample.regressors(spec))
+        x = np.column_stack([sample.columns[c] for c in names])
+        keep = ~np.isnan(x).any(axis=1)
+        x = np.column_stack([np.ones(int(keep.sum())), x[keep]])
+        y = sample.y[keep]
+        fit = None
+        if x.shape[1] < len(y):
+            # identified if the unweighted design has full rank, as numpy's matrix_rank counts
+            # it; its SVD serves the unweighted fit and the raked spec with the same columns
+            if names not in sample.svds:
+                sample.svds[names] = np.linalg.svd(x, full_matrices=False)
+            svd = sample.svds[names]
+            s = svd[1]
+            if np.count_nonzero(s > s.max() * max(x.shape) * np.finfo(s.dtype).eps) == x.shape[1]:
+                if weights is None:
+                    fit = ols_hc3(x, y, svd=svd)
+                else:
+                    fit = ols_hc3(x, y, weights.to_numpy()[keep])
+        if fit is None:
             skipped[str(spec)] = "design not identified"
             continue
-        fit = fit_ols(design, weights=weights)
-        test = test_size(fit, sesoi=sesoi, alpha=alpha)
+        scale = float(np.std(x[:, 1], ddof=1) / np.std(y, ddof=1))
+        test = judge_size(
+            coef=float(fit.coef[1]),
+            se=float(fit.se[1]),
+            p=float(fit.p[1]),
+            std_coef=float(fit.coef[1]) * scale,
+            std_se=float(fit.se[1]) * scale,
+            df_resid=fit.df_resid,
+            sesoi=sesoi,
+            alpha=alpha,
+        )
         low, high = equivalence_interval(test)
         rows.append(
             {
                 **spec,
                 "weights_converged": None if weights is None else bool(weights.attrs["converged"]),
-                "n": fit.nobs,
+                "n": len(y),
                 "std_coef": test.std_coef,
                 "std_se": test.std_se,
                 "ci90_low": low,

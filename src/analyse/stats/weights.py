@@ -46,20 +46,39 @@ def rake(
         codes.append(pd.Categorical(sample[m].astype(str), categories=cats).codes)
         share = frame[m].astype(str).value_counts(normalize=True)
         targets.append(share.reindex(cats).to_numpy(dtype="float64"))
-    w = np.ones(len(sample))
-    converged = False
-    for _ in range(max_iter):
-        for code, target in zip(codes, targets, strict=True):
-            current = np.bincount(code, weights=w, minlength=len(target)) / w.sum()
-            w = w * (target / current)[code]
-        gap = max(
-            np.max(np.abs(np.bincount(c, weights=w, minlength=len(t)) / w.sum() - t))
-            for c, t in zip(codes, targets, strict=True)
-        )
-        if gap < tol:
-            converged = True
-            break
+    w, converged = _ipf(np.column_stack(codes), targets, max_iter, tol)
     weights = pd.Series(w / w.mean(), index=sample.index, name="weight")
     weights.attrs["dropped"] = dropped
     weights.attrs["converged"] = converged
     return weights
+
+
+def _ipf(
+    codes: np.ndarray, targets: list[np.ndarray], max_iter: int, tol: float
+) -> tuple[np.ndarray, bool]:
+    """Iterative proportional fitting of one weight per respondent, starting from 1.
+
+    ``codes`` (n, margins) gives each respondent's category on each margin. Every update
+    multiplies a respondent's weight by a factor that depends only on their categories, so
+    respondents who share a cell (a combination of categories) always share a weight: the
+    iterations run on the few cells, weighted by their counts, instead of on every respondent
+    (the same sequence of weights, much faster on a census and when IPF does not converge
+    and runs ``max_iter`` rounds).
+    """
+    cells, cell_of = np.unique(codes, axis=0, return_inverse=True)
+    count = np.bincount(cell_of.ravel()).astype("float64")
+    cell_codes = [cells[:, k] for k in range(cells.shape[1])]
+    # cell -> category indicators: a margin's totals are one small matrix product
+    indicators = [np.eye(len(t))[c] for c, t in zip(cell_codes, targets, strict=True)]
+    all_indicators, all_targets = np.hstack(indicators), np.concatenate(targets)
+    wc = np.ones(len(cells))
+    converged = False
+    for _ in range(max_iter):
+        for code, indicator, target in zip(cell_codes, indicators, targets, strict=True):
+            mass = count * wc
+            wc = wc * (target / (mass @ indicator / mass.sum()))[code]
+        mass = count * wc
+        if np.max(np.abs(mass @ all_indicators / mass.sum() - all_targets)) < tol:
+            converged = True
+            break
+    return wc[cell_of.ravel()], converged
