@@ -21,7 +21,11 @@ def run_module(*args: str, cwd) -> subprocess.CompletedProcess[str]:
     """The real entry point, as a user runs it: ``python -m analyse ...``."""
     return subprocess.run(
         [sys.executable, "-m", "analyse", *args],
-        capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -64,8 +68,11 @@ def test_bad_file_end_to_end(tmp_path, survey):
 
 @pytest.mark.parametrize(
     ("name", "content", "fragment"),
-    [("absent.csv", None, "file not found"), ("s.docx", b"x", "unsupported file type"),
-     ("s.csv", b"", "file is empty")],
+    [
+        ("absent.csv", None, "file not found"),
+        ("s.docx", b"x", "unsupported file type"),
+        ("s.csv", b"", "file is empty"),
+    ],
 )
 def test_unreadable_files_end_to_end(tmp_path, name, content, fragment):
     path = tmp_path / name
@@ -97,11 +104,14 @@ def test_main_exits_2_listing_every_problem(tmp_path, survey, monkeypatch, capsy
     assert "Traceback" not in err
 
 
-def test_column_mapping_and_answer_labels_options(tmp_path, survey, codebook, monkeypatch,
-                                                  capsys):
+def test_column_mapping_and_answer_labels_options(tmp_path, survey, codebook, monkeypatch, capsys):
     text = as_text(survey).rename(columns={"respondent_id": "Identifiant", "resp_1": "Q1"})
-    text["Q1"] = survey["resp_1"].map({0: "Non", 1: "Peu", 2: "Plutôt", 3: "Oui"},
-                                      na_action="ignore").astype(object).fillna("")
+    text["Q1"] = (
+        survey["resp_1"]
+        .map({0: "Non", 1: "Peu", 2: "Plutôt", 3: "Oui"}, na_action="ignore")
+        .astype(object)
+        .fillna("")
+    )
     path = write_text_csv(text, tmp_path / "s.csv", sep=";")
     columns = tmp_path / "columns.yaml"
     columns.write_text("respondent_id: Identifiant\nresp_1: Q1\n", encoding="utf-8")
@@ -109,8 +119,20 @@ def test_column_mapping_and_answer_labels_options(tmp_path, survey, codebook, mo
     labels.write_text("Non: 0\nPeu: 1\nPlutôt: 2\nOui: 3\n", encoding="utf-8")
     assert run_main(monkeypatch, "validate", path) == 2
     assert "required column is missing" in capsys.readouterr().err
-    assert run_main(monkeypatch, "validate", path, "--columns", columns,
-                    "--answer-labels", labels, "--codebook", codebook_path()) == 0
+    assert (
+        run_main(
+            monkeypatch,
+            "validate",
+            path,
+            "--columns",
+            columns,
+            "--answer-labels",
+            labels,
+            "--codebook",
+            codebook_path(),
+        )
+        == 0
+    )
     assert "Rows: 30" in capsys.readouterr().out
 
 

@@ -241,9 +241,17 @@ def test_xlsx_rows_are_the_sheet_rows(tmp_path, codebook):
     path = write_xlsx(survey, tmp_path / "s.xlsx", header_row=3, blank_rows_after=[1])
     table = read_raw(path)
     assert table.header_row == 3
-    assert table.rows.tolist() == xlsx_rows(5, header_row=3, blank_rows_after=[1]) == [
-        4, 5, 7, 8, 9,
-    ]
+    assert (
+        table.rows.tolist()
+        == xlsx_rows(5, header_row=3, blank_rows_after=[1])
+        == [
+            4,
+            5,
+            7,
+            8,
+            9,
+        ]
+    )
     assert table.frame["respondent_id"].tolist() == survey["respondent_id"].tolist()
 
 
@@ -288,9 +296,19 @@ def test_parquet_typed_columns_become_text(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(None, ""), (np.nan, ""), (pd.NA, ""), (3, "3"), (np.int64(3), "3"), (3.0, "3"),
-     (2.5, "2.5"), (np.float64(0.1), "0.1"), (1e20, "1e+20"),
-     (True, "1"), (" x ", " x ")],
+    [
+        (None, ""),
+        (np.nan, ""),
+        (pd.NA, ""),
+        (3, "3"),
+        (np.int64(3), "3"),
+        (3.0, "3"),
+        (2.5, "2.5"),
+        (np.float64(0.1), "0.1"),
+        (1e20, "1e+20"),
+        (True, "1"),
+        (" x ", " x "),
+    ],
 )
 def test_cell_text(value, text):
     assert cell_text(value) == text
@@ -298,7 +316,12 @@ def test_cell_text(value, text):
 
 def test_column_letter():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == [
-        "A", "Z", "AA", "AB", "ZZ", "AAA",
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
     ]
 
 
@@ -312,7 +335,10 @@ def test_column_mapping_renames_on_read(tmp_path):
         columns={"respondent_id": "Identifiant", "collectivity_type": "Type", "population": "Pop"},
     )
     assert list(table.frame.columns) == [
-        "respondent_id", "collectivity_type", "population", "Commentaire",
+        "respondent_id",
+        "collectivity_type",
+        "population",
+        "Commentaire",
     ]
     assert table.problems == []
 
@@ -375,6 +401,10 @@ def test_reading_leaves_the_file_untouched(tmp_path, fmt, codebook):
         "parquet": lambda: write_parquet(survey, path),
     }[fmt]()
     before = (path.read_bytes(), path.stat().st_mtime_ns)
-    read_raw(path, columns={"respondent_id": "respondent_id"}, answer_labels={"x": 1},
-             item_columns=codebook.item_columns)
+    read_raw(
+        path,
+        columns={"respondent_id": "respondent_id"},
+        answer_labels={"x": 1},
+        item_columns=codebook.item_columns,
+    )
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before

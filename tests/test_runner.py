@@ -274,9 +274,7 @@ def test_unchanged_run_is_skipped_force_reruns_with_identical_results(tmp_path, 
 
     (second,) = runner.run_all([params_path], out, notebooks_dir=notebooks)
     assert second.status == "skipped" and second.ok
-    assert second.message == (
-        f"run again: unchanged since {manifest['ended_at']}, skipped"
-    )
+    assert second.message == (f"run again: unchanged since {manifest['ended_at']}, skipped")
     assert tree_bytes(out / "again") == before
 
     (third,) = runner.run_all([params_path], out, notebooks_dir=notebooks, force=True)

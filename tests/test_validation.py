@@ -130,17 +130,25 @@ def test_empty_optional_cells_and_unanswered_items_are_missing(tmp_path, codeboo
     text.loc[0, ["digital_staff_fte", "elected_digital_lead", "siren", "edition"]] = ""
     text.loc[0, "resp_1"] = "  "
     loaded = load_survey(write_text_csv(text, tmp_path / "s.csv"), codebook)
-    assert loaded.loc[0, ["digital_staff_fte", "elected_digital_lead", "siren", "edition",
-                          "resp_1"]].isna().all()
+    assert (
+        loaded.loc[0, ["digital_staff_fte", "elected_digital_lead", "siren", "edition", "resp_1"]]
+        .isna()
+        .all()
+    )
 
 
 def test_numbers_as_french_tools_write_them(tmp_path, codebook, survey):
     text = as_text(survey)
     text.loc[0, ["population", "budget_per_capita", "digital_staff_fte"]] = [
-        "12 345", "1\u202f234,5", "3,5"
+        "12 345",
+        "1\u202f234,5",
+        "3,5",
     ]
     text.loc[1, ["population", "budget_per_capita", "resp_1", "siren"]] = [
-        "1\u00a0234\u00a0567", " 987.25 ", "2.0", "213 100 125"
+        "1\u00a0234\u00a0567",
+        " 987.25 ",
+        "2.0",
+        "213 100 125",
     ]
     loaded = load_survey(write_text_csv(text, tmp_path / "s.csv", sep=";"), codebook)
     assert loaded.loc[0, "population"] == 12345
@@ -160,8 +168,9 @@ def test_parse_numbers_is_strict_about_ambiguous_text():
 
 
 def test_column_mapping(tmp_path, codebook, survey):
-    renamed = survey.rename(columns={"respondent_id": "Identifiant", "population": "Population",
-                                     "resp_1": "Q1"})
+    renamed = survey.rename(
+        columns={"respondent_id": "Identifiant", "population": "Population", "resp_1": "Q1"}
+    )
     mapping = {"respondent_id": "Identifiant", "population": "Population", "resp_1": "Q1"}
     loaded = load_survey(write_csv(renamed, tmp_path / "s.csv"), codebook, columns=mapping)
     pd.testing.assert_frame_equal(loaded, survey)
@@ -217,8 +226,13 @@ CELL_CASES = [
     ("negative-population", "population", "-5", "is negative", EXPECTED["int_pos"]),
     ("zero-population", "population", "0", "is zero", EXPECTED["int_pos"]),
     ("fractional-population", "population", "12.5", "is not a whole number", EXPECTED["int_pos"]),
-    ("fractional-population-comma", "population", "12,5", "is not a whole number",
-     EXPECTED["int_pos"]),
+    (
+        "fractional-population-comma",
+        "population",
+        "12,5",
+        "is not a whole number",
+        EXPECTED["int_pos"],
+    ),
     ("text-population", "population", "beaucoup", "is not a number", EXPECTED["int_pos"]),
     ("empty-population", "population", "", "is empty", EXPECTED["int_pos"]),
     ("text-budget", "budget_per_capita", "abc", "is not a number", EXPECTED["float_pos"]),
@@ -232,8 +246,13 @@ CELL_CASES = [
     ("letter-siren", "siren", "21310012A", "is not 9 digits", EXPECTED["siren"]),
     ("old-edition", "edition", "1800", "is not a plausible year", EXPECTED["year"]),
     ("fractional-edition", "edition", "2025.5", "is not a whole number", EXPECTED["year"]),
-    ("unknown-type", "collectivity_type", "syndicat", "is not a known collectivity type",
-     EXPECTED["type"]),
+    (
+        "unknown-type",
+        "collectivity_type",
+        "syndicat",
+        "is not a known collectivity type",
+        EXPECTED["type"],
+    ),
     ("empty-type", "collectivity_type", "", "is empty", EXPECTED["type"]),
     ("empty-id", "respondent_id", "", "is empty", EXPECTED["string"]),
     ("fractional-level", "resp_2", "2.5", "is not a whole number", LEVELS),
@@ -248,8 +267,9 @@ CELL_CASES = [
     [case[1:] for case in CELL_CASES],
     ids=[case[0] for case in CELL_CASES],
 )
-def test_each_malformed_cell_is_located(tmp_path, codebook, survey, column, value, message,
-                                        expected):
+def test_each_malformed_cell_is_located(
+    tmp_path, codebook, survey, column, value, message, expected
+):
     path = damaged_csv(tmp_path, survey, {(5, column): value})
     [problem] = problems_of(path, codebook)
     assert problem.file == str(path)
@@ -263,9 +283,15 @@ def test_each_malformed_cell_is_located(tmp_path, codebook, survey, column, valu
 
 @pytest.mark.parametrize(
     ("value", "suggestion"),
-    [("Métropole", "metropole"), ("COMMUNE", "commune"), ("cc", "CC"),
-     ("Département", "departement"), ("Communauté d'agglomération", "CA"),
-     ("communaute urbaine", "CU"), ("regoin", "region")],
+    [
+        ("Métropole", "metropole"),
+        ("COMMUNE", "commune"),
+        ("cc", "CC"),
+        ("Département", "departement"),
+        ("Communauté d'agglomération", "CA"),
+        ("communaute urbaine", "CU"),
+        ("regoin", "region"),
+    ],
 )
 def test_collectivity_type_is_strict_but_suggests(tmp_path, codebook, survey, value, suggestion):
     assert suggest_collectivity_type(value) == suggestion
@@ -442,8 +468,12 @@ def test_mapping_files_keep_yaml_words_as_text(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("Oui: beaucoup\n", "level is not a whole number"), ("- a\n- b\n", "not a mapping"),
-     ("Oui: [1, 2]\n", "not a single name or number"), ("a: [\n", "not valid YAML")],
+    [
+        ("Oui: beaucoup\n", "level is not a whole number"),
+        ("- a\n- b\n", "not a mapping"),
+        ("Oui: [1, 2]\n", "not a single name or number"),
+        ("a: [\n", "not valid YAML"),
+    ],
 )
 def test_bad_answer_label_files(tmp_path, text, fragment):
     path = tmp_path / "labels.yaml"
@@ -456,7 +486,9 @@ def test_bad_answer_label_files(tmp_path, text, fragment):
 
 def test_summary_counts_exclusions_and_alpha(codebook):
     survey = build_survey(
-        codebook, n=60, seed=2,
+        codebook,
+        n=60,
+        seed=2,
         unanswered_theme_rows=[(0, "compliance"), (1, "compliance"), (2, "data_ai")],
     )
     summary = summarize(survey, codebook, file="s.csv")

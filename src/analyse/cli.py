@@ -116,9 +116,7 @@ def run(
         int | None,
         typer.Option(min=1, help="Runs executed in parallel (default: number of CPUs)."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Rerun even when the inputs did not change.")
-    ] = False,
+    force: Annotated[bool, typer.Option(help="Rerun even when the inputs did not change.")] = False,
 ) -> None:
     """Execute every notebook for each parameter file and publish HTML, figures and results."""
     from analyse.pipeline.runner import run_all

@@ -1,4 +1,4 @@
-""""Did you mean ...?": the closest known name to a misspelt one.
+""" "Did you mean ...?": the closest known name to a misspelt one.
 
 Misspelt column names, collectivity types, parameter keys and notebook parameters are the most
 common user errors; pointing at the likely intended name turns a refusal into a one-edit fix.

@@ -36,9 +36,7 @@ def read_yaml(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [Problem(name, f"cannot read {what}: {exc}", expected=expected)]
-        ) from None
+        raise InputError([Problem(name, f"cannot read {what}: {exc}", expected=expected)]) from None
     loader = yaml.BaseLoader if text_scalars else yaml.SafeLoader
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - safe and base loaders only

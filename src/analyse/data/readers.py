@@ -433,8 +433,6 @@ def _apply_mapping(
     return [rename.get(h, h) for h in header]
 
 
-
-
 def column_letter(position: int) -> str:
     """Spreadsheet letter of a 0-based column position (0 -> A, 26 -> AA)."""
     letters = ""

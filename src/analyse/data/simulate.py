@@ -98,7 +98,6 @@ class DesignError(InputError):
     """
 
 
-
 @dataclass(frozen=True)
 class SurveyModel:
     """Every parameter of the data-generating process (latent coefficients per term unit)."""

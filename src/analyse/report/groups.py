@@ -35,6 +35,7 @@ SPONSORSHIP_LABELS: tuple[str, ...] = (
     "Elected lead and strategy",
 )
 
+
 def size_bands(population: pd.Series) -> pd.Series:
     """Population bands (``analyse.data.bands``): the same bands as raking uses."""
     return population_band(population)
