@@ -69,3 +69,18 @@ def test_lock_file_agrees_with_the_pins():
             lock[name.lower().replace("_", "-")] = ver
     for name, ver in _pyproject_pins().items():
         assert lock.get(name.replace("_", "-")) == ver, name
+
+
+def test_pre_commit_hooks_pin_what_pyproject_pins():
+    """The hooks build their own environments from PyPI: same versions as the project's."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    pins = _pyproject_pins()
+    hooked = {}
+    for repo in config["repos"]:
+        for hook in repo["hooks"]:
+            for dep in hook.get("additional_dependencies", []):
+                req = Requirement(dep)
+                (spec,) = req.specifier
+                hooked[req.name.lower()] = spec.version
+    assert {"nbstripout", "ruff"} <= set(hooked)
+    assert hooked == {name: pins[name] for name in hooked}
