@@ -255,8 +255,9 @@ def stored_verdict(results: dict[str, Any] | None) -> str:
     notebooks show), as plain text: the template escapes it."""
     if not results or "verdict" not in results:
         return "No verdict: results.json has no verdict."
+    key = f"Verdict: {results['verdict']}."
     sentence = str(results.get("verdict_sentence") or "").strip()
-    return sentence or f"Verdict: {results['verdict']}."
+    return sentence if sentence.startswith(key) else f"{key} {sentence}".strip()
 
 
 def run_index_html(
