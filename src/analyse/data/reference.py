@@ -18,10 +18,12 @@ do not add up exactly; do not sum communes to rebuild an EPCI.
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analyse.paths import data_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Strings are read as text so that SIREN and INSEE codes keep their leading zeros ("01001") and
 # Corsican codes ("2A004") are not mistaken for numbers.
@@ -70,6 +72,8 @@ def load_frame(level: str = "epci") -> pd.DataFrame:
         valid = ", ".join(repr(k) for k in _LEVELS)
         raise ValueError(f"unknown frame level {level!r}; expected one of {valid}")
     filename, dtypes = _LEVELS[key]
+    import pandas as pd  # here, so that checksumming the frame files does not load pandas
+
     return pd.read_csv(
         reference_dir() / filename,
         dtype=dtypes,

@@ -20,14 +20,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from nbconvert import HTMLExporter
-from traitlets.config import Config
 
 from analyse.pipeline.manifest import output_checksums
+
+if TYPE_CHECKING:
+    # nbformat and nbconvert are imported where pages are written: importing them (jsonschema
+    # above all) takes seconds that ``analyse run`` should not spend to skip an unchanged run.
+    import nbformat
+    from nbconvert import HTMLExporter
 
 RESULTS_FILE = "results.json"
 MANIFEST_FILE = "manifest.json"
@@ -94,6 +97,9 @@ def _exporter(reader: bool) -> HTMLExporter:
 
     Output extraction is switched off explicitly so images stay embedded as data URIs.
     """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     config = Config()
     config.ExtractOutputPreprocessor.enabled = False
     options: dict[str, Any] = {
@@ -134,6 +140,8 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, reader: bool, folder: P
 
 def write_notebook_pages(ipynb: Path) -> tuple[Path, Path]:
     """Write ``<stem>.html`` (full) and ``<stem>.reader.html`` beside an executed notebook."""
+    import nbformat
+
     nb = nbformat.read(ipynb, as_version=4)
     full = ipynb.with_suffix(".html")
     reader = ipynb.with_name(f"{ipynb.stem}.reader.html")
@@ -144,6 +152,8 @@ def write_notebook_pages(ipynb: Path) -> tuple[Path, Path]:
 
 def extract_figures(ipynb: Path, run_dir: Path) -> list[Figure]:
     """Save every ``image/png`` output of a notebook as ``figures/<stem>-<n>.png``."""
+    import nbformat
+
     nb = nbformat.read(ipynb, as_version=4)
     figures: list[Figure] = []
     for number, output in enumerate(_png_outputs(nb), start=1):
