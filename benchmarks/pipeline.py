@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from analyse.params import flat_parameters, load_params
 from analyse.paths import project_root
@@ -87,20 +88,14 @@ def notebooks_in_one_kernel(plan_params, notebooks, staging: Path) -> None:
 
 
 def notebooks_in_concurrent_kernels(params, notebooks, staging: Path, jobs: int) -> None:
-    import papermill
-
-    parameters = {**flat_parameters(params), "output_dir": str(staging)}
+    """One ``papermill`` process (and kernel) per notebook, ``jobs`` at a time: processes, not
+    threads, since papermill changes the working directory of the process it runs in."""
+    parameters = yaml.safe_dump({**flat_parameters(params), "output_dir": str(staging)})
+    papermill = str(BIN / "papermill")
 
     def one(nb: Path) -> None:
-        papermill.execute_notebook(
-            str(nb),
-            str(staging / nb.name),
-            parameters=parameters,
-            kernel_name=KERNEL_NAME,
-            cwd=str(nb.parent),
-            progress_bar=False,
-            extra_arguments=KERNEL_ARGUMENTS,
-        )
+        out = staging / nb.name
+        run(papermill, str(nb), str(out), "-y", parameters, "--no-progress-bar", cwd=nb.parent)
 
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(one, notebooks))

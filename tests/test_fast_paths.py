@@ -300,3 +300,23 @@ def test_item_checks_match_column_by_column_checks():
         expected = check_levels(frame[item], codebook)
         pd.testing.assert_series_equal(checked.values, expected.values, check_names=False)
         np.testing.assert_array_equal(checked.messages, expected.messages)
+
+
+def test_quasi_separation_keeps_the_size_standard_error(codebook):
+    """A control category only at the top levels makes the information singular along its
+    direction alone: size keeps its standard error (0.6636, as statsmodels' OrderedModel
+    gave on this very case) instead of becoming NaN, and the Holm adjustment stays defined."""
+    from analyse.data.loading import load_survey
+    from analyse.params import load_params
+    from analyse.paths import project_root
+    from analyse.stats.ordinal import fit_themes
+
+    params = load_params(project_root() / "params" / "default.yaml")
+    survey = load_survey(params.survey_path, codebook=codebook)
+    survey.loc[survey.index[:5], "digital_staff_fte"] = np.nan
+    scored = score_survey(survey, codebook)
+    themes = fit_themes(scored, build_design(scored, controls=["collectivity_type"]), codebook)
+    data_ai = themes.loc["data_ai"]
+    assert not data_ai["converged"]  # the metropole direction diverges...
+    assert data_ai["se"] == pytest.approx(0.66355, abs=5e-5)  # ...size is still estimated
+    assert themes[["se", "p", "p_holm"]].notna().all().all()

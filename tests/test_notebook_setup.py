@@ -82,6 +82,12 @@ def test_a_wrong_type_is_reported_as_for_a_params_file():
     assert "analysis.sesoi" in str(exc.value)
 
 
+def test_papermill_s_own_injected_paths_are_accepted():
+    """``papermill --inject-paths`` adds PAPERMILL_INPUT_PATH and PAPERMILL_OUTPUT_PATH."""
+    injected = "PAPERMILL_INPUT_PATH = 'a.ipynb'\nPAPERMILL_OUTPUT_PATH = 'b.ipynb'\n"
+    assert setup(namespace(injected, PAPERMILL_INPUT_PATH="a.ipynb")) == DEFAULT
+
+
 def test_only_papermill_s_last_injected_cell_counts():
     ns = namespace()
     ns["In"] += ["# Parameters\nsesoy = 1\n", "x = 2", "# Parameters\nsesoi = 0.3\n"]

@@ -242,3 +242,9 @@ def test_editing_a_module_changes_the_code_digest_and_bytecode_does_not(package_
     assert code_digest(package_copy) == before
     (package_copy / "publish.py").write_text("# changed\n", encoding="utf-8")
     assert code_digest(package_copy) != before
+
+
+def test_results_json_is_strict_json_with_null_for_what_could_not_be_computed():
+    text = publish.dump_json({"se": float("nan"), "ci": [1.0, float("inf")], "n": 3})
+    assert json.loads(text) == {"se": None, "ci": [1.0, None], "n": 3}
+    assert "NaN" not in text and "Infinity" not in text

@@ -50,6 +50,9 @@ def test_every_promised_file_is_published(report):
     pngs = list((run / "figures").glob("*.png"))
     assert len(pngs) >= 10
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    # the run's stored result (respondent-level rows) stays in staging, never published
+    assert not [p for p in report.rglob("*") if "run_result" in p.name]
+    assert not [p for p in report.iterdir() if p.name.startswith(".")]
 
 
 def test_results_follow_the_contract(report):

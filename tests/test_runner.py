@@ -354,7 +354,7 @@ def test_failing_notebook_exits_1_keeps_partial_notebook_and_last_good_report(
 
 
 def test_failing_analysis_fails_the_run_before_any_notebook(tmp_path, monkeypatch):
-    """The run's result is computed before the notebooks: if it fails, no kernel starts."""
+    """The run's result is computed before the notebooks: if it fails, no notebook runs."""
 
     def broken(params, staging):
         raise ZeroDivisionError("no respondents left")
@@ -366,6 +366,7 @@ def test_failing_analysis_fails_the_run_before_any_notebook(tmp_path, monkeypatc
     (outcome,) = runner.run_all([params_path], out, notebooks_dir=notebooks)
     assert outcome.status == "failed" and not outcome.ok
     assert "analysis failed: ZeroDivisionError: no respondents left" in outcome.message
+    assert "; error.txt kept in" in outcome.message  # no notebook to keep
     assert outcome.path.parent == out / "_failed"
     assert "ZeroDivisionError" in (outcome.path / "error.txt").read_text(encoding="utf-8")
     assert not (outcome.path / "01_good.ipynb").exists()
@@ -429,3 +430,44 @@ def test_real_results_are_byte_identical_for_the_same_inputs(tmp_path):
     second = dump_json(runner._compute_results(params, tmp_path / "b"))
     assert first == second
     assert json.loads(first)["verdict"] in VERDICTS
+
+
+def test_a_kernel_that_cannot_start_fails_its_run_not_the_command(tmp_path, monkeypatch):
+    """Every parameter file still gets an outcome, and the site index is written."""
+    monkeypatch.setattr(runner, "_compute_results", fake_results)
+    monkeypatch.setattr(runner, "KERNEL_NAME", "no-such-kernel")
+    notebooks = write_notebooks(tmp_path / "notebooks", **{"01_good": GOOD})
+    paths = [write_params(tmp_path / "params", name) for name in ("one", "two")]
+    out = tmp_path / "reports"
+    outcomes = runner.run_all(paths, out, jobs=1, notebooks_dir=notebooks)
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert all("starting the Jupyter kernel failed: NoSuchKernel" in o.message for o in outcomes)
+    assert (out / "index.html").is_file()
+
+
+def test_a_notebook_does_not_inherit_the_previous_one_s_state(tmp_path, monkeypatch):
+    """One kernel, but each notebook starts as in a fresh one: no variable, figure style or
+    working folder of the notebook before."""
+    monkeypatch.setattr(runner, "_compute_results", fake_results)
+    leak = notebook(
+        new_code_cell(
+            "import os, matplotlib\nLEFTOVER = 1\n"
+            "matplotlib.rcParams['savefig.facecolor'] = 'red'\nos.chdir('/')"
+        )
+    )
+    check = notebook(
+        new_code_cell(
+            "import os, matplotlib\n"
+            "print('leftover' in globals(), 'LEFTOVER' in globals())\n"
+            "print(matplotlib.rcParams['savefig.facecolor'], os.getcwd())"
+        )
+    )
+    notebooks = write_notebooks(tmp_path / "notebooks", **{"01_leak": leak, "02_check": check})
+    params_path = write_params(tmp_path / "params", "fresh")
+    (outcome,) = runner.run_all([params_path], tmp_path / "reports", notebooks_dir=notebooks)
+    assert outcome.status == "published", outcome.message
+    nb = nbformat.read(tmp_path / "reports" / "fresh" / "02_check.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "False False" in text
+    assert f"auto {notebooks.resolve()}" in text
+    assert nb.cells[-1].execution_count == 3  # parameters, injected, this: as in a fresh kernel

@@ -21,7 +21,7 @@ from typing import Any
 
 import analyse
 from analyse import __version__
-from analyse.data.provenance import file_sha256
+from analyse.data.provenance import file_sha256, truth_path
 from analyse.data.reference import frame_files
 from analyse.params import RunParams, params_digest
 from analyse.paths import project_root
@@ -58,6 +58,8 @@ def input_checksums(
         "survey": entry(params.survey_path),
         "codebook": entry(params.codebook_path),
         "frame": {path.name: entry(path) for path in frame_files()},
+        # the generator's sidecar decides whether the report says "synthetic"
+        "provenance": {p.name: entry(p) for p in [truth_path(params.survey_path)] if p.is_file()},
         "notebooks": {nb.name: entry(nb) for nb in notebooks},
     }
 

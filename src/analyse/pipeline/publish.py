@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,8 +78,25 @@ def output_alt(output: nbformat.NotebookNode) -> str | None:
 
 
 def dump_json(obj: Any) -> str:
-    """The one JSON spelling of published files: same object, same bytes."""
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The one JSON spelling of published files: same object, same bytes, strict JSON.
+
+    A value that could not be computed (NaN, an infinity) is written ``null``: ``NaN`` is not
+    JSON, and most consumers of ``results.json`` (JavaScript, jq, R's jsonlite) reject it.
+    """
+    return (
+        json.dumps(_finite(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(value) for value in obj]
+    return obj
 
 
 def write_json(path: Path, obj: Any) -> Path:

@@ -16,6 +16,8 @@ plain papermill without ``output_dir``) computes the result itself.
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import pickle
 import tempfile
@@ -41,7 +43,9 @@ from analyse.stats.weights import rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 2
+RESULT_VERSION = 3
+# The libraries whose upgrade can change a result (or how it unpickles).
+RESULT_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels")
 
 
 @dataclass(frozen=True)
@@ -70,12 +74,20 @@ def result_key(params: RunParams) -> str:
             "version": RESULT_VERSION,
             "analyse": __version__,
             "code": code_digest(),
+            "libraries": {name: _version(name) for name in RESULT_LIBRARIES},
             "params": params.model_dump(mode="json"),
             "survey": file_sha256(params.survey_path),
             "codebook": file_sha256(params.codebook_path),
             "frame": {path.name: file_sha256(path) for path in frame_files()},
         }
     )
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
@@ -113,13 +125,20 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
 
 
 def save_run_result(result: RunResult, folder: str | Path) -> Path:
-    """Store a result in ``folder`` atomically: a reader sees the old file or the new one."""
+    """Store a result in ``folder`` atomically: a reader sees the old file or the new one.
+
+    The file starts with one JSON line, ``{"version": ..., "key": ...}``, so that a reader can
+    reject a result of another version or for other inputs *before* unpickling anything.
+    Only the runner calls this, on its own staging folder, which is never published.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESULT_FILE
+    header = json.dumps({"version": result.version, "key": result.key}).encode("ascii") + b"\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{RESULT_FILE}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
+            fh.write(header)
             pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
     except BaseException:
@@ -131,35 +150,37 @@ def save_run_result(result: RunResult, folder: str | Path) -> Path:
 def load_run_result(folder: str | Path, key: str) -> RunResult | None:
     """The result stored in ``folder`` if it was computed from the same inputs, else None.
 
-    The file is one this package wrote into the run's own staging folder; anything unreadable,
-    of another version or for other inputs is ignored and the result recomputed.
+    The header is checked first: a file of another version, for other inputs, or not written
+    by ``save_run_result`` is never unpickled. Anything unreadable is ignored, and the caller
+    computes the result instead.
     """
     path = Path(folder) / RESULT_FILE
     try:
         with path.open("rb") as fh:
-            result = pickle.load(fh)  # noqa: S301 - written by save_run_result for this run
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            header = json.loads(fh.readline(4096))
+            if header != {"version": RESULT_VERSION, "key": key}:
+                return None
+            result = pickle.load(fh)  # noqa: S301 - written by save_run_result, key checked
+    except Exception:  # noqa: BLE001 - a result that cannot be read is recomputed
         return None
-    if not isinstance(result, RunResult) or result.version != RESULT_VERSION:
+    if not isinstance(result, RunResult) or result.key != key:
         return None
-    return result if result.key == key else None
+    return result
 
 
 def run_result(params: RunParams, output_dir: str | Path = "") -> RunResult:
     """The result a notebook shows: the run's stored one when it matches, else computed here.
 
-    With an ``output_dir`` (set by the runner, or by an analyst running notebooks in turn with
-    papermill), a result computed here is stored there for the next notebook.
+    ``output_dir`` is where the runner stored the run's result. A notebook never stores one
+    itself: the result holds respondent-level rows, which must not land in a folder the user
+    chose (a published report, the repository).
     """
     key = result_key(params)
     if output_dir:
         stored = load_run_result(output_dir, key)
         if stored is not None:
             return stored
-    result = compute_run_result(params, key)
-    if output_dir:
-        save_run_result(result, output_dir)
-    return result
+    return compute_run_result(params, key)
 
 
 def results_document(result: RunResult) -> dict[str, Any]:
@@ -170,7 +191,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
     params = result.params
     curve = result.curve
     document = to_results(result.claim)
-    # the sentence every page shows (analyse.report.prose), not a second wording of it
+    # the sentence every page shows (analyse.report.prose): one wording of the verdict
     document["verdict_sentence"] = verdict_sentence(result.claim)
     document["robustness"] = {
         "specifications": len(curve),

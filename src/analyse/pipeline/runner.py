@@ -77,7 +77,13 @@ WARM_UP = (
     "import analyse.pipeline.run_result, analyse.report.notebook, analyse.report.plots, "
     "analyse.report.tables"
 )
-RESET = "get_ipython().reset(new_session=True)"
+# Before each notebook: no figure, style, working folder or variable of the previous one. Only
+# imported modules (the point of one kernel) and their own state, and warning filters, remain.
+RESET = (
+    "import matplotlib as _mpl, matplotlib.pyplot as _plt, os as _os\n"
+    "_plt.close('all'); _mpl.rcdefaults(); _os.chdir({cwd!r})\n"
+    "get_ipython().reset(new_session=True)"
+)
 Status = Literal["published", "skipped", "failed"]
 
 
@@ -330,6 +336,10 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
         # The kernel starts and imports while the result is computed; each notebook's pages
         # are written while the next one runs. Both overlap waiting with work on two cores.
         with _Kernel(plan.notebooks_dir) as kernel, ThreadPoolExecutor(1) as pages:
+            try:
+                kernel.start()
+            except Exception as exc:  # no kernel (not installed, cannot start): a failed run
+                return _fail(plan, staging, None, exc, stage="starting the Jupyter kernel")
             events.put((name, "start", ANALYSIS_STEP))
             t0 = time.perf_counter()
             try:
@@ -392,6 +402,10 @@ class _Kernel:
         self._warming: threading.Thread | None = None
 
     def __enter__(self) -> _Kernel:
+        return self
+
+    def start(self) -> None:
+        """Start the kernel and, in the background, its warm-up."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_client.utils import run_sync
 
@@ -399,7 +413,6 @@ class _Kernel:
         run_sync(self.manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd))
         self._warming = threading.Thread(target=self._warm_up, name="kernel-warm-up", daemon=True)
         self._warming.start()
-        return self
 
     def __exit__(self, *exc_info: object) -> None:
         from jupyter_client.utils import run_sync
@@ -440,7 +453,7 @@ class _Kernel:
         import papermill  # deferred: importing papermill costs a second for `analyse --help`
 
         self._join_warm_up()
-        self._run(RESET)
+        self._run(RESET.format(cwd=str(self.cwd)))
         parameters = {**flat_parameters(plan.params), "output_dir": str(staging)}
         papermill.execute_notebook(
             str(notebook),
@@ -541,10 +554,9 @@ def _fail(
     os.replace(staging, kept)
     name = plan.params.name
     if notebook is None:
-        message = (
-            f"run {name}: {stage} failed: {type(exc).__name__}: {exc}; "
-            f"executed notebooks and error.txt kept in {kept}"
-        )
+        executed = any((kept / nb.name).exists() for nb in plan.notebooks)
+        what = "executed notebooks and error.txt" if executed else "error.txt"
+        message = f"run {name}: {stage} failed: {type(exc).__name__}: {exc}; {what} kept in {kept}"
         return RunOutcome(name, plan.params_path, "failed", kept, message)
     failure = _describe(notebook, exc)
     message = (

@@ -70,7 +70,8 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
     """
     injected = injected_names(namespace)
     allowed = set(FLAT_NAMES) | set(SECTIONS) | set(RUNTIME_PARAMETERS)
-    unknown = [name for name in injected if name not in allowed]
+    # papermill's own variables (``--inject-paths``) are not the notebook's parameters
+    unknown = [n for n in injected if n not in allowed and not n.startswith("PAPERMILL_")]
     if unknown:
         raise UnknownParameterError(
             [

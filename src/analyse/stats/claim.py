@@ -102,7 +102,6 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "sesoi": s.sesoi,
         "alpha": s.alpha,
         "verdict": s.verdict,
-        "verdict_sentence": s.sentence,
         "size": {
             "coef": s.coef,
             "se_hc3": s.se_hc3,

@@ -177,16 +177,28 @@ def _fit_polr(
             if t == 1.0 and np.max(np.abs(step)) < tol:
                 converged = True
                 break
-        try:
-            cov = np.linalg.inv(-hess)
-        except np.linalg.LinAlgError:
-            cov = np.full_like(hess, np.nan)
+        cov = _covariance(-hess)
     # back from centred regressors: zeta = zeta_c + centre'beta (a linear change of the
     # thresholds only, which leaves the slopes and their covariance block unchanged)
     k = x.shape[1]
     jacobian = np.eye(len(params))
     jacobian[k:, :k] = centre
     return jacobian @ params, jacobian @ cov @ jacobian.T, loglik, converged
+
+
+def _covariance(information: np.ndarray) -> np.ndarray:
+    """The inverse of the observed information, or its pseudo-inverse when it is singular.
+
+    Under quasi-separation (a category of a control at only the top levels, say) the
+    likelihood keeps rising along one direction and the information is singular there only;
+    the pseudo-inverse still gives the other coefficients, size's among them, their usual
+    standard errors (as statsmodels does) instead of turning every one into NaN.
+    """
+    try:
+        cov = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(information)
+    return cov if np.all(np.isfinite(cov)) else np.linalg.pinv(information)
 
 
 def _logit_fit(y: np.ndarray, x: np.ndarray) -> np.ndarray:
