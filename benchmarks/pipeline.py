@@ -40,7 +40,7 @@ import yaml
 from analyse.params import flat_parameters, load_params
 from analyse.paths import project_root
 from analyse.pipeline.run_result import compute_run_result, save_run_result
-from analyse.pipeline.runner import KERNEL_ARGUMENTS, KERNEL_NAME, _Kernel, find_notebooks
+from analyse.pipeline.runner import KERNEL_NAME, _Kernel, find_notebooks
 
 ROOT = project_root()
 BIN = Path(sys.executable).parent
@@ -83,6 +83,7 @@ def notebooks_in_one_kernel(plan_params, notebooks, staging: Path) -> None:
 
     plan = SimpleNamespace(params=plan_params, notebooks_dir=notebooks[0].parent)
     with _Kernel(plan.notebooks_dir) as kernel:
+        kernel.start()
         for nb in notebooks:
             kernel.execute(nb, staging / nb.name, plan, staging)
 
