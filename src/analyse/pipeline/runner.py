@@ -346,9 +346,7 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
                 results = _compute_results(plan.params, staging)
             except Exception as exc:  # the main analysis failed: nothing to show
                 return _fail(plan, staging, None, exc, stage="analysis")
-            timings.append(
-                {"file": ANALYSIS_STEP, "duration_seconds": round(time.perf_counter() - t0, 3)}
-            )
+            analysis_seconds = round(time.perf_counter() - t0, 3)
             events.put((name, "done", ANALYSIS_STEP))
             written = []
             for notebook in plan.notebooks:
@@ -367,7 +365,7 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
         try:
             for future in written:
                 future.result()
-            _publish(plan, staging, started, timings, results)
+            _publish(plan, staging, started, timings, results, analysis_seconds)
         except Exception as exc:  # kept with its traceback in error.txt
             return _fail(plan, staging, None, exc)
         _swap_in(staging, plan.target)
@@ -495,6 +493,7 @@ def _publish(
     started: str,
     timings: list[dict[str, Any]],
     results: dict[str, Any],
+    analysis_seconds: float,
 ) -> dict[str, Any]:
     _drop_run_result(staging)  # it holds respondent-level rows: never published
     manifest = {
@@ -510,6 +509,7 @@ def _publish(
         "kernel": KERNEL_NAME,
         "started_at": started,
         "ended_at": _now(),
+        "analysis": {"duration_seconds": analysis_seconds},  # the run's result, computed once
         "notebooks": timings,
     }
     executed = [staging / nb.name for nb in plan.notebooks]
