@@ -19,15 +19,19 @@ from collections.abc import Callable
 
 from analyse.data.reference import load_frame
 from analyse.params import RunParams, load_params
-from analyse.pipeline.run_result import compute_results, load_scored, specification_curve_for
-from analyse.stats.claim import analyse_claim
+from analyse.pipeline.run_result import (
+    compute_run_result,
+    judge_claim,
+    load_scored,
+    run_curve,
+    run_weights,
+)
 from analyse.stats.equivalence import test_size
 from analyse.stats.importance import relative_importance
 from analyse.stats.nested import compare_nested
 from analyse.stats.ordinal import fit_themes
 from analyse.stats.regression import build_design, fit_ols
 from analyse.stats.sensitivity import sensitivity
-from analyse.stats.weights import rake
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -43,15 +47,11 @@ def stages(params: RunParams, repeats: int) -> list[tuple[str, float]]:
     """(stage, median seconds) for one parameter file; sub-stages are indented."""
     a = params.analysis
     scored, codebook = load_scored(params)
-    weights = None
     out = [("load + validate + score", median_time(lambda: load_scored(params), repeats))]
+    frame = load_frame("epci")
+    weights = run_weights(params, scored, frame)
     if a.weights == "raked":
-
-        def raking() -> object:
-            return rake(scored[scored["maturity_index"].notna()], load_frame("epci"))
-
-        weights = raking()
-        out.append(("raking", median_time(raking, repeats)))
+        out.append(("raking", median_time(lambda: run_weights(params, scored, frame), repeats)))
     design = build_design(scored, controls=list(a.controls))
     fit = fit_ols(design, weights=weights)
     parts: list[tuple[str, Callable[[], object]]] = [
@@ -68,28 +68,18 @@ def stages(params: RunParams, repeats: int) -> list[tuple[str, float]]:
         ),
         ("theme ordinal models", lambda: fit_themes(scored, design, codebook, alpha=a.alpha)),
     ]
-    claim = median_time(
-        lambda: analyse_claim(
-            scored,
-            codebook,
-            sesoi=a.sesoi,
-            alpha=a.alpha,
-            controls=list(a.controls),
-            bootstrap=a.bootstrap,
-            seed=params.seed,
-            weights=weights,
-        ),
-        repeats,
-    )
+    claim = median_time(lambda: judge_claim(params, scored, codebook, weights), repeats)
     out.append(("analyse_claim", claim))
     out += [(f"  {name}", median_time(fn, repeats)) for name, fn in parts]
     out.append(
         (
             "specification curve",
-            median_time(lambda: specification_curve_for(params, scored), repeats),
+            median_time(lambda: run_curve(params, scored, load_frame("epci")), repeats),
         )
     )
-    out.append(("total compute_results", median_time(lambda: compute_results(params), repeats)))
+    out.append(
+        ("total compute_run_result", median_time(lambda: compute_run_result(params), repeats))
+    )
     return out
 
 

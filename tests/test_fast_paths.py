@@ -218,15 +218,7 @@ def test_raking_on_cells_matches_raking_each_respondent(design, seed, converges)
 
 # --- Proportional-odds logit by analytic Newton ------------------------------------------------
 
-THEMES = [
-    "responsible_digital",
-    "user_services",
-    "compliance",
-    "digital_inclusion",
-    "cybersecurity",
-    "agent_services",
-    "data_ai",
-]
+THEMES = load_codebook().theme_keys
 
 
 @pytest.mark.parametrize("theme", THEMES)

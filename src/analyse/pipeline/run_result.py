@@ -90,17 +90,26 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
-    """Load, validate and score the survey, judge the claim and draw the specification curve."""
+def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
+    """The validated, scored survey a run analyses, and its codebook."""
     codebook = load_codebook(params.codebook_path)
     survey = load_survey(params.survey_path, codebook=codebook, columns=params.data.columns)
-    scored = score_survey(survey, codebook)
+    return score_survey(survey, codebook), codebook
+
+
+def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.Series | None:
+    """The survey weights the parameters ask for (``weights: raked``), or None."""
+    if params.analysis.weights != "raked":
+        return None
+    return rake(scored[scored["maturity_index"].notna()], frame)
+
+
+def judge_claim(
+    params: RunParams, scored: pd.DataFrame, codebook: Codebook, weights: pd.Series | None
+) -> ClaimAnalysis:
+    """``analyse.stats.claim.analyse_claim`` with the run's assumptions."""
     a = params.analysis
-    frame = load_frame("epci")
-    weights = None
-    if a.weights == "raked":
-        weights = rake(scored[scored["maturity_index"].notna()], frame)
-    claim = analyse_claim(
+    return analyse_claim(
         scored,
         codebook,
         sesoi=a.sesoi,
@@ -110,7 +119,20 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
         seed=params.seed,
         weights=weights,
     )
-    curve = specification_curve(scored, frame, sesoi=a.sesoi, alpha=a.alpha)
+
+
+def run_curve(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The specification curve with the run's SESOI and alpha."""
+    a = params.analysis
+    return specification_curve(scored, frame, sesoi=a.sesoi, alpha=a.alpha)
+
+
+def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
+    """Load, validate and score the survey, judge the claim and draw the specification curve."""
+    scored, codebook = load_scored(params)
+    frame = load_frame("epci")
+    claim = judge_claim(params, scored, codebook, run_weights(params, scored, frame))
+    curve = run_curve(params, scored, frame)
     power = power_curve_table(claim, seed=params.seed)
     return RunResult(
         key=key or result_key(params),
