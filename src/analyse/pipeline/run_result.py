@@ -16,7 +16,6 @@ plain papermill without ``output_dir``) computes the result itself.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
 import pickle
@@ -34,7 +33,7 @@ from analyse.data.provenance import file_sha256, is_synthetic
 from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import score_survey
 from analyse.params import RunParams
-from analyse.pipeline.manifest import canonical_digest, code_digest
+from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
@@ -44,8 +43,6 @@ from analyse.stats.weights import rake
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
 RESULT_VERSION = 3
-# The libraries whose upgrade can change a result (or how it unpickles).
-RESULT_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels")
 
 
 @dataclass(frozen=True)
@@ -74,20 +71,13 @@ def result_key(params: RunParams) -> str:
             "version": RESULT_VERSION,
             "analyse": __version__,
             "code": code_digest(),
-            "libraries": {name: _version(name) for name in RESULT_LIBRARIES},
+            "libraries": package_versions(),  # an upgrade can change a result or its pickle
             "params": params.model_dump(mode="json"),
             "survey": file_sha256(params.survey_path),
             "codebook": file_sha256(params.codebook_path),
             "frame": {path.name: file_sha256(path) for path in frame_files()},
         }
     )
-
-
-def _version(distribution: str) -> str | None:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:

@@ -161,9 +161,14 @@ def save_figure(fig: Figure | Axes, output_dir: str | Path, name: str) -> Path |
     empty (the default: the runner takes figures from the executed notebook)."""
     if not output_dir:
         return None
+    path = _png_path(output_dir, name)
+    _figure(fig).savefig(path, dpi=SAVE_DPI)
+    return path
+
+
+def _png_path(output_dir: str | Path, name: str) -> Path:
     path = Path(output_dir) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    _figure(fig).savefig(path, dpi=SAVE_DPI)
     return path
 
 
@@ -188,9 +193,7 @@ def show_figure(
     plt.close(figure)
     data = buffer.getvalue()
     if name and output_dir:
-        path = Path(output_dir) / f"{name}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        _png_path(output_dir, name).write_bytes(data)
     display(Image(data=data, format="png", metadata={"alt": text}))
 
 
