@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analyse.stats.equivalence import VERDICTS, equivalence_interval, test_size, tost, verdict
+from analyse.stats.equivalence import (
+    VERDICTS,
+    equivalence_interval,
+    judge_size,
+    minimal_effect_test,
+    test_size,
+    tost,
+    verdict,
+)
 from analyse.stats.importance import relative_importance
 from analyse.stats.regression import fit_ols
 from analyse.stats.sensitivity import sensitivity
@@ -19,18 +27,78 @@ from verdict_calibration import linear_sample  # noqa: E402
 
 
 @pytest.mark.parametrize(
-    ("p_zero", "p_tost", "expected"),
+    ("p_zero", "p_tost", "p_met", "expected"),
     [
-        (0.50, 0.01, "negligible"),
-        (0.01, 0.01, "significant_but_negligible"),
-        (0.01, 0.50, "decisive"),
-        (0.50, 0.50, "inconclusive"),
-        (0.05, 0.05, "inconclusive"),  # p equal to alpha does not reject
+        (0.50, 0.01, 0.99, "negligible"),
+        (0.01, 0.01, 0.99, "significant_but_negligible"),
+        (0.001, 0.99, 0.01, "decisive"),
+        (0.01, 0.50, 0.30, "significant_undetermined"),
+        (0.50, 0.50, 0.50, "inconclusive"),
+        (0.05, 0.05, 0.05, "inconclusive"),  # p equal to alpha does not reject
     ],
 )
-def test_verdict_table(p_zero, p_tost, expected):
-    assert verdict(p_zero, p_tost, 0.05) == expected
+def test_verdict_table(p_zero, p_tost, p_met, expected):
+    assert verdict(p_zero, p_tost, p_met, 0.05) == expected
     assert expected in VERDICTS
+
+
+def _judge(std_coef: float, std_se: float, df: float = 1000.0, sesoi: float = 0.2):
+    p = float(2 * stats.t.sf(abs(std_coef / std_se), df))
+    return judge_size(std_coef, std_se, p, std_coef, std_se, df, sesoi=sesoi, alpha=0.05)
+
+
+def test_an_effect_different_from_zero_but_not_beyond_the_sesoi_is_not_decisive():
+    """The review's example: 0.25 with 90 % interval [0.11, 0.39] straddles the SESOI 0.2, so
+    it is not shown to reach it (the four-verdict rule called it decisive)."""
+    se = 0.14 / stats.t.ppf(0.95, 1000)
+    test = _judge(0.25, se)
+    low, high = equivalence_interval(test)
+    assert (round(low, 2), round(high, 2)) == (0.11, 0.39)
+    assert test.verdict == "significant_undetermined"
+    assert test.direction == "positive"
+
+
+@pytest.mark.parametrize(
+    ("estimate", "expected", "direction"),
+    [
+        (0.45, "decisive", "positive"),
+        (-0.45, "decisive", "negative"),
+        (0.02, "negligible", None),
+        (0.11, "significant_but_negligible", "positive"),
+        (-0.25, "significant_undetermined", "negative"),
+    ],
+)
+def test_each_verdict_reads_the_interval(estimate, expected, direction):
+    test = _judge(estimate, 0.05)
+    low, high = equivalence_interval(test)
+    assert test.verdict == expected
+    assert test.direction == direction
+    assert (test.met_p < 0.05) == (low > 0.2 or high < -0.2)
+    assert (test.tost_p < 0.05) == (low > -0.2 and high < 0.2)
+
+
+def test_minimal_effect_test_closed_form():
+    p_above, p_below, p = minimal_effect_test(0.5, 0.1, 0.2, 50)
+    assert p_above == pytest.approx(stats.t.sf(3.0, 50))
+    assert p_below == pytest.approx(stats.t.cdf(7.0, 50))
+    assert p == pytest.approx(min(p_above, p_below))
+    # the complement of the TOST's one-sided tests
+    p_lower, p_upper, _ = tost(0.5, 0.1, 0.2, 50)
+    assert p_above == pytest.approx(1 - p_upper)
+    assert p_below == pytest.approx(1 - p_lower)
+
+
+@pytest.mark.parametrize("effect", [0.2, -0.2])
+def test_decisive_is_not_liberal_at_the_bound(effect):
+    """With the true standardized effect exactly on a bound, "decisive" in at most ~alpha of
+    samples (the four-verdict rule called it decisive in most large samples)."""
+    rng = np.random.default_rng(12)
+    decisive = [
+        test_size(fit_ols(linear_sample(1000, effect, rng))).verdict == "decisive"
+        for _ in range(300)
+    ]
+    # 300 draws at alpha 0.05: mean 15, P(X > 27) < 0.2 % under a correct test
+    assert sum(decisive) <= 27
 
 
 def test_tost_closed_form():

@@ -165,6 +165,18 @@ def test_verdict_sentence_numbers(analysis):
     assert f"±{test.sesoi:.2f}" in sentence
 
 
+def test_sesoi_in_points_is_the_raw_gap_for_a_tenfold_population(analysis):
+    """sesoi sd of the index per sd of ln(population), times ln(10): from the design itself."""
+    design = analysis.fit.design
+    if analysis.weighted_parts:
+        pytest.skip("weighted SDs")
+    per_log_unit = analysis.size.sesoi * design.y.std(ddof=1) / design.X["size"].std(ddof=1)
+    assert prose.sesoi_in_points(analysis.size) == pytest.approx(per_log_unit * np.log(10))
+    assert f"{prose.sesoi_in_points(analysis.size):.1f} index points" in prose.verdict_sentence(
+        analysis
+    )
+
+
 # --------------------------------------------------------------------------- data quality
 
 

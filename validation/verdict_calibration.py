@@ -1,9 +1,12 @@
 """Validation of the equivalence test and the verdict on data with a known truth.
 
-1. Size of the TOST: with the true standardized size effect exactly on the bound (+sesoi), the
-   TOST should declare equivalence in at most about ``alpha`` of the samples.
+1. Size of the tests at the bounds: with the true standardized size effect exactly on a bound
+   (+sesoi or -sesoi), the TOST should declare equivalence (``negligible`` or
+   ``significant_but_negligible``) and the minimal-effect test should declare ``decisive`` each
+   in at most about ``alpha`` of the samples, whatever the sample size.
 2. Verdicts: with a null size effect and a large sample the verdict should be ``negligible``;
-   with a large effect ``decisive``; with a small sample ``inconclusive``.
+   with a large effect ``decisive``; with a small sample ``inconclusive``; with an effect
+   between zero and the SESOI in a large sample ``significant_but_negligible``.
 
 Data: the real sizes of the EPCI frame (resampled), budget/staff/sponsorship correlated with
 size as in ``analyse.data.simulate``, and a linear outcome with normal errors whose standardized
@@ -76,16 +79,21 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     sesoi, alpha = 0.2, 0.05
 
-    print(f"TOST size at the bound (true standardized effect = +{sesoi}), alpha = {alpha}")
-    for n in (56, 200, 1000):
-        counts = Counter()
-        for _ in tqdm(range(args.reps), desc=f"n={n}", leave=False):
-            test = test_size(fit_ols(linear_sample(n, sesoi, rng)), sesoi, alpha)
-            counts[test.tost_p < alpha] += 1
-        print(
-            f"  n = {n:>5}: equivalence declared in {counts[True] / args.reps:.3f} of "
-            f"{args.reps} samples"
-        )
+    print(
+        f"Share of samples per verdict at a bound (true standardized effect = ±{sesoi}), "
+        f"alpha = {alpha}, {args.reps} samples each"
+    )
+    for effect in (sesoi, -sesoi):
+        for n in (56, 200, 1000):
+            counts = Counter()
+            for _ in tqdm(range(args.reps), desc=f"effect={effect:+} n={n}", leave=False):
+                test = test_size(fit_ols(linear_sample(n, effect, rng)), sesoi, alpha)
+                counts[test.verdict] += 1
+            equivalent = counts["negligible"] + counts["significant_but_negligible"]
+            print(
+                f"  effect {effect:+.1f}, n = {n:>5}: decisive {counts['decisive'] / args.reps:.3f}"
+                f", equivalence declared {equivalent / args.reps:.3f}"
+            )
 
     reps = max(50, args.reps // 10)
     print(f"\nVerdicts over {reps} samples each")
@@ -93,6 +101,8 @@ def main() -> None:
         ("null effect, n = 5000", 5000, 0.0),
         ("large effect 0.5, n = 500", 500, 0.5),
         ("null effect, n = 20", 20, 0.0),
+        ("effect 0.1, n = 5000", 5000, 0.1),
+        ("effect 0.3, n = 200", 200, 0.3),
     ):
         counts = verdicts(n, effect, reps, rng, sesoi, alpha)
         shares = ", ".join(f"{k} {v / reps:.2f}" for k, v in counts.most_common())

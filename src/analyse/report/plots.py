@@ -458,6 +458,7 @@ VERDICT_COLOURS = {
     "negligible": "#27ae60",
     "significant_but_negligible": "#2980b9",
     "decisive": "#c0392b",
+    "significant_undetermined": "#e67e22",
     "inconclusive": "#7f8c8d",
 }
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analyse.stats.equivalence import equivalence_interval
+import numpy as np
+
+from analyse.stats.equivalence import SizeTest, equivalence_interval
 
 if TYPE_CHECKING:
     from analyse.stats.claim import ClaimAnalysis
@@ -26,6 +28,18 @@ def p_value(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def sesoi_in_points(test: SizeTest, fold: float = 10.0) -> float:
+    """The SESOI in index points: the gap it means between two collectivities, one ``fold``
+    times as populous as the other, all else equal.
+
+    The standardized effect is b * sd(size) / sd(index) with size = ln(population), so the
+    SESOI is a raw slope of sesoi * sd(index) / sd(size) points per unit of ln(population);
+    ``std_se / se_hc3`` is that sd ratio as the test used it (weighted SDs under weights).
+    """
+    scale = test.std_se / test.se_hc3
+    return float(test.sesoi / scale * np.log(fold))
+
+
 def verdict_sentence(analysis: ClaimAnalysis) -> str:
     """The verdict in one plain sentence with the numbers it rests on.
 
@@ -34,9 +48,16 @@ def verdict_sentence(analysis: ClaimAnalysis) -> str:
     test = analysis.size
     low, high = equivalence_interval(test)
     level = f"{100 * (1 - 2 * test.alpha):g} %"
+    way = {
+        "positive": " (larger collectivities are more mature)",
+        "negative": " (larger collectivities are less mature)",
+    }.get(test.direction or "", "")
     return (
         f"Verdict: {test.verdict}. With {analysis.n} respondents, the standardized size effect "
-        f"is {number(test.std_coef)} ({level} CI {number(low)} to {number(high)}): {test.sentence} "
-        f"(equivalence test against ±{number(test.sesoi)}: {p_value(test.tost_p)}; "
-        f"test of no effect: {p_value(test.p)}; n = {analysis.n})."
+        f"is {number(test.std_coef)} ({level} CI {number(low)} to {number(high)}): "
+        f"{test.sentence}{way}. The smallest effect of interest, ±{number(test.sesoi)} "
+        f"standard deviations, is a gap of {number(sesoi_in_points(test), 1)} index points "
+        f"between two collectivities one ten times as populous as the other, all else equal "
+        f"(equivalence test: {p_value(test.tost_p)}; minimal-effect test: "
+        f"{p_value(test.met_p)}; test of no effect: {p_value(test.p)}; n = {analysis.n})."
     )

@@ -20,6 +20,7 @@ from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
 from analyse.report.disclosure import suppressed_groups
+from analyse.report.prose import sesoi_in_points
 from analyse.stats.equivalence import VERDICTS, equivalence_interval
 from analyse.stats.regression import OUTCOME
 from analyse.stats.sensitivity import power_curve
@@ -212,7 +213,7 @@ def nested_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
 
 
 def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
-    """The standardized size effect, its (1 - 2 alpha) interval, and both tests."""
+    """The standardized size effect, its (1 - 2 alpha) interval, and the three tests."""
     test = analysis.size
     low, high = equivalence_interval(test)
     level = f"{100 * (1 - 2 * test.alpha):g} %"
@@ -221,7 +222,9 @@ def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         (f"{level} interval, low", low),
         (f"{level} interval, high", high),
         ("Smallest effect of interest (± SESOI)", test.sesoi),
-        ("p-value, equivalence test (TOST)", test.tost_p),
+        ("SESOI in index points, for a tenfold population", sesoi_in_points(test)),
+        ("p-value, equivalence test (TOST: inside ± SESOI)", test.tost_p),
+        ("p-value, minimal-effect test (beyond ± SESOI)", test.met_p),
         ("p-value, test of zero effect", test.p),
         ("Respondents", analysis.n),
     ]
@@ -230,7 +233,7 @@ def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
 
 def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
     """LMG shares of R² per group, in % of the index's variance, with bootstrap intervals and
-    the bootstrap probability that size's share is below each other group's."""
+    the share of bootstrap samples in which size's share is below each other group's."""
     imp = analysis.importance
     table = imp.table()
     out = pd.DataFrame(

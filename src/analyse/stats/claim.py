@@ -14,7 +14,7 @@ import pandas as pd
 
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
-from analyse.stats.equivalence import SizeTest, test_size
+from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.importance import Importance, relative_importance
 from analyse.stats.nested import NestedComparison, compare_nested
 from analyse.stats.ordinal import fit_themes
@@ -111,6 +111,10 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "tost_p": s.tost_p,
             "tost_p_lower": s.tost_p_lower,
             "tost_p_upper": s.tost_p_upper,
+            "met_p": s.met_p,
+            # the (1 - 2 alpha) interval the verdict reads: 90 % at the default alpha 0.05
+            "ci90": [float(v) for v in equivalence_interval(s)],
+            "direction": s.direction,
         },
         "ols": {
             "r2": analysis.fit.r2,

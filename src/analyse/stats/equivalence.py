@@ -1,9 +1,29 @@
-"""Is the size effect negligible? The equivalence test and the four-way verdict.
+"""Is the size effect negligible, or shown to matter? Five verdicts from two interval tests.
 
-A non-significant size coefficient does not show that size is not decisive: a 56-respondent
-survey may simply be unable to tell. The claim "size is not decisive" is an equivalence claim,
-so it is tested as one (two one-sided tests, Schuirmann 1987; Lakens 2017) against a smallest
-effect size of interest (SESOI) on the standardized scale, alongside the usual test of zero.
+A non-significant size coefficient does not show that size is not decisive: a small survey may
+simply be unable to tell. "Size is not decisive" is an equivalence claim, so it is tested as one
+(two one-sided tests, Schuirmann 1987; Lakens 2017) against a smallest effect size of interest
+(SESOI) on the standardized scale. "Size is decisive" is the opposite claim, that the effect
+*reaches* the SESOI, tested by the minimal-effect test (Murphy & Myors 1999): an effect that is
+merely different from zero is not shown to matter. With the test of zero, the three tests give
+five verdicts (Lakens, Scheel & Isager 2018), all readable from the (1 - 2 alpha) interval
+[lo, hi] of the standardized effect:
+
+- ``negligible``: -sesoi < lo and hi < sesoi, and not different from zero;
+- ``significant_but_negligible``: inside the bounds, yet different from zero;
+- ``decisive``: lo > sesoi or hi < -sesoi, the effect is shown to reach the SESOI
+  (``direction`` says which way);
+- ``significant_undetermined``: different from zero, neither inside nor beyond the bounds;
+- ``inconclusive``: none of these.
+
+Each one-sided test is at level alpha, so when the true effect is exactly +sesoi (or -sesoi)
+neither ``negligible`` nor ``decisive`` is reached in more than about alpha of samples
+(``validation/verdict_calibration.py`` checks it).
+
+The standardized effect is b * sd(size) / sd(index) with the sample SDs treated as fixed: its
+standard error is the HC3 SE of b on the same scale. That ignores the sampling variability of
+the SD ratio, slightly optimistic in small samples (Jones & Waller 2013 give the delta-method
+correction); the raw coefficient and its test of zero do not depend on it.
 """
 
 from __future__ import annotations
@@ -15,18 +35,28 @@ from scipy import stats
 
 from analyse.stats.regression import OLSFit
 
-VERDICTS = ("negligible", "significant_but_negligible", "decisive", "inconclusive")
+VERDICTS = (
+    "negligible",
+    "significant_but_negligible",
+    "decisive",
+    "significant_undetermined",
+    "inconclusive",
+)
 
 VERDICT_SENTENCES = {
-    "negligible": "size is not decisive: its effect is statistically equivalent to zero "
-    "(within the smallest effect of interest) and not different from zero",
-    "significant_but_negligible": "size has a detectable effect, but one too small to matter: "
-    "different from zero yet within the smallest effect of interest",
-    "decisive": "size is decisive: its effect is different from zero and not within the "
-    "smallest effect of interest",
+    "negligible": "size is not decisive: its effect is shown to be smaller than the smallest "
+    "effect of interest, and it is not different from zero",
+    "significant_but_negligible": "size has a detectable effect, but one shown to be smaller "
+    "than the smallest effect of interest",
+    "decisive": "size is decisive: its effect is shown to be larger than the smallest effect "
+    "of interest",
+    "significant_undetermined": "size has an effect different from zero, but the data cannot "
+    "tell whether it is smaller or larger than the smallest effect of interest",
     "inconclusive": "the data cannot settle whether size matters: its effect is neither "
-    "different from zero nor shown to be within the smallest effect of interest",
+    "different from zero nor shown to be smaller than the smallest effect of interest",
 }
+
+DIRECTIONS = ("positive", "negative")  # positive: larger collectivities are more mature
 
 
 @dataclass(frozen=True)
@@ -39,10 +69,12 @@ class SizeTest:
     tost_p: float
     tost_p_lower: float
     tost_p_upper: float
+    met_p: float
     sesoi: float
     alpha: float
     df_resid: float
     verdict: str
+    direction: str | None  # "positive"/"negative" once the sign is established, else None
 
     @property
     def sentence(self) -> str:
@@ -65,16 +97,37 @@ def tost(estimate, se, bound: float, df: float):
     return p_lower, p_upper, np.maximum(p_lower, p_upper)
 
 
-def verdict(p_zero: float, p_tost: float, alpha: float) -> str:
-    different = p_zero < alpha
-    equivalent = p_tost < alpha
-    if equivalent and not different:
-        return "negligible"
-    if equivalent and different:
-        return "significant_but_negligible"
-    if different:
+def minimal_effect_test(estimate, se, bound: float, df: float):
+    """The minimal-effect test of ``|effect| > bound`` (Murphy & Myors 1999).
+
+    Two one-sided t tests, of ``effect > bound`` and of ``effect < -bound``; the claim that the
+    effect reaches the bound in one direction is shown when either rejects at alpha, that is
+    when the (1 - 2 alpha) interval lies wholly beyond one bound. Returns (p_above, p_below,
+    p_met = min). Works on scalars and arrays like ``tost``.
+    """
+    estimate = np.asarray(estimate)
+    p_above = stats.t.sf((estimate - bound) / se, df)
+    p_below = stats.t.cdf((estimate + bound) / se, df)
+    return p_above, p_below, np.minimum(p_above, p_below)
+
+
+def verdict(p_zero: float, p_tost: float, p_met: float, alpha: float) -> str:
+    """One of ``VERDICTS`` from the test of zero, the equivalence test and the minimal-effect
+    test, each at ``alpha`` (a p-value equal to alpha does not reject)."""
+    if p_met < alpha:
         return "decisive"
-    return "inconclusive"
+    different = p_zero < alpha
+    if p_tost < alpha:
+        return "significant_but_negligible" if different else "negligible"
+    return "significant_undetermined" if different else "inconclusive"
+
+
+def direction(std_coef: float, verdict_key: str) -> str | None:
+    """The sign of the size effect where the verdict establishes it (different from zero or
+    beyond the SESOI), else None: an interval that straddles zero has no direction."""
+    if verdict_key in ("negligible", "inconclusive"):
+        return None
+    return "positive" if std_coef > 0 else "negative"
 
 
 def test_size(fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05) -> SizeTest:
@@ -107,6 +160,8 @@ def judge_size(
     """``test_size`` from the size estimates themselves (raw and standardized), for callers
     that fit without an ``OLSFit`` (the specification curve's many small fits)."""
     p_lower, p_upper, p_tost = (float(v) for v in tost(std_coef, std_se, sesoi, df_resid))
+    p_met = float(minimal_effect_test(std_coef, std_se, sesoi, df_resid)[2])
+    key = verdict(p, p_tost, p_met, alpha)
     return SizeTest(
         coef=coef,
         se_hc3=se,
@@ -116,10 +171,12 @@ def judge_size(
         tost_p=p_tost,
         tost_p_lower=p_lower,
         tost_p_upper=p_upper,
+        met_p=p_met,
         sesoi=float(sesoi),
         alpha=float(alpha),
         df_resid=df_resid,
-        verdict=verdict(p, p_tost, alpha),
+        verdict=key,
+        direction=direction(std_coef, key),
     )
 
 
@@ -127,6 +184,7 @@ test_size.__test__ = False  # not a pytest test despite its name
 
 
 def equivalence_interval(test: SizeTest) -> tuple[float, float]:
-    """The (1 - 2 alpha) interval of the standardized effect: inside ±sesoi iff TOST rejects."""
+    """The (1 - 2 alpha) interval of the standardized effect: inside ±sesoi iff the TOST
+    rejects, wholly beyond one bound iff the minimal-effect test does."""
     q = stats.t.ppf(1 - test.alpha, test.df_resid)
     return test.std_coef - q * test.std_se, test.std_coef + q * test.std_se

@@ -5,6 +5,15 @@ each group's average gain in R² over all orders of entry. Unlike comparing coef
 shares out the variance that size and the means explain jointly (they are correlated), and the
 shares sum to R². Groups: size, budget, staff, sponsorship (both terms), controls.
 
+LMG is an allocation convention, not an estimate of a causal quantity: with correlated
+regressors there is no unique way to split R², and LMG's way (averaging over orders of entry)
+is one defensible choice among several (Grömping 2007, The American Statistician 61:139-147).
+It answers "how much of the explained variance can be attributed to size under that
+convention", which is why it sits beside, not in place of, the equivalence test.
+
+``prob_size_below`` is the share of bootstrap samples in which size's share is below another
+group's: a description of the resampling spread, not a posterior probability.
+
 Bootstrap intervals refit every subset model on every resample; this is vectorised with batched
 normal equations (numpy), not a loop of statsmodels fits. Every model has the intercept, so each
 resample's outcome and regressors are centred once and every subset model is solved from blocks
@@ -89,7 +98,7 @@ def lmg(design: Design) -> pd.Series:
 class Importance:
     shares: pd.Series  # point estimates
     intervals: pd.DataFrame  # percentile bootstrap, columns low/high
-    prob_size_below: pd.Series  # P(size share < other group's share) over resamples
+    prob_size_below: pd.Series  # share of resamples where size's share < the group's
     draws: pd.DataFrame  # the bootstrap shares, one line per resample
     confidence: float
 
