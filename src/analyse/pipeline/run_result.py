@@ -42,7 +42,7 @@ from analyse.stats.weights import rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 3
+RESULT_VERSION = 4  # 4: five verdicts, met_p, JZS BF, two-sided MDE, one-estimand curve
 
 
 @dataclass(frozen=True)
