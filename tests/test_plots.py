@@ -54,6 +54,12 @@ def _figures(scored, codebook, analysis):
         "power": lambda: plots.power_curve(
             curve, mde=analysis.sensitivity.mde_std, sesoi=0.2, alpha=0.05
         ),
+        "power_by_direction": lambda: plots.power_curve(
+            curve,
+            mde=(analysis.sensitivity.mde_std_negative, analysis.sensitivity.mde_std_positive),
+            sesoi=0.2,
+            alpha=0.05,
+        ),
     }
 
 
@@ -69,7 +75,16 @@ FIGURES = [
     "importance",
     "forest",
     "power",
+    "power_by_direction",
 ]
+
+
+def test_power_curve_marks_the_mde_of_each_direction(analysis):
+    sens = analysis.sensitivity
+    curve = power_curve(analysis.fit, np.linspace(-0.9, 0.9, 7), simulations=200, seed=1)
+    ax = plots.power_curve(curve, mde=(sens.mde_std_negative, sens.mde_std_positive))
+    marked = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert marked[-2:] == pytest.approx([-sens.mde_std_negative, sens.mde_std_positive])
 
 
 @pytest.mark.parametrize("name", FIGURES)

@@ -408,14 +408,18 @@ def theme_forest(themes: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 def power_curve(
     curve: pd.DataFrame,
-    mde: float | None = None,
+    mde: float | tuple[float, float] | None = None,
     sesoi: float | None = None,
     power: float = 0.8,
     alpha: float = 0.05,
     ax: Axes | None = None,
 ) -> Axes:
     """Power of the two-sided test against the true standardized size effect
-    (``analyse.stats.sensitivity.power_curve``), with the MDE and the equivalence region marked."""
+    (``analyse.stats.sensitivity.power_curve``), with the MDE and the equivalence region marked.
+
+    ``mde`` is the pair of magnitudes ``(mde_std_negative, mde_std_positive)``, marked at
+    -negative and +positive where the curve crosses ``power``; a single number (``mde_std``,
+    detected in both directions) is marked at ±mde."""
     ax = _axes(ax, (8.0, 5.6))
     if sesoi is not None:
         ax.axvspan(
@@ -440,9 +444,16 @@ def power_curve(
     ax.axhline(power, color="grey", lw=1, ls=":", label=f"{power:.0%} power")
     ax.axhline(alpha, color="grey", lw=1, ls="--", label=f"alpha = {alpha:g}")
     if mde is not None:
-        ax.axvline(
-            mde, color=NEUTRAL, lw=1.5, ls="--", label=f"Minimum detectable effect = {mde:.2f}"
+        pair = isinstance(mde, tuple)
+        negative, positive = mde if pair else (mde, mde)
+        label = (
+            f"Minimum detectable effects -{negative:.2f} and +{positive:.2f}"
+            if pair
+            else f"Minimum detectable effect in both directions ±{positive:.2f}"
         )
+        marks = [at for at in (-negative, positive) if np.isfinite(at)]  # NaN: none exists
+        for i, at in enumerate(marks):
+            ax.axvline(at, color=NEUTRAL, lw=1.5, ls="--", label=None if i else label)
     ax.set_ylim(0, 1.02)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize="small")
     _label(

@@ -276,10 +276,14 @@ def theme_table(
 
 
 def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
-    """What the sample can detect: MDE at the chosen power and the power of the TOST at zero."""
+    """What the sample can detect: MDEs at the chosen power (true standardized effects, each
+    direction as a magnitude) and the power of the TOST at zero."""
     sens = analysis.sensitivity
+    detected = f"Smallest standardized size effect detected with {sens.power:.0%} power"
     rows = [
-        (f"Smallest standardized size effect detected with {sens.power:.0%} power", sens.mde_std),
+        (f"{detected} in both directions", sens.mde_std),
+        (f"{detected}, positive effects", sens.mde_std_positive),
+        (f"{detected}, negative effects (magnitude)", sens.mde_std_negative),
         ("Smallest effect of interest (SESOI)", analysis.size.sesoi),
         ("Power of the equivalence test if size has no effect at all", sens.tost_power),
         ("Simulated samples", sens.simulations),
@@ -294,10 +298,13 @@ def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> p
     own simulations.
 
     Same seed and number of simulations as the analysis' sensitivity, so the curve crosses the
-    chosen power at its MDE. Effects span ±max(2 MDE, 2 SESOI, 0.5), ``points`` values.
+    chosen power at -MDE (negative) and +MDE (positive). Effects span ±max(2 MDE, 2 SESOI, 0.5),
+    capped at ±0.95: an effect of 1 or more does not exist in the direction in which size
+    correlates with the other terms (``analyse.stats.sensitivity``), and every |effect| < 1 does.
+    ``points`` values.
     """
     sens = analysis.sensitivity
-    reach = max(2 * sens.mde_std, 2 * analysis.size.sesoi, 0.5)
+    reach = min(max(2 * sens.mde_std, 2 * analysis.size.sesoi, 0.5), 0.95)
     return power_curve(
         analysis.fit,
         np.linspace(-reach, reach, points),

@@ -60,10 +60,13 @@ def analyse_claim(
 
     With survey ``weights`` (e.g. ``analyse.stats.weights.rake``), the main model, the verdict and
     the nested comparison are weighted; relative importance, sensitivity and the theme models
-    describe the unweighted sample (``weighted_parts`` says which is which).
+    describe the unweighted sample (``weighted_parts`` says which is which). The sensitivity
+    simulations redraw errors on the design with equal weights and refit by OLS, so they start
+    from the unweighted OLS fit of the same design, not from the weighted coefficients.
     """
     design = build_design(scored, controls=controls)
     fit = fit_ols(design, weights=weights)
+    ols = fit if weights is None else fit_ols(design)  # what the sensitivity simulates
     excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
     missing_terms = len(scored) - int(excluded.sum()) - fit.nobs
     exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
@@ -79,7 +82,7 @@ def analyse_claim(
         size=test_size(fit, sesoi=sesoi, alpha=alpha),
         importance=relative_importance(design, bootstrap=bootstrap, seed=seed),
         nested=compare_nested(fit, weights=weights),
-        sensitivity=sensitivity(fit, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
+        sensitivity=sensitivity(ols, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
         weights_converged=None if weights is None else weights.attrs.get("converged"),
@@ -148,10 +151,13 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "bf01": nested.bf01,
         },
         "sensitivity": {
+            "mde_std_positive": analysis.sensitivity.mde_std_positive,
+            "mde_std_negative": analysis.sensitivity.mde_std_negative,
             "mde_std": analysis.sensitivity.mde_std,
             "tost_power": analysis.sensitivity.tost_power,
             "power": analysis.sensitivity.power,
             "simulations": analysis.sensitivity.simulations,
+            "weighted": False,  # always the unweighted OLS design (analyse_claim)
         },
         "themes": {
             theme: {

@@ -3,44 +3,105 @@
 A verdict of "inconclusive" from 56 respondents is not evidence that size does not matter.
 These simulations keep the fitted design (the respondents' actual sizes, means and sponsorship)
 and the fitted coefficients of the other terms, draw normal errors with the fitted residual
-variance, and set the standardized size effect to chosen values. Each simulated sample is
-analysed exactly as the real one (OLS, HC3, t tests), all at once with matrix algebra: with the
-design fixed, the HC3 variance of the size coefficient is a weighted sum of squared residuals.
+variance, and give size a raw slope ``b``. Each simulated sample is analysed exactly as the real
+one (OLS, HC3, t tests), all at once with matrix algebra: with the design fixed, the HC3
+variance of the size coefficient is a weighted sum of squared residuals.
+
+**The scale of the effects.** An effect is the *true standardized size effect of the simulated
+world*, ``b * sd(size) / sd_world(b)``, where ``sd_world(b)`` is the sd of the maturity index in
+that world, not in the observed sample. Size correlates with the other terms, so giving it a
+slope changes the index's spread: standardizing ``b`` by the observed sd of the index (as this
+module once did) mislabels the effect, by a different amount for positive and negative effects.
+The world variance is the expected sample variance (denominator n - 1) of a simulated outcome
+``y = base + b * size + e`` (``base`` the fitted values without size, ``e`` ~ N(0, sigma^2)):
+
+    sd_world(b)^2 = E[var(y)] = var(base + b * size) + sigma^2
+                  = V0 + 2 b S_bs + b^2 S_ss,
+
+with ``var`` and the covariance ``S_bs`` of ``base`` and ``size`` over the sample's design
+(denominator n - 1, like ``sd(size)`` and the ``sd(y)`` that standardizes an estimate),
+``S_ss = sd(size)^2`` and ``V0 = var(base) + sigma^2`` (the world without a size effect).
+``E[var(y)]`` is exact (``E[sum (e_i - mean e)^2] = (n - 1) sigma^2``), so this is the sd the
+analysis of a simulated sample standardizes by, on average over samples.
+
+**From an effect to a slope.** With ``rho = S_bs / sqrt(S_ss V0)``, the correlation of size with
+the world's index when size has no effect, the effect ``e`` has the raw slope
+
+    b(e) = e * sqrt(V0 / S_ss) / (sqrt(1 - e^2 (1 - rho^2)) - e * rho),
+
+the root of ``b^2 S_ss (1 - e^2) - 2 e^2 S_bs b - e^2 V0 = 0`` on the branch through ``b = 0``,
+where the effect grows with ``b`` (``V0 + b S_bs > 0``). Not every effect exists:
+
+- in the direction of ``rho`` (a slope that adds to what size already carries through the
+  other terms), the effect tends to 1 as ``b`` grows but never reaches it: ``|e| < 1``;
+- in the opposite direction, the slope first cancels the other terms' contribution, so the
+  effect can exceed 1 in magnitude, up to ``1 / sqrt(1 - rho^2)``, reached at
+  ``b = -V0 / S_bs``; beyond that slope the effect shrinks back towards 1.
+
+Every ``|e| < 1`` therefore exists in both directions; effects beyond have no world here
+(``_Simulator.slope`` returns NaN, ``power_curve`` reports NaN). Because the map differs with
+the sign, the minimum detectable effect is searched in each direction.
+
+**Unweighted.** The simulations redraw errors on the design with equal weights and analyse each
+sample with OLS, so the fit they start from must be the unweighted OLS fit of the same design:
+a weighted fit is refitted without weights (``unweighted``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy import stats
 
 from analyse.stats.equivalence import tost
-from analyse.stats.regression import OLSFit
+from analyse.stats.regression import OLSFit, fit_ols
+
+BISECTION_STEPS = 30  # on an interval of width <= 1/sqrt(1 - rho^2): precision ~1e-9
 
 
 @dataclass(frozen=True)
 class Sensitivity:
-    mde_std: float  # smallest standardized size effect detected with `power` (two-sided test)
+    """What the sample can detect, on the true standardized scale of the module docstring.
+
+    The minimum detectable effects (MDE) are magnitudes (all > 0): ``mde_std_negative`` is the
+    smallest ``m`` such that a true effect of ``-m`` is detected with ``power``. NaN when no
+    existing effect in that direction reaches ``power`` (only possible against ``rho``, for a
+    tiny or near-collinear sample).
+    """
+
+    mde_std_positive: float  # smallest positive effect detected with `power` (two-sided test)
+    mde_std_negative: float  # magnitude of the smallest negative effect detected with `power`
+    mde_std: float  # the larger of the two: the smallest effect detectable in both directions
     tost_power: float  # P(TOST rejects | true standardized size effect = 0)
     power: float
     simulations: int
 
 
+def unweighted(fit: OLSFit) -> OLSFit:
+    """``fit`` if it is an OLS fit, else the OLS fit of the same design (see module docstring).
+
+    ``sm.OLS`` is a subclass of ``sm.WLS``: only a fit with survey weights is refitted.
+    """
+    return fit if isinstance(fit.result.model, sm.OLS) else fit_ols(fit.design)
+
+
 class _Simulator:
     """The simulated samples of one fitted design, reduced to what the tests need.
 
-    A simulated outcome is ``y = base + k * size + e`` (``base`` the fitted values without size,
-    ``k`` the raw size effect, ``e`` the errors of one simulation). Everything the tests need is
-    linear or quadratic in ``k``, so the work on the (simulations x n) errors is done once, not
+    A simulated outcome is ``y = base + b * size + e`` (``base`` the fitted values without size,
+    ``b`` the raw size slope, ``e`` the errors of one simulation). Everything the tests need is
+    linear or quadratic in ``b``, so the work on the (simulations x n) errors is done once, not
     once per effect tried by the bisection:
 
-    - the size estimate is ``a'y = a'base + k a'size + a'e`` (``a`` the size row of
+    - the size estimate is ``a'y = a'base + b a'size + a'e`` (``a`` the size row of
       (X'X)^-1 X');
     - the residuals are ``M y = M e`` because ``M``, the residual maker, annihilates ``base`` and
-      ``size`` (columns of X and their combinations): the HC3 SE does not depend on ``k``;
-    - the sum of squares of the centred outcome is a quadratic in ``k`` whose coefficients are
+      ``size`` (columns of X and their combinations): the HC3 SE does not depend on ``b``;
+    - the sum of squares of the centred outcome is a quadratic in ``b`` whose coefficients are
       inner products of the centred ``base``, ``size`` and errors.
 
     ``M e`` is formed as ``e - (e Q) Q'`` with Q an orthonormal basis of X's columns (thin QR),
@@ -48,6 +109,7 @@ class _Simulator:
     """
 
     def __init__(self, fit: OLSFit, simulations: int, seed: int):
+        fit = unweighted(fit)
         x = fit.design.X.to_numpy()
         self.j = list(fit.design.X.columns).index("size")
         xtx_inv = np.linalg.inv(x.T @ x)
@@ -58,21 +120,20 @@ class _Simulator:
         beta[self.j] = 0.0
         base = x @ beta
         size = x[:, self.j]
-        self.sd_y = float(fit.design.y.std(ddof=1))
         self.sd_size = float(np.std(size, ddof=1))
-        sigma = float(np.sqrt(fit.result.scale))
-        errors = sigma * np.random.default_rng(seed).standard_normal((simulations, len(h)))
+        self.sigma = float(np.sqrt(fit.result.scale))
+        errors = self.sigma * np.random.default_rng(seed).standard_normal((simulations, len(h)))
         self.df = fit.df_resid
         self.n = len(h)
         q = np.linalg.qr(x)[0]
         resid = errors - (errors @ q) @ q.T
         # the HC3 SE of size: the same for every effect (see above)
         self.se = np.sqrt(np.einsum("si,si,i->s", resid, resid, hc3))
-        # size estimate: a'base + k a'size + a'e
+        # size estimate: a'base + b a'size + a'e
         self.b_base = float(base @ a)
         self.b_size = float(size @ a)
         self.b_errors = errors @ a
-        # sum of squares of the centred outcome: ss0 + 2k ss1 + k^2 ss2
+        # sum of squares of the centred outcome: ss0 + 2b ss1 + b^2 ss2
         base_c = base - base.mean()
         size_c = size - size.mean()
         errors_c = errors - errors.mean(axis=1, keepdims=True)
@@ -83,11 +144,51 @@ class _Simulator:
         )
         self.ss1 = float(base_c @ size_c) + errors_c @ size_c
         self.ss2 = float(size_c @ size_c)
+        # the world's variance of the index (module docstring): v0 + 2b s_bs + b^2 s_ss
+        self.s_ss = self.sd_size**2
+        self.s_bs = float(base_c @ size_c) / (self.n - 1)
+        self.v0 = float(base_c @ base_c) / (self.n - 1) + self.sigma**2
+        self.rho = self.s_bs / math.sqrt(self.s_ss * self.v0)
         self._critical: dict[float, float] = {}
 
+    def world_sd(self, slope: float) -> float:
+        """The sd of the index in the world with raw size slope ``slope``."""
+        return math.sqrt(self.v0 + 2 * slope * self.s_bs + slope * slope * self.s_ss)
+
+    def effect(self, slope: float) -> float:
+        """The true standardized size effect of the world with raw slope ``slope``."""
+        return slope * self.sd_size / self.world_sd(slope)
+
+    def limit(self, sign: int) -> tuple[float, bool]:
+        """The largest effect magnitude that exists in direction ``sign`` (+1 or -1), and whether
+        it is reached (True against ``rho``, at the slope ``-V0 / S_bs``) or only approached (1,
+        with ``rho`` or when ``rho`` is 0)."""
+        if sign * self.rho < 0:
+            return 1.0 / math.sqrt(1.0 - self.rho**2), True
+        return 1.0, False
+
+    def slope(self, effect: float) -> float:
+        """The raw slope whose world has true standardized size effect ``effect``; NaN if no
+        world has it (module docstring)."""
+        if effect == 0:
+            return 0.0
+        magnitude, reached = self.limit(1 if effect > 0 else -1)
+        if abs(effect) > magnitude or (abs(effect) == magnitude and not reached):
+            return math.nan
+        if reached and abs(effect) == magnitude:
+            return -self.v0 / self.s_bs
+        root = math.sqrt(max(1.0 - effect * effect * (1.0 - self.rho**2), 0.0))
+        denominator = root - effect * self.rho
+        if denominator <= 0:  # |effect| within rounding of 1 in the direction of rho
+            return math.nan
+        return effect * math.sqrt(self.v0 / self.s_ss) / denominator
+
     def tests(self, std_effect: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Standardized estimates, their SEs and two-sided p-values over the simulations."""
-        k = std_effect * self.sd_y / self.sd_size
+        """Standardized estimates, their SEs and two-sided p-values over the simulations, in the
+        world with true standardized size effect ``std_effect`` (NaN if it has no world)."""
+        return self._tests(self.slope(std_effect))
+
+    def _tests(self, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         b = self.b_base + k * self.b_size + self.b_errors
         sd_y = np.sqrt((self.ss0 + 2 * k * self.ss1 + k * k * self.ss2) / (self.n - 1))
         std_b = b * self.sd_size / sd_y
@@ -96,14 +197,19 @@ class _Simulator:
         return std_b, std_se, p
 
     def power(self, std_effect: float, alpha: float) -> float:
-        """Share of simulations whose two-sided p-value is below ``alpha``.
+        """Share of simulations whose two-sided p-value is below ``alpha`` at the true
+        standardized size effect ``std_effect`` (NaN if it has no world)."""
+        k = self.slope(std_effect)
+        return math.nan if math.isnan(k) else self._power(k, alpha)
 
-        Same decisions as ``tests(...)[2] < alpha``, but compares |t| with the critical value
-        instead of computing 2000 t tail probabilities per effect (the bisection tries ~30
+    def _power(self, k: float, alpha: float) -> float:
+        """Power at the raw slope ``k``.
+
+        Same decisions as ``_tests(k)[2] < alpha``, but compares |t| with the critical value
+        instead of computing 2000 t tail probabilities per effect (the bisection tries ~60
         effects); the few |t| within 1e-9 of the critical value are decided by the p-value
         itself, so rounding cannot flip a decision.
         """
-        k = std_effect * self.sd_y / self.sd_size
         t = np.abs((self.b_base + k * self.b_size + self.b_errors) / self.se)
         if alpha not in self._critical:
             self._critical[alpha] = float(stats.t.isf(alpha / 2, self.df))
@@ -114,6 +220,22 @@ class _Simulator:
             reject[close] = 2 * stats.t.sf(t[close], self.df) < alpha
         return float(reject.mean())
 
+    def mde(self, sign: int, alpha: float, power: float) -> float:
+        """Magnitude of the smallest effect in direction ``sign`` detected with ``power``.
+
+        Bisection on the effect's magnitude over the effects that exist (``limit``); only
+        midpoints are tried, so an unreachable limit (1) is never evaluated. NaN if even the
+        reachable limit is detected with less than ``power``.
+        """
+        magnitude, reached = self.limit(sign)
+        if reached and self._power(self.slope(sign * magnitude), alpha) < power:
+            return math.nan
+        lo, hi = 0.0, magnitude
+        for _ in range(BISECTION_STEPS):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if self.power(sign * mid, alpha) >= power else (mid, hi)
+        return (lo + hi) / 2
+
 
 def sensitivity(
     fit: OLSFit,
@@ -123,23 +245,23 @@ def sensitivity(
     simulations: int = 2000,
     seed: int = 0,
 ) -> Sensitivity:
-    """Minimum detectable standardized size effect (bisection on simulated power) and the power
-    of the TOST to declare size negligible when its true effect is zero."""
+    """Minimum detectable true standardized size effect in each direction (bisection on
+    simulated power) and the power of the TOST to declare size negligible when its true effect
+    is zero.
+
+    A weighted ``fit`` is replaced by the OLS fit of its design: the sensitivity describes the
+    unweighted sample (module docstring).
+    """
     sim = _Simulator(fit, simulations, seed)
-
-    def detect(effect: float) -> float:
-        return sim.power(effect, alpha)
-
-    lo, hi = 0.0, 0.5
-    while detect(hi) < power and hi < 8.0:
-        lo, hi = hi, hi * 2
-    for _ in range(30):
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if detect(mid) >= power else (mid, hi)
+    positive = sim.mde(1, alpha, power)
+    negative = sim.mde(-1, alpha, power)
     std_b, std_se, _ = sim.tests(0.0)
     p_tost = tost(std_b, std_se, sesoi, sim.df)[2]
     return Sensitivity(
-        mde_std=float((lo + hi) / 2),
+        mde_std_positive=positive,
+        mde_std_negative=negative,
+        # NaN if either is: max() would silently drop a NaN in first position
+        mde_std=math.nan if math.isnan(positive + negative) else max(positive, negative),
         tost_power=float((p_tost < alpha).mean()),
         power=power,
         simulations=simulations,
@@ -158,16 +280,23 @@ def power_curve(
 
     Same simulations as ``sensitivity`` (same design, residual variance and, for the same
     ``seed`` and ``simulations``, the same random errors), so the curve crosses the chosen power
-    at ``sensitivity(...).mde_std``. With ``sesoi``, a column ``negligible`` adds the probability
-    that the equivalence test declares the effect within ±sesoi.
+    at ``-mde_std_negative`` and ``+mde_std_positive``. With ``sesoi``, a column ``negligible``
+    adds the probability that the equivalence test declares the effect within ±sesoi. An effect
+    that no world has (module docstring: ``|e| >= 1`` in the direction of the correlation of
+    size with the other terms) gets NaN. A weighted ``fit`` is refitted without weights.
     """
     sim = _Simulator(fit, simulations, seed)
     rows = []
     for effect in np.asarray(effects, dtype="float64").ravel():
-        std_b, std_se, p = sim.tests(float(effect))
-        row = {"effect": float(effect), "power": float((p < alpha).mean())}
+        k = sim.slope(float(effect))
+        row: dict[str, float] = {"effect": float(effect), "power": math.nan}
         if sesoi is not None:
-            row["negligible"] = float((tost(std_b, std_se, sesoi, sim.df)[2] < alpha).mean())
+            row["negligible"] = math.nan
+        if not math.isnan(k):
+            std_b, std_se, p = sim._tests(k)
+            row["power"] = float((p < alpha).mean())
+            if sesoi is not None:
+                row["negligible"] = float((tost(std_b, std_se, sesoi, sim.df)[2] < alpha).mean())
         rows.append(row)
     columns = ["effect", "power"] + (["negligible"] if sesoi is not None else [])
     return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,206 @@
+"""Sensitivity on the true standardized scale: known truths, closed forms and the noncentral t.
+
+The effect of a simulated world is ``b * sd(size) / sd_world(b)`` with ``sd_world`` the sd of
+the index in that world (``analyse.stats.sensitivity``). The designs here correlate size
+strongly with the other terms, where labelling by the observed sd of the index went wrong.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from analyse.data.codebook import load_codebook
+from analyse.data.reference import load_frame
+from analyse.data.scoring import score_survey
+from analyse.data.simulate import generate
+from analyse.stats.claim import analyse_claim, to_results
+from analyse.stats.equivalence import tost
+from analyse.stats.regression import Design, build_design, fit_ols
+from analyse.stats.sensitivity import _Simulator, power_curve, sensitivity
+from analyse.stats.weights import rake
+
+
+def correlated_fit(n: int, r: float, seed: int):
+    """OLS fit of a design where budget and staff correlate ``r`` with size, homoskedastic
+    normal errors, and the index carried by budget and staff only (size's fitted slope ~0)."""
+    rng = np.random.default_rng(seed)
+    size = rng.standard_normal(n)
+    others = r * size[:, None] + math.sqrt(1 - r * r) * rng.standard_normal((n, 2))
+    x = pd.DataFrame(
+        {"Intercept": 1.0, "size": size, "budget": others[:, 0], "staff": others[:, 1]}
+    )
+    y = 50 + 6 * others[:, 0] + 4 * others[:, 1] + 8 * rng.standard_normal(n)
+    return fit_ols(Design(y=pd.Series(y), X=x, groups={}))
+
+
+@pytest.fixture(scope="module")
+def census_like():
+    return correlated_fit(1200, 0.8, 1)
+
+
+def test_slope_is_the_branch_root_and_the_limits_are_where_the_docstring_says(census_like):
+    sim = _Simulator(census_like, 10, 0)
+    assert sim.rho > 0.5  # size carries the other terms: the directions differ
+    negative_limit, reached = sim.limit(-1)
+    assert reached and negative_limit == pytest.approx(1 / math.sqrt(1 - sim.rho**2))
+    assert sim.limit(1) == (1.0, False)
+    b_star = -sim.v0 / sim.s_bs  # the slope where the effect against rho is largest
+    assert sim.effect(b_star) == pytest.approx(-negative_limit, rel=1e-12)
+    for effect in (-1.2, -0.9, -0.5, -0.2, 0.0, 0.2, 0.5, 0.9, 0.99):
+        b = sim.slope(effect)
+        assert sim.effect(b) == pytest.approx(effect, rel=1e-10, abs=1e-14)
+        # the independent root of effect(b) = e on the branch through 0 (V0 + b S_bs > 0)
+        if effect:
+            lo, hi = (0.0, 1e6) if effect > 0 else (b_star, 0.0)
+            root = optimize.brentq(lambda s, e=effect: sim.effect(s) - e, lo, hi, xtol=1e-13)
+            assert b == pytest.approx(root, rel=1e-8)
+    assert sim.slope(-negative_limit) == pytest.approx(b_star)
+    for missing in (1.0, 1.01, -negative_limit - 1e-6):
+        assert math.isnan(sim.slope(missing))
+
+
+def test_world_sd_is_the_expected_sd_of_a_simulated_index(census_like):
+    """E[var(y)] over samples is the world variance: compare with 2000 simulated samples."""
+    sim = _Simulator(census_like, 2000, 2)
+    for effect in (-0.6, 0.0, 0.6):
+        k = sim.slope(effect)
+        var_y = (sim.ss0 + 2 * k * sim.ss1 + k * k * sim.ss2) / (sim.n - 1)
+        # 4 simulation standard errors of the mean of 2000 sample variances
+        assert var_y.mean() == pytest.approx(
+            sim.world_sd(k) ** 2, abs=4 * var_y.std() / math.sqrt(len(var_y))
+        )
+
+
+@pytest.mark.parametrize("effect", [-0.4, -0.2, 0.2, 0.4])
+def test_simulated_standardized_effect_is_the_labelled_one(census_like, effect):
+    """The samples of the world labelled ``effect`` estimate ``effect`` on average.
+
+    Failed before the fix: the slope was ``effect * sd(observed index) / sd(size)``, whose
+    samples estimate -0.235 at a label of -0.2 and 0.179 at +0.2 on this design.
+    """
+    sim = _Simulator(census_like, 2000, 3)
+    std_b = sim.tests(effect)[0]
+    # 4 simulation standard errors, plus 0.002 for the O(1/n) bias of a ratio of estimates
+    # (the estimate is standardized by the sample's own sd of the index)
+    tolerance = 4 * std_b.std() / math.sqrt(len(std_b)) + 0.002
+    assert std_b.mean() == pytest.approx(effect, abs=tolerance)
+
+
+def test_mdes_differ_by_direction(census_like):
+    """Size correlates positively with the rest of the index: a raw slope upwards adds to the
+    index's spread, downwards it cancels part of it. The raw MDE is (nearly) symmetric, so the
+    standardized MDE is smaller upwards; the curve crosses the power at -negative, +positive.
+
+    Failed before the fix: one MDE, no direction."""
+    sens = sensitivity(census_like, simulations=2000, seed=5)
+    assert 0 < sens.mde_std_positive < sens.mde_std_negative
+    assert sens.mde_std_negative / sens.mde_std_positive > 1.08
+    assert sens.mde_std == max(sens.mde_std_positive, sens.mde_std_negative)
+    curve = power_curve(
+        census_like, [-sens.mde_std_negative, sens.mde_std_positive], simulations=2000, seed=5
+    )
+    assert list(curve["power"]) == pytest.approx([0.8, 0.8], abs=0.005)
+
+
+@pytest.mark.parametrize("seed", [4, 6])
+def test_simulated_mde_matches_the_noncentral_t(seed):
+    """Homoskedastic normal errors, n = 1000: the classical t test has exactly the noncentral t
+    power, P(|T'| > t_crit) with T' ~ t(df, b / (sigma sqrt((X'X)^-1_jj))), and HC3 agrees
+    closely at this n. The analytic MDE is symmetric in the raw slope; on the standardized
+    scale, each direction goes through the same world sd as the simulations."""
+    fit = correlated_fit(1000, 0.6, seed)
+    simulations = 2000
+    sim = _Simulator(fit, 10, 0)  # only for sigma and the world's sd
+    x = fit.design.X.to_numpy()
+    sd_b = sim.sigma * math.sqrt(np.linalg.inv(x.T @ x)[1, 1])
+    critical = stats.t.isf(0.025, fit.df_resid)
+
+    def analytic_power(b: float) -> float:
+        ncp = abs(b) / sd_b
+        return stats.nct.sf(critical, fit.df_resid, ncp) + stats.nct.cdf(
+            -critical, fit.df_resid, ncp
+        )
+
+    b80 = optimize.brentq(lambda b: analytic_power(b) - 0.8, 0.0, 4 * sd_b, xtol=1e-12)
+    expected = {1: sim.effect(b80), -1: -sim.effect(-b80)}
+    sens = sensitivity(fit, simulations=simulations, seed=seed)
+    got = {1: sens.mde_std_positive, -1: sens.mde_std_negative}
+    for sign in (1, -1):
+        # The simulated power at the analytic MDE is a binomial share: sd sqrt(0.8 * 0.2 / 2000)
+        # = 0.0089. The simulated MDE is where the simulated curve crosses 0.8, so it sits about
+        # (power error) / (slope of the power curve) away: 3 such sds (two-sided 0.3 %) on the
+        # effect scale. HC3's extra loss of power against the classical SE is O(k/n): measured
+        # at 0.0003-0.0006 in effect with 8000-20000 simulations, a tenth of this tolerance.
+        e, h = expected[sign], 1e-5
+        slope = abs(
+            analytic_power(sim.slope(sign * (e + h))) - analytic_power(sim.slope(sign * (e - h)))
+        ) / (2 * h)
+        tolerance = 3 * math.sqrt(0.8 * 0.2 / simulations) / slope
+        assert got[sign] == pytest.approx(e, abs=tolerance)
+    assert expected[-1] > expected[1]  # rho > 0: the directions differ analytically too
+
+
+@pytest.mark.parametrize("effect", [-0.2, 0.2])
+def test_equivalence_rarely_declares_an_effect_at_the_sesoi_negligible(census_like, effect):
+    """At a true effect of ±SESOI the TOST's null holds at its boundary: it may declare size
+    negligible in at most alpha of the samples (up to simulation error).
+
+    Failed before the fix at +0.2 (14.6 % of samples on this census-sized design): the world
+    labelled +0.2 really had a smaller effect, inside the equivalence region.
+    """
+    simulations, alpha = 4000, 0.05
+    curve = power_curve(
+        census_like, [effect], alpha=alpha, simulations=simulations, seed=8, sesoi=0.2
+    )
+    # 3 binomial sds of a share alpha over 4000 samples: 0.0103
+    assert curve.loc[0, "negligible"] <= alpha + 3 * math.sqrt(alpha * (1 - alpha) / simulations)
+
+
+def test_negligible_share_uses_the_tost_of_the_analysis(census_like):
+    sim = _Simulator(census_like, 300, 1)
+    std_b, std_se, _ = sim.tests(0.1)
+    expected = float((tost(std_b, std_se, 0.2, sim.df)[2] < 0.05).mean())
+    curve = power_curve(census_like, [0.1], simulations=300, seed=1, sesoi=0.2)
+    assert curve.loc[0, "negligible"] == expected
+
+
+def test_effects_without_a_world_get_nan(census_like):
+    curve = power_curve(census_like, [-2.0, 0.5, 1.0, 1.5], simulations=50, sesoi=0.2)
+    assert curve["power"].isna().tolist() == [True, False, True, True]
+    assert curve["negligible"].isna().tolist() == [True, False, True, True]
+
+
+def test_weighted_fit_gives_the_unweighted_sensitivity():
+    """Survey weights do not enter the simulations: a weighted fit is refitted by OLS.
+
+    Failed before the fix: the WLS coefficients and weighted residual variance were simulated
+    on the unweighted design.
+    """
+    codebook = load_codebook()
+    scored = score_survey(
+        generate(design="barometre-2025", seed=2, with_truth=False).data, codebook
+    )
+    weights = rake(scored, load_frame("epci"))
+    design = build_design(scored)
+    weighted, plain = fit_ols(design, weights=weights), fit_ols(design)
+    assert weighted.coef["size"] != pytest.approx(plain.coef["size"])
+    assert sensitivity(weighted, simulations=300) == sensitivity(plain, simulations=300)
+    analysis = analyse_claim(scored, codebook, bootstrap=0, simulations=300, weights=weights)
+    assert analysis.sensitivity == sensitivity(plain, simulations=300)
+    assert "sensitivity" not in analysis.weighted_parts
+    results = to_results(analysis)["sensitivity"]
+    assert results["weighted"] is False
+    assert set(results) == {
+        "mde_std_positive",
+        "mde_std_negative",
+        "mde_std",
+        "tost_power",
+        "power",
+        "simulations",
+        "weighted",
+    }
