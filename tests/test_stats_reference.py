@@ -132,3 +132,13 @@ def test_holm_adjustment_matches_p_adjust(data, ref):
     np.testing.assert_allclose(
         adjusted, [ref["themes_size_p_holm"][t] for t in THEMES], atol=1e-4
     )  # SEs agree to 1e-4 relative
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_po_size_lr_matches_clm_nominal(data, ref, theme):
+    """anova(clm(PO), clm(nominal = ~ size)) on centred size: LR to 1e-6, its p and df."""
+    fit = fit_theme(data[f"level_{theme}"], data[TERMS].astype(float), theme)
+    expected = ref["themes"][theme]
+    assert fit.po_size_lr == pytest.approx(expected["po_lr"], abs=1e-6)
+    assert fit.po_size_p == pytest.approx(expected["po_p"], abs=1e-8)
+    assert fit.po_size_df == expected["po_df"]
