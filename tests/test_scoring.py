@@ -143,3 +143,61 @@ def test_theme_levels_round_half_up_and_shares(two_themes):
     shares = share_at_least(survey, two_themes, 2)
     assert shares["a"] == pytest.approx(0.5)
     assert shares["b"] == pytest.approx(0.5)
+
+
+def _scale(n_levels: int, lowest: int, items: int) -> Codebook:
+    """One theme of ``items`` items on ``n_levels`` consecutive levels starting at ``lowest``."""
+    levels = range(lowest, lowest + n_levels)
+    return Codebook.model_validate(
+        {
+            "levels": [{"value": v, "label_fr": str(v), "label_en": str(v)} for v in levels],
+            "themes": [
+                {
+                    "key": "t",
+                    "label_fr": "T",
+                    "label_en": "T",
+                    "items": [{"column": f"i{j}"} for j in range(items)],
+                }
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize("lowest", [0, 1])
+@pytest.mark.parametrize("n_levels", [4, 5, 6])
+def test_theme_levels_round_every_half_up(n_levels, lowest):
+    """Every mean that ends in .5 goes up, on 4-, 5- and 6-level scales (2 and 4 items).
+
+    Failed before the levels were computed in integers: on 0-3, a mean of 0.5 went through
+    the 0-100 score as 0.49999999999999994 and was rounded down to 0."""
+    from fractions import Fraction
+
+    for n_items in (2, 4):
+        codebook = _scale(n_levels, lowest, n_items)
+        rows = []
+        for low in range(n_levels - 1):  # mean low + 1/2: half the items at low, half above
+            half = n_items // 2
+            rows.append([low] * half + [low + 1] * half)
+        survey = pd.DataFrame(rows, columns=codebook.theme("t").columns, dtype="Int64") + lowest
+        levels = theme_levels(survey, codebook)["t"]
+        assert levels.tolist() == [float(lowest + low + 1) for low in range(n_levels - 1)]
+        # and every possible answer pattern agrees with exact rounding (fractions)
+        grid = np.array(np.meshgrid(*[range(n_levels)] * n_items)).reshape(n_items, -1).T
+        survey = pd.DataFrame(grid + lowest, columns=codebook.theme("t").columns, dtype="Int64")
+        expected = [
+            float(lowest + int(Fraction(int(row.sum()), n_items) + Fraction(1, 2))) for row in grid
+        ]
+        assert theme_levels(survey, codebook)["t"].tolist() == expected
+
+
+def test_theme_levels_skip_missing_items_and_empty_themes():
+    """The mean is over answered items only; a wholly unanswered theme has no level."""
+    codebook = _scale(4, 0, 3)
+    survey = pd.DataFrame(
+        {"i0": [0, 1, pd.NA, pd.NA], "i1": [1, pd.NA, 2, pd.NA], "i2": [pd.NA, 2, 3, pd.NA]},
+        dtype="Int64",
+    )
+    levels = theme_levels(survey, codebook)["t"]
+    assert levels.iloc[:3].tolist() == [1.0, 2.0, 3.0]  # means 0.5, 1.5, 2.5 all round up
+    assert np.isnan(levels.iloc[3])
+    assert levels.dtype == "float64"

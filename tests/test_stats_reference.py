@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analyse.data.codebook import load_codebook
+from analyse.data.scoring import theme_levels, theme_scores
 from analyse.stats.equivalence import test_size
 from analyse.stats.importance import lmg
 from analyse.stats.nested import compare_nested
-from analyse.stats.ordinal import fit_theme
+from analyse.stats.ordinal import fit_theme, holm
 from analyse.stats.regression import Design, fit_ols, type_dummies
 
 FIXTURE = Path(__file__).parent / "fixtures" / "r_reference"
@@ -132,3 +134,76 @@ def test_holm_adjustment_matches_p_adjust(data, ref):
     np.testing.assert_allclose(
         adjusted, [ref["themes_size_p_holm"][t] for t in THEMES], atol=1e-4
     )  # SEs agree to 1e-4 relative
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_po_size_lr_matches_clm_nominal(data, ref, theme):
+    """anova(clm(PO), clm(nominal = ~ size)) on centred size: LR to 1e-6, its p and df."""
+    fit = fit_theme(data[f"level_{theme}"], data[TERMS].astype(float), theme)
+    expected = ref["themes"][theme]
+    assert fit.po_size_lr == pytest.approx(expected["po_lr"], abs=1e-6)
+    assert fit.po_size_p == pytest.approx(expected["po_p"], abs=1e-8)
+    assert fit.po_size_df == expected["po_df"]
+
+
+# --- Exact theme levels from item answers (reference.json "exact_levels") ----------------------
+
+
+@pytest.fixture(scope="module")
+def items() -> pd.DataFrame:
+    codebook = load_codebook()
+    return pd.read_csv(FIXTURE / "items.csv", dtype={c: "Int64" for c in codebook.item_columns})
+
+
+def test_theme_levels_equal_r_integer_levels(items, ref):
+    """Python's levels equal R's floor((2S + n) / (2n)) on integers, cell for cell (NaN where
+    a theme is left blank). The fixture has 326 exact halves; the former route through the
+    0-100 score gave another level on 180 cells (R counts them too), so this failed before."""
+    codebook = load_codebook()
+    expected = ref["exact_levels"]
+    assert expected["levels"] == codebook.level_values
+    levels = theme_levels(items, codebook)
+    for theme in codebook.theme_keys:
+        r_levels = np.array([np.nan if v is None else v for v in expected["theme_levels"][theme]])
+        np.testing.assert_array_equal(levels[theme].to_numpy(), r_levels)
+    span = codebook.max_level - codebook.min_level
+    former = np.floor(theme_scores(items, codebook) / 100.0 * span + codebook.min_level + 0.5)
+    assert (
+        int(((former != levels) & levels.notna()).to_numpy().sum())
+        == (expected["n_old_rounding_differs"])
+    )
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_ordinal_logit_on_exact_levels_matches_polr(items, ref, theme):
+    """polr/clm on R's own levels: slopes 1e-6, SEs 1e-4 relative (clm's analytic fit far
+    closer), and the LR test of a threshold-specific size slope (clm nominal = ~ size) 1e-6."""
+    levels = theme_levels(items, load_codebook())[theme]
+    answered = levels.notna()
+    fit = fit_theme(levels[answered], items.loc[answered, TERMS].astype(float), theme)
+    expected = ref["exact_levels"]["themes"][theme]
+    assert fit.n == expected["n"]
+    assert fit.converged
+    for term in TERMS:
+        assert fit.coef[term] == pytest.approx(expected["coef"][term], abs=1e-6)
+        assert fit.se[term] == pytest.approx(expected["se"][term], rel=1e-4)
+        assert fit.coef[term] == pytest.approx(expected["clm_coef"][term], abs=1e-9)
+        assert fit.se[term] == pytest.approx(expected["clm_se"][term], rel=1e-8)
+    for cut, value in expected["zeta"].items():
+        assert fit.thresholds[cut] == pytest.approx(value, abs=1e-5)
+    assert fit.loglik == pytest.approx(expected["loglik"], abs=1e-8)
+    assert fit.po_size_lr == pytest.approx(expected["po_lr"], abs=1e-6)
+    assert fit.po_size_p == pytest.approx(expected["po_p"], abs=1e-8)
+    assert fit.po_size_df == expected["po_df"]
+
+
+def test_holm_on_exact_levels_matches_p_adjust(items, ref):
+    codebook = load_codebook()
+    levels = theme_levels(items, codebook)
+    p = []
+    for theme in THEMES:
+        answered = levels[theme].notna()
+        x = items.loc[answered, TERMS].astype(float)
+        p.append(fit_theme(levels.loc[answered, theme], x, theme).p["size"])
+    expected = [ref["exact_levels"]["themes_size_p_holm"][t] for t in THEMES]
+    np.testing.assert_allclose(holm(np.array(p)), expected, atol=1e-4)

@@ -243,3 +243,29 @@ def test_model_specification_reports_dropped_terms():
     assert spec["Terms dropped (column absent from the survey)"] == "staff"
     assert "staff" not in spec["Terms in the model"]
     assert spec["Respondents in the model"] == analysis.n
+
+
+def test_theme_results_and_table_carry_both_proportional_odds_checks(analysis, codebook):
+    """results.json themes.<theme> keys are a public contract: spelled exactly, brant_p null
+    exactly when Brant's test is not testable; the theme table shows both checks."""
+    from analyse.stats.claim import to_results
+
+    themes = to_results(analysis)["themes"]
+    for theme, entry in themes.items():
+        assert set(entry) == {
+            "coef",
+            "se",
+            "p",
+            "p_holm",
+            "brant_p",
+            "brant_testable",
+            "po_size_p",
+            "po_size_p_holm",
+        }
+        assert isinstance(entry["brant_testable"], bool)
+        assert (entry["brant_p"] is None) is (not entry["brant_testable"])
+        assert entry["po_size_p"] == pytest.approx(analysis.themes.loc[theme, "po_size_p"])
+    table = tables.theme_table(analysis, codebook)
+    for column in ("brant_p_holm", "brant_note", "po_size_p", "po_size_p_holm"):
+        assert column in table.columns
+    assert (table["brant_note"] == "").eq(analysis.themes["brant_testable"]).all()

@@ -256,7 +256,9 @@ def theme_table(
     analysis: ClaimAnalysis, codebook: Codebook, confidence: float = 0.95
 ) -> pd.DataFrame:
     """Size in each theme's ordinal model as an odds ratio per unit of ln(population), with its
-    Wald interval, raw and Holm-adjusted p-values and the Brant test of proportional odds."""
+    Wald interval, raw and Holm-adjusted p-values, and two checks of proportional odds with
+    Holm-adjusted p-values: Brant's test (``brant_note`` says why a theme is not testable) and
+    the likelihood-ratio test of a threshold-specific size slope (``po_size_p``)."""
     themes = analysis.themes
     z = stats.norm.ppf(0.5 + confidence / 2)
     out = pd.DataFrame(
@@ -268,6 +270,10 @@ def theme_table(
             "p": themes["p"],
             "p_holm": themes["p_holm"],
             "brant_p": themes["brant_p"],
+            "brant_p_holm": themes["brant_p_holm"],
+            "brant_note": themes["brant_note"],
+            "po_size_p": themes["po_size_p"],
+            "po_size_p_holm": themes["po_size_p_holm"],
             "converged": themes["converged"],
         },
         index=themes.index,

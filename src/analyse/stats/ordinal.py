@@ -5,7 +5,11 @@ proportional-odds logit on the same terms as the index. Seven themes mean seven 
 p-values are Holm-adjusted (a family-wise correction valid under any dependence between
 themes). The proportional-odds assumption is checked with Brant's (1990) Wald test that the
 slopes of the cumulative binary logits are equal; a small p-value warns that one slope per
-term summarises the theme poorly.
+term summarises the theme poorly. Where a cut's binary logit is separated Brant's test does not
+exist: the theme is "not testable" and left out of that Holm family. For size, the term the
+claim is about, the likelihood-ratio test of ``ordinal::clm(..., nominal = ~ size)`` against
+the proportional-odds model (size alone with one slope per threshold) also checks the
+assumption; it needs no binary logit per cut, so it survives separated cuts.
 
 The model is fitted by Newton-Raphson with the analytic gradient and Hessian of the
 log-likelihood in (slopes, thresholds), the parameterisation of R's ``MASS::polr`` and
@@ -31,6 +35,32 @@ from analyse.data.scoring import theme_levels
 from analyse.stats.regression import Design
 
 
+@dataclass(frozen=True)
+class BrantTest:
+    """Brant's test of one theme; ``note`` says why it is not testable ("" when it is)."""
+
+    chi2: float
+    df: int
+    p: float
+    note: str = ""
+
+    @property
+    def testable(self) -> bool:
+        return not self.note
+
+
+@dataclass(frozen=True)
+class NominalTest:
+    """Likelihood-ratio test of proportional odds for one term (``clm(nominal = ~ term)``).
+
+    ``note`` says why there is no test ("" when there is one)."""
+
+    lr: float
+    df: int
+    p: float
+    note: str = ""
+
+
 @dataclass
 class ThemeFit:
     theme: str
@@ -44,24 +74,45 @@ class ThemeFit:
     brant_chi2: float
     brant_df: int
     brant_p: float
+    brant_note: str = ""
+    po_size_lr: float = float("nan")
+    po_size_df: int = 0
+    po_size_p: float = float("nan")
+    po_size_note: str = ""
+
+    @property
+    def brant_testable(self) -> bool:
+        return not self.brant_note
 
 
-def fit_theme(levels: pd.Series, x: pd.DataFrame, theme: str) -> ThemeFit:
-    """Proportional-odds logit of one theme's level on ``x`` (no intercept column)."""
+def fit_theme(
+    levels: pd.Series, x: pd.DataFrame, theme: str, nominal: str | None = "size"
+) -> ThemeFit:
+    """Proportional-odds logit of one theme's level on ``x`` (no intercept column).
+
+    Also checks proportional odds twice: Brant's Wald test on every term, and the
+    likelihood-ratio test of letting ``nominal`` (size by default; None for none) alone have
+    one slope per threshold.
+    """
     y = levels.astype("int64")
     observed = np.sort(y.unique())
     if len(observed) < 2:
         raise ValueError(f"theme {theme!r}: every respondent is at the same level")
     codes = np.searchsorted(observed, y.to_numpy())  # drop unused levels
     xa = x.to_numpy(dtype="float64")
-    params, cov, loglik, converged = _fit_polr(codes, xa, len(observed))
+    polr = _fit_polr(codes, xa, len(observed))
+    params, cov, loglik, converged = polr.params, polr.cov, polr.loglik, polr.converged
     k = xa.shape[1]
     se = pd.Series(np.sqrt(np.diag(cov))[:k], index=x.columns)
     coef = pd.Series(params[:k], index=x.columns)
     p = pd.Series(2 * stats.norm.sf(np.abs(coef / se)), index=x.columns)
     cuts = params[k:]
     names = [f"{observed[i]}|{observed[i + 1]}" for i in range(len(observed) - 1)]
-    chi2, df, bp = brant_test(codes, xa, len(cuts))
+    brant = brant_test(codes, xa, len(cuts), names)
+    if nominal is None or nominal not in x.columns:
+        po = NominalTest(float("nan"), 0, float("nan"), "no term to test")
+    else:
+        po = nominal_lr_test(codes, xa, len(observed), list(x.columns).index(nominal), polr)
     return ThemeFit(
         theme=theme,
         coef=coef,
@@ -71,39 +122,58 @@ def fit_theme(levels: pd.Series, x: pd.DataFrame, theme: str) -> ThemeFit:
         loglik=loglik,
         n=len(y),
         converged=converged,
-        brant_chi2=chi2,
-        brant_df=df,
-        brant_p=bp,
+        brant_chi2=brant.chi2,
+        brant_df=brant.df,
+        brant_p=brant.p,
+        brant_note=brant.note,
+        po_size_lr=po.lr,
+        po_size_df=po.df,
+        po_size_p=po.p,
+        po_size_note=po.note,
     )
 
 
 class _Polr:
-    """Log-likelihood of the proportional-odds logit and its analytic derivatives.
+    """Log-likelihood of a cumulative logit and its analytic derivatives.
 
-    Parameters are (beta, zeta). Respondent i at level c lies between the bounds
-    ``upper = zeta_c - x_i'beta`` and ``lower = zeta_{c-1} - x_i'beta`` (zeta_{-1} = -inf,
-    zeta_{J-1} = +inf), with probability ``p_i = F(upper) - F(lower)``, F the logistic CDF and
-    f = F(1 - F) its density. The bounds are linear in the parameters, with gradients
-    ``du_i = (-x_i, e_c)`` and ``dl_i = (-x_i, e_{c-1})`` (zero at an infinite bound), so
+    Parameters are (beta, zeta), or (beta, zeta, delta_1 .. delta_{J-2}) when one column s of
+    x is ``nominal``: logit P(Y <= j) = zeta_j - x'beta - s delta_j with delta_0 = 0, the
+    partial proportional-odds model of ``ordinal::clm(..., nominal = ~ s)`` written so that the
+    proportional-odds model is delta = 0 (clm's threshold-specific coefficients of s are
+    -(beta_s + delta_j); same likelihood). Respondent i at level c lies between the bounds
+    ``upper`` = cut c and ``lower`` = cut c - 1 (cut -1 = -inf, cut J-1 = +inf), with
+    probability ``p_i = F(upper) - F(lower)``, F the logistic CDF and f = F(1 - F) its density.
+    The bounds are linear in the parameters, ``upper_i = du_i'params`` with
+    ``du_i = (-x_i, e_c, -s_i e_c)`` (its delta part only for c >= 1), likewise ``dl_i`` for
+    cut c - 1, and zero at an infinite bound, so
 
         d log p_i = (f(upper) du_i - f(lower) dl_i) / p_i = g_i
         d2 log p_i = (f'(upper) du_i du_i' - f'(lower) dl_i dl_i') / p_i - g_i g_i'
 
-    with f' = f (1 - 2F).
+    with f' = f (1 - 2F). log p_i is concave in (upper, lower) (Pratt 1981), hence in the
+    parameters, on the convex set where every p_i > 0.
     """
 
-    def __init__(self, codes: np.ndarray, x: np.ndarray, n_levels: int):
+    def __init__(self, codes: np.ndarray, x: np.ndarray, n_levels: int, nominal: int | None = None):
         n, k = x.shape
-        self.k, self.n_cuts = k, n_levels - 1
-        self.codes, self.x = codes, x
+        self.k, self.n_cuts, self.nominal = k, n_levels - 1, nominal
+        self.codes = codes
         rows = np.arange(n)
-        has_upper, has_lower = codes < self.n_cuts, codes > 0
-        self.du = np.zeros((n, k + self.n_cuts))
-        self.dl = np.zeros((n, k + self.n_cuts))
+        self.has_upper, self.has_lower = codes < self.n_cuts, codes > 0
+        has_upper, has_lower = self.has_upper, self.has_lower
+        width = k + self.n_cuts + (self.n_cuts - 1 if nominal is not None else 0)
+        self.du = np.zeros((n, width))
+        self.dl = np.zeros((n, width))
         self.du[has_upper, :k] = -x[has_upper]
         self.dl[has_lower, :k] = -x[has_lower]
         self.du[rows[has_upper], k + codes[has_upper]] = 1.0
         self.dl[rows[has_lower], k + codes[has_lower] - 1] = 1.0
+        if nominal is not None:
+            s, first = x[:, nominal], k + self.n_cuts - 1  # delta_j in column first + j
+            up = has_upper & (codes >= 1)
+            self.du[rows[up], first + codes[up]] = -s[up]
+            low = has_lower & (codes >= 2)
+            self.dl[rows[low], first + codes[low] - 1] = -s[low]
 
     def _probabilities(self, params: np.ndarray) -> tuple[np.ndarray, ...]:
         """F and 1 - F at both bounds, and each respondent's probability ``p_i``.
@@ -111,19 +181,20 @@ class _Polr:
         1 - F is computed as F(-z), not by subtraction, and ``p_i`` as F(-lower) - F(-upper)
         when both bounds are in the upper tail, so that no precision is lost where F is near 1.
         """
-        eta = self.x @ params[: self.k]
-        cuts = np.concatenate(([-np.inf], params[self.k :], [np.inf]))
-        upper, lower = cuts[self.codes + 1] - eta, cuts[self.codes] - eta
+        upper = np.where(self.has_upper, self.du @ params, np.inf)
+        lower = np.where(self.has_lower, self.dl @ params, -np.inf)
         fu, su, fl, sl = expit(upper), expit(-upper), expit(lower), expit(-lower)
         prob = np.where(lower > 0, sl - su, fu - fl)
         return fu, su, fl, sl, prob
 
     def loglik(self, params: np.ndarray) -> float:
-        if np.any(np.diff(params[self.k :]) <= 0):
-            return -np.inf  # thresholds out of order: outside the parameter space
+        """The log-likelihood, -inf outside the parameter space (some p_i <= 0)."""
+        if self.nominal is None and np.any(np.diff(params[self.k :]) <= 0):
+            return -np.inf  # thresholds out of order
         prob = self._probabilities(params)[-1]
-        with np.errstate(divide="ignore"):
-            return float(np.sum(np.log(prob)))
+        if not np.all(prob > 0):
+            return -np.inf  # crossing thresholds: a negative probability
+        return float(np.sum(np.log(prob)))
 
     def derivatives(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log-likelihood, gradient and Hessian at ``params``."""
@@ -138,23 +209,16 @@ class _Polr:
         return loglik, g.sum(axis=0), hess
 
 
-def _fit_polr(
-    codes: np.ndarray, x: np.ndarray, n_levels: int, max_iter: int = 100, tol: float = 1e-10
-) -> tuple[np.ndarray, np.ndarray, float, bool]:
-    """Maximum likelihood (beta, zeta), their covariance, the log-likelihood and whether Newton
-    converged (a full step below ``tol``).
+def _newton(
+    model: _Polr, params: np.ndarray, max_iter: int = 100, tol: float = 1e-10
+) -> tuple[np.ndarray, float, np.ndarray, bool]:
+    """Newton-Raphson from ``params``: the last point, its log-likelihood and Hessian, and
+    whether it converged (a full step below ``tol``).
 
-    The regressors are centred while fitting: with raw regressors (size ~ 11) the thresholds
-    are nearly collinear with the slopes and the Hessian is badly conditioned. Starts from the
-    null model (slopes 0, thresholds at the logits of the cumulative frequencies, as
-    statsmodels and clm do) and halves a step that would lower the likelihood or
-    disorder the thresholds. A design that separates the levels has no maximum: Newton then
-    stops unconverged, as statsmodels did, rather than raising.
+    A step that would lower the likelihood or leave the parameter space is halved. A design
+    that separates the levels has no maximum: Newton then stops unconverged rather than
+    raising.
     """
-    centre = x.mean(axis=0)
-    model = _Polr(codes, x - centre, n_levels)
-    cumulative = np.cumsum(np.bincount(codes, minlength=n_levels))[:-1] / len(codes)
-    params = np.concatenate((np.zeros(x.shape[1]), np.log(cumulative / (1 - cumulative))))
     converged = False
     with np.errstate(over="ignore", invalid="ignore"):
         loglik, grad, hess = model.derivatives(params)
@@ -177,13 +241,76 @@ def _fit_polr(
             if t == 1.0 and np.max(np.abs(step)) < tol:
                 converged = True
                 break
+    return params, loglik, hess, converged
+
+
+@dataclass(frozen=True)
+class _PolrFit:
+    """The fit of ``_fit_polr``; ``centred`` are the parameters for the centred regressors."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    loglik: float
+    converged: bool
+    centre: np.ndarray
+    centred: np.ndarray
+
+
+def _fit_polr(codes: np.ndarray, x: np.ndarray, n_levels: int) -> _PolrFit:
+    """Maximum likelihood (beta, zeta), their covariance, the log-likelihood and whether Newton
+    converged.
+
+    The regressors are centred while fitting: with raw regressors (size ~ 11) the thresholds
+    are nearly collinear with the slopes and the Hessian is badly conditioned. Starts from the
+    null model (slopes 0, thresholds at the logits of the cumulative frequencies, as
+    statsmodels and clm do).
+    """
+    centre = x.mean(axis=0)
+    model = _Polr(codes, x - centre, n_levels)
+    cumulative = np.cumsum(np.bincount(codes, minlength=n_levels))[:-1] / len(codes)
+    start = np.concatenate((np.zeros(x.shape[1]), np.log(cumulative / (1 - cumulative))))
+    params, loglik, hess, converged = _newton(model, start)
+    with np.errstate(over="ignore", invalid="ignore"):
         cov = _covariance(-hess)
     # back from centred regressors: zeta = zeta_c + centre'beta (a linear change of the
     # thresholds only, which leaves the slopes and their covariance block unchanged)
     k = x.shape[1]
     jacobian = np.eye(len(params))
     jacobian[k:, :k] = centre
-    return jacobian @ params, jacobian @ cov @ jacobian.T, loglik, converged
+    return _PolrFit(
+        jacobian @ params, jacobian @ cov @ jacobian.T, loglik, converged, centre, params
+    )
+
+
+def nominal_lr_test(
+    codes: np.ndarray, x: np.ndarray, n_levels: int, column: int, po: _PolrFit | None = None
+) -> NominalTest:
+    """Likelihood-ratio test of proportional odds for column ``column`` of ``x`` alone.
+
+    R's ``anova(clm(y ~ x), clm(y ~ x, nominal = ~ s))``: the partial proportional-odds model
+    gives s one slope per threshold (``_Polr`` with ``nominal``), LR = 2 (ll_nominal - ll_po)
+    on J - 2 df. Both are fitted on centred regressors, an exact reparameterisation (as the R
+    reference centres size) that keeps the Hessian well conditioned; the nominal model starts
+    from the proportional-odds optimum (delta = 0), so its likelihood can only rise. No test
+    (NaN and a note) with fewer than three levels, or when either maximum does not exist (a
+    slope or a threshold-specific slope that the data separate).
+    """
+    n_cuts = n_levels - 1
+    nan = float("nan")
+    if n_cuts < 2:
+        return NominalTest(nan, 0, nan, "fewer than three levels observed")
+    po = po or _fit_polr(codes, x, n_levels)
+    if not po.converged:
+        return NominalTest(nan, n_cuts - 1, nan, "the proportional-odds model did not converge")
+    model = _Polr(codes, x - po.centre, n_levels, nominal=column)
+    start = np.concatenate((po.centred, np.zeros(n_cuts - 1)))
+    _, loglik, _, converged = _newton(model, start)
+    if not converged:
+        return NominalTest(
+            nan, n_cuts - 1, nan, "the threshold-specific model did not converge (separation)"
+        )
+    lr = max(2.0 * (loglik - po.loglik), 0.0)
+    return NominalTest(lr, n_cuts - 1, float(stats.chi2.sf(lr, n_cuts - 1)))
 
 
 def _covariance(information: np.ndarray) -> np.ndarray:
@@ -216,24 +343,30 @@ def _logit_fit(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     raise np.linalg.LinAlgError("binary logit did not converge (separation?)")
 
 
-def brant_test(codes: np.ndarray, x: np.ndarray, n_cuts: int) -> tuple[float, int, float]:
+def brant_test(
+    codes: np.ndarray, x: np.ndarray, n_cuts: int, cut_names: list[str] | None = None
+) -> BrantTest:
     """Brant's Wald test that the J-1 cumulative logits share their slopes.
 
     Fits one binary logit per cut (level > j), stacks the slopes, and tests their differences
     with the covariance of Brant (1990, eq. 2.4); chi-square with (J-2) * k degrees of freedom.
-    Returns NaNs when there are fewer than three observed levels (nothing to compare) or when a
-    binary logit is not identified (a cut that the regressors separate perfectly).
+    Not testable (NaN, with the reason in ``note``) with fewer than three observed levels
+    (nothing to compare) or when a cut's binary logit is not identified: the regressors
+    separate that cut, its slopes are infinite, and no Wald test exists. Such a theme is left
+    out of the Holm family rather than counted as tested and fine.
     """
     k = x.shape[1]
+    names = cut_names or [f"{j}|{j + 1}" for j in range(n_cuts)]
     if n_cuts < 2:
-        return float("nan"), 0, float("nan")
+        return BrantTest(float("nan"), 0, float("nan"), "fewer than three levels observed")
     xi = np.column_stack([np.ones(len(x)), x])
     fits, probs = [], []
     for j in range(n_cuts):
         try:
             b = _logit_fit((codes > j).astype("float64"), xi)
         except (np.linalg.LinAlgError, FloatingPointError):
-            return float("nan"), (n_cuts - 1) * k, float("nan")
+            note = f"cut {names[j]}: binary logit not identified (separation)"
+            return BrantTest(float("nan"), (n_cuts - 1) * k, float("nan"), note)
         fits.append(b)
         probs.append(1 / (1 + np.exp(-xi @ b)))
     info_inv = [np.linalg.inv((xi * (pj * (1 - pj))[:, None]).T @ xi) for pj in probs]
@@ -258,28 +391,37 @@ def brant_test(codes: np.ndarray, x: np.ndarray, n_cuts: int) -> tuple[float, in
     cov = d @ var @ d.T
     chi2 = float(diff @ np.linalg.pinv(cov) @ diff)
     df = (n_cuts - 1) * k
-    return chi2, df, float(stats.chi2.sf(chi2, df))
+    return BrantTest(chi2, df, float(stats.chi2.sf(chi2, df)))
 
 
 def holm(p: np.ndarray) -> np.ndarray:
     """Holm's step-down adjusted p-values (R's ``p.adjust(p, "holm")``).
 
     The k-th smallest of m p-values is multiplied by m - k + 1, made non-decreasing and capped
-    at 1. Written out because statsmodels' ``multipletests(method="holm")`` forces a full
-    garbage collection on every call, which alone cost a run more than the seven theme models.
+    at 1. A NaN (a test that could not be done) stays NaN and is not counted in m, as in R:
+    counting it as p = 1 would pass an untestable theme off as tested and fine. Written out
+    because statsmodels' ``multipletests(method="holm")`` forces a full garbage collection on
+    every call, which alone cost a run more than the seven theme models.
     """
     p = np.asarray(p, dtype="float64")
-    order = np.argsort(p)
-    adjusted = np.minimum(np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1)), 1.0)
-    out = np.empty_like(adjusted)
-    out[order] = adjusted
+    out = np.full_like(p, np.nan)
+    tested = ~np.isnan(p)
+    q = p[tested]
+    order = np.argsort(q)
+    adjusted = np.minimum(np.maximum.accumulate(q[order] * np.arange(len(q), 0, -1)), 1.0)
+    ranked = np.empty_like(adjusted)
+    ranked[order] = adjusted
+    out[tested] = ranked
     return out
 
 
 def fit_themes(
     scored: pd.DataFrame, design: Design, codebook: Codebook, alpha: float = 0.05
 ) -> pd.DataFrame:
-    """One line per theme: size's coefficient, SE, raw and Holm-adjusted p, Brant test.
+    """One line per theme: size's coefficient, SE, raw and Holm-adjusted p, and two checks of
+    proportional odds, each Holm-adjusted over the themes where it could be done: Brant's test
+    (``brant_testable``, and ``brant_note`` saying why not) and the likelihood-ratio test of a
+    threshold-specific size slope (``po_size_*``).
 
     ``alpha`` is accepted for the callers' sake: Holm-adjusted p-values do not depend on it.
     """
@@ -295,10 +437,16 @@ def fit_themes(
             "brant_chi2": [f.brant_chi2 for f in fits],
             "brant_df": [f.brant_df for f in fits],
             "brant_p": [f.brant_p for f in fits],
+            "brant_testable": [f.brant_testable for f in fits],
+            "brant_note": [f.brant_note for f in fits],
+            "po_size_lr": [f.po_size_lr for f in fits],
+            "po_size_df": [f.po_size_df for f in fits],
+            "po_size_p": [f.po_size_p for f in fits],
         },
         index=pd.Index(codebook.theme_keys, name="theme"),
     )
     table["p_holm"] = holm(table["p"].to_numpy())
-    table["brant_p_holm"] = holm(table["brant_p"].fillna(1.0).to_numpy())
+    table["brant_p_holm"] = holm(table["brant_p"].to_numpy())
+    table["po_size_p_holm"] = holm(table["po_size_p"].to_numpy())
     table.attrs["fits"] = fits
     return table
