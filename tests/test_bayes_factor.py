@@ -205,3 +205,28 @@ def test_jzs_log_bf10_refuses_impossible_inputs():
         with pytest.raises(ValueError):
             jzs_log_bf10(*args)
 
+
+def test_results_json_reports_bf01_with_its_prior_scale_and_null_when_weighted():
+    from analyse.data import simulate
+    from analyse.data.codebook import load_codebook
+    from analyse.data.reference import load_frame
+    from analyse.data.scoring import score_survey
+    from analyse.report.tables import nested_summary
+    from analyse.stats.claim import analyse_claim, to_results
+    from analyse.stats.weights import rake
+
+    codebook = load_codebook()
+    scored = score_survey(
+        simulate.generate("random", seed=2, n=300, with_truth=False).data, codebook
+    )
+    kwargs = {"bootstrap": 0, "simulations": 20, "bf_prior_scale": 0.5}
+    plain = analyse_claim(scored, codebook, **kwargs)
+    nested = to_results(plain)["nested"]
+    assert nested["bf_prior_scale"] == 0.5 and nested["bf01"] == plain.nested.bf01 > 0
+    assert "r = 0.5" in nested_summary(plain).index[-1]
+    weights = rake(scored[scored["maturity_index"].notna()], load_frame("epci"))
+    weighted = analyse_claim(scored, codebook, weights=weights, **kwargs)
+    assert to_results(weighted)["nested"]["bf01"] is None
+    table = nested_summary(weighted)
+    assert "not computed with survey weights" in table.index[-1]
+    assert math.isnan(table["value"].iloc[-1])
