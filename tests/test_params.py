@@ -3,6 +3,7 @@ the key path, before anything runs; the CLI exits 2 without a traceback."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,7 @@ def test_omitted_keys_take_the_documented_defaults(tmp_path, survey):
         "none",
         5,
     )
+    assert a.bf_prior_scale == math.sqrt(2) / 4  # BayesFactor's "medium", to the last bit
     assert params.seed == 2025
 
 
@@ -154,6 +156,14 @@ def test_sesoi_must_be_positive(tmp_path, survey, sesoi):
     params["analysis"]["sesoi"] = sesoi
     (text,) = problems_of(write(tmp_path, params))
     assert "analysis.sesoi" in text and "greater than 0" in text
+
+
+@pytest.mark.parametrize("scale", [0, -1.0, "medium"])
+def test_bf_prior_scale_must_be_a_positive_number(tmp_path, survey, scale):
+    params = good(survey)
+    params["analysis"]["bf_prior_scale"] = scale
+    (text,) = problems_of(write(tmp_path, params))
+    assert "analysis.bf_prior_scale" in text and "Zellner-Siow" in text
 
 
 @pytest.mark.parametrize("alpha", [0, 0.5, 0.9])
@@ -225,7 +235,7 @@ def test_notebook_parameters_are_flat_and_rebuild_the_same_params(tmp_path, surv
     flat = flat_parameters(params)
     assert set(flat) == {
         "name", "survey", "codebook", "columns", "sesoi", "alpha", "controls", "bootstrap",
-        "weights", "min_cell", "seed",
+        "weights", "min_cell", "bf_prior_scale", "seed",
     }  # fmt: skip
     assert flat["sesoi"] == 0.2 and flat["controls"] == ["collectivity_type"]
     rebuilt = params_from_mapping(nested_parameters(flat))

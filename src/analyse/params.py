@@ -36,13 +36,19 @@ EXPECTED: dict[str, str] = {
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
     "data.columns": "null or a mapping 'canonical name: name in the file'",
-    "analysis": "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell",
+    "analysis": (
+        "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, bf_prior_scale"
+    ),
     "analysis.sesoi": "a number > 0 (smallest standardized size effect of interest)",
     "analysis.alpha": "a number strictly between 0 and 0.5",
     "analysis.controls": "a list whose items are among: collectivity_type",
     "analysis.bootstrap": "an integer >= 0 (bootstrap draws)",
     "analysis.weights": "'none' or 'raked'",
     "analysis.min_cell": "an integer >= 1 (smallest group size a published table may show)",
+    "analysis.bf_prior_scale": (
+        "a number > 0 (scale r of the Zellner-Siow prior of the Bayes factor BF01; "
+        "0.3535533905932738 = sqrt(2)/4 is BayesFactor's 'medium')"
+    ),
     "seed": "an integer >= 0",
 }
 
@@ -70,6 +76,9 @@ class AnalysisParams(_Strict):
     bootstrap: int = Field(default=1000, ge=0)
     weights: Weights = "none"
     min_cell: int = Field(default=5, ge=1)
+    # The Bayes factor of "size adds nothing" depends on its prior's scale, so the scale is an
+    # assumption of the run like the SESOI (see analyse.stats.nested).
+    bf_prior_scale: float = Field(default=0.3535533905932738, gt=0)
 
 
 class RunParams(_Strict):

@@ -108,6 +108,7 @@ def judge_claim(
         bootstrap=a.bootstrap,
         seed=params.seed,
         weights=weights,
+        bf_prior_scale=a.bf_prior_scale,
     )
 
 

@@ -207,7 +207,12 @@ def nested_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         ("Partial R² of size", nested.partial_r2),
         ("Wald F of size (HC3)", nested.wald_f),
         ("p-value of the Wald test", nested.wald_p),
-        ("Bayes factor for 'size adds nothing' (BF01, BIC)", nested.bf01),
+        (
+            f"Bayes factor for 'size adds nothing' (BF01, JZS, r = {nested.bf_prior_scale:.3g})"
+            if nested.bf01 is not None
+            else "Bayes factor BF01 (not computed with survey weights)",
+            float("nan") if nested.bf01 is None else nested.bf01,
+        ),
     ]
     return _quantity_table(rows)
 

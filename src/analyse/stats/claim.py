@@ -16,7 +16,7 @@ from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.importance import Importance, relative_importance
-from analyse.stats.nested import NestedComparison, compare_nested
+from analyse.stats.nested import DEFAULT_PRIOR_SCALE, NestedComparison, compare_nested
 from analyse.stats.ordinal import fit_themes
 from analyse.stats.regression import OLSFit, build_design, fit_ols
 from analyse.stats.sensitivity import Sensitivity, sensitivity
@@ -55,6 +55,7 @@ def analyse_claim(
     seed: int = 0,
     simulations: int = 2000,
     weights: pd.Series | None = None,
+    bf_prior_scale: float = DEFAULT_PRIOR_SCALE,
 ) -> ClaimAnalysis:
     """Fit and test everything on a scored survey (output of ``analyse.data.scoring.score_survey``).
 
@@ -63,6 +64,8 @@ def analyse_claim(
     describe the unweighted sample (``weighted_parts`` says which is which). The sensitivity
     simulations redraw errors on the design with equal weights and refit by OLS, so they start
     from the unweighted OLS fit of the same design, not from the weighted coefficients.
+    ``bf_prior_scale`` is the scale r of the JZS prior of the Bayes factor BF01
+    (``analyse.stats.nested``).
     """
     design = build_design(scored, controls=controls)
     fit = fit_ols(design, weights=weights)
@@ -81,7 +84,7 @@ def analyse_claim(
         fit=fit,
         size=test_size(fit, sesoi=sesoi, alpha=alpha),
         importance=relative_importance(design, bootstrap=bootstrap, seed=seed),
-        nested=compare_nested(fit, weights=weights),
+        nested=compare_nested(fit, weights=weights, bf_prior_scale=bf_prior_scale),
         sensitivity=sensitivity(ols, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
@@ -149,6 +152,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "wald_f": nested.wald_f,
             "wald_p": nested.wald_p,
             "bf01": nested.bf01,
+            "bf_prior_scale": nested.bf_prior_scale,
         },
         "sensitivity": {
             "mde_std_positive": analysis.sensitivity.mde_std_positive,
