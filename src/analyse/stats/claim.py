@@ -7,6 +7,7 @@ versus conditional comparison, the sensitivity of the sample and the per-theme o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class ClaimAnalysis:
     themes: pd.DataFrame
     weighted_parts: list[str]
     weights_converged: bool | None = None  # whether raking met the frame's margins
+    weights_summary: dict | None = None  # results.json's "weights" block (WEIGHTS_KEYS)
 
     @property
     def verdict(self) -> str:
@@ -83,7 +85,16 @@ def analyse_claim(
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
         weights_converged=None if weights is None else weights.attrs.get("converged"),
+        weights_summary=None if weights is None else weights_summary(weights),
     )
+
+
+WEIGHTS_KEYS = ("method", "kish_n", "max_ratio", "collapsed", "dropped")
+
+
+def weights_summary(weights: pd.Series) -> dict:
+    """How the weights were made and how much they cost (from ``rake``'s attrs)."""
+    return {key: weights.attrs.get(key) for key in WEIGHTS_KEYS}
 
 
 def to_results(analysis: ClaimAnalysis) -> dict:
@@ -99,6 +110,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "controls": analysis.controls,
         "weighted_parts": analysis.weighted_parts,
         "weights_converged": analysis.weights_converged,
+        "weights": analysis.weights_summary,  # None when unweighted
         "sesoi": s.sesoi,
         "alpha": s.alpha,
         "verdict": s.verdict,
@@ -141,7 +153,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "partial_r2": nested.partial_r2,
             "wald_f": nested.wald_f,
             "wald_p": nested.wald_p,
-            "bf01": nested.bf01,
+            "bf01": None if math.isnan(nested.bf01) else nested.bf01,  # None when weighted
         },
         "sensitivity": {
             "mde_std": analysis.sensitivity.mde_std,

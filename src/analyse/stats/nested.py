@@ -78,5 +78,6 @@ def compare_nested(full: OLSFit, weights=None) -> NestedComparison:
         wald_p=float(wald.pvalue),
         bic_full=bic_full,
         bic_without_size=bic_reduced,
-        bf01=float(np.exp((bic_full - bic_reduced) / 2.0)),
+        # a BIC from a weighted pseudo-likelihood is no likelihood: no Bayes factor then
+        bf01=float(np.exp((bic_full - bic_reduced) / 2.0)) if weights is None else float("nan"),
     )
