@@ -8,18 +8,25 @@ a linear programme; a survey that cannot be raked stops a run with exit status 2
 from __future__ import annotations
 
 import json
+import sys
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from survey_factory import build_survey, write_csv
 
+from analyse import cli
 from analyse.data import simulate
 from analyse.data.bands import POPULATION_BAND_LABELS, population_band
 from analyse.data.reference import load_frame
+from analyse.errors import InputError
 from analyse.params import load_params
-from analyse.pipeline.run_result import load_scored
+from analyse.paths import default_codebook_path
+from analyse.pipeline import runner
+from analyse.pipeline.run_result import load_scored, run_weights
 from analyse.stats import weights as weights_module
 from analyse.stats.equivalence import standardize
 from analyse.stats.regression import Design, fit_ols
@@ -212,3 +219,72 @@ def test_simulated_2025_like_panels_meet_the_margins(seed):
     w = rake(data, frame)
     assert w.attrs["converged"] is True
     _margins_met(data, frame, w)
+
+
+# --------------------------------------------------------------------- a run that cannot rake
+
+
+@pytest.fixture
+def unrakeable_params(tmp_path, codebook) -> Path:
+    """A survey of CC of 300,000 inhabitants and CA of 10,000: CC's 79 % of the frame can only
+    be carried by the band(s) where CC has respondents, and no merge of bands short of one
+    group gives it enough."""
+    survey = build_survey(codebook, n=40, seed=3)
+    cc = np.arange(len(survey)) % 2 == 0
+    survey["collectivity_type"] = pd.array(np.where(cc, "CC", "CA").tolist(), dtype="string")
+    survey["population"] = pd.array(np.where(cc, 300_000, 10_000), dtype="Int64")
+    path = write_csv(survey, tmp_path / "survey.csv")
+    params = tmp_path / "unrakeable.yaml"
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "name": "unrakeable",
+                "data": {"survey": str(path), "codebook": str(default_codebook_path())},
+                "analysis": {"weights": "raked", "bootstrap": 10},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return params
+
+
+def test_run_weights_turns_a_calibration_error_into_a_user_error(unrakeable_params):
+    params = load_params(unrakeable_params)
+    scored, _ = load_scored(params)
+    with pytest.raises(InputError) as exc:
+        run_weights(params, scored, load_frame("epci"))
+    (problem,) = exc.value.problems
+    assert problem.file == str(params.survey_path)
+    assert "analysis.weights is 'raked' but cannot weight the sample to the frame" in str(problem)
+    assert "collectivity type CC has respondents only in population band(s) 250k+" in str(problem)
+
+
+class _NoKernel:
+    """Stands in for the Jupyter kernel: the analysis fails before any notebook runs."""
+
+    def __init__(self, cwd: Path) -> None:
+        pass
+
+    def __enter__(self) -> _NoKernel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
+def test_analyse_run_exits_2_when_the_survey_cannot_be_raked(
+    unrakeable_params, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(runner, "_Kernel", _NoKernel)
+    out = tmp_path / "reports"
+    argv = ["analyse", "run", str(unrakeable_params), "--output-dir", str(out), "--jobs", "1"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == cli.USER_ERROR
+    printed = capsys.readouterr().out
+    assert "analysis failed: InputError" in printed and "CC has respondents only" in printed
+    assert not (out / "unrakeable").exists()  # nothing published
