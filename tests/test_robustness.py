@@ -104,6 +104,15 @@ def test_raked_run_reports_whether_raking_converged(frame):
     )
     assert results["weighted_parts"] == ["ols", "size", "nested"]
     assert results["weights_converged"] is True
+    assert results["weights"] == {
+        "method": "raking",
+        "kish_n": weights.attrs["kish_n"],
+        "max_ratio": weights.attrs["max_ratio"],
+        "collapsed": weights.attrs["collapsed"],
+        "dropped": weights.attrs["dropped"],
+    }
+    assert results["nested"]["bf01"] is None  # no Bayes factor from a weighted pseudo-likelihood
     unweighted = to_results(analyse_claim(scored, codebook, bootstrap=20, simulations=200))
     assert unweighted["weights_converged"] is None
+    assert unweighted["weights"] is None and unweighted["nested"]["bf01"] > 0
     assert unweighted["size"]["coef"] != results["size"]["coef"]

@@ -124,6 +124,8 @@ def run(
     outcomes = run_all(params, output_dir, jobs=jobs, force=force, console=console)
     if any(outcome.status == "skipped" for outcome in outcomes):
         console.print("Inputs unchanged since the last publication: use --force to rerun.")
+    if any(outcome.user_error for outcome in outcomes):  # e.g. a survey that cannot be raked
+        raise typer.Exit(USER_ERROR)
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
 

@@ -32,13 +32,14 @@ from analyse.data.loading import load_survey
 from analyse.data.provenance import file_sha256, is_synthetic
 from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import score_survey
+from analyse.errors import InputError, Problem
 from analyse.params import RunParams
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
 from analyse.stats.robustness import specification_curve
-from analyse.stats.weights import rake
+from analyse.stats.weights import CalibrationError, rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
@@ -88,10 +89,20 @@ def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
 
 
 def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.Series | None:
-    """The survey weights the parameters ask for (``weights: raked``), or None."""
+    """The survey weights the parameters ask for (``weights: raked``), or None.
+
+    Raked on type and population band, merging adjacent bands if the margins cannot be met
+    otherwise (``rake``). A survey that cannot be raked at all is the user's to fix, like a bad
+    file: ``InputError`` naming the survey and why, which the CLI reports with exit status 2.
+    """
     if params.analysis.weights != "raked":
         return None
-    return rake(scored[scored["maturity_index"].notna()], frame)
+    try:
+        return rake(scored[scored["maturity_index"].notna()], frame)
+    except CalibrationError as exc:  # the user's survey cannot be raked: exit 2, say why
+        raise InputError(
+            [Problem(str(params.survey_path), f"analysis.weights is 'raked' but {exc}")]
+        ) from exc
 
 
 def judge_claim(

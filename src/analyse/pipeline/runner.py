@@ -36,7 +36,7 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -107,6 +107,7 @@ class RunOutcome:
     path: Path
     message: str
     failure: NotebookFailure | None = None
+    user_error: bool = False  # failed on the user's input (``InputError``): the CLI exits 2
 
     @property
     def ok(self) -> bool:
@@ -345,7 +346,8 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
             try:
                 results = _compute_results(plan.params, staging)
             except Exception as exc:  # the main analysis failed: nothing to show
-                return _fail(plan, staging, None, exc, stage="analysis")
+                failed = _fail(plan, staging, None, exc, stage="analysis")
+                return replace(failed, user_error=isinstance(exc, InputError))
             analysis_seconds = round(time.perf_counter() - t0, 3)
             events.put((name, "done", ANALYSIS_STEP))
             written = []

@@ -39,6 +39,7 @@ class ClaimAnalysis:
     themes: pd.DataFrame
     weighted_parts: list[str]
     weights_converged: bool | None = None  # whether raking met the frame's margins
+    weights_summary: dict | None = None  # results.json's "weights" block (WEIGHTS_KEYS)
 
     @property
     def verdict(self) -> str:
@@ -89,7 +90,16 @@ def analyse_claim(
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
         weights_converged=None if weights is None else weights.attrs.get("converged"),
+        weights_summary=None if weights is None else weights_summary(weights),
     )
+
+
+WEIGHTS_KEYS = ("method", "kish_n", "max_ratio", "collapsed", "dropped")
+
+
+def weights_summary(weights: pd.Series) -> dict:
+    """How the weights were made and how much they cost (from ``rake``'s attrs)."""
+    return {key: weights.attrs.get(key) for key in WEIGHTS_KEYS}
 
 
 def to_results(analysis: ClaimAnalysis) -> dict:
@@ -105,6 +115,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "controls": analysis.controls,
         "weighted_parts": analysis.weighted_parts,
         "weights_converged": analysis.weights_converged,
+        "weights": analysis.weights_summary,  # None when unweighted
         "sesoi": s.sesoi,
         "alpha": s.alpha,
         "verdict": s.verdict,

@@ -82,9 +82,26 @@ class SizeTest:
 
 
 def standardize(fit: OLSFit, term: str = "size") -> tuple[float, float]:
-    """``b * sd(term) / sd(y)`` and its HC3 standard error, sample SDs on the estimation sample."""
-    scale = float(fit.design.X[term].std(ddof=1) / fit.design.y.std(ddof=1))
+    """``b * sd(term) / sd(y)`` and its HC3 standard error, SDs on the estimation sample.
+
+    A weighted fit estimates the population's slope, so it is standardized by the population's
+    SDs: the weighted SDs with the fit's own weights, sd_w(x)^2 = sum w (x - xbar_w)^2 / sum w
+    with xbar_w = sum w x / sum w (the Hajek estimator; Lumley 2010, Complex Surveys, sec. 2.3,
+    R's ``survey::svyvar``). Any n/(n-1)-type factor is common to both SDs and cancels in the
+    ratio, so unweighted this is the usual ``ddof=1`` ratio, and weights all equal give it too.
+    """
+    x, y = fit.design.X[term], fit.design.y
+    if fit.weights is None:
+        scale = float(x.std(ddof=1) / y.std(ddof=1))
+    else:
+        w = fit.weights.to_numpy(dtype="float64")
+        scale = float(np.sqrt(_weighted_ss(x.to_numpy(), w) / _weighted_ss(y.to_numpy(), w)))
     return float(fit.coef[term]) * scale, float(fit.se[term]) * scale
+
+
+def _weighted_ss(v: np.ndarray, w: np.ndarray) -> float:
+    """sum w (v - weighted mean)^2: the weighted variance up to a factor common to x and y."""
+    return float(w @ (v - (w @ v) / w.sum()) ** 2)
 
 
 def tost(estimate, se, bound: float, df: float):

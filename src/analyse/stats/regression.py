@@ -99,6 +99,7 @@ class OLSFit:
     nobs: int
     design: Design
     result: object  # statsmodels RegressionResults, for anything else a notebook wants
+    weights: pd.Series | None = None  # survey weights of the WLS fit, on the estimation sample
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame({"coef": self.coef, "se_hc3": self.se, "p": self.p})
@@ -110,10 +111,12 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         raise ValueError(
             f"{len(design.y)} respondents cannot identify {design.X.shape[1]} coefficients"
         )
+    if weights is not None:
+        weights = weights.loc[design.y.index]
     if weights is None:
         model = sm.OLS(design.y, design.X)
     else:
-        model = sm.WLS(design.y, design.X, weights=weights.loc[design.y.index])
+        model = sm.WLS(design.y, design.X, weights=weights)
     res = model.fit(cov_type="HC3", use_t=True)
     return OLSFit(
         coef=res.params,
@@ -124,6 +127,7 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         nobs=int(res.nobs),
         design=design,
         result=res,
+        weights=weights,
     )
 
 

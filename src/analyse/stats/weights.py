@@ -1,84 +1,459 @@
-"""Raking survey weights to the population of collectivities.
+"""Calibrating survey weights to the population of collectivities.
 
-The 2025 panel over-represents large urban EPCI. Raking (iterative proportional fitting) gives
-each respondent a weight so that the weighted sample matches the reference frame on two
-margins: collectivity type and population band. It corrects the composition of the panel, not
-its self-selection within a type and band.
+The 2025 panel over-represents large urban EPCI. Calibration gives each respondent a weight so
+that the weighted sample matches the reference frame on two margins: collectivity type and
+population band. It corrects the composition of the panel, not its self-selection within a type
+and band.
+
+Weights that do not meet the margins are worse than none: they look like a correction and are
+not one. So ``rake`` first checks that the margins *can* be met by the cells (type x band) that
+have respondents, and never returns weights that do not meet them:
+
+- **Feasibility, raking.** Respondents who share a cell share a weight, so calibrating is a
+  transportation problem: the frame count of each type must be shipped to the bands through the
+  sample's cells only. Raking (a weight ``exp(.)`` per cell) needs a solution with every cell
+  weight *positive*. By Gale's supply-demand theorem a non-negative solution exists iff every set
+  of types S holds no more of the frame than the bands where S has respondents, N(S):
+  ``T(S) <= B(N(S))``. A positive one exists iff moreover, whenever ``T(S) = B(N(S))``, no
+  other type has respondents in N(S) (such cells would be forced to weight 0). This is the
+  condition for a biproportional fit to exist (Bacharach 1965; Pukelsheim 2014, Ann. Oper. Res.
+  215:269-283); IPF without it drifts towards zero weights without ever meeting the margins.
+  With at most four types the check enumerates every S in exact integer counts, and a failing S
+  is the reason given to the user ("CC has respondents only in bands <20k, 20-50k, which hold
+  76.97 % of the frame, less than CC's 78.80 %").
+- **Feasibility, bounded.** The logit calibration of Deville and Sarndal (1992) keeps each
+  weight within ``[lower, upper]`` times the design weight N/n. Feasibility is then a linear
+  programme (``scipy.optimize.linprog``): the largest margin ``s`` by which the cell weights can
+  stay inside the bounds while meeting the margins; it must be positive.
+- **Collapse.** When the margins cannot be met, adjacent population bands are merged (in the
+  sample and the frame alike), trying the partitions of the bands into contiguous groups with
+  the fewest merges first, and among those the one giving the largest Kish effective n. The
+  band margin is never merged into a single group (that would silently drop it): if no
+  partition into two or more groups works, ``CalibrationError`` says why.
+- **Solution.** The calibration equations are solved by Newton's method on the cells, as
+  ``survey::calibrate`` does (``tests/fixtures/r_calibration`` checks the weights against it to
+  1e-8), and weights are returned only once every margin is met to ``tol``.
+
+Frame categories without any respondent cannot be represented: the frame is restricted to the
+categories present in the sample and the number of frame units left out is ``attrs['dropped']``.
+
+Hand-written rather than from ``samplics`` or ``balance``: neither checks feasibility or
+collapses cells (they run IPF until ``max_iter`` and warn), and ``balance`` brings in
+scikit-learn, glmnet and plotting libraries for what is here ~200 lines on a handful of cells.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
-from analyse.data.bands import population_band
+from analyse.data.bands import POPULATION_BAND_EDGES, POPULATION_BAND_LABELS, population_band
+
+__all__ = ["CalibrationError", "population_band", "rake"]
+
+Method = Literal["raking", "logit"]
+TYPE, BAND = "collectivity_type", "band"
+
+
+class CalibrationError(ValueError):
+    """The sample cannot be weighted to meet the frame's margins; the message says why."""
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """One calibration problem on cells: who is in which cell, and the frame totals."""
+
+    margins: tuple[str, ...]
+    categories: list[list[str]]  # per margin, categories with respondents, in order
+    cells: np.ndarray  # (cells, margins) category index of each cell
+    cell_of: np.ndarray  # (respondents,) cell of each respondent
+    count: np.ndarray  # (cells,) respondents per cell
+    totals: list[np.ndarray]  # per margin, frame units per category (integers)
+    dropped: int  # frame units in categories without respondents
+
+    @property
+    def population(self) -> float:
+        return float(self.totals[0].sum())
 
 
 def rake(
     sample: pd.DataFrame,
     frame: pd.DataFrame,
-    margins: tuple[str, ...] = ("collectivity_type", "band"),
-    max_iter: int = 2000,
-    tol: float = 1e-8,
+    margins: tuple[str, ...] = (TYPE, BAND),
+    *,
+    method: Method = "raking",
+    bounds: tuple[float, float] | None = None,
+    collapse: bool = True,
+    tol: float = 1e-12,
+    max_iter: int = 100,
 ) -> pd.Series:
-    """Weights (mean 1) matching the frame's shares on each margin.
+    """Calibrated weights (mean 1, index ``sample.index``) meeting the frame's margins.
 
-    Categories with no respondent cannot be represented; their frame share is spread over the
-    others by restricting the frame to categories present in the sample (reported by the caller
-    through ``weights.attrs['dropped']``). IPF converges only when the margins are compatible
-    with the sample's cells; ``attrs['converged']`` says whether it did.
+    ``method`` is ``"raking"`` (multiplicative, weights > 0, unbounded) or ``"logit"`` (bounded:
+    ``bounds=(lower, upper)`` on the ratio of a weight to the design weight N/n, with
+    ``0 <= lower < 1 < upper``). ``collapse`` allows merging adjacent population bands when the
+    margins cannot be met as they are. The weighted share of every category of every margin
+    equals the frame's to ``tol``.
+
+    ``attrs``: ``converged`` (always True), ``dropped`` (frame units left out),
+    ``collapsed`` (the merge made and why, or None), ``kish_n`` ((sum w)^2 / sum w^2),
+    ``max_ratio`` (largest weight / smallest), ``method``, ``bounds``, ``band_groups``
+    (population band -> the band group it was calibrated in; the identity when not collapsed).
+
+    Raises ``CalibrationError`` (a ``ValueError``) when the margins cannot be met, naming the
+    type and bands that cannot be matched.
     """
-    sample = sample.assign(band=population_band(sample["population"]))
-    frame = frame.assign(band=population_band(frame["population"]))
-    unknown = set(sample["collectivity_type"]) - set(frame["collectivity_type"])
-    if unknown:
-        raise ValueError(
-            f"cannot rake: collectivity type(s) {sorted(unknown)} are not in the reference frame"
-        )
-    keep = np.ones(len(frame), dtype=bool)
-    for m in margins:
-        keep &= frame[m].isin(set(sample[m])).to_numpy()
-    dropped = int((~keep).sum())
-    frame = frame[keep]
-    codes, targets = [], []
-    for m in margins:
-        cats = sorted(set(sample[m].astype(str)))
-        codes.append(pd.Categorical(sample[m].astype(str), categories=cats).codes)
-        share = frame[m].astype(str).value_counts(normalize=True)
-        targets.append(share.reindex(cats).to_numpy(dtype="float64"))
-    w, converged = _ipf(np.column_stack(codes), targets, max_iter, tol)
+    if method not in ("raking", "logit"):
+        raise ValueError(f"unknown calibration method {method!r}: 'raking' or 'logit'")
+    if method == "logit":
+        if bounds is None or not (0 <= bounds[0] < 1 < bounds[1] < np.inf):
+            raise ValueError(
+                "logit calibration needs bounds (lower, upper), 0 <= lower < 1 < upper"
+            )
+    elif bounds is not None:
+        raise ValueError("bounds apply to method='logit' only")
+    if not 1 <= len(margins) <= 2 or len(set(margins)) != len(margins):
+        raise ValueError(f"calibrate on one or two distinct margins, not {margins}")
+    sample, frame = _prepare(sample, margins), _prepare(frame, margins)
+    _check_inputs(sample, frame, margins)
+
+    identity = {label: label for label in POPULATION_BAND_LABELS}
+    first = _build(sample, frame, margins, identity)
+    reason = _infeasible(first, method, bounds)
+    if reason is None:
+        chosen, collapsed, band_groups = first, None, identity
+    else:
+        candidates = _collapses(sample, frame, margins, method, bounds) if collapse else []
+        if not candidates:
+            tail = (
+                " Merging adjacent population bands does not help either."
+                if collapse and BAND in margins
+                else ""
+            )
+            raise CalibrationError(f"cannot weight the sample to the frame: {reason}.{tail}")
+        kish = [_kish(_solve(p, method, bounds, tol, max_iter)[p.cell_of]) for _, p in candidates]
+        partition, chosen = candidates[int(np.argmax(kish))]  # the first of equals
+        collapsed = f"{_describe_merge(partition)}, because {reason}"
+        band_groups = {b: _group_label(members) for members in partition for b in members}
+    g = _solve(chosen, method, bounds, tol, max_iter)
+    w = g[chosen.cell_of]
     weights = pd.Series(w / w.mean(), index=sample.index, name="weight")
-    weights.attrs["dropped"] = dropped
-    weights.attrs["converged"] = converged
+    weights.attrs.update(
+        converged=True,
+        dropped=chosen.dropped,
+        collapsed=collapsed,
+        kish_n=_kish(w),
+        max_ratio=float(w.max() / w.min()),
+        method=method,
+        bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])],
+        band_groups=band_groups if BAND in margins else None,
+    )
     return weights
 
 
-def _ipf(
-    codes: np.ndarray, targets: list[np.ndarray], max_iter: int, tol: float
-) -> tuple[np.ndarray, bool]:
-    """Iterative proportional fitting of one weight per respondent, starting from 1.
+# ------------------------------------------------------------------------------ the problem
 
-    ``codes`` (n, margins) gives each respondent's category on each margin. Every update
-    multiplies a respondent's weight by a factor that depends only on their categories, so
-    respondents who share a cell (a combination of categories) always share a weight: the
-    iterations run on the few cells, weighted by their counts, instead of on every respondent
-    (the same sequence of weights, much faster on a census and when IPF does not converge
-    and runs ``max_iter`` rounds).
-    """
+
+def _prepare(data: pd.DataFrame, margins: tuple[str, ...]) -> pd.DataFrame:
+    missing = [c for c in (TYPE, "population") if c not in data.columns]
+    needed = {TYPE} if margins == (TYPE,) else {TYPE, "population"}
+    if needed & set(missing):
+        raise CalibrationError(f"cannot weight: no column {sorted(needed & set(missing))}")
+    if BAND in margins:
+        data = data.assign(band=population_band(data["population"]).astype("string"))
+    return data
+
+
+def _check_inputs(sample: pd.DataFrame, frame: pd.DataFrame, margins: tuple[str, ...]) -> None:
+    if len(sample) == 0:
+        raise CalibrationError("cannot weight an empty sample")
+    for m in margins:
+        n_missing = int(sample[m].isna().sum())
+        if n_missing:
+            what = "population" if m == BAND else m
+            raise CalibrationError(f"{n_missing} respondent(s) have no {what}: cannot weight them")
+    unknown = set(sample[TYPE]) - set(frame[TYPE])
+    if unknown:
+        raise CalibrationError(
+            f"collectivity type(s) {sorted(unknown)} are not in the reference frame"
+        )
+
+
+def _build(
+    sample: pd.DataFrame, frame: pd.DataFrame, margins: tuple[str, ...], groups: dict[str, str]
+) -> _Problem:
+    """The cells and frame totals once bands are mapped to ``groups`` (label -> group label)."""
+    if BAND in margins:
+        sample = sample.assign(band=sample[BAND].map(groups))
+        frame = frame.assign(band=frame[BAND].map(groups))
+    keep = np.ones(len(frame), dtype=bool)
+    for m in margins:
+        keep &= frame[m].isin(set(sample[m])).to_numpy()
+    kept = frame[keep]
+    band_order = list(dict.fromkeys(groups.values()))
+    categories = [
+        sorted(set(sample[m].astype(str)), key=band_order.index if m == BAND else None)
+        for m in margins
+    ]
+    codes = np.column_stack(
+        [
+            pd.Categorical(sample[m].astype(str), categories=cats).codes
+            for m, cats in zip(margins, categories, strict=True)
+        ]
+    )
     cells, cell_of = np.unique(codes, axis=0, return_inverse=True)
-    count = np.bincount(cell_of.ravel()).astype("float64")
-    cell_codes = [cells[:, k] for k in range(cells.shape[1])]
-    # cell -> category indicators: a margin's totals are one small matrix product
-    indicators = [np.eye(len(t))[c] for c, t in zip(cell_codes, targets, strict=True)]
-    all_indicators, all_targets = np.hstack(indicators), np.concatenate(targets)
-    wc = np.ones(len(cells))
-    converged = False
-    for _ in range(max_iter):
-        for code, indicator, target in zip(cell_codes, indicators, targets, strict=True):
-            mass = count * wc
-            wc = wc * (target / (mass @ indicator / mass.sum()))[code]
-        mass = count * wc
-        if np.max(np.abs(mass @ all_indicators / mass.sum() - all_targets)) < tol:
-            converged = True
+    totals = [
+        kept[m].astype(str).value_counts().reindex(cats, fill_value=0).to_numpy(dtype="int64")
+        for m, cats in zip(margins, categories, strict=True)
+    ]
+    return _Problem(
+        margins=margins,
+        categories=categories,
+        cells=cells,
+        cell_of=cell_of.ravel(),
+        count=np.bincount(cell_of.ravel()).astype("float64"),
+        totals=totals,
+        dropped=int((~keep).sum()),
+    )
+
+
+# ---------------------------------------------------------------------------- feasibility
+
+
+def _infeasible(
+    problem: _Problem, method: Method, bounds: tuple[float, float] | None
+) -> str | None:
+    """Why the margins cannot be met (plain words), or None when they can."""
+    reason = _hall_violation(problem)
+    if reason is not None or method == "raking":
+        return reason
+    assert bounds is not None
+    if _bounded_slack(problem, bounds) <= 1e-9:
+        lower, upper = bounds
+        return (
+            f"no weights between {lower:g} and {upper:g} times the design weight N/n can meet "
+            "both margins"
+        )
+    return None
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.2f} %"
+
+
+def _hall_violation(problem: _Problem) -> str | None:
+    """The first set of categories whose frame total cannot be reached through its cells."""
+    n_frame = problem.population
+    for m, (cats, total) in enumerate(zip(problem.categories, problem.totals, strict=True)):
+        for k, cat in enumerate(cats):
+            if total[k] == 0:
+                what = "population band" if problem.margins[m] == BAND else "collectivity type"
+                return f"{what} {cat} has respondents but the frame has no unit in it"
+    if len(problem.margins) == 1:
+        return None
+    types, bands = problem.categories
+    t_total, b_total = problem.totals
+    for size in range(1, len(types)):
+        for subset in combinations(range(len(types)), size):
+            inside = np.isin(problem.cells[:, 0], subset)
+            reached = sorted(set(problem.cells[inside, 1].tolist()))
+            need, have = int(t_total[list(subset)].sum()), int(b_total[reached].sum())
+            names = ", ".join(types[i] for i in subset)
+            who = (
+                f"collectivity type {names} has"
+                if size == 1
+                else f"collectivity types {names} have"
+            )
+            where = ", ".join(bands[j] for j in reached)
+            if need > have:
+                return (
+                    f"{who} respondents only in population band(s) {where}, which hold "
+                    f"{_share(have, n_frame)} of the frame ({have} units), less than the "
+                    f"{_share(need, n_frame)} ({need}) to match"
+                )
+            others = ~inside & np.isin(problem.cells[:, 1], reached)
+            if need == have and others.any():
+                return (
+                    f"{who} respondents only in population band(s) {where}, which hold exactly "
+                    f"its {_share(need, n_frame)} of the frame, so the other types' respondents "
+                    "there would need a weight of 0"
+                )
+    return None
+
+
+def _bounded_slack(problem: _Problem, bounds: tuple[float, float]) -> float:
+    """The largest s with lower + s <= g_c <= upper - s for cell ratios g_c meeting the margins.
+
+    Variables (g_1..g_C, s); maximise s subject to sum_c n_c d g_c [c in category] = total.
+    """
+    lower, upper = bounds
+    d = problem.population / problem.count.sum()
+    n_cells = len(problem.count)
+    rows, rhs = [], []
+    for m, total in enumerate(problem.totals):
+        for k, t in enumerate(total):
+            rows.append(np.append(problem.count * d * (problem.cells[:, m] == k), 0.0))
+            rhs.append(float(t))
+    a_ub = np.vstack(
+        [
+            np.hstack([-np.eye(n_cells), np.ones((n_cells, 1))]),  # s - g_c <= -lower
+            np.hstack([np.eye(n_cells), np.ones((n_cells, 1))]),  # g_c + s <= upper
+        ]
+    )
+    b_ub = np.concatenate([np.full(n_cells, -lower), np.full(n_cells, upper)])
+    cost = np.append(np.zeros(n_cells), -1.0)
+    res = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=np.vstack(rows) / problem.population,
+        b_eq=np.asarray(rhs) / problem.population,
+        bounds=[(None, None)] * n_cells + [(None, (upper - lower) / 2)],
+        method="highs",
+    )
+    return float(-res.fun) if res.status == 0 else -np.inf
+
+
+# ---------------------------------------------------------------------------------- collapse
+
+
+def _partitions(labels: tuple[str, ...]) -> list[list[list[str]]]:
+    """Partitions of ordered labels into 2+ contiguous groups, fewest merges first."""
+    out = []
+    for n_cuts in range(len(labels) - 1, 0, -1):
+        for cuts in combinations(range(1, len(labels)), n_cuts):
+            edges = (0, *cuts, len(labels))
+            out.append([list(labels[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    return out
+
+
+def _group_label(members: list[str]) -> str:
+    """``20-50k`` + ``50-100k`` -> ``20-100k``, from the band edges."""
+    if len(members) == 1:
+        return members[0]
+    first = POPULATION_BAND_LABELS.index(members[0])
+    last = POPULATION_BAND_LABELS.index(members[-1])
+    low, high = POPULATION_BAND_EDGES[first], POPULATION_BAND_EDGES[last + 1]
+
+    if low == 0:
+        return f"<{high / 1000:g}k"
+    return f"{low / 1000:g}k+" if np.isinf(high) else f"{low / 1000:g}-{high / 1000:g}k"
+
+
+def _collapses(
+    sample: pd.DataFrame,
+    frame: pd.DataFrame,
+    margins: tuple[str, ...],
+    method: Method,
+    bounds: tuple[float, float] | None,
+) -> list[tuple[list[list[str]], _Problem]]:
+    """The feasible band partitions with the fewest merges (several may tie)."""
+    if BAND not in margins:
+        return []
+    found: list[tuple[list[list[str]], _Problem]] = []
+    n_groups = None
+    for partition in _partitions(POPULATION_BAND_LABELS):
+        if n_groups is not None and len(partition) < n_groups:
             break
-    return wc[cell_of.ravel()], converged
+        if len(partition) == len(POPULATION_BAND_LABELS):
+            continue  # the identity: already tried
+        groups = {b: _group_label(members) for members in partition for b in members}
+        problem = _build(sample, frame, margins, groups)
+        if _infeasible(problem, method, bounds) is None:
+            found.append((partition, problem))
+            n_groups = len(partition)
+    return found
+
+
+def _describe_merge(partition: list[list[str]]) -> str:
+    merged = [m for m in partition if len(m) > 1]
+    parts = [f"{' and '.join(m)} into {_group_label(m)}" for m in merged]
+    return "population bands merged: " + "; ".join(parts)
+
+
+# ----------------------------------------------------------------------------------- solving
+
+
+def _calfun(method: Method, bounds: tuple[float, float] | None):
+    """The calibration function F (g = F(x'lambda)) and its derivative, as in survey."""
+    if method == "raking":
+        return np.exp, np.exp
+    assert bounds is not None
+    lower, upper = bounds
+    a = (upper - lower) / ((upper - 1.0) * (1.0 - lower))
+
+    def f(u: np.ndarray) -> np.ndarray:
+        # (L(U-1) + U(1-L)e^{Au}) / ((U-1) + (1-L)e^{Au}), written to stay finite for large |u|
+        z = np.exp(-np.abs(a * u))
+        pos = (lower * (upper - 1.0) * z + upper * (1.0 - lower)) / (
+            (upper - 1.0) * z + 1.0 - lower
+        )
+        neg = (lower * (upper - 1.0) + upper * (1.0 - lower) * z) / (
+            (upper - 1.0) + (1.0 - lower) * z
+        )
+        return np.where(u >= 0, pos, neg)
+
+    def df(u: np.ndarray) -> np.ndarray:
+        g = f(u)
+        return a * (g - lower) * (upper - g) / (upper - lower)
+
+    return f, df
+
+
+def _solve(
+    problem: _Problem,
+    method: Method,
+    bounds: tuple[float, float] | None,
+    tol: float,
+    max_iter: int,
+) -> np.ndarray:
+    """Weight of each cell: d * F(x_c' lambda) with sum_c n_c w_c x_c = frame totals.
+
+    x_c is the intercept plus the indicators of every category but the first of each margin
+    (the model matrix of R's ``~ type + band``), so that the system has full rank when the
+    cells connect every category; ``lstsq`` takes the minimum-norm step when they do not.
+    """
+    f, df = _calfun(method, bounds)
+    n_frame = problem.population
+    d = n_frame / problem.count.sum()
+    columns = [np.ones(len(problem.count))]
+    target = [n_frame]
+    for m, total in enumerate(problem.totals):
+        for k in range(1, len(total)):
+            columns.append((problem.cells[:, m] == k).astype("float64"))
+            target.append(float(total[k]))
+    x = np.column_stack(columns)
+    t = np.asarray(target)
+    base = problem.count * d
+
+    def misfit(lam: np.ndarray) -> np.ndarray:
+        return t - x.T @ (base * f(x @ lam))
+
+    lam = np.zeros(x.shape[1])
+    r = misfit(lam)
+    for _ in range(max_iter):
+        if np.max(np.abs(r)) < tol * n_frame:
+            return d * f(x @ lam)
+        jac = (x * (base * df(x @ lam))[:, None]).T @ x
+        step = np.linalg.lstsq(jac, r, rcond=None)[0]
+        for _ in range(60):  # step halving until the misfit shrinks (Newton with backtracking)
+            r_new = misfit(lam + step)
+            if np.all(np.isfinite(r_new)) and np.linalg.norm(r_new) < np.linalg.norm(r):
+                break
+            step = step / 2
+        lam, r = lam + step, r_new
+    raise CalibrationError(
+        f"calibration did not meet the margins within {max_iter} iterations "
+        f"(largest gap {np.max(np.abs(r)) / n_frame:.2e} of the frame)"
+    )
+
+
+def _kish(w: np.ndarray) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2 (Kish 1965, sec. 11.7)."""
+    w = np.asarray(w, dtype="float64")
+    return float(w.sum() ** 2 / (w**2).sum())

@@ -1,0 +1,290 @@
+"""Calibrated weights meet the frame's margins or are refused: feasibility, collapse, R's values.
+
+R's ``survey::calibrate`` (tests/fixtures/r_calibration) gives the reference weights for raking,
+bounded (logit) calibration and raking on merged bands; the feasibility rule is checked against
+a linear programme; a survey that cannot be raked stops a run with exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from survey_factory import build_survey, write_csv
+
+from analyse import cli
+from analyse.data import simulate
+from analyse.data.bands import POPULATION_BAND_LABELS, population_band
+from analyse.data.reference import load_frame
+from analyse.errors import InputError
+from analyse.params import load_params
+from analyse.paths import default_codebook_path
+from analyse.pipeline import runner
+from analyse.pipeline.run_result import load_scored, run_weights
+from analyse.stats import weights as weights_module
+from analyse.stats.equivalence import standardize
+from analyse.stats.regression import Design, fit_ols
+from analyse.stats.weights import CalibrationError, rake
+
+FIXTURE = Path(__file__).parent / "fixtures" / "r_calibration"
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return json.loads((FIXTURE / "calibration.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return pd.read_csv(FIXTURE / "sample.csv")
+
+
+@pytest.fixture(scope="module")
+def small_frame() -> pd.DataFrame:
+    """The fixture's frame as one row per unit, as ``load_frame`` gives it."""
+    cells = pd.read_csv(FIXTURE / "frame_cells.csv")
+    rows = cells.loc[cells.index.repeat(cells["units"]), ["collectivity_type", "population"]]
+    return rows.reset_index(drop=True)
+
+
+def _r_weights(block: dict, ids: pd.Series) -> np.ndarray:
+    """R's calibrated weights in the sample's order, rescaled to mean 1 as ``rake`` returns."""
+    w = np.array([block["weights"][i] for i in ids], dtype="float64")
+    return w / w.mean()
+
+
+def _margins_met(data: pd.DataFrame, frame: pd.DataFrame, w: pd.Series) -> None:
+    """Weighted shares of type and band group (``attrs['band_groups']``) equal the frame's."""
+    groups = w.attrs["band_groups"]
+    for values, fvalues in (
+        (data["collectivity_type"], frame["collectivity_type"]),
+        (
+            population_band(data["population"]).astype(str).map(groups),
+            population_band(frame["population"]).astype(str).map(groups),
+        ),
+    ):
+        got = w.groupby(values.to_numpy()).sum() / w.sum()
+        kept = fvalues[fvalues.isin(set(values))]
+        target = kept.value_counts(normalize=True)
+        np.testing.assert_allclose(
+            got.sort_index(), target.reindex(got.index).sort_index(), atol=1e-9
+        )
+
+
+# ------------------------------------------------------------------------------- R reference
+
+
+def test_raking_matches_survey_calibrate(reference, sample, small_frame):
+    w = rake(sample, small_frame)
+    np.testing.assert_allclose(
+        w, _r_weights(reference["raking"], sample["respondent_id"]), rtol=1e-8
+    )
+    assert w.mean() == pytest.approx(1.0)
+    assert w.attrs["converged"] is True and w.attrs["collapsed"] is None
+    assert w.attrs["method"] == "raking" and w.attrs["dropped"] == 0
+    assert w.attrs["kish_n"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
+    assert w.attrs["max_ratio"] == pytest.approx(w.max() / w.min())
+    _margins_met(sample, small_frame, w)
+
+
+def test_bounded_logit_calibration_matches_survey_calibrate(reference, sample, small_frame):
+    lower, upper = reference["logit"]["bounds"]
+    w = rake(sample, small_frame, method="logit", bounds=(lower, upper))
+    np.testing.assert_allclose(
+        w, _r_weights(reference["logit"], sample["respondent_id"]), rtol=1e-8
+    )
+    g = w  # mean-1 weights are w / (N/n): the ratio the bounds apply to
+    assert g.min() > lower and g.max() < upper
+    assert w.attrs["method"] == "logit" and w.attrs["bounds"] == [lower, upper]
+    _margins_met(sample, small_frame, w)
+
+
+def test_infeasible_design_merges_bands_as_r_calibrates_on_merged_bands(
+    reference, sample, small_frame
+):
+    """Sample B: CC only in <20k and 20-50k, whose frame share (66 %) is below CC's (72 %).
+
+    R's raking on the five bands fails to converge (recorded in the fixture); on 20-100k it
+    converges, and ``rake`` finds that merge itself. The old rake returned IPF's unconverged
+    weights here (``attrs['converged']`` False): this test failed before.
+    """
+    b = sample[sample["in_b"] == 1]
+    assert reference["raking_b_unmerged"]["outcome"].startswith("Failed to converge")
+    w = rake(b, small_frame)
+    assert w.attrs["converged"] is True
+    assert w.attrs["collapsed"].startswith(
+        "population bands merged: 20-50k and 50-100k into 20-100k, because collectivity type CC"
+    )
+    np.testing.assert_allclose(
+        w, _r_weights(reference["raking_b_merged"], b["respondent_id"]), rtol=1e-8
+    )
+    assert w.attrs["band_groups"]["50-100k"] == w.attrs["band_groups"]["20-50k"] == "20-100k"
+    _margins_met(b, small_frame, w)
+    with pytest.raises(CalibrationError, match=r"CC has respondents only in population band"):
+        rake(b, small_frame, collapse=False)
+
+
+def test_weighted_standardized_effect_uses_weighted_sds(reference, sample):
+    """b * sd_w(size) / sd_w(y) with the fit's weights, as svyvar on the calibrated design."""
+    ref = reference["standardized"]
+    w = pd.Series(_r_weights(reference["raking"], sample["respondent_id"]), index=sample.index)
+    x = sample[["size", "budget"]].astype(float)
+    x.insert(0, "Intercept", 1.0)
+    design = Design(y=sample["y"].astype(float), X=x, groups={"size": ["size"]})
+    fit = fit_ols(design, weights=w)
+    std_coef, std_se = standardize(fit)
+    assert float(fit.coef["size"]) == pytest.approx(ref["coef_size"], rel=1e-10)
+    assert std_coef == pytest.approx(ref["std_coef"], rel=1e-10)
+    assert std_se / float(fit.se["size"]) == pytest.approx(ref["sd_size"] / ref["sd_y"], rel=1e-10)
+    # equal weights: the unweighted standardization (ddof=1 SDs)
+    flat = fit_ols(design, weights=pd.Series(3.0, index=sample.index))
+    unweighted = design.X["size"].std(ddof=1) / design.y.std(ddof=1)
+    assert standardize(flat)[0] == pytest.approx(float(flat.coef["size"]) * unweighted, rel=1e-12)
+
+
+# ------------------------------------------------------------------------------ feasibility
+
+
+def test_bounds_that_cannot_be_met_raise_a_calibration_error(sample, small_frame):
+    # metropole's 9 units need 4 respondents at g = 9 / (4 * 286 / 24) = 0.19 < 0.2
+    with pytest.raises(CalibrationError, match="between 0.2 and 3 times the design weight"):
+        rake(sample, small_frame, method="logit", bounds=(0.2, 3.0))
+
+
+def test_positive_weights_exist_exactly_when_the_hall_condition_holds():
+    """The exact integer check agrees with a linear programme (max min cell weight > 0) on
+    random supports, including designs at the boundary (a tight set)."""
+    rng = np.random.default_rng(7)
+    types, bands = ["CA", "CC", "CU"], list(POPULATION_BAND_LABELS[:4])
+    mid = {"<20k": 10_000, "20-50k": 30_000, "50-100k": 70_000, "100-250k": 150_000}
+    outcomes = set()
+    for _ in range(150):
+        cells = list(product(types, bands))
+        units = rng.integers(0, 4, size=len(cells))
+        frame = pd.DataFrame(
+            [(t, mid[b]) for (t, b), k in zip(cells, units, strict=True) for _ in range(k)],
+            columns=["collectivity_type", "population"],
+        )
+        chosen = rng.random(len(cells)) < 0.4
+        sample = pd.DataFrame(
+            [(t, mid[b]) for (t, b), c in zip(cells, chosen, strict=True) if c],
+            columns=["collectivity_type", "population"],
+        )
+        if sample.empty or not set(sample["collectivity_type"]) <= set(frame["collectivity_type"]):
+            continue
+        prepared = [
+            weights_module._prepare(d, ("collectivity_type", "band")) for d in (sample, frame)
+        ]
+        identity = {b: b for b in POPULATION_BAND_LABELS}
+        problem = weights_module._build(*prepared, ("collectivity_type", "band"), identity)
+        if any((t == 0).any() for t in problem.totals):
+            continue
+        hall = weights_module._hall_violation(problem) is None
+        lp = weights_module._bounded_slack(problem, (0.0, 1e6)) > 1e-9
+        assert hall == lp, problem
+        outcomes.add(hall)
+    assert outcomes == {True, False}  # both answers were exercised
+
+
+def test_2025_like_panel_is_raked_on_merged_bands():
+    """The shipped 2025-like panel (params/default.yaml): CC only in the two lowest bands,
+    whose frame share is below CC's. The old rake returned weights down to 1e-93 with
+    ``converged`` False and a Kish n of 18.8 of 55: this test failed before."""
+    frame = load_frame("epci")
+    scored, _ = load_scored(load_params(Path(__file__).parents[1] / "params" / "default.yaml"))
+    data = scored[scored["maturity_index"].notna()]
+    w = rake(data, frame)
+    assert w.attrs["converged"] is True
+    assert w.attrs["collapsed"] == (
+        "population bands merged: 20-50k and 50-100k into 20-100k, because collectivity type "
+        "CC has respondents only in population band(s) <20k, 20-50k, which hold 76.97 % of the "
+        "frame (966 units), less than the 78.80 % (989) to match"
+    )
+    assert w.min() > 0.01 and w.attrs["max_ratio"] < 100
+    _margins_met(data, frame, w)
+    with pytest.raises(CalibrationError, match="CC has respondents only"):
+        rake(data, frame, collapse=False)
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_simulated_2025_like_panels_meet_the_margins(seed):
+    frame = load_frame("epci")
+    data = simulate.generate("barometre-2025", seed=seed, n=300, with_truth=False).data
+    w = rake(data, frame)
+    assert w.attrs["converged"] is True
+    _margins_met(data, frame, w)
+
+
+# --------------------------------------------------------------------- a run that cannot rake
+
+
+@pytest.fixture
+def unrakeable_params(tmp_path, codebook) -> Path:
+    """A survey of CC of 300,000 inhabitants and CA of 10,000: CC's 79 % of the frame can only
+    be carried by the band(s) where CC has respondents, and no merge of bands short of one
+    group gives it enough."""
+    survey = build_survey(codebook, n=40, seed=3)
+    cc = np.arange(len(survey)) % 2 == 0
+    survey["collectivity_type"] = pd.array(np.where(cc, "CC", "CA").tolist(), dtype="string")
+    survey["population"] = pd.array(np.where(cc, 300_000, 10_000), dtype="Int64")
+    path = write_csv(survey, tmp_path / "survey.csv")
+    params = tmp_path / "unrakeable.yaml"
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "name": "unrakeable",
+                "data": {"survey": str(path), "codebook": str(default_codebook_path())},
+                "analysis": {"weights": "raked", "bootstrap": 10},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return params
+
+
+def test_run_weights_turns_a_calibration_error_into_a_user_error(unrakeable_params):
+    params = load_params(unrakeable_params)
+    scored, _ = load_scored(params)
+    with pytest.raises(InputError) as exc:
+        run_weights(params, scored, load_frame("epci"))
+    (problem,) = exc.value.problems
+    assert problem.file == str(params.survey_path)
+    assert "analysis.weights is 'raked' but cannot weight the sample to the frame" in str(problem)
+    assert "collectivity type CC has respondents only in population band(s) 250k+" in str(problem)
+
+
+class _NoKernel:
+    """Stands in for the Jupyter kernel: the analysis fails before any notebook runs."""
+
+    def __init__(self, cwd: Path) -> None:
+        pass
+
+    def __enter__(self) -> _NoKernel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
+def test_analyse_run_exits_2_when_the_survey_cannot_be_raked(
+    unrakeable_params, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(runner, "_Kernel", _NoKernel)
+    out = tmp_path / "reports"
+    argv = ["analyse", "run", str(unrakeable_params), "--output-dir", str(out), "--jobs", "1"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == cli.USER_ERROR
+    printed = capsys.readouterr().out
+    assert "analysis failed: InputError" in printed and "CC has respondents only" in printed
+    assert not (out / "unrakeable").exists()  # nothing published
