@@ -390,6 +390,20 @@ def specification_summary(curve: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["choice", "option"])
 
 
+def _weights_description(summary: Mapping[str, object] | None) -> str:
+    """The weights in words: how they were made, what was merged, what they cost in precision
+    (Kish's effective sample size and the spread of the weights)."""
+    if summary is None:
+        return "none (unweighted)"
+    merged = summary.get("collapsed")
+    return (
+        f"{summary['method']} calibration to the frame's margins"
+        + (f"; {merged}" if merged else "")
+        + f"; effective sample size (Kish) {float(summary['kish_n']):.1f}"
+        + f"; largest / smallest weight {float(summary['max_ratio']):.1f}"
+    )
+
+
 def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
     """What the main model used: its terms, controls, sample, and the terms it had to drop
     because the survey lacks their column (so a reader knows what was not held fixed)."""
@@ -403,12 +417,7 @@ def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
         ),
         ("Controls", ", ".join(analysis.controls) or "none"),
         ("Weighted parts", ", ".join(analysis.weighted_parts) or "none (unweighted)"),
-        (
-            "Raking met the frame's margins",
-            "not raked"
-            if analysis.weights_converged is None
-            else ("yes" if analysis.weights_converged else "NO: weights are unreliable"),
-        ),
+        ("Survey weights", _weights_description(analysis.weights_summary)),
         ("Respondents in the model", analysis.n),
         ("Respondents excluded", analysis.n_excluded),
     ]
