@@ -276,3 +276,15 @@ def test_inference_holds_its_level_without_a_size_effect_and_detects_a_real_one(
     for key in ("median_p", "mean_z_p"):
         assert np.mean([r[key] < 0.05 for r in real]) >= 0.8, key
     assert np.mean([r["share_significant_p"] <= 0.05 for r in real]) >= 0.8
+
+
+def test_inference_without_identified_resamples_gives_no_p_value(monkeypatch):
+    """If no resample identifies every specification, the p-values are None, never NaN
+    (results.json is strict JSON), and the observed statistics are still reported."""
+    monkeypatch.setattr(robustness, "_COND_TOL", 2.0)  # no resample passes the check
+    monkeypatch.setattr(robustness, "_MAX_ROUNDS", 2)
+    inference = curve_inference(_linear_survey(3, 120, 0.0), None, draws=20, seed=0)
+    assert inference["draws"] == 0
+    assert inference["median_p"] is inference["share_significant_p"] is inference["mean_z_p"]
+    assert inference["median_p"] is None
+    assert np.isfinite(inference["median_std_coef"])

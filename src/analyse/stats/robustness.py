@@ -263,13 +263,14 @@ def curve_inference(
     draws: int = DRAWS,
     seed: int = 0,
     alpha: float = 0.05,
-) -> dict[str, float | int] | None:
+) -> dict[str, Any] | None:
     """The inferential specification-curve test alone (see the module docstring); None when
     no specification can be fitted.
 
     Keys: ``draws`` (null curves used), ``median_std_coef``, ``share_significant``, ``mean_z``
     (observed statistics) and ``median_p``, ``share_significant_p``, ``mean_z_p`` (share of
-    null curves at least as extreme; 0 means below 1 / draws).
+    null curves at least as extreme; 0 means below 1 / draws; None if no resample identified
+    every specification).
     """
     _, y, specs, _, _ = _build(scored, frame)
     return _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if specs else None
@@ -361,7 +362,7 @@ def _curve_statistics(
 
 def _inference(
     y: np.ndarray, specs: list[Specification], draws: int, seed: int, alpha: float
-) -> dict[str, float | int]:
+) -> dict[str, Any]:
     """The observed curve's three statistics and the share of null curves at least as
     extreme (see the module docstring)."""
     n = len(y)
@@ -387,13 +388,18 @@ def _inference(
         if total >= draws:
             break
     std, t, df = (np.concatenate([part[i] for part in kept])[:draws] for i in range(3))
-    median, share, mean_z = _curve_statistics(std, t, df, alpha)
-    return {
+    result: dict[str, Any] = {
         "draws": len(std),
         "median_std_coef": obs_median,
-        "median_p": float(np.mean(np.abs(median) >= abs(obs_median))),
+        "median_p": None,  # no p-value without null curves (never NaN: results.json is strict)
         "share_significant": obs_share,
-        "share_significant_p": float(np.mean(share >= obs_share)),
+        "share_significant_p": None,
         "mean_z": obs_z,
-        "mean_z_p": float(np.mean(np.abs(mean_z) >= abs(obs_z))),
+        "mean_z_p": None,
     }
+    if len(std):
+        median, share, mean_z = _curve_statistics(std, t, df, alpha)
+        result["median_p"] = float(np.mean(np.abs(median) >= abs(obs_median)))
+        result["share_significant_p"] = float(np.mean(share >= obs_share))
+        result["mean_z_p"] = float(np.mean(np.abs(mean_z) >= abs(obs_z)))
+    return result
