@@ -3,8 +3,9 @@
 Prints the median wall time over a few repeats of each stage of ``compute_results``:
 loading + validating + scoring the survey, every part of ``analyse_claim`` (main OLS, size
 test, LMG relative importance with its bootstrap, nested comparison, sensitivity simulations,
-per-theme ordinal models), the specification curve, ``analyse_claim`` as one call, and the whole
-``compute_results``. Machines here are shared and noisy: compare figures measured in one run.
+per-theme ordinal models), the specification curve (and its inferential test alone),
+``analyse_claim`` as one call, and the whole ``compute_results``. Machines here are shared and
+noisy: compare figures measured in one run.
 
 Run: ``.venv/bin/python benchmarks/compute.py [--repeats 5] [params/default.yaml ...]``
 """
@@ -31,6 +32,8 @@ from analyse.stats.importance import relative_importance
 from analyse.stats.nested import compare_nested
 from analyse.stats.ordinal import fit_themes
 from analyse.stats.regression import build_design, fit_ols
+from analyse.stats.robustness import DRAWS as CURVE_DRAWS
+from analyse.stats.robustness import curve_inference
 from analyse.stats.sensitivity import sensitivity
 
 
@@ -75,6 +78,15 @@ def stages(params: RunParams, repeats: int) -> list[tuple[str, float]]:
         (
             "specification curve",
             median_time(lambda: run_curve(params, scored, load_frame("epci")), repeats),
+        )
+    )
+    out.append(
+        (
+            f"  curve inference ({CURVE_DRAWS} null curves)",
+            median_time(
+                lambda: curve_inference(scored, frame, CURVE_DRAWS, params.seed, a.alpha),
+                repeats,
+            ),
         )
     )
     out.append(

@@ -123,15 +123,10 @@ def _reference_design(scored: pd.DataFrame, spec: dict[str, str]) -> Design:
         x["size"] = np.log(pop)
     else:
         x["size"] = population_band(pop).cat.codes.astype("float64")
-    budget = scored["budget_per_capita"].astype("float64")
-    x["budget"] = np.log(budget if spec["budget"] == "per_capita" else budget * pop)
+    x["budget"] = np.log(scored["budget_per_capita"].astype("float64"))
     x["staff"] = staff_per_10k(scored["digital_staff_fte"], pop)
-    sponsorship = ["elected_digital_lead", "strategy_adopted"]
-    if spec["sponsorship"] == "two_terms":
-        for c in sponsorship:
-            x[c] = scored[c].astype("float64")
-    else:
-        x["sponsorship_count"] = scored[sponsorship].astype("float64").sum(axis=1, skipna=False)
+    for c in ("elected_digital_lead", "strategy_adopted"):
+        x[c] = scored[c].astype("float64")
     if spec["controls"] == "collectivity_type":
         x = pd.concat([x, type_dummies(scored["collectivity_type"])], axis=1)
     keep = x.notna().all(axis=1)
@@ -159,7 +154,8 @@ def _compare_curve_with_refits(weighting: str) -> None:
     frame = load_frame("epci")
     scored = score_survey(generate("random", seed=6, n=150, with_truth=False).data, load_codebook())
     curve = specification_curve(scored, frame)
-    assert len(curve) == 64
+    assert len(curve) + len(curve.attrs["skipped"]) == 16
+    assert len(curve) >= 8
     sample = scored[scored[OUTCOME].notna()]
     low, high = sample["population"].astype(float).quantile([0.02, 0.98])
     samples = {

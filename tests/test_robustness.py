@@ -1,4 +1,5 @@
-"""Raking reaches the frame's margins; the specification curve covers every combination."""
+"""Raking reaches the frame's margins; the specification curve covers every combination of
+choices that estimate one quantity, counts only feasible weights, and tests the whole curve."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from analyse.data.bands import population_band
 from analyse.data.codebook import load_codebook
 from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
-from analyse.stats.robustness import CHOICES, specification_curve
+from analyse.data.terms import model_terms
+from analyse.report.tables import curve_inference_table
+from analyse.stats import robustness
+from analyse.stats.equivalence import test_size
+from analyse.stats.regression import build_design, fit_ols, ols_hc3
+from analyse.stats.robustness import CHOICES, curve_inference, specification_curve
 from analyse.stats.weights import rake
 
 
@@ -68,12 +74,15 @@ def test_specification_curve_covers_every_combination(frame):
     codebook = load_codebook()
     data = simulate.generate("random", seed=4, n=400, with_truth=False).data
     curve = specification_curve(score_survey(data, codebook), frame)
-    assert len(curve) == np.prod([len(v) for v in CHOICES.values()])
+    assert len(curve) == np.prod([len(v) for v in CHOICES.values()]) == 16
+    assert curve.attrs["skipped"] == {}
+    assert curve.attrs["inference"] is None  # no null curve asked for
     assert curve["std_coef"].is_monotonic_increasing
     assert set(curve["verdict"]) <= {
         "negligible",
         "significant_but_negligible",
         "decisive",
+        "significant_undetermined",
         "inconclusive",
     }
     raked = curve[curve["weights"] == "raked"]
@@ -83,12 +92,85 @@ def test_specification_curve_covers_every_combination(frame):
     assert (trimmed < curve[curve["sample"] == "all"]["n"].max()).all()
 
 
+def test_every_specification_estimates_the_main_models_size_effect(frame):
+    """One estimand: budget per inhabitant and the two sponsorship terms in every specification.
+
+    With total budget, ln B = ln(B/P) + ln P turns the size coefficient into b_size - b_budget
+    (another quantity), and the sponsorship count only duplicated the two-term specifications.
+    """
+    assert "budget" not in CHOICES and "sponsorship" not in CHOICES
+    data = simulate.generate("random", seed=4, n=400, with_truth=False).data
+    scored = score_survey(data, load_codebook())
+    curve = specification_curve(scored, frame)
+    assert not {"budget", "sponsorship"} & set(curve.columns)
+    main = test_size(fit_ols(build_design(scored)))
+    base = curve[
+        (curve["controls"] == "none")
+        & (curve["size"] == "ln_population")
+        & (curve["sample"] == "all")
+        & (curve["weights"] == "none")
+    ]
+    assert len(base) == 1
+    assert base["std_coef"].iloc[0] == pytest.approx(main.std_coef, rel=1e-10)
+
+
 def test_specification_curve_skips_raking_without_a_frame():
     codebook = load_codebook()
     data = simulate.generate("random", seed=4, n=200, with_truth=False).data
     curve = specification_curve(score_survey(data, codebook), None)
     assert set(curve["weights"]) == {"none"}
-    assert curve.attrs["skipped"]["raked"] == "no reference frame given"
+    assert len(curve) + len(curve.attrs["skipped"]) == 16
+    raked = {k: v for k, v in curve.attrs["skipped"].items() if "weights=raked" in k}
+    assert len(raked) == 8 and set(raked.values()) == {"no reference frame given"}
+
+
+def _not_converged(sample: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """Weights as the old ``rake`` returned them when IPF stopped short of the margins."""
+    weights = pd.Series(np.r_[1e-93, np.ones(len(sample) - 1)], index=sample.index)
+    weights.attrs.update(converged=False, dropped=0)
+    return weights
+
+
+def _refused(sample: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """``rake`` refusing weights that cannot meet the margins (``CalibrationError``)."""
+    raise ValueError("no weights meet the band margin <20k with 2 respondents")
+
+
+@pytest.mark.parametrize(
+    ("fake_rake", "reason"),
+    [
+        (_not_converged, "weights infeasible: raking did not meet the frame's margins"),
+        (_refused, "weights infeasible: no weights meet the band margin <20k with 2 respondents"),
+    ],
+)
+def test_raked_specifications_without_feasible_weights_are_never_counted(
+    frame, monkeypatch, fake_rake, reason
+):
+    monkeypatch.setattr(robustness, "rake", fake_rake)
+    scored = score_survey(
+        simulate.generate("random", seed=4, n=200, with_truth=False).data, load_codebook()
+    )
+    curve = specification_curve(scored, frame, draws=50)
+    assert set(curve["weights"]) == {"none"}
+    raked = {k: v for k, v in curve.attrs["skipped"].items() if "weights=raked" in k}
+    assert len(raked) == 8 and set(raked.values()) == {reason}
+    assert len(curve) + len(curve.attrs["skipped"]) == 16
+
+
+def test_the_shipped_panel_counts_raked_specifications_only_with_feasible_weights(frame):
+    """The synthetic 2025 panel has too few small EPCI for the frame's margins: its raked
+    specifications were counted with weights as small as 1e-93 (raking did not converge). Now
+    raking merges two population bands and meets the margins, or the specification is skipped."""
+    from analyse.params import load_params
+    from analyse.pipeline.run_result import load_scored
+
+    scored, _ = load_scored(load_params("params/default.yaml"))
+    curve = specification_curve(scored, frame)
+    raked = curve[curve["weights"] == "raked"]
+    skipped = {k: v for k, v in curve.attrs["skipped"].items() if "weights=raked" in k}
+    assert len(raked) + len(skipped) == 8
+    assert raked["weights_converged"].all()
+    assert all(v.startswith("weights infeasible: ") for v in skipped.values())
 
 
 def test_raked_run_reports_whether_raking_converged(frame):
@@ -116,3 +198,122 @@ def test_raked_run_reports_whether_raking_converged(frame):
     assert unweighted["weights_converged"] is None
     assert unweighted["weights"] is None and unweighted["nested"]["bf01"] > 0
     assert unweighted["size"]["coef"] != results["size"]["coef"]
+
+
+# --- the inferential specification-curve test (Simonsohn, Simmons and Nelson 2020) ----------
+
+
+def _linear_survey(seed: int, n: int, effect: float) -> pd.DataFrame:
+    """A scored random survey whose maturity index is linear in the main terms with a known
+    standardized size effect (0: no specification has any size effect)."""
+    scored = score_survey(
+        simulate.generate("random", seed=seed, n=n, with_truth=False).data, load_codebook()
+    )
+    terms = model_terms(scored)
+    rng = np.random.default_rng(seed)
+    size = terms["size"].to_numpy()
+    y = 50 + 4 * terms["budget"] + 3 * terms["staff"] + 5 * terms["strategy_adopted"]
+    y = y.to_numpy() + rng.normal(0, 8, len(scored))
+    y += effect * np.std(y) / np.std(size) * size
+    return scored.assign(maturity_index=y)
+
+
+def test_null_refits_equal_ols_hc3_fits_on_one_resample(frame):
+    """The vectorised refits of every specification (raked, trimmed, with type dummies) on one
+    resample equal ``ols_hc3`` on the drawn rows, repeats included, with the null imposed."""
+    scored = _linear_survey(seed=11, n=300, effect=0.3)  # 3+ respondents of each type
+    _, y, specs, fits, skipped = robustness._build(scored, frame)
+    assert len(specs) == 16 and not skipped
+    n = len(y)
+    rng = np.random.default_rng(3)
+    index = np.sort(rng.integers(0, n, size=(8, n)), axis=1)
+    counts = np.stack([np.bincount(i, minlength=n) for i in index]).astype("float64")
+    std, t, df, ok = robustness._null_fits(y, specs, counts)
+    assert ok.mean() > 0.5
+    for b in range(len(index)):
+        for j, spec in enumerate(specs):
+            drawn = index[b][spec.rows[index[b]]]
+            x = spec.x[drawn]
+            y_null = y[drawn] - spec.coef * x[:, 1]
+            w = None if spec.weights is None else spec.weights[drawn]
+            if not ok[b, j]:  # discarded only when the resample's design is degenerate
+                u, sv, _ = np.linalg.svd(x, full_matrices=False)
+                rank = np.count_nonzero(sv > sv.max() * max(x.shape) * np.finfo(float).eps)
+                assert rank < x.shape[1] or np.max(np.sum(u**2, axis=1)) > 1 - 1e-8
+                continue
+            fit = ols_hc3(x, y_null, w)
+            expected_std = fit.coef[1] * np.std(x[:, 1], ddof=1) / np.std(y_null, ddof=1)
+            assert std[b, j] == pytest.approx(expected_std, rel=1e-10, abs=1e-13)
+            assert t[b, j] == pytest.approx(fit.coef[1] / fit.se[1], rel=1e-10, abs=1e-10)
+            assert df[b, j] == fit.df_resid
+    # with every row once and the observed outcome, the refits are the curve itself
+    std0, t0, _, _ = robustness._null_fits(y, specs, np.ones((1, n)), null=False)
+    for j, fit in enumerate(fits):
+        assert t0[0, j] == pytest.approx(fit.coef[1] / fit.se[1], rel=1e-10)
+    # and with the null imposed, every specification estimates exactly zero on the data
+    std_null, _, _, _ = robustness._null_fits(y, specs, np.ones((1, n)))
+    np.testing.assert_allclose(std_null, 0.0, atol=1e-10)
+
+
+def test_inference_reports_the_observed_curve(frame):
+    scored = _linear_survey(seed=8, n=200, effect=0.0)
+    curve = specification_curve(scored, frame, draws=100, seed=1)
+    inference = curve.attrs["inference"]
+    assert list(inference) == [
+        "draws",
+        "median_std_coef",
+        "median_p",
+        "share_significant",
+        "share_significant_p",
+        "mean_z",
+        "mean_z_p",
+    ]
+    assert inference["draws"] == 100
+    assert inference["median_std_coef"] == pytest.approx(curve["std_coef"].median(), rel=1e-9)
+    sign = np.sign(inference["median_std_coef"])
+    significant = (curve["p"] < 0.05) & (np.sign(curve["std_coef"]) == sign)
+    assert inference["share_significant"] == pytest.approx(significant.mean())
+    assert inference == curve_inference(scored, frame, draws=100, seed=1)  # same seed, same draws
+    table = curve_inference_table(curve)
+    assert table["observed"].tolist() == [
+        inference["median_std_coef"],
+        inference["share_significant"],
+        inference["mean_z"],
+    ]
+    assert curve_inference_table(specification_curve(scored, frame)).empty
+
+
+def test_inference_holds_its_level_without_a_size_effect_and_detects_a_real_one():
+    """Under a true null the p-values are roughly uniform (rejections near alpha: 6.5 % for the
+    median, 5 % for the share significant, 7.5 % for the mean z over 200 such surveys); with a
+    real size effect they are small. The share significant has a floor: when every
+    specification is significant its p-value is the null probability that all are, which for
+    near-identical specifications is close to alpha itself."""
+    null = [
+        curve_inference(_linear_survey(seed, 120, 0.0), None, draws=100, seed=seed)
+        for seed in range(40)
+    ]
+    for key in ("median_p", "share_significant_p", "mean_z_p"):
+        p = np.array([r[key] for r in null])
+        assert np.mean(p < 0.05) <= 0.2, key  # ~3 of 40 expected
+    for key in ("median_p", "mean_z_p"):
+        assert 0.35 < np.mean([r[key] for r in null]) < 0.65, key
+    real = [
+        curve_inference(_linear_survey(seed, 120, 0.6), None, draws=100, seed=seed)
+        for seed in range(8)
+    ]
+    for key in ("median_p", "mean_z_p"):
+        assert np.mean([r[key] < 0.05 for r in real]) >= 0.8, key
+    assert np.mean([r["share_significant_p"] <= 0.05 for r in real]) >= 0.8
+
+
+def test_inference_without_identified_resamples_gives_no_p_value(monkeypatch):
+    """If no resample identifies every specification, the p-values are None, never NaN
+    (results.json is strict JSON), and the observed statistics are still reported."""
+    monkeypatch.setattr(robustness, "_COND_TOL", 2.0)  # no resample passes the check
+    monkeypatch.setattr(robustness, "_MAX_ROUNDS", 2)
+    inference = curve_inference(_linear_survey(3, 120, 0.0), None, draws=20, seed=0)
+    assert inference["draws"] == 0
+    assert inference["median_p"] is inference["share_significant_p"] is inference["mean_z_p"]
+    assert inference["median_p"] is None
+    assert np.isfinite(inference["median_std_coef"])

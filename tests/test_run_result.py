@@ -106,3 +106,24 @@ def test_results_json_carries_the_sentence_the_pages_show(result):
     assert document["verdict_sentence"].startswith(f"Verdict: {result.verdict}.")
     assert document["run"]["synthetic"] is True  # the shipped panel, marked by its generator
     assert document["robustness"]["specifications"] == len(result.curve)
+
+
+def test_results_json_robustness_counts_only_the_counted_specifications(result):
+    """The curve's block: counted specifications, their verdicts, the skipped ones with their
+    reason, and the inferential test of the whole curve, keys spelled as the contract says."""
+    block = results_document(result)["robustness"]
+    assert list(block) == ["specifications", "verdicts", "skipped", "inference"]
+    assert block["specifications"] == len(result.curve) == sum(block["verdicts"].values())
+    assert block["specifications"] + len(block["skipped"]) == 16
+    assert "budget" not in result.curve.columns
+    assert list(block["inference"]) == [
+        "draws",
+        "median_std_coef",
+        "median_p",
+        "share_significant",
+        "share_significant_p",
+        "mean_z",
+        "mean_z_p",
+    ]
+    assert block["inference"]["draws"] == 500
+    assert all(0.0 <= block["inference"][k] <= 1.0 for k in ("median_p", "mean_z_p"))

@@ -4,8 +4,9 @@ A run's result is the scored survey, the judgement of the claim (``analyse.stats
 specification curve and the power curve. The runner computes it once per run, before any
 notebook starts, and stores it in the run's staging folder; each notebook then loads it
 (``run_result(params, output_dir)``) instead of recomputing the bootstrap, the simulations and
-64 regressions, and ``results.json`` is written from the same object (``results_document``),
-so the verdict in the HTML equals the one in ``results.json`` by construction.
+the specification curve with its null curves, and ``results.json`` is written from the same
+object (``results_document``), so the verdict in the HTML equals the one in ``results.json``
+by construction.
 
 The stored file carries a format version and a key: the digest of everything the result
 depends on (parameters, the bytes of the survey, codebook and reference frame, the ``analyse``
@@ -38,6 +39,7 @@ from analyse.pipeline.manifest import canonical_digest, code_digest, package_ver
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
+from analyse.stats.robustness import DRAWS as CURVE_DRAWS
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import CalibrationError, rake
 
@@ -124,9 +126,12 @@ def judge_claim(
 
 
 def run_curve(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """The specification curve with the run's SESOI and alpha."""
+    """The specification curve with the run's SESOI and alpha, and its inferential test
+    (``attrs['inference']``) against ``CURVE_DRAWS`` null curves drawn from the run's seed."""
     a = params.analysis
-    return specification_curve(scored, frame, sesoi=a.sesoi, alpha=a.alpha)
+    return specification_curve(
+        scored, frame, sesoi=a.sesoi, alpha=a.alpha, draws=CURVE_DRAWS, seed=params.seed
+    )
 
 
 def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
@@ -221,6 +226,8 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "specifications": len(curve),
         "verdicts": {k: int(v) for k, v in curve["verdict"].value_counts().sort_index().items()},
         "skipped": curve.attrs["skipped"],
+        # the curve as a whole against null curves (Simonsohn, Simmons and Nelson 2020)
+        "inference": curve.attrs.get("inference"),
     }
     document["run"] = {
         "name": params.name,

@@ -504,7 +504,7 @@ def specification_curve(curve: pd.DataFrame, sesoi: float, ax: Axes | None = Non
     ax.legend(loc="upper left", fontsize="small", frameon=True)
     return _label(
         ax,
-        f"Specification curve: the size effect under {len(curve)} analysis choices",
+        f"Specification curve: the size effect in {len(curve)} specifications",
         "Specifications, sorted by the estimated size effect (rank)",
         "Standardized size effect with 90 % interval",
     )

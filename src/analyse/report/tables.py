@@ -404,6 +404,35 @@ def _weights_description(summary: Mapping[str, object] | None) -> str:
     )
 
 
+def curve_inference_table(curve: pd.DataFrame) -> pd.DataFrame:
+    """The inferential test of the specification curve, one line per statistic.
+
+    Each statistic of the observed curve is set against the curves drawn under the null of no
+    size effect (``analyse.stats.robustness``): the p-value is the share of those null curves at
+    least as extreme, in either direction (0 means below 1 / draws). Empty when the run drew
+    no null curve.
+    """
+    inference = curve.attrs.get("inference")
+    columns = ["observed", "p (share of null curves at least as extreme)"]
+    if not inference:
+        return pd.DataFrame(columns=columns).rename_axis("statistic")
+    rows = [
+        ("Median standardized size effect", "median_std_coef", "median_p"),
+        (
+            "Share of specifications significant in the dominant direction",
+            "share_significant",
+            "share_significant_p",
+        ),
+        ("Mean z across specifications (Stouffer)", "mean_z", "mean_z_p"),
+    ]
+    table = pd.DataFrame(
+        [(label, inference[obs], inference[p]) for label, obs, p in rows],
+        columns=["statistic", *columns],
+    ).set_index("statistic")
+    table.index.name = f"statistic ({inference['draws']} null curves)"
+    return table
+
+
 def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
     """What the main model used: its terms, controls, sample, and the terms it had to drop
     because the survey lacks their column (so a reader knows what was not held fixed)."""

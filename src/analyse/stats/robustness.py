@@ -2,19 +2,64 @@
 
 A single model is one of many defensible choices. The curve refits the size test under every
 combination of: controls for type or not; size as ln(population) or as an ordered population
-band; budget per inhabitant or total budget; sponsorship as two indicators or their count; all
-respondents or without the smallest and largest 2 % by population; no weights or weights raked
-to the reference frame. Each specification gets its standardized size effect, its 90 %
-interval (the equivalence interval) and its verdict (Simonsohn, Simmons and Nelson 2020).
+band; all respondents or without the smallest and largest 2 % by population; no weights or
+weights raked to the reference frame. Each specification gets its standardized size effect, its
+90 % interval (the equivalence interval) and its verdict (Simonsohn, Simmons and Nelson 2020).
+
+Every specification must estimate the same quantity, the effect of size holding the means per
+inhabitant fixed, or the curve mixes estimands and its counts mean nothing. Two alternatives
+that earlier versions tried are therefore not choices:
+
+- **total budget** instead of budget per inhabitant: ln B = ln(B/P) + ln P, so with ln B in the
+  model the size coefficient becomes b_size - b_budget, the effect of size *at fixed total
+  budget* (a larger collectivity with the same money has less per inhabitant). That is another
+  question, and on the shipped panels it produced every "decisive" specification of the curve;
+- **sponsorship as the count** of its two indicators instead of the two indicators (the main
+  model's form): it changes only the adjustment for sponsorship, and the size estimates of the
+  two forms were near-identical (paired standardized effects differ by at most 0.035 on the
+  shipped panel, 0.009 on the census; correlation 0.9998 and 1.0000), so every specification
+  was counted twice.
+
+A raked specification is fitted only when raking meets the frame's margins: weights that do not
+(``rake`` raises, or returns ``attrs['converged']`` False) describe no population, so the
+specification goes to ``attrs['skipped']`` with reason "weights infeasible: ..." and is neither
+given a verdict nor counted.
+
+``specification_curve(..., draws=500)`` adds the inferential test of the curve (Simonsohn,
+Simmons and Nelson 2020, "Specification curve analysis", Nature Human Behaviour 4, 1208-1214):
+is the curve as a whole more extreme than curves drawn where size has no effect? The null is
+imposed in each specification by subtracting its own estimated size effect from the outcome,
+y*_k = y - b_k size_k, so that specification k's estimate on the observed rows is exactly zero.
+Rows are then resampled with replacement (the same rows for every specification of a draw) and
+every specification is re-estimated on its own y*_k. Three statistics of each null curve are
+compared with the observed ones, each p-value being the share of null curves at least as
+extreme (in either direction, since the barometer's claim predicts no sign):
+
+- the median standardized size effect across specifications (``|median|``);
+- the share of specifications significant at ``alpha`` in the dominant direction (the sign of
+  the curve's median), each null curve in its own dominant direction;
+- the mean z across specifications (Stouffer), z_k the normal quantile of specification k's
+  one-sided t tail, signed (``|mean z|``).
+
+The refits are matrix algebra over the draws (``_null_fits``): a resample is a vector of row
+counts, and OLS with HC3 on a resample with repeated rows equals the count-weighted normal
+equations with each copy's leverage and residual. Raked specifications keep each respondent's
+raking weight with the respondent (weights are not re-raked in every draw, as the curve's own
+HC3 intervals also treat them as fixed). Trimming keeps the observed 2 % cut-offs: a resampled
+row is in the trimmed sample when the observed row was. A draw in which any specification is
+not identified (a collectivity type or a sponsorship value absent from the resample, or a
+respondent alone in its type, whose HC3 term is 0/0) is discarded and replaced by a new one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analyse.data.bands import POPULATION_BAND_LABELS as BAND_LABELS
 from analyse.data.bands import population_band
@@ -26,65 +71,130 @@ from analyse.stats.weights import rake
 CHOICES: dict[str, tuple[str, ...]] = {
     "controls": ("none", "collectivity_type"),
     "size": ("ln_population", "population_band"),
-    "budget": ("per_capita", "total"),
-    "sponsorship": ("two_terms", "count"),
     "sample": ("all", "trim_2pct"),
     "weights": ("none", "raked"),
 }
 
+DRAWS = 500  # null curves of the inferential test, as Simonsohn, Simmons and Nelson (2020)
+_MAX_ROUNDS = 20  # rounds of ``draws`` resamples tried to collect ``draws`` identified ones
+_COND_TOL = 1e-10  # smallest eigenvalue of the scaled X'WX deemed non-zero in a resample
+_CHUNK_CELLS = 2_000_000  # draws x rows of one batch of refits (16 MB per array)
+_LEVERAGE_TOL = 1e-8  # a resampled row with leverage above 1 - this makes HC3 undefined
 
-@dataclass
-class _Sample:
-    """One sample of the curve (all respondents or trimmed) with every regressor any
-    specification may use, computed once: a specification only picks among the columns."""
 
-    data: pd.DataFrame
-    y: np.ndarray
-    columns: dict[str, np.ndarray]
-    sponsorship: list[str]
-    dummies: list[str]
-    weights: pd.Series | ValueError | None = None  # raked once, on first use
-    svds: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=dict
-    )  # thin SVD of the unweighted design, by regressors
+@dataclass(frozen=True)
+class Specification:
+    """One specification on the rows of the estimation sample (respondents with an index).
 
-    @classmethod
-    def of(cls, data: pd.DataFrame) -> _Sample:
-        # The main model's terms (analyse.data.terms), then the alternatives the curve tries:
-        # total budget is ln(B/P) + ln P = ln B, and size as an ordered population band.
-        terms = model_terms(data)
-        pop = data["population"].astype("float64")
-        cols = {
-            "size:ln_population": terms["size"].to_numpy(),
-            "size:population_band": population_band(pop).cat.codes.astype("float64").to_numpy(),
-            "budget:per_capita": terms["budget"].to_numpy(),
-            "budget:total": (terms["budget"] + terms["size"]).to_numpy(),
-        }
-        if "staff" in terms:
-            cols["staff"] = terms["staff"].to_numpy()
-        sponsorship = [c for c in SPONSORSHIP_TERMS if c in terms]
-        for c in sponsorship:
-            cols[c] = terms[c].to_numpy()
-        if sponsorship:
-            cols["sponsorship_count"] = terms[sponsorship].sum(axis=1, skipna=False).to_numpy()
-        dummies = type_dummies(data["collectivity_type"])
-        for c in dummies.columns:
-            cols[c] = dummies[c].to_numpy()
-        y = data[OUTCOME].astype("float64").to_numpy()
-        return cls(data, y, cols, sponsorship, list(dummies.columns))
+    ``x`` has the intercept first and size second; ``rows`` marks the rows it is fitted on
+    (trimmed sample, no missing regressor); ``weights`` are the raking weights (0 off
+    ``rows``) or None; ``coef`` is the fitted size coefficient, used to impose the null.
+    """
 
-    def regressors(self, spec: dict[str, str]) -> list[str]:
-        """The columns of one specification, in model order (without the intercept)."""
-        names = [f"size:{spec['size']}", f"budget:{spec['budget']}"]
-        if "staff" in self.columns:
-            names.append("staff")
-        if spec["sponsorship"] == "two_terms":
-            names += self.sponsorship
-        elif self.sponsorship:
-            names.append("sponsorship_count")
-        if spec["controls"] == "collectivity_type":
-            names += self.dummies
-        return names
+    choice: dict[str, str]
+    x: np.ndarray
+    rows: np.ndarray
+    weights: np.ndarray | None
+    coef: float
+
+
+def spec_label(choice: dict[str, str]) -> str:
+    """A readable name of one specification, e.g. for ``attrs['skipped']``."""
+    return ", ".join(f"{k}={v}" for k, v in choice.items())
+
+
+def _raking(data: pd.DataFrame, frame: pd.DataFrame | None) -> pd.Series | str:
+    """Raking weights that meet the frame's margins, or why there are none.
+
+    ``rake`` raises ``ValueError`` (``CalibrationError`` is one) when the margins cannot be met;
+    a result marked ``converged`` False (weights that stopped short of the margins) is refused
+    the same way.
+    """
+    if frame is None:
+        return "no reference frame given"
+    try:
+        weights = rake(data, frame)
+    except ValueError as exc:
+        return f"weights infeasible: {exc}"
+    if weights.attrs.get("converged") is False:
+        return "weights infeasible: raking did not meet the frame's margins"
+    return weights
+
+
+def _build(
+    scored: pd.DataFrame, frame: pd.DataFrame | None
+) -> tuple[pd.DataFrame, np.ndarray, list[Specification], list[Any], dict[str, str]]:
+    """The estimation sample, its outcome, and every specification that can be fitted, with its
+    ``ols_hc3`` fit; the others in ``skipped`` with the reason."""
+    data = scored[scored[OUTCOME].notna()]
+    y = data[OUTCOME].astype("float64").to_numpy()
+    pop = data["population"].astype("float64")
+    low, high = pop.quantile([0.02, 0.98])
+    samples = {
+        "all": np.ones(len(data), dtype=bool),
+        "trim_2pct": pop.between(low, high).to_numpy(),
+    }
+    # the main model's terms (analyse.data.terms) and size as an ordered population band
+    terms = model_terms(data)
+    columns = {
+        "ln_population": terms["size"].to_numpy(),
+        "population_band": population_band(pop).cat.codes.astype("float64").to_numpy(),
+        "budget": terms["budget"].to_numpy(),
+    }
+    means = ["budget"]
+    for c in ("staff", *SPONSORSHIP_TERMS):
+        if c in terms:
+            columns[c] = terms[c].to_numpy()
+            means.append(c)
+    weights: dict[str, pd.Series | str] = {}
+    svds: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    specs, fits, skipped = [], [], {}
+    for values in product(*CHOICES.values()):
+        choice = dict(zip(CHOICES, values, strict=True))
+        in_sample = samples[choice["sample"]]
+        w = None
+        if choice["weights"] == "raked":
+            if choice["sample"] not in weights:
+                weights[choice["sample"]] = _raking(data[in_sample], frame)
+            raked = weights[choice["sample"]]
+            if isinstance(raked, str):
+                skipped[spec_label(choice)] = raked
+                continue
+            w = np.zeros(len(data))
+            w[in_sample] = raked.to_numpy()
+        names = (choice["size"], *means)
+        x = np.column_stack([np.ones(len(data))] + [columns[c] for c in names])
+        rows = in_sample & ~np.isnan(x).any(axis=1)
+        if choice["controls"] == "collectivity_type":
+            # dummies of the types present in this specification's rows, as fit_ols builds them
+            dummies = type_dummies(data["collectivity_type"][rows])
+            names += tuple(dummies.columns)
+            full = np.zeros((len(data), dummies.shape[1]))
+            full[rows] = dummies.to_numpy()
+            x = np.column_stack([x, full])
+        x = np.where(rows[:, None], x, 0.0)
+        xs, ys = x[rows], y[rows]
+        # identified if the unweighted design has full rank, as numpy's matrix_rank counts it
+        # (its SVD serves the unweighted fit), and HC3 is defined if no respondent has leverage
+        # 1 (e.g. alone in its collectivity type: its HC3 term is 0/0); weights change neither
+        reason = "design not identified"
+        if xs.shape[1] < len(ys):
+            key = (choice["sample"], names)
+            if key not in svds:
+                svds[key] = np.linalg.svd(xs, full_matrices=False)
+            u, s, _ = svds[key]
+            if np.count_nonzero(s > s.max() * max(xs.shape) * np.finfo(s.dtype).eps) == xs.shape[1]:
+                reason = ""
+                if np.max(np.sum(u**2, axis=1)) > 1.0 - _LEVERAGE_TOL:
+                    reason = "HC3 undefined: a respondent has leverage 1 (alone in its type)"
+        if reason:
+            skipped[spec_label(choice)] = reason
+            continue
+        svd = svds[(choice["sample"], names)]
+        fit = ols_hc3(xs, ys, svd=svd) if w is None else ols_hc3(xs, ys, w[rows])
+        specs.append(Specification(choice, x, rows, w, float(fit.coef[1])))
+        fits.append(fit)
+    return data, y, specs, fits, skipped
 
 
 def specification_curve(
@@ -92,63 +202,25 @@ def specification_curve(
     frame: pd.DataFrame | None,
     sesoi: float = 0.2,
     alpha: float = 0.05,
+    draws: int = 0,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per specification, sorted by standardized size effect.
+    """One row per counted specification, sorted by standardized size effect.
 
-    Raked specifications are skipped (not faked) when no frame is given or raking is impossible
-    (e.g. a type absent from the frame); ``attrs['skipped']`` says why.
+    Raked specifications are skipped (not faked) when no frame is given or raking cannot meet
+    the frame's margins; ``attrs['skipped']`` says why, by specification. With ``draws`` > 0,
+    ``attrs['inference']`` holds the test of the whole curve against ``draws`` null curves
+    (``curve_inference``); else it is None.
 
     Each specification is fitted like ``fit_ols`` and tested like ``test_size``, but with
-    ``ols_hc3`` on arrays: the 64 fits share two samples, so each sample is trimmed, raked and
-    turned into regressors once, and a specification only picks its columns.
+    ``ols_hc3`` on arrays: the specifications share one estimation sample, so its regressors
+    are computed once and a specification only picks its columns and rows.
     """
-    samples: dict[str, _Sample] = {}
-    rows, skipped = [], {}
-    for values in product(*CHOICES.values()):
-        spec = dict(zip(CHOICES, values, strict=True))
-        if spec["sample"] not in samples:
-            data = scored[scored[OUTCOME].notna()]
-            if spec["sample"] == "trim_2pct":
-                low, high = data["population"].astype(float).quantile([0.02, 0.98])
-                data = data[data["population"].astype(float).between(low, high)]
-            samples[spec["sample"]] = _Sample.of(data)
-        sample = samples[spec["sample"]]
-        weights = None
-        if spec["weights"] == "raked":
-            if frame is None:
-                skipped["raked"] = "no reference frame given"
-                continue
-            if sample.weights is None:
-                try:
-                    sample.weights = rake(sample.data, frame)
-                except ValueError as exc:
-                    sample.weights = exc
-            if isinstance(sample.weights, ValueError):
-                skipped["raked"] = str(sample.weights)
-                continue
-            weights = sample.weights
-        names = tuple(sample.regressors(spec))
-        x = np.column_stack([sample.columns[c] for c in names])
-        keep = ~np.isnan(x).any(axis=1)
-        x = np.column_stack([np.ones(int(keep.sum())), x[keep]])
-        y = sample.y[keep]
-        fit = None
-        if x.shape[1] < len(y):
-            # identified if the unweighted design has full rank, as numpy's matrix_rank counts
-            # it; its SVD serves the unweighted fit and the raked spec with the same columns
-            if names not in sample.svds:
-                sample.svds[names] = np.linalg.svd(x, full_matrices=False)
-            svd = sample.svds[names]
-            s = svd[1]
-            if np.count_nonzero(s > s.max() * max(x.shape) * np.finfo(s.dtype).eps) == x.shape[1]:
-                if weights is None:
-                    fit = ols_hc3(x, y, svd=svd)
-                else:
-                    fit = ols_hc3(x, y, weights.to_numpy()[keep])
-        if fit is None:
-            skipped[str(spec)] = "design not identified"
-            continue
-        scale = float(np.std(x[:, 1], ddof=1) / np.std(y, ddof=1))
+    _, y, specs, fits, skipped = _build(scored, frame)
+    rows = []
+    for spec, fit in zip(specs, fits, strict=True):
+        x1, ys = spec.x[spec.rows, 1], y[spec.rows]
+        scale = float(np.std(x1, ddof=1) / np.std(ys, ddof=1))
         test = judge_size(
             coef=float(fit.coef[1]),
             se=float(fit.se[1]),
@@ -162,9 +234,9 @@ def specification_curve(
         low, high = equivalence_interval(test)
         rows.append(
             {
-                **spec,
-                "weights_converged": None if weights is None else bool(weights.attrs["converged"]),
-                "n": len(y),
+                **spec.choice,
+                "weights_converged": None if spec.weights is None else True,
+                "n": len(ys),
                 "std_coef": test.std_coef,
                 "std_se": test.std_se,
                 "ci90_low": low,
@@ -174,7 +246,160 @@ def specification_curve(
                 "verdict": test.verdict,
             }
         )
-    curve = pd.DataFrame(rows).sort_values("std_coef", ignore_index=True)
+    columns = [*CHOICES, "weights_converged", "n", "std_coef", "std_se"]
+    columns += ["ci90_low", "ci90_high", "p", "tost_p", "verdict"]
+    curve = pd.DataFrame(rows, columns=columns).sort_values("std_coef", ignore_index=True)
     curve.attrs["skipped"] = skipped
     curve.attrs["bands"] = list(BAND_LABELS)
+    curve.attrs["inference"] = (
+        _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if draws > 0 and specs else None
+    )
     return curve
+
+
+def curve_inference(
+    scored: pd.DataFrame,
+    frame: pd.DataFrame | None,
+    draws: int = DRAWS,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> dict[str, Any] | None:
+    """The inferential specification-curve test alone (see the module docstring); None when
+    no specification can be fitted.
+
+    Keys: ``draws`` (null curves used), ``median_std_coef``, ``share_significant``, ``mean_z``
+    (observed statistics) and ``median_p``, ``share_significant_p``, ``mean_z_p`` (share of
+    null curves at least as extreme; 0 means below 1 / draws; None if no resample identified
+    every specification).
+    """
+    _, y, specs, _, _ = _build(scored, frame)
+    return _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if specs else None
+
+
+def _null_fits(
+    y: np.ndarray, specs: list[Specification], counts: np.ndarray, null: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Standardized size effect, t statistic, residual df and identification of every
+    specification on every resample, as ``ols_hc3`` would fit them, in matrix algebra.
+
+    ``counts`` (draws, n) gives how often each row of the estimation sample is drawn. With
+    ``null`` the outcome of specification k is y - coef_k * size_k. Returns (draws, K) arrays.
+    For a resample, OLS (or WLS) on the drawn rows, repeats included, is the count-weighted
+    normal equations A b = X'Wy with W = counts * raking weight; a copy of row i has leverage
+    h_i = w_i x_i'A^-1 x_i and the HC3 variance of the size coefficient is
+    sum_i counts_i w_i^2 e_i^2 (x_i'a)^2 / (1 - h_i)^2, a the size row of A^-1.
+    """
+    n_draws, k = counts.shape[0], len(specs)
+    std = np.full((n_draws, k), np.nan)
+    t = np.full((n_draws, k), np.nan)
+    df = np.full((n_draws, k), np.nan)
+    ok = np.zeros((n_draws, k), dtype=bool)
+    for j, spec in enumerate(specs):
+        p = spec.x.shape[1]
+        w = np.ones(len(y)) if spec.weights is None else spec.weights
+        yk = y - spec.coef * spec.x[:, 1] if null else y
+        yk = np.where(spec.rows, yk, 0.0)
+        # regressors centred and scaled on the specification's rows: the same fit (slopes
+        # rescale, t and leverages do not change) with a far better conditioned X'WX
+        x = spec.x.copy()
+        centre = x[spec.rows, 1:].mean(axis=0)
+        spread = x[spec.rows, 1:].std(axis=0)
+        x[:, 1:] = np.where(spec.rows[:, None], (x[:, 1:] - centre) / spread, 0.0)
+        freq = counts * spec.rows  # (B, n): copies of each row in this specification
+        wt = freq * w  # regression weight of each row
+        outer = (x[:, :, None] * x[:, None, :]).reshape(len(y), p * p)
+        a = (wt @ outer).reshape(n_draws, p, p)
+        xty = wt @ (x * yk[:, None])
+        # identified when X'WX scaled to unit diagonal is well conditioned (a column constant
+        # at 0 on the drawn rows, e.g. an absent type, has a zero diagonal)
+        diag = np.einsum("bii->bi", a)
+        ident = (diag > 0).all(axis=1)
+        root = np.sqrt(np.where(ident[:, None], diag, 1.0))
+        scaled = a / (root[:, :, None] * root[:, None, :])
+        eig = np.linalg.eigvalsh(np.where(ident[:, None, None], scaled, np.eye(p)))
+        ident &= eig[:, 0] > _COND_TOL
+        a_inv = np.linalg.inv(np.where(ident[:, None, None], a, np.eye(p)))
+        a_inv = (a_inv + a_inv.transpose(0, 2, 1)) / 2
+        coef = np.einsum("bij,bj->bi", a_inv, xty)
+        resid = yk[None, :] - coef @ x.T  # (B, n)
+        h = w[None, :] * (a_inv.reshape(n_draws, p * p) @ outer.T)  # (B, n) leverages
+        g = np.ascontiguousarray(a_inv[:, 1, :]) @ x.T  # (B, n): size row of A^-1 times x_i
+        drawn = wt > 0
+        ident &= ~(drawn & (h > 1.0 - _LEVERAGE_TOL)).any(axis=1)
+        one_minus_h = np.where(drawn & ident[:, None], 1.0 - h, 1.0)
+        var = np.sum(freq * w**2 * (resid * g / one_minus_h) ** 2, axis=1)
+        # standardized as the curve does: unweighted SDs of size and outcome on the drawn rows
+        n_rows = freq.sum(axis=1)
+        sd_x = _weighted_sd(x[:, 1], freq, n_rows)
+        sd_y = _weighted_sd(yk, freq, n_rows)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std[:, j] = coef[:, 1] * sd_x / sd_y
+            t[:, j] = coef[:, 1] / np.sqrt(var)
+        df[:, j] = n_rows - p
+        ok[:, j] = ident & np.isfinite(t[:, j]) & np.isfinite(std[:, j]) & (n_rows > p)
+    return std, t, df, ok
+
+
+def _weighted_sd(v: np.ndarray, freq: np.ndarray, n_rows: np.ndarray) -> np.ndarray:
+    """SD (ddof 1) of ``v`` over resamples given as row counts, centred first for accuracy."""
+    mean = (freq @ v) / n_rows
+    dev = v[None, :] - mean[:, None]
+    return np.sqrt(np.sum(freq * dev**2, axis=1) / (n_rows - 1))
+
+
+def _curve_statistics(
+    std: np.ndarray, t: np.ndarray, df: np.ndarray, alpha: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three statistics of curves given as (curves, K) arrays: median standardized effect,
+    share significant in the curve's dominant direction (the sign of its median), mean z."""
+    median = np.median(std, axis=1)
+    sign = np.where(median < 0, -1.0, 1.0)
+    tail = stats.t.sf(np.abs(t), df)  # one-sided p of |t|
+    significant = (2 * tail < alpha) & (np.sign(t) == sign[:, None])
+    z = np.sign(t) * stats.norm.isf(np.clip(tail, 1e-300, 0.5))
+    return median, significant.mean(axis=1), z.mean(axis=1)
+
+
+def _inference(
+    y: np.ndarray, specs: list[Specification], draws: int, seed: int, alpha: float
+) -> dict[str, Any]:
+    """The observed curve's three statistics and the share of null curves at least as
+    extreme (see the module docstring)."""
+    n = len(y)
+    observed = _null_fits(y, specs, np.ones((1, n)), null=False)
+    obs_median, obs_share, obs_z = (float(s[0]) for s in _curve_statistics(*observed[:3], alpha))
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_CELLS // n)  # draws refitted at once: bounded memory on large panels
+    kept: list[tuple[np.ndarray, ...]] = []
+    total = 0
+    for _ in range(_MAX_ROUNDS):
+        index = rng.integers(0, n, size=(draws, n))
+        counts = np.bincount(
+            (index + n * np.arange(draws)[:, None]).ravel(), minlength=draws * n
+        ).reshape(draws, n)
+        parts = [
+            _null_fits(y, specs, counts[i : i + chunk].astype("float64"))
+            for i in range(0, draws, chunk)
+        ]
+        std, t, df, ok = (np.concatenate([part[i] for part in parts]) for i in range(4))
+        good = ok.all(axis=1)
+        kept.append((std[good], t[good], df[good]))
+        total += int(good.sum())
+        if total >= draws:
+            break
+    std, t, df = (np.concatenate([part[i] for part in kept])[:draws] for i in range(3))
+    result: dict[str, Any] = {
+        "draws": len(std),
+        "median_std_coef": obs_median,
+        "median_p": None,  # no p-value without null curves (never NaN: results.json is strict)
+        "share_significant": obs_share,
+        "share_significant_p": None,
+        "mean_z": obs_z,
+        "mean_z_p": None,
+    }
+    if len(std):
+        median, share, mean_z = _curve_statistics(std, t, df, alpha)
+        result["median_p"] = float(np.mean(np.abs(median) >= abs(obs_median)))
+        result["share_significant_p"] = float(np.mean(share >= obs_share))
+        result["mean_z_p"] = float(np.mean(np.abs(mean_z) >= abs(obs_z)))
+    return result
