@@ -140,12 +140,6 @@ def test_specification_curve_matches_statsmodels_fits():
     _compare_curve_with_refits("none")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="robustness.py still standardizes raked specifications with unweighted SDs, while "
-    "test_size uses the fit's weights (stats.equivalence.standardize); remove this mark once "
-    "the curve's scale is sqrt(sum w (x - xbar_w)^2 / sum w (y - ybar_w)^2)",
-)
 def test_raked_specification_curve_matches_weighted_refits():
     _compare_curve_with_refits("raked")
 

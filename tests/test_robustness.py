@@ -218,6 +218,12 @@ def _linear_survey(seed: int, n: int, effect: float) -> pd.DataFrame:
     return scored.assign(maturity_index=y)
 
 
+def _weighted_sd(v: np.ndarray, w: np.ndarray | None) -> float:
+    if w is None:
+        return float(np.std(v, ddof=1))
+    return float(np.sqrt(np.sum(w * (v - np.average(v, weights=w)) ** 2) / np.sum(w)))
+
+
 def test_null_refits_equal_ols_hc3_fits_on_one_resample(frame):
     """The vectorised refits of every specification (raked, trimmed, with type dummies) on one
     resample equal ``ols_hc3`` on the drawn rows, repeats included, with the null imposed."""
@@ -242,7 +248,8 @@ def test_null_refits_equal_ols_hc3_fits_on_one_resample(frame):
                 assert rank < x.shape[1] or np.max(np.sum(u**2, axis=1)) > 1 - 1e-8
                 continue
             fit = ols_hc3(x, y_null, w)
-            expected_std = fit.coef[1] * np.std(x[:, 1], ddof=1) / np.std(y_null, ddof=1)
+            # weighted SDs for a raked spec, as stats.equivalence.standardize
+            expected_std = fit.coef[1] * _weighted_sd(x[:, 1], w) / _weighted_sd(y_null, w)
             assert std[b, j] == pytest.approx(expected_std, rel=1e-10, abs=1e-13)
             assert t[b, j] == pytest.approx(fit.coef[1] / fit.se[1], rel=1e-10, abs=1e-10)
             assert df[b, j] == fit.df_resid

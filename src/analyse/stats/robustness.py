@@ -220,7 +220,9 @@ def specification_curve(
     rows = []
     for spec, fit in zip(specs, fits, strict=True):
         x1, ys = spec.x[spec.rows, 1], y[spec.rows]
-        scale = float(np.std(x1, ddof=1) / np.std(ys, ddof=1))
+        # standardized like ``standardize`` (stats.equivalence): weighted SDs for raked specs
+        w = np.ones(len(ys)) if spec.weights is None else spec.weights[spec.rows]
+        scale = float(np.sqrt(_weighted_ss(x1, w[None, :])[0] / _weighted_ss(ys, w[None, :])[0]))
         test = judge_size(
             coef=float(fit.coef[1]),
             se=float(fit.se[1]),
@@ -328,23 +330,27 @@ def _null_fits(
         ident &= ~(drawn & (h > 1.0 - _LEVERAGE_TOL)).any(axis=1)
         one_minus_h = np.where(drawn & ident[:, None], 1.0 - h, 1.0)
         var = np.sum(freq * w**2 * (resid * g / one_minus_h) ** 2, axis=1)
-        # standardized as the curve does: unweighted SDs of size and outcome on the drawn rows
+        # standardized as the curve does: SDs of size and outcome on the drawn rows, weighted
+        # by the raking weights for a raked spec (the normalisation cancels in the ratio)
         n_rows = freq.sum(axis=1)
-        sd_x = _weighted_sd(x[:, 1], freq, n_rows)
-        sd_y = _weighted_sd(yk, freq, n_rows)
+        ss_x = _weighted_ss(x[:, 1], wt)
+        ss_y = _weighted_ss(yk, wt)
         with np.errstate(divide="ignore", invalid="ignore"):
-            std[:, j] = coef[:, 1] * sd_x / sd_y
+            std[:, j] = coef[:, 1] * np.sqrt(ss_x / ss_y)
             t[:, j] = coef[:, 1] / np.sqrt(var)
         df[:, j] = n_rows - p
         ok[:, j] = ident & np.isfinite(t[:, j]) & np.isfinite(std[:, j]) & (n_rows > p)
     return std, t, df, ok
 
 
-def _weighted_sd(v: np.ndarray, freq: np.ndarray, n_rows: np.ndarray) -> np.ndarray:
-    """SD (ddof 1) of ``v`` over resamples given as row counts, centred first for accuracy."""
-    mean = (freq @ v) / n_rows
+def _weighted_ss(v: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """sum w (v - weighted mean)^2 for each row of ``weight`` (B, n): resamples given as row
+    counts, times raking weights for a raked specification. Centred first for accuracy. A
+    ratio of two such sums is a ratio of (weighted) variances whatever their normalisation."""
+    total = weight.sum(axis=1)
+    mean = (weight @ v) / total
     dev = v[None, :] - mean[:, None]
-    return np.sqrt(np.sum(freq * dev**2, axis=1) / (n_rows - 1))
+    return np.sum(weight * dev**2, axis=1)
 
 
 def _curve_statistics(
