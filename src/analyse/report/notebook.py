@@ -37,10 +37,11 @@ from analyse.params import (
     nested_parameters,
     params_from_mapping,
 )
-from analyse.report.prose import verdict_sentence
+from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
+    import pandas as pd
     from IPython.display import Markdown
 
     from analyse.stats.claim import ClaimAnalysis
@@ -216,3 +217,10 @@ def show_verdict(analysis: ClaimAnalysis) -> Markdown:
     from IPython.display import Markdown
 
     return Markdown(f"> {verdict_sentence(analysis)}")
+
+
+def show_curve_summary(curve: pd.DataFrame) -> Markdown:
+    """The specification curve's summary (``analyse.report.prose.curve_summary``)."""
+    from IPython.display import Markdown
+
+    return Markdown(curve_summary(curve))

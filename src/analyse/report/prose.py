@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from analyse.stats.equivalence import SizeTest, equivalence_interval
 
@@ -61,3 +62,45 @@ def verdict_sentence(analysis: ClaimAnalysis) -> str:
         f"(equivalence test: {p_value(test.tost_p)}; minimal-effect test: "
         f"{p_value(test.met_p)}; test of no effect: {p_value(test.p)}; n = {analysis.n})."
     )
+
+
+def _share_p(p: float | None, draws: int) -> str:
+    """A p-value that is a share of null curves: never "p = 0" (it is below 1 / draws)."""
+    if p is None:
+        return "p not computed"
+    return f"p < {1 / draws:.3f}" if p == 0 else f"p = {p:.3f}"
+
+
+def curve_summary(curve: pd.DataFrame) -> str:
+    """The specification curve in two sentences, from the curve itself (counts, median, share
+    significant) and its inferential test (Simonsohn, Simmons & Nelson 2020)."""
+    if curve.empty:
+        return "No specification of the curve could be fitted."
+    counts = curve["verdict"].value_counts()
+    verdicts = (
+        f"{counts.index[0]} in all of them"
+        if len(counts) == 1
+        else ", ".join(f"{key} in {int(n)}" for key, n in counts.items())
+    )
+    text = (
+        f"Across the {len(curve)} specifications that estimate the same size effect, the "
+        f"verdict is {verdicts}."
+    )
+    skipped = curve.attrs.get("skipped") or {}
+    if skipped:
+        text += f" {len(skipped)} more could not be estimated and are not counted (listed below)."
+    inference = curve.attrs.get("inference")
+    if inference:
+        keys = ("median_p", "share_significant_p", "mean_z_p")
+        unusual = any(inference[k] is not None and inference[k] < 0.05 for k in keys)
+        draws = int(inference["draws"])
+        text += (
+            f" The median standardized effect is {number(inference['median_std_coef'])} and "
+            f"{100 * inference['share_significant']:.0f} % of the specifications are "
+            f"significant; compared with {draws} curves drawn with no size effect, the whole "
+            f"curve is {'' if unusual else 'not '}unusual "
+            f"({_share_p(inference['median_p'], draws)} for the median, "
+            f"{_share_p(inference['share_significant_p'], draws)} for the share significant, "
+            f"{_share_p(inference['mean_z_p'], draws)} for the average z)."
+        )
+    return text

@@ -404,6 +404,15 @@ def _weights_description(summary: Mapping[str, object] | None) -> str:
     )
 
 
+def skipped_specifications(curve: pd.DataFrame) -> pd.DataFrame:
+    """The specifications the curve could not estimate, and why (never counted)."""
+    skipped = curve.attrs.get("skipped") or {}
+    return pd.DataFrame(
+        {"reason": list(skipped.values())},
+        index=pd.Index(list(skipped), name="specification"),
+    )
+
+
 def curve_inference_table(curve: pd.DataFrame) -> pd.DataFrame:
     """The inferential test of the specification curve, one line per statistic.
 
