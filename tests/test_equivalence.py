@@ -77,6 +77,15 @@ def test_each_verdict_reads_the_interval(estimate, expected, direction):
     assert (test.tost_p < 0.05) == (low > -0.2 and high < 0.2)
 
 
+def test_decisive_needs_the_test_of_zero_when_the_sesoi_is_tiny():
+    """With sesoi 0.01 and SE 0.13 the 90 % interval clears +sesoi (one-sided at alpha) while
+    the two-sided test of zero does not reject: not "decisive" beside p = 0.079."""
+    test = _judge(0.229, 0.13, sesoi=0.01)
+    assert test.met_p < 0.05 < test.p
+    assert test.verdict == "inconclusive"
+    assert test.direction is None
+
+
 def test_minimal_effect_test_closed_form():
     p_above, p_below, p = minimal_effect_test(0.5, 0.1, 0.2, 50)
     assert p_above == pytest.approx(stats.t.sf(3.0, 50))

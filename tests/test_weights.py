@@ -288,3 +288,33 @@ def test_analyse_run_exits_2_when_the_survey_cannot_be_raked(
     printed = capsys.readouterr().out
     assert "analysis failed: InputError" in printed and "CC has respondents only" in printed
     assert not (out / "unrakeable").exists()  # nothing published
+
+
+def test_weights_meet_the_margins_on_the_rows_the_model_fits():
+    """An optional term missing for some respondents drops them from the model: the weights are
+    raked on the fitted rows, not on every respondent with an index (which left the weights the
+    model used off the margins)."""
+    from analyse.data.codebook import load_codebook
+    from analyse.data.scoring import score_survey
+    from analyse.stats import robustness
+    from analyse.stats.regression import build_design
+
+    data = simulate.generate("random", seed=5, n=300, with_truth=False).data
+    data.loc[data.index[::4], "digital_staff_fte"] = np.nan
+    scored = score_survey(data, load_codebook())
+    frame = load_frame("epci")
+    params = load_params("params/default.yaml")
+    params = params.model_copy(
+        update={"analysis": params.analysis.model_copy(update={"weights": "raked"})}
+    )
+    weights = run_weights(params, scored, frame)
+    rows = build_design(scored).y.index
+    assert len(rows) < scored["maturity_index"].notna().sum()
+    assert weights.index.equals(rows)
+    _margins_met(scored.loc[rows], frame, weights)
+    # the specification curve's raked specifications on all respondents use the same weights
+    _, _, specs, _, _ = robustness._build(scored, frame)
+    raked = [s for s in specs if s.weights is not None and s.choice["sample"] == "all"]
+    assert raked
+    for spec in raked:
+        np.testing.assert_allclose(spec.weights[spec.rows], weights.to_numpy(), rtol=1e-12)

@@ -39,6 +39,7 @@ from analyse.pipeline.manifest import canonical_digest, code_digest, package_ver
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
+from analyse.stats.regression import build_design
 from analyse.stats.robustness import DRAWS as CURVE_DRAWS
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import CalibrationError, rake
@@ -99,8 +100,11 @@ def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) ->
     """
     if params.analysis.weights != "raked":
         return None
+    # rake the rows the model is fitted on (an optional term may be missing for some), so
+    # that the weights actually used meet the frame's margins
+    rows = build_design(scored, controls=list(params.analysis.controls)).y.index
     try:
-        return rake(scored[scored["maturity_index"].notna()], frame)
+        return rake(scored.loc[rows], frame)
     except CalibrationError as exc:  # the user's survey cannot be raked: exit 2, say why
         raise InputError(
             [Problem(str(params.survey_path), f"analysis.weights is 'raked' but {exc}")]

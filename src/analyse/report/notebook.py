@@ -219,8 +219,8 @@ def show_verdict(analysis: ClaimAnalysis) -> Markdown:
     return Markdown(f"> {verdict_sentence(analysis)}")
 
 
-def show_curve_summary(curve: pd.DataFrame) -> Markdown:
+def show_curve_summary(curve: pd.DataFrame, alpha: float) -> Markdown:
     """The specification curve's summary (``analyse.report.prose.curve_summary``)."""
     from IPython.display import Markdown
 
-    return Markdown(curve_summary(curve))
+    return Markdown(curve_summary(curve, alpha))

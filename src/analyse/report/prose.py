@@ -64,16 +64,14 @@ def verdict_sentence(analysis: ClaimAnalysis) -> str:
     )
 
 
-def _share_p(p: float | None, draws: int) -> str:
-    """A p-value that is a share of null curves: never "p = 0" (it is below 1 / draws)."""
-    if p is None:
-        return "p not computed"
-    return f"p < {1 / draws:.3f}" if p == 0 else f"p = {p:.3f}"
+def curve_summary(curve: pd.DataFrame, alpha: float = 0.05) -> str:
+    """The specification curve in a few sentences, from the curve itself (verdict counts) and
+    its inferential test (Simonsohn, Simmons & Nelson 2020).
 
-
-def curve_summary(curve: pd.DataFrame) -> str:
-    """The specification curve in two sentences, from the curve itself (counts, median, share
-    significant) and its inferential test (Simonsohn, Simmons & Nelson 2020)."""
+    The test has three correlated statistics; the curve is called unusual only when one of
+    them is below alpha / 3 (Bonferroni over the three), so that the sentence's claim holds at
+    ``alpha`` whatever their dependence.
+    """
     if curve.empty:
         return "No specification of the curve could be fitted."
     counts = curve["verdict"].value_counts()
@@ -91,16 +89,27 @@ def curve_summary(curve: pd.DataFrame) -> str:
         text += f" {len(skipped)} more could not be estimated and are not counted (listed below)."
     inference = curve.attrs.get("inference")
     if inference:
-        keys = ("median_p", "share_significant_p", "mean_z_p")
-        unusual = any(inference[k] is not None and inference[k] < 0.05 for k in keys)
-        draws = int(inference["draws"])
+        median = inference["median_std_coef"]
+        way = "negative" if median < 0 else "positive"
+        p_values = [inference[k] for k in ("median_p", "share_significant_p", "mean_z_p")]
         text += (
-            f" The median standardized effect is {number(inference['median_std_coef'])} and "
+            f" The median standardized effect is {number(median)}, and "
             f"{100 * inference['share_significant']:.0f} % of the specifications are "
-            f"significant; compared with {draws} curves drawn with no size effect, the whole "
-            f"curve is {'' if unusual else 'not '}unusual "
-            f"({_share_p(inference['median_p'], draws)} for the median, "
-            f"{_share_p(inference['share_significant_p'], draws)} for the share significant, "
-            f"{_share_p(inference['mean_z_p'], draws)} for the average z)."
+            f"significant at {alpha:g} in its ({way}) direction. Compared with "
+            f"{inference['draws']} curves drawn with no size effect, the share at least as "
+            f"extreme is {_share(p_values[0])} for the median, {_share(p_values[1])} for the "
+            f"share significant and {_share(p_values[2])} for the average z"
         )
+        if any(p is None for p in p_values):
+            text += "."
+        elif min(p_values) < alpha / 3:
+            text += ": the curve is unusual for a world where size has no effect (one share "
+            text += f"below {alpha:g} / 3)."
+        else:
+            text += ": the curve is not unusual for a world where size has no effect (no "
+            text += f"share below {alpha:g} / 3)."
     return text
+
+
+def _share(p: float | None) -> str:
+    return "not computed" if p is None else f"{p:.3f}"

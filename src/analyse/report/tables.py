@@ -418,7 +418,8 @@ def curve_inference_table(curve: pd.DataFrame) -> pd.DataFrame:
 
     Each statistic of the observed curve is set against the curves drawn under the null of no
     size effect (``analyse.stats.robustness``): the p-value is the share of those null curves at
-    least as extreme, in either direction (0 means below 1 / draws). Empty when the run drew
+    least as extreme, in either direction, counting the observed curve among them ((1 + k) /
+    (1 + draws)). Empty when the run drew
     no null curve.
     """
     inference = curve.attrs.get("inference")

@@ -12,7 +12,8 @@ five verdicts (Lakens, Scheel & Isager 2018), all readable from the (1 - 2 alpha
 - ``negligible``: -sesoi < lo and hi < sesoi, and not different from zero;
 - ``significant_but_negligible``: inside the bounds, yet different from zero;
 - ``decisive``: lo > sesoi or hi < -sesoi, the effect is shown to reach the SESOI
-  (``direction`` says which way);
+  (``direction`` says which way), and it is different from zero (implied unless the SESOI is
+  tiny against the standard error);
 - ``significant_undetermined``: different from zero, neither inside nor beyond the bounds;
 - ``inconclusive``: none of these.
 
@@ -22,8 +23,9 @@ neither ``negligible`` nor ``decisive`` is reached in more than about alpha of s
 
 The standardized effect is b * sd(size) / sd(index) with the sample SDs treated as fixed: its
 standard error is the HC3 SE of b on the same scale. That ignores the sampling variability of
-the SD ratio, slightly optimistic in small samples (Jones & Waller 2013 give the delta-method
-correction); the raw coefficient and its test of zero do not depend on it.
+the SD ratio, so this SE can be too small or too large (Yuan & Chan 2011; Jones & Waller 2013
+give the delta-method SE); near zero effect the difference is negligible, and the raw
+coefficient and its test of zero do not depend on it.
 """
 
 from __future__ import annotations
@@ -131,9 +133,14 @@ def minimal_effect_test(estimate, se, bound: float, df: float):
 def verdict(p_zero: float, p_tost: float, p_met: float, alpha: float) -> str:
     """One of ``VERDICTS`` from the test of zero, the equivalence test and the minimal-effect
     test, each at ``alpha`` (a p-value equal to alpha does not reject)."""
-    if p_met < alpha:
-        return "decisive"
     different = p_zero < alpha
+    if p_met < alpha and different:
+        # The minimal-effect test is one-sided at alpha, the test of zero two-sided: when the
+        # SESOI is tiny against the SE (sesoi < (t_{1-alpha/2} - t_{1-alpha}) se) the interval
+        # can clear +sesoi while the test of zero does not reject. Requiring both keeps
+        # "decisive" from being said beside a non-significant effect, and keeps its rate at
+        # most about alpha when the true effect is on a bound, however small the SESOI.
+        return "decisive"
     if p_tost < alpha:
         return "significant_but_negligible" if different else "negligible"
     return "significant_undetermined" if different else "inconclusive"

@@ -32,8 +32,8 @@ imposed in each specification by subtracting its own estimated size effect from 
 y*_k = y - b_k size_k, so that specification k's estimate on the observed rows is exactly zero.
 Rows are then resampled with replacement (the same rows for every specification of a draw) and
 every specification is re-estimated on its own y*_k. Three statistics of each null curve are
-compared with the observed ones, each p-value being the share of null curves at least as
-extreme (in either direction, since the barometer's claim predicts no sign):
+compared with the observed ones, each p-value being (1 + the number of null curves at least as
+extreme) / (1 + draws), in either direction since the barometer's claim predicts no sign:
 
 - the median standardized size effect across specifications (``|median|``);
 - the share of specifications significant at ``alpha`` in the dominant direction (the sign of
@@ -49,6 +49,9 @@ HC3 intervals also treat them as fixed). Trimming keeps the observed 2 % cut-off
 row is in the trimmed sample when the observed row was. A draw in which any specification is
 not identified (a collectivity type or a sponsorship value absent from the resample, or a
 respondent alone in its type, whose HC3 term is 0/0) is discarded and replaced by a new one.
+A null curve's standardized effects use the SD of its own outcome y*_k (the index of a world
+without the size effect), the observed curve's the SD of y: the two differ by the small share
+of the index's variance that size explains; the t and z statistics do not depend on it.
 """
 
 from __future__ import annotations
@@ -146,6 +149,10 @@ def _build(
         if c in terms:
             columns[c] = terms[c].to_numpy()
             means.append(c)
+    # raking weights must meet the margins on the rows actually fitted: respondents with every
+    # regressor (an optional column such as staff may be missing for some)
+    complete = ~np.isnan(np.column_stack([columns[c] for c in means])).any(axis=1)
+    samples = {name: mask & complete for name, mask in samples.items()}
     weights: dict[str, pd.Series | str] = {}
     svds: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     specs, fits, skipped = [], [], {}
@@ -270,8 +277,8 @@ def curve_inference(
     no specification can be fitted.
 
     Keys: ``draws`` (null curves used), ``median_std_coef``, ``share_significant``, ``mean_z``
-    (observed statistics) and ``median_p``, ``share_significant_p``, ``mean_z_p`` (share of
-    null curves at least as extreme; 0 means below 1 / draws; None if no resample identified
+    (observed statistics) and ``median_p``, ``share_significant_p``, ``mean_z_p`` ((1 + the
+    number of null curves at least as extreme) / (1 + draws); None if no resample identified
     every specification).
     """
     _, y, specs, _, _ = _build(scored, frame)
@@ -405,7 +412,14 @@ def _inference(
     }
     if len(std):
         median, share, mean_z = _curve_statistics(std, t, df, alpha)
-        result["median_p"] = float(np.mean(np.abs(median) >= abs(obs_median)))
-        result["share_significant_p"] = float(np.mean(share >= obs_share))
-        result["mean_z_p"] = float(np.mean(np.abs(mean_z) >= abs(obs_z)))
+        result["median_p"] = _share_at_least(np.abs(median), abs(obs_median))
+        result["share_significant_p"] = _share_at_least(share, obs_share)
+        result["mean_z_p"] = _share_at_least(np.abs(mean_z), abs(obs_z))
     return result
+
+
+def _share_at_least(null: np.ndarray, observed: float) -> float:
+    """(1 + #null >= observed) / (1 + #null): the Monte Carlo p-value that counts the observed
+    curve among the draws (Davison & Hinkley 1997, sec. 4.2.1; North et al. 2002), so it is
+    never 0 and is exactly valid under the null."""
+    return float((1 + np.sum(null >= observed)) / (1 + len(null)))
