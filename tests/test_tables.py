@@ -258,14 +258,40 @@ def test_theme_results_and_table_carry_both_proportional_odds_checks(analysis, c
             "p",
             "p_holm",
             "brant_p",
+            "brant_p_holm",
             "brant_testable",
             "po_size_p",
             "po_size_p_holm",
         }
         assert isinstance(entry["brant_testable"], bool)
         assert (entry["brant_p"] is None) is (not entry["brant_testable"])
+        assert (entry["brant_p_holm"] is None) is (not entry["brant_testable"])
         assert entry["po_size_p"] == pytest.approx(analysis.themes.loc[theme, "po_size_p"])
     table = tables.theme_table(analysis, codebook)
     for column in ("brant_p_holm", "brant_note", "po_size_p", "po_size_p_holm"):
         assert column in table.columns
     assert (table["brant_note"] == "").eq(analysis.themes["brant_testable"]).all()
+
+
+def test_power_curve_spans_finite_effects_when_an_mde_is_not_reached(analysis):
+    """A tiny sample may never reach the power in one direction (MDE NaN): the curve's range
+    then comes from the SESOI, not NaN everywhere."""
+    sens = replace(analysis.sensitivity, mde_std=float("nan"))
+    curve = tables.power_curve_table(replace(analysis, sensitivity=sens), seed=1, points=5)
+    assert np.isfinite(curve["effect"]).all()
+
+
+def test_weighted_sensitivity_says_how_much_larger_the_weighted_se_is(scored, codebook):
+    from analyse.data.reference import load_frame
+    from analyse.stats.weights import rake
+
+    weights = rake(scored[scored["maturity_index"].notna()], load_frame("epci"))
+    weighted = analyse_claim(scored, codebook, bootstrap=20, simulations=100, weights=weights)
+    table = tables.sensitivity_summary(weighted)
+    ratio = table["value"].iloc[-1]
+    assert "Weighted / unweighted standard error" in table.index[-1]
+    assert ratio == pytest.approx(
+        weighted.size.std_se
+        / analyse_claim(scored, codebook, bootstrap=20, simulations=100).size.std_se,
+        rel=1e-3,
+    )

@@ -318,3 +318,27 @@ def test_weights_meet_the_margins_on_the_rows_the_model_fits():
     assert raked
     for spec in raked:
         np.testing.assert_allclose(spec.weights[spec.rows], weights.to_numpy(), rtol=1e-12)
+
+
+def test_a_merge_that_cannot_be_calibrated_is_passed_over(monkeypatch):
+    """The 2025-like panel needs a merge of bands; when the calibration of one candidate merge
+    fails, the others are still tried (it used to abort the whole raking)."""
+    scored, _ = load_scored(load_params("params/default.yaml"))
+    sample = scored[scored["maturity_index"].notna()]
+    solve, calls = weights_module._solve, []
+
+    def first_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise CalibrationError("Newton did not converge")
+        return solve(*args, **kwargs)
+
+    collapses = weights_module._collapses
+
+    def twice(*args, **kwargs):  # the same candidate twice: the first try fails, not the second
+        return collapses(*args, **kwargs) * 2
+
+    monkeypatch.setattr(weights_module, "_solve", first_fails)
+    monkeypatch.setattr(weights_module, "_collapses", twice)
+    weights = rake(sample, load_frame("epci"))
+    assert len(calls) >= 3 and weights.attrs["collapsed"]

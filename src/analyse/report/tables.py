@@ -21,9 +21,9 @@ from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
 from analyse.report.disclosure import suppressed_groups
 from analyse.report.prose import sesoi_in_points
-from analyse.stats.equivalence import VERDICTS, equivalence_interval
+from analyse.stats.equivalence import VERDICTS, equivalence_interval, standardize
 from analyse.stats.regression import OUTCOME
-from analyse.stats.sensitivity import power_curve
+from analyse.stats.sensitivity import power_curve, unweighted
 
 if TYPE_CHECKING:
     from analyse.params import RunParams
@@ -299,6 +299,17 @@ def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         ("Power of the equivalence test if size has no effect at all", sens.tost_power),
         ("Simulated samples", sens.simulations),
     ]
+    if analysis.weighted_parts:
+        # the simulations are unweighted (analyse.stats.sensitivity); the weighted verdict's
+        # standard error is larger, so it detects only effects about this many times larger
+        unweighted_se = standardize(unweighted(analysis.fit))[1]
+        rows.append(
+            (
+                "Weighted / unweighted standard error of the size effect (the MDEs above are "
+                "unweighted; the weighted verdict detects effects about this many times larger)",
+                analysis.size.std_se / unweighted_se,
+            )
+        )
     out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
     out["value"] = _values(out["value"], 3)
     return out
@@ -315,7 +326,8 @@ def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> p
     ``points`` values.
     """
     sens = analysis.sensitivity
-    reach = min(max(2 * sens.mde_std, 2 * analysis.size.sesoi, 0.5), 0.95)
+    # an MDE is NaN when no simulated world reaches the power (a tiny sample): ignore it then
+    reach = min(float(np.nanmax([2 * sens.mde_std, 2 * analysis.size.sesoi, 0.5])), 0.95)
     return power_curve(
         analysis.fit,
         np.linspace(-reach, reach, points),
@@ -396,9 +408,16 @@ def _weights_description(summary: Mapping[str, object] | None) -> str:
     if summary is None:
         return "none (unweighted)"
     merged = summary.get("collapsed")
+    dropped = int(summary.get("dropped") or 0)
     return (
         f"{summary['method']} calibration to the frame's margins"
         + (f"; {merged}" if merged else "")
+        + (
+            f"; {dropped} frame units left out (a type or band without any respondent), so the "
+            "other margin is matched on the rest of the frame"
+            if dropped
+            else ""
+        )
         + f"; effective sample size (Kish) {float(summary['kish_n']):.1f}"
         + f"; largest / smallest weight {float(summary['max_ratio']):.1f}"
     )

@@ -181,6 +181,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
                 "p": float(row.p),
                 "p_holm": float(row.p_holm),
                 "brant_p": None if pd.isna(row.brant_p) else float(row.brant_p),
+                "brant_p_holm": None if pd.isna(row.brant_p_holm) else float(row.brant_p_holm),
                 "brant_testable": bool(row.brant_testable),
                 "po_size_p": None if pd.isna(row.po_size_p) else float(row.po_size_p),
                 "po_size_p_holm": (

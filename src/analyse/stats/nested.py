@@ -10,9 +10,11 @@ the full model (Liang et al. 2008, JASA 103:410; Rouder and Morey 2012, Multivar
 Research 47:877), exactly what R's BayesFactor computes as ``lmBF(reduced) / lmBF(full)`` with
 ``rscaleCont`` = ``bf_prior_scale``. Each model is compared with the intercept-only model under a
 g-prior on its centred slopes, β | g, σ² ~ N(0, g σ² n (X'X)⁻¹), with g ~ inverse-gamma(1/2,
-r² n / 2): a multivariate Cauchy prior whose scale r is in standard deviations of the outcome per
-standard deviation of a predictor (for one predictor, the standardized effect has a Cauchy(0, r)
-prior). The default r = √2/4 ≈ 0.354 is BayesFactor's "medium". Read it as: BF01 > 1 favours
+r² n / 2): a multivariate Cauchy prior whose scale r is in *residual* standard deviations per
+standard deviation of a predictor given the others (for one predictor, β sd(x) / σ has a
+Cauchy(0, r) prior, σ the residual SD). That is not the scale of the equivalence test,
+β sd(size) / sd(index): the two differ by sd(size | other terms) / sd(size) and σ / sd(index),
+so how much of the prior lies beyond ±sesoi on the test's scale depends on the data. The default r = √2/4 ≈ 0.354 is BayesFactor's "medium". Read it as: BF01 > 1 favours
 "size adds nothing given the other terms", BF01 < 1 favours a size effect; 3 and 1/3 are the
 usual thresholds of "moderate" evidence. It depends on r, which is why r is a run parameter and
 is reported next to it: a wider prior (larger r) favours the null more.

@@ -136,8 +136,13 @@ def rake(
                 else ""
             )
             raise CalibrationError(f"cannot weight the sample to the frame: {reason}.{tail}")
-        kish = [_kish(_solve(p, method, bounds, tol, max_iter)[p.cell_of]) for _, p in candidates]
-        partition, chosen = candidates[int(np.argmax(kish))]  # the first of equals
+        kish = [_candidate_kish(p, method, bounds, tol, max_iter) for _, p in candidates]
+        if np.all(np.isnan(kish)):
+            raise CalibrationError(
+                f"cannot weight the sample to the frame: {reason}. No merge of adjacent "
+                "population bands could be calibrated either."
+            )
+        partition, chosen = candidates[int(np.nanargmax(kish))]  # the first of equals
         collapsed = f"{_describe_merge(partition)}, because {reason}"
         band_groups = {b: _group_label(members) for members in partition for b in members}
     g = _solve(chosen, method, bounds, tol, max_iter)
@@ -451,6 +456,15 @@ def _solve(
         f"calibration did not meet the margins within {max_iter} iterations "
         f"(largest gap {np.max(np.abs(r)) / n_frame:.2e} of the frame)"
     )
+
+
+def _candidate_kish(problem, method: str, bounds, tol: float, max_iter: int) -> float:
+    """Kish n of one candidate merge, NaN when its calibration fails (Newton not converging
+    under bounds, say): a failed candidate is passed over, not fatal to the others."""
+    try:
+        return _kish(_solve(problem, method, bounds, tol, max_iter)[problem.cell_of])
+    except CalibrationError:
+        return float("nan")
 
 
 def _kish(w: np.ndarray) -> float:
