@@ -14,8 +14,9 @@ r² n / 2): a multivariate Cauchy prior whose scale r is in *residual* standard 
 standard deviation of a predictor given the others (for one predictor, β sd(x) / σ has a
 Cauchy(0, r) prior, σ the residual SD). That is not the scale of the equivalence test,
 β sd(size) / sd(index): the two differ by sd(size | other terms) / sd(size) and σ / sd(index),
-so how much of the prior lies beyond ±sesoi on the test's scale depends on the data. The default r = √2/4 ≈ 0.354 is BayesFactor's "medium". Read it as: BF01 > 1 favours
-"size adds nothing given the other terms", BF01 < 1 favours a size effect; 3 and 1/3 are the
+so how much of the prior lies beyond ±sesoi on the test's scale depends on the data. The
+default r = √2/4 ≈ 0.354 is BayesFactor's "medium". Read it as: BF01 > 1 favours "size adds
+nothing given the other terms", BF01 < 1 favours a size effect; 3 and 1/3 are the
 usual thresholds of "moderate" evidence. It depends on r, which is why r is a run parameter and
 is reported next to it: a wider prior (larger r) favours the null more.
 
