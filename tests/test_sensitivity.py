@@ -112,7 +112,9 @@ def test_simulated_mde_matches_the_noncentral_t(seed):
     """Homoskedastic normal errors, n = 1000: the classical t test has exactly the noncentral t
     power, P(|T'| > t_crit) with T' ~ t(df, b / (sigma sqrt((X'X)^-1_jj))), and HC3 agrees
     closely at this n. The analytic MDE is symmetric in the raw slope; on the standardized
-    scale, each direction goes through the same world sd as the simulations."""
+    scale, each direction goes through the same world sd as the simulations: that conversion is
+    the implementation's own ``effect`` map, checked independently against the variance of
+    simulated outcomes elsewhere in this file, so this test checks the power search itself."""
     fit = correlated_fit(1000, 0.6, seed)
     simulations = 2000
     sim = _Simulator(fit, 10, 0)  # only for sigma and the world's sd
