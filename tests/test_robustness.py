@@ -282,11 +282,10 @@ def test_inference_reports_the_observed_curve(frame):
     assert inference["share_significant"] == pytest.approx(significant.mean())
     assert inference == curve_inference(scored, frame, draws=100, seed=1)  # same seed, same draws
     table = curve_inference_table(curve)
-    assert table["observed"].tolist() == [
-        inference["median_std_coef"],
-        inference["share_significant"],
-        inference["mean_z"],
-    ]
+    assert table["observed"].tolist() == pytest.approx(
+        [inference["median_std_coef"], inference["share_significant"], inference["mean_z"]],
+        abs=5e-4,  # shown to 3 decimals
+    )
     assert curve_inference_table(specification_curve(scored, frame)).empty
 
 
@@ -324,3 +323,14 @@ def test_inference_without_identified_resamples_gives_no_p_value(monkeypatch):
     assert inference["median_p"] is inference["share_significant_p"] is inference["mean_z_p"]
     assert inference["median_p"] is None
     assert np.isfinite(inference["median_std_coef"])
+
+
+def test_the_table_of_specifications_not_counted_is_never_blank(frame):
+    scored = _linear_survey(seed=11, n=300, effect=0.0)  # 3+ respondents of each type
+    from analyse.report.tables import skipped_specifications
+
+    assert list(skipped_specifications(specification_curve(scored, frame))["reason"]) == [
+        "every specification was estimated"
+    ]
+    skipped = skipped_specifications(specification_curve(scored, None))
+    assert len(skipped) == 8 and skipped.index.name == "specification not counted"

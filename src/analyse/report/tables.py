@@ -425,10 +425,10 @@ def _weights_description(summary: Mapping[str, object] | None) -> str:
 
 def skipped_specifications(curve: pd.DataFrame) -> pd.DataFrame:
     """The specifications the curve could not estimate, and why (never counted)."""
-    skipped = curve.attrs.get("skipped") or {}
+    skipped = curve.attrs.get("skipped") or {"(none)": "every specification was estimated"}
     return pd.DataFrame(
         {"reason": list(skipped.values())},
-        index=pd.Index(list(skipped), name="specification"),
+        index=pd.Index(list(skipped), name="specification not counted"),
     )
 
 
@@ -459,7 +459,7 @@ def curve_inference_table(curve: pd.DataFrame) -> pd.DataFrame:
         columns=["statistic", *columns],
     ).set_index("statistic")
     table.index.name = f"statistic ({inference['draws']} null curves)"
-    return table
+    return table.round(3)
 
 
 def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
