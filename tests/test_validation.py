@@ -242,8 +242,8 @@ CELL_CASES = [
     ("negative-staff", "digital_staff_fte", "-1", "is negative", EXPECTED["float_nonneg"]),
     ("binary-two", "elected_digital_lead", "2", "is neither 0 nor 1", EXPECTED["binary"]),
     ("binary-oui", "strategy_adopted", "oui", "is neither 0 nor 1", EXPECTED["binary"]),
-    ("short-siren", "siren", "12345", "is not 9 digits", EXPECTED["siren"]),
-    ("letter-siren", "siren", "21310012A", "is not 9 digits", EXPECTED["siren"]),
+    ("short-siren", "siren", "12345", "is not 9 (or 14) digits", EXPECTED["siren"]),
+    ("letter-siren", "siren", "21310012A", "is not 9 (or 14) digits", EXPECTED["siren"]),
     ("old-edition", "edition", "1800", "is not a plausible year", EXPECTED["year"]),
     ("fractional-edition", "edition", "2025.5", "is not a whole number", EXPECTED["year"]),
     (
@@ -256,7 +256,14 @@ CELL_CASES = [
     ("empty-type", "collectivity_type", "", "is empty", EXPECTED["type"]),
     ("empty-id", "respondent_id", "", "is empty", EXPECTED["string"]),
     ("fractional-level", "resp_2", "2.5", "is not a whole number", LEVELS),
-    ("text-level", "cyber_3", "beaucoup", "answer-label mapping", LEVELS),
+    (
+        "text-level",
+        "cyber_3",
+        "beaucoup",
+        "text answer in 1 cell(s) of column(s) cyber_3 has no level in the answer-label mapping",
+        "an entry 'beaucoup: <level>' in data.answer_labels (an answer level among 0, 1, 2, 3), "
+        "or null for a non-answer",
+    ),
     ("level-too-high", "data_4", "4", "is not a level of the codebook", LEVELS),
     ("level-negative", "incl_1", "-1", "is not a level of the codebook", LEVELS),
 ]
@@ -451,7 +458,9 @@ def test_problems_are_capped_per_column(tmp_path, codebook):
     assert [p.row for p in population[:-1]] == list(range(2, 2 + MAX_PROBLEMS_PER_COLUMN))
     assert population[-1].row is None
     assert population[-1].message.startswith("and 100 more rows")
-    assert len([p for p in problems if p.column == "resp_1"]) == 10
+    # ten cells with the same text answer: one problem to fix, with its count
+    [label] = [p for p in problems if p.column == "resp_1"]
+    assert "text answer in 10 cell(s)" in label.message and label.value == "x"
 
 
 # --- mapping files and summary ------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -32,10 +33,29 @@ Weights = Literal["none", "raked"]
 # What a user should write for each key, shown next to pydantic's own message.
 EXPECTED: dict[str, str] = {
     "name": "a run name of lowercase letters, digits, '_' or '-' (the report folder name)",
-    "data": "a mapping with keys survey, codebook, columns",
+    "data": (
+        "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
+        "enrich_from_frame"
+    ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
-    "data.columns": "null or a mapping 'canonical name: name in the file'",
+    "data.columns": (
+        "null, a mapping 'canonical name: name in the file', or the path of a YAML file of "
+        "such lines"
+    ),
+    "data.answer_labels": (
+        "null, a mapping 'answer text: level' (null for a non-answer such as 'Je ne sais pas'), "
+        "or the path of a YAML file of such lines"
+    ),
+    "data.type_labels": (
+        "null, a mapping 'type as written in the survey: contract type' (commune, CC, CA, CU, "
+        "metropole, EPT, departement, region; epci for an EPCI whose legal type comes from the "
+        "reference frame; null to leave those rows out), or the path of a YAML file of such lines"
+    ),
+    "data.enrich_from_frame": (
+        "true or false: fill population and legal type from the reference frame (by SIREN, "
+        "INSEE code or name)"
+    ),
     "analysis": (
         "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, bf_prior_scale"
     ),
@@ -64,7 +84,12 @@ class DataParams(_Strict):
 
     survey: str = Field(min_length=1)
     codebook: str = Field(default="data/codebook.yaml", min_length=1)
-    columns: dict[str, str] | None = None
+    # Each mapping is written inline or kept in its own YAML file (a path), so that one
+    # export's mapping serves several runs; analyse.data.configured reads and checks them.
+    columns: dict[str, str] | str | None = None
+    answer_labels: dict[str, int | None] | str | None = None
+    type_labels: dict[str, str | None] | str | None = None
+    enrich_from_frame: bool = False
 
 
 class AnalysisParams(_Strict):
@@ -96,6 +121,18 @@ class RunParams(_Strict):
     @property
     def codebook_path(self) -> Path:
         return resolve_input(self.data.codebook)
+
+    def mapping_paths(self) -> dict[str, Path]:
+        """The mapping files the run reads (``data.columns`` etc. given as paths)."""
+        return {
+            field: resolve_input(value)
+            for field in MAPPING_FIELDS
+            if isinstance(value := getattr(self.data, field), str)
+        }
+
+
+# Keys of ``data`` that hold a mapping inline or the path of a YAML file holding it.
+MAPPING_FIELDS: tuple[str, ...] = ("columns", "answer_labels", "type_labels")
 
 
 def _flat_names() -> dict[str, tuple[str, ...]]:
@@ -194,10 +231,31 @@ def params_from_mapping(raw: Any, source: str = "<parameters>") -> RunParams:
     return params
 
 
+_UNION_TAG = re.compile(r"^(str|int|float|bool|none|.*\[.*\])$")
+
+
 def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
     problems = []
+    unions: set[str] = set()
     for err in exc.errors(include_url=False):
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        loc = [str(part) for part in err["loc"]]
+        tag = next((i for i, part in enumerate(loc) if _UNION_TAG.match(part)), None)
+        if tag is not None:
+            # a key that takes one of several forms (a mapping or a path): pydantic reports
+            # one error per form; the user needs one problem saying which forms are accepted
+            key = ".".join(loc[:tag])
+            if key not in unions:
+                unions.add(key)
+                problems.append(
+                    Problem(
+                        source,
+                        f"{key}: not one of the accepted forms",
+                        value=_shown(err.get("input")),
+                        expected=_expected(key),
+                    )
+                )
+            continue
+        key = ".".join(loc) or "(top level)"
         if err["type"] == "extra_forbidden":
             parent = ".".join(str(part) for part in err["loc"][:-1])
             problems.append(Problem(source, f"{key}: unknown key", expected=_allowed_keys(parent)))
@@ -248,10 +306,10 @@ def _missing_files(data: Any, source: str) -> list[Problem]:
         return []
     defaults = {"codebook": DataParams.model_fields["codebook"].default}
     problems = []
-    for field in ("survey", "codebook"):
+    for field in ("survey", "codebook", *MAPPING_FIELDS):
         value = data.get(field, defaults.get(field))
         if not isinstance(value, str) or not value:
-            continue  # a type error already reported by validation
+            continue  # a type error already reported by validation, or an inline mapping
         key, path = f"data.{field}", resolve_input(value)
         if not path.is_file():
             problems.append(

@@ -23,7 +23,9 @@ COLLECTIVITY_TYPES: tuple[str, ...] = (
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
-    kind: str  # "string", "type", "int_pos", "float_pos", "float_nonneg", "binary", "siren", "year"
+    # "string", "type", "int_pos", "float_pos", "float_nonneg", "binary", "siren", "year",
+    # "text", "code_insee"
+    kind: str
     required: bool
     meaning: str
 
@@ -39,7 +41,10 @@ EXPECTED: dict[str, str] = {
     "float_pos": "a number greater than 0",
     "float_nonneg": "a number greater than or equal to 0",
     "binary": "0 or 1",
-    "siren": "a SIREN of 9 digits",
+    "siren": "a SIREN of 9 digits, or a SIRET of 14 digits (read as its first 9)",
+    "text": "a name as written in the survey, or empty",
+    "code_insee": "an INSEE code of a commune (5 characters), département (2 or 3) or région "
+    "(2 digits), or empty",
     "year": "a year such as 2025",
 }
 
@@ -56,6 +61,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec("strategy_adopted", "binary", False, "the council adopted a digital strategy"),
     ColumnSpec("siren", "siren", False, "key to the reference frame"),
+    ColumnSpec("name", "text", False, "the body's name as the survey writes it"),
+    ColumnSpec("code_insee", "code_insee", False, "INSEE code of a commune, département or région"),
     ColumnSpec("edition", "year", False, "survey edition (year)"),
 )
 

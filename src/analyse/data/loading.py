@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +30,15 @@ from analyse.suggest import closest, did_you_mean
 from analyse.yaml_files import read_yaml
 
 MAX_PROBLEMS_PER_COLUMN = 20
+EPCI_PLACEHOLDER = "epci"  # type-label target: an EPCI whose legal type the frame gives
 YEAR_RANGE: tuple[int, int] = (1900, 2100)
 
 DTYPES: dict[str, str] = {
     "string": "string",
     "type": "string",
     "siren": "string",
+    "text": "string",
+    "code_insee": "string",
     "int_pos": "Int64",
     "float_pos": "float64",
     "float_nonneg": "float64",
@@ -114,6 +117,11 @@ def check_column(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checke
         return _check_type(raw, column.required)
     if column.kind == "siren":
         return _check_siren(raw, column.required)
+    if column.kind == "text":
+        text = raw.astype(str).str.strip()
+        return Checked(text.where(text != "").astype("string"), np.full(len(text), ""))
+    if column.kind == "code_insee":
+        return _check_code_insee(raw)
     return _check_number(raw, column.kind, column.required)
 
 
@@ -165,7 +173,8 @@ def _check_identifier(raw: pd.Series, rows: np.ndarray) -> Checked:
 def _check_type(raw: pd.Series, required: bool) -> Checked:
     text = raw.astype(str).str.strip()
     empty = text.eq("").to_numpy(dtype=bool)
-    known = text.isin(COLLECTIVITY_TYPES).to_numpy(dtype=bool)
+    # "epci" comes only from a type-label mapping: an EPCI whose legal type the frame gives
+    known = text.isin((*COLLECTIVITY_TYPES, EPCI_PLACEHOLDER)).to_numpy(dtype=bool)
     bad = ~known & ~empty
     faults = np.where(empty & required, "is empty", "").astype(object)
     faults[bad] = [
@@ -176,12 +185,25 @@ def _check_type(raw: pd.Series, required: bool) -> Checked:
 
 
 def _check_siren(raw: pd.Series, required: bool) -> Checked:
-    """Nine digits; spaces between digit groups ("213 100 125") are layout and are removed."""
+    """Nine digits, or a SIRET of fourteen whose first nine are the SIREN (survey tools often
+    ask for the establishment's SIRET); spaces between digit groups ("213 100 125") are
+    layout and are removed."""
     compact = raw.astype(str).str.replace(r"\s", "", regex=True)
     empty = compact.eq("").to_numpy(dtype=bool)
-    nine = compact.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
-    faults = np.select([empty & required, empty, ~nine], ["is empty", "", "is not 9 digits"], "")
-    return Checked(compact.where(~empty).astype("string"), faults)
+    valid = compact.str.fullmatch(r"\d{9}|\d{14}").to_numpy(dtype=bool)
+    faults = np.select(
+        [empty & required, empty, ~valid], ["is empty", "", "is not 9 (or 14) digits"], ""
+    )
+    return Checked(compact.str[:9].where(~empty).astype("string"), faults)
+
+
+def _check_code_insee(raw: pd.Series) -> Checked:
+    """A commune (5 characters, Corsica 2A/2B), département (2 or 3) or région (2) code."""
+    text = raw.astype(str).str.strip().str.upper()
+    empty = text.eq("").to_numpy(dtype=bool)
+    valid = text.str.fullmatch(r"\d{2,3}|2[AB]|\d{5}|2[AB]\d{3}").to_numpy(dtype=bool)
+    faults = np.where(~empty & ~valid, "is not an INSEE code", "")
+    return Checked(text.where(~empty).astype("string"), faults)
 
 
 def check_levels(raw: pd.Series, codebook: Codebook) -> Checked:
@@ -195,12 +217,15 @@ def check_levels(raw: pd.Series, codebook: Codebook) -> Checked:
     ]
     messages = [
         "",
-        "is not an answer level (text answers need an answer-label mapping)",
+        _TEXT_ANSWER,
         "is not a whole number",
         "is not a level of the codebook",
     ]
     faults = np.select(conditions, messages, default="")
     return Checked(_to_int(n.values.where(faults == "")), faults)
+
+
+_TEXT_ANSWER = "is not an answer level (text answers need an answer-label mapping)"
 
 
 def level_expected(codebook: Codebook) -> str:
@@ -246,7 +271,9 @@ def cell_problems(table: RawTable, column: str, faults: np.ndarray, expected: st
     return problems
 
 
-def _missing_columns(table: RawTable, codebook: Codebook) -> list[Problem]:
+def _missing_columns(
+    table: RawTable, codebook: Codebook, population_optional: bool = False
+) -> list[Problem]:
     present = list(table.frame.columns)
     known = set(COLUMN_NAMES) | set(codebook.item_columns)
     unused = [h for h in present if h and h not in known]
@@ -258,7 +285,9 @@ def _missing_columns(table: RawTable, codebook: Codebook) -> list[Problem]:
             expected=f"a column named {c.name!r} ({c.meaning})",
         )
         for c in COLUMNS
-        if c.required and c.name not in present
+        if c.required
+        and c.name not in present
+        and not (population_optional and c.name == "population")
     ]
     for theme in codebook.themes:
         problems += [
@@ -286,10 +315,23 @@ def _mapping_problems(
     file: str,
     codebook: Codebook,
     columns: Mapping[str, str] | None,
-    answer_labels: Mapping[str, int] | None,
+    answer_labels: Mapping[str, int | None] | None,
+    type_labels: Mapping[str, str | None] | None = None,
 ) -> list[Problem]:
     """Mistakes in the mappings themselves, which would otherwise show up as puzzling cells."""
     problems = []
+    targets = (*COLLECTIVITY_TYPES, EPCI_PLACEHOLDER)
+    for label, target in (type_labels or {}).items():
+        if target is not None and target not in targets:
+            problems.append(
+                Problem(
+                    file=file,
+                    message=f"the type-label mapping gives {label!r} an unknown type"
+                    + did_you_mean(suggest_collectivity_type(str(target))),
+                    value=str(target),
+                    expected="one of " + ", ".join(targets) + ", or null to leave the rows out",
+                )
+            )
     known = set(COLUMN_NAMES) | set(codebook.item_columns)
     for canonical in columns or {}:
         if canonical not in known:
@@ -306,6 +348,12 @@ def _mapping_problems(
     seen: dict[str, object] = {}
     for label, level in (answer_labels or {}).items():
         key = normalise_label(label)
+        if level is None:
+            level = "null"  # a non-answer: compared like a level for the two-levels check
+            if key in seen and seen[key] != level:
+                problems.append(_two_levels(file, label, seen[key], level))
+            seen[key] = level
+            continue
         if not _is_level(level, codebook):
             problems.append(
                 Problem(
@@ -316,18 +364,20 @@ def _mapping_problems(
                 )
             )
         elif key in seen and seen[key] != int(level):
-            problems.append(
-                Problem(
-                    file=file,
-                    message=f"the answer-label mapping gives {label!r} two levels "
-                    "(labels are compared ignoring case and surrounding spaces)",
-                    value=f"{seen[key]} and {level}",
-                    expected="one level per label",
-                )
-            )
+            problems.append(_two_levels(file, label, seen[key], level))
         else:
             seen[key] = int(level)
     return problems
+
+
+def _two_levels(file: str, label: str, first: object, second: object) -> Problem:
+    return Problem(
+        file=file,
+        message=f"the answer-label mapping gives {label!r} two levels (labels are compared "
+        "ignoring case, accents' encoding, apostrophe style and surrounding spaces)",
+        value=f"{first} and {second}",
+        expected="one level per label",
+    )
 
 
 def _is_level(level: object, codebook: Codebook) -> bool:
@@ -346,7 +396,9 @@ def load_survey(
     path: str | Path,
     codebook: Codebook | str | Path | None = None,
     columns: Mapping[str, str] | None = None,
-    answer_labels: Mapping[str, int] | None = None,
+    answer_labels: Mapping[str, int | None] | None = None,
+    type_labels: Mapping[str, str | None] | None = None,
+    population_optional: bool = False,
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
 
@@ -354,25 +406,68 @@ def load_survey(
     added, so that a model can drop them and say so) followed by the codebook's item columns,
     with a fresh ``RangeIndex``. Every problem found is raised in one ``InputError``.
     The file is only read, never written.
+
+    ``type_labels`` maps the survey's type values to the contract's (``epci`` for an EPCI whose
+    legal type the reference frame will give); a value mapped to None leaves its rows out of the
+    analysis: they are kept, unchecked, with their reason in ``excluded_reason``, so that every
+    row read is accounted for. ``population_optional`` accepts rows without a population (the
+    reference frame may fill it, ``analyse.data.enrich``).
     """
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-    problems = _mapping_problems(str(path), codebook, columns, answer_labels)
+    problems = _mapping_problems(str(path), codebook, columns, answer_labels, type_labels)
     if problems:
         raise InputError(problems)
-    labels = {k: int(str(v).strip()) for k, v in (answer_labels or {}).items()}
+    labels = {
+        k: None if v is None else int(str(v).strip()) for k, v in (answer_labels or {}).items()
+    }
     table = read_raw(
         path, columns=columns, answer_labels=labels, item_columns=codebook.item_columns
     )
-    problems = list(table.problems) + _missing_columns(table, codebook)
-    typed, cell_level = _check_cells(table, codebook)
+    excluded = _apply_type_labels(table, type_labels or {})
+    problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
+    typed, cell_level = _check_cells(table, codebook, excluded != "", population_optional)
     problems += cell_level
     if problems:
         raise InputError(problems)
-    return pd.DataFrame(typed)
+    out = pd.DataFrame(typed)
+    if (excluded != "").any():
+        out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
+    return out
 
 
-def _check_cells(table: RawTable, codebook: Codebook) -> tuple[dict[str, pd.Series], list[Problem]]:
-    """Typed columns in output order, and the problems of every readable column."""
+def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -> np.ndarray:
+    """Rewrite the type column through the mapping (labels compared like answer labels); the
+    reason each row left out by a None target is excluded ("" for the others)."""
+    excluded = np.full(len(table.frame), "", dtype=object)
+    column = "collectivity_type"
+    if not type_labels or column not in table.frame.columns:
+        return excluded
+    if isinstance(table.frame[column], pd.DataFrame):
+        return excluded  # a duplicated header, reported elsewhere
+    lookup = {normalise_label(k): v for k, v in type_labels.items()}
+    raw = table.frame[column].astype(str)
+    keys = raw.map(normalise_label)
+    mapped = keys.map(lambda k: lookup.get(k, _UNMAPPED))
+    dropped = mapped.isna().to_numpy()
+    excluded[dropped] = [
+        f"type {value.strip()!r} is left out by the type-label mapping" for value in raw[dropped]
+    ]
+    keep = mapped.where(mapped.notna() & (mapped != _UNMAPPED), raw)
+    table.frame[column] = keep.where(~dropped, "").astype(str)
+    return excluded
+
+
+_UNMAPPED = "\x00unmapped"
+
+
+def _check_cells(
+    table: RawTable, codebook: Codebook, excluded: np.ndarray, population_optional: bool
+) -> tuple[dict[str, pd.Series], list[Problem]]:
+    """Typed columns in output order, and the problems of every readable column.
+
+    Rows left out of the analysis (``excluded``) are not checked: an "Autre" body without a
+    population is not a fault of the file.
+    """
     frame = table.frame
     duplicated = set(frame.columns[frame.columns.duplicated()])
     usable = [c for c in frame.columns if c not in duplicated]
@@ -380,15 +475,53 @@ def _check_cells(table: RawTable, codebook: Codebook) -> tuple[dict[str, pd.Seri
     problems: list[Problem] = []
     for column in COLUMNS:
         if column.name in usable:
+            if column.name == "population" and population_optional:
+                column = replace(column, required=False)
             checked = check_column(frame[column.name], column, table.rows)
+            faults = np.where(excluded, "", checked.messages)
             typed[column.name] = checked.values
-            problems += cell_problems(table, column.name, checked.messages, column.expected)
+            problems += cell_problems(table, column.name, faults, column.expected)
     expected = level_expected(codebook)
     items = [item for item in codebook.item_columns if item in usable]
+    unmapped: dict[str, tuple[int, set[str], int]] = {}
     for item, checked in zip(items, _check_items(frame, items, codebook), strict=True):
         typed[item] = checked.values
-        problems += cell_problems(table, item, checked.messages, expected)
+        faults = np.where(excluded, "", checked.messages)
+        text = faults == _TEXT_ANSWER
+        for label, row in zip(frame[item][text], np.asarray(table.rows)[text], strict=True):
+            count, where, first = unmapped.get(label.strip(), (0, set(), int(row)))
+            unmapped[label.strip()] = (count + 1, where | {item}, first)
+        problems += cell_problems(table, item, np.where(text, "", faults), expected)
+    problems += _unmapped_label_problems(table.file, unmapped, codebook)
     return typed, problems
+
+
+def _unmapped_label_problems(
+    file: str, unmapped: Mapping[str, tuple[int, set[str], int]], codebook: Codebook
+) -> list[Problem]:
+    """One problem per distinct text answer without a level, with its count and columns: an
+    export answers in labels, and "Je ne sais pas" in 900 cells is one thing to map, not 900.
+    A label found in one cell is located by its row and column."""
+    problems = []
+    for label, (count, where, first) in sorted(unmapped.items(), key=lambda kv: -kv[1][0]):
+        columns = sorted(where)
+        shown = ", ".join(columns[:5]) + (
+            f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+        )
+        problems.append(
+            Problem(
+                file=file,
+                row=first if count == 1 else None,
+                column=columns[0] if len(columns) == 1 else None,
+                value=label,
+                message=f"text answer in {count} cell(s) of column(s) {shown} has no level "
+                "in the answer-label mapping",
+                expected=f"an entry '{label}: <level>' in data.answer_labels "
+                f"({level_expected(codebook).removesuffix(', or empty')}), or null for a "
+                "non-answer",
+            )
+        )
+    return problems
 
 
 def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> list[Checked]:
@@ -415,7 +548,7 @@ def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> l
 # --- mapping files ------------------------------------------------------------------------
 
 
-def _read_yaml_mapping(path: str | Path, what: str) -> dict[str, str]:
+def _read_yaml_mapping(path: str | Path, what: str, allow_null: bool = False) -> dict[str, str]:
     """A flat YAML mapping with every scalar kept as text.
 
     YAML's base loader is used so that labels such as ``No`` or ``Off`` stay text instead of
@@ -427,6 +560,8 @@ def _read_yaml_mapping(path: str | Path, what: str) -> dict[str, str]:
     raw = read_yaml(path, expected=expected, text_scalars=True)
     if not isinstance(raw, dict) or not raw:
         raise InputError([Problem(file=name, message="not a mapping", expected=expected)])
+    if allow_null:
+        raw = {k: "" if v is None else v for k, v in raw.items()}
     bad = [k for k, v in raw.items() if not isinstance(v, str) or not str(k).strip()]
     if bad:
         raise InputError(
@@ -449,10 +584,19 @@ def read_column_mapping(path: str | Path) -> dict[str, str]:
     return _read_yaml_mapping(path, "contract_column: column name in the file")
 
 
-def read_answer_labels(path: str | Path) -> dict[str, int]:
-    """An answer-label file: ``label: level`` per line, e.g. ``Oui: 3``."""
-    raw = _read_yaml_mapping(path, "answer label: level")
-    bad = [label for label, level in raw.items() if not re.fullmatch(r"\s*[+-]?\d+\s*", level)]
+_NULLS = ("", "~", "null", "Null", "NULL")  # YAML's spellings of null, read as text here
+
+
+def read_answer_labels(path: str | Path) -> dict[str, int | None]:
+    """An answer-label file: ``label: level`` per line, e.g. ``Oui: 3``, or ``label: null``
+    for a non-answer ("Je ne sais pas: null")."""
+    raw = _read_yaml_mapping(path, "answer label: level", allow_null=True)
+    nulls = {label for label, level in raw.items() if level in _NULLS}
+    bad = [
+        label
+        for label, level in raw.items()
+        if label not in nulls and not re.fullmatch(r"\s*[+-]?\d+\s*", level)
+    ]
     if bad:
         raise InputError(
             [
@@ -466,7 +610,14 @@ def read_answer_labels(path: str | Path) -> dict[str, int]:
                 for label in bad
             ]
         )
-    return {label: int(level) for label, level in raw.items()}
+    return {label: None if label in nulls else int(level) for label, level in raw.items()}
+
+
+def read_type_labels(path: str | Path) -> dict[str, str | None]:
+    """A type-label file: ``type as written in the survey: contract type`` per line, e.g.
+    ``Une métropole: metropole``, ``Un EPCI (hors métropole): epci``, ``Autre: null``."""
+    raw = _read_yaml_mapping(path, "type in the survey: contract type", allow_null=True)
+    return {label: None if value in _NULLS else value.strip() for label, value in raw.items()}
 
 
 # --- summary ------------------------------------------------------------------------------

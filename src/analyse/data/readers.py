@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ class _Grid:
 def read_raw(
     path: str | Path,
     columns: Mapping[str, str] | None = None,
-    answer_labels: Mapping[str, int] | None = None,
+    answer_labels: Mapping[str, int | None] | None = None,
     item_columns: Sequence[str] = (),
 ) -> RawTable:
     """Read ``path`` by its extension into a ``RawTable``; never modifies the file.
@@ -468,24 +469,36 @@ def _duplicate_headers(
     return problems
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+
+
 def normalise_label(label: str) -> str:
-    """How answer labels are compared: surrounding spaces and case do not matter."""
-    return str(label).strip().casefold()
+    """How answer and type labels are compared: Unicode NFC, typographic and straight
+    apostrophes alike, runs of spaces as one, surrounding spaces and case ignored, because
+    survey tools and spreadsheet editors each write "Ma structure n’est pas concernée" their
+    own way."""
+    text = unicodedata.normalize("NFC", str(label)).translate(_APOSTROPHES)
+    return " ".join(text.split()).casefold()
 
 
 def _apply_answer_labels(
     frame: pd.DataFrame,
-    answer_labels: Mapping[str, int],
+    answer_labels: Mapping[str, int | None],
     item_columns: Sequence[str],
     present: set[str],
 ) -> pd.DataFrame:
     """Replace answer labels by their level in item columns; other text is left for validation."""
-    lookup = {normalise_label(k): str(int(v)) for k, v in answer_labels.items()}
+    # a label mapped to None is a non-answer ("Je ne sais pas"): an empty cell, i.e. unanswered
+    lookup = {
+        normalise_label(k): "" if v is None else str(int(v)) for k, v in answer_labels.items()
+    }
     frame = frame.copy()
     for column in item_columns:
         if column not in present or isinstance(frame[column], pd.DataFrame):
             continue  # absent or duplicated: reported elsewhere
         raw = frame[column]
-        mapped = raw.str.strip().str.casefold().map(lookup)
-        frame[column] = mapped.where(mapped.notna(), raw).astype(str)
+        codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+        mapped = pd.Series([lookup.get(normalise_label(v)) for v in distinct], dtype=object)
+        mapped = mapped.where(mapped.notna(), pd.Series(distinct, dtype=object))
+        frame[column] = pd.Series(mapped.to_numpy()[codes], index=raw.index).astype(str)
     return frame

@@ -46,6 +46,18 @@ def score_survey(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         out[key] = scores[key]
     out["maturity_index"] = scores.mean(axis=1).where(~missing.any(axis=1))
     out[EXCLUSION_COLUMN] = reason.astype("string") if len(out) else pd.Series(dtype="string")
+    return _keep_prior_exclusions(survey, out)
+
+
+def _keep_prior_exclusions(survey: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """A row left out before scoring (``analyse.data.configured``: a type mapped to null, no
+    population) keeps that reason and gets no index, so it is counted once, as excluded."""
+    if EXCLUSION_COLUMN not in survey or not len(out):
+        return out
+    prior = survey[EXCLUSION_COLUMN].fillna("").astype(str)
+    left_out = (prior != "").to_numpy()
+    out.loc[left_out, "maturity_index"] = np.nan
+    out[EXCLUSION_COLUMN] = prior.where(left_out, out[EXCLUSION_COLUMN]).astype("string")
     return out
 
 

@@ -58,6 +58,7 @@ def input_checksums(
         "survey": entry(params.survey_path),
         "codebook": entry(params.codebook_path),
         "frame": {path.name: entry(path) for path in frame_files()},
+        "mappings": {key: entry(path) for key, path in params.mapping_paths().items()},
         # the generator's sidecar decides whether the report says "synthetic"
         "provenance": {p.name: entry(p) for p in [truth_path(params.survey_path)] if p.is_file()},
         "notebooks": {nb.name: entry(nb) for nb in notebooks},

@@ -28,8 +28,8 @@ from typing import Any
 import pandas as pd
 
 from analyse import __version__
-from analyse.data.codebook import Codebook, load_codebook
-from analyse.data.loading import load_survey
+from analyse.data.codebook import Codebook
+from analyse.data.configured import load_configured
 from analyse.data.provenance import file_sha256, is_synthetic
 from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import score_survey
@@ -46,7 +46,7 @@ from analyse.stats.weights import CalibrationError, rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 4  # 4: five verdicts, met_p, JZS BF, two-sided MDE, one-estimand curve
+RESULT_VERSION = 5  # 5: enrichment report; 4: five verdicts, JZS BF, two-sided MDE
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ class RunResult:
     curve: pd.DataFrame  # the specification curve, one row per specification
     power: pd.DataFrame  # power of the tests against the true size effect (notebook 5)
     synthetic: bool  # marked synthetic by its generator (analyse.data.provenance)
+    # what the reference frame filled, row by row (analyse.data.enrich); None without
+    # data.enrich_from_frame
+    enrichment: pd.DataFrame | None = None
     version: int = RESULT_VERSION
 
     @property
@@ -80,15 +83,16 @@ def result_key(params: RunParams) -> str:
             "survey": file_sha256(params.survey_path),
             "codebook": file_sha256(params.codebook_path),
             "frame": {path.name: file_sha256(path) for path in frame_files()},
+            "mappings": {k: file_sha256(v) for k, v in params.mapping_paths().items()},
         }
     )
 
 
 def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
-    """The validated, scored survey a run analyses, and its codebook."""
-    codebook = load_codebook(params.codebook_path)
-    survey = load_survey(params.survey_path, codebook=codebook, columns=params.data.columns)
-    return score_survey(survey, codebook), codebook
+    """The validated, scored survey a run analyses, and its codebook: the parameter file's
+    mappings and the reference frame applied (``analyse.data.configured``)."""
+    configured = load_configured(params)
+    return score_survey(configured.survey, configured.codebook), configured.codebook
 
 
 def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.Series | None:
@@ -140,7 +144,9 @@ def run_curve(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> p
 
 def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
     """Load, validate and score the survey, judge the claim and draw the specification curve."""
-    scored, codebook = load_scored(params)
+    configured = load_configured(params)
+    codebook = configured.codebook
+    scored = score_survey(configured.survey, codebook)
     frame = load_frame("epci")
     claim = judge_claim(params, scored, codebook, run_weights(params, scored, frame))
     curve = run_curve(params, scored, frame)
@@ -154,6 +160,7 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
         curve=curve,
         power=power,
         synthetic=is_synthetic(params.survey_path),
+        enrichment=configured.enrichment,
     )
 
 

@@ -1,0 +1,133 @@
+"""A survey exactly as a run sees it: the parameter file's mappings, then the reference frame.
+
+A survey-tool export reaches the contract through three mappings of its parameter file
+(``data.columns``, ``data.answer_labels``, ``data.type_labels``, each inline or in a YAML file)
+and, with ``data.enrich_from_frame``, through the reference frame, which fills population and
+the legal type of EPCI for rows it recognises. ``analyse run`` and ``analyse validate --params``
+both go through ``load_configured``, so what validation accepts is what the run analyses.
+
+Every row read stays in the result: a row the analysis cannot use (a type mapped to null, an
+EPCI the frame does not know, no population anywhere) carries its reason in
+``excluded_reason``, so that ``n + n_excluded`` equals the rows of the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.loading import (
+    EPCI_PLACEHOLDER,
+    load_survey,
+    read_answer_labels,
+    read_column_mapping,
+    read_type_labels,
+)
+from analyse.data.scoring import EXCLUSION_COLUMN
+from analyse.errors import InputError, Problem
+from analyse.params import RunParams
+
+
+@dataclass(frozen=True)
+class ConfiguredSurvey:
+    """The loaded survey (contract columns, items, ``excluded_reason``), its codebook, and
+    what the reference frame did to it (None without ``enrich_from_frame``)."""
+
+    survey: pd.DataFrame
+    codebook: Codebook
+    enrichment: pd.DataFrame | None
+
+
+def mappings(params: RunParams) -> dict[str, dict[str, Any] | None]:
+    """The three mappings of ``data``, read from their files where given as paths."""
+    readers = {
+        "columns": read_column_mapping,
+        "answer_labels": read_answer_labels,
+        "type_labels": read_type_labels,
+    }
+    paths = params.mapping_paths()
+    out: dict[str, dict[str, Any] | None] = {}
+    for field, reader in readers.items():
+        value = getattr(params.data, field)
+        out[field] = reader(paths[field]) if field in paths else value
+    return out
+
+
+def load_configured(params: RunParams) -> ConfiguredSurvey:
+    """Load, map, check and (optionally) enrich the run's survey; raise ``InputError`` with
+    every problem a user can fix."""
+    codebook = load_codebook(params.codebook_path)
+    maps = mappings(params)
+    enrich = params.data.enrich_from_frame
+    _check_placeholder(params, maps["type_labels"])
+    survey = load_survey(
+        params.survey_path,
+        codebook=codebook,
+        columns=maps["columns"],
+        answer_labels=maps["answer_labels"],
+        type_labels=maps["type_labels"],
+        population_optional=enrich,
+    )
+    if EXCLUSION_COLUMN not in survey:
+        survey[EXCLUSION_COLUMN] = pd.Series("", index=survey.index, dtype="string")
+    report = None
+    if enrich:
+        from analyse.data.enrich import enrich_from_frame
+
+        keep = survey[EXCLUSION_COLUMN].fillna("") == ""
+        enrichment = enrich_from_frame(survey[keep])
+        survey = survey.copy()
+        for column in enrichment.data.columns:
+            if column in survey.columns:
+                survey.loc[keep, column] = enrichment.data[column]
+            else:
+                survey[column] = enrichment.data[column].reindex(survey.index)
+        report = enrichment.report
+    survey[EXCLUSION_COLUMN] = _unusable(survey)
+    return ConfiguredSurvey(survey=survey, codebook=codebook, enrichment=report)
+
+
+def _check_placeholder(params: RunParams, type_labels: dict[str, Any] | None) -> None:
+    """``epci`` means "the frame gives the legal type": it needs ``enrich_from_frame``."""
+    placeholders = [k for k, v in (type_labels or {}).items() if v == EPCI_PLACEHOLDER]
+    if placeholders and not params.data.enrich_from_frame:
+        raise InputError(
+            [
+                Problem(
+                    file=str(params.mapping_paths().get("type_labels", "data.type_labels")),
+                    message=f"type label(s) {', '.join(map(repr, placeholders))} map to "
+                    "'epci', whose legal type (CC, CA, CU, metropole) comes from the "
+                    "reference frame, but data.enrich_from_frame is false",
+                    expected="data.enrich_from_frame: true, or a legal type instead of epci",
+                )
+            ]
+        )
+
+
+def _unusable(survey: pd.DataFrame) -> pd.Series:
+    """Each row's reason to be left out before scoring, keeping reasons already given."""
+    reason = survey[EXCLUSION_COLUMN].fillna("").astype(str)
+    if "population" in survey:
+        no_population = survey["population"].isna() & (reason == "")
+        reason = reason.mask(
+            no_population,
+            "population unknown (empty in the survey and not found in the reference frame)",
+        )
+    else:
+        reason = reason.mask(reason == "", "population unknown (no population column)")
+    placeholder = (survey["collectivity_type"] == EPCI_PLACEHOLDER).fillna(False)
+    reason = reason.mask(
+        placeholder & (reason == ""),
+        "EPCI not found in the reference frame: its legal type (CC, CA, CU, metropole) is "
+        "unknown",
+    )
+    return reason.astype("string")
+
+
+def mapping_files(params: RunParams) -> dict[str, Path]:
+    """The mapping files a run reads, for the inputs digest and the manifest."""
+    return params.mapping_paths()
