@@ -1,0 +1,163 @@
+"""A survey-tool export read through the parameter file's mappings (analyse.data.configured)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from survey_factory import as_text, build_survey, write_text_csv
+
+from analyse.data.configured import load_configured
+from analyse.data.loading import load_survey, read_answer_labels, read_type_labels
+from analyse.data.readers import normalise_label
+from analyse.data.scoring import EXCLUSION_COLUMN, score_survey
+from analyse.errors import InputError
+from analyse.params import load_params
+from analyse.paths import default_codebook_path
+
+LEVEL_LABELS = {0: "Pas engagé", 1: "En réflexion", 2: "Actions formalisées", 3: "Effectif"}
+
+
+def _export(tmp_path: Path, codebook, n: int = 30, seed: int = 2) -> tuple[Path, pd.DataFrame]:
+    """A survey whose answers are French labels (some non-answers), with French headers for
+    two contract columns and a type column in words."""
+    survey = build_survey(codebook, n=n, seed=seed)
+    text = as_text(survey)
+    for item in codebook.item_columns:
+        text[item] = survey[item].map(lambda v: "" if pd.isna(v) else LEVEL_LABELS[int(v)])
+    text.loc[0, codebook.item_columns[0]] = "Je ne sais pas"
+    text.loc[1, codebook.item_columns[1]] = "Ma structure n’est pas concernée"  # typographic
+    text.loc[2, codebook.item_columns[2]] = "  ma structure n'est pas CONCERNÉE "
+    words = {"CC": "Une communauté de communes", "metropole": "Une métropole"}
+    text["collectivity_type"] = survey["collectivity_type"].map(lambda t: words.get(t, t))
+    text.loc[3, "collectivity_type"] = "Autre"
+    text.loc[3, "population"] = ""  # a body left out needs no population
+    text.loc[4, "siren"] = "213 100 125 00013"  # a SIRET with spaces
+    text = text.rename(columns={"population": "Nombre d'habitants", "respondent_id": "ID"})
+    return write_text_csv(text, tmp_path / "export.csv"), survey
+
+
+def _params(tmp_path: Path, survey: Path, **data) -> Path:
+    path = tmp_path / "params.yaml"
+    document = {
+        "name": "export",
+        "data": {"survey": str(survey), "codebook": str(default_codebook_path()), **data},
+        "analysis": {"bootstrap": 10},
+    }
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+ANSWERS = {**{v: k for k, v in LEVEL_LABELS.items()}, "Je ne sais pas": None}
+ANSWERS["Ma structure n'est pas concernée"] = None
+TYPES = {
+    "Une communauté de communes": "CC",
+    "Une métropole": "metropole",
+    "Autre": None,
+}
+COLUMNS = {"population": "Nombre d'habitants", "respondent_id": "ID"}
+
+
+def test_labels_compare_after_nfc_apostrophes_spaces_and_case():
+    decomposed = "concerne\u0301e"  # e + combining acute accent
+    assert normalise_label(f"Ma  structure n’est pas {decomposed}") == normalise_label(
+        "ma structure n'est pas concernée "
+    )
+
+
+def test_an_export_loads_from_inline_mappings(tmp_path, codebook):
+    path, survey = _export(tmp_path, codebook)
+    params = load_params(
+        _params(tmp_path, path, columns=COLUMNS, answer_labels=ANSWERS, type_labels=TYPES)
+    )
+    configured = load_configured(params)
+    loaded = configured.survey
+    assert len(loaded) == len(survey)  # every row read is kept
+    first, second, third = codebook.item_columns[:3]
+    assert pd.isna(loaded.loc[0, first]) and pd.isna(loaded.loc[1, second])
+    assert pd.isna(loaded.loc[2, third])  # spaces, case, apostrophe style do not matter
+    assert loaded.loc[5, codebook.item_columns[5]] == survey.loc[5, codebook.item_columns[5]]
+    assert loaded.loc[4, "siren"] == "213100125"
+    assert loaded.loc[3, EXCLUSION_COLUMN] == "type 'Autre' is left out by the type-label mapping"
+    scored = score_survey(loaded, configured.codebook)
+    assert np.isnan(scored.loc[3, "maturity_index"])
+    excluded = (scored[EXCLUSION_COLUMN].fillna("") != "").sum()
+    assert scored["maturity_index"].notna().sum() + excluded == len(survey)
+
+
+def test_mappings_can_live_in_their_own_files(tmp_path, codebook):
+    path, survey = _export(tmp_path, codebook)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "".join(f"{k}: {'null' if v is None else v}\n" for k, v in ANSWERS.items()),
+        encoding="utf-8",
+    )
+    types = tmp_path / "types.yaml"
+    types.write_text(
+        "".join(f"{k}: {'null' if v is None else v}\n" for k, v in TYPES.items()),
+        encoding="utf-8",
+    )
+    columns = tmp_path / "columns.yaml"
+    columns.write_text(yaml.safe_dump(COLUMNS, allow_unicode=True), encoding="utf-8")
+    assert read_answer_labels(answers)["Je ne sais pas"] is None
+    assert read_type_labels(types)["Autre"] is None
+    params = load_params(
+        _params(
+            tmp_path, path, columns=str(columns), answer_labels=str(answers), type_labels=str(types)
+        )
+    )
+    assert set(params.mapping_paths()) == {"columns", "answer_labels", "type_labels"}
+    inline = load_configured(
+        load_params(
+            _params(tmp_path, path, columns=COLUMNS, answer_labels=ANSWERS, type_labels=TYPES)
+        )
+    )
+    pd.testing.assert_frame_equal(load_configured(params).survey, inline.survey)
+
+
+def test_unmapped_labels_are_listed_once_each_with_their_count(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    answers = {k: v for k, v in ANSWERS.items() if k != "Effectif"}
+    params = load_params(
+        _params(tmp_path, path, columns=COLUMNS, answer_labels=answers, type_labels=TYPES)
+    )
+    with pytest.raises(InputError) as exc:
+        load_configured(params)
+    problems = [p for p in exc.value.problems if p.value == "Effectif"]
+    assert len(problems) == 1  # one problem, not one per cell
+    assert "text answer in" in problems[0].message and "cell(s)" in problems[0].message
+
+
+def test_a_missing_mapping_file_is_a_parameter_problem(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    with pytest.raises(InputError) as exc:
+        load_params(_params(tmp_path, path, answer_labels=str(tmp_path / "absent.yaml")))
+    assert "data.answer_labels: file not found" in str(exc.value)
+
+
+def test_epci_placeholder_needs_the_frame(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    types = {**TYPES, "Une métropole": "epci"}
+    params = load_params(
+        _params(tmp_path, path, columns=COLUMNS, answer_labels=ANSWERS, type_labels=types)
+    )
+    with pytest.raises(InputError) as exc:
+        load_configured(params)
+    assert "data.enrich_from_frame is false" in str(exc.value)
+
+
+def test_an_unknown_type_target_is_named(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    with pytest.raises(InputError) as exc:
+        load_survey(
+            path,
+            codebook,
+            columns=COLUMNS,
+            answer_labels=ANSWERS,
+            type_labels={**TYPES, "Une métropole": "Metropole"},
+        )
+    assert "gives 'Une métropole' an unknown type" in str(exc.value)
+    assert "did you mean 'metropole'" in str(exc.value)
