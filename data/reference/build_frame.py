@@ -20,6 +20,12 @@ formatting, ``\\n`` line endings, UTF-8):
 * ``epci.csv``: ``siren,name,collectivity_type,population`` — one row per EPCI.
 * ``communes.csv``: ``siren,name,collectivity_type,population,code_insee,epci_siren`` — one row
   per current commune.
+* ``departements.csv``: ``siren,name,collectivity_type,population,code_insee,region_code`` — one
+  row per département of metropolitan France and the overseas departments (101).
+* ``regions.csv``: ``siren,name,collectivity_type,population,code_insee`` — one row per région
+  (18).
+* ``ept.csv``: ``siren,name,collectivity_type,population`` — one row per établissement public
+  territorial of the Métropole du Grand Paris (11).
 * ``frame_source.json``: provenance, checksums and control totals computed from the source JSON
   by a code path separate from the CSV writer, so tests can cross-check the two.
 
@@ -58,10 +64,23 @@ HERE = Path(__file__).resolve().parent
 CACHE_DIR = HERE / ".cache"
 EPCI_CSV = HERE / "epci.csv"
 COMMUNES_CSV = HERE / "communes.csv"
+DEPARTEMENTS_CSV = HERE / "departements.csv"
+REGIONS_CSV = HERE / "regions.csv"
+EPT_CSV = HERE / "ept.csv"
 SOURCE_JSON = HERE / "frame_source.json"
 
 EPCI_COLUMNS = ("siren", "name", "collectivity_type", "population")
 COMMUNE_COLUMNS = ("siren", "name", "collectivity_type", "population", "code_insee", "epci_siren")
+DEPARTEMENT_COLUMNS = (
+    "siren",
+    "name",
+    "collectivity_type",
+    "population",
+    "code_insee",
+    "region_code",
+)
+REGION_COLUMNS = ("siren", "name", "collectivity_type", "population", "code_insee")
+EPT_COLUMNS = ("siren", "name", "collectivity_type", "population")
 
 # DGCL "nature_juridique" codes (field ``type`` in epci.json) -> the project's vocabulary
 # (analyse.data.contract.COLLECTIVITY_TYPES). MET69 is the Métropole de Lyon, a collectivité
@@ -74,6 +93,25 @@ EPCI_POPULATION_ALT_FIELD = "populationMunicipale"
 COMMUNE_TYPE = "commune-actuelle"
 COMMUNE_POPULATION_FIELD = "population"  # INSEE population municipale (PMUN)
 SMALL_COMMUNE_THRESHOLD = 3500
+# Départements and régions: the package gives codes, names and chef-lieux but no population and
+# no SIREN; their population is the sum of their current communes' population municipale. The
+# overseas collectivities (zone "com": Saint-Pierre-et-Miquelon, Polynésie, ...) are listed in
+# departements.json / regions.json as pseudo-départements and pseudo-régions but are neither, so
+# they are left out.
+TERRITORY_ZONES = ("metro", "drom")
+# The Département du Rhône does not administer the 59 communes of the Métropole de Lyon (a
+# collectivité à statut particulier since 2015, already in epci.csv as a métropole), although
+# the COG still places them in département 69: the département's population is that of the
+# communes it administers, i.e. département 69 without the Métropole de Lyon's members.
+LYON_EPCI_TYPE = "MET69"
+RHONE_CODE = "69"
+# EPT: the package's ept.json (INSEE list of EPT at 1 January 2025, populations joined by the
+# package from INSEE's legal populations). ``populationTotale`` is used, the same definition as
+# the EPCI's, since EPT are intercommunal bodies whose size is read beside the EPCI's.
+EPT_SOURCE_TYPE = "EPT"
+EPT_POPULATION_FIELD = "populationTotale"
+EPT_POPULATION_ALT_FIELD = "populationMunicipale"
+METROPOLE_DU_GRAND_PARIS = "200054781"
 
 
 class BuildError(RuntimeError):
@@ -164,14 +202,21 @@ def read_member(tar: tarfile.TarFile, name: str) -> Any:
     return json.loads(member.read().decode("utf-8"))
 
 
-def load_source(tarball: Path) -> tuple[dict[str, Any], list[dict], list[dict]]:
+def load_source(tarball: Path) -> dict[str, Any]:
+    """The package metadata and the five JSON lists the frame is built from, by short name."""
     with tarfile.open(tarball, "r:gz") as tar:
-        package = read_member(tar, "package.json")
-        epci = read_member(tar, "data/epci.json")
-        communes = read_member(tar, "data/communes.json")
+        source = {
+            "package": read_member(tar, "package.json"),
+            "epci": read_member(tar, "data/epci.json"),
+            "communes": read_member(tar, "data/communes.json"),
+            "departements": read_member(tar, "data/departements.json"),
+            "regions": read_member(tar, "data/regions.json"),
+            "ept": read_member(tar, "data/ept.json"),
+        }
+    package = source["package"]
     if package.get("name") != PACKAGE or package.get("version") != VERSION:
         raise BuildError(f"tarball holds {package.get('name')}@{package.get('version')}")
-    return package, epci, communes
+    return source
 
 
 # --------------------------------------------------------------------------- derived rows
@@ -226,6 +271,113 @@ def commune_rows(communes: list[dict], epci: list[dict]) -> list[dict[str, Any]]
     return rows
 
 
+def lyon_members(epci: list[dict]) -> set[str]:
+    """INSEE codes of the communes of the Métropole de Lyon (the one EPCI of type MET69)."""
+    lyon = [e for e in epci if e["type"] == LYON_EPCI_TYPE]
+    if len(lyon) != 1:
+        raise BuildError(f"expected one EPCI of type {LYON_EPCI_TYPE}, found {len(lyon)}")
+    return {m["code"] for m in lyon[0]["membres"]}
+
+
+def territory_populations(
+    communes: list[dict], epci: list[dict]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Population of each département and région: the sum of its current communes' population
+    municipale, département 69 without the Métropole de Lyon (see ``RHONE_CODE``)."""
+    lyon = lyon_members(epci)
+    by_dep: Counter[str] = Counter()
+    by_reg: Counter[str] = Counter()
+    for c in communes:
+        if c["type"] != COMMUNE_TYPE or c["zone"] not in TERRITORY_ZONES:
+            continue
+        pop = c.get(COMMUNE_POPULATION_FIELD)
+        if pop is None:
+            raise BuildError(f"commune {c['code']} of a département has no population")
+        by_reg[c["region"]] += pop
+        if not (c["departement"] == RHONE_CODE and c["code"] in lyon):
+            by_dep[c["departement"]] += pop
+    return dict(by_dep), dict(by_reg)
+
+
+def departement_rows(
+    departements: list[dict], communes: list[dict], epci: list[dict]
+) -> list[dict[str, Any]]:
+    by_dep, _ = territory_populations(communes, epci)
+    kept = [d for d in departements if d["zone"] in TERRITORY_ZONES]
+    missing = sorted({d["code"] for d in kept} ^ set(by_dep))
+    if missing:
+        raise BuildError(
+            f"départements without communes, or communes without département: {missing}"
+        )
+    rows = [
+        {
+            "siren": "",
+            "name": d["nom"],
+            "collectivity_type": "departement",
+            "population": by_dep[d["code"]],
+            "code_insee": d["code"],
+            "region_code": d["region"],
+        }
+        for d in kept
+    ]
+    rows.sort(key=lambda r: r["code_insee"])
+    return rows
+
+
+def region_rows(
+    regions: list[dict], communes: list[dict], epci: list[dict]
+) -> list[dict[str, Any]]:
+    _, by_reg = territory_populations(communes, epci)
+    kept = [r for r in regions if r["zone"] in TERRITORY_ZONES]
+    missing = sorted({r["code"] for r in kept} ^ set(by_reg))
+    if missing:
+        raise BuildError(f"régions without communes, or communes without région: {missing}")
+    rows = [
+        {
+            "siren": "",
+            "name": r["nom"],
+            "collectivity_type": "region",
+            "population": by_reg[r["code"]],
+            "code_insee": r["code"],
+        }
+        for r in kept
+    ]
+    rows.sort(key=lambda r: r["code_insee"])
+    return rows
+
+
+def ept_rows(ept: list[dict], communes: list[dict], epci: list[dict]) -> list[dict[str, Any]]:
+    """One row per EPT; every member must be a current commune of the Métropole du Grand Paris
+    and belong to one EPT only, else the source is not what this script expects."""
+    unknown = sorted({e["type"] for e in ept} - {EPT_SOURCE_TYPE})
+    if unknown:
+        raise BuildError(f"unexpected types in ept.json: {unknown}")
+    mgp = [e for e in epci if e["code"] == METROPOLE_DU_GRAND_PARIS]
+    if len(mgp) != 1:
+        raise BuildError(f"Métropole du Grand Paris ({METROPOLE_DU_GRAND_PARIS}) not in epci.json")
+    mgp_members = {m["code"] for m in mgp[0]["membres"]}
+    current = {c["code"] for c in communes if c["type"] == COMMUNE_TYPE}
+    seen: dict[str, str] = {}
+    for e in ept:
+        for m in e["membres"]:
+            if m["code"] in seen:
+                raise BuildError(f"commune {m['code']} is in EPT {seen[m['code']]} and {e['code']}")
+            if m["code"] not in current or m["code"] not in mgp_members:
+                raise BuildError(f"EPT member {m['code']} is not a commune of the Grand Paris")
+            seen[m["code"]] = e["code"]
+    rows = [
+        {
+            "siren": e["code"],
+            "name": e["nom"],
+            "collectivity_type": "EPT",
+            "population": int(e[EPT_POPULATION_FIELD]),
+        }
+        for e in ept
+    ]
+    rows.sort(key=lambda r: r["siren"])
+    return rows
+
+
 def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="raise")
@@ -237,8 +389,9 @@ def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
 # --------------------------------------------------------------------------- control totals
 
 
-def control_totals(epci: list[dict], communes: list[dict]) -> dict[str, Any]:
+def control_totals(source: dict[str, Any]) -> dict[str, Any]:
     """Counts and population sums straight from the source JSON (not from the CSV rows)."""
+    epci, communes = source["epci"], source["communes"]
     epci_count: Counter[str] = Counter()
     epci_pop: Counter[str] = Counter()
     epci_pop_alt: Counter[str] = Counter()
@@ -276,6 +429,48 @@ def control_totals(epci: list[dict], communes: list[dict]) -> dict[str, Any]:
             "siren_missing": sum("siren" not in c for c in current),
             "outside_any_epci": sum(c["code"] not in members for c in current),
         },
+        **territory_totals(source),
+    }
+
+
+def territory_totals(source: dict[str, Any]) -> dict[str, Any]:
+    """Départements, régions and EPT totals, by loops independent of the row builders: the
+    populations are summed from the commune list by zone, and Lyon's share is taken off once."""
+    pop = {
+        c["code"]: c.get(COMMUNE_POPULATION_FIELD, 0)
+        for c in source["communes"]
+        if c["type"] == COMMUNE_TYPE
+    }
+    zone = {c["code"]: c["zone"] for c in source["communes"] if c["type"] == COMMUNE_TYPE}
+    in_territories = sum(p for code, p in pop.items() if zone[code] in TERRITORY_ZONES)
+    lyon = [e for e in source["epci"] if e["type"] == LYON_EPCI_TYPE][0]
+    lyon_pop = sum(pop[m["code"]] for m in lyon["membres"])
+    ept = source["ept"]
+    return {
+        "departements": {
+            "rows": sum(d["zone"] in TERRITORY_ZONES for d in source["departements"]),
+            "source_rows": len(source["departements"]),
+            "count_by_zone": dict(
+                sorted(Counter(d["zone"] for d in source["departements"]).items())
+            ),
+            "population_definition": "sum of the communes' population municipale",
+            "population_sum": in_territories - lyon_pop,
+            "metropole_de_lyon_population_left_out": lyon_pop,
+        },
+        "regions": {
+            "rows": sum(r["zone"] in TERRITORY_ZONES for r in source["regions"]),
+            "source_rows": len(source["regions"]),
+            "count_by_zone": dict(sorted(Counter(r["zone"] for r in source["regions"]).items())),
+            "population_definition": "sum of the communes' population municipale",
+            "population_sum": in_territories,
+        },
+        "ept": {
+            "rows": len(ept),
+            "population_field": EPT_POPULATION_FIELD,
+            "population_sum": sum(e[EPT_POPULATION_FIELD] for e in ept),
+            "population_municipale_sum": sum(e[EPT_POPULATION_ALT_FIELD] for e in ept),
+            "member_communes": sum(len(e["membres"]) for e in ept),
+        },
     }
 
 
@@ -284,9 +479,17 @@ def control_totals(epci: list[dict], communes: list[dict]) -> dict[str, Any]:
 
 def build(tarball: Path, previous: dict[str, Any] | None) -> dict[Path, bytes]:
     sums = verify(tarball)
-    package, epci, communes = load_source(tarball)
-    epci_csv = csv_bytes(EPCI_COLUMNS, epci_rows(epci))
-    communes_csv = csv_bytes(COMMUNE_COLUMNS, commune_rows(communes, epci))
+    source = load_source(tarball)
+    package, epci, communes = source["package"], source["epci"], source["communes"]
+    csvs = {
+        EPCI_CSV: csv_bytes(EPCI_COLUMNS, epci_rows(epci)),
+        COMMUNES_CSV: csv_bytes(COMMUNE_COLUMNS, commune_rows(communes, epci)),
+        DEPARTEMENTS_CSV: csv_bytes(
+            DEPARTEMENT_COLUMNS, departement_rows(source["departements"], communes, epci)
+        ),
+        REGIONS_CSV: csv_bytes(REGION_COLUMNS, region_rows(source["regions"], communes, epci)),
+        EPT_CSV: csv_bytes(EPT_COLUMNS, ept_rows(source["ept"], communes, epci)),
+    }
 
     # Keep the recorded retrieval date while the tarball is unchanged, so a rebuild is a no-op.
     if previous and previous.get("tarball", {}).get("sha256") == sums["sha256"]:
@@ -308,18 +511,28 @@ def build(tarball: Path, previous: dict[str, Any] | None) -> dict[Path, bytes]:
             "INSEE, Code officiel géographique 2026",
             "INSEE, populations légales (population municipale of communes)",
             "DGCL, liste et composition des EPCI à fiscalité propre 2026 (epcicom2026.xlsx)",
+            "INSEE, liste des établissements publics territoriaux au 1er janvier 2025",
         ],
+        "population_vintages": {
+            "epci": "DGCL population totale, epcicom2026.xlsx",
+            "ept": "INSEE population totale of the member communes, as joined by the package",
+            "communes": (
+                "INSEE population municipale, populations légales 2023 in force on 1 January"
+                " 2026 (Mayotte: 2017 census)"
+            ),
+            "departements": "sum of the communes' population municipale (same vintage)",
+            "regions": "sum of the communes' population municipale (same vintage)",
+        },
         "retrieved": retrieved,
         "tarball": {"filename": TARBALL_NAME, **sums},
         "rebuild": "python data/reference/build_frame.py",
-        "totals": control_totals(epci, communes),
+        "totals": control_totals(source),
         "outputs": {
-            EPCI_CSV.name: {"sha256": hashlib.sha256(epci_csv).hexdigest()},
-            COMMUNES_CSV.name: {"sha256": hashlib.sha256(communes_csv).hexdigest()},
+            path.name: {"sha256": hashlib.sha256(data).hexdigest()} for path, data in csvs.items()
         },
     }
     meta_bytes = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return {EPCI_CSV: epci_csv, COMMUNES_CSV: communes_csv, SOURCE_JSON: meta_bytes}
+    return {**csvs, SOURCE_JSON: meta_bytes}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The real population frame: every French EPCI and commune, with its population.
+"""The real population frame: every French EPCI, EPT, commune, département and région.
 
 A survey of collectivities is a sample from this frame. Comparing who answered with who exists
 (by type and by size) is how non-response is seen and how weights are built, so the frame must
@@ -12,7 +12,12 @@ Populations are not of one definition across levels: EPCI carry the DGCL *popula
 (which counts people "comptés à part", e.g. students housed elsewhere, and is the figure
 published for EPCI sizes), communes carry the INSEE *population municipale* (the one used for
 commune size bands such as the 3,500-inhabitant threshold). The two are from different files and
-do not add up exactly; do not sum communes to rebuild an EPCI.
+do not add up exactly; do not sum communes to rebuild an EPCI. EPT (the établissements publics
+territoriaux of the Métropole du Grand Paris) carry INSEE's population totale, like the EPCI.
+Départements and régions carry the sum of their communes' population municipale (the package
+gives them no population), the département du Rhône without the Métropole de Lyon, which it does
+not administer. The package gives départements and régions no SIREN: they are found by INSEE code
+or by name.
 """
 
 from __future__ import annotations
@@ -44,11 +49,38 @@ _COMMUNE_DTYPES: dict[str, str] = {
     "epci_siren": "string",
 }
 
+# Départements and régions have no SIREN in the source: the column is kept (all missing) so that
+# every level can be searched by SIREN alike. INSEE codes are text ("01", "2A", "976").
+_DEPARTEMENT_DTYPES: dict[str, str] = {
+    "siren": "string",
+    "name": "string",
+    "collectivity_type": "string",
+    "population": "int64",
+    "code_insee": "string",
+    "region_code": "string",
+}
+_REGION_DTYPES: dict[str, str] = {
+    "siren": "string",
+    "name": "string",
+    "collectivity_type": "string",
+    "population": "int64",
+    "code_insee": "string",
+}
+_EPT_DTYPES: dict[str, str] = _EPCI_DTYPES
+
 _LEVELS: dict[str, tuple[str, dict[str, str]]] = {
     "epci": ("epci.csv", _EPCI_DTYPES),
     "communes": ("communes.csv", _COMMUNE_DTYPES),
     "commune": ("communes.csv", _COMMUNE_DTYPES),
+    "ept": ("ept.csv", _EPT_DTYPES),
+    "departements": ("departements.csv", _DEPARTEMENT_DTYPES),
+    "departement": ("departements.csv", _DEPARTEMENT_DTYPES),
+    "regions": ("regions.csv", _REGION_DTYPES),
+    "region": ("regions.csv", _REGION_DTYPES),
 }
+
+# One name per level, in the order enrichment searches them.
+LEVELS: tuple[str, ...] = ("communes", "epci", "ept", "departements", "regions")
 
 
 def reference_dir() -> Path:
@@ -59,10 +91,19 @@ def reference_dir() -> Path:
 def load_frame(level: str = "epci") -> pd.DataFrame:
     """Read the committed frame for one level of collectivity.
 
-    ``level`` is ``"epci"`` (one row per EPCI à fiscalité propre: ``siren``, ``name``,
-    ``collectivity_type`` in CC/CA/CU/metropole, ``population``) or ``"communes"`` (also
-    ``"commune"``; one row per current commune, adding ``code_insee`` and ``epci_siren``, the
-    EPCI it belongs to, missing for the few communes outside any EPCI).
+    ``level`` is one of:
+
+    - ``"epci"``: one row per EPCI à fiscalité propre: ``siren``, ``name``,
+      ``collectivity_type`` in CC/CA/CU/metropole, ``population``;
+    - ``"communes"`` (or ``"commune"``): one row per current commune, adding ``code_insee`` and
+      ``epci_siren``, the EPCI it belongs to, missing for the few communes outside any EPCI;
+    - ``"ept"``: the 11 établissements publics territoriaux of the Grand Paris, columns as EPCI,
+      ``collectivity_type`` ``EPT``;
+    - ``"departements"`` (or ``"departement"``): the 101 départements (``collectivity_type``
+      ``departement``; ``siren`` always missing; ``code_insee`` such as ``"01"``, ``"2A"``,
+      ``"976"``; ``region_code``);
+    - ``"regions"`` (or ``"region"``): the 18 régions (``collectivity_type`` ``region``; ``siren``
+      always missing; ``code_insee`` such as ``"84"``).
 
     Only empty cells are read as missing, so that no name is ever turned into a missing value by
     pandas' default markers ("NA", "null", ...).
