@@ -161,3 +161,44 @@ def test_an_unknown_type_target_is_named(tmp_path, codebook):
         )
     assert "gives 'Une métropole' an unknown type" in str(exc.value)
     assert "did you mean 'metropole'" in str(exc.value)
+
+
+def test_the_frame_fills_population_and_legal_type(tmp_path, codebook):
+    """EPCI declared only as "an EPCI" get their legal type and population from the frame by
+    SIRET; an EPCI the frame does not know, or a row without any population, is left out with
+    its reason, and every row read is accounted for."""
+    from analyse.data.reference import load_frame
+
+    frame = load_frame("epci").sort_values("siren").reset_index(drop=True)
+    survey = build_survey(codebook, n=12, seed=4)
+    text = as_text(survey)
+    for item in codebook.item_columns:
+        text[item] = survey[item].map(lambda v: "" if pd.isna(v) else LEVEL_LABELS[int(v)])
+    text["collectivity_type"] = "Un EPCI"
+    text["siren"] = [f"{s[:3]} {s[3:6]} {s[6:]} 00017" for s in frame["siren"][:12]]
+    text.loc[:5, "population"] = ""
+    text.loc[10, "siren"] = "999 999 999 00017"  # not in the frame
+    text.loc[11, "siren"] = ""
+    text.loc[11, "population"] = ""  # no population anywhere
+    path = write_text_csv(text, tmp_path / "epci.csv")
+    params = load_params(
+        _params(
+            tmp_path,
+            path,
+            answer_labels=ANSWERS,
+            type_labels={"Un EPCI": "epci"},
+            enrich_from_frame=True,
+        )
+    )
+    configured = load_configured(params)
+    loaded = configured.survey
+    expected = frame.iloc[:10]
+    assert list(loaded["collectivity_type"][:10]) == list(expected["collectivity_type"])
+    assert list(loaded["population"][:6]) == list(expected["population"][:6])  # filled
+    assert list(loaded["population"][6:10]) == list(survey["population"][6:10])  # survey wins
+    assert loaded.loc[10, EXCLUSION_COLUMN].startswith("EPCI not found in the reference frame")
+    assert loaded.loc[11, EXCLUSION_COLUMN].startswith("population unknown")
+    assert configured.enrichment is not None and len(configured.enrichment) == 12
+    scored = score_survey(loaded, configured.codebook)
+    excluded = (scored[EXCLUSION_COLUMN].fillna("") != "").sum()
+    assert scored["maturity_index"].notna().sum() + excluded == 12

@@ -122,8 +122,7 @@ def _unusable(survey: pd.DataFrame) -> pd.Series:
     placeholder = (survey["collectivity_type"] == EPCI_PLACEHOLDER).fillna(False)
     reason = reason.mask(
         placeholder & (reason == ""),
-        "EPCI not found in the reference frame: its legal type (CC, CA, CU, metropole) is "
-        "unknown",
+        "EPCI not found in the reference frame: its legal type (CC, CA, CU, metropole) is unknown",
     )
     return reason.astype("string")
 

@@ -480,3 +480,19 @@ def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
         ("Respondents excluded", analysis.n_excluded),
     ]
     return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
+
+
+def frame_matching(enrichment: pd.DataFrame | None) -> pd.DataFrame:
+    """How the reference frame filled the survey (``data.enrich_from_frame``): rows identified
+    by SIREN, INSEE code or name, rows unmatched, and what was filled or contradicted. Counts
+    only (``analyse.data.enrich.enrichment_summary``): no respondent is named."""
+    if enrichment is None:
+        return summary_table(
+            {
+                "Reference frame": "not used (data.enrich_from_frame is false): every population "
+                "and type comes from the survey"
+            }
+        )
+    from analyse.data.enrich import enrichment_summary
+
+    return enrichment_summary(enrichment).set_index("method")
