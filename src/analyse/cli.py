@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from analyse.errors import InputError
+from analyse.errors import InputError, Problem
 
 app = typer.Typer(
     name="analyse",
@@ -52,8 +52,18 @@ def version() -> None:
 @app.command()
 def validate(
     file: Annotated[
-        Path, typer.Argument(help="Survey file: .csv, .txt, .tsv, .xlsx, .sav or .parquet.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Survey file: .csv, .txt, .tsv, .xlsx, .sav or .parquet (or give --params)."
+        ),
+    ] = None,
+    params: Annotated[
+        Path | None,
+        typer.Option(
+            "--params",
+            help="Parameter file: check its survey exactly as 'analyse run' would see it.",
+        ),
+    ] = None,
     codebook: Annotated[
         Path | None, typer.Option(help="Codebook YAML (default: data/codebook.yaml).")
     ] = None,
@@ -66,11 +76,59 @@ def validate(
         typer.Option(help="YAML mapping 'answer label: level' for item columns, e.g. 'Oui: 3'."),
     ] = None,
 ) -> None:
-    """Check a survey file against the data contract and the codebook; list every problem."""
-    from analyse.data.loading import validate_file
+    """Check a survey against the data contract and the codebook; list every problem.
 
+    Either a survey FILE (with --codebook, --columns, --answer-labels), or --params FILE: the
+    survey of a parameter file with everything its run applies. Warnings (one SIREN answering
+    twice, a model term with few distinct values) are printed and do not fail the check.
+    """
+    given = [name for name, value in (("--codebook", codebook), ("--columns", columns),
+             ("--answer-labels", answer_labels)) if value is not None]  # fmt: skip
+    if (file is None) == (params is None):
+        raise InputError(
+            [
+                Problem(
+                    "(command line)",
+                    "give either a survey file or --params, not "
+                    + ("both" if file is not None else "neither"),
+                    expected="analyse validate SURVEY [--columns ...] or "
+                    "analyse validate --params params/NAME.yaml",
+                )
+            ]
+        )
+    if params is not None and given:
+        raise InputError(
+            [
+                Problem(
+                    "(command line)",
+                    f"{', '.join(given)} cannot be combined with --params: the parameter file "
+                    "says which codebook and mappings its run uses",
+                    expected="analyse validate --params FILE alone",
+                )
+            ]
+        )
+    if params is not None:
+        from analyse.params import load_params
+        from analyse.pipeline.preflight import check_params
+
+        checked = check_params(load_params(params))
+        console.print(checked.render(), markup=False)
+        report_warnings(checked.warnings)
+        return
+    from analyse.data.loading import validate_file
+    from analyse.pipeline.preflight import file_warnings
+
+    assert file is not None
     summary = validate_file(file, codebook, columns=columns, answer_labels=answer_labels)
     console.print(summary.render(), markup=False)
+    report_warnings(file_warnings(file, codebook, columns=columns, answer_labels=answer_labels))
+
+
+def report_warnings(warnings: list[str]) -> None:
+    """Warnings on stderr, one per line, each starting with "warning:"."""
+    for text in warnings:
+        err_console.print("[bold yellow]warning:[/] ", end="")
+        err_console.print(text, markup=False)
 
 
 @app.command()
