@@ -20,6 +20,7 @@ from analyse.errors import InputError
 from analyse.params import ColumnWeights, RunParams, load_params
 from analyse.paths import project_root
 from analyse.pipeline import run_result as rr
+from analyse.report.tables import _weights_description
 from analyse.stats.claim import WEIGHTS_KEYS
 
 CI = project_root() / "params" / "ci.yaml"
@@ -88,6 +89,8 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     assert document["weights"]["method"] == "column Poids"
     assert document["weights"]["kish_n"] == pytest.approx(raked.claim.weights_summary["kish_n"])
     assert document["weights_converged"] is None  # not a calibration made here
+    described = _weights_description(document["weights"])
+    assert described.startswith("shipped with the survey (column Poids), not calibrated here")
     assert document["n"] + document["n_excluded"] == len(read_raw(survey).frame)
 
 
