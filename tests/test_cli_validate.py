@@ -155,3 +155,88 @@ def codebook_path():
     from analyse.paths import default_codebook_path
 
     return default_codebook_path()
+
+
+# --- validate --params: the survey as a run sees it, and warnings -----------------------------
+
+
+def _params_file(tmp_path, survey_path, **analysis) -> str:
+    import yaml
+
+    content = {
+        "name": "check",
+        "data": {"survey": str(survey_path), "codebook": str(codebook_path())},
+        "analysis": {"bootstrap": 0, **analysis},
+    }
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def _ci_text():
+    import pandas as pd
+
+    from analyse.params import load_params
+    from analyse.paths import project_root
+
+    survey = load_params(project_root() / "params" / "ci.yaml").survey_path
+    return pd.read_csv(survey, dtype=str, keep_default_na=False)
+
+
+def test_validate_params_prints_the_runs_view_and_warnings(tmp_path, monkeypatch, capsys):
+    text = _ci_text()
+    text["siren"] = [f"2000{i:05d}" for i in range(len(text))]
+    text.loc[9, "siren"] = text.loc[2, "siren"]  # one body answering twice: rows 4 and 11
+    text["budget_per_capita"] = ["500", "800", "1200"] * (len(text) // 3) + ["500"] * (
+        len(text) % 3
+    )
+    text["Poids"] = "1"
+    path = tmp_path / "survey.csv"
+    text.to_csv(path, index=False)
+    params = _params_file(tmp_path, path, min_themes=6, weights={"column": "Poids"})
+    assert run_main(monkeypatch, "validate", "--params", params) == 0
+    out, err = capsys.readouterr()
+    assert f"File: {path}" in out and f"Rows: {len(text)}" in out
+    assert "Respondents in the model:" in out and "Weights: column Poids" in out
+    assert "no answer in theme(s)" not in out  # min_themes 6 applied, as in the run
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2, err
+    assert f"SIREN {text.loc[2, 'siren']} answers 2 times (rows 4 and 11" in warnings[0]
+    assert "model term 'budget' (from budget_per_capita) has 3 distinct values" in warnings[1]
+
+
+def test_validate_params_exits_2_on_what_would_stop_the_run(tmp_path, monkeypatch, capsys):
+    text = _ci_text()
+    text["Poids"] = "1"
+    text.loc[0, "Poids"] = "-2"
+    path = tmp_path / "survey.csv"
+    text.to_csv(path, index=False)
+    params = _params_file(tmp_path, path, weights={"column": "Poids"})
+    assert run_main(monkeypatch, "validate", "--params", params) == 2
+    err = capsys.readouterr().err
+    assert "row 2, column 'Poids'" in err and "is negative" in err
+    assert "Traceback" not in err
+    params = _params_file(tmp_path, path, min_themes=9)
+    assert run_main(monkeypatch, "validate", "--params", params) == 2
+    assert "analysis.min_themes is 9 but the codebook has 7 themes" in capsys.readouterr().err
+
+
+def test_validate_needs_a_file_or_params_not_both(tmp_path, survey, monkeypatch, capsys):
+    path = write_csv(survey, tmp_path / "s.csv")
+    params = _params_file(tmp_path, path)
+    assert run_main(monkeypatch, "validate") == 2
+    assert "give either a survey file or --params, not neither" in capsys.readouterr().err
+    assert run_main(monkeypatch, "validate", path, "--params", params) == 2
+    assert "not both" in capsys.readouterr().err
+    assert run_main(monkeypatch, "validate", "--params", params, "--columns", path) == 2
+    assert "--columns cannot be combined with --params" in capsys.readouterr().err
+
+
+def test_the_file_form_warns_too(tmp_path, survey, monkeypatch, capsys):
+    twice = survey.copy()
+    twice.loc[5, "siren"] = twice.loc[1, "siren"] = "200000172"
+    path = write_csv(twice, tmp_path / "s.csv")
+    assert run_main(monkeypatch, "validate", path) == 0
+    out, err = capsys.readouterr()
+    assert "Rows: 30" in out
+    assert "warning: SIREN 200000172 answers 2 times (rows 3 and 7 of the survey file)" in err

@@ -236,7 +236,7 @@ def test_notebook_parameters_are_flat_and_rebuild_the_same_params(tmp_path, surv
     assert set(flat) == {
         "name", "survey", "codebook", "columns", "answer_labels", "type_labels",
         "enrich_from_frame", "sesoi", "alpha", "controls", "bootstrap", "weights", "min_cell",
-        "bf_prior_scale", "seed",
+        "bf_prior_scale", "min_themes", "seed",
     }  # fmt: skip
     assert flat["sesoi"] == 0.2 and flat["controls"] == ["collectivity_type"]
     rebuilt = params_from_mapping(nested_parameters(flat))
@@ -282,3 +282,34 @@ def test_two_params_files_with_the_same_name_are_refused(tmp_path, survey):
         load_all([first, second])
     (problem,) = exc.value.problems
     assert "b.yaml" in str(problem) and "trial_1" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("weights", "fragment"),
+    [
+        ("foo", "analysis.weights: Input should be 'none' or 'raked'"),
+        (3, "analysis.weights: must be 'none', 'raked' or a mapping {column: NAME}"),
+        ({"colum": "Poids"}, "analysis.weights.colum: unknown key (expected one of: column)"),
+        ({"column": ""}, "analysis.weights.column: String should have at least 1 character"),
+    ],
+)
+def test_weights_mistakes_get_one_message_each(tmp_path, survey, weights, fragment):
+    """``analysis.weights`` is 'none', 'raked' or {column: NAME}: a mistake is reported once,
+    about the spelling used, with the key path users wrote (no pydantic union tags)."""
+    content = good(survey)
+    content["analysis"]["weights"] = weights
+    problems = problems_of(write(tmp_path, content))
+    assert any(fragment in p for p in problems), problems
+    assert not any("literal[" in p or "ColumnWeights" in p or "weights-" in p for p in problems)
+
+
+def test_column_weights_and_min_themes_round_trip(tmp_path, survey):
+    content = good(survey)
+    content["analysis"] |= {"weights": {"column": "Poids"}, "min_themes": 5}
+    params = load_params(write(tmp_path, content))
+    assert params.analysis.weights.column == "Poids" and params.analysis.min_themes == 5
+    flat = flat_parameters(params)
+    assert flat["weights"] == {"column": "Poids"} and flat["min_themes"] == 5
+    assert params_from_mapping(nested_parameters(flat)) == params
+    content["analysis"]["min_themes"] = 0
+    assert any("analysis.min_themes" in p for p in problems_of(write(tmp_path, content)))

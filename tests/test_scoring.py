@@ -201,3 +201,64 @@ def test_theme_levels_skip_missing_items_and_empty_themes():
     assert levels.iloc[:3].tolist() == [1.0, 2.0, 3.0]  # means 0.5, 1.5, 2.5 all round up
     assert np.isnan(levels.iloc[3])
     assert levels.dtype == "float64"
+
+
+def _three_themes() -> Codebook:
+    return Codebook.model_validate(
+        {
+            "levels": [{"value": v, "label_fr": str(v), "label_en": str(v)} for v in range(4)],
+            "themes": [
+                {"key": k, "label_fr": k, "label_en": k, "items": [{"column": f"{k}1"}]}
+                for k in ("a", "b", "c")
+            ],
+        }
+    )
+
+
+def test_min_themes_index_is_the_mean_of_the_themes_answered():
+    """``analysis.min_themes``: at least k themes answered -> mean of those; fewer -> excluded.
+
+    By hand on 0-3 items (one item per theme, so a theme score is level/3*100).
+    """
+    book = _three_themes()
+    survey = pd.DataFrame(
+        {"a1": [3, 3, 3, pd.NA], "b1": [0, pd.NA, pd.NA, pd.NA], "c1": [3, 0, pd.NA, pd.NA]},
+        dtype="Int64",
+    )
+    out = score_survey(survey, book, min_themes=2)
+    # row 0, every theme: (100 + 0 + 100) / 3; row 1, a and c: (100 + 0) / 2
+    assert out["maturity_index"].iloc[:2].tolist() == pytest.approx([200.0 / 3, 50.0])
+    assert out["excluded_reason"].tolist() == [
+        "",
+        "",
+        "fewer than 2 of the 3 themes answered",
+        "fewer than 2 of the 3 themes answered",
+    ]
+    assert out["maturity_index"].iloc[2:].isna().all()
+    one = score_survey(survey, book, min_themes=1)
+    assert (
+        one.loc[2, "maturity_index"] == pytest.approx(100.0) and one.loc[2, "excluded_reason"] == ""
+    )
+    assert np.isnan(one.loc[3, "maturity_index"])  # nothing answered: never an index
+    # k = every theme is the default rule, reasons included
+    pd.testing.assert_frame_equal(
+        score_survey(survey, book, min_themes=3), score_survey(survey, book)
+    )
+
+
+@pytest.mark.parametrize("k", [0, 4])
+def test_min_themes_out_of_range_is_refused(k):
+    survey = pd.DataFrame({"a1": [1], "b1": [1], "c1": [1]}, dtype="Int64")
+    with pytest.raises(ValueError, match="between 1 and 3"):
+        score_survey(survey, _three_themes(), min_themes=k)
+
+
+def test_a_reason_set_before_scoring_stands(two_themes):
+    """A row the loader already excluded (e.g. a type label mapped to null) gets no index."""
+    survey = pd.DataFrame({"a1": [1, 2], "a2": [2, 2], "b1": [3, 1], "b2": [0, 1], "b3": [1, 1]})
+    survey["excluded_reason"] = ["", "type label 'Autre' mapped to null"]
+    out = score_survey(
+        survey.astype({c: "Int64" for c in ("a1", "a2", "b1", "b2", "b3")}), two_themes
+    )
+    assert out["excluded_reason"].tolist() == ["", "type label 'Autre' mapped to null"]
+    assert out["maturity_index"].notna().tolist() == [True, False]

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from analyse.errors import InputError
+from analyse.errors import InputError, Problem
 
 app = typer.Typer(
     name="analyse",
@@ -52,8 +52,18 @@ def version() -> None:
 @app.command()
 def validate(
     file: Annotated[
-        Path, typer.Argument(help="Survey file: .csv, .txt, .tsv, .xlsx, .sav or .parquet.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Survey file: .csv, .txt, .tsv, .xlsx, .sav or .parquet (or give --params)."
+        ),
+    ] = None,
+    params: Annotated[
+        Path | None,
+        typer.Option(
+            "--params",
+            help="Parameter file: check its survey exactly as 'analyse run' would see it.",
+        ),
+    ] = None,
     codebook: Annotated[
         Path | None, typer.Option(help="Codebook YAML (default: data/codebook.yaml).")
     ] = None,
@@ -66,11 +76,97 @@ def validate(
         typer.Option(help="YAML mapping 'answer label: level' for item columns, e.g. 'Oui: 3'."),
     ] = None,
 ) -> None:
-    """Check a survey file against the data contract and the codebook; list every problem."""
-    from analyse.data.loading import validate_file
+    """Check a survey against the data contract and the codebook; list every problem.
 
+    Either a survey FILE (with --codebook, --columns, --answer-labels), or --params FILE: the
+    survey of a parameter file with everything its run applies. Warnings (one SIREN answering
+    twice, a model term with few distinct values) are printed and do not fail the check.
+    """
+    given = [name for name, value in (("--codebook", codebook), ("--columns", columns),
+             ("--answer-labels", answer_labels)) if value is not None]  # fmt: skip
+    if (file is None) == (params is None):
+        raise InputError(
+            [
+                Problem(
+                    "(command line)",
+                    "give either a survey file or --params, not "
+                    + ("both" if file is not None else "neither"),
+                    expected="analyse validate SURVEY [--columns ...] or "
+                    "analyse validate --params params/NAME.yaml",
+                )
+            ]
+        )
+    if params is not None and given:
+        raise InputError(
+            [
+                Problem(
+                    "(command line)",
+                    f"{', '.join(given)} cannot be combined with --params: the parameter file "
+                    "says which codebook and mappings its run uses",
+                    expected="analyse validate --params FILE alone",
+                )
+            ]
+        )
+    if params is not None:
+        from analyse.params import load_params
+        from analyse.pipeline.preflight import check_params
+
+        checked = check_params(load_params(params))
+        console.print(checked.render(), markup=False)
+        report_warnings(checked.warnings)
+        return
+    from analyse.data.loading import validate_file
+    from analyse.pipeline.preflight import file_warnings
+
+    assert file is not None
     summary = validate_file(file, codebook, columns=columns, answer_labels=answer_labels)
     console.print(summary.render(), markup=False)
+    report_warnings(file_warnings(file, codebook, columns=columns, answer_labels=answer_labels))
+
+
+def report_warnings(warnings: list[str]) -> None:
+    """Warnings on stderr, one per line, each starting with "warning:"."""
+    for text in warnings:
+        err_console.print("[bold yellow]warning:[/] ", end="")
+        err_console.print(text, markup=False)
+
+
+@app.command("draft-mapping")
+def draft_mapping(
+    export: Annotated[
+        Path, typer.Argument(help="Survey export: .csv, .txt, .tsv, .xlsx, .sav or .parquet.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder of the drafted files (default: the export's folder)."),
+    ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            help="Codebook whose item texts are matched to headers (default: data/codebook.yaml)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite drafted files that exist.")] = False,
+) -> None:
+    """Draft columns.yaml, answers.yaml and types.yaml for a new export, to edit then validate.
+
+    Every column of the export is listed (roles guessed from the headers), every text answer
+    of the item-like columns with its count, every type value; each answer and type gets a
+    null placeholder. Existing files are never overwritten without --force.
+    """
+    from analyse.data.codebook import load_codebook
+    from analyse.data.draft_mapping import draft_mapping as draft
+    from analyse.data.draft_mapping import write_draft
+
+    drafted = draft(export, load_codebook(codebook))
+    written = write_draft(drafted, out if out is not None else export.parent, force=force)
+    console.print(
+        f"Drafted from {export}: {len(drafted.guesses)} of {len(drafted.columns)} columns "
+        "guessed.\nEdit, then check with 'analyse validate --params FILE':",
+        markup=False,
+    )
+    for path in written:
+        console.print(f"  {path}", markup=False)
 
 
 @app.command()
@@ -79,24 +175,56 @@ def simulate(
         str, typer.Option(help="barometre-2025 (56 like the 2025 panel), census-epci, random.")
     ] = "barometre-2025",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 2025,
-    out: Annotated[Path, typer.Option(help="CSV to write; the truth goes beside it.")] = Path(
-        "synthetic_survey.csv"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV to write; the truth goes beside it (default: synthetic_survey.csv, "
+            "or synthetic_export.csv with --format export)."
+        ),
+    ] = None,
     n: Annotated[int | None, typer.Option(help="Sample size for the random design.")] = None,
     size_effect: Annotated[
         float, typer.Option(help="True latent size effect per unit of ln(population).")
     ] = 0.0,
+    format: Annotated[  # noqa: A002 - the option users type is --format
+        str,
+        typer.Option(
+            "--format",
+            help="contract: the data contract's columns; export: a messy survey-tool export "
+            "(French questions and labels, SIRET, type labels, other bodies, missing "
+            "populations) to read through mappings.",
+        ),
+    ] = "contract",
 ) -> None:
     """Write a synthetic survey drawn from the real EPCI frame, with its known truth."""
     from analyse.data import simulate as sim
 
+    if format not in ("contract", "export"):
+        raise InputError(
+            [Problem("--format", "unknown format", value=format, expected="contract or export")]
+        )
     try:
-        survey = sim.generate(design=design, seed=seed, n=n, size_effect=size_effect)
+        if format == "export":
+            table = sim.generate_export(design=design, seed=seed, n=n, size_effect=size_effect)
+        else:
+            survey = sim.generate(design=design, seed=seed, n=n, size_effect=size_effect)
     except sim.DesignError as exc:  # name the option the user typed
         raise InputError(
             [replace(p, file=f"--{p.column}", column=None) for p in exc.problems]
         ) from None
-    data_path, truth = sim.write(survey, out)
+    if format == "export":
+        target = out or Path("synthetic_export.csv")
+        data_path, truth = sim.write_export(
+            table, target, sim.export_truth(design, seed, n, size_effect)
+        )
+        console.print(
+            f"Wrote a synthetic survey-tool export of {len(table)} rows ({design}, seed {seed})"
+            f" to {data_path}\nIts provenance record: {truth}\n"
+            f"Draft its mappings with: analyse draft-mapping {data_path}",
+            markup=False,
+        )
+        return
+    data_path, truth = sim.write(survey, out or Path("synthetic_survey.csv"))
     console.print(
         f"Wrote {len(survey.data)} synthetic respondents ({design}, seed {seed}) to {data_path}"
         f"\nTrue coefficients and every parameter: {truth}"

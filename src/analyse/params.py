@@ -19,9 +19,9 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from analyse.errors import InputError, Problem
 from analyse.paths import project_root
@@ -57,13 +57,21 @@ EXPECTED: dict[str, str] = {
         "INSEE code or name)"
     ),
     "analysis": (
-        "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, bf_prior_scale"
+        "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, "
+        "bf_prior_scale, min_themes"
     ),
     "analysis.sesoi": "a number > 0 (smallest standardized size effect of interest)",
     "analysis.alpha": "a number strictly between 0 and 0.5",
     "analysis.controls": "a list whose items are among: collectivity_type",
     "analysis.bootstrap": "an integer >= 0 (bootstrap draws)",
-    "analysis.weights": "'none' or 'raked'",
+    "analysis.weights": (
+        "'none', 'raked', or a mapping {column: NAME} naming the survey file's column of "
+        "weights shipped with the survey"
+    ),
+    "analysis.min_themes": (
+        "null (every theme must be answered) or an integer >= 1: the fewest themes a "
+        "respondent must answer to get an index, the mean of the themes answered"
+    ),
     "analysis.min_cell": "an integer >= 1 (smallest group size a published table may show)",
     "analysis.bf_prior_scale": (
         "a number > 0 (scale r of the Zellner-Siow prior of the Bayes factor BF01; "
@@ -92,6 +100,39 @@ class DataParams(_Strict):
     enrich_from_frame: bool = False
 
 
+class ColumnWeights(_Strict):
+    """Weights shipped with the survey: ``{column: NAME}``, NAME a column of the survey file.
+
+    Read from the file by ``analyse.data.user_weights`` (finite, >= 0, not all zero), and used
+    wherever raked weights would be: the main model, the verdict, the nested comparison and the
+    specification curve's weighted specifications.
+    """
+
+    column: str = Field(min_length=1)
+
+
+def _weights_kind(value: Any) -> str | None:
+    """Which spelling of ``analysis.weights`` a value is, so that a mistake gets one message
+    about that spelling rather than one per alternative of the union."""
+    if isinstance(value, str):
+        return "weights-name"
+    if isinstance(value, Mapping | ColumnWeights):
+        return "weights-mapping"
+    return None
+
+
+# The tags only route validation; ``_validation_problems`` leaves them out of key paths.
+_UNION_TAGS = frozenset({"weights-name", "weights-mapping"})
+WeightsChoice = Annotated[
+    Annotated[Weights, Tag("weights-name")] | Annotated[ColumnWeights, Tag("weights-mapping")],
+    Discriminator(
+        _weights_kind,
+        custom_error_type="weights_kind",
+        custom_error_message="must be 'none', 'raked' or a mapping {column: NAME}",
+    ),
+]
+
+
 class AnalysisParams(_Strict):
     """The assumptions of the test of "size is not decisive"."""
 
@@ -99,11 +140,15 @@ class AnalysisParams(_Strict):
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     controls: list[Control] = Field(default_factory=list)
     bootstrap: int = Field(default=1000, ge=0)
-    weights: Weights = "none"
+    weights: WeightsChoice = "none"
     min_cell: int = Field(default=5, ge=1)
     # The Bayes factor of "size adds nothing" depends on its prior's scale, so the scale is an
     # assumption of the run like the SESOI (see analyse.stats.nested).
     bf_prior_scale: float = Field(default=0.3535533905932738, gt=0)
+    # None: a respondent needs every theme answered (averaging fewer would compare
+    # collectivities on different content); k: at least k themes, the index their mean. Checked
+    # against the codebook's number of themes when the survey is scored (pipeline.run_result).
+    min_themes: int | None = Field(default=None, ge=1)
 
 
 class RunParams(_Strict):
@@ -238,7 +283,8 @@ def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
     problems = []
     unions: set[str] = set()
     for err in exc.errors(include_url=False):
-        loc = [str(part) for part in err["loc"]]
+        # discriminated unions (analysis.weights) route by a tag that is no key: drop it
+        loc = [str(part) for part in err["loc"] if part not in _UNION_TAGS]
         tag = next((i for i, part in enumerate(loc) if _UNION_TAG.match(part)), None)
         if tag is not None:
             # a key that takes one of several forms (a mapping or a path): pydantic reports
@@ -257,7 +303,7 @@ def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
             continue
         key = ".".join(loc) or "(top level)"
         if err["type"] == "extra_forbidden":
-            parent = ".".join(str(part) for part in err["loc"][:-1])
+            parent = ".".join(str(part) for part in loc[:-1])
             problems.append(Problem(source, f"{key}: unknown key", expected=_allowed_keys(parent)))
             continue
         if err["type"] == "missing":
@@ -288,11 +334,22 @@ def _expected(key: str) -> str | None:
 def _allowed_keys(parent: str) -> str:
     model: type[BaseModel] = RunParams
     for part in filter(None, parent.split(".")):
-        annotation = model.model_fields[part].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        inner = _model_in(model.model_fields[part].annotation)
+        if inner is None:
             break
-        model = annotation
+        model = inner
     return "one of: " + ", ".join(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, itself or as one alternative of a union (``weights``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _shown(value: Any) -> str:

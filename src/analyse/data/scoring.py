@@ -2,9 +2,9 @@
 
 A theme score is the mean of the theme's answered items, rescaled to 0-100 by the number of
 levels in the codebook, so that surveys with 4 or 6 levels give comparable scores. A respondent
-with one theme wholly unanswered has no overall index: averaging the remaining themes would
-compare collectivities on different content. Such respondents are kept in the table with a
-reason, never silently dropped.
+with one theme wholly unanswered has no overall index by default: averaging the remaining themes
+would compare collectivities on different content (``analysis.min_themes`` relaxes this on
+purpose). Such respondents are kept in the table with a reason, never silently dropped.
 """
 
 from __future__ import annotations
@@ -29,35 +29,49 @@ def theme_scores(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(scores, index=survey.index)
 
 
-def score_survey(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+def score_survey(
+    survey: pd.DataFrame, codebook: Codebook, min_themes: int | None = None
+) -> pd.DataFrame:
     """The survey with theme scores, ``maturity_index`` and ``excluded_reason`` added.
 
-    ``maturity_index`` is the mean of the theme scores, missing when any theme is wholly
-    unanswered; ``excluded_reason`` names those themes (empty string when included).
+    With ``min_themes`` None (the default) ``maturity_index`` is the mean of the theme scores,
+    missing when any theme is wholly unanswered, and ``excluded_reason`` names those themes.
+    With ``min_themes`` = k, a respondent who answered at least k themes gets the mean of the
+    themes answered, and one who answered fewer is excluded with the reason "fewer than k of
+    the T themes answered": an analyst who accepts indexes built on different content says so
+    in the parameters rather than by silently dropping themes. k equal to the number of themes
+    is the default rule.
+
+    A reason already set in ``survey`` (a row excluded before scoring, e.g. an unmapped type)
+    is kept, and that row gets no index. ``excluded_reason`` is the empty string when included.
     """
+    n_themes = len(codebook.themes)
+    if min_themes is not None and not 1 <= min_themes <= n_themes:
+        raise ValueError(f"min_themes must be between 1 and {n_themes}, not {min_themes}")
     scores = theme_scores(survey, codebook)
     missing = scores.isna()
-    reason = missing.apply(
-        lambda row: "" if not row.any() else "no answer in theme(s): " + ", ".join(row.index[row]),
-        axis=1,
-    )
+    if min_themes is None or min_themes == n_themes:
+        index = scores.mean(axis=1).where(~missing.any(axis=1))
+        reason = missing.apply(
+            lambda row: (
+                "" if not row.any() else "no answer in theme(s): " + ", ".join(row.index[row])
+            ),
+            axis=1,
+        )
+    else:
+        enough = (~missing).sum(axis=1) >= min_themes
+        index = scores.mean(axis=1, skipna=True).where(enough)
+        text = f"fewer than {min_themes} of the {n_themes} themes answered"
+        reason = pd.Series(np.where(enough, "", text), index=survey.index, dtype=object)
+    if EXCLUSION_COLUMN in survey.columns:  # excluded before scoring: that reason stands
+        prior = survey[EXCLUSION_COLUMN].fillna("").astype(str)
+        reason = reason.where(prior == "", prior)
+        index = index.where(prior == "")
     out = survey.copy()
     for key in codebook.theme_keys:
         out[key] = scores[key]
-    out["maturity_index"] = scores.mean(axis=1).where(~missing.any(axis=1))
+    out["maturity_index"] = index
     out[EXCLUSION_COLUMN] = reason.astype("string") if len(out) else pd.Series(dtype="string")
-    return _keep_prior_exclusions(survey, out)
-
-
-def _keep_prior_exclusions(survey: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-    """A row left out before scoring (``analyse.data.configured``: a type mapped to null, no
-    population) keeps that reason and gets no index, so it is counted once, as excluded."""
-    if EXCLUSION_COLUMN not in survey or not len(out):
-        return out
-    prior = survey[EXCLUSION_COLUMN].fillna("").astype(str)
-    left_out = (prior != "").to_numpy()
-    out.loc[left_out, "maturity_index"] = np.nan
-    out[EXCLUSION_COLUMN] = prior.where(left_out, out[EXCLUSION_COLUMN]).astype("string")
     return out
 
 

@@ -542,3 +542,240 @@ def write(survey: SyntheticSurvey, out: str | Path) -> tuple[Path, Path]:
     tpath = truth_path(out)
     tpath.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out, tpath
+
+
+# --------------------------------------------------------------------------- export format
+
+# What a survey tool would export: French questions as headers, French labels, non-answers.
+EXPORT_COLUMNS: dict[str, str] = {
+    "timestamp": "Horodateur",
+    "respondent_id": "Identifiant de la réponse",
+    "collectivity_type": "Quel est le type de votre structure ?",
+    "name": "Nom de votre structure",
+    "siren": "Numéro SIRET de votre structure",
+    "population": "Nombre d’habitants de votre territoire",
+    "budget_per_capita": "Budget de fonctionnement par habitant (en euros)",
+    "elected_digital_lead": "Un(e) élu(e) est-il chargé du numérique ? (1 = oui, 0 = non)",
+    "strategy_adopted": "Votre structure a-t-elle adopté une stratégie numérique ? "
+    "(1 = oui, 0 = non)",
+    "role": "Fonction de la personne qui répond",
+    "comment": "Commentaires libres",
+}
+EXPORT_TYPE_LABELS: dict[str, str] = {
+    "metropole": "Une métropole",
+    "CC": "Un EPCI (hors métropole)",
+    "CA": "Un EPCI (hors métropole)",
+    "CU": "Un EPCI (hors métropole)",
+}
+OTHER_TYPE_LABEL = "Autre"
+# Answers a respondent may give instead of a level, and how often (per answered item).
+EXPORT_NON_ANSWERS: dict[str, float] = {
+    "Je ne sais pas": 0.04,
+    "Ma structure n’est pas concernée": 0.02,
+}
+EXPORT_POPULATION_MISSING = 0.4  # share of EPCI rows whose population is left empty
+# Bodies that answer such surveys without being collectivities (invented names, no SIREN).
+EXPORT_OTHER_BODIES: tuple[str, ...] = (
+    "Syndicat mixte numérique du Val de Loire",
+    "Agence départementale d’ingénierie territoriale",
+    "Syndicat intercommunal d’informatique de l’Ouest",
+    "Agence régionale du numérique et de l’intelligence artificielle",
+    "Syndicat mixte ouvert Très Haut Débit",
+    "Centre de gestion de la fonction publique territoriale",
+    "Agence d’urbanisme de l’agglomération",
+    "Syndicat départemental d’énergie et du numérique",
+)
+EXPORT_ROLES: tuple[str, ...] = (
+    "Directeur(rice) des systèmes d’information",
+    "Directeur(rice) général(e) des services",
+    "Chargé(e) de mission numérique",
+    "Élu(e)",
+)
+EXPORT_COMMENTS: tuple[str, ...] = (
+    "Questionnaire long mais utile.",
+    "Certaines questions ne s’appliquent pas à notre structure.",
+    "Nous attendons le schéma directeur pour avancer.",
+)
+
+
+def export_headers(codebook: Codebook) -> dict[str, str]:
+    """Item column -> its export header: "Theme - statement", with typographic apostrophes,
+    as a survey tool titles a question (the codebook's ``text_fr``; a plausible French
+    question when the codebook has none)."""
+    headers = {}
+    for theme in codebook.themes:
+        for j, item in enumerate(theme.items, start=1):
+            text = item.text_fr or f"Question {j} sur le thème « {theme.label_fr} »"
+            headers[item.column] = f"{theme.label_fr} - {text}".replace("'", "’")
+    return headers
+
+
+def export_labels(codebook: Codebook) -> dict[int, str]:
+    """Level -> the answer label an export shows (the codebook's French level labels)."""
+    return {level.value: level.label_fr or f"Niveau {level.value}" for level in codebook.levels}
+
+
+def generate_export(
+    design: str = "barometre-2025",
+    seed: int = 2025,
+    n: int | None = None,
+    size_effect: float = 0.0,
+    codebook: Codebook | None = None,
+    frame: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """A messy survey-tool export of the synthetic survey ``generate`` draws; same seed, same
+    export. Every cell is text, as a tool writes it.
+
+    The EPCI rows are ``generate``'s respondents, now with their frame name and SIRET (SIREN
+    plus 5 digits, spaced "200 000 172 00018" in about half the rows) so that the reference
+    frame can be joined back; their type is a label ("Une métropole", "Un EPCI (hors
+    métropole)"), their population is empty in about 40 % of rows (the frame has it), numbers
+    are written the French way ("12 345", "1 294,58"), and item answers are the codebook's
+    French labels, some replaced by "Je ne sais pas" or "Ma structure n’est pas concernée".
+    Rows of other bodies (syndicates, agencies; type "Autre", no population) are added, there
+    is no staff question, and rows come in the order they were answered (a timestamp column).
+    Randomness beyond ``generate``'s comes from a stream of its own, so the contract-format
+    survey of a seed is unchanged by this function's existence.
+    """
+    codebook = codebook or load_codebook()
+    frame = load_frame("epci") if frame is None else frame
+    survey = generate(
+        design=design, seed=seed, n=n, size_effect=size_effect, codebook=codebook, frame=frame,
+        with_truth=False,
+    )  # fmt: skip
+    # the frame rows drawn: generate's first draws are the selection, so redrawing it from the
+    # same seed gives the same units (checked on type and population)
+    units = frame.iloc[_selection(frame, design, np.random.default_rng(seed), n)]
+    data = survey.data
+    if not (
+        np.array_equal(units["population"].to_numpy(), data["population"].to_numpy())
+        and np.array_equal(units["collectivity_type"].to_numpy(), data["collectivity_type"])
+    ):
+        raise RuntimeError("the export's frame units differ from the survey's")
+    rng = np.random.default_rng([seed, 0x6578])  # "ex": a stream of the export's own
+    labels = export_labels(codebook)
+    items = codebook.item_columns
+    n_epci, n_other = len(data), len(EXPORT_OTHER_BODIES)
+
+    epci = pd.DataFrame(
+        {
+            "collectivity_type": data["collectivity_type"].map(EXPORT_TYPE_LABELS).to_numpy(),
+            "name": units["name"].to_numpy(),
+            "siren": [
+                _siret(s, rng, spaced=bool(rng.random() < 0.5)) for s in units["siren"].to_numpy()
+            ],
+            "population": [_grouped(int(p), rng) for p in data["population"]],
+            "budget_per_capita": [_decimal_comma(float(b)) for b in data["budget_per_capita"]],
+            "elected_digital_lead": data["elected_digital_lead"].astype(str).to_numpy(),
+            "strategy_adopted": data["strategy_adopted"].astype(str).to_numpy(),
+        }
+    )
+    epci.loc[rng.random(n_epci) < EXPORT_POPULATION_MISSING, "population"] = ""
+    for item in items:
+        epci[item] = data[item].map(labels, na_action="ignore").fillna("").to_numpy()
+
+    other = pd.DataFrame(
+        {
+            "collectivity_type": OTHER_TYPE_LABEL,
+            "name": list(EXPORT_OTHER_BODIES),
+            "siren": [
+                _siret(f"{rng.integers(130_000_000, 130_099_999)}", rng, spaced=False)
+                for _ in range(n_other)
+            ],
+            "population": "",
+            "budget_per_capita": "",
+            "elected_digital_lead": [str(v) for v in rng.integers(0, 2, n_other)],
+            "strategy_adopted": [str(v) for v in rng.integers(0, 2, n_other)],
+        }
+    )
+    for item in items:
+        levels = rng.integers(codebook.min_level, codebook.max_level + 1, n_other)
+        other[item] = [labels[int(v)] for v in levels]
+
+    out = pd.concat([epci, other], ignore_index=True)
+    answered = out[items].ne("").to_numpy()
+    draws = rng.random(answered.shape)
+    cells = out[items].to_numpy(dtype=object)
+    cut = 0.0
+    for label, rate in EXPORT_NON_ANSWERS.items():
+        hit = answered & (draws >= cut) & (draws < cut + rate)
+        cells[hit] = label
+        cut += rate
+    padded = answered & (rng.random(answered.shape) < 0.03)  # stray spaces from the tool
+    cells[padded] = [f"{c} " for c in cells[padded]]
+    out[items] = cells
+
+    total = len(out)
+    out["role"] = rng.choice(list(EXPORT_ROLES), size=total)
+    out["comment"] = np.where(
+        rng.random(total) < 0.1, rng.choice(list(EXPORT_COMMENTS), size=total), ""
+    )
+    order = rng.permutation(total)  # the order the answers came in
+    out = out.iloc[order].reset_index(drop=True)
+    start = pd.Timestamp("2025-03-03 09:00:00")
+    gaps = np.sort(rng.integers(0, 40 * 24 * 3600, size=total))
+    out.insert(
+        0,
+        "timestamp",
+        [(start + pd.Timedelta(seconds=int(g))).strftime("%d/%m/%Y %H:%M:%S") for g in gaps],
+    )
+    out.insert(
+        1,
+        "respondent_id",
+        [str(v) for v in rng.choice(np.arange(1000, 9999), total, replace=False)],
+    )
+    headers = {**EXPORT_COLUMNS, **export_headers(codebook)}
+    ordered = [*EXPORT_COLUMNS][:9] + items + ["role", "comment"]
+    return out[ordered].rename(columns=headers).astype(str)
+
+
+def _siret(siren: str, rng: np.random.Generator, spaced: bool) -> str:
+    """A 14-digit SIRET of ``siren`` (an establishment number of 5 digits), maybe spaced as
+    people type it: "200 000 172 00018"."""
+    nic = f"{int(rng.integers(1, 100)):05d}"
+    return f"{siren[:3]} {siren[3:6]} {siren[6:]} {nic}" if spaced else siren + nic
+
+
+def _grouped(value: int, rng: np.random.Generator) -> str:
+    """A whole number as French office tools write it: plain, or with a (non-breaking) space
+    between thousands."""
+    style = rng.integers(0, 3)
+    if style == 0 or value < 1000:
+        return str(value)
+    sep = " " if style == 1 else "\u202f"
+    return f"{value:,}".replace(",", sep)
+
+
+def _decimal_comma(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def export_truth(design: str, seed: int, n: int | None, size_effect: float) -> dict:
+    """The provenance record of an export: it is synthetic, and how to redraw it."""
+    return {
+        "synthetic": True,
+        "format": "export",
+        "note": "Synthetic survey-tool export: invented answers attached to real EPCI (names, "
+        "SIREN, types and populations from the reference frame) plus invented other bodies. "
+        "Not the barometer's data, and not what any EPCI answered.",
+        "generator": f"analyse {__version__} (analyse.data.simulate.generate_export)",
+        "design": design,
+        "seed": seed,
+        "n_requested": n,
+        "size_effect": size_effect,
+        "latent_coefficients": replace(
+            SurveyModel(), size_effect=size_effect
+        ).latent_coefficients(),
+    }
+
+
+def write_export(export: pd.DataFrame, out: str | Path, truth: dict) -> tuple[Path, Path]:
+    """Write an export as a tool would (UTF-8 with BOM, semicolons, CRLF) and its truth file,
+    which marks it synthetic (``analyse.data.provenance``)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    export.to_csv(out, index=False, sep=";", lineterminator="\r\n", encoding="utf-8-sig")
+    record = {**truth, "survey_sha256": file_sha256(out)}
+    tpath = truth_path(out)
+    tpath.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out, tpath

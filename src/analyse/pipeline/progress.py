@@ -53,8 +53,14 @@ class RunDisplay:
             self.progress.stop()
 
     def put(self, item: tuple[str, str, str]) -> None:
-        """One event from a run: ``(run name, "start" | "done", notebook file)``."""
+        """One event from a run: ``(run name, "start" | "done", notebook file)``, or
+        ``(run name, "warning", text)``, printed at once (above the bars on a terminal)."""
         name, kind, notebook = item
+        if kind == "warning":
+            console = self.progress.console if self.progress is not None else self.console
+            if console is not None:
+                console.print(f"warning: run {name}: {notebook}", style="yellow", markup=False)
+            return
         if self.progress is not None:
             task = self.tasks[name]
             if kind == "start":

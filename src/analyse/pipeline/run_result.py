@@ -32,9 +32,10 @@ from analyse.data.codebook import Codebook
 from analyse.data.configured import load_configured
 from analyse.data.provenance import file_sha256, is_synthetic
 from analyse.data.reference import frame_files, load_frame
-from analyse.data.scoring import score_survey
+from analyse.data.scoring import EXCLUSION_COLUMN, score_survey
+from analyse.data.user_weights import describe_weights, read_user_weights
 from analyse.errors import InputError, Problem
-from analyse.params import RunParams
+from analyse.params import ColumnWeights, RunParams
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
@@ -92,17 +93,62 @@ def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
     """The validated, scored survey a run analyses, and its codebook: the parameter file's
     mappings and the reference frame applied (``analyse.data.configured``)."""
     configured = load_configured(params)
-    return score_survey(configured.survey, configured.codebook), configured.codebook
+    return score_run(params, configured.survey, configured.codebook), configured.codebook
+
+
+def score_run(params: RunParams, survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Score a loaded survey with the run's ``analysis.min_themes``, and exclude the rows whose
+    shipped weight is 0 (``analysis.weights: {column: NAME}``), each with its reason.
+
+    ``min_themes`` larger than the codebook's number of themes is the user's to fix (exit 2).
+    """
+    min_themes = params.analysis.min_themes
+    n_themes = len(codebook.themes)
+    if min_themes is not None and min_themes > n_themes:
+        raise InputError(
+            [
+                Problem(
+                    str(params.codebook_path),
+                    f"analysis.min_themes is {min_themes} but the codebook has {n_themes} themes",
+                    expected=f"null (every theme) or an integer from 1 to {n_themes}",
+                )
+            ]
+        )
+    scored = score_survey(survey, codebook, min_themes=min_themes)
+    weights = params.analysis.weights
+    if isinstance(weights, ColumnWeights):
+        w = _user_weights(params, scored, weights.column)
+        zero = (w == 0) & scored["maturity_index"].notna()
+        if zero.any():
+            scored.loc[zero, EXCLUSION_COLUMN] = f"weight 0 in column {weights.column!r}"
+            scored.loc[zero, "maturity_index"] = float("nan")
+    return scored
+
+
+def _user_weights(params: RunParams, scored: pd.DataFrame, column: str) -> pd.Series:
+    """The shipped weights of ``scored``'s rows, checked where the analysis needs them."""
+    w = read_user_weights(params.survey_path, column, needed=scored["maturity_index"].notna())
+    if len(w) != len(scored):  # the loader keeps every row it reads: a bug if not
+        raise RuntimeError(f"{len(w)} weights for {len(scored)} survey rows")
+    return w.set_axis(scored.index)
 
 
 def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.Series | None:
-    """The survey weights the parameters ask for (``weights: raked``), or None.
+    """The survey weights the parameters ask for, on the rows the model is fitted on, or None.
 
-    Raked on type and population band, merging adjacent bands if the margins cannot be met
-    otherwise (``rake``). A survey that cannot be raked at all is the user's to fix, like a bad
-    file: ``InputError`` naming the survey and why, which the CLI reports with exit status 2.
+    ``weights: raked``: raked on type and population band, merging adjacent bands if the
+    margins cannot be met otherwise (``rake``). A survey that cannot be raked at all is the
+    user's to fix, like a bad file: ``InputError`` naming the survey and why, which the CLI
+    reports with exit status 2. ``weights: {column: NAME}``: the weights shipped in the survey
+    file's column NAME (``analyse.data.user_weights``), scaled to mean 1.
     """
-    if params.analysis.weights != "raked":
+    choice = params.analysis.weights
+    if isinstance(choice, ColumnWeights):
+        rows = build_design(scored, controls=list(params.analysis.controls)).y.index
+        return describe_weights(
+            _user_weights(params, scored, choice.column).loc[rows], choice.column
+        )
+    if choice != "raked":
         return None
     # rake the rows the model is fitted on (an optional term may be missing for some), so
     # that the weights actually used meet the frame's margins
@@ -133,12 +179,28 @@ def judge_claim(
     )
 
 
-def run_curve(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def run_curve(
+    params: RunParams,
+    scored: pd.DataFrame,
+    frame: pd.DataFrame,
+    weights: pd.Series | None = None,
+) -> pd.DataFrame:
     """The specification curve with the run's SESOI and alpha, and its inferential test
-    (``attrs['inference']``) against ``CURVE_DRAWS`` null curves drawn from the run's seed."""
+    (``attrs['inference']``) against ``CURVE_DRAWS`` null curves drawn from the run's seed.
+
+    With weights shipped in the survey (``weights: {column: NAME}``, as ``run_weights``
+    returns them), the curve's weighted specifications use them instead of raking.
+    """
     a = params.analysis
+    user = weights if isinstance(a.weights, ColumnWeights) else None
     return specification_curve(
-        scored, frame, sesoi=a.sesoi, alpha=a.alpha, draws=CURVE_DRAWS, seed=params.seed
+        scored,
+        frame,
+        sesoi=a.sesoi,
+        alpha=a.alpha,
+        draws=CURVE_DRAWS,
+        seed=params.seed,
+        weights=user,
     )
 
 
@@ -146,10 +208,11 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
     """Load, validate and score the survey, judge the claim and draw the specification curve."""
     configured = load_configured(params)
     codebook = configured.codebook
-    scored = score_survey(configured.survey, codebook)
+    scored = score_run(params, configured.survey, codebook)
     frame = load_frame("epci")
-    claim = judge_claim(params, scored, codebook, run_weights(params, scored, frame))
-    curve = run_curve(params, scored, frame)
+    weights = run_weights(params, scored, frame)
+    claim = judge_claim(params, scored, codebook, weights)
+    curve = run_curve(params, scored, frame, weights)
     power = power_curve_table(claim, seed=params.seed)
     return RunResult(
         key=key or result_key(params),

@@ -350,6 +350,8 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
                 return replace(failed, user_error=isinstance(exc, InputError))
             analysis_seconds = round(time.perf_counter() - t0, 3)
             events.put((name, "done", ANALYSIS_STEP))
+            for text in _stored_warnings(plan.params, staging):  # as `analyse validate` warns
+                events.put((name, "warning", text))
             written = []
             for notebook in plan.notebooks:
                 events.put((name, "start", notebook.name))
@@ -481,6 +483,16 @@ def _compute_results(params: RunParams, staging: Path) -> dict:
     result = compute_run_result(params)
     save_run_result(result, staging)
     return results_document(result)
+
+
+def _stored_warnings(params: RunParams, staging: Path) -> list[str]:
+    """The survey's warnings (``analyse.data.checks``), from the result stored in ``staging``;
+    none when no result was stored there."""
+    from analyse.pipeline.preflight import run_warnings
+    from analyse.pipeline.run_result import load_run_result, result_key
+
+    result = load_run_result(staging, result_key(params))
+    return [] if result is None else run_warnings(params, result.scored)
 
 
 def _drop_run_result(staging: Path) -> None:

@@ -407,6 +407,12 @@ def _weights_description(summary: Mapping[str, object] | None) -> str:
     (Kish's effective sample size and the spread of the weights)."""
     if summary is None:
         return "none (unweighted)"
+    if str(summary.get("method", "")).startswith("column "):  # analyse.data.user_weights
+        return (
+            f"shipped with the survey ({summary['method']}), not calibrated here"
+            + f"; effective sample size (Kish) {float(summary['kish_n']):.1f}"
+            + f"; largest / smallest weight {float(summary['max_ratio']):.1f}"
+        )
     merged = summary.get("collapsed")
     dropped = int(summary.get("dropped") or 0)
     return (

@@ -124,11 +124,22 @@ def _raking(data: pd.DataFrame, frame: pd.DataFrame | None) -> pd.Series | str:
     return weights
 
 
+def _shipped(data: pd.DataFrame, weights: pd.Series) -> pd.Series | str:
+    """Weights shipped with the survey for these rows, or why they cannot serve."""
+    w = weights.reindex(data.index)
+    if w.isna().any() or not np.isfinite(w.to_numpy(dtype="float64")).all():
+        return "weights missing for some respondents of this sample"
+    if not (w > 0).any():
+        return "every weight of this sample is 0"
+    return w.astype("float64")
+
+
 def _build(
-    scored: pd.DataFrame, frame: pd.DataFrame | None
+    scored: pd.DataFrame, frame: pd.DataFrame | None, user_weights: pd.Series | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, list[Specification], list[Any], dict[str, str]]:
     """The estimation sample, its outcome, and every specification that can be fitted, with its
-    ``ols_hc3`` fit; the others in ``skipped`` with the reason."""
+    ``ols_hc3`` fit; the others in ``skipped`` with the reason. ``user_weights`` (indexed like
+    ``scored``) replace raking in the weighted specifications."""
     data = scored[scored[OUTCOME].notna()]
     y = data[OUTCOME].astype("float64").to_numpy()
     pop = data["population"].astype("float64")
@@ -162,7 +173,11 @@ def _build(
         w = None
         if choice["weights"] == "raked":
             if choice["sample"] not in weights:
-                weights[choice["sample"]] = _raking(data[in_sample], frame)
+                weights[choice["sample"]] = (
+                    _raking(data[in_sample], frame)
+                    if user_weights is None
+                    else _shipped(data[in_sample], user_weights)
+                )
             raked = weights[choice["sample"]]
             if isinstance(raked, str):
                 skipped[spec_label(choice)] = raked
@@ -211,11 +226,15 @@ def specification_curve(
     alpha: float = 0.05,
     draws: int = 0,
     seed: int = 0,
+    weights: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One row per counted specification, sorted by standardized size effect.
 
     Raked specifications are skipped (not faked) when no frame is given or raking cannot meet
-    the frame's margins; ``attrs['skipped']`` says why, by specification. With ``draws`` > 0,
+    the frame's margins; ``attrs['skipped']`` says why, by specification. ``weights``, survey
+    weights shipped with the survey and indexed like ``scored``, take the place of raking in
+    the specifications whose ``weights`` choice is "raked" (the choice keeps its name; the
+    frame is then not used for them). With ``draws`` > 0,
     ``attrs['inference']`` holds the test of the whole curve against ``draws`` null curves
     (``curve_inference``); else it is None.
 
@@ -223,7 +242,7 @@ def specification_curve(
     ``ols_hc3`` on arrays: the specifications share one estimation sample, so its regressors
     are computed once and a specification only picks its columns and rows.
     """
-    _, y, specs, fits, skipped = _build(scored, frame)
+    _, y, specs, fits, skipped = _build(scored, frame, weights)
     rows = []
     for spec, fit in zip(specs, fits, strict=True):
         x1, ys = spec.x[spec.rows, 1], y[spec.rows]
@@ -272,16 +291,17 @@ def curve_inference(
     draws: int = DRAWS,
     seed: int = 0,
     alpha: float = 0.05,
+    weights: pd.Series | None = None,
 ) -> dict[str, Any] | None:
     """The inferential specification-curve test alone (see the module docstring); None when
-    no specification can be fitted.
+    no specification can be fitted. ``weights`` as in ``specification_curve``.
 
     Keys: ``draws`` (null curves used), ``median_std_coef``, ``share_significant``, ``mean_z``
     (observed statistics) and ``median_p``, ``share_significant_p``, ``mean_z_p`` ((1 + the
     number of null curves at least as extreme) / (1 + draws); None if no resample identified
     every specification).
     """
-    _, y, specs, _, _ = _build(scored, frame)
+    _, y, specs, _, _ = _build(scored, frame, weights)
     return _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if specs else None
 
 

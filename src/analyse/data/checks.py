@@ -1,0 +1,81 @@
+"""Warnings about a survey that loads: things a user should look at, not errors.
+
+Nothing here stops a run (``analyse validate`` exits 0 and ``analyse run`` goes on); each
+warning names what to look at:
+
+- **one SIREN answering twice**: two rows for the same body (two services answered, an export
+  that repeats a row, a SIRET of the wrong body typed in). The model would count that body
+  twice. Both spreadsheet rows are named so the user can keep one.
+- **a model term with fewer than ``MIN_DISTINCT`` distinct values** among the respondents
+  analysed: its coefficient then rests on a few contrasts (a budget copied from one figure per
+  type, populations rounded to bands), and size, whose coefficient the verdict reads, may be
+  confounded with it. The 0/1 sponsorship indicators have two values by design and are not
+  checked. A term with one value cannot be estimated at all: that is an error of the model's
+  own checks, and it is warned about here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analyse.data.terms import SPONSORSHIP_TERMS, TERM_SOURCES, model_terms
+
+MIN_DISTINCT = 5
+OUTCOME = "maturity_index"
+
+
+def survey_warnings(
+    scored: pd.DataFrame, rows: Sequence[int] | np.ndarray | None = None
+) -> list[str]:
+    """Every warning about a scored survey (``analyse.data.scoring.score_survey``'s output).
+
+    ``rows`` gives the spreadsheet row of each row of ``scored`` (``RawTable.rows``), so a
+    warning points at the file; without it rows are numbered from 1 in table order.
+    """
+    numbers = np.arange(1, len(scored) + 1) if rows is None else np.asarray(rows)
+    if len(numbers) != len(scored):
+        raise ValueError(f"{len(numbers)} row numbers for {len(scored)} rows")
+    return duplicate_siren_warnings(scored, numbers) + few_values_warnings(scored)
+
+
+def duplicate_siren_warnings(scored: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """One warning per SIREN found on more than one row, naming the rows."""
+    if "siren" not in scored.columns:
+        return []
+    siren = scored["siren"].astype("string").str.strip()
+    siren = siren.where(siren != "")
+    repeated = siren[siren.duplicated(keep=False) & siren.notna()]
+    warnings = []
+    for value, group in repeated.groupby(repeated, sort=True):
+        where = [int(rows[scored.index.get_loc(i)]) for i in group.index]
+        listed = ", ".join(str(r) for r in where[:-1]) + f" and {where[-1]}"
+        warnings.append(
+            f"SIREN {value} answers {len(where)} times (rows {listed} of the survey file): "
+            "the same body would count more than once; keep one answer per body, or check "
+            "the SIREN/SIRET typed in"
+        )
+    return warnings
+
+
+def few_values_warnings(scored: pd.DataFrame) -> list[str]:
+    """One warning per non-binary model term with fewer than ``MIN_DISTINCT`` distinct values
+    among the respondents with a maturity index."""
+    sample = scored[scored[OUTCOME].notna()] if OUTCOME in scored.columns else scored
+    terms = model_terms(sample)
+    warnings = []
+    for term in terms.columns:
+        if term in SPONSORSHIP_TERMS:
+            continue
+        distinct = int(terms[term].round(12).nunique(dropna=True))
+        if distinct < MIN_DISTINCT:
+            source = " and ".join(TERM_SOURCES[term])
+            warnings.append(
+                f"model term {term!r} (from {source}) has {distinct} distinct "
+                f"value{'s' if distinct != 1 else ''} among the {len(sample)} respondents "
+                f"with an index (fewer than {MIN_DISTINCT}): its coefficient rests on few "
+                "contrasts; check that the column holds each body's own value"
+            )
+    return warnings

@@ -1,0 +1,125 @@
+"""Checking a run's survey before running it: ``analyse validate --params FILE``.
+
+The survey is read exactly as ``analyse run`` reads it, through ``run_result.load_scored``, so
+whatever a run applies (column mappings, answer and type labels, enrichment from the frame,
+``analysis.min_themes``, shipped weights) applies here too: a file that validates is a file
+that runs, and a problem a run would stop on is reported here with exit status 2. The design
+of the main model is built and the weights the parameters ask for are made (a survey that
+cannot be raked is the user's to fix), but nothing is fitted, so this takes seconds.
+
+Warnings (``analyse.data.checks``) do not fail the check; the runner reports the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analyse.data.checks import survey_warnings
+from analyse.data.codebook import load_codebook
+from analyse.data.loading import (
+    SurveySummary,
+    load_survey,
+    read_answer_labels,
+    read_column_mapping,
+)
+from analyse.data.readers import read_raw
+from analyse.data.reference import load_frame
+from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
+from analyse.params import RunParams
+from analyse.pipeline.run_result import load_scored, run_weights
+from analyse.stats.regression import build_design
+
+
+@dataclass(frozen=True)
+class ParamsCheck:
+    """What ``validate --params`` prints: the survey summary, the model's sample, warnings."""
+
+    summary: SurveySummary
+    model_rows: int
+    terms: list[str]
+    dropped_terms: list[str]
+    weights: str
+    warnings: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [self.summary.render()]
+        missing = self.summary.included - self.model_rows
+        lines.append(
+            f"Respondents in the model: {self.model_rows}"
+            + (f" ({missing} more without a value of a model term)" if missing else "")
+        )
+        lines.append("Model terms: " + (", ".join(self.terms) or "(none)"))
+        if self.dropped_terms:
+            lines.append(
+                "Terms dropped (no column in the survey): " + ", ".join(self.dropped_terms)
+            )
+        lines.append(f"Weights: {self.weights}")
+        return "\n".join(lines)
+
+
+def summary_of(scored: pd.DataFrame, alphas: pd.DataFrame, file: str) -> SurveySummary:
+    """``loading.summarize`` for an already scored table (any exclusion reason counts)."""
+    reasons = scored[EXCLUSION_COLUMN].fillna("")
+    counts = reasons[reasons != ""].value_counts()
+    return SurveySummary(
+        file=file,
+        rows=len(scored),
+        excluded=int(counts.sum()),
+        exclusion_reasons={str(k): int(v) for k, v in counts.items()},
+        reliability=alphas,
+    )
+
+
+def check_params(params: RunParams) -> ParamsCheck:
+    """Load, score and weight the survey as the run would; raise ``InputError`` as it would."""
+    scored, codebook = load_scored(params)
+    design = build_design(scored, controls=list(params.analysis.controls))
+    weights = run_weights(params, scored, load_frame("epci"))
+    choice = params.analysis.weights
+    described = (
+        "none"
+        if weights is None
+        else f"{weights.attrs.get('method')} (effective sample size (Kish) "
+        f"{float(weights.attrs.get('kish_n', np.nan)):.1f})"
+    )
+    if choice == "raked" and weights is not None and weights.attrs.get("collapsed"):
+        described += f"; {weights.attrs['collapsed']}"
+    return ParamsCheck(
+        summary=summary_of(scored, reliability(scored, codebook), str(params.survey_path)),
+        model_rows=len(design.y),
+        terms=[c for c in design.X.columns if c != "Intercept"],
+        dropped_terms=list(design.dropped_terms),
+        weights=described,
+        warnings=run_warnings(params, scored),
+    )
+
+
+def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
+    """The warnings about a run's scored survey, pointing at the survey file's rows."""
+    return survey_warnings(scored, rows=_spreadsheet_rows(params.survey_path, len(scored)))
+
+
+def file_warnings(
+    path: str | Path,
+    codebook: str | Path | None = None,
+    columns: str | Path | None = None,
+    answer_labels: str | Path | None = None,
+) -> list[str]:
+    """The warnings of ``validate SURVEY --codebook --columns --answer-labels`` (the file form,
+    whose summary ``loading.validate_file`` makes): the survey is loaded the same way."""
+    book = load_codebook(codebook)
+    mapping = read_column_mapping(columns) if columns is not None else None
+    labels = read_answer_labels(answer_labels) if answer_labels is not None else None
+    scored = score_survey(load_survey(path, book, columns=mapping, answer_labels=labels), book)
+    return survey_warnings(scored, rows=_spreadsheet_rows(path, len(scored)))
+
+
+def _spreadsheet_rows(path: str | Path, n: int) -> np.ndarray | None:
+    """Each loaded row's row in the file as a spreadsheet shows it (the loader keeps every
+    non-blank row in order); None if the counts disagree, and rows are then numbered 1..n."""
+    rows = read_raw(path).rows
+    return rows if len(rows) == n else None

@@ -1,0 +1,120 @@
+"""``analyse draft-mapping EXPORT``: starter mapping files listing every column, every text
+answer and every type value, with guesses a user checks, never overwriting without --force."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from analyse import cli
+from analyse.data.codebook import load_codebook
+from analyse.data.draft_mapping import FILES, draft_mapping, guess_columns, words
+from analyse.paths import project_root
+
+EXPORT = project_root() / "data" / "example-export" / "export.csv"
+
+
+def run_main(monkeypatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    return exc.value.code or 0
+
+
+def test_words_fold_accents_case_and_punctuation():
+    assert words("Nb. d’élu(e)s ÉTP") == "nb d elu e s etp"
+
+
+def test_guesses_by_header_and_item_text():
+    header = [
+        "Horodateur",
+        "Identifiant",
+        "Type de collectivité",
+        "Nom de la collectivité",
+        "SIRET",
+        "Code INSEE",
+        "Nombre d'habitants",
+        "Nombre d'agents (ETP) au numérique",
+        "Budget par habitant",
+        "Votre collectivité a-t-elle adopté une stratégie numérique ?",
+        "Un élu est-il chargé du numérique ?",
+        "Q1. Les démarches sont dématérialisées de bout en bout",  # user_2, prefixed
+        "resp_1",  # an item under its own name
+    ]
+    guesses = {g.canonical: g.column for g in guess_columns(header, load_codebook())}
+    assert guesses == {
+        "resp_1": "resp_1",
+        "user_2": "Q1. Les démarches sont dématérialisées de bout en bout",
+        "siren": "SIRET",
+        "code_insee": "Code INSEE",
+        "population": "Nombre d'habitants",
+        "budget_per_capita": "Budget par habitant",
+        "digital_staff_fte": "Nombre d'agents (ETP) au numérique",
+        "elected_digital_lead": "Un élu est-il chargé du numérique ?",
+        "strategy_adopted": "Votre collectivité a-t-elle adopté une stratégie numérique ?",
+        "collectivity_type": "Type de collectivité",
+        "respondent_id": "Identifiant",
+        "name": "Nom de la collectivité",  # "nombre" is not the word "nom"
+    }
+
+
+def test_the_draft_of_the_example_export(tmp_path):
+    draft = draft_mapping(EXPORT, load_codebook())
+    columns = yaml.safe_load(draft.texts["columns.yaml"])
+    committed = yaml.safe_load((EXPORT.parent / "columns.yaml").read_text(encoding="utf-8"))
+    assert columns == committed  # the committed file is the draft, every guess kept
+    # every column of the file appears, mapped or as a comment
+    text = draft.texts["columns.yaml"]
+    assert all(f'"{c}"' in text for c in draft.columns)
+    assert '# ?: "Horodateur"' in text
+    answers = yaml.safe_load(draft.texts["answers.yaml"])
+    assert set(answers) == set(
+        yaml.safe_load((EXPORT.parent / "answers.yaml").read_text(encoding="utf-8"))
+    )
+    assert set(answers.values()) == {None}  # placeholders only: the analyst decides
+    assert '"Je ne sais pas": null  # 66 answers' in draft.texts["answers.yaml"]
+    types = draft.texts["types.yaml"]
+    assert yaml.safe_load(types) == {"Un EPCI (hors métropole)": None, "Une métropole": None,
+                                     "Autre": None}  # fmt: skip
+    assert '"Un EPCI (hors métropole)": null  # 39 rows; perhaps epci' in types
+    assert '"Une métropole": null  # 17 rows; perhaps metropole' in types
+
+
+def test_item_like_columns_without_a_codebook_match(tmp_path):
+    """With no item guessed, columns of a few distinct texts are the item-like ones."""
+    path = tmp_path / "export.csv"
+    pd.DataFrame(
+        {
+            "ID": ["1", "2", "3", "4"],
+            "Q1": ["Oui", "Non", "Oui", "Je ne sais pas"],
+            "Q2": ["Non", "", "Oui", "Oui"],
+            "Score": ["1", "2", "3", "4"],
+        }
+    ).to_csv(path, index=False)
+    draft = draft_mapping(path, load_codebook())
+    answers = draft.texts["answers.yaml"]
+    assert yaml.safe_load(answers) == {"Oui": None, "Non": None, "Je ne sais pas": None}
+    assert '"Oui": null  # 4 answers' in answers and '"Non": null  # 2 answers' in answers
+    assert "No type column was guessed" in draft.texts["types.yaml"]
+
+
+def test_cli_writes_then_refuses_to_overwrite(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "mapping"
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert "36 of 39 columns guessed" in capsys.readouterr().out
+    (out / "answers.yaml").write_text("# edited\n", encoding="utf-8")
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert all(f"{out / name}: already exists: not overwritten" in err for name in FILES)
+    assert (out / "answers.yaml").read_text(encoding="utf-8") == "# edited\n"  # untouched
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out, "--force") == 0
+    assert (out / "answers.yaml").read_text(encoding="utf-8").startswith("# Answer labels")
+
+
+def test_an_unreadable_export_exits_2(tmp_path, monkeypatch, capsys):
+    assert run_main(monkeypatch, "draft-mapping", tmp_path / "absent.csv") == 2
+    assert "file not found" in capsys.readouterr().err
