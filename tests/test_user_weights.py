@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analyse.data.codebook import load_codebook
 from analyse.data.readers import read_raw
 from analyse.data.user_weights import read_user_weights
 from analyse.errors import InputError
@@ -156,7 +157,7 @@ def test_min_themes_reaches_the_run_and_is_checked_against_the_codebook(ci):
     # respondents who skipped one theme now have an index, the mean of the six others
     gained = default["maturity_index"].isna() & scored["maturity_index"].notna()
     assert gained.any()
-    themes = [t.key for t in rr.load_codebook(ci.codebook_path).themes]
+    themes = [t.key for t in load_codebook(ci.codebook_path).themes]
     row = scored[gained].iloc[0]
     assert row["maturity_index"] == pytest.approx(row[themes].dropna().mean())
     with pytest.raises(InputError) as exc:
