@@ -20,6 +20,7 @@ import pandas as pd
 
 from analyse.data.checks import survey_warnings
 from analyse.data.codebook import load_codebook
+from analyse.data.configured import load_configured
 from analyse.data.loading import (
     SurveySummary,
     load_survey,
@@ -30,7 +31,7 @@ from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.params import RunParams
-from analyse.pipeline.run_result import load_scored, run_weights
+from analyse.pipeline.run_result import run_weights, score_run
 from analyse.stats.regression import build_design
 
 
@@ -44,6 +45,7 @@ class ParamsCheck:
     dropped_terms: list[str]
     weights: str
     warnings: list[str] = field(default_factory=list)
+    enrichment: pd.DataFrame | None = None  # analyse.data.enrich's report, per row
 
     def render(self) -> str:
         lines = [self.summary.render()]
@@ -58,6 +60,22 @@ class ParamsCheck:
                 "Terms dropped (no column in the survey): " + ", ".join(self.dropped_terms)
             )
         lines.append(f"Weights: {self.weights}")
+        if self.enrichment is not None:
+            from analyse.data.enrich import enrichment_details, enrichment_summary
+
+            lines.append("Matching to the reference frame (rows by method):")
+            for rec in enrichment_summary(self.enrichment).itertuples(index=False):
+                lines.append(
+                    f"  {rec.method:<11} {rec.rows:>5} rows, population filled "
+                    f"{rec.population_filled}, type filled {rec.type_filled}, "
+                    f"conflicts {rec.conflicts}"
+                )
+            details = enrichment_details(self.enrichment)
+            if len(details):
+                lines.append("Rows to look at (unmatched, or the survey disagrees with the frame):")
+                for rec in details.itertuples(index=False):
+                    what = rec.conflict or rec.issue
+                    lines.append(f"  {rec.respondent_id}  {rec.name}: {what}")
         return "\n".join(lines)
 
 
@@ -76,7 +94,9 @@ def summary_of(scored: pd.DataFrame, alphas: pd.DataFrame, file: str) -> SurveyS
 
 def check_params(params: RunParams) -> ParamsCheck:
     """Load, score and weight the survey as the run would; raise ``InputError`` as it would."""
-    scored, codebook = load_scored(params)
+    configured = load_configured(params)
+    codebook = configured.codebook
+    scored = score_run(params, configured.survey, codebook)
     design = build_design(scored, controls=list(params.analysis.controls))
     weights = run_weights(params, scored, load_frame("epci"))
     choice = params.analysis.weights
@@ -95,6 +115,7 @@ def check_params(params: RunParams) -> ParamsCheck:
         dropped_terms=list(design.dropped_terms),
         weights=described,
         warnings=run_warnings(params, scored),
+        enrichment=configured.enrichment,
     )
 
 
