@@ -39,7 +39,7 @@ from analyse.pipeline.manifest import canonical_digest, code_digest, package_ver
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
-from analyse.stats.regression import build_design
+from analyse.stats.regression import build_design, check_identifiable
 from analyse.stats.robustness import DRAWS as CURVE_DRAWS
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import CalibrationError, rake
@@ -85,10 +85,16 @@ def result_key(params: RunParams) -> str:
 
 
 def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
-    """The validated, scored survey a run analyses, and its codebook."""
+    """The validated, scored survey a run analyses, and its codebook.
+
+    Raises ``InputError`` when the main model cannot be identified on it (a constant column,
+    collinear columns, too few respondents: ``check_identifiable``), before anything is fitted.
+    """
     codebook = load_codebook(params.codebook_path)
     survey = load_survey(params.survey_path, codebook=codebook, columns=params.data.columns)
-    return score_survey(survey, codebook), codebook
+    scored = score_survey(survey, codebook)
+    check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
+    return scored, codebook
 
 
 def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.Series | None:
@@ -232,6 +238,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "skipped": curve.attrs["skipped"],
         # the curve as a whole against null curves (Simonsohn, Simmons and Nelson 2020)
         "inference": curve.attrs.get("inference"),
+        "inference_not_estimable": curve.attrs.get("inference_not_estimable"),
     }
     document["run"] = {
         "name": params.name,
