@@ -368,3 +368,29 @@ def test_the_runner_publishes_a_separated_theme_and_exits_2_on_a_constant_column
     assert published["verdict"] in VERDICTS
     assert not failed.ok and failed.user_error
     assert "budget_per_capita has the same value (1200)" in failed.message
+
+
+def test_separation_is_found_only_along_the_directions_that_separate():
+    """``separates`` (the linear programme on the recession cone of the cumulative logit):
+    levels cut from size exactly are separated in size; noisy levels are not; a dummy found
+    only at the top level separates along the dummy and leaves size's slope finite; levels
+    separated at one cut only are not separated for the proportional-odds model (one slope for
+    every cut), whose maximum exists: Newton converges there."""
+    from analyse.stats.ordinal import fit_theme, separates
+
+    rng = np.random.default_rng(0)
+    n = 300
+    size, other = rng.normal(size=n), rng.normal(size=n)
+    x = np.column_stack([size, other])
+    exact = np.digitize(size, [-0.5, 0.5])
+    assert separates(exact, x, 3, 0)
+    noisy = np.digitize(size + rng.logistic(size=n), [-1.0, 1.0])
+    assert not separates(noisy, x, 3, 0) and not separates(noisy, x, 3, 1)
+    dummy = np.zeros(n)
+    dummy[np.flatnonzero(noisy == 2)[:5]] = 1.0
+    with_dummy = np.column_stack([size, other, dummy])
+    assert separates(noisy, with_dummy, 3, 2) and not separates(noisy, with_dummy, 3, 0)
+    one_cut = np.where(size > 1.0, 3, np.clip(noisy, 0, 2))  # size >1 exactly at the top
+    assert not separates(one_cut, x, 4, 0)
+    fit = fit_theme(pd.Series(one_cut), pd.DataFrame(x, columns=["size", "other"]), "t")
+    assert fit.converged and np.isfinite(fit.se["size"])
