@@ -3,6 +3,11 @@
 This is the function a notebook calls and the runner serialises to ``results.json``. It fits
 the main model and gathers the equivalence test and verdict, relative importance, the marginal
 versus conditional comparison, the sensitivity of the sample and the per-theme ordinal models.
+
+Only the main model can fail the analysis: a survey it cannot identify is an ``InputError``
+(``check_identifiable``), raised before anything is fitted. A secondary analysis that cannot be
+computed (a theme separated by size, relative importance, the Bayes factor) is kept with its
+reason (``not_estimable`` keys of ``to_results``), so that the verdict is still published.
 """
 
 from __future__ import annotations

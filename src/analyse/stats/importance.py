@@ -3,7 +3,8 @@
 LMG (Lindeman, Merenda and Gold 1980), i.e. the Shapley value of R² over groups of regressors:
 each group's average gain in R² over all orders of entry. Unlike comparing coefficients, it
 shares out the variance that size and the means explain jointly (they are correlated), and the
-shares sum to R². Groups: size, budget, staff, sponsorship (both terms), controls.
+shares sum to R². Groups: size, budget, staff, sponsorship (both terms, or the one the
+survey has), controls; a group whose columns the survey lacks is absent.
 
 LMG is an allocation convention, not an estimate of a causal quantity: with correlated
 regressors there is no unique way to split R², and LMG's way (averaging over orders of entry)
