@@ -118,7 +118,7 @@ def test_group_below_min_cell_is_named_but_not_drawn(scored):
     assert any(f"n < {n_small + 1}, not shown" in label for label in labels)
     # the points drawn are those of the shown groups only
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
-    shown = [lab for lab in labels if "not shown" not in lab]
+    shown = [lab for lab in labels if "not shown" not in lab and "hidden" not in lab]
     n_shown = sum(int(lab.rsplit("n = ", 1)[1]) for lab in shown)
     assert drawn == n_shown
 

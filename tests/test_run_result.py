@@ -112,7 +112,14 @@ def test_results_json_robustness_counts_only_the_counted_specifications(result):
     """The curve's block: counted specifications, their verdicts, the skipped ones with their
     reason, and the inferential test of the whole curve, keys spelled as the contract says."""
     block = results_document(result)["robustness"]
-    assert list(block) == ["specifications", "verdicts", "skipped", "inference"]
+    assert list(block) == [
+        "specifications",
+        "verdicts",
+        "skipped",
+        "inference",
+        "inference_not_estimable",
+    ]
+    assert block["inference_not_estimable"] is None
     assert block["specifications"] == len(result.curve) == sum(block["verdicts"].values())
     assert block["specifications"] + len(block["skipped"]) == 16
     assert "budget" not in result.curve.columns

@@ -2,6 +2,9 @@
 
 The bands follow the barometer's way of speaking of EPCI sizes (under 20,000 inhabitants up to
 250,000 and more). Each band includes its lower edge: 20,000 inhabitants is in "20-50k".
+Communes have their own bands in the descriptives (``COMMUNE_BAND_*``: the thresholds of French
+municipal law and statistics, 3,500, 10,000 and 100,000 inhabitants): an EPCI band would put
+nine communes in ten in "<20k".
 """
 
 from __future__ import annotations
@@ -19,5 +22,19 @@ def population_band(population: pd.Series) -> pd.Series:
         pd.Series(population).astype("float64"),
         bins=list(POPULATION_BAND_EDGES),
         labels=list(POPULATION_BAND_LABELS),
+        right=False,
+    )
+
+
+COMMUNE_BAND_EDGES: tuple[float, ...] = (0, 3_500, 10_000, 100_000, np.inf)
+COMMUNE_BAND_LABELS: tuple[str, ...] = ("<3,500", "3,500-10,000", "10,000-100,000", "100,000+")
+
+
+def commune_band(population: pd.Series) -> pd.Series:
+    """The commune population band of each row (lower edge included); missing stays missing."""
+    return pd.cut(
+        pd.Series(population).astype("float64"),
+        bins=list(COMMUNE_BAND_EDGES),
+        labels=list(COMMUNE_BAND_LABELS),
         right=False,
     )

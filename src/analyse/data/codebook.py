@@ -6,6 +6,7 @@ items are read from YAML rather than written in code; another survey brings anot
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -94,11 +95,32 @@ class Codebook(BaseModel):
     def item_columns(self) -> list[str]:
         return [c for t in self.themes for c in t.columns]
 
+    @property
+    def structure(self) -> tuple[tuple[int, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+        """What makes two codebooks measure the same thing: the level values and each theme's
+        key and item columns (labels and question texts may be reworded or translated)."""
+        return tuple(self.level_values), tuple((t.key, tuple(t.columns)) for t in self.themes)
+
+    @property
+    def is_barometer_2025(self) -> bool:
+        """Whether this is the 2025 barometer's codebook (``data/codebook.yaml``): same levels,
+        themes and items. Only then can its theme shares be set beside the published ones."""
+        return self.structure == _barometer_structure()
+
     def theme(self, key: str) -> Theme:
         for t in self.themes:
             if t.key == key:
                 return t
         raise KeyError(f"no theme {key!r} in the codebook; themes are {self.theme_keys}")
+
+
+@lru_cache(maxsize=1)
+def _barometer_structure() -> tuple | None:
+    """The structure of the package's barometer codebook; None if it cannot be read."""
+    try:
+        return load_codebook(default_codebook_path()).structure
+    except (InputError, OSError):
+        return None
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:

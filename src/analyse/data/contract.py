@@ -52,7 +52,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("respondent_id", "string", True, "identifier of the responding collectivity"),
     ColumnSpec("collectivity_type", "type", True, "legal type of the collectivity"),
     ColumnSpec("population", "int_pos", True, "inhabitants"),
-    ColumnSpec("budget_per_capita", "float_pos", True, "spending, euros per inhabitant"),
+    ColumnSpec("budget_per_capita", "float_pos", False, "spending, euros per inhabitant"),
     ColumnSpec(
         "digital_staff_fte", "float_nonneg", False, "digital/IT staff, full-time equivalents"
     ),

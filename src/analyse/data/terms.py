@@ -38,11 +38,32 @@ def staff_per_10k(fte: pd.Series | np.ndarray, population: pd.Series | np.ndarra
 
 
 def available_terms(survey: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Split the main terms into those the survey supports and those it lacks a column for."""
+    """Split the main terms into those the survey supports and those it lacks a column for.
+
+    A column present but empty in every row of ``survey`` counts as absent: a survey-tool
+    export keeps the column of a question nobody was asked, and a term without a single value
+    can only be dropped, as if the column were not there (``drop_reasons`` says which).
+    """
     present, dropped = [], []
     for term in MAIN_TERMS:
-        (present if all(c in survey.columns for c in TERM_SOURCES[term]) else dropped).append(term)
+        (dropped if drop_reason(survey, term) else present).append(term)
     return present, dropped
+
+
+def drop_reason(survey: pd.DataFrame, term: str) -> str:
+    """Why ``term`` cannot enter a model of ``survey`` ("" when it can): its column is absent
+    or has no value."""
+    for column in TERM_SOURCES[term]:
+        if column not in survey.columns:
+            return f"no {column} column"
+        if not survey[column].notna().any():
+            return f"column {column} is empty"
+    return ""
+
+
+def drop_reasons(survey: pd.DataFrame, terms: list[str]) -> dict[str, str]:
+    """``drop_reason`` of each of ``terms``, for the report's model table."""
+    return {term: drop_reason(survey, term) or "not requested" for term in terms}
 
 
 def model_terms(survey: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from analyse.data.reference import load_frame
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.params import RunParams
 from analyse.pipeline.run_result import run_weights, score_run
-from analyse.stats.regression import build_design
+from analyse.stats.regression import build_design, check_identifiable
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ def check_params(params: RunParams) -> ParamsCheck:
     configured = load_configured(params)
     codebook = configured.codebook
     scored = score_run(params, configured.survey, codebook)
+    check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
     design = build_design(scored, controls=list(params.analysis.controls))
     weights = run_weights(params, scored, load_frame("epci"))
     choice = params.analysis.weights

@@ -40,14 +40,14 @@ from analyse.pipeline.manifest import canonical_digest, code_digest, package_ver
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
-from analyse.stats.regression import build_design
+from analyse.stats.regression import build_design, check_identifiable
 from analyse.stats.robustness import DRAWS as CURVE_DRAWS
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import CalibrationError, rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 5  # 5: enrichment report; 4: five verdicts, JZS BF, two-sided MDE
+RESULT_VERSION = 6  # 6: not-estimable parts; 5: enrichment report; 4: five verdicts
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,15 @@ def result_key(params: RunParams) -> str:
 
 def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
     """The validated, scored survey a run analyses, and its codebook: the parameter file's
-    mappings and the reference frame applied (``analyse.data.configured``)."""
+    mappings and the reference frame applied (``analyse.data.configured``).
+
+    Raises ``InputError`` when the main model cannot be identified on it (a constant column,
+    collinear columns, too few respondents: ``check_identifiable``), before anything is fitted.
+    """
     configured = load_configured(params)
-    return score_run(params, configured.survey, configured.codebook), configured.codebook
+    scored = score_run(params, configured.survey, configured.codebook)
+    check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
+    return scored, configured.codebook
 
 
 def score_run(params: RunParams, survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -302,6 +308,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "skipped": curve.attrs["skipped"],
         # the curve as a whole against null curves (Simonsohn, Simmons and Nelson 2020)
         "inference": curve.attrs.get("inference"),
+        "inference_not_estimable": curve.attrs.get("inference_not_estimable"),
     }
     document["run"] = {
         "name": params.name,

@@ -18,3 +18,18 @@ def suppressed_groups(counts: pd.Series, min_cell: int) -> pd.Series:
     if int((hidden & (counts > 0)).sum()) == 1 and len(shown) > 1:
         hidden[shown.idxmin()] = True
     return hidden
+
+
+PROTECTING = "hidden to protect a smaller group"
+
+
+def suppression_labels(counts: pd.Series, min_cell: int) -> pd.Series:
+    """What a report says instead of each hidden group's count: "< min_cell" for a group too
+    small to show, ``PROTECTING`` for a group large enough but hidden so that the total does
+    not give a smaller one away (a reader should not think it small); "" for shown groups."""
+    hidden = suppressed_groups(counts, min_cell)
+    small = (counts < min_cell) & (counts > 0)
+    labels = pd.Series("", index=counts.index, dtype="object")
+    labels[hidden & small] = f"< {min_cell}"
+    labels[hidden & ~small] = PROTECTING
+    return labels

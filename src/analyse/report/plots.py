@@ -19,8 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
-from analyse.report.disclosure import suppressed_groups
-from analyse.report.groups import with_groups
+from analyse.report.disclosure import PROTECTING, suppression_labels
+from analyse.report.groups import unavailable, with_groups
 from analyse.stats.equivalence import SizeTest, equivalence_interval
 from analyse.stats.regression import OUTCOME
 
@@ -49,6 +49,23 @@ def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
     return ax
 
 
+def _not_drawn(ax: Axes, title: str, xlabel: str, ylabel: str, reason: str) -> Axes:
+    """An empty figure that says why it is empty, in its title too (so in its text
+    alternative): a survey without a budget column gets a report that says so, not an error."""
+    ax.text(
+        0.5,
+        0.5,
+        _wrap(f"Not drawn: {reason}", 60),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color=NEUTRAL,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return _label(ax, f"{title}: not drawn ({reason})", xlabel, ylabel)
+
+
 # --------------------------------------------------------------------------- descriptives
 
 
@@ -60,9 +77,12 @@ def _maturity_by(
     title: str,
     xlabel: str,
 ) -> Axes:
-    """Box plot and points of the maturity index per group; small groups are named, not drawn."""
+    """Box plot and points of the maturity index per group; small groups are named, not drawn,
+    and so is a group hidden to protect a smaller one (``analyse.report.disclosure``)."""
     ax = _axes(ax)
     data = with_groups(scored) if column not in scored.columns else scored
+    if column not in data.columns:
+        return _not_drawn(ax, title, xlabel, INDEX_LABEL, unavailable(scored, column))
     data = data.loc[data[OUTCOME].notna() & data[column].notna(), [column, OUTCOME]]
     groups = data[column]
     if isinstance(groups.dtype, pd.CategoricalDtype):
@@ -73,7 +93,8 @@ def _maturity_by(
     counts = values["group"].value_counts().reindex(order, fill_value=0)
     order = [g for g in order if counts[g] > 0]
     counts = counts[order]
-    hidden = suppressed_groups(counts, min_cell)
+    suppressed = suppression_labels(counts, min_cell)
+    hidden = suppressed != ""
     shown = values[values["group"].isin([g for g in order if not hidden[g]])]
     positions = [i for i, g in enumerate(order) if not hidden[g]]
     if positions:
@@ -107,7 +128,9 @@ def _maturity_by(
     ax.set_xticks(range(len(order)))
     ax.set_xticklabels(
         [
-            f"{_wrap(g, 16)}\n(n < {min_cell}, not shown)"
+            f"{_wrap(g, 16)}\n({_wrap(suppressed[g], 18)})"
+            if suppressed[g] == PROTECTING
+            else f"{_wrap(g, 16)}\n(n < {min_cell}, not shown)"
             if hidden[g]
             else f"{_wrap(g, 16)}\nn = {counts[g]}"
             for g in order
@@ -194,6 +217,10 @@ def maturity_vs_budget(scored: pd.DataFrame, ax: Axes | None = None) -> Axes:
     coloured by collectivity type, with the least-squares line of the index on ln(spending)."""
     ax = _axes(ax)
     data = with_groups(scored)
+    title = "Maturity index against spending per inhabitant"
+    xlabel = "Total spending per inhabitant (€ per inhabitant and year, log scale)"
+    if "budget_band" not in data.columns:  # no budget column: say so rather than fail
+        return _not_drawn(ax, title, xlabel, INDEX_LABEL, unavailable(scored, "budget_band"))
     data = data[data[OUTCOME].notna() & data["budget_per_capita"].notna()].copy()
     data["budget_per_capita"] = data["budget_per_capita"].astype("float64")
     data[OUTCOME] = data[OUTCOME].astype("float64")
@@ -226,12 +253,7 @@ def maturity_vs_budget(scored: pd.DataFrame, ax: Axes | None = None) -> Axes:
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
     )
-    _label(
-        ax,
-        "Maturity index against spending per inhabitant",
-        "Total spending per inhabitant (€ per inhabitant and year, log scale)",
-        INDEX_LABEL,
-    )
+    _label(ax, title, xlabel, INDEX_LABEL)
     return ax
 
 
@@ -241,6 +263,11 @@ def maturity_vs_budget(scored: pd.DataFrame, ax: Axes | None = None) -> Axes:
 def published_vs_survey(comparison: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Published 2025 share per theme next to this survey's (``tables.published_comparison``)."""
     ax = _axes(ax, (8.0, 5.2))
+    title = "Share of respondents at 'formalised actions' or better, by theme"
+    xlabel = "Respondents whose theme level is 2 or more (%)"
+    if comparison.attrs.get("not_shown"):  # another survey's codebook: nothing to compare
+        reason = comparison.attrs["not_shown"].removeprefix("not shown: ")
+        return _not_drawn(ax, title, xlabel, "Theme", reason)
     long = comparison.melt(
         id_vars="label",
         value_vars=["published_2025", "this_survey"],
@@ -256,12 +283,7 @@ def published_vs_survey(comparison: pd.DataFrame, ax: Axes | None = None) -> Axe
         ax.bar_label(container, fmt="%.0f", padding=2, fontsize="small")
     ax.set_xlim(0, 100)
     ax.legend(title=None, loc="lower right", fontsize="small")
-    _label(
-        ax,
-        "Share of respondents at 'formalised actions' or better, by theme",
-        "Respondents whose theme level is 2 or more (%)",
-        "Theme",
-    )
+    _label(ax, title, xlabel, "Theme")
     return ax
 
 
@@ -341,6 +363,12 @@ def equivalence(test: SizeTest, ax: Axes | None = None) -> Axes:
 def relative_importance(importance: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """LMG shares of the index's variance with bootstrap intervals (``tables.importance_table``)."""
     ax = _axes(ax, (8.0, 3.8))
+    confidence = importance.attrs.get("confidence", 0.95)
+    title = f"Relative importance of each group of predictors (LMG), {confidence:.0%} bootstrap "
+    xlabel = "Share of the variance of the maturity index explained (%)"
+    if importance["share_pct"].isna().all():
+        reason = importance.attrs.get("not_estimable") or "no share could be computed"
+        return _not_drawn(ax, title + "intervals", xlabel, "Group of predictors", reason)
     data = importance.sort_values("share_pct")
     y = np.arange(len(data))
     colours = [HIGHLIGHT if g == "size" else NEUTRAL for g in data.index]
@@ -361,28 +389,26 @@ def relative_importance(importance: pd.DataFrame, ax: Axes | None = None) -> Axe
     ax.set_yticklabels([_wrap(label, 26) for label in data["label"]])
     ax.set_xlim(left=0)
     ax.set_ylim(-0.6, len(data) - 0.4)
-    confidence = importance.attrs.get("confidence", 0.95)
     draws = importance.attrs.get("draws")
     note = f", {draws} bootstrap draws" if draws else ""
-    _label(
-        ax,
-        f"Relative importance of each group of predictors (LMG), "
-        f"{confidence:.0%} bootstrap intervals{note}",
-        "Share of the variance of the maturity index explained (%)",
-        "Group of predictors",
-    )
+    _label(ax, f"{title}intervals{note}", xlabel, "Group of predictors")
     return ax
 
 
 def theme_forest(themes: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Size's odds ratio in each theme's ordinal model with 95 % CI and Holm-adjusted p
-    (``tables.theme_table``)."""
+    (``tables.theme_table``); a theme whose model has no estimate is listed as "not
+    estimable" in the margin, with no mark."""
     ax = _axes(ax, (8.5, 4.6))
     y = np.arange(len(themes))[::-1]
+    estimated = themes["odds_ratio"].notna().to_numpy()
     ax.errorbar(
-        themes["odds_ratio"],
-        y,
-        xerr=[themes["odds_ratio"] - themes["low"], themes["high"] - themes["odds_ratio"]],
+        themes["odds_ratio"][estimated],
+        y[estimated],
+        xerr=[
+            (themes["odds_ratio"] - themes["low"])[estimated],
+            (themes["high"] - themes["odds_ratio"])[estimated],
+        ],
         fmt="s",
         color=HIGHLIGHT,
         ecolor=NEUTRAL,
@@ -390,8 +416,22 @@ def theme_forest(themes: pd.DataFrame, ax: Axes | None = None) -> Axes:
     )
     ax.axvline(1, color="black", lw=1, ls="--")
     _log_ticks(ax, [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20])
-    ax.set_xlim(float(themes["low"].min()) / 1.25, float(themes["high"].max()) * 1.25)
-    for yi, p in zip(y, themes["p_holm"], strict=True):
+    low, high = themes["low"].min(), themes["high"].max()
+    if estimated.any() and np.isfinite([low, high]).all():
+        ax.set_xlim(float(low) / 1.25, float(high) * 1.25)
+    else:  # no theme estimated: a neutral range around 1
+        ax.set_xlim(0.25, 4)
+    for yi, p, ok in zip(y, themes["p_holm"], estimated, strict=True):
+        if not ok:  # the theme's model has no estimate (tables.theme_table says why)
+            ax.text(
+                1.02,
+                yi,
+                "not estimable",
+                va="center",
+                fontsize="small",
+                transform=ax.get_yaxis_transform(),
+            )
+            continue
         text = "Holm p < 0.001" if p < 0.001 else f"Holm p = {p:.2f}"
         # in the margin right of the axes (x in axes fraction, y in data units)
         ax.text(1.02, yi, text, va="center", fontsize="small", transform=ax.get_yaxis_transform())

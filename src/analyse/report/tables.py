@@ -3,7 +3,8 @@
 Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.stats.claim`` and
 returns a DataFrame so that a notebook cell is one call. Descriptive tables never show
 statistics for a group of fewer than ``min_cell`` respondents (``analyse.report.disclosure``):
-such a group is listed as "< min_cell" with empty cells.
+such a group is listed as "< min_cell" with empty cells, and a group hidden with it so that the
+total does not give it away as "hidden to protect a smaller group".
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from analyse.data.codebook import Codebook
 from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
-from analyse.report.disclosure import suppressed_groups
+from analyse.report.disclosure import suppression_labels
+from analyse.report.groups import unavailable
 from analyse.report.prose import sesoi_in_points
 from analyse.stats.equivalence import VERDICTS, equivalence_interval, standardize
 from analyse.stats.regression import OUTCOME
@@ -47,9 +49,19 @@ def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFram
     Only respondents with a maturity index count. ``by`` is a column of ``scored`` (see
     ``with_groups`` for size bands, budget bands and sponsorship); a missing value forms its own
     group "missing". Groups with fewer than ``min_cell`` respondents show "< min_cell" and no
-    statistics (see ``suppressed_groups``). Statistics are rounded to one decimal.
+    statistics, a group hidden only to protect a smaller one says so (see
+    ``analyse.report.disclosure``). Statistics are rounded to one decimal. A grouping of
+    ``with_groups`` that the survey cannot form (no budget column) gives one line saying why.
     """
     if by not in scored.columns:
+        reason = unavailable(scored, by)
+        if reason:  # a grouping the survey cannot form (no budget column, say): say so
+            return pd.DataFrame(
+                [["", "", "", ""]],
+                columns=["n", "mean", "sd", "median"],
+                index=pd.Index([f"not described: {reason}"], name=by),
+                dtype=object,
+            )
         raise KeyError(f"no column {by!r}; available: {list(scored.columns)}")
     if min_cell < 1:
         raise ValueError(f"min_cell must be at least 1, got {min_cell}")
@@ -70,11 +82,11 @@ def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFram
         }
     )
     summary = summary[summary["n"] > 0]
-    hidden = suppressed_groups(summary["n"], min_cell)
+    hidden = suppression_labels(summary["n"], min_cell)
     out = pd.DataFrame(index=summary.index, columns=["n", "mean", "sd", "median"], dtype=object)
     for group in summary.index:
         if hidden[group]:
-            out.loc[group] = [f"< {min_cell}", "", "", ""]
+            out.loc[group] = [hidden[group], "", "", ""]
         else:
             row = summary.loc[group]
             out.loc[group] = [int(row["n"]), *(_round(row[c]) for c in ("mean", "sd", "median"))]
@@ -122,13 +134,32 @@ def missing_by_theme(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("theme")
 
 
+NOT_BAROMETER = (
+    "not shown: the survey's codebook is not the 2025 barometer's (other themes or items), so "
+    "its shares cannot be set beside the published ones"
+)
+
+
 def published_comparison(scored: pd.DataFrame, codebook: Codebook, level: int = 2) -> pd.DataFrame:
     """Per theme: the published 2025 share at "formalised actions" or better, and this survey's
     share of respondents whose theme level is at least ``level`` (both in %), and the gap.
 
     The survey share is ``analyse.data.scoring.share_at_least`` (respondents who left the theme
     unanswered are out of its denominator); themes without a published figure show no share.
+
+    Only the barometer's own codebook (``Codebook.is_barometer_2025``) measures what the
+    published shares measure: with another, the table has no theme and ``attrs['not_shown']``
+    says why, in its one line (``plots.published_vs_survey`` then draws no bars).
     """
+    if not codebook.is_barometer_2025:
+        nan = float("nan")
+        out = pd.DataFrame(
+            {"label": [NOT_BAROMETER], "published_2025": nan, "this_survey": nan},
+            index=pd.Index(["(no comparison)"], name="theme"),
+        )
+        out["difference"] = nan
+        out.attrs["not_shown"] = NOT_BAROMETER
+        return out
     shares = share_at_least(scored, codebook, level).astype("float64")
     published = pd.Series(PUBLISHED_2025_SHARES, dtype="float64").reindex(shares.index)
     out = pd.DataFrame(
@@ -210,6 +241,8 @@ def nested_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         (
             f"Bayes factor for 'size adds nothing' (BF01, JZS, r = {nested.bf_prior_scale:.3g})"
             if nested.bf01 is not None
+            else f"Bayes factor BF01 (not estimable: {nested.bf01_not_estimable})"
+            if nested.bf01_not_estimable
             else "Bayes factor BF01 (not computed with survey weights)",
             float("nan") if nested.bf01 is None else nested.bf01,
         ),
@@ -252,9 +285,13 @@ def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
         },
         index=pd.Index(table.index, name="group"),
     )
+    if imp.not_estimable:  # no shares at all: every line says why
+        out["note"] = f"not estimable: {imp.not_estimable}"
+    out = out.round(3)
     out.attrs["confidence"] = imp.confidence
     out.attrs["draws"] = len(imp.draws)
-    return out.round(3)
+    out.attrs["not_estimable"] = imp.not_estimable
+    return out
 
 
 def theme_table(
@@ -263,7 +300,8 @@ def theme_table(
     """Size in each theme's ordinal model as an odds ratio per unit of ln(population), with its
     Wald interval, raw and Holm-adjusted p-values, and two checks of proportional odds with
     Holm-adjusted p-values: Brant's test (``brant_note`` says why a theme is not testable) and
-    the likelihood-ratio test of a threshold-specific size slope (``po_size_p``)."""
+    the likelihood-ratio test of a threshold-specific size slope (``po_size_p``). A theme whose
+    model cannot be estimated has empty numbers and ``model`` "not estimable: reason"."""
     themes = analysis.themes
     z = stats.norm.ppf(0.5 + confidence / 2)
     out = pd.DataFrame(
@@ -280,6 +318,10 @@ def theme_table(
             "po_size_p": themes["po_size_p"],
             "po_size_p_holm": themes["po_size_p_holm"],
             "converged": themes["converged"],
+            "model": [
+                f"not estimable: {reason}" if reason else ""
+                for reason in themes.get("not_estimable", pd.Series("", index=themes.index))
+            ],
         },
         index=themes.index,
     )
@@ -449,6 +491,13 @@ def curve_inference_table(curve: pd.DataFrame) -> pd.DataFrame:
     """
     inference = curve.attrs.get("inference")
     columns = ["observed", "p (share of null curves at least as extreme)"]
+    reason = curve.attrs.get("inference_not_estimable")
+    if not inference and reason:
+        return pd.DataFrame(
+            [[f"not estimable: {reason}", ""]],
+            columns=columns,
+            index=pd.Index(["Test of the whole curve"], name="statistic"),
+        )
     if not inference:
         return pd.DataFrame(columns=columns).rename_axis("statistic")
     rows = [
@@ -472,13 +521,12 @@ def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
     """What the main model used: its terms, controls, sample, and the terms it had to drop
     because the survey lacks their column (so a reader knows what was not held fixed)."""
     terms = [t for t in analysis.fit.coef.index if t != "Intercept"]
+    reasons = analysis.fit.design.dropped_reasons
+    dropped = [f"{t} ({reasons[t]})" if reasons.get(t) else t for t in analysis.dropped_terms]
     rows = [
         ("Outcome", "maturity_index (0-100)"),
         ("Terms in the model", ", ".join(terms)),
-        (
-            "Terms dropped (column absent from the survey)",
-            ", ".join(analysis.dropped_terms) or "none",
-        ),
+        ("Terms dropped (column absent or empty)", ", ".join(dropped) or "none"),
         ("Controls", ", ".join(analysis.controls) or "none"),
         ("Weighted parts", ", ".join(analysis.weighted_parts) or "none (unweighted)"),
         ("Survey weights", _weights_description(analysis.weights_summary)),

@@ -3,6 +3,11 @@
 This is the function a notebook calls and the runner serialises to ``results.json``. It fits
 the main model and gathers the equivalence test and verdict, relative importance, the marginal
 versus conditional comparison, the sensitivity of the sample and the per-theme ordinal models.
+
+Only the main model can fail the analysis: a survey it cannot identify is an ``InputError``
+(``check_identifiable``), raised before anything is fitted. A secondary analysis that cannot be
+computed (a theme separated by size, relative importance, the Bayes factor) is kept with its
+reason (``not_estimable`` keys of ``to_results``), so that the verdict is still published.
 """
 
 from __future__ import annotations
@@ -10,15 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
-from analyse.stats.importance import Importance, relative_importance
+from analyse.stats.importance import Importance, relative_importance, unavailable
 from analyse.stats.nested import DEFAULT_PRIOR_SCALE, NestedComparison, compare_nested
 from analyse.stats.ordinal import fit_themes
-from analyse.stats.regression import OLSFit, build_design, fit_ols
+from analyse.stats.regression import Design, OLSFit, check_identifiable, fit_ols
 from analyse.stats.sensitivity import Sensitivity, sensitivity
 
 
@@ -68,7 +74,8 @@ def analyse_claim(
     ``bf_prior_scale`` is the scale r of the JZS prior of the Bayes factor BF01
     (``analyse.stats.nested``).
     """
-    design = build_design(scored, controls=controls)
+    # the main model: a survey it cannot identify is the user's to fix (InputError, exit 2)
+    design = check_identifiable(scored, controls=controls)
     fit = fit_ols(design, weights=weights)
     ols = fit if weights is None else fit_ols(design)  # what the sensitivity simulates
     excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
@@ -84,7 +91,7 @@ def analyse_claim(
         controls=list(controls),
         fit=fit,
         size=test_size(fit, sesoi=sesoi, alpha=alpha),
-        importance=relative_importance(design, bootstrap=bootstrap, seed=seed),
+        importance=_importance(design, bootstrap=bootstrap, seed=seed),
         nested=compare_nested(fit, weights=weights, bf_prior_scale=bf_prior_scale),
         sensitivity=sensitivity(ols, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
         themes=fit_themes(scored, design, codebook, alpha=alpha),
@@ -92,6 +99,20 @@ def analyse_claim(
         weights_converged=None if weights is None else weights.attrs.get("converged"),
         weights_summary=None if weights is None else weights_summary(weights),
     )
+
+
+def _importance(design: Design, bootstrap: int, seed: int) -> Importance:
+    """Relative importance, or why it cannot be computed: a secondary analysis never stops the
+    run (the verdict rests on the main model alone)."""
+    try:
+        return relative_importance(design, bootstrap=bootstrap, seed=seed)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        return unavailable(design, f"{type(exc).__name__}: {exc}")
+
+
+def _number(value: object) -> float | None:
+    """A float for results.json, None where it could not be computed (NaN)."""
+    return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 WEIGHTS_KEYS = ("method", "kish_n", "max_ratio", "collapsed", "dropped")
@@ -141,13 +162,14 @@ def to_results(analysis: ClaimAnalysis) -> dict:
                 for name, row in analysis.fit.table().iterrows()
             },
         },
-        "importance": {k: float(v) for k, v in imp.shares.items()},
+        "importance": {k: _number(v) for k, v in imp.shares.items()},
         "importance_ci": {
-            k: [float(imp.intervals.loc[k, "low"]), float(imp.intervals.loc[k, "high"])]
+            k: [_number(imp.intervals.loc[k, "low"]), _number(imp.intervals.loc[k, "high"])]
             for k in imp.shares.index
         },
-        "importance_prob_size_below": {k: float(v) for k, v in imp.prob_size_below.items()},
+        "importance_prob_size_below": {k: _number(v) for k, v in imp.prob_size_below.items()},
         "importance_bootstrap_draws": len(imp.draws),
+        "importance_not_estimable": imp.not_estimable or None,
         "nested": {
             "marginal": {
                 "coef": nested.marginal_coef,
@@ -163,6 +185,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "wald_f": nested.wald_f,
             "wald_p": nested.wald_p,
             "bf01": nested.bf01,
+            "bf01_not_estimable": nested.bf01_not_estimable,
             "bf_prior_scale": nested.bf_prior_scale,
         },
         "sensitivity": {
@@ -176,10 +199,12 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         },
         "themes": {
             theme: {
-                "coef": float(row.coef),
-                "se": float(row.se),
-                "p": float(row.p),
-                "p_holm": float(row.p_holm),
+                # null, with the reason in not_estimable, when the theme's model has no estimate
+                "coef": _number(row.coef),
+                "se": _number(row.se),
+                "p": _number(row.p),
+                "p_holm": _number(row.p_holm),
+                "not_estimable": row.not_estimable or None,
                 "brant_p": None if pd.isna(row.brant_p) else float(row.brant_p),
                 "brant_p_holm": None if pd.isna(row.brant_p_holm) else float(row.brant_p_holm),
                 "brant_testable": bool(row.brant_testable),

@@ -3,7 +3,8 @@
 LMG (Lindeman, Merenda and Gold 1980), i.e. the Shapley value of R² over groups of regressors:
 each group's average gain in R² over all orders of entry. Unlike comparing coefficients, it
 shares out the variance that size and the means explain jointly (they are correlated), and the
-shares sum to R². Groups: size, budget, staff, sponsorship (both terms), controls.
+shares sum to R². Groups: size, budget, staff, sponsorship (both terms, or the one the
+survey has), controls; a group whose columns the survey lacks is absent.
 
 LMG is an allocation convention, not an estimate of a causal quantity: with correlated
 regressors there is no unique way to split R², and LMG's way (averaging over orders of entry)
@@ -101,6 +102,7 @@ class Importance:
     prob_size_below: pd.Series  # share of resamples where size's share < the group's
     draws: pd.DataFrame  # the bootstrap shares, one line per resample
     confidence: float
+    not_estimable: str = ""  # why there are no shares at all ("" when there are)
 
     def table(self) -> pd.DataFrame:
         out = pd.DataFrame({"lmg": self.shares}).join(self.intervals)
@@ -128,7 +130,7 @@ def relative_importance(
         rows = rng.integers(0, n, size=(min(chunk, bootstrap - start), n))
         keep = _full_rank(design.X.to_numpy(), rows)
         if keep.any():
-            parts.append(lmg_batch(design, rows[keep]))
+            parts.append(_draws(design, rows[keep]))
     draws = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=shares.index)
     tail = (1 - confidence) / 2
     intervals = pd.DataFrame(
@@ -143,6 +145,37 @@ def relative_importance(
         else pd.Series(dtype="float64")
     )
     return Importance(shares, intervals, prob, draws, confidence)
+
+
+def _draws(design: Design, rows: np.ndarray) -> pd.DataFrame:
+    """``lmg_batch`` of a chunk of resamples; if one of them is numerically singular after all
+    (full rank, but a subset's cross-product matrix is not invertible), each resample is
+    computed alone and the ones that fail are skipped, like a rank-deficient resample."""
+    try:
+        return lmg_batch(design, rows)
+    except np.linalg.LinAlgError:
+        kept = []
+        for one in rows:
+            try:
+                kept.append(lmg_batch(design, one[None, :]))
+            except np.linalg.LinAlgError:
+                continue
+        return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+
+
+def unavailable(design: Design, reason: str, confidence: float = 0.95) -> Importance:
+    """The ``Importance`` of a design whose shares cannot be computed: NaN shares for its
+    groups and the reason, so that a report says so and the run still publishes."""
+    groups = pd.Index(list(design.groups))
+    nan = pd.Series(np.nan, index=groups, dtype="float64")
+    return Importance(
+        shares=nan,
+        intervals=pd.DataFrame({"low": nan, "high": nan}),
+        prob_size_below=pd.Series(dtype="float64"),
+        draws=pd.DataFrame(columns=groups),
+        confidence=confidence,
+        not_estimable=reason,
+    )
 
 
 def _full_rank(x: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -62,6 +62,7 @@ class NestedComparison:
     wald_p: float
     bf01: float | None  # JZS; > 1 favours "size adds nothing"; None with survey weights
     bf_prior_scale: float  # r: the prior scale of the JZS Bayes factor
+    bf01_not_estimable: str | None = None  # why there is no BF01 with an unweighted fit
 
 
 def _drop(design: Design, columns: list[str]) -> Design:
@@ -180,7 +181,13 @@ def compare_nested(
     reduced = fit_ols(_drop(design, ["size"]), weights=weights)
     wald = full.result.wald_test("size = 0", scalar=True, use_f=True)
     partial = (full.r2 - reduced.r2) / (1.0 - reduced.r2)
-    bf01 = None if weights is not None else _bf01(full, reduced, bf_prior_scale)
+    bf01, bf01_not_estimable = None, None
+    if weights is None:
+        try:
+            bf01 = _bf01(full, reduced, bf_prior_scale)
+        except (ArithmeticError, ValueError, integrate.IntegrationWarning) as exc:
+            # the Bayes factor sits beside the verdict: it is reported missing, never fatal
+            bf01_not_estimable = f"{type(exc).__name__}: {exc}"
     return NestedComparison(
         marginal_coef=float(marginal.coef["size"]),
         marginal_se=float(marginal.se["size"]),
@@ -195,4 +202,5 @@ def compare_nested(
         wald_p=float(wald.pvalue),
         bf01=bf01,
         bf_prior_scale=float(bf_prior_scale),
+        bf01_not_estimable=bf01_not_estimable,
     )

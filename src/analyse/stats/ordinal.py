@@ -108,11 +108,19 @@ def fit_theme(
     p = pd.Series(2 * stats.norm.sf(np.abs(coef / se)), index=x.columns)
     cuts = params[k:]
     names = [f"{observed[i]}|{observed[i + 1]}" for i in range(len(observed) - 1)]
-    brant = brant_test(codes, xa, len(cuts), names)
+    nan = float("nan")
+    try:
+        brant = brant_test(codes, xa, len(cuts), names)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        # a check of the model, never a reason to lose the model: not testable, and why
+        brant = BrantTest(nan, (len(cuts) - 1) * k, nan, f"not computable: {exc}")
     if nominal is None or nominal not in x.columns:
-        po = NominalTest(float("nan"), 0, float("nan"), "no term to test")
+        po = NominalTest(nan, 0, nan, "no term to test")
     else:
-        po = nominal_lr_test(codes, xa, len(observed), list(x.columns).index(nominal), polr)
+        try:
+            po = nominal_lr_test(codes, xa, len(observed), list(x.columns).index(nominal), polr)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            po = NominalTest(nan, len(cuts) - 1, nan, f"not computable: {exc}")
     return ThemeFit(
         theme=theme,
         coef=coef,
@@ -313,6 +321,38 @@ def nominal_lr_test(
     return NominalTest(lr, n_cuts - 1, float(stats.chi2.sf(lr, n_cuts - 1)))
 
 
+def separates(codes: np.ndarray, x: np.ndarray, n_levels: int, column: int) -> bool:
+    """Whether the levels are (quasi-)separated along a direction that moves column ``column``
+    of ``x``: then that column's slope has no finite maximum-likelihood estimate.
+
+    The log-likelihood of the cumulative logit never decreases along a direction d of the
+    parameters (slopes, thresholds) when every respondent's upper bound does not fall
+    (``du_i'd >= 0``), its lower bound does not rise (``dl_i'd <= 0``) and the thresholds stay
+    in order (the recession cone; Albert and Anderson 1984, Konis 2007 for the linear
+    programme). With regressors of full rank the only direction leaving the likelihood
+    unchanged is 0, so the maximum is infinite in the column's slope exactly when the cone
+    holds a direction with a non-zero component there. Two linear programmes (push the slope
+    up, then down, within the unit box) decide it. A control that separates the levels on its
+    own (a type present only at the top level) leaves the column's slope finite.
+    """
+    from scipy.optimize import linprog
+
+    model = _Polr(codes, x - x.mean(axis=0), n_levels)
+    k, n_cuts = x.shape[1], n_levels - 1
+    order = np.zeros((max(n_cuts - 1, 0), model.du.shape[1]))
+    for j in range(n_cuts - 1):  # zeta_j - zeta_{j+1} <= 0
+        order[j, k + j], order[j, k + j + 1] = 1.0, -1.0
+    a_ub = np.vstack([-model.du[model.has_upper], model.dl[model.has_lower], order])
+    b_ub = np.zeros(len(a_ub))
+    for sign in (1.0, -1.0):
+        objective = np.zeros(model.du.shape[1])
+        objective[column] = -sign  # maximise sign * d_column
+        res = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(-1.0, 1.0), method="highs")
+        if res.status == 0 and -res.fun > 1e-7:
+            return True
+    return False
+
+
 def _covariance(information: np.ndarray) -> np.ndarray:
     """The inverse of the observed information, or its pseudo-inverse when it is singular.
 
@@ -415,6 +455,43 @@ def holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
+SEPARATION = (
+    "separation: size and the other terms predict the theme's levels perfectly (the likelihood "
+    "keeps rising as size's slope grows), so size's odds ratio has no finite estimate"
+)
+
+
+def _fit_or_reason(levels: pd.Series, x: pd.DataFrame, theme: str) -> ThemeFit | str:
+    """``fit_theme``, or why the theme's model gives no estimate of size: a secondary analysis
+    that fails is reported, never allowed to stop the run.
+
+    Newton stops short of a maximum that does not exist (``_newton``). When it stops, the
+    theme is not estimable if the levels are separated along a direction that moves size
+    (``separates``): its last point is then no estimate, whatever its numbers look like. A
+    separation by another term alone (a type found only at the top level) leaves size's slope
+    finite, with its standard error from the rest of the information (``_covariance``).
+    """
+    answered = levels.notna()  # a theme left blank by a respondent is modelled without them
+    y, x = levels[answered], x[answered]
+    observed = np.sort(y.unique())
+    if len(observed) < 2:
+        level = f" ({int(observed[0])})" if len(observed) else ""
+        return f"every respondent is at the same level{level}: nothing to model"
+    try:
+        fit = fit_theme(y, x, theme)
+        if not fit.converged and "size" in x.columns:
+            codes = np.searchsorted(observed, y.to_numpy(dtype="float64"))
+            column = list(x.columns).index("size")
+            if separates(codes, x.to_numpy(dtype="float64"), len(observed), column):
+                return SEPARATION
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    se = fit.se.get("size", np.nan)
+    if not (np.isfinite(fit.coef.get("size", np.nan)) and np.isfinite(se) and se > 0):
+        return "no finite standard error for size (singular information matrix)"
+    return fit
+
+
 def fit_themes(
     scored: pd.DataFrame, design: Design, codebook: Codebook, alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -423,30 +500,59 @@ def fit_themes(
     (``brant_testable``, and ``brant_note`` saying why not) and the likelihood-ratio test of a
     threshold-specific size slope (``po_size_*``).
 
+    A theme whose model cannot be estimated (separation, a single level, a singular design) has
+    ``not_estimable`` set to the reason ("" otherwise) and NaN everywhere else; it is left out
+    of every Holm family, and the other themes are reported as usual.
+
     ``alpha`` is accepted for the callers' sake: Holm-adjusted p-values do not depend on it.
     """
     levels = theme_levels(scored.loc[design.y.index], codebook)
     x = design.X.drop(columns="Intercept")
-    fits = [fit_theme(levels[t], x, t) for t in codebook.theme_keys]
-    table = pd.DataFrame(
-        {
-            "coef": [f.coef["size"] for f in fits],
-            "se": [f.se["size"] for f in fits],
-            "p": [f.p["size"] for f in fits],
-            "converged": [f.converged for f in fits],
-            "brant_chi2": [f.brant_chi2 for f in fits],
-            "brant_df": [f.brant_df for f in fits],
-            "brant_p": [f.brant_p for f in fits],
-            "brant_testable": [f.brant_testable for f in fits],
-            "brant_note": [f.brant_note for f in fits],
-            "po_size_lr": [f.po_size_lr for f in fits],
-            "po_size_df": [f.po_size_df for f in fits],
-            "po_size_p": [f.po_size_p for f in fits],
-        },
-        index=pd.Index(codebook.theme_keys, name="theme"),
-    )
+    outcomes = {t: _fit_or_reason(levels[t], x, t) for t in codebook.theme_keys}
+    fits = [f for f in outcomes.values() if isinstance(f, ThemeFit)]
+    nan = float("nan")
+    rows = []
+    for outcome in outcomes.values():
+        if isinstance(outcome, str):
+            rows.append(
+                {
+                    "coef": nan,
+                    "se": nan,
+                    "p": nan,
+                    "converged": False,
+                    "brant_chi2": nan,
+                    "brant_df": 0,
+                    "brant_p": nan,
+                    "brant_testable": False,
+                    "brant_note": "model not estimable",
+                    "po_size_lr": nan,
+                    "po_size_df": 0,
+                    "po_size_p": nan,
+                    "not_estimable": outcome,
+                }
+            )
+            continue
+        f = outcome
+        rows.append(
+            {
+                "coef": f.coef["size"],
+                "se": f.se["size"],
+                "p": f.p["size"],
+                "converged": f.converged,
+                "brant_chi2": f.brant_chi2,
+                "brant_df": f.brant_df,
+                "brant_p": f.brant_p,
+                "brant_testable": f.brant_testable,
+                "brant_note": f.brant_note,
+                "po_size_lr": f.po_size_lr,
+                "po_size_df": f.po_size_df,
+                "po_size_p": f.po_size_p,
+                "not_estimable": "",
+            }
+        )
+    table = pd.DataFrame(rows, index=pd.Index(codebook.theme_keys, name="theme"))
     table["p_holm"] = holm(table["p"].to_numpy())
     table["brant_p_holm"] = holm(table["brant_p"].to_numpy())
     table["po_size_p_holm"] = holm(table["po_size_p"].to_numpy())
-    table.attrs["fits"] = fits
+    table.attrs["fits"] = fits  # the estimable themes' fits, in theme order
     return table

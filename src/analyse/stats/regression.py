@@ -18,7 +18,14 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analyse.data.contract import COLLECTIVITY_TYPES
-from analyse.data.terms import available_terms, model_terms
+from analyse.data.terms import (
+    SPONSORSHIP_TERMS,
+    TERM_SOURCES,
+    available_terms,
+    drop_reasons,
+    model_terms,
+)
+from analyse.errors import InputError, Problem
 
 OUTCOME = "maturity_index"
 CONTROLS: tuple[str, ...] = ("collectivity_type",)
@@ -33,6 +40,8 @@ class Design:
     X: pd.DataFrame
     groups: dict[str, list[str]]  # term group -> columns of X (for relative importance)
     dropped_terms: list[str] = field(default_factory=list)
+    # why each dropped term is out ("no budget_per_capita column"), for the report's model table
+    dropped_reasons: dict[str, str] = field(default_factory=dict)
 
 
 def build_design(
@@ -42,21 +51,23 @@ def build_design(
 ) -> Design:
     """Regressors for the respondents with a maturity index.
 
-    Terms whose survey column is absent are dropped and listed in ``dropped_terms`` so a report
-    can say so; rows with a missing value in a kept term are left out of the estimation sample.
+    Terms whose survey column is absent, or has no value among the respondents with an index,
+    are dropped and listed in ``dropped_terms`` (with ``dropped_reasons``) so a report can say
+    so; rows with a missing value in a kept term are left out of the estimation sample.
+    Sponsorship is one group of whichever of its two terms are kept.
     """
     unknown = [c for c in controls if c not in CONTROLS]
     if unknown:
         raise ValueError(f"unknown control(s) {unknown}; available: {list(CONTROLS)}")
-    present, dropped = available_terms(scored)
-    if terms is not None:
-        dropped += [t for t in terms if t not in present]
-        present = [t for t in present if t in terms]
     sample = scored[scored[OUTCOME].notna()]
+    present, dropped = available_terms(sample)
+    if terms is not None:
+        dropped += [t for t in terms if t not in present and t not in dropped]
+        present = [t for t in present if t in terms]
     x = model_terms(sample)[present]
     groups = {t: [t] for t in present}
-    if "elected_digital_lead" in groups or "strategy_adopted" in groups:
-        sponsorship = [t for t in ("elected_digital_lead", "strategy_adopted") if t in present]
+    sponsorship = [t for t in SPONSORSHIP_TERMS if t in present]
+    if sponsorship:
         for t in sponsorship:
             groups.pop(t)
         groups["sponsorship"] = sponsorship
@@ -69,7 +80,160 @@ def build_design(
     x = x[keep]
     x.insert(0, "Intercept", 1.0)
     y = sample.loc[keep, OUTCOME].astype("float64")
-    return Design(y=y, X=x.astype("float64"), groups=groups, dropped_terms=dropped)
+    return Design(
+        y=y,
+        X=x.astype("float64"),
+        groups=groups,
+        dropped_terms=dropped,
+        dropped_reasons=drop_reasons(sample, dropped),
+    )
+
+
+_LEVERAGE_TOL = 1e-8  # a respondent with leverage above 1 - this makes HC3 undefined
+_COLLINEAR_TOL = 1e-9  # singular value, relative to the largest, of a unit-norm design deemed 0
+
+
+def check_identifiable(
+    scored: pd.DataFrame, controls: Sequence[str] = (), file: str = "survey"
+) -> Design:
+    """The main model's design, or ``InputError`` saying in plain words why it cannot be fitted.
+
+    Run before anything is fitted, so that a survey the model cannot identify stops with a
+    message naming the column to fix (exit 2), never with ``LinAlgError: Singular matrix`` or
+    NaN standard errors further on. Problems, in the order a user would fix them:
+
+    - a term with the same value for every respondent in the model (it has no variance);
+    - fewer respondents in the model than coefficients to estimate;
+    - terms that are perfectly collinear (one an exact linear combination of others and the
+      intercept), found from the null space of the design with unit-norm columns;
+    - a respondent with leverage 1 (typically alone in its collectivity type when the type is a
+      control): its residual is 0 and its HC3 term 0/0, so no standard error exists.
+
+    ``file`` is how the problems name the survey (its path, for the CLI).
+    """
+    design = build_design(scored, controls=controls)
+    x, n = design.X, len(design.y)
+    model_rows = scored.loc[design.y.index]
+    where = f"among the {n} respondents in the model"
+    if n == 0:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "no respondent has both a maturity index and a value for every term of the "
+                    f"model ({', '.join(c for c in x.columns if c != 'Intercept')}): nothing "
+                    "can be estimated; fill the missing values or remove the emptiest column",
+                )
+            ]
+        )
+    problems = []
+    for term in [c for c in x.columns if c in TERM_SOURCES]:
+        if (x[term] != x[term].iloc[0]).any():
+            continue
+        column = _source_column(term)
+        raw = model_rows[column].dropna().unique()
+        remedy = (
+            "population is required: fix the data"
+            if column == "population"
+            else "remove the column or fix the data"
+        )
+        what = f"column {column} has the same value ({_value_text(raw[0])})"
+        if len(raw) > 1:  # staff: constant per 10,000 inhabitants, not in FTE
+            what = f"digital staff per 10,000 inhabitants ({column} / population) is the same"
+        problems.append(
+            Problem(
+                file,
+                f"{what} for every respondent in the model ({n} respondents): it cannot be "
+                f"estimated; {remedy}",
+                column=column,
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    p = x.shape[1]
+    if n <= p:
+        dummies = sum(c.startswith("collectivity_type[") for c in x.columns)
+        parts = ", ".join(c for c in x.columns if c in TERM_SOURCES)
+        if dummies:
+            parts += f" and {dummies} collectivity-type dummies"
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"{n} respondents in the model (with a maturity index and a value for every "
+                    f"term) cannot estimate {p} coefficients (the intercept, {parts}): at least "
+                    f"{p + 1} are needed; remove a column or control, or add respondents",
+                )
+            ]
+        )
+    values = x.to_numpy(dtype="float64")
+    unit = values / np.linalg.norm(values, axis=0)
+    u, s, vt = np.linalg.svd(unit, full_matrices=False)
+    null = vt[s < _COLLINEAR_TOL * s.max()]
+    if len(null):
+        involved = [c for c, w in zip(x.columns, np.abs(null).max(axis=0), strict=True) if w > 1e-6]
+        columns = list(dict.fromkeys(_source_column(c) for c in involved if c != "Intercept"))
+        constant = " and a constant" if "Intercept" in involved else ""
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"columns {_and(columns)} are perfectly collinear {where} (one is an exact "
+                    f"linear combination of the others{constant}): their effects cannot be told "
+                    "apart; remove one of them or fix the data",
+                    column=columns[0] if len(columns) == 1 else None,
+                )
+            ]
+        )
+    leverage = np.sum(u**2, axis=1)
+    alone = np.flatnonzero(leverage > 1.0 - _LEVERAGE_TOL)
+    if len(alone):
+        problems = []
+        for i in alone:
+            who = model_rows.iloc[i]
+            name = who.get("respondent_id", design.y.index[i])
+            if "collectivity_type" in controls:
+                problems.append(
+                    Problem(
+                        file,
+                        f"respondent {name} is the only {who['collectivity_type']} in the model: "
+                        "with the control collectivity_type it is fitted exactly and no HC3 "
+                        "standard error exists; remove the control, or that respondent",
+                        column="collectivity_type",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        file,
+                        f"respondent {name} alone determines a coefficient of the model "
+                        "(leverage 1): no HC3 standard error exists; check its values",
+                    )
+                )
+        raise InputError(problems)
+    return design
+
+
+def _source_column(column: str) -> str:
+    """The survey column a column of the design comes from, to name it to the user."""
+    if column.startswith("collectivity_type["):
+        return "collectivity_type"
+    if column == "staff":
+        return "digital_staff_fte"
+    return TERM_SOURCES.get(column, (column,))[0]
+
+
+def _value_text(value: object) -> str:
+    """A value as a user typed it: 1200, not 1200.0 or 1.2e+03."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def type_dummies(types: pd.Series) -> pd.DataFrame:

@@ -119,6 +119,8 @@ def _raking(data: pd.DataFrame, frame: pd.DataFrame | None) -> pd.Series | str:
         weights = rake(data, frame)
     except ValueError as exc:
         return f"weights infeasible: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a raking that fails is a skipped specification
+        return f"weights not computable: {type(exc).__name__}: {exc}"
     if weights.attrs.get("converged") is False:
         return "weights infeasible: raking did not meet the frame's margins"
     return weights
@@ -153,16 +155,19 @@ def _build(
     columns = {
         "ln_population": terms["size"].to_numpy(),
         "population_band": population_band(pop).cat.codes.astype("float64").to_numpy(),
-        "budget": terms["budget"].to_numpy(),
     }
-    means = ["budget"]
-    for c in ("staff", *SPONSORSHIP_TERMS):
+    # the means the survey has (each is optional: an absent column is dropped, as in the main
+    # model by build_design)
+    means = []
+    for c in ("budget", "staff", *SPONSORSHIP_TERMS):
         if c in terms:
             columns[c] = terms[c].to_numpy()
             means.append(c)
     # raking weights must meet the margins on the rows actually fitted: respondents with every
     # regressor (an optional column such as staff may be missing for some)
-    complete = ~np.isnan(np.column_stack([columns[c] for c in means])).any(axis=1)
+    complete = np.ones(len(data), dtype=bool)
+    for c in means:
+        complete &= ~np.isnan(columns[c])
     samples = {name: mask & complete for name, mask in samples.items()}
     weights: dict[str, pd.Series | str] = {}
     svds: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -213,7 +218,14 @@ def _build(
             skipped[spec_label(choice)] = reason
             continue
         svd = svds[(choice["sample"], names)]
-        fit = ols_hc3(xs, ys, svd=svd) if w is None else ols_hc3(xs, ys, w[rows])
+        try:
+            fit = ols_hc3(xs, ys, svd=svd) if w is None else ols_hc3(xs, ys, w[rows])
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            skipped[spec_label(choice)] = f"not estimable: {exc}"
+            continue
+        if not (np.isfinite(fit.coef[1]) and np.isfinite(fit.se[1]) and fit.se[1] > 0):
+            skipped[spec_label(choice)] = "not estimable: no finite size estimate or SE"
+            continue
         specs.append(Specification(choice, x, rows, w, float(fit.coef[1])))
         fits.append(fit)
     return data, y, specs, fits, skipped
@@ -279,9 +291,14 @@ def specification_curve(
     curve = pd.DataFrame(rows, columns=columns).sort_values("std_coef", ignore_index=True)
     curve.attrs["skipped"] = skipped
     curve.attrs["bands"] = list(BAND_LABELS)
-    curve.attrs["inference"] = (
-        _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if draws > 0 and specs else None
-    )
+    curve.attrs["inference"] = None
+    curve.attrs["inference_not_estimable"] = None
+    if draws > 0 and specs:
+        try:
+            curve.attrs["inference"] = _inference(y, specs, draws=draws, seed=seed, alpha=alpha)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            # a secondary analysis: the run still publishes, saying why there is no test
+            curve.attrs["inference_not_estimable"] = f"{type(exc).__name__}: {exc}"
     return curve
 
 
