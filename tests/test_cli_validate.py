@@ -53,13 +53,13 @@ def test_bad_file_end_to_end(tmp_path, survey):
     text = as_text(survey)
     text.loc[1, "population"] = "-3"
     text.loc[4, "resp_2"] = "beaucoup"
-    path = write_text_csv(text.drop(columns=["budget_per_capita"]), tmp_path / "bad.csv")
+    path = write_text_csv(text.drop(columns=["collectivity_type"]), tmp_path / "bad.csv")
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     result = run_module("validate", str(path), cwd=tmp_path)
     assert result.returncode == 2
     err = result.stderr
     assert "3 problems found" in err
-    assert f"{path}, column 'budget_per_capita': required column is missing" in err
+    assert f"{path}, column 'collectivity_type': required column is missing" in err
     assert f"{path}, row 3, column 'population': is negative (found '-3'" in err
     assert f"{path}, row 6, column 'resp_2'" in err
     assert "Traceback" not in err + result.stdout

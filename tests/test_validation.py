@@ -238,7 +238,7 @@ CELL_CASES = [
     ("text-budget", "budget_per_capita", "abc", "is not a number", EXPECTED["float_pos"]),
     ("zero-budget", "budget_per_capita", "0", "is zero", EXPECTED["float_pos"]),
     ("negative-budget", "budget_per_capita", "-3,5", "is negative", EXPECTED["float_pos"]),
-    ("empty-budget", "budget_per_capita", " ", "is empty", EXPECTED["float_pos"]),
+    ("blank-population", "population", " ", "is empty", EXPECTED["int_pos"]),
     ("negative-staff", "digital_staff_fte", "-1", "is negative", EXPECTED["float_nonneg"]),
     ("binary-two", "elected_digital_lead", "2", "is neither 0 nor 1", EXPECTED["binary"]),
     ("binary-oui", "strategy_adopted", "oui", "is neither 0 nor 1", EXPECTED["binary"]),
@@ -340,11 +340,11 @@ def test_xlsx_problems_give_the_sheet_row(tmp_path, codebook, survey):
 
 
 def test_missing_required_column(tmp_path, codebook, survey):
-    path = write_csv(survey.drop(columns=["budget_per_capita"]), tmp_path / "s.csv")
+    path = write_csv(survey.drop(columns=["population"]), tmp_path / "s.csv")
     [problem] = problems_of(path, codebook)
-    assert (problem.row, problem.column) == (None, "budget_per_capita")
+    assert (problem.row, problem.column) == (None, "population")
     assert problem.message.startswith("required column is missing")
-    assert "budget_per_capita" in problem.expected
+    assert "population" in problem.expected
 
 
 def test_missing_required_column_points_at_a_near_header(tmp_path, codebook, survey):
