@@ -114,6 +114,8 @@ def validate(
         checked = check_params(load_params(params))
         console.print(checked.render(), markup=False)
         report_warnings(checked.warnings)
+        if checked.error is not None:
+            raise checked.error  # after the summary that explains it: exit 2
         return
     from analyse.data.loading import validate_file
     from analyse.pipeline.preflight import file_warnings

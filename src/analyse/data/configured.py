@@ -75,6 +75,19 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
     if EXCLUSION_COLUMN not in survey:
         survey[EXCLUSION_COLUMN] = pd.Series("", index=survey.index, dtype="string")
     report = None
+    keys = [c for c in ("siren", "code_insee", "name") if c in survey.columns]
+    if enrich and not keys:
+        raise InputError(
+            [
+                Problem(
+                    file=str(params.survey_path),
+                    message="data.enrich_from_frame is true but the survey has none of the "
+                    "columns the reference frame is matched on (siren, code_insee, name)",
+                    expected="a column mapping of siren (SIREN or SIRET), code_insee or name "
+                    "in data.columns, or data.enrich_from_frame: false",
+                )
+            ]
+        )
     if enrich:
         from analyse.data.enrich import enrich_from_frame
 

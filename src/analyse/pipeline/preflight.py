@@ -30,6 +30,7 @@ from analyse.data.loading import (
 from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
+from analyse.errors import InputError
 from analyse.params import RunParams
 from analyse.pipeline.run_result import run_weights, score_run
 from analyse.stats.regression import build_design, check_identifiable
@@ -46,6 +47,7 @@ class ParamsCheck:
     weights: str
     warnings: list[str] = field(default_factory=list)
     enrichment: pd.DataFrame | None = None  # analyse.data.enrich's report, per row
+    error: InputError | None = None  # what stops the run once the survey is loaded
 
     def render(self) -> str:
         lines = [self.summary.render()]
@@ -56,9 +58,7 @@ class ParamsCheck:
         )
         lines.append("Model terms: " + (", ".join(self.terms) or "(none)"))
         if self.dropped_terms:
-            lines.append(
-                "Terms dropped (no column in the survey): " + ", ".join(self.dropped_terms)
-            )
+            lines.append("Terms dropped: " + ", ".join(self.dropped_terms))
         lines.append(f"Weights: {self.weights}")
         if self.enrichment is not None:
             from analyse.data.enrich import enrichment_details, enrichment_summary
@@ -93,13 +93,23 @@ def summary_of(scored: pd.DataFrame, alphas: pd.DataFrame, file: str) -> SurveyS
 
 
 def check_params(params: RunParams) -> ParamsCheck:
-    """Load, score and weight the survey as the run would; raise ``InputError`` as it would."""
+    """Load, score and weight the survey as the run would; raise ``InputError`` as it would.
+
+    A survey that loads but whose model cannot be fitted or weighted (``error``) still gets its
+    summary: which rows were left out and why, and what the reference frame matched, are what
+    explains "nothing can be estimated" (every row left out by an unedited type mapping, say).
+    """
     configured = load_configured(params)
     codebook = configured.codebook
     scored = score_run(params, configured.survey, codebook)
-    check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
     design = build_design(scored, controls=list(params.analysis.controls))
-    weights = run_weights(params, scored, load_frame("epci"))
+    error: InputError | None = None
+    weights = None
+    try:
+        check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
+        weights = run_weights(params, scored, load_frame("epci"))
+    except InputError as exc:
+        error = exc
     choice = params.analysis.weights
     described = (
         "none"
@@ -113,10 +123,14 @@ def check_params(params: RunParams) -> ParamsCheck:
         summary=summary_of(scored, reliability(scored, codebook), str(params.survey_path)),
         model_rows=len(design.y),
         terms=[c for c in design.X.columns if c != "Intercept"],
-        dropped_terms=list(design.dropped_terms),
-        weights=described,
+        dropped_terms=[
+            f"{term} ({design.dropped_reasons.get(term, 'no column')})"
+            for term in design.dropped_terms
+        ],
+        weights=described if error is None else "not made (see the problems)",
         warnings=run_warnings(params, scored),
         enrichment=configured.enrichment,
+        error=error,
     )
 
 

@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analyse.data.contract import COLLECTIVITY_TYPES
+from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.data.terms import (
     SPONSORSHIP_TERMS,
     TERM_SOURCES,
@@ -116,13 +117,22 @@ def check_identifiable(
     model_rows = scored.loc[design.y.index]
     where = f"among the {n} respondents in the model"
     if n == 0:
+        reasons = scored.get(EXCLUSION_COLUMN, pd.Series(dtype="string")).fillna("")
+        counts = reasons[reasons != ""].value_counts()
+        why = (
+            f"; {int(counts.sum())} of the {len(scored)} rows are left out before the model: "
+            + "; ".join(f"{int(k)} × {reason}" for reason, k in counts.head(3).items())
+            if len(counts)
+            else ""
+        )
+        terms = ", ".join(c for c in x.columns if c != "Intercept") or "none left"
         raise InputError(
             [
                 Problem(
                     file,
                     "no respondent has both a maturity index and a value for every term of the "
-                    f"model ({', '.join(c for c in x.columns if c != 'Intercept')}): nothing "
-                    "can be estimated; fill the missing values or remove the emptiest column",
+                    f"model (terms: {terms}): nothing can be estimated{why}; fix what leaves "
+                    "them out (a mapping, missing values) or remove the emptiest column",
                 )
             ]
         )
@@ -203,13 +213,35 @@ def check_identifiable(
                     )
                 )
             else:
-                problems.append(
-                    Problem(
-                        file,
-                        f"respondent {name} alone determines a coefficient of the model "
-                        "(leverage 1): no HC3 standard error exists; check its values",
+                # typically the only respondent with a given value of a yes/no column
+                own = [
+                    c
+                    for c in x.columns
+                    if c in TERM_SOURCES
+                    and x[c].nunique() == 2
+                    and int((x[c] == x[c].iloc[i]).sum()) == 1
+                ]
+                if own:
+                    column = _source_column(own[0])
+                    problems.append(
+                        Problem(
+                            file,
+                            f"respondent {name} is the only one in the model with "
+                            f"{column} = {_value_text(model_rows.iloc[i][column])}: that "
+                            "column's effect rests on this respondent alone (leverage 1) and no "
+                            f"HC3 standard error exists; remove the column {column}, or check "
+                            "the value",
+                            column=column,
+                        )
                     )
-                )
+                else:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"respondent {name} alone determines a coefficient of the model "
+                            "(leverage 1): no HC3 standard error exists; check its values",
+                        )
+                    )
         raise InputError(problems)
     return design
 

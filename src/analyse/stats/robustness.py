@@ -71,11 +71,13 @@ from analyse.stats.equivalence import equivalence_interval, judge_size
 from analyse.stats.regression import OUTCOME, ols_hc3, type_dummies
 from analyse.stats.weights import rake
 
+SHIPPED = "survey_weights"  # the curve's label of weights shipped with the survey
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "controls": ("none", "collectivity_type"),
     "size": ("ln_population", "population_band"),
     "sample": ("all", "trim_2pct"),
-    "weights": ("none", "raked"),
+    "weights": ("none", "raked"),  # "raked" shows as SHIPPED when the survey ships weights
 }
 
 DRAWS = 500  # null curves of the inferential test, as Simonsohn, Simmons and Nelson (2020)
@@ -255,6 +257,10 @@ def specification_curve(
     are computed once and a specification only picks its columns and rows.
     """
     _, y, specs, fits, skipped = _build(scored, frame, weights)
+    # weights shipped with the survey take the "raked" choice's place: say so in its label
+    shipped = weights is not None
+    if shipped:
+        skipped = {k.replace("weights=raked", f"weights={SHIPPED}"): v for k, v in skipped.items()}
     rows = []
     for spec, fit in zip(specs, fits, strict=True):
         x1, ys = spec.x[spec.rows, 1], y[spec.rows]
@@ -275,7 +281,8 @@ def specification_curve(
         rows.append(
             {
                 **spec.choice,
-                "weights_converged": None if spec.weights is None else True,
+                **({"weights": SHIPPED} if shipped and spec.weights is not None else {}),
+                "weights_converged": None if spec.weights is None or shipped else True,
                 "n": len(ys),
                 "std_coef": test.std_coef,
                 "std_se": test.std_se,
