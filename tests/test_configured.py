@@ -202,3 +202,23 @@ def test_the_frame_fills_population_and_legal_type(tmp_path, codebook):
     scored = score_survey(loaded, configured.codebook)
     excluded = (scored[EXCLUSION_COLUMN].fillna("") != "").sum()
     assert scored["maturity_index"].notna().sum() + excluded == 12
+
+
+def test_a_mapped_header_is_found_whatever_its_apostrophe(tmp_path, codebook):
+    """The export writes "Nombre d’habitants" (typographic); the mapping "Nombre d'habitants"."""
+    path, survey = _export(tmp_path, codebook)
+    text = path.read_text(encoding="utf-8").replace("Nombre d'habitants", "Nombre d’habitants")
+    path.write_text(text, encoding="utf-8")
+    loaded = load_survey(path, codebook, columns=COLUMNS, answer_labels=ANSWERS, type_labels=TYPES)
+    assert loaded.loc[0, "population"] == survey.loc[0, "population"]
+
+
+def test_codes_that_lost_their_leading_zero_are_read(tmp_path, codebook):
+    path, survey = _export(tmp_path, codebook)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[0] += ",code_insee"
+    codes = ["1053", "1", "2A004", "75"] + [""] * (len(text) - 5)
+    text[1:] = [f"{line},{code}" for line, code in zip(text[1:], codes, strict=True)]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    loaded = load_survey(path, codebook, columns=COLUMNS, answer_labels=ANSWERS, type_labels=TYPES)
+    assert list(loaded["code_insee"][:4]) == ["01053", "01", "2A004", "75"]

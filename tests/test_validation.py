@@ -251,7 +251,8 @@ CELL_CASES = [
         "collectivity_type",
         "syndicat",
         "is not a known collectivity type",
-        EXPECTED["type"],
+        EXPECTED["type"] + ", or an entry 'syndicat: <type>' in data.type_labels (epci for an "
+        "EPCI whose legal type comes from the reference frame, null to leave those rows out)",
     ),
     ("empty-type", "collectivity_type", "", "is empty", EXPECTED["type"]),
     ("empty-id", "respondent_id", "", "is empty", EXPECTED["string"]),
@@ -514,3 +515,12 @@ def test_summary_counts_exclusions_and_alpha(codebook):
     assert "File: s.csv" in text and "Rows: 60" in text and "Excluded rows: 3" in text
     assert "      2  no answer in theme(s): compliance" in text
     assert all(key in text for key in codebook.theme_keys)
+
+
+def test_an_unknown_type_value_is_one_problem_with_its_count(tmp_path, codebook, survey):
+    """ "Autre" on every row of its kind is one line of the type-label mapping to write."""
+    path = damaged_csv(tmp_path, survey, {(i, "collectivity_type"): "Autre" for i in (2, 5, 9)})
+    [problem] = problems_of(path, codebook)
+    assert problem.value == "Autre" and problem.row is None
+    assert "(3 row(s), first on row 4)" in problem.message
+    assert "data.type_labels" in problem.expected

@@ -198,8 +198,14 @@ def _check_siren(raw: pd.Series, required: bool) -> Checked:
 
 
 def _check_code_insee(raw: pd.Series) -> Checked:
-    """A commune (5 characters, Corsica 2A/2B), département (2 or 3) or région (2) code."""
+    """A commune (5 characters, Corsica 2A/2B), département (2 or 3) or région (2) code.
+
+    A spreadsheet that stored codes as numbers dropped their leading zero ("1053" for Ambérieu
+    01053, "1" for the Ain): a 4-digit code is read as a commune's, a 1-digit one as a
+    département's, with the zero put back."""
     text = raw.astype(str).str.strip().str.upper()
+    text = text.mask(text.str.fullmatch(r"\d{4}"), "0" + text)
+    text = text.mask(text.str.fullmatch(r"\d"), "0" + text)
     empty = text.eq("").to_numpy(dtype=bool)
     valid = text.str.fullmatch(r"\d{2,3}|2[AB]|\d{5}|2[AB]\d{3}").to_numpy(dtype=bool)
     faults = np.where(~empty & ~valid, "is not an INSEE code", "")
@@ -480,6 +486,9 @@ def _check_cells(
             checked = check_column(frame[column.name], column, table.rows)
             faults = np.where(excluded, "", checked.messages)
             typed[column.name] = checked.values
+            if column.kind == "type":
+                problems += _unknown_type_problems(table, faults)
+                faults = np.where(np.char.startswith(faults.astype(str), _UNKNOWN_TYPE), "", faults)
             problems += cell_problems(table, column.name, faults, column.expected)
     expected = level_expected(codebook)
     items = [item for item in codebook.item_columns if item in usable]
@@ -494,6 +503,36 @@ def _check_cells(
         problems += cell_problems(table, item, np.where(text, "", faults), expected)
     problems += _unmapped_label_problems(table.file, unmapped, codebook)
     return typed, problems
+
+
+_UNKNOWN_TYPE = "is not a known collectivity type"
+
+
+def _unknown_type_problems(table: RawTable, faults: np.ndarray) -> list[Problem]:
+    """One problem per distinct unknown type value, with its count: an export writes "Autre"
+    on every row of its kind, and the fix is one line of the type-label mapping."""
+    unknown = np.char.startswith(faults.astype(str), _UNKNOWN_TYPE)
+    if not unknown.any():
+        return []
+    values = table.frame["collectivity_type"].astype(str).str.strip()[unknown]
+    rows = np.asarray(table.rows)[unknown]
+    problems = []
+    for value, count in values.value_counts(sort=True).items():
+        first = int(rows[(values == value).to_numpy()][0])
+        message = faults[unknown][(values == value).to_numpy()][0]
+        problems.append(
+            Problem(
+                file=table.file,
+                row=first if count == 1 else None,
+                column="collectivity_type",
+                value=value,
+                message=f"{message} ({count} row(s), first on row {first})",
+                expected="one of " + ", ".join(COLLECTIVITY_TYPES) + f", or an entry "
+                f"'{value}: <type>' in data.type_labels (epci for an EPCI whose legal type "
+                "comes from the reference frame, null to leave those rows out)",
+            )
+        )
+    return problems
 
 
 def _unmapped_label_problems(

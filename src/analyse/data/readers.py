@@ -406,8 +406,15 @@ def _apply_mapping(
 ) -> list[str]:
     """Rename mapped file columns to canonical names; report mapped names absent from the file."""
     rename: dict[str, str] = {}
+    # a header written with a typographic apostrophe or doubled spaces is still found: headers
+    # are compared like labels when the exact name is absent and exactly one header matches
+    by_label: dict[str, list[str]] = {}
+    for h in header:
+        by_label.setdefault(normalise_label(h), []).append(h)
     for canonical, in_file in columns.items():
         in_file = str(in_file).strip()
+        if in_file not in header and len(by_label.get(normalise_label(in_file), [])) == 1:
+            in_file = by_label[normalise_label(in_file)][0]
         if in_file not in header:
             problems.append(
                 Problem(

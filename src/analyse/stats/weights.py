@@ -185,7 +185,10 @@ def _check_inputs(sample: pd.DataFrame, frame: pd.DataFrame, margins: tuple[str,
     unknown = set(sample[TYPE]) - set(frame[TYPE])
     if unknown:
         raise CalibrationError(
-            f"collectivity type(s) {sorted(unknown)} are not in the reference frame"
+            f"collectivity type(s) {sorted(unknown)} are not in the frame the weights are "
+            f"calibrated to (its types: {', '.join(sorted(set(frame[TYPE])))}); raking "
+            "covers EPCI only: use weights: none, or weights shipped in a column of the "
+            "survey (weights: {column: NAME})"
         )
 
 
