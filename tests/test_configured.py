@@ -222,3 +222,19 @@ def test_codes_that_lost_their_leading_zero_are_read(tmp_path, codebook):
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     loaded = load_survey(path, codebook, columns=COLUMNS, answer_labels=ANSWERS, type_labels=TYPES)
     assert list(loaded["code_insee"][:4]) == ["01053", "01", "2A004", "75"]
+
+
+def test_a_codebook_label_mapped_to_null_is_warned(tmp_path, codebook):
+    """A draft placeholder left at null on the codebook's own wording of a level would read
+    every such answer as missing: valid, but warned."""
+    from analyse.data.configured import mapping_warnings
+
+    level0 = codebook.levels[0].label_fr
+    path, _ = _export(tmp_path, codebook)
+    params = load_params(_params(tmp_path, path, answer_labels={**ANSWERS, level0: None}))
+    [warning] = mapping_warnings(params, codebook)
+    assert repr(level0) in warning and "level 0" in warning
+    assert (
+        mapping_warnings(load_params(_params(tmp_path, path, answer_labels=ANSWERS)), codebook)
+        == []
+    )

@@ -74,7 +74,15 @@ def test_the_draft_of_the_example_export(tmp_path):
     assert set(answers) == set(
         yaml.safe_load((EXPORT.parent / "answers.yaml").read_text(encoding="utf-8"))
     )
-    assert set(answers.values()) == {None}  # placeholders only: the analyst decides
+    # the codebook's own labels are filled with their level; every other label is a null
+    # placeholder for the analyst to decide (a non-answer unless edited)
+    committed_answers = yaml.safe_load((EXPORT.parent / "answers.yaml").read_text("utf-8"))
+    book = load_codebook()
+    for label, level in answers.items():
+        own = [lv.value for lv in book.levels if words(lv.label_fr) == words(label)]
+        assert level == (own[0] if own else None), label
+        if own:
+            assert committed_answers[label] == level  # the committed mapping agrees
     assert '"Je ne sais pas": null  # 66 answers' in draft.texts["answers.yaml"]
     types = draft.texts["types.yaml"]
     assert yaml.safe_load(types) == {"Un EPCI (hors métropole)": None, "Une métropole": None,

@@ -143,3 +143,18 @@ def _unusable(survey: pd.DataFrame) -> pd.Series:
 def mapping_files(params: RunParams) -> dict[str, Path]:
     """The mapping files a run reads, for the inputs digest and the manifest."""
     return params.mapping_paths()
+
+
+def mapping_warnings(params: RunParams, codebook: Codebook) -> list[str]:
+    """Mappings that are valid but probably not meant: a codebook's own level label mapped to
+    null turns every such answer into a non-answer (a draft placeholder left unedited)."""
+    from analyse.data.draft_mapping import words
+
+    labels = mappings(params)["answer_labels"] or {}
+    levels = {words(t): lv.value for lv in codebook.levels for t in (lv.label_fr, lv.label_en)}
+    return [
+        f"answer label {label!r} is the codebook's label of level {levels[words(label)]} but "
+        "is mapped to null (a non-answer): its answers are read as missing"
+        for label, level in labels.items()
+        if level is None and words(label) in levels
+    ]

@@ -11,6 +11,8 @@ edits rather than types:
 - ``answers.yaml``: every distinct text answer of the item-like columns with its count (as a
   comment) and ``null``, the placeholder the analyst replaces by a level. ``null`` means
   "non-answer" to the loader, so a label left at ``null`` is read as missing, never as a level.
+  A label that is the codebook's own wording of a level (compared without case or accents) is
+  filled with that level: it is not a guess.
 - ``types.yaml``: every distinct value of the guessed type column, with its count and ``null``
   (rows whose type maps to ``null`` are excluded from the analysis, with the reason).
 
@@ -228,7 +230,8 @@ def _answers_yaml(
     lines = [
         f"# Answer labels drafted by `analyse draft-mapping` from {file}",
         f"# (every distinct text answer of {len(columns)} item-like columns, with its count).",
-        "# Replace each null by the answer's level. A label left at null is a NON-ANSWER",
+        "# Replace each null by the answer's level (the codebook's own labels are filled in).",
+        "# A label left at null is a NON-ANSWER",
         '# ("Je ne sais pas", "Non concerné"): it is read as missing, never as a level.',
     ]
     if codebook is not None:
@@ -237,8 +240,11 @@ def _answers_yaml(
     hints = {} if codebook is None else {words(lv.label_fr): lv.value for lv in codebook.levels}
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         hint = hints.get(words(label))
+        # the codebook's own wording of a level is no guess: filled in, so that forgetting to
+        # edit it cannot turn every such answer into a non-answer
+        value = "null" if hint is None else str(hint)
         note = f"; the codebook's label of level {hint}" if hint is not None else ""
-        lines.append(f"{q(label)}: null  # {count} answer{'s' if count != 1 else ''}{note}")
+        lines.append(f"{q(label)}: {value}  # {count} answer{'s' if count != 1 else ''}{note}")
     if not counts:
         lines.append("# (no text answer found: items are numbers already, or none was guessed)")
     return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from analyse.data.checks import survey_warnings
 from analyse.data.codebook import load_codebook
-from analyse.data.configured import load_configured
+from analyse.data.configured import load_configured, mapping_warnings
 from analyse.data.loading import (
     SurveySummary,
     load_survey,
@@ -135,8 +135,10 @@ def check_params(params: RunParams) -> ParamsCheck:
 
 
 def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
-    """The warnings about a run's scored survey, pointing at the survey file's rows."""
-    return survey_warnings(scored, rows=_spreadsheet_rows(params.survey_path, len(scored)))
+    """The warnings about a run's mappings and scored survey, pointing at the file's rows."""
+    return mapping_warnings(params, load_codebook(params.codebook_path)) + survey_warnings(
+        scored, rows=_spreadsheet_rows(params.survey_path, len(scored))
+    )
 
 
 def file_warnings(
