@@ -75,6 +75,12 @@ class ParamsCheck:
                 lines.append("Rows to look at (unmatched, or the survey disagrees with the frame):")
                 for rec in details.itertuples(index=False):
                     what = rec.conflict or rec.issue
+                    if str(rec.issue).startswith("unmatched"):
+                        what = (
+                            "unmatched: no frame row has its SIREN or INSEE code, and its name "
+                            "matches no row, or several, of its declared type; give its SIREN "
+                            "or code_insee" + (f" ({rec.conflict})" if rec.conflict else "")
+                        )
                     lines.append(f"  {rec.respondent_id}  {rec.name}: {what}")
         return "\n".join(lines)
 
