@@ -166,21 +166,33 @@ def test_fewer_respondents_than_coefficients_is_an_input_error(base, panel, tmp_
         load_scored(params)
 
 
+def _one_metropole(d: pd.DataFrame) -> pd.DataFrame:
+    metropoles = d.index[d["collectivity_type"] == "metropole"]
+    return d.drop(index=metropoles[1:])
+
+
 def test_a_type_alone_under_the_type_control_is_named(base, panel, tmp_path):
-    """One métropole with ``controls: [collectivity_type]``: its dummy fits it exactly, and
-    its HC3 term is 0/0."""
-
-    def one_metropole(d: pd.DataFrame) -> pd.DataFrame:
-        metropoles = d.index[d["collectivity_type"] == "metropole"]
-        return d.drop(index=metropoles[1:])
-
-    params = variant(base, panel, tmp_path, one_metropole)
+    """One métropole with ``controls: [collectivity_type]`` and min_cell 1 (every type its own
+    dummy): its dummy fits it exactly, and its HC3 term is 0/0."""
+    params = variant(base, panel, tmp_path, _one_metropole)
     scored, _ = load_scored(params)  # fine without the control
     with pytest.raises(InputError) as caught:
-        check_identifiable(scored, ["collectivity_type"], file="survey.csv")
+        check_identifiable(scored, ["collectivity_type"], file="survey.csv", min_cell=1)
     (problem,) = caught.value.problems
     assert problem.column == "collectivity_type"
     assert "is the only metropole in the model" in problem.message
+
+
+def test_a_type_alone_is_merged_under_the_default_min_cell(base, panel, tmp_path):
+    """With min_cell 5 the lone métropole has no dummy of its own (it would publish one
+    respondent's coefficient): merged with the next smallest type into "other", the model
+    fits."""
+    params = variant(base, panel, tmp_path, _one_metropole)
+    scored, _ = load_scored(params)
+    design = check_identifiable(scored, ["collectivity_type"], file="survey.csv")
+    assert "metropole" in design.controls_merged["collectivity_type"]
+    assert "collectivity_type[T.metropole]" not in design.X.columns
+    assert design.X["collectivity_type[T.other]"].sum() >= 5
 
 
 # ---------------------------------------------------------------- 6. never sink the verdict

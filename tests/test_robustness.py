@@ -228,7 +228,7 @@ def test_null_refits_equal_ols_hc3_fits_on_one_resample(frame):
     """The vectorised refits of every specification (raked, trimmed, with type dummies) on one
     resample equal ``ols_hc3`` on the drawn rows, repeats included, with the null imposed."""
     scored = _linear_survey(seed=11, n=300, effect=0.3)  # 3+ respondents of each type
-    _, y, specs, fits, skipped = robustness._build(scored, frame)
+    _, y, specs, fits, skipped, _ = robustness._build(scored, frame)
     assert len(specs) == 16 and not skipped
     n = len(y)
     rng = np.random.default_rng(3)

@@ -313,7 +313,7 @@ def test_weights_meet_the_margins_on_the_rows_the_model_fits():
     assert weights.index.equals(rows)
     _margins_met(scored.loc[rows], frame, weights)
     # the specification curve's raked specifications on all respondents use the same weights
-    _, _, specs, _, _ = robustness._build(scored, frame)
+    _, _, specs, _, _, _ = robustness._build(scored, frame)
     raked = [s for s in specs if s.weights is not None and s.choice["sample"] == "all"]
     assert raked
     for spec in raked:

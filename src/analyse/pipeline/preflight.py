@@ -112,7 +112,12 @@ def check_params(params: RunParams) -> ParamsCheck:
     error: InputError | None = None
     weights = None
     try:
-        check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
+        check_identifiable(
+            scored,
+            params.analysis.controls,
+            file=str(params.survey_path),
+            min_cell=params.analysis.min_cell,
+        )
         weights = run_weights(params, scored, load_frame("epci"))
     except InputError as exc:
         error = exc

@@ -98,7 +98,12 @@ def load_scored(params: RunParams) -> tuple[pd.DataFrame, Codebook]:
     """
     configured = load_configured(params)
     scored = score_run(params, configured.survey, configured.codebook)
-    check_identifiable(scored, params.analysis.controls, file=str(params.survey_path))
+    check_identifiable(
+        scored,
+        params.analysis.controls,
+        file=str(params.survey_path),
+        min_cell=params.analysis.min_cell,
+    )
     return scored, configured.codebook
 
 
@@ -182,6 +187,7 @@ def judge_claim(
         seed=params.seed,
         weights=weights,
         bf_prior_scale=a.bf_prior_scale,
+        min_cell=a.min_cell,
     )
 
 
@@ -207,6 +213,7 @@ def run_curve(
         draws=CURVE_DRAWS,
         seed=params.seed,
         weights=user,
+        min_cell=a.min_cell,
     )
 
 

@@ -13,7 +13,7 @@ reason (``not_estimable`` keys of ``to_results``), so that the verdict is still 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,14 @@ from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.importance import Importance, relative_importance, unavailable
 from analyse.stats.nested import DEFAULT_PRIOR_SCALE, NestedComparison, compare_nested
 from analyse.stats.ordinal import fit_themes
-from analyse.stats.regression import Design, OLSFit, check_identifiable, fit_ols
+from analyse.stats.regression import (
+    DEFAULT_MIN_CELL,
+    OTHER_TYPE,
+    Design,
+    OLSFit,
+    check_identifiable,
+    fit_ols,
+)
 from analyse.stats.sensitivity import Sensitivity, sensitivity
 
 
@@ -46,6 +53,9 @@ class ClaimAnalysis:
     weighted_parts: list[str]
     weights_converged: bool | None = None  # whether raking met the frame's margins
     weights_summary: dict | None = None  # results.json's "weights" block (WEIGHTS_KEYS)
+    # control -> categories merged into "other" for fewer than min_cell respondents each
+    controls_merged: dict[str, list[str]] = field(default_factory=dict)
+    min_cell: int = DEFAULT_MIN_CELL
 
     @property
     def verdict(self) -> str:
@@ -63,6 +73,7 @@ def analyse_claim(
     simulations: int = 2000,
     weights: pd.Series | None = None,
     bf_prior_scale: float = DEFAULT_PRIOR_SCALE,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> ClaimAnalysis:
     """Fit and test everything on a scored survey (output of ``analyse.data.scoring.score_survey``).
 
@@ -72,10 +83,12 @@ def analyse_claim(
     simulations redraw errors on the design with equal weights and refit by OLS, so they start
     from the unweighted OLS fit of the same design, not from the weighted coefficients.
     ``bf_prior_scale`` is the scale r of the JZS prior of the Bayes factor BF01
-    (``analyse.stats.nested``).
+    (``analyse.stats.nested``). ``min_cell`` is the smallest group a coefficient may describe:
+    with the control collectivity_type, rarer types share the dummy ``collectivity_type[T.other]``
+    (``controls_merged`` lists them), or the survey is refused if even merged they are fewer.
     """
     # the main model: a survey it cannot identify is the user's to fix (InputError, exit 2)
-    design = check_identifiable(scored, controls=controls)
+    design = check_identifiable(scored, controls=controls, min_cell=min_cell)
     fit = fit_ols(design, weights=weights)
     ols = fit if weights is None else fit_ols(design)  # what the sensitivity simulates
     excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
@@ -98,6 +111,8 @@ def analyse_claim(
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
         weights_converged=None if weights is None else weights.attrs.get("converged"),
         weights_summary=None if weights is None else weights_summary(weights),
+        controls_merged=dict(design.controls_merged),
+        min_cell=min_cell,
     )
 
 
@@ -134,6 +149,13 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "exclusions": {str(k): int(v) for k, v in analysis.exclusions.items()},
         "dropped_terms": analysis.dropped_terms,
         "controls": analysis.controls,
+        # the types merged into the control's category "other" (one dummy,
+        # collectivity_type[T.other]) so that no coefficient describes fewer than min_cell
+        # respondents: the rarer types and, if they are still too few, the next smallest
+        "controls_merged": {
+            control: {"into": OTHER_TYPE, "categories": list(merged), "min_cell": analysis.min_cell}
+            for control, merged in analysis.controls_merged.items()
+        },
         "weighted_parts": analysis.weighted_parts,
         "weights_converged": analysis.weights_converged,
         "weights": analysis.weights_summary,  # None when unweighted

@@ -31,6 +31,10 @@ from analyse.errors import InputError, Problem
 OUTCOME = "maturity_index"
 CONTROLS: tuple[str, ...] = ("collectivity_type",)
 REFERENCE_TYPE = "CC"
+# The control's category of the types too rare to have a coefficient of their own.
+OTHER_TYPE = "other"
+# analysis.min_cell's default: no coefficient describes a group of fewer respondents.
+DEFAULT_MIN_CELL = 5
 
 
 @dataclass
@@ -43,12 +47,17 @@ class Design:
     dropped_terms: list[str] = field(default_factory=list)
     # why each dropped term is out ("no budget_per_capita column"), for the report's model table
     dropped_reasons: dict[str, str] = field(default_factory=dict)
+    # control -> the categories merged into OTHER_TYPE because each had fewer than min_cell
+    # respondents in the model (``merge_rare_types``); empty when nothing was merged
+    controls_merged: dict[str, list[str]] = field(default_factory=dict)
+    min_cell: int = DEFAULT_MIN_CELL
 
 
 def build_design(
     scored: pd.DataFrame,
     controls: Sequence[str] = (),
     terms: Sequence[str] | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> Design:
     """Regressors for the respondents with a maturity index.
 
@@ -56,6 +65,11 @@ def build_design(
     are dropped and listed in ``dropped_terms`` (with ``dropped_reasons``) so a report can say
     so; rows with a missing value in a kept term are left out of the estimation sample.
     Sponsorship is one group of whichever of its two terms are kept.
+
+    With the control ``collectivity_type``, a type with fewer than ``min_cell`` respondents in
+    the model has no dummy of its own: it is merged into ``collectivity_type[T.other]``
+    (``merge_rare_types``; listed in ``controls_merged``), so that no published coefficient
+    describes a group smaller than a published table may show.
     """
     unknown = [c for c in controls if c not in CONTROLS]
     if unknown:
@@ -72,13 +86,17 @@ def build_design(
         for t in sponsorship:
             groups.pop(t)
         groups["sponsorship"] = sponsorship
+    keep = x.notna().all(axis=1)
+    x = x[keep]
+    merged: dict[str, list[str]] = {}
     if "collectivity_type" in controls:
-        dummies = type_dummies(sample["collectivity_type"])
+        # the types' counts are those of the respondents in the model (rows kept above)
+        dummies = type_dummies(sample.loc[keep, "collectivity_type"], min_cell=min_cell)
         x = pd.concat([x, dummies], axis=1)
         if len(dummies.columns):
             groups["controls"] = list(dummies.columns)
-    keep = x.notna().all(axis=1)
-    x = x[keep]
+        if dummies.attrs["merged"]:
+            merged["collectivity_type"] = list(dummies.attrs["merged"])
     x.insert(0, "Intercept", 1.0)
     y = sample.loc[keep, OUTCOME].astype("float64")
     return Design(
@@ -87,6 +105,8 @@ def build_design(
         groups=groups,
         dropped_terms=dropped,
         dropped_reasons=drop_reasons(sample, dropped),
+        controls_merged=merged,
+        min_cell=min_cell,
     )
 
 
@@ -95,7 +115,10 @@ _COLLINEAR_TOL = 1e-9  # singular value, relative to the largest, of a unit-norm
 
 
 def check_identifiable(
-    scored: pd.DataFrame, controls: Sequence[str] = (), file: str = "survey"
+    scored: pd.DataFrame,
+    controls: Sequence[str] = (),
+    file: str = "survey",
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> Design:
     """The main model's design, or ``InputError`` saying in plain words why it cannot be fitted.
 
@@ -108,11 +131,14 @@ def check_identifiable(
     - terms that are perfectly collinear (one an exact linear combination of others and the
       intercept), found from the null space of the design with unit-norm columns;
     - a respondent with leverage 1 (typically alone in its collectivity type when the type is a
-      control): its residual is 0 and its HC3 term 0/0, so no standard error exists.
+      control): its residual is 0 and its HC3 term 0/0, so no standard error exists;
+    - with the control collectivity_type, types too rare for ``min_cell`` that even merged into
+      "other" (``merge_rare_types``) are fewer than ``min_cell``: their coefficient would
+      describe a group a published table may not show.
 
     ``file`` is how the problems name the survey (its path, for the CLI).
     """
-    design = build_design(scored, controls=controls)
+    design = build_design(scored, controls=controls, min_cell=min_cell)
     x, n = design.X, len(design.y)
     model_rows = scored.loc[design.y.index]
     where = f"among the {n} respondents in the model"
@@ -160,6 +186,21 @@ def check_identifiable(
         )
     if problems:
         raise InputError(problems)
+    merged = design.controls_merged.get("collectivity_type", [])
+    together = int(model_rows["collectivity_type"].isin(merged).sum()) if merged else 0
+    if merged and together < min_cell:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"with the control collectivity_type, {_types(merged)} have fewer "
+                    f"than {min_cell} respondents in the model (analysis.min_cell) even merged "
+                    "into one category 'other': its coefficient would describe a group that "
+                    "small; remove the control collectivity_type, or add respondents",
+                    column="collectivity_type",
+                )
+            ]
+        )
     p = x.shape[1]
     if n <= p:
         dummies = sum(c.startswith("collectivity_type[") for c in x.columns)
@@ -268,19 +309,56 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def type_dummies(types: pd.Series) -> pd.DataFrame:
+def _types(names: list[str]) -> str:
+    """ "the type EPT", "the types CU and EPT"."""
+    return f"the type{'s' if len(names) > 1 else ''} {_and(names)}"
+
+
+def merge_rare_types(types: pd.Series, min_cell: int) -> list[str]:
+    """The types to merge into ``OTHER_TYPE`` so that every category of the control has at
+    least ``min_cell`` respondents among ``types`` (the respondents in the model).
+
+    Each type with fewer than ``min_cell`` respondents is merged. When those merged are
+    together still fewer than ``min_cell``, the smallest remaining type joins them, and so on,
+    as complementary suppression hides the next smallest group in the tables
+    (``analyse.report.disclosure``): a lone rare type is never refused for that alone. In the
+    order of ``COLLECTIVITY_TYPES``; empty when every type is large enough. ``check_identifiable``
+    refuses a model whose respondents are fewer than ``min_cell`` in all.
+    """
+    counts = pd.Series({t: int((types == t).sum()) for t in COLLECTIVITY_TYPES})
+    counts = counts[counts > 0]
+    merged = set(counts.index[counts < min_cell])
+    rest = counts.drop(index=list(merged)).sort_values(kind="stable")
+    for t in rest.index:
+        if not merged or counts[list(merged)].sum() >= min_cell:
+            break
+        merged.add(t)
+    return [t for t in COLLECTIVITY_TYPES if t in merged]
+
+
+def type_dummies(types: pd.Series, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
     """Treatment dummies for collectivity type, CC as reference when present.
 
     Column names follow patsy (``collectivity_type[T.CA]``) so tables read like statsmodels'.
+    Types with fewer than ``min_cell`` respondents among ``types`` share one dummy,
+    ``collectivity_type[T.other]``, last (``merge_rare_types``; they are listed in
+    ``attrs['merged']``): a coefficient of its own would describe a group a published table
+    may not show. The reference is CC unless CC is merged, then the first type kept; when
+    every type is merged there is a single category and no dummy.
     """
-    present = [t for t in COLLECTIVITY_TYPES if (types == t).any()]
+    merged = merge_rare_types(types, min_cell)
+    present = [t for t in COLLECTIVITY_TYPES if (types == t).any() and t not in merged]
     reference = REFERENCE_TYPE if REFERENCE_TYPE in present else (present[0] if present else None)
     cols = {
         f"collectivity_type[T.{t}]": (types == t).astype("float64")
         for t in present
         if t != reference
     }
-    return pd.DataFrame(cols, index=types.index)
+    if merged and reference is not None:
+        cols[f"collectivity_type[T.{OTHER_TYPE}]"] = types.isin(merged).astype("float64")
+    out = pd.DataFrame(cols, index=types.index)
+    out.attrs["merged"] = merged
+    return out
 
 
 @dataclass

@@ -68,7 +68,7 @@ from analyse.data.bands import POPULATION_BAND_LABELS as BAND_LABELS
 from analyse.data.bands import population_band
 from analyse.data.terms import SPONSORSHIP_TERMS, model_terms
 from analyse.stats.equivalence import equivalence_interval, judge_size
-from analyse.stats.regression import OUTCOME, ols_hc3, type_dummies
+from analyse.stats.regression import DEFAULT_MIN_CELL, OUTCOME, ols_hc3, type_dummies
 from analyse.stats.weights import rake
 
 SHIPPED = "survey_weights"  # the curve's label of weights shipped with the survey
@@ -139,11 +139,18 @@ def _shipped(data: pd.DataFrame, weights: pd.Series) -> pd.Series | str:
 
 
 def _build(
-    scored: pd.DataFrame, frame: pd.DataFrame | None, user_weights: pd.Series | None = None
-) -> tuple[pd.DataFrame, np.ndarray, list[Specification], list[Any], dict[str, str]]:
+    scored: pd.DataFrame,
+    frame: pd.DataFrame | None,
+    user_weights: pd.Series | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+) -> tuple[
+    pd.DataFrame, np.ndarray, list[Specification], list[Any], dict[str, str], dict[str, list[str]]
+]:
     """The estimation sample, its outcome, and every specification that can be fitted, with its
     ``ols_hc3`` fit; the others in ``skipped`` with the reason. ``user_weights`` (indexed like
-    ``scored``) replace raking in the weighted specifications."""
+    ``scored``) replace raking in the weighted specifications. The last item maps a
+    type-controlled specification to the types merged into "other" for ``min_cell``
+    (``type_dummies``), as in the main model."""
     data = scored[scored[OUTCOME].notna()]
     y = data[OUTCOME].astype("float64").to_numpy()
     pop = data["population"].astype("float64")
@@ -174,6 +181,7 @@ def _build(
     weights: dict[str, pd.Series | str] = {}
     svds: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     specs, fits, skipped = [], [], {}
+    merged: dict[str, list[str]] = {}
     for values in product(*CHOICES.values()):
         choice = dict(zip(CHOICES, values, strict=True))
         in_sample = samples[choice["sample"]]
@@ -195,8 +203,17 @@ def _build(
         x = np.column_stack([np.ones(len(data))] + [columns[c] for c in names])
         rows = in_sample & ~np.isnan(x).any(axis=1)
         if choice["controls"] == "collectivity_type":
-            # dummies of the types present in this specification's rows, as fit_ols builds them
-            dummies = type_dummies(data["collectivity_type"][rows])
+            # dummies of the types present in this specification's rows, as build_design makes
+            # them: types with fewer than min_cell respondents share one dummy, "other"
+            types = data["collectivity_type"][rows]
+            dummies = type_dummies(types, min_cell=min_cell)
+            if dummies.attrs["merged"]:
+                if int(types.isin(dummies.attrs["merged"]).sum()) < min_cell:
+                    skipped[spec_label(choice)] = (
+                        f"fewer than {min_cell} respondents (analysis.min_cell) in this sample"
+                    )
+                    continue
+                merged[spec_label(choice)] = list(dummies.attrs["merged"])
             names += tuple(dummies.columns)
             full = np.zeros((len(data), dummies.shape[1]))
             full[rows] = dummies.to_numpy()
@@ -230,7 +247,7 @@ def _build(
             continue
         specs.append(Specification(choice, x, rows, w, float(fit.coef[1])))
         fits.append(fit)
-    return data, y, specs, fits, skipped
+    return data, y, specs, fits, skipped, merged
 
 
 def specification_curve(
@@ -241,6 +258,7 @@ def specification_curve(
     draws: int = 0,
     seed: int = 0,
     weights: pd.Series | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> pd.DataFrame:
     """One row per counted specification, sorted by standardized size effect.
 
@@ -250,17 +268,20 @@ def specification_curve(
     the specifications whose ``weights`` choice is "raked" (the choice keeps its name; the
     frame is then not used for them). With ``draws`` > 0,
     ``attrs['inference']`` holds the test of the whole curve against ``draws`` null curves
-    (``curve_inference``); else it is None.
+    (``curve_inference``); else it is None. In the specifications that control for type, types
+    with fewer than ``min_cell`` respondents share one dummy "other", as in the main model
+    (``build_design``); ``attrs['controls_merged']`` lists them by specification.
 
     Each specification is fitted like ``fit_ols`` and tested like ``test_size``, but with
     ``ols_hc3`` on arrays: the specifications share one estimation sample, so its regressors
     are computed once and a specification only picks its columns and rows.
     """
-    _, y, specs, fits, skipped = _build(scored, frame, weights)
+    _, y, specs, fits, skipped, merged = _build(scored, frame, weights, min_cell)
     # weights shipped with the survey take the "raked" choice's place: say so in its label
     shipped = weights is not None
     if shipped:
         skipped = {k.replace("weights=raked", f"weights={SHIPPED}"): v for k, v in skipped.items()}
+        merged = {k.replace("weights=raked", f"weights={SHIPPED}"): v for k, v in merged.items()}
     rows = []
     for spec, fit in zip(specs, fits, strict=True):
         x1, ys = spec.x[spec.rows, 1], y[spec.rows]
@@ -297,6 +318,7 @@ def specification_curve(
     columns += ["ci90_low", "ci90_high", "p", "tost_p", "verdict"]
     curve = pd.DataFrame(rows, columns=columns).sort_values("std_coef", ignore_index=True)
     curve.attrs["skipped"] = skipped
+    curve.attrs["controls_merged"] = merged
     curve.attrs["bands"] = list(BAND_LABELS)
     curve.attrs["inference"] = None
     curve.attrs["inference_not_estimable"] = None
@@ -316,16 +338,18 @@ def curve_inference(
     seed: int = 0,
     alpha: float = 0.05,
     weights: pd.Series | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> dict[str, Any] | None:
     """The inferential specification-curve test alone (see the module docstring); None when
-    no specification can be fitted. ``weights`` as in ``specification_curve``.
+    no specification can be fitted. ``weights`` and ``min_cell`` as in
+    ``specification_curve``.
 
     Keys: ``draws`` (null curves used), ``median_std_coef``, ``share_significant``, ``mean_z``
     (observed statistics) and ``median_p``, ``share_significant_p``, ``mean_z_p`` ((1 + the
     number of null curves at least as extreme) / (1 + draws); None if no resample identified
     every specification).
     """
-    _, y, specs, _, _ = _build(scored, frame, weights)
+    _, y, specs, _, _, _ = _build(scored, frame, weights, min_cell)
     return _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if specs else None
 
 
