@@ -115,7 +115,7 @@ def test_group_below_min_cell_is_named_but_not_drawn(scored):
     n_small = int((types == smallest).sum())
     ax = plots.maturity_by_type(scored, min_cell=n_small + 1)
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert any(f"n < {n_small + 1}, not shown" in label for label in labels)
+    assert any(f"fewer than {n_small + 1}, not shown" in label for label in labels)
     # the points drawn are those of the shown groups only
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
     shown = [lab for lab in labels if "not shown" not in lab and "hidden" not in lab]

@@ -38,7 +38,7 @@ def _groups(sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:
 def test_group_below_min_cell_shows_no_statistics():
     data = _groups({"small": 3, "big": 12, "mid": 9, "other": 20})
     table = tables.describe_by(data, "group", min_cell=5)
-    assert table.loc["small", "n"] == "< 5"
+    assert table.loc["small", "n"] == "fewer than 5"
     assert list(table.loc["small", ["mean", "sd", "median"]]) == ["", "", ""]
 
 
@@ -56,9 +56,9 @@ def test_a_lone_suppressed_group_takes_the_next_smallest_with_it():
     # Otherwise the hidden group's count and mean follow from the total and the others.
     data = _groups({"small": 3, "big": 12, "mid": 9, "other": 20})
     table = tables.describe_by(data, "group", min_cell=5)
-    # hidden though it has 9: said so, not "< 5", which would be false
+    # hidden though it has 9: said so, not "fewer than 5", which would be false
     assert table.loc["mid", "n"] == "hidden to protect a smaller group"
-    assert table.loc["small", "n"] == "< 5"
+    assert table.loc["small", "n"] == "fewer than 5"
     assert table.loc["big", "n"] == 12
     assert table.loc["other", "n"] == 20
 
@@ -66,7 +66,7 @@ def test_a_lone_suppressed_group_takes_the_next_smallest_with_it():
 def test_no_secondary_suppression_when_two_groups_are_hidden():
     data = _groups({"s1": 2, "s2": 4, "big": 12, "mid": 9})
     table = tables.describe_by(data, "group", min_cell=5)
-    assert table["n"].to_dict() == {"big": 12, "mid": 9, "s1": "< 5", "s2": "< 5"}
+    assert table["n"].to_dict() == {"big": 12, "mid": 9, "s1": "fewer than 5", "s2": "fewer than 5"}
 
 
 def test_no_published_count_is_below_min_cell():

@@ -23,13 +23,19 @@ def suppressed_groups(counts: pd.Series, min_cell: int) -> pd.Series:
 PROTECTING = "hidden to protect a smaller group"
 
 
+def too_few(min_cell: int) -> str:
+    """What a report says of a group hidden for its own size, with the run's true threshold."""
+    return f"fewer than {min_cell}"
+
+
 def suppression_labels(counts: pd.Series, min_cell: int) -> pd.Series:
-    """What a report says instead of each hidden group's count: "< min_cell" for a group too
-    small to show, ``PROTECTING`` for a group large enough but hidden so that the total does
-    not give a smaller one away (a reader should not think it small); "" for shown groups."""
+    """What a report says instead of each hidden group's count: "fewer than {min_cell}" (the
+    run's own threshold, ``too_few``) for a group too small to show, ``PROTECTING`` for a group
+    large enough but hidden so that the total does not give a smaller one away (a reader should
+    not think it small); "" for shown groups."""
     hidden = suppressed_groups(counts, min_cell)
     small = (counts < min_cell) & (counts > 0)
     labels = pd.Series("", index=counts.index, dtype="object")
-    labels[hidden & small] = f"< {min_cell}"
+    labels[hidden & small] = too_few(min_cell)
     labels[hidden & ~small] = PROTECTING
     return labels

@@ -130,7 +130,7 @@ def _maturity_by(
         [
             f"{_wrap(g, 16)}\n({_wrap(suppressed[g], 18)})"
             if suppressed[g] == PROTECTING
-            else f"{_wrap(g, 16)}\n(n < {min_cell}, not shown)"
+            else f"{_wrap(g, 16)}\n({_wrap(suppressed[g], 18)}, not shown)"
             if hidden[g]
             else f"{_wrap(g, 16)}\nn = {counts[g]}"
             for g in order
@@ -212,9 +212,18 @@ def _euro_log_axis(ax: Axes, values: pd.Series) -> None:
     ax.xaxis.set_minor_locator(NullLocator())
 
 
-def maturity_vs_budget(scored: pd.DataFrame, ax: Axes | None = None) -> Axes:
+UNKNOWN_TYPE = "Type not given"
+
+
+def maturity_vs_budget(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None) -> Axes:
     """Maturity index against spending per inhabitant (log scale), one point per respondent,
-    coloured by collectivity type, with the least-squares line of the index on ln(spending)."""
+    coloured by collectivity type, with the least-squares line of the index on ln(spending).
+
+    Points are drawn for the collectivity types a table may show only: a type with fewer than
+    ``min_cell`` respondents in the figure, and a type hidden to protect it (complementary
+    suppression, ``analyse.report.disclosure``), are not drawn, and the title names them and
+    why (so the figure's text alternative does too). The line is fitted on the points drawn.
+    """
     ax = _axes(ax)
     data = with_groups(scored)
     title = "Maturity index against spending per inhabitant"
@@ -224,15 +233,37 @@ def maturity_vs_budget(scored: pd.DataFrame, ax: Axes | None = None) -> Axes:
     data = data[data[OUTCOME].notna() & data["budget_per_capita"].notna()].copy()
     data["budget_per_capita"] = data["budget_per_capita"].astype("float64")
     data[OUTCOME] = data[OUTCOME].astype("float64")
-    data["type_label"] = data["type_label"].cat.remove_unused_categories()
+    typed = "type_label" in data.columns
+    if typed:
+        types = data["type_label"]
+        if types.isna().any():
+            types = types.cat.add_categories([UNKNOWN_TYPE]).fillna(UNKNOWN_TYPE)
+        data["type_label"] = types.cat.remove_unused_categories()
+        counts = data["type_label"].value_counts(sort=False)
+    else:  # no type column: the respondents form one group
+        counts = pd.Series({"All respondents": len(data)})
+    suppressed = suppression_labels(counts, min_cell)
+    left_out = [f"{group} ({suppressed[group]})" for group in counts.index if suppressed[group]]
+    if left_out:
+        shown = [group for group in counts.index if not suppressed[group]]
+        if not shown:  # every group is too small (complementary suppression needs two shown)
+            reason = (
+                f"every collectivity type has fewer than {min_cell} respondents with a "
+                "spending figure"
+                if typed
+                else f"fewer than {min_cell} respondents have a spending figure"
+            )
+            return _not_drawn(ax, title, xlabel, INDEX_LABEL, reason)
+        title += f"; not drawn: {', '.join(left_out)}"
+        data = data[data["type_label"].isin(shown)].copy()
+        data["type_label"] = data["type_label"].cat.remove_unused_categories()
     sns.scatterplot(
         data=data,
         x="budget_per_capita",
         y=OUTCOME,
-        hue="type_label",
-        style="type_label",
         s=45,
         ax=ax,
+        **({"hue": "type_label", "style": "type_label"} if typed else {"color": NEUTRAL}),
     )
     if len(data) > 2:
         slope, intercept = np.polyfit(np.log(data["budget_per_capita"]), data[OUTCOME], 1)
@@ -247,7 +278,7 @@ def maturity_vs_budget(scored: pd.DataFrame, ax: Axes | None = None) -> Axes:
     _euro_log_axis(ax, data["budget_per_capita"])
     ax.set_ylim(0, 100)
     ax.legend(
-        title="Collectivity type",
+        title="Collectivity type" if typed else None,
         fontsize="small",
         title_fontsize="small",
         loc="upper left",

@@ -3,8 +3,8 @@
 Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.stats.claim`` and
 returns a DataFrame so that a notebook cell is one call. Descriptive tables never show
 statistics for a group of fewer than ``min_cell`` respondents (``analyse.report.disclosure``):
-such a group is listed as "< min_cell" with empty cells, and a group hidden with it so that the
-total does not give it away as "hidden to protect a smaller group".
+such a group is listed as "fewer than {min_cell}" with empty cells, and a group hidden with it
+so that the total does not give it away as "hidden to protect a smaller group".
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFram
 
     Only respondents with a maturity index count. ``by`` is a column of ``scored`` (see
     ``with_groups`` for size bands, budget bands and sponsorship); a missing value forms its own
-    group "missing". Groups with fewer than ``min_cell`` respondents show "< min_cell" and no
-    statistics, a group hidden only to protect a smaller one says so (see
+    group "missing". Groups with fewer than ``min_cell`` respondents show "fewer than {min_cell}"
+    and no statistics, a group hidden only to protect a smaller one says so (see
     ``analyse.report.disclosure``). Statistics are rounded to one decimal. A grouping of
     ``with_groups`` that the survey cannot form (no budget column) gives one line saying why.
     """
@@ -517,6 +517,24 @@ def curve_inference_table(curve: pd.DataFrame) -> pd.DataFrame:
     return table.round(3)
 
 
+def _controls_description(analysis: ClaimAnalysis) -> str:
+    """The controls in words, with the types merged into "other" so that no coefficient
+    describes fewer than min_cell respondents (``analyse.stats.regression.merge_rare_types``)."""
+    parts = []
+    for control in analysis.controls:
+        merged = analysis.controls_merged.get(control)
+        if not merged:
+            parts.append(control)
+            continue
+        every = f"{control}[T.other]" not in analysis.fit.coef.index
+        parts.append(
+            f"{control} ({', '.join(merged)} merged into one category 'other', so that no "
+            f"coefficient describes fewer than {analysis.min_cell} respondents"
+            + ("; that is every type, so the control holds nothing fixed)" if every else ")")
+        )
+    return "; ".join(parts) or "none"
+
+
 def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
     """What the main model used: its terms, controls, sample, and the terms it had to drop
     because the survey lacks their column (so a reader knows what was not held fixed)."""
@@ -527,7 +545,7 @@ def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
         ("Outcome", "maturity_index (0-100)"),
         ("Terms in the model", ", ".join(terms)),
         ("Terms dropped (column absent or empty)", ", ".join(dropped) or "none"),
-        ("Controls", ", ".join(analysis.controls) or "none"),
+        ("Controls", _controls_description(analysis)),
         ("Weighted parts", ", ".join(analysis.weighted_parts) or "none (unweighted)"),
         ("Survey weights", _weights_description(analysis.weights_summary)),
         ("Respondents in the model", analysis.n),
