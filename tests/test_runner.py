@@ -377,6 +377,8 @@ def test_swap_restores_the_old_report_when_the_final_rename_fails(tmp_path, monk
     target = tmp_path / "run"
     target.mkdir()
     (target / "index.html").write_text("old")
+    manifest = {"name": "run", "inputs_digest": "d", "versions": {"analyse": "0"}, "outputs": {}}
+    (target / "manifest.json").write_text(json.dumps(manifest))  # a report: replaceable
     staging = tmp_path / ".staging-run-x"
     staging.mkdir()
     (staging / "index.html").write_text("new")

@@ -28,11 +28,16 @@ from analyse.paths import project_root
 from analyse.yaml_files import read_yaml
 
 Control = Literal["collectivity_type"]
+NAME_MAX_LENGTH = 100  # characters of a run name (see RunParams.name)
 Weights = Literal["none", "raked"]
 
 # What a user should write for each key, shown next to pydantic's own message.
 EXPECTED: dict[str, str] = {
-    "name": "a run name of lowercase letters, digits, '_' or '-' (the report folder name)",
+    "name": (
+        "a run name of at most 100 lowercase letters, digits, '_' or '-', starting with a letter "
+        "or digit (the report folder name; names starting with '_' or '.' are reserved, e.g. "
+        "_failed holds failed attempts)"
+    ),
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
         "enrich_from_frame"
@@ -154,7 +159,10 @@ class AnalysisParams(_Strict):
 class RunParams(_Strict):
     """One run: its name (the report folder), its data, its assumptions and its seed."""
 
-    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    # The report folder's name: a leading "_" or "." is reserved for the runner's own folders
+    # (``_failed``, ``.staging-*``, ``.old-*``), which a run must never replace; the length cap
+    # leaves room for those prefixes and suffixes within a file system's 255-byte names.
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=NAME_MAX_LENGTH)
     data: DataParams
     analysis: AnalysisParams = AnalysisParams()
     seed: int = Field(default=2025, ge=0)

@@ -168,3 +168,45 @@ def output_checksums(run_dir: Path, exclude: Iterable[str] = ("manifest.json",))
         for path in sorted(run_dir.rglob("*"))
         if path.is_file() and path.relative_to(run_dir).as_posix() not in skip
     }
+
+
+# The keys by which a manifest.json is recognised as this package's: a folder whose manifest
+# lacks them was not published by ``analyse run`` and is never replaced by one.
+REPORT_KEYS = ("name", "inputs_digest", "versions", "outputs")
+
+
+def is_report_manifest(manifest: Any) -> bool:
+    """Whether a parsed ``manifest.json`` is one ``analyse run`` wrote (see ``REPORT_KEYS``)."""
+    return (
+        isinstance(manifest, dict)
+        and all(key in manifest for key in REPORT_KEYS)
+        and isinstance(manifest["inputs_digest"], str)
+        and isinstance(manifest["versions"], dict)
+        and "analyse" in manifest["versions"]
+        and isinstance(manifest["outputs"], dict)
+    )
+
+
+def damaged_outputs(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
+    """Published files that are missing or differ from the manifest's checksums, sorted.
+
+    A report whose inputs did not change is skipped only if it is still what was published:
+    a deleted page or an overwritten ``results.json`` must be rebuilt, not kept as unchanged.
+    A manifest without checksums cannot vouch for its folder: everything counts as damaged.
+    """
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or not outputs:
+        return ["(manifest.json lists no checksums)"]
+    damaged = []
+    for relative, digest in sorted(outputs.items()):
+        path = run_dir / relative
+        if Path(relative).is_absolute() or ".." in Path(relative).parts:
+            damaged.append(relative)  # not a file of this folder: a hand-edited manifest
+            continue
+        try:
+            ok = path.is_file() and not path.is_symlink() and file_sha256(path) == digest
+        except OSError:
+            ok = False
+        if not ok:
+            damaged.append(relative)
+    return damaged

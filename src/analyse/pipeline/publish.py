@@ -14,9 +14,16 @@ and no data file is written here, so respondent-level rows never leave the input
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import math
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from analyse.pipeline.manifest import output_checksums
+from analyse.errors import Problem
+from analyse.pipeline.manifest import is_report_manifest, output_checksums
 
 if TYPE_CHECKING:
     # nbformat and nbconvert are imported where pages are written: importing them (jsonschema
@@ -38,6 +46,15 @@ MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 FIGURES_DIR = "figures"
 FAILED_DIR = "_failed"
+# The runner's own entries in an output folder, beside the reports: a run being built
+# (``.staging-<name>.<pid>.<random>``), a report being replaced (``.old-<name>.<pid>.<hex>``)
+# and a site index being written (``.index.html.<pid>.<random>.tmp``). The writer's process id
+# tells the next run whether the entry is still someone's work or a leftover of a dead one.
+STAGING_PREFIX = ".staging-"
+BACKUP_PREFIX = ".old-"
+INDEX_TMP_PREFIX = f".{INDEX_FILE}."
+LEFTOVER_MAX_AGE = 24 * 3600  # seconds: older than any run, whoever holds it
+_OWNER_PID = re.compile(r"\.(\d+)\.[A-Za-z0-9_]+(?:\.tmp)?$")
 
 # The page markup lives in Jinja templates shipped inside the package (pyproject's package-data),
 # so that a page's HTML is read as HTML and escaping is the template engine's job, not each
@@ -400,8 +417,146 @@ def _failed_attempts(failed_dir: Path) -> list[FailedAttempt]:
 
 
 def write_site_index(output_dir: Path) -> Path:
+    """Write ``index.html`` through a temp file of this call's own and an atomic rename.
+
+    Concurrent runs into one folder each write their own temp file, so neither removes the
+    other's, and a reader sees the previous index or the new one, never an empty one.
+    """
     target = output_dir / INDEX_FILE
-    tmp = output_dir / f".{INDEX_FILE}.tmp"
-    tmp.write_text(site_index_html(output_dir), encoding="utf-8")
-    tmp.replace(target)  # readers never see a half-written index
+    page = site_index_html(output_dir)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f"{INDEX_TMP_PREFIX}{os.getpid()}.", suffix=".tmp", dir=output_dir
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600: readable as any page
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target
+
+
+# ------------------------------------------------------------------- the output folder's files
+
+
+def staging_prefix(name: str) -> str:
+    """Prefix of a run's staging folder (``tempfile.mkdtemp`` adds the random part)."""
+    return f"{STAGING_PREFIX}{name}.{os.getpid()}."
+
+
+def backup_name(name: str) -> str:
+    """Name of a report renamed aside while its replacement is swapped in."""
+    return f"{BACKUP_PREFIX}{name}.{os.getpid()}.{secrets.token_hex(4)}"
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux).
+
+    ``os.umask`` can only be read by setting it, which races with threads creating files.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_modes(folder: Path, umask: int | None = None) -> None:
+    """Give a report's folders mode 0777 and its files 0666, less the umask (0755 and 0644 for
+    the usual 022), as any folder the user creates.
+
+    A staging folder is made by ``tempfile.mkdtemp``, mode 0700: published as is, a web server
+    or a colleague could not read the report. Symbolic links are left alone.
+    """
+    mask = current_umask() if umask is None else umask
+    dir_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
+    os.chmod(folder, dir_mode)
+    for root, dirs, files in os.walk(folder):
+        for name, mode in [*((d, dir_mode) for d in dirs), *((f, file_mode) for f in files)]:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, mode)
+
+
+def replaceable(target: Path) -> bool:
+    """Whether publishing may put a run at ``target``: nothing there, an empty folder, or a
+    report this package published (its ``manifest.json``, ``is_report_manifest``).
+
+    Anything else (a user's folder or file of the same name, a symbolic link) is never replaced:
+    replacing deletes it.
+    """
+    if target.is_symlink():
+        return False
+    if not target.exists():
+        return True
+    if not target.is_dir():
+        return False
+    try:
+        if not any(target.iterdir()):
+            return True
+    except OSError:
+        return False
+    return is_report_manifest(read_json(target / MANIFEST_FILE))
+
+
+def not_a_report(shown: str | Path, target: Path | None = None) -> Problem:
+    """The problem a run reports instead of replacing something that is not its report
+    (``target``, the path itself, tells a symbolic link apart: publishing would replace the
+    link, wherever it points)."""
+    what = (
+        "is a symbolic link, which publishing would replace"
+        if target is not None and target.is_symlink()
+        else "exists and is not a report of analyse"
+    )
+    return Problem(str(shown), f"{what}: move it or choose another --output-dir")
+
+
+def clean_leftovers(output_dir: Path, now: float | None = None) -> list[str]:
+    """Remove staging folders, renamed-aside reports and index temp files left by dead runs.
+
+    An interrupted or killed run can leave them; they hold nothing the user needs (the last
+    good report is in place). An entry is removed when the process that wrote it (the id in its
+    name) is gone, or when it is older than ``LEFTOVER_MAX_AGE`` whoever holds it; the work of
+    a live run, in another terminal, is left alone. Returns the names removed.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for entry in output_dir.iterdir():
+        if not entry.name.startswith((STAGING_PREFIX, BACKUP_PREFIX, INDEX_TMP_PREFIX)):
+            continue
+        try:
+            age = now - entry.lstat().st_mtime
+        except OSError:
+            continue  # removed meanwhile
+        owner = _OWNER_PID.search(entry.name)
+        owner_gone = owner is not None and not _alive(int(owner.group(1)))
+        if not (owner_gone or age > LEFTOVER_MAX_AGE):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        removed.append(entry.name)
+    return sorted(removed)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as alive)."""
+    if pid == os.getpid():
+        return True
+    if not 0 < pid < 2**31:
+        return False  # no such process id (0 would name our own process group)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # e.g. PermissionError: it exists, under another user
+    return True

@@ -30,7 +30,7 @@ import pandas as pd
 from analyse import __version__
 from analyse.data.codebook import Codebook
 from analyse.data.configured import load_configured
-from analyse.data.provenance import file_sha256, is_synthetic
+from analyse.data.provenance import file_sha256, is_synthetic, truth_path
 from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import EXCLUSION_COLUMN, score_survey
 from analyse.data.user_weights import describe_weights, read_user_weights
@@ -73,7 +73,9 @@ class RunResult:
 
 
 def result_key(params: RunParams) -> str:
-    """Digest of everything a run's result depends on (not the notebooks: they only show it)."""
+    """Digest of everything a run's result depends on (not the notebooks: they only show it):
+    every file the analysis reads, as ``analyse.pipeline.manifest.input_checksums`` lists them
+    for the inputs digest."""
     return canonical_digest(
         {
             "version": RESULT_VERSION,
@@ -85,6 +87,8 @@ def result_key(params: RunParams) -> str:
             "codebook": file_sha256(params.codebook_path),
             "frame": {path.name: file_sha256(path) for path in frame_files()},
             "mappings": {k: file_sha256(v) for k, v in params.mapping_paths().items()},
+            # the generator's sidecar decides RunResult.synthetic (analyse.data.provenance)
+            "provenance": [file_sha256(p) for p in [truth_path(params.survey_path)] if p.is_file()],
         }
     )
 

@@ -25,9 +25,9 @@ Notebooks receive flat parameters (``analyse.params.flat_parameters``: ``name``,
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -49,6 +49,7 @@ from analyse.params import RunParams, flat_parameters, load_params, params_diges
 from analyse.paths import project_root
 from analyse.pipeline.manifest import (
     code_digest,
+    damaged_outputs,
     environment_versions,
     git_state,
     input_checksums,
@@ -58,8 +59,15 @@ from analyse.pipeline.progress import RunDisplay, say
 from analyse.pipeline.publish import (
     FAILED_DIR,
     MANIFEST_FILE,
+    STAGING_PREFIX,
+    apply_modes,
+    backup_name,
+    clean_leftovers,
+    not_a_report,
     publish_run,
     read_json,
+    replaceable,
+    staging_prefix,
     write_notebook_pages,
     write_site_index,
 )
@@ -159,14 +167,16 @@ def run_all(
     params = load_all(param_paths)
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
     notebooks = find_notebooks(nb_dir)
-    out = _prepare_output_dir(Path(output_dir))
+    out = _prepare_output_dir(Path(output_dir), [p.name for _, p in params])
+    clean_leftovers(out)  # of runs that were killed or interrupted
     environment = {"git": git_state(), "versions": environment_versions(), "code": code_digest()}
     plans = [make_plan(path, p, notebooks, out, environment) for path, p in params]
+    check_targets(plans, Path(output_dir))
 
     outcomes: dict[str, RunOutcome] = {}
     todo = []
     for plan in plans:
-        skipped = None if force else skip_outcome(plan)
+        skipped = None if force else skip_outcome(plan, console)
         if skipped is None:
             todo.append(plan)
         else:
@@ -239,10 +249,39 @@ def make_plan(
     )
 
 
-def skip_outcome(plan: RunPlan) -> RunOutcome | None:
-    """A skipped outcome when the published report was made from the very same inputs."""
+def check_targets(plans: Sequence[RunPlan], shown_dir: Path) -> None:
+    """Refuse (``InputError``, before anything runs) a run whose folder holds something that
+    is not this package's report: publishing replaces the folder, which would delete it.
+
+    ``shown_dir`` is the output folder as the user wrote it, for the message.
+    """
+    problems = [
+        not_a_report(shown_dir / plan.params.name, plan.target)
+        for plan in plans
+        if not replaceable(plan.target)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def skip_outcome(plan: RunPlan, console: Console | None = None) -> RunOutcome | None:
+    """A skipped outcome when the published report was made from the very same inputs and is
+    still, file for file, what was published (the manifest's checksums); a damaged report is
+    rebuilt, and ``console`` is told why."""
     manifest = read_json(plan.target / MANIFEST_FILE)
     if not manifest or manifest.get("inputs_digest") != plan.inputs_digest:
+        return None
+    damaged = damaged_outputs(plan.target, manifest)
+    if damaged:
+        if console is not None:
+            shown = ", ".join(damaged[:5]) + (
+                f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
+            )
+            console.print(
+                f"run {plan.params.name}: inputs unchanged but the published report was "
+                f"altered ({shown} missing or changed): rebuilding it",
+                markup=False,
+            )
         return None
     since = manifest.get("ended_at", "an unknown date")
     return RunOutcome(
@@ -254,11 +293,69 @@ def skip_outcome(plan: RunPlan) -> RunOutcome | None:
     )
 
 
-def _prepare_output_dir(output_dir: Path) -> Path:
+def _prepare_output_dir(output_dir: Path, names: Sequence[str] = ()) -> Path:
+    """The output folder, created if needed, checked writable and with room for the run names.
+
+    Each way it can be unusable (a file, a path through a file, a read-only or forbidden
+    folder, names longer than its file system takes) is the user's to fix: ``InputError``
+    before anything runs, not a traceback once the notebooks have run.
+    """
+    shown = str(output_dir)
     if output_dir.exists() and not output_dir.is_dir():
-        raise InputError([Problem(str(output_dir), "output folder is an existing file")])
-    output_dir.mkdir(parents=True, exist_ok=True)
+        raise InputError([Problem(shown, "output folder is an existing file")])
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        # what every run does first: create its staging folder there
+        os.rmdir(tempfile.mkdtemp(prefix=staging_prefix("write-test"), dir=output_dir))
+    except OSError as exc:
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    f"output folder cannot be used: {_os_reason(exc)}",
+                    expected="a folder you can write to: --output-dir",
+                )
+            ]
+        ) from None
+    try:
+        limit = os.pathconf(output_dir, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    problems = [
+        Problem(
+            shown,
+            f"run name {name!r} is too long for this folder's file system, which takes names "
+            f"of {limit} bytes and the runner adds up to {_NAME_OVERHEAD}",
+            expected="a shorter name in the parameter file",
+        )
+        for name in names
+        if len(name.encode("utf-8")) + _NAME_OVERHEAD > limit
+    ]
+    if problems:
+        raise InputError(problems)
     return output_dir.resolve()
+
+
+# Characters the runner adds to a run name in the output folder, at most: the staging folder's
+# ".staging-<name>.<pid>." (a Linux process id has at most 7 digits) and mkdtemp's 8 random
+# characters; ".old-*" and "_failed/<name>-<stamp>" names are shorter.
+_NAME_OVERHEAD = len(STAGING_PREFIX) + len(".4194304.") + 8
+
+
+def _os_reason(exc: OSError) -> str:
+    """Why the file system refused, in words a user acts on."""
+    reasons = {
+        errno.ENOTDIR: "part of the path is a file, not a folder",
+        errno.EEXIST: "part of the path is a file, not a folder",
+        errno.EACCES: "permission denied (the folder is not writable by you)",
+        errno.EPERM: "permission denied (the folder is not writable by you)",
+        errno.EROFS: "the file system is read-only",
+        errno.ENAMETOOLONG: "a name in the path is too long for the file system",
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+    }
+    where = f" ({exc.filename})" if exc.filename else ""
+    return reasons.get(exc.errno, exc.strerror or type(exc).__name__) + where
 
 
 # -------------------------------------------------------------------------- parallel driver
@@ -330,7 +427,7 @@ def _result(future, plan: RunPlan) -> RunOutcome:
 def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
     """Execute and publish one run in a staging folder; swap it in only if all went well."""
     name = plan.params.name
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=plan.output_dir))
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(name), dir=plan.output_dir))
     started = _now()
     timings: list[dict[str, Any]] = []
     try:
@@ -370,9 +467,10 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
             for future in written:
                 future.result()
             _publish(plan, staging, started, timings, results, analysis_seconds)
+            _swap_in(staging, plan.target)
         except Exception as exc:  # kept with its traceback in error.txt
-            return _fail(plan, staging, None, exc)
-        _swap_in(staging, plan.target)
+            failed = _fail(plan, staging, None, exc)
+            return replace(failed, user_error=isinstance(exc, InputError))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # interrupted: leave no half-built folder
         raise
@@ -527,18 +625,23 @@ def _publish(
         "notebooks": timings,
     }
     executed = [staging / nb.name for nb in plan.notebooks]
-    return publish_run(staging, executed, results, manifest, pages_written=True)
+    published = publish_run(staging, executed, results, manifest, pages_written=True)
+    apply_modes(staging)  # mkdtemp made it 0700: readable like any folder the user makes
+    return published
 
 
 def _swap_in(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames on one filesystem.
 
     The old report is renamed aside first (a directory cannot be replaced while non-empty),
-    and put back if the second rename fails, so ``target`` is never left half-written.
+    and put back if the second rename fails, so ``target`` is never left half-written. What is
+    there is checked again (``replaceable``): a folder made while the run ran is not deleted.
     """
+    if not replaceable(target):
+        raise InputError([not_a_report(target, target)])
     backup = None
     if target.exists():
-        backup = target.with_name(f".old-{target.name}-{secrets.token_hex(4)}")
+        backup = target.with_name(backup_name(target.name))
         os.replace(target, backup)
     try:
         os.replace(staging, target)
