@@ -20,6 +20,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
 from analyse.report.disclosure import PROTECTING, suppression_labels
+from analyse.report.escape import mpl_text
 from analyse.report.groups import unavailable, with_groups
 from analyse.stats.equivalence import SizeTest, equivalence_interval
 from analyse.stats.regression import OUTCOME
@@ -38,7 +39,9 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 4.8)) -> Axes:
 
 
 def _wrap(label: str, width: int = 22) -> str:
-    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+    """A label in lines of at most ``width`` characters, with every ``$`` escaped for matplotlib
+    (labels come from the codebook and the data: ``$x^$`` would be parsed as math and fail)."""
+    return mpl_text("\n".join(textwrap.wrap(str(label), width)) or str(label))
 
 
 def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
@@ -257,6 +260,8 @@ def maturity_vs_budget(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None 
         title += f"; not drawn: {', '.join(left_out)}"
         data = data[data["type_label"].isin(shown)].copy()
         data["type_label"] = data["type_label"].cat.remove_unused_categories()
+    if typed:
+        data["type_label"] = data["type_label"].cat.rename_categories(mpl_text)  # legend entries
     sns.scatterplot(
         data=data,
         x="budget_per_capita",
