@@ -6,6 +6,7 @@ status 2 and no traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -247,11 +248,38 @@ def run(
         typer.Option(min=1, help="Runs executed in parallel (default: number of CPUs)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Rerun even when the inputs did not change.")] = False,
+    timeout: Annotated[
+        int,
+        typer.Option(min=1, help="Seconds a notebook cell may run before the run fails."),
+    ] = 600,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            help="Keep every output of a failed run in _failed/, even on real data (they may "
+            "show respondents' rows)."
+        ),
+    ] = False,
 ) -> None:
-    """Execute every notebook for each parameter file and publish HTML, figures and results."""
-    from analyse.pipeline.runner import run_all
+    """Execute every notebook for each parameter file and publish HTML, figures and results.
 
-    outcomes = run_all(params, output_dir, jobs=jobs, force=force, console=console)
+    Ctrl-C (or SIGTERM) stops every run: nothing more is published and the last good report
+    of each run is kept (exit 130, or 143 for SIGTERM).
+    """
+    from analyse.pipeline.runner import INTERRUPTED, run_all
+
+    try:
+        outcomes = run_all(
+            params,
+            output_dir,
+            jobs=jobs,
+            force=force,
+            console=console,
+            timeout=timeout,
+            debug=debug,
+        )
+    except KeyboardInterrupt as exc:  # the runner stopped its workers and removed staging
+        err_console.print(INTERRUPTED, markup=False)
+        raise typer.Exit(128 + getattr(exc, "signum", signal.SIGINT)) from None
     if any(outcome.status == "skipped" for outcome in outcomes):
         console.print("Inputs unchanged since the last publication: use --force to rerun.")
     if any(outcome.user_error for outcome in outcomes):  # e.g. a survey that cannot be raked

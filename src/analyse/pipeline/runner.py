@@ -9,7 +9,16 @@ The promises of the pipeline, and how they are kept:
   A failed run is moved to ``_failed/<name>-<timestamp>/`` with its partial notebook.
 - **Unchanged inputs are not recomputed**: a run whose inputs digest equals the published
   manifest's is skipped unless forced.
-- **Several parameter files use several cores**: runs execute in worker processes.
+- **Several parameter files use several cores**: runs execute in worker processes, which stop
+  with the command: on SIGINT or SIGTERM the parent stops them, and each also watches its
+  parent (``PR_SET_PDEATHSIG`` on Linux, a polling thread elsewhere), so a killed command
+  leaves no worker behind to publish later. A stopped worker removes its staging folder and
+  shuts its kernel down; the kernel also exits when its parent dies (ipykernel's parent
+  poller). An interrupted run raises ``KeyboardInterrupt`` (``Interrupted`` for SIGTERM) and
+  publishes nothing more: the CLI says "interrupted; the last good report is kept".
+- **No notebook runs forever**: each cell has ``RunPlan.timeout`` seconds (``--timeout``).
+- **Failed runs of real data disclose no rows**: the kept notebooks lose their outputs but the
+  error message, unless ``--debug`` (``_redact_failed``).
 
 - **The analysis runs once per run**: the run's result (``analyse.pipeline.run_result``) is
   computed before any notebook starts and stored in the staging folder; every notebook loads it,
@@ -29,6 +38,7 @@ import errno
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -38,6 +48,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing.managers import SyncManager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -93,6 +104,37 @@ RESET = (
     "get_ipython().reset(new_session=True)"
 )
 Status = Literal["published", "skipped", "failed"]
+DEFAULT_TIMEOUT = 600  # seconds a notebook cell may run (``analyse run --timeout``)
+INTERRUPTED = "interrupted; the last good report is kept"
+# How long stopped workers get to remove their staging folder and shut their kernel down
+# before they are killed, and how often a worker checks that its parent is alive.
+STOP_GRACE = 20.0  # seconds
+PARENT_POLL = 0.5  # seconds
+REDACTED_NOTICE = (
+    "**Outputs removed.** This run failed on real (not synthetic) survey data, and a cell's "
+    "output may show respondents' rows: only the error message of the failed cell is kept. "
+    "Rerun with `analyse run --debug` to keep every output."
+)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGTERM; SIGINT raises a plain ``KeyboardInterrupt``)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class NotebookTimeout(TimeoutError):
+    """A cell ran longer than the run's ``timeout``; the kernel is shut down with the run."""
+
+
+class KernelDied(RuntimeError):
+    """The kernel died while a cell ran: ``how`` says what is known (killed by SIGKILL...)."""
+
+    def __init__(self, how: str):
+        super().__init__(f"the Jupyter kernel died ({how})")
+        self.how = how
 
 
 @dataclass(frozen=True)
@@ -134,6 +176,8 @@ class RunPlan:
     checksums: dict[str, Any]
     inputs_digest: str
     environment: dict[str, Any] = field(default_factory=dict)
+    timeout: int = DEFAULT_TIMEOUT  # seconds per cell; not an input: no effect on the results
+    debug: bool = False  # keep every output of a failed run of real data
 
     @property
     def target(self) -> Path:
@@ -157,12 +201,17 @@ def run_all(
     notebooks_dir: str | Path | None = None,
     *,
     console: Console | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    debug: bool = False,
 ) -> list[RunOutcome]:
     """Validate, execute and publish every parameter file; one outcome per file, in order.
 
     Raises ``InputError`` (and runs nothing) when any params file, the notebooks folder or the
     output folder is unusable. Failed notebooks do not raise: they are failed outcomes.
     ``console`` receives progress and one line per outcome; ``None`` keeps the call quiet.
+    ``timeout`` bounds each notebook cell, in seconds; ``debug`` keeps the outputs of failed
+    runs of real data. SIGINT or SIGTERM stops every run, publishes nothing more and raises
+    ``KeyboardInterrupt`` (``Interrupted`` for SIGTERM).
     """
     params = load_all(param_paths)
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
@@ -170,7 +219,10 @@ def run_all(
     out = _prepare_output_dir(Path(output_dir), [p.name for _, p in params])
     clean_leftovers(out)  # of runs that were killed or interrupted
     environment = {"git": git_state(), "versions": environment_versions(), "code": code_digest()}
-    plans = [make_plan(path, p, notebooks, out, environment) for path, p in params]
+    plans = [
+        replace(make_plan(path, p, notebooks, out, environment), timeout=timeout, debug=debug)
+        for path, p in params
+    ]
     check_targets(plans, Path(output_dir))
 
     outcomes: dict[str, RunOutcome] = {}
@@ -182,8 +234,9 @@ def run_all(
         else:
             outcomes[plan.params.name] = skipped
             say(console, skipped)
-    for outcome in _execute(todo, jobs, console):
-        outcomes[outcome.name] = outcome
+    with _sigterm_interrupts():
+        for outcome in _execute(todo, jobs, console):
+            outcomes[outcome.name] = outcome
     write_site_index(out)
     return [outcomes[plan.params.name] for plan in plans]
 
@@ -388,23 +441,158 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
 
 def _execute_in_pool(plans: list[RunPlan], workers: int, display: RunDisplay) -> list[RunOutcome]:
+    """Run the plans in worker processes that never outlive this one.
+
+    On an interruption (``KeyboardInterrupt``, ``Interrupted``) the workers are stopped
+    (``_stop_workers``) before it propagates: none goes on to publish. The progress queue's
+    manager process and the workers die with this process however it ends (``_die_with_parent``).
+    """
     ctx = _mp_context()
     outcomes: dict[str, RunOutcome] = {}
-    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    manager = SyncManager(ctx=ctx)
+    manager.start(_init_helper_process, (os.getpid(),))
+    with manager:
         queue = manager.Queue()
-        # Submit (and so fork the workers) before the display starts its refresh thread.
-        futures = {pool.submit(execute_run, plan, queue): plan for plan in plans}
-        with display:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        pool = ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+        )
+        try:
+            # Submit (and so fork the workers) before the display starts its refresh thread.
+            futures = {pool.submit(_run_in_worker, plan, queue): plan for plan in plans}
+            with display:
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    display.drain(queue)
+                    for future in done:
+                        outcome = _result(future, futures[future])
+                        outcomes[outcome.name] = outcome
+                        display.finished(outcome)
                 display.drain(queue)
-                for future in done:
-                    outcome = _result(future, futures[future])
-                    outcomes[outcome.name] = outcome
-                    display.finished(outcome)
-            display.drain(queue)
+        except BaseException:
+            _stop_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return [outcomes[plan.params.name] for plan in plans]
+
+
+# ------------------------------------------------------- processes that stop with the command
+
+_worker_busy = False  # in a worker: whether it is executing a run (set by _run_in_worker)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """SIGTERM interrupts like SIGINT (``Interrupted``), so a terminated command cleans up.
+
+    Only the main thread may set a handler: elsewhere SIGTERM keeps its default action.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """A worker: stopped by its parent with SIGTERM, never by a terminal's Ctrl-C directly.
+
+    SIGINT reaches the whole foreground process group: ignoring it here lets the parent stop
+    every worker the same way, after which each cleans up (``_stop_worker``).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    _die_with_parent(parent_pid)
+
+
+def _init_helper_process(parent_pid: int) -> None:
+    """The progress queue's manager: ignores Ctrl-C (its parent shuts it down) and dies with
+    its parent; SIGTERM ends it at once (the handler inherited from ``run_all`` is undone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent_pid)
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    """SIGTERM in a worker: unwind the run (its staging folder and kernel go), or just exit.
+
+    Handled once: the cleanup it starts is not interrupted by the next SIGTERM.
+    """
+    signal.signal(signum, signal.SIG_IGN)
+    if _worker_busy:
+        raise Interrupted(signum)
+    os._exit(128 + signum)
+
+
+def _run_in_worker(plan: RunPlan, events: Events) -> RunOutcome:
+    """``execute_run`` in a worker; an interrupted worker exits once the run has cleaned up.
+
+    It must not return to the pool: its parent is stopping it, or dead, and waiting for the
+    next run would leave it running forever.
+    """
+    global _worker_busy
+    _worker_busy = True
+    try:
+        return execute_run(plan, events)
+    except KeyboardInterrupt as exc:
+        os._exit(128 + getattr(exc, "signum", signal.SIGINT))
+    finally:
+        _worker_busy = False
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Receive SIGTERM when the parent process dies, however it dies (SIGKILL included).
+
+    On Linux the kernel sends it (``prctl(PR_SET_PDEATHSIG)``, set in the child; the parent's
+    main thread forked it, and the signal comes when that thread ends, i.e. with the process).
+    A thread polling ``os.getppid()`` covers other systems, and kills the process if its
+    cleanup takes longer than ``STOP_GRACE``.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os.kill(os.getpid(), signal.SIGTERM)
+    watchdog = threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
+    )
+    watchdog.start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGTERM)  # ignored if the cleanup already started
+    time.sleep(STOP_GRACE)
+    os._exit(1)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGTERM to every worker, wait for their cleanup, kill those still running after
+    ``STOP_GRACE``. The pool keeps its processes in a private mapping: there is no public way
+    to stop a running task."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _result(future, plan: RunPlan) -> RunOutcome:
@@ -520,8 +708,35 @@ class _Kernel:
         self._join_warm_up()
         if self.client is not None:
             self.client.stop_channels()
-        if self.manager is not None and run_sync(self.manager.is_alive)():
-            run_sync(self.manager.shutdown_kernel)(now=True)
+        if self.manager is None:
+            return
+        try:
+            if run_sync(self.manager.is_alive)():
+                run_sync(self.manager.shutdown_kernel)(now=True)
+            else:  # died: only its connection file is left to remove
+                run_sync(self.manager.cleanup_resources)()
+        except Exception:  # e.g. interrupted amid a cell: never leave the kernel running
+            self._kill()
+            if exc_info[0] is None:  # else the interruption propagates, not this
+                raise
+
+    def _kill(self) -> None:
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def exit_status(self) -> str:
+        """How the kernel process ended, as far as its exit status tells."""
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        code = None if process is None else process.poll()
+        if code is None:
+            return "no exit status known"
+        if code == -signal.SIGKILL:
+            return "killed by SIGKILL, as the system kills a process that runs out of memory"
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exit status {code}"
 
     def _warm_up(self) -> None:
         """Connect, and import the report's stack ahead of the first notebook.
@@ -554,17 +769,25 @@ class _Kernel:
 
         self._join_warm_up()
         self._run(RESET.format(cwd=str(self.cwd)))
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
         parameters = {**flat_parameters(plan.params), "output_dir": str(staging)}
-        papermill.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL_NAME,
-            km=self.manager,
-            cwd=str(plan.notebooks_dir),
-            progress_bar=False,
-            log_output=False,
-        )
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                km=self.manager,
+                cwd=str(plan.notebooks_dir),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=plan.timeout,
+            )
+        except CellTimeoutError as exc:  # nbclient's message holds the cell's code: not shown
+            raise NotebookTimeout(f"exceeded the {plan.timeout} s timeout") from exc
+        except DeadKernelError as exc:
+            raise KernelDied(self.exit_status()) from exc
 
 
 def _compute_results(params: RunParams, staging: Path) -> dict:
@@ -662,6 +885,11 @@ def _fail(
 ) -> RunOutcome:
     """Keep what was executed in ``_failed/`` (with HTML), never touching the published run."""
     _drop_run_result(staging)  # it holds respondent-level rows: never kept
+    failure = None if notebook is None else _describe(notebook, exc, staging / notebook)
+    if failure is not None and isinstance(exc, (NotebookTimeout, KernelDied)):
+        _mark_stopped_cell(staging / notebook, failure)
+    if not (plan.debug or is_synthetic(plan.params.survey_path)):
+        _redact_failed(staging, plan.notebooks)
     _convert_partial(staging, plan.notebooks)
     if not _is_cell_error(exc):
         (staging / "error.txt").write_text(
@@ -670,16 +898,27 @@ def _fail(
     kept = _failed_folder(plan)
     os.replace(staging, kept)
     name = plan.params.name
-    if notebook is None:
+    if notebook is None or failure is None:
         executed = any((kept / nb.name).exists() for nb in plan.notebooks)
         what = "executed notebooks and error.txt" if executed else "error.txt"
         message = f"run {name}: {stage} failed: {type(exc).__name__}: {exc}; {what} kept in {kept}"
         return RunOutcome(name, plan.params_path, "failed", kept, message)
-    failure = _describe(notebook, exc)
-    message = (
-        f"run {name}: notebook {notebook} failed at cell {failure.cell}: "
-        f"{failure.ename}: {failure.evalue}; partial notebook kept in {kept / notebook}"
-    )
+    where = f"partial notebook kept in {kept / notebook}"
+    if isinstance(exc, NotebookTimeout):
+        message = (
+            f"run {name}: notebook {notebook} exceeded the {plan.timeout} s timeout "
+            f"(cell {failure.cell}); raise --timeout or check the data; {where}"
+        )
+    elif isinstance(exc, KernelDied):
+        message = (
+            f"run {name}: the Jupyter kernel died while running notebook {notebook}, "
+            f"cell {failure.cell} ({exc.how}); {where}"
+        )
+    else:
+        message = (
+            f"run {name}: notebook {notebook} failed at cell {failure.cell}: "
+            f"{failure.ename}: {failure.evalue}; {where}"
+        )
     return RunOutcome(name, plan.params_path, "failed", kept, message, failure)
 
 
@@ -689,11 +928,103 @@ def _is_cell_error(exc: Exception) -> bool:
     return isinstance(exc, PapermillExecutionError)
 
 
-def _describe(notebook: str, exc: Exception) -> NotebookFailure:
+def _describe(notebook: str, exc: Exception, executed: Path) -> NotebookFailure:
+    """Where the notebook stopped; the cell as its ``In [n]`` prompt shows it, else its rank.
+
+    A cell that raised is named by papermill; a cell stopped from outside (timeout, dead
+    kernel) is the last one papermill started, read from the executed notebook it saved.
+    """
     if _is_cell_error(exc):
         cell = exc.exec_count if exc.exec_count is not None else f"#{exc.cell_index + 1}"
         return NotebookFailure(notebook, cell, exc.ename, str(exc.evalue).strip())
-    return NotebookFailure(notebook, "unknown", type(exc).__name__, str(exc).strip())
+    _, cell = _stopped_cell(executed)
+    return NotebookFailure(notebook, cell, type(exc).__name__, str(exc).strip())
+
+
+def _stopped_cell(executed: Path) -> tuple[int | None, int | str]:
+    """The last cell papermill started in ``executed``: its index, and its ``In [n]`` number
+    (``#rank`` when unknown, "unknown" when nothing was saved)."""
+    import nbformat  # deferred, as in analyse.pipeline.publish: a slow import
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:  # not written (stopped before its first cell) or unreadable
+        return None, "unknown"
+    started = [
+        i for i, c in enumerate(nb.cells) if c.metadata.get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return None, "before its first cell"
+    running = started[-1]
+    count = nb.cells[running].get("execution_count")
+    if count is not None:
+        return running, count
+    # Stopped before the kernel announced the prompt (killed at once): the kernel numbers the
+    # cells it runs one after the other, so it is the previous numbered cell's plus one.
+    for cell in reversed(nb.cells[:running]):
+        if cell.get("cell_type") == "code" and cell.get("execution_count") is not None:
+            return running, cell["execution_count"] + 1
+    return running, f"#{running + 1}"
+
+
+def _mark_stopped_cell(executed: Path, failure: NotebookFailure) -> None:
+    """Show, under the cell a timeout or a dead kernel stopped, why it stopped."""
+    import nbformat
+
+    index, _ = _stopped_cell(executed)
+    if index is None:  # nothing was saved, or no cell started: the message says it all
+        return
+    nb = nbformat.read(executed, as_version=4)
+    nb.cells[index].outputs.append(
+        nbformat.v4.new_output(
+            "error",
+            ename=failure.ename,
+            evalue=failure.evalue,
+            traceback=[f"{failure.ename}: {failure.evalue}"],
+        )
+    )
+    nbformat.write(nb, executed)
+
+
+def _redact_failed(staging: Path, notebooks: Sequence[Path]) -> None:
+    """Remove from a failed run of real data whatever may show respondents' rows.
+
+    Every output of the executed notebooks goes but the error message (``ename: evalue``, not
+    the traceback, whose frames may print values), and a notice says so; files the notebooks
+    wrote (figures, tables) go too. Kept with ``--debug``.
+    """
+    executed = {nb.name for nb in notebooks}
+    for path in sorted(staging.rglob("*"), reverse=True):  # files before their folders
+        if path.is_dir():
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only if emptied
+        elif path.parent != staging or path.name not in executed:
+            path.unlink()
+    for name in sorted(executed):
+        path = staging / name
+        if path.exists():
+            _redact_notebook(path)
+
+
+def _redact_notebook(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "error",
+                ename=output.get("ename", ""),
+                evalue=output.get("evalue", ""),
+                traceback=[f"{output.get('ename', '')}: {output.get('evalue', '')}"],
+            )
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "error"
+        ]
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(REDACTED_NOTICE))
+    nbformat.write(nb, path)
 
 
 def _convert_partial(staging: Path, notebooks: Sequence[Path]) -> None:
