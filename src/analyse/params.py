@@ -28,6 +28,9 @@ from analyse.paths import project_root
 from analyse.yaml_files import read_yaml
 
 Control = Literal["collectivity_type"]
+# The most random draws (bootstrap, simulations) a run may ask for: 100,000 bootstrap draws of
+# a few hundred respondents take minutes; more only multiplies the wait, not the precision.
+MAX_DRAWS = 100_000
 Weights = Literal["none", "raked"]
 
 # What a user should write for each key, shown next to pydantic's own message.
@@ -60,10 +63,10 @@ EXPECTED: dict[str, str] = {
         "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, "
         "bf_prior_scale, min_themes"
     ),
-    "analysis.sesoi": "a number > 0 (smallest standardized size effect of interest)",
+    "analysis.sesoi": "a finite number > 0 (smallest standardized size effect of interest)",
     "analysis.alpha": "a number strictly between 0 and 0.5",
     "analysis.controls": "a list whose items are among: collectivity_type",
-    "analysis.bootstrap": "an integer >= 0 (bootstrap draws)",
+    "analysis.bootstrap": "an integer from 0 to 100000 (bootstrap draws)",
     "analysis.weights": (
         "'none', 'raked', or a mapping {column: NAME} naming the survey file's column of "
         "weights shipped with the survey"
@@ -74,7 +77,7 @@ EXPECTED: dict[str, str] = {
     ),
     "analysis.min_cell": "an integer >= 1 (smallest group size a published table may show)",
     "analysis.bf_prior_scale": (
-        "a number > 0 (scale r of the Zellner-Siow prior of the Bayes factor BF01; "
+        "a finite number > 0 (scale r of the Zellner-Siow prior of the Bayes factor BF01; "
         "0.3535533905932738 = sqrt(2)/4 is BayesFactor's 'medium')"
     ),
     "seed": "an integer >= 0",
@@ -136,15 +139,16 @@ WeightsChoice = Annotated[
 class AnalysisParams(_Strict):
     """The assumptions of the test of "size is not decisive"."""
 
-    sesoi: float = Field(default=0.2, gt=0)
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    sesoi: float = Field(default=0.2, gt=0, allow_inf_nan=False)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5, allow_inf_nan=False)
     controls: list[Control] = Field(default_factory=list)
-    bootstrap: int = Field(default=1000, ge=0)
+    # bounded: a typo such as 1000000000 would otherwise mean days of work before any message
+    bootstrap: int = Field(default=1000, ge=0, le=MAX_DRAWS)
     weights: WeightsChoice = "none"
     min_cell: int = Field(default=5, ge=1)
     # The Bayes factor of "size adds nothing" depends on its prior's scale, so the scale is an
     # assumption of the run like the SESOI (see analyse.stats.nested).
-    bf_prior_scale: float = Field(default=0.3535533905932738, gt=0)
+    bf_prior_scale: float = Field(default=0.3535533905932738, gt=0, allow_inf_nan=False)
     # None: a respondent needs every theme answered (averaging fewer would compare
     # collectivities on different content); k: at least k themes, the index their mean. Checked
     # against the codebook's number of themes when the survey is scored (pipeline.run_result).
@@ -239,7 +243,11 @@ def params_digest(params: RunParams) -> str:
     Canonical so that reordering keys or spelling out a default does not count as a change.
     """
     canonical = json.dumps(
-        params.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        params.model_dump(mode="json"),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -243,7 +243,10 @@ def save_run_result(result: RunResult, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESULT_FILE
-    header = json.dumps({"version": result.version, "key": result.key}).encode("ascii") + b"\n"
+    header = (
+        json.dumps({"version": result.version, "key": result.key}, allow_nan=False).encode("ascii")
+        + b"\n"
+    )
     fd, tmp = tempfile.mkstemp(prefix=f".{RESULT_FILE}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
