@@ -183,3 +183,49 @@ def test_several_formulas_are_counted(tmp_path):
 def test_text_csv_keeps_working(tmp_path, survey):
     path = write_text_csv(as_text(survey), tmp_path / "s.csv")
     assert len(read_raw(path).frame) == len(survey)
+
+
+# --- analyse run --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("survey", "fragment"),
+    [
+        ("/etc/passwd", "unsupported file type (no extension)"),
+        ("/dev/zero", "is not a regular file (a device)"),
+    ],
+)
+def test_run_refuses_an_unreadable_survey_before_any_kernel_starts(
+    tmp_path, monkeypatch, capsys, survey, fragment
+):
+    """Before: for /etc/passwd the kernel started before the survey was read; a survey that is
+    a device was "file not found"."""
+    from analyse.pipeline import runner
+
+    started: list[object] = []
+
+    def no_kernel(self):
+        started.append(self)
+        raise RuntimeError("no kernel in this test")
+
+    monkeypatch.setattr(runner._Kernel, "start", no_kernel)
+    link = tmp_path / "survey.csv"
+    if survey == "/dev/zero":
+        link.symlink_to(survey)  # a .csv name: only its being a device is wrong
+        survey = str(link)
+    params = tmp_path / "p.yaml"
+    params.write_text(f"name: pw\ndata:\n  survey: {survey}\n", encoding="utf-8")
+    done: list[int] = []
+    thread = threading.Thread(
+        target=lambda: done.append(
+            run_main(monkeypatch, "run", params, "--output-dir", tmp_path / "out")
+        ),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(60)
+    assert done == [2]
+    assert started == []
+    err = capsys.readouterr().err
+    assert f"{params}: data.survey: {survey}" in err and fragment in err
+    assert "Traceback" not in err

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from analyse.errors import InputError, Problem
 from analyse.paths import project_root
-from analyse.yaml_files import read_yaml
+from analyse.yaml_files import not_regular, read_yaml
 
 Control = Literal["collectivity_type"]
 # The most random draws (bootstrap, simulations) a run may ask for: 100,000 bootstrap draws of
@@ -376,7 +376,10 @@ def _missing_files(data: Any, source: str) -> list[Problem]:
         if not isinstance(value, str) or not value:
             continue  # a type error already reported by validation, or an inline mapping
         key, path = f"data.{field}", resolve_input(value)
-        if not path.is_file():
+        if path.exists() and not path.is_file():  # a folder, a device: say which
+            what = not_regular(path.stat().st_mode)
+            problems.append(Problem(source, f"{key}: {path} {what}", expected=EXPECTED[key]))
+        elif not path.is_file():
             problems.append(
                 Problem(source, f"{key}: file not found: {path}", expected=EXPECTED[key])
             )
