@@ -9,6 +9,12 @@ Parsing is strict (a value is accepted only if it means exactly one thing) but t
 French office tools write numbers: ``3,5`` and ``3.5`` are both 3.5, ``12 345`` (with a normal,
 non-breaking or narrow space) is 12345, and a whole number may be written ``2.0``. A
 collectivity type must be spelt as in the contract; near misses get a suggestion, not a guess.
+
+One separator followed by exactly three digits (``12,000``, ``1.294``) is a thousands separator
+in English and a decimal separator in French: such a cell is refused in a whole-number column
+(population), and in a decimal column (budget, staff) it is read as a decimal only when another
+cell of the same column uses that separator for decimals in a way that cannot be thousands
+(``845,5``, ``0,125``, ``1294,50``): see ``ambiguous_numbers``.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ _GROUPED = rf"[+-]?\d{{1,3}}(?:[{_SPACES}]\d{{3}})+(?:[.,]\d+)?"
 _DECIMAL_COMMA = r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?"
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _EXACT_INT_LIMIT = 2.0**53  # beyond this a float no longer holds every whole number
+# One "," or "." after 1 to 3 digits (not a lone 0) and before exactly 3: 12,000 or 1.294.
+_AMBIGUOUS = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"
+WHOLE_KINDS: tuple[str, ...] = ("int_pos", "binary", "year")
 
 # Spellings a user may write for a collectivity type, folded (no accent, case or punctuation).
 _TYPE_ALIASES: dict[str, str] = {
@@ -98,6 +107,42 @@ def parse_numbers(raw: pd.Series) -> Numbers:
     )
 
 
+def ambiguous_numbers(raw: pd.Series, whole: bool) -> np.ndarray:
+    """Cells whose one separator may group thousands or mark decimals: ``12,000``, ``1.294``.
+
+    Read either way the cell is a valid number a thousand times apart, so neither reading is
+    safe: in a whole-number column (``whole``) every such cell is ambiguous. In a decimal
+    column, the column's other cells may show the convention: when one of them uses the same
+    separator for decimals in a way that cannot be a thousands separator (``845,5``,
+    ``0,125``, ``1 294,50``), the cell is a decimal like its neighbours and not ambiguous.
+    """
+    text = raw.astype(str).str.strip()
+    ambiguous = text.str.fullmatch(_AMBIGUOUS).to_numpy(dtype=bool)
+    if whole or not ambiguous.any():
+        return ambiguous
+    for sep in ",.":
+        decimal = text.str.fullmatch(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?")
+        if (decimal.to_numpy(dtype=bool) & ~ambiguous).any():
+            ambiguous = ambiguous & ~text.str.contains(sep, regex=False).to_numpy(dtype=bool)
+    return ambiguous
+
+
+def _ambiguous_message(value: str, whole: bool) -> str:
+    """What to write instead of ``value``: the digits without the separator, or spaced."""
+    text = value.strip()
+    sep = "," if "," in text else "."
+    digits = text.replace(sep, "")
+    spaced = text.replace(sep, " ")
+    meaning = f"{sep!r} may separate thousands or decimals"
+    if whole:
+        return f"is ambiguous ({meaning}): write {digits} or {spaced}"
+    name = "comma" if sep == "," else "point"
+    return (
+        f"is ambiguous ({meaning}): write {digits} or {spaced} for thousands; a decimal "
+        f"{name} is read as such only when another value of the column has one (e.g. 3{sep}5)"
+    )
+
+
 # --- column checks ------------------------------------------------------------------------
 
 
@@ -128,8 +173,15 @@ def check_column(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checke
 def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
     n = parse_numbers(raw)
     v = n.values.to_numpy()
-    conditions = [n.empty & required, n.empty, ~n.is_number]
-    messages = ["is empty", "", "is neither 0 nor 1" if kind == "binary" else "is not a number"]
+    whole = kind in WHOLE_KINDS
+    ambiguous = ambiguous_numbers(raw, whole)
+    conditions = [n.empty & required, n.empty, ~n.is_number, ambiguous]
+    messages = [
+        "is empty",
+        "",
+        "is neither 0 nor 1" if kind == "binary" else "is not a number",
+        "ambiguous",  # replaced below by a message saying what to write
+    ]
     if kind in ("int_pos", "binary", "year"):
         conditions.append(~n.whole)
         messages.append("is not a whole number")
@@ -146,7 +198,10 @@ def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
         low, high = YEAR_RANGE
         conditions.append((v < low) | (v > high))
         messages.append(f"is not a plausible year ({low} to {high})")
-    faults = np.select(conditions, messages, default="")
+    faults = np.select(conditions, messages, default="").astype(object)
+    at = faults == "ambiguous"
+    faults[at] = [_ambiguous_message(value, whole) for value in raw.to_numpy()[at]]
+    faults = faults.astype(str)
     good = n.values.where(faults == "")
     values = good.astype(DTYPES[kind]) if DTYPES[kind] != "Int64" else _to_int(good)
     return Checked(values, faults)

@@ -59,6 +59,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 # respondents and 200 columns is about 200 MB of sheet XML; a zip bomb declares gigabytes.
 MAX_XLSX_UNCOMPRESSED = 500_000_000
 _FORMULA_CELLS_SHOWN = 5
+_THREE_DECIMALS = re.compile(r"-?\d{1,3}\.\d{3}")
 _SEP_HINT = re.compile(r"sep=([,;\t])[ ]*\r?\n")
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -490,7 +491,10 @@ def cell_text(value: object) -> str:
     """A typed cell as the text a user would have typed: ``3.0`` -> ``"3"``, empty -> ``""``.
 
     Whole floats lose their ``.0`` because Excel and SPSS store every number as a float; booleans
-    become 1/0 because that is what a true/false cell means in a 0/1 column.
+    become 1/0 because that is what a true/false cell means in a 0/1 column. A stored number is
+    never ambiguous, so one whose text would look like a thousands group (1.125, written
+    ``1.1250``) keeps a trailing zero: the text check of ``analyse.data.loading`` refuses
+    ``1.125`` typed as text, where it may mean 1125.
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -504,7 +508,8 @@ def cell_text(value: object) -> str:
             return ""
         if number.is_integer() and abs(number) < 2**53:
             return str(int(number))
-        return repr(number)
+        text = repr(number)
+        return text + "0" if _THREE_DECIMALS.fullmatch(text) else text
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
