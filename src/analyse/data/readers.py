@@ -281,12 +281,17 @@ def detect_delimiter(text: str) -> str:
 
 def _read_text(path: Path, name: str) -> _Grid:
     text, hinted, skipped = _split_preamble(decode_text(path.read_bytes(), name))
-    if not text.strip():
+    if not text or text.isspace():
         raise _fatal(name, "file is empty (only blank lines)", "a header row followed by data rows")
     sep = hinted or detect_delimiter(text)
+    # The parser reads UTF-8 bytes: io.StringIO would hold the text at 4 bytes a character,
+    # and only one copy of the file is kept while it is parsed (memory: benchmarks/).
+    payload = io.BytesIO(text.encode("utf-8"))
+    del text
     try:
         cells = pd.read_csv(
-            io.StringIO(text),
+            payload,
+            encoding="utf-8",
             sep=sep,
             header=None,
             dtype=str,
@@ -312,15 +317,17 @@ def _split_preamble(text: str) -> tuple[str, str | None, int]:
     it is not counted as a row) and the number of blank lines skipped (which are rows).
     """
     hinted = None
+    start = 0
     found = _SEP_HINT.match(text)
     if found:
-        hinted, text = found.group(1), text[found.end() :]
+        hinted, start = found.group(1), found.end()
     skipped = 0
-    line, newline, rest = text.partition("\n")
-    while newline and not line.strip():
-        text, skipped = rest, skipped + 1
-        line, newline, rest = text.partition("\n")
-    return text, hinted, skipped
+    # offsets, not partitions: each partition would copy the rest of a file of any size
+    end = text.find("\n", start)
+    while end != -1 and not text[start:end].strip():
+        start, skipped = end + 1, skipped + 1
+        end = text.find("\n", start)
+    return (text[start:] if start else text), hinted, skipped
 
 
 def _parser_problem(file: str, sep: str, exc: Exception, skipped: int) -> InputError:
@@ -638,7 +645,7 @@ def _apply_answer_labels(
     lookup = {
         normalise_label(k): "" if v is None else str(int(v)) for k, v in answer_labels.items()
     }
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never written in place
     for column in item_columns:
         if column not in present or isinstance(frame[column], pd.DataFrame):
             continue  # absent or duplicated: reported elsewhere
