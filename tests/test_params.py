@@ -348,3 +348,26 @@ def test_bootstrap_limit_itself_is_accepted(tmp_path, survey):
     params = good(survey)
     params["analysis"]["bootstrap"] = 100_000
     assert load_params(write(tmp_path, params)).analysis.bootstrap == 100_000
+
+
+def test_bootstrap_0_publishes_strict_json():
+    """No NaN or Infinity token reaches results.json when no bootstrap draw is made (this
+    passed before: publish.dump_json already wrote null for a missing value)."""
+    import json
+
+    from analyse.pipeline.publish import dump_json
+    from analyse.pipeline.run_result import compute_run_result, results_document
+
+    params = params_from_mapping(
+        {
+            "name": "b0",
+            "data": {"survey": "data/synthetic/synthetic_barometre_2025.csv"},
+            "analysis": {"bootstrap": 0},
+        }
+    )
+    text = dump_json(results_document(compute_run_result(params)))
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{token} in results.json")
+
+    json.loads(text, parse_constant=refuse)
