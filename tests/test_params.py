@@ -313,3 +313,61 @@ def test_column_weights_and_min_themes_round_trip(tmp_path, survey):
     assert params_from_mapping(nested_parameters(flat)) == params
     content["analysis"]["min_themes"] = 0
     assert any("analysis.min_themes" in p for p in problems_of(write(tmp_path, content)))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("sesoi", ".inf"),
+        ("sesoi", ".nan"),
+        ("alpha", ".nan"),
+        ("bf_prior_scale", ".inf"),
+        ("bf_prior_scale", ".nan"),
+    ],
+)
+def test_numbers_must_be_finite(tmp_path, survey, key, value):
+    """``sesoi: .inf`` used to pass and fail inside notebook 3."""
+    params = good(survey)
+    params["analysis"].pop(key, None)
+    text = yaml.safe_dump(params, sort_keys=False)
+    text = text.replace("  min_cell: 5\n", f"  min_cell: 5\n  {key}: {value}\n")
+    (problem,) = problems_of(write(tmp_path, text))
+    assert f"analysis.{key}" in problem and "finite" in problem
+
+
+@pytest.mark.parametrize("bootstrap", [100_001, 1_000_000_000])
+def test_bootstrap_is_bounded(tmp_path, survey, bootstrap):
+    """``bootstrap: 1000000000`` used to be accepted: days of work before any message."""
+    params = good(survey)
+    params["analysis"]["bootstrap"] = bootstrap
+    (problem,) = problems_of(write(tmp_path, params))
+    assert "analysis.bootstrap" in problem and "100000" in problem
+
+
+def test_bootstrap_limit_itself_is_accepted(tmp_path, survey):
+    params = good(survey)
+    params["analysis"]["bootstrap"] = 100_000
+    assert load_params(write(tmp_path, params)).analysis.bootstrap == 100_000
+
+
+def test_bootstrap_0_publishes_strict_json():
+    """No NaN or Infinity token reaches results.json when no bootstrap draw is made (this
+    passed before: publish.dump_json already wrote null for a missing value)."""
+    import json
+
+    from analyse.pipeline.publish import dump_json
+    from analyse.pipeline.run_result import compute_run_result, results_document
+
+    params = params_from_mapping(
+        {
+            "name": "b0",
+            "data": {"survey": "data/synthetic/synthetic_barometre_2025.csv"},
+            "analysis": {"bootstrap": 0},
+        }
+    )
+    text = dump_json(results_document(compute_run_result(params)))
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{token} in results.json")
+
+    json.loads(text, parse_constant=refuse)

@@ -25,10 +25,13 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from analyse.errors import InputError, Problem
 from analyse.paths import project_root
-from analyse.yaml_files import read_yaml
+from analyse.yaml_files import not_regular, read_yaml
 
 Control = Literal["collectivity_type"]
 NAME_MAX_LENGTH = 100  # characters of a run name (see RunParams.name)
+# The most random draws (bootstrap, simulations) a run may ask for: 100,000 bootstrap draws of
+# a few hundred respondents take minutes; more only multiplies the wait, not the precision.
+MAX_DRAWS = 100_000
 Weights = Literal["none", "raked"]
 
 # What a user should write for each key, shown next to pydantic's own message.
@@ -65,10 +68,10 @@ EXPECTED: dict[str, str] = {
         "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, "
         "bf_prior_scale, min_themes"
     ),
-    "analysis.sesoi": "a number > 0 (smallest standardized size effect of interest)",
+    "analysis.sesoi": "a finite number > 0 (smallest standardized size effect of interest)",
     "analysis.alpha": "a number strictly between 0 and 0.5",
     "analysis.controls": "a list whose items are among: collectivity_type",
-    "analysis.bootstrap": "an integer >= 0 (bootstrap draws)",
+    "analysis.bootstrap": "an integer from 0 to 100000 (bootstrap draws)",
     "analysis.weights": (
         "'none', 'raked', or a mapping {column: NAME} naming the survey file's column of "
         "weights shipped with the survey"
@@ -79,7 +82,7 @@ EXPECTED: dict[str, str] = {
     ),
     "analysis.min_cell": "an integer >= 1 (smallest group size a published table may show)",
     "analysis.bf_prior_scale": (
-        "a number > 0 (scale r of the Zellner-Siow prior of the Bayes factor BF01; "
+        "a finite number > 0 (scale r of the Zellner-Siow prior of the Bayes factor BF01; "
         "0.3535533905932738 = sqrt(2)/4 is BayesFactor's 'medium')"
     ),
     "seed": "an integer >= 0",
@@ -141,15 +144,16 @@ WeightsChoice = Annotated[
 class AnalysisParams(_Strict):
     """The assumptions of the test of "size is not decisive"."""
 
-    sesoi: float = Field(default=0.2, gt=0)
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    sesoi: float = Field(default=0.2, gt=0, allow_inf_nan=False)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5, allow_inf_nan=False)
     controls: list[Control] = Field(default_factory=list)
-    bootstrap: int = Field(default=1000, ge=0)
+    # bounded: a typo such as 1000000000 would otherwise mean days of work before any message
+    bootstrap: int = Field(default=1000, ge=0, le=MAX_DRAWS)
     weights: WeightsChoice = "none"
     min_cell: int = Field(default=5, ge=1)
     # The Bayes factor of "size adds nothing" depends on its prior's scale, so the scale is an
     # assumption of the run like the SESOI (see analyse.stats.nested).
-    bf_prior_scale: float = Field(default=0.3535533905932738, gt=0)
+    bf_prior_scale: float = Field(default=0.3535533905932738, gt=0, allow_inf_nan=False)
     # None: a respondent needs every theme answered (averaging fewer would compare
     # collectivities on different content); k: at least k themes, the index their mean. Checked
     # against the codebook's number of themes when the survey is scored (pipeline.run_result).
@@ -247,7 +251,11 @@ def params_digest(params: RunParams) -> str:
     Canonical so that reordering keys or spelling out a default does not count as a change.
     """
     canonical = json.dumps(
-        params.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        params.model_dump(mode="json"),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -376,7 +384,10 @@ def _missing_files(data: Any, source: str) -> list[Problem]:
         if not isinstance(value, str) or not value:
             continue  # a type error already reported by validation, or an inline mapping
         key, path = f"data.{field}", resolve_input(value)
-        if not path.is_file():
+        if path.exists() and not path.is_file():  # a folder, a device: say which
+            what = not_regular(path.stat().st_mode)
+            problems.append(Problem(source, f"{key}: {path} {what}", expected=EXPECTED[key]))
+        elif not path.is_file():
             problems.append(
                 Problem(source, f"{key}: file not found: {path}", expected=EXPECTED[key])
             )

@@ -197,7 +197,7 @@ def _labels(column: pd.Series) -> Counter[str]:
 
 def q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML; accents kept readable)."""
-    return json.dumps(str(text), ensure_ascii=False)
+    return json.dumps(str(text), ensure_ascii=False, allow_nan=False)
 
 
 def _columns_yaml(file: str, header: list[str], guesses: list[Guess]) -> str:

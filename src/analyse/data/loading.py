@@ -9,6 +9,12 @@ Parsing is strict (a value is accepted only if it means exactly one thing) but t
 French office tools write numbers: ``3,5`` and ``3.5`` are both 3.5, ``12 345`` (with a normal,
 non-breaking or narrow space) is 12345, and a whole number may be written ``2.0``. A
 collectivity type must be spelt as in the contract; near misses get a suggestion, not a guess.
+
+One separator followed by exactly three digits (``12,000``, ``1.294``) is a thousands separator
+in English and a decimal separator in French: such a cell is refused in a whole-number column
+(population), and in a decimal column (budget, staff) it is read as a decimal only when another
+cell of the same column uses that separator for decimals in a way that cannot be thousands
+(``845,5``, ``0,125``, ``1294,50``): see ``ambiguous_numbers``.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ _GROUPED = rf"[+-]?\d{{1,3}}(?:[{_SPACES}]\d{{3}})+(?:[.,]\d+)?"
 _DECIMAL_COMMA = r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?"
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _EXACT_INT_LIMIT = 2.0**53  # beyond this a float no longer holds every whole number
+# One "," or "." after 1 to 3 digits (not a lone 0) and before exactly 3: 12,000 or 1.294.
+_AMBIGUOUS = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"
+WHOLE_KINDS: tuple[str, ...] = ("int_pos", "binary", "year")
 
 # Spellings a user may write for a collectivity type, folded (no accent, case or punctuation).
 _TYPE_ALIASES: dict[str, str] = {
@@ -98,7 +107,61 @@ def parse_numbers(raw: pd.Series) -> Numbers:
     )
 
 
+def ambiguous_numbers(raw: pd.Series, whole: bool) -> np.ndarray:
+    """Cells whose one separator may group thousands or mark decimals: ``12,000``, ``1.294``.
+
+    Read either way the cell is a valid number a thousand times apart, so neither reading is
+    safe: in a whole-number column (``whole``) every such cell is ambiguous. In a decimal
+    column, the column's other cells may show the convention: when one of them uses the same
+    separator for decimals in a way that cannot be a thousands separator (``845,5``,
+    ``0,125``, ``1 294,50``), the cell is a decimal like its neighbours and not ambiguous.
+    """
+    text = raw.astype(str).str.strip()
+    ambiguous = text.str.fullmatch(_AMBIGUOUS).to_numpy(dtype=bool)
+    if whole or not ambiguous.any():
+        return ambiguous
+    for sep in ",.":
+        decimal = text.str.fullmatch(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?")
+        if (decimal.to_numpy(dtype=bool) & ~ambiguous).any():
+            ambiguous = ambiguous & ~text.str.contains(sep, regex=False).to_numpy(dtype=bool)
+    return ambiguous
+
+
+def _ambiguous_message(value: str, whole: bool) -> str:
+    """What to write instead of ``value``: the digits without the separator, or spaced."""
+    text = value.strip()
+    sep = "," if "," in text else "."
+    digits = text.replace(sep, "")
+    spaced = text.replace(sep, " ")
+    meaning = f"{sep!r} may separate thousands or decimals"
+    if whole:
+        return f"is ambiguous ({meaning}): write {digits} or {spaced}"
+    name = "comma" if sep == "," else "point"
+    return (
+        f"is ambiguous ({meaning}): write {digits} or {spaced} for thousands; a decimal "
+        f"{name} is read as such only when another value of the column has one (e.g. 3{sep}5)"
+    )
+
+
 # --- column checks ------------------------------------------------------------------------
+
+
+def _faults(conditions: list[np.ndarray], messages: list[str]) -> np.ndarray:
+    """``np.select`` of per-cell messages as an object array sharing one string per message.
+
+    ``np.select`` on strings gives a fixed-width array that stores 4 bytes per character of
+    the longest message in every cell: a few hundred bytes per cell, gigabytes on a survey of
+    a million rows checked column after column. Here a cell costs a pointer.
+    """
+    codes = np.select(conditions, list(range(1, len(messages) + 1)), 0)
+    return np.array(["", *messages], dtype=object)[codes]
+
+
+def _starts_with(faults: np.ndarray, prefix: str) -> np.ndarray:
+    """Which cells' messages start with ``prefix`` (without a fixed-width string copy)."""
+    return np.fromiter(
+        (isinstance(f, str) and f.startswith(prefix) for f in faults), bool, len(faults)
+    )
 
 
 @dataclass(frozen=True)
@@ -106,7 +169,7 @@ class Checked:
     """A column's typed values (meaningful where ``messages`` is empty) and per-cell faults."""
 
     values: pd.Series
-    messages: np.ndarray  # "" where the cell is fine, else what is wrong with it
+    messages: np.ndarray  # "" where the cell is fine, else what is wrong with it (objects)
 
 
 def check_column(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checked:
@@ -119,7 +182,7 @@ def check_column(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checke
         return _check_siren(raw, column.required)
     if column.kind == "text":
         text = raw.astype(str).str.strip()
-        return Checked(text.where(text != "").astype("string"), np.full(len(text), ""))
+        return Checked(text.where(text != "").astype("string"), np.full(len(text), "", object))
     if column.kind == "code_insee":
         return _check_code_insee(raw)
     return _check_number(raw, column.kind, column.required)
@@ -128,8 +191,15 @@ def check_column(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checke
 def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
     n = parse_numbers(raw)
     v = n.values.to_numpy()
-    conditions = [n.empty & required, n.empty, ~n.is_number]
-    messages = ["is empty", "", "is neither 0 nor 1" if kind == "binary" else "is not a number"]
+    whole = kind in WHOLE_KINDS
+    ambiguous = ambiguous_numbers(raw, whole)
+    conditions = [n.empty & required, n.empty, ~n.is_number, ambiguous]
+    messages = [
+        "is empty",
+        "",
+        "is neither 0 nor 1" if kind == "binary" else "is not a number",
+        "ambiguous",  # replaced below by a message saying what to write
+    ]
     if kind in ("int_pos", "binary", "year"):
         conditions.append(~n.whole)
         messages.append("is not a whole number")
@@ -146,7 +216,9 @@ def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
         low, high = YEAR_RANGE
         conditions.append((v < low) | (v > high))
         messages.append(f"is not a plausible year ({low} to {high})")
-    faults = np.select(conditions, messages, default="")
+    faults = _faults(conditions, messages)
+    at = faults == "ambiguous"
+    faults[at] = [_ambiguous_message(value, whole) for value in raw.to_numpy()[at]]
     good = n.values.where(faults == "")
     values = good.astype(DTYPES[kind]) if DTYPES[kind] != "Int64" else _to_int(good)
     return Checked(values, faults)
@@ -165,9 +237,9 @@ def _check_identifier(raw: pd.Series, rows: np.ndarray) -> Checked:
     positions = pd.Series(np.arange(len(ids)), index=ids.index)
     first_pos = positions.groupby(ids, dropna=True).transform("min").fillna(0).astype(int)
     first_row = np.asarray(rows)[first_pos.to_numpy()]
-    faults = np.where(empty, "is empty", "").astype(object)
+    faults = _faults([empty], ["is empty"])
     faults[repeated] = [f"repeats the respondent_id of row {r}" for r in first_row[repeated]]
-    return Checked(text.where(~empty).astype("string"), faults.astype(str))
+    return Checked(text.where(~empty).astype("string"), faults)
 
 
 def _check_type(raw: pd.Series, required: bool) -> Checked:
@@ -176,12 +248,12 @@ def _check_type(raw: pd.Series, required: bool) -> Checked:
     # "epci" comes only from a type-label mapping: an EPCI whose legal type the frame gives
     known = text.isin((*COLLECTIVITY_TYPES, EPCI_PLACEHOLDER)).to_numpy(dtype=bool)
     bad = ~known & ~empty
-    faults = np.where(empty & required, "is empty", "").astype(object)
+    faults = _faults([empty & required], ["is empty"])
     faults[bad] = [
         "is not a known collectivity type" + did_you_mean(suggest_collectivity_type(value))
         for value in text[bad]
     ]
-    return Checked(text.where(~empty).astype("string"), faults.astype(str))
+    return Checked(text.where(~empty).astype("string"), faults)
 
 
 def _check_siren(raw: pd.Series, required: bool) -> Checked:
@@ -191,9 +263,7 @@ def _check_siren(raw: pd.Series, required: bool) -> Checked:
     compact = raw.astype(str).str.replace(r"\s", "", regex=True)
     empty = compact.eq("").to_numpy(dtype=bool)
     valid = compact.str.fullmatch(r"\d{9}|\d{14}").to_numpy(dtype=bool)
-    faults = np.select(
-        [empty & required, empty, ~valid], ["is empty", "", "is not 9 (or 14) digits"], ""
-    )
+    faults = _faults([empty & required, empty, ~valid], ["is empty", "", "is not 9 (or 14) digits"])
     return Checked(compact.str[:9].where(~empty).astype("string"), faults)
 
 
@@ -208,7 +278,7 @@ def _check_code_insee(raw: pd.Series) -> Checked:
     text = text.mask(text.str.fullmatch(r"\d"), "0" + text)
     empty = text.eq("").to_numpy(dtype=bool)
     valid = text.str.fullmatch(r"\d{2,3}|2[AB]|\d{5}|2[AB]\d{3}").to_numpy(dtype=bool)
-    faults = np.where(~empty & ~valid, "is not an INSEE code", "")
+    faults = _faults([~empty & ~valid], ["is not an INSEE code"])
     return Checked(text.where(~empty).astype("string"), faults)
 
 
@@ -227,7 +297,7 @@ def check_levels(raw: pd.Series, codebook: Codebook) -> Checked:
         "is not a whole number",
         "is not a level of the codebook",
     ]
-    faults = np.select(conditions, messages, default="")
+    faults = _faults(conditions, messages)
     return Checked(_to_int(n.values.where(faults == "")), faults)
 
 
@@ -488,7 +558,7 @@ def _check_cells(
             typed[column.name] = checked.values
             if column.kind == "type":
                 problems += _unknown_type_problems(table, faults)
-                faults = np.where(np.char.startswith(faults.astype(str), _UNKNOWN_TYPE), "", faults)
+                faults = np.where(_starts_with(faults, _UNKNOWN_TYPE), "", faults)
             problems += cell_problems(table, column.name, faults, column.expected)
     expected = level_expected(codebook)
     items = [item for item in codebook.item_columns if item in usable]
@@ -511,7 +581,7 @@ _UNKNOWN_TYPE = "is not a known collectivity type"
 def _unknown_type_problems(table: RawTable, faults: np.ndarray) -> list[Problem]:
     """One problem per distinct unknown type value, with its count: an export writes "Autre"
     on every row of its kind, and the fix is one line of the type-label mapping."""
-    unknown = np.char.startswith(faults.astype(str), _UNKNOWN_TYPE)
+    unknown = _starts_with(faults, _UNKNOWN_TYPE)
     if not unknown.any():
         return []
     values = table.frame["collectivity_type"].astype(str).str.strip()[unknown]
@@ -569,17 +639,19 @@ def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> l
     A survey has dozens of item columns whose cells take a handful of distinct texts ("0" to
     "3", empty, a few typos): the rules are per cell, so checking the distinct texts once and
     spreading the verdicts back gives the same result as checking column by column, without
-    the per-column cost of a dozen vectorised string operations.
+    the per-column cost of a dozen vectorised string operations. Each column is factorised on
+    its own: stacking the columns first would hold a copy of every item cell at once.
     """
     if not items:
         return []
-    text = pd.concat([frame[item].astype(str) for item in items], ignore_index=True)
-    codes, distinct = pd.factorize(text, use_na_sentinel=False)
-    checked = check_levels(pd.Series(distinct, dtype=text.dtype), codebook)
+    factorised = [pd.factorize(frame[item].astype(str), use_na_sentinel=False) for item in items]
+    union = pd.unique(np.concatenate([np.asarray(d, dtype=object) for _, d in factorised]))
+    checked = check_levels(pd.Series(union, dtype=object), codebook)
     values, messages = checked.values.array, checked.messages
+    position = {text: i for i, text in enumerate(union)}
     out = []
-    for j in range(len(items)):
-        at = codes[j * len(frame) : (j + 1) * len(frame)]
+    for codes, distinct in factorised:
+        at = np.array([position[text] for text in distinct], dtype=np.intp)[codes]
         out.append(Checked(pd.Series(values.take(at), index=frame.index), messages[at]))
     return out
 

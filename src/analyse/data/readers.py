@@ -17,8 +17,11 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
+import stat
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ import pandas as pd
 from analyse.data.contract import COLUMN_NAMES
 from analyse.errors import InputError, Problem
 from analyse.suggest import closest, did_you_mean
+from analyse.yaml_files import not_regular
 
 TEXT_EXTENSIONS: tuple[str, ...] = (".csv", ".txt", ".tsv")
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (*TEXT_EXTENSIONS, ".xlsx", ".sav", ".parquet")
@@ -47,7 +51,15 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"$FL2", "an SPSS .sav file"),
     (b"$FL3", "an SPSS .sav file"),
     (b"%PDF", "a PDF document"),
+    (b"\x7fELF", "an executable program (ELF)"),
+    (b"\x1f\x8b", "a gzip-compressed file (decompress it first)"),
+    (b"\x89PNG", "a PNG image"),
 )
+# What the parts of an .xlsx workbook may add up to once decompressed. A survey of 10,000
+# respondents and 200 columns is about 200 MB of sheet XML; a zip bomb declares gigabytes.
+MAX_XLSX_UNCOMPRESSED = 500_000_000
+_FORMULA_CELLS_SHOWN = 5
+_THREE_DECIMALS = re.compile(r"-?\d{1,3}\.\d{3}")
 _SEP_HINT = re.compile(r"sep=([,;\t])[ ]*\r?\n")
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -129,17 +141,32 @@ def _fatal(file: str, message: str, expected: str | None = None, **where: object
     return InputError([Problem(file=file, message=message, expected=expected, **where)])
 
 
+def check_survey_file(path: str | Path) -> None:
+    """Refuse what cannot be a survey file before trying to parse it: absent, not a regular
+    file, an unsupported type or empty. Cheap (one ``stat``), so that ``analyse run`` calls it
+    before starting anything."""
+    _check_file(Path(path), str(path))
+
+
 def _check_file(path: Path, name: str) -> None:
-    """Refuse what cannot be a survey file before trying to parse it."""
-    if not path.exists():
-        raise _fatal(name, "file not found", _EXPECTED_TYPES)
-    if not path.is_file():
-        raise _fatal(name, "not a file (a directory?)", _EXPECTED_TYPES)
+    """Refuse what cannot be a survey file before trying to parse it.
+
+    Stat-ed, not opened: a device (``/dev/zero``) or a named pipe would be read forever or
+    block, and each is named for what it is rather than guessed to be a directory.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise _fatal(name, "file not found", _EXPECTED_TYPES) from None
+    except OSError as exc:
+        raise _fatal(name, f"cannot be read ({exc.strerror or exc})", _EXPECTED_TYPES) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _fatal(name, not_regular(info.st_mode), _EXPECTED_TYPES)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         found = f"'{path.suffix}'" if path.suffix else "no extension"
         raise _fatal(name, f"unsupported file type ({found})", _EXPECTED_TYPES)
-    if path.stat().st_size == 0:
+    if info.st_size == 0:
         raise _fatal(name, "file is empty (0 bytes)", "a header row followed by data rows")
 
 
@@ -166,6 +193,12 @@ def decode_text(data: bytes, file: str) -> str:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise _fatal(file, f"not a text file: it looks like {what}", _EXPECTED_TEXT)
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) or _looks_utf32(data):
+        raise _fatal(
+            file,
+            "encoded in UTF-32, which is not supported; save it as 'CSV UTF-8'",
+            _EXPECTED_TEXT,
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         raise _fatal(
             file,
@@ -199,12 +232,39 @@ def decode_text(data: bytes, file: str) -> str:
 
 
 def _looks_utf16(data: bytes) -> bool:
-    """UTF-16 without BOM: ASCII text with a NUL byte in every other position."""
+    """UTF-16 without BOM: text characters with a NUL byte in every other position.
+
+    The other half must be text too: an executable or a database file has runs of NUL bytes,
+    which alone would make it look like UTF-16.
+    """
     sample = data[:200]
     if len(sample) < 4:
         return False
     even, odd = sample[0::2], sample[1::2]
-    return even.count(0) >= 0.8 * len(even) or odd.count(0) >= 0.8 * len(odd)
+    return (odd.count(0) >= 0.8 * len(odd) and _mostly_text(even)) or (
+        even.count(0) >= 0.8 * len(even) and _mostly_text(odd)
+    )
+
+
+def _looks_utf32(data: bytes) -> bool:
+    """UTF-32 without BOM: text characters each followed (or preceded) by three NUL bytes."""
+    sample = data[: 200 - 200 % 4]
+    if len(sample) < 8:
+        return False
+    lanes = [sample[i::4] for i in range(4)]
+    zeros = [lane.count(0) >= 0.8 * len(lane) for lane in lanes]
+    little = zeros[1] and zeros[2] and zeros[3] and _mostly_text(lanes[0])
+    big = zeros[0] and zeros[1] and zeros[2] and _mostly_text(lanes[3])
+    return little or big
+
+
+_TEXT_BYTES = frozenset(b"\t\n\r") | frozenset(range(0x20, 0x7F)) | frozenset(range(0xA0, 0x100))
+
+
+def _mostly_text(lane: bytes) -> bool:
+    """At least 90% printable characters (Latin-1 range), NULs aside."""
+    chars = [b for b in lane if b != 0]
+    return bool(chars) and sum(b in _TEXT_BYTES for b in chars) >= 0.9 * len(chars)
 
 
 def detect_delimiter(text: str) -> str:
@@ -221,12 +281,17 @@ def detect_delimiter(text: str) -> str:
 
 def _read_text(path: Path, name: str) -> _Grid:
     text, hinted, skipped = _split_preamble(decode_text(path.read_bytes(), name))
-    if not text.strip():
+    if not text or text.isspace():
         raise _fatal(name, "file is empty (only blank lines)", "a header row followed by data rows")
     sep = hinted or detect_delimiter(text)
+    # The parser reads UTF-8 bytes: io.StringIO would hold the text at 4 bytes a character,
+    # and only one copy of the file is kept while it is parsed (memory: benchmarks/).
+    payload = io.BytesIO(text.encode("utf-8"))
+    del text
     try:
         cells = pd.read_csv(
-            io.StringIO(text),
+            payload,
+            encoding="utf-8",
             sep=sep,
             header=None,
             dtype=str,
@@ -252,15 +317,17 @@ def _split_preamble(text: str) -> tuple[str, str | None, int]:
     it is not counted as a row) and the number of blank lines skipped (which are rows).
     """
     hinted = None
+    start = 0
     found = _SEP_HINT.match(text)
     if found:
-        hinted, text = found.group(1), text[found.end() :]
+        hinted, start = found.group(1), found.end()
     skipped = 0
-    line, newline, rest = text.partition("\n")
-    while newline and not line.strip():
-        text, skipped = rest, skipped + 1
-        line, newline, rest = text.partition("\n")
-    return text, hinted, skipped
+    # offsets, not partitions: each partition would copy the rest of a file of any size
+    end = text.find("\n", start)
+    while end != -1 and not text[start:end].strip():
+        start, skipped = end + 1, skipped + 1
+        end = text.find("\n", start)
+    return (text[start:] if start else text), hinted, skipped
 
 
 def _parser_problem(file: str, sep: str, exc: Exception, skipped: int) -> InputError:
@@ -284,6 +351,7 @@ def _read_xlsx(path: Path, name: str) -> _Grid:
     """First worksheet; the header is the first non-empty row, row numbers are the sheet's."""
     import openpyxl
 
+    _check_xlsx_size(path, name)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt or foreign file
@@ -299,6 +367,7 @@ def _read_xlsx(path: Path, name: str) -> _Grid:
             (i, [cell_text(v) for v in values])
             for i, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
         ]
+        _check_formula_values(sheet, name)
     finally:
         workbook.close()
     numbered = [(i, cells) for i, cells in numbered if any(c.strip() for c in cells)]
@@ -310,6 +379,79 @@ def _read_xlsx(path: Path, name: str) -> _Grid:
     body = pd.DataFrame(data, columns=range(width), dtype=str)
     rows = np.array([i for i, _ in numbered[1:]], dtype=int)
     return _Grid(_clean_header(header), body, rows, header_row)
+
+
+def _check_xlsx_size(path: Path, name: str) -> None:
+    """Refuse a workbook whose parts declare more than ``MAX_XLSX_UNCOMPRESSED`` bytes.
+
+    The declared sizes are binding: Python's zipfile stops at a part's declared size and fails
+    its checksum if more was packed, so a zip bomb cannot hide behind a small declaration.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip at all: openpyxl says so in its own words
+    if declared > MAX_XLSX_UNCOMPRESSED:
+        raise _fatal(
+            name,
+            f"the workbook decompresses to {declared / 1e6:,.0f} MB, more than the "
+            f"{MAX_XLSX_UNCOMPRESSED / 1e6:,.0f} MB a survey workbook may hold (a zip bomb?)",
+            "an .xlsx workbook of a survey; a larger survey as CSV",
+        )
+
+
+def _check_formula_values(sheet: object, name: str) -> None:
+    """Refuse formula cells saved without their value.
+
+    A workbook keeps each formula's last computed value; files written by programs (openpyxl,
+    some exports) may store the formula alone, and reading values then gives an empty cell:
+    an answer would silently become "unanswered". The cells are found in the sheet's XML,
+    which openpyxl's value-only reading does not expose.
+    """
+    archive = getattr(getattr(sheet, "parent", None), "_archive", None)
+    part = getattr(sheet, "_worksheet_path", None)
+    if archive is None or part is None:
+        return
+    from xml.etree.ElementTree import iterparse
+
+    missing: list[str] = []
+    count = 0
+    with archive.open(part) as source:
+        for _event, element in iterparse(source, events=("end",)):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "row":
+                element.clear()  # its cells are done: keep memory flat on a large sheet
+            if tag != "c":
+                continue
+            formula = value = None
+            for child in element:
+                tag = child.tag.rsplit("}", 1)[-1]
+                if tag == "f":
+                    formula = child
+                elif tag == "v":
+                    value = child
+            # <v/> is a saved empty text for a text formula (t="str"), no value otherwise
+            empty = value is None or (not value.text and element.get("t") != "str")
+            if formula is not None and empty:
+                count += 1
+                if len(missing) < _FORMULA_CELLS_SHOWN:
+                    missing.append(element.get("r", "?"))
+            element.clear()
+    if not count:
+        return
+    cells = ", ".join(missing) + (
+        f" and {count - len(missing)} more" if count > len(missing) else ""
+    )
+    first_row = re.sub(r"^[A-Z]+", "", missing[0])
+    where = f"cell {cells} holds" if count == 1 else f"{count} cells ({cells}) hold"
+    raise _fatal(
+        name,
+        f"{where} a formula without a saved value: open the file in a spreadsheet program "
+        "and save it (the values are then saved with the formulas)",
+        "a workbook saved with the values of its formulas",
+        row=int(first_row) if count == 1 and first_row.isdigit() else None,
+    )
 
 
 def _read_sav(path: Path, name: str) -> _Grid:
@@ -356,7 +498,10 @@ def cell_text(value: object) -> str:
     """A typed cell as the text a user would have typed: ``3.0`` -> ``"3"``, empty -> ``""``.
 
     Whole floats lose their ``.0`` because Excel and SPSS store every number as a float; booleans
-    become 1/0 because that is what a true/false cell means in a 0/1 column.
+    become 1/0 because that is what a true/false cell means in a 0/1 column. A stored number is
+    never ambiguous, so one whose text would look like a thousands group (1.125, written
+    ``1.1250``) keeps a trailing zero: the text check of ``analyse.data.loading`` refuses
+    ``1.125`` typed as text, where it may mean 1125.
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -370,7 +515,8 @@ def cell_text(value: object) -> str:
             return ""
         if number.is_integer() and abs(number) < 2**53:
             return str(int(number))
-        return repr(number)
+        text = repr(number)
+        return text + "0" if _THREE_DECIMALS.fullmatch(text) else text
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
@@ -499,7 +645,7 @@ def _apply_answer_labels(
     lookup = {
         normalise_label(k): "" if v is None else str(int(v)) for k, v in answer_labels.items()
     }
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never written in place
     for column in item_columns:
         if column not in present or isinstance(frame[column], pd.DataFrame):
             continue  # absent or duplicated: reported elsewhere

@@ -540,7 +540,9 @@ def write(survey: SyntheticSurvey, out: str | Path) -> tuple[Path, Path]:
     # The checksum ties the "synthetic" marker to these exact bytes (analyse.data.provenance).
     truth = {**survey.truth, "survey_sha256": file_sha256(out)}
     tpath = truth_path(out)
-    tpath.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tpath.write_text(
+        json.dumps(truth, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return out, tpath
 
 
@@ -777,5 +779,7 @@ def write_export(export: pd.DataFrame, out: str | Path, truth: dict) -> tuple[Pa
     export.to_csv(out, index=False, sep=";", lineterminator="\r\n", encoding="utf-8-sig")
     record = {**truth, "survey_sha256": file_sha256(out)}
     tpath = truth_path(out)
-    tpath.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tpath.write_text(
+        json.dumps(record, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return out, tpath

@@ -31,7 +31,9 @@ DISTRIBUTION = "analyse-maturite"
 
 def canonical_digest(obj: Any) -> str:
     """SHA-256 of the canonical JSON of ``obj``: equal values give equal digests."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

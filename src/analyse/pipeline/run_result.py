@@ -47,7 +47,7 @@ from analyse.stats.weights import CalibrationError, rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 6  # 6: not-estimable parts; 5: enrichment report; 4: five verdicts
+RESULT_VERSION = 7  # 7: controls_merged; 6: not-estimable parts; 5: enrichment report
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,10 @@ def save_run_result(result: RunResult, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESULT_FILE
-    header = json.dumps({"version": result.version, "key": result.key}).encode("ascii") + b"\n"
+    header = (
+        json.dumps({"version": result.version, "key": result.key}, allow_nan=False).encode("ascii")
+        + b"\n"
+    )
     fd, tmp = tempfile.mkstemp(prefix=f".{RESULT_FILE}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -263,12 +263,29 @@ def load_all(param_paths: Iterable[str | Path]) -> list[tuple[Path, RunParams]]:
             )
             continue
         seen[params.name] = path
+        problems.extend(_survey_file_problems(path, params))
         loaded.append((path.resolve(), params))
     if not loaded and not problems:
         problems.append(Problem("(command line)", "no parameter file given"))
     if problems:
         raise InputError(problems)
     return loaded
+
+
+def _survey_file_problems(params_path: Path, params: RunParams) -> list[Problem]:
+    """What makes the survey file unreadable whatever it holds (not a regular file, an
+    unsupported type, empty), found with one ``stat``: before the inputs are hashed (hashing
+    a device never ends) and before any kernel starts, so that the run exits 2 at once."""
+    from analyse.data.readers import check_survey_file
+
+    try:
+        check_survey_file(params.survey_path)
+    except InputError as exc:
+        return [
+            replace(p, file=str(params_path), message=f"data.survey: {p.file}: {p.message}")
+            for p in exc.problems
+        ]
+    return []
 
 
 def find_notebooks(notebooks_dir: Path) -> tuple[Path, ...]:

@@ -1,0 +1,107 @@
+"""Benchmark of ``analyse validate``'s memory on a large survey export.
+
+Generates a CSV of about ``--size-mb`` megabytes (200 by default) in a temporary folder by
+repeating the rows of the shipped synthetic survey with fresh respondent ids, then runs
+``python -m analyse validate FILE`` in a fresh process, as a user types it, and prints:
+
+- the file's size;
+- the **peak resident memory** of that process (``ru_maxrss`` from ``os.wait4``: what the
+  operating system had to provide, imports included), and its ratio to the file size
+  (goal: <= 4);
+- the same for a process that only imports the CLI and pandas (the floor any command pays),
+  and the peak above that floor, so that the cost of reading the file stands out;
+- the wall time and the exit status of ``validate`` (0: the generated file is valid).
+
+Run: ``.venv/bin/python benchmarks/validate_memory.py [--size-mb 200] [--repeats 1]``.
+Everything is written to a temporary folder, deleted afterwards.
+
+Measured on this machine (2 shared cores; issue 11): before the fixes, 4807 MB peak on a 50 MB
+file (96 x; 200 MB was not attempted: it would need about 19 GB). After them: 1132 MB on
+50 MB (22.6 x) and 3016 MB on 200 MB (15.1 x, validate_memory.out). Where it goes, at 50 MB
+above the imports: the raw table of text cells 290 MB (36 columns of Arrow strings, 8-byte
+offsets per cell), the typed table 170 MB (Int64 items), transient checks the rest. The
+4 x goal needs the raw cells as categoricals and smaller item dtypes: not done yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analyse.paths import project_root
+
+SOURCE = project_root() / "data" / "synthetic" / "synthetic_barometre_2025.csv"
+MB = 1_000_000
+
+
+def generate(path: Path, size_mb: float) -> int:
+    """A valid survey of about ``size_mb`` MB: the synthetic rows over and over, each with a
+    unique respondent id; returns the number of data rows."""
+    header, *rows = SOURCE.read_text(encoding="utf-8").splitlines()
+    bodies = [row.split(",", 1)[1] for row in rows]
+    target = size_mb * MB
+    written = n = 0
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(header + "\n")
+        while written < target:
+            chunk = []
+            for body in bodies:
+                n += 1
+                chunk.append(f"R{n:09d},{body}\n")
+            text = "".join(chunk)
+            fh.write(text)
+            written += len(text)
+    return n
+
+
+def peak_rss(args: list[str]) -> tuple[int, float, int, str]:
+    """Peak resident set size in bytes, wall seconds, exit status and stderr of a process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8"
+    )
+    err = proc.stderr.read() if proc.stderr else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - t0
+    return usage.ru_maxrss * 1024, seconds, proc.returncode, err  # ru_maxrss is in KiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=float, default=200.0)
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    print(f"cores available: {os.cpu_count()}; load average at start: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory(prefix="validate-memory-") as tmp:
+        path = Path(tmp) / "large_survey.csv"
+        rows = generate(path, args.size_mb)
+        size = path.stat().st_size
+        columns = SOURCE.read_text(encoding="utf-8").split("\n", 1)[0].count(",") + 1
+        print(f"generated {path.name}: {size / MB:.1f} MB, {rows} respondents, {columns} columns")
+        floor, _, _, _ = peak_rss(
+            [sys.executable, "-c", "import pandas, pyarrow, analyse.cli, analyse.data.loading"]
+        )
+        print(f"floor (python -c 'import pandas, analyse.cli ...'): {floor / MB:8.1f} MB")
+        for _ in range(args.repeats):
+            peak, seconds, status, err = peak_rss(
+                [sys.executable, "-m", "analyse", "validate", str(path)]
+            )
+            print(
+                f"analyse validate: peak RSS {peak / MB:8.1f} MB = {peak / size:.2f} x the file; "
+                f"above the floor {(peak - floor) / MB:8.1f} MB = {(peak - floor) / size:.2f} x; "
+                f"{seconds:.1f} s, exit status {status}"
+            )
+            if status != 0:
+                print("  stderr: " + err.strip()[-500:].replace("\n", "\n  "))
+        goal = "met" if peak <= 4 * size else "NOT met"
+        print(f"goal peak <= 4 x file size: {goal}")
+
+
+if __name__ == "__main__":
+    main()
