@@ -18,11 +18,13 @@ POPULATION_BAND_LABELS: tuple[str, ...] = ("<20k", "20-50k", "50-100k", "100-250
 
 def population_band(population: pd.Series) -> pd.Series:
     """The population band of each row, as an ordered categorical; missing stays missing."""
+    return _band(population, POPULATION_BAND_EDGES, POPULATION_BAND_LABELS)
+
+
+def _band(population: pd.Series, edges: tuple[float, ...], labels: tuple[str, ...]) -> pd.Series:
+    """Bands with their lower edge included (``right=False``), as an ordered categorical."""
     return pd.cut(
-        pd.Series(population).astype("float64"),
-        bins=list(POPULATION_BAND_EDGES),
-        labels=list(POPULATION_BAND_LABELS),
-        right=False,
+        pd.Series(population).astype("float64"), bins=list(edges), labels=list(labels), right=False
     )
 
 
@@ -32,9 +34,4 @@ COMMUNE_BAND_LABELS: tuple[str, ...] = ("<3,500", "3,500-10,000", "10,000-100,00
 
 def commune_band(population: pd.Series) -> pd.Series:
     """The commune population band of each row (lower edge included); missing stays missing."""
-    return pd.cut(
-        pd.Series(population).astype("float64"),
-        bins=list(COMMUNE_BAND_EDGES),
-        labels=list(COMMUNE_BAND_LABELS),
-        right=False,
-    )
+    return _band(population, COMMUNE_BAND_EDGES, COMMUNE_BAND_LABELS)

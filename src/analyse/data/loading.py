@@ -771,15 +771,22 @@ class SurveySummary:
 
 def summarize(df: pd.DataFrame, codebook: Codebook, file: str | None = None) -> SurveySummary:
     """Rows, rows without a maturity index (by reason) and per-theme alpha of a loaded survey."""
-    scored = score_survey(df, codebook)
+    return summarize_scored(score_survey(df, codebook), reliability(df, codebook), file)
+
+
+def summarize_scored(
+    scored: pd.DataFrame, alphas: pd.DataFrame, file: str | None = None
+) -> SurveySummary:
+    """``summarize`` for a table already scored (whatever left its rows out, e.g. a run's
+    mappings and ``min_themes``), with its per-theme alphas."""
     reasons = scored[EXCLUSION_COLUMN].fillna("")
     counts = reasons[reasons != ""].value_counts()
     return SurveySummary(
         file=file,
-        rows=len(df),
+        rows=len(scored),
         excluded=int(counts.sum()),
         exclusion_reasons={str(k): int(v) for k, v in counts.items()},
-        reliability=reliability(df, codebook),
+        reliability=alphas,
     )
 
 

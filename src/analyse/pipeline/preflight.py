@@ -26,10 +26,11 @@ from analyse.data.loading import (
     load_survey,
     read_answer_labels,
     read_column_mapping,
+    summarize_scored,
 )
 from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
-from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
+from analyse.data.scoring import reliability, score_survey
 from analyse.errors import InputError
 from analyse.params import RunParams
 from analyse.pipeline.run_result import run_weights, score_run
@@ -85,19 +86,6 @@ class ParamsCheck:
         return "\n".join(lines)
 
 
-def summary_of(scored: pd.DataFrame, alphas: pd.DataFrame, file: str) -> SurveySummary:
-    """``loading.summarize`` for an already scored table (any exclusion reason counts)."""
-    reasons = scored[EXCLUSION_COLUMN].fillna("")
-    counts = reasons[reasons != ""].value_counts()
-    return SurveySummary(
-        file=file,
-        rows=len(scored),
-        excluded=int(counts.sum()),
-        exclusion_reasons={str(k): int(v) for k, v in counts.items()},
-        reliability=alphas,
-    )
-
-
 def check_params(params: RunParams) -> ParamsCheck:
     """Load, score and weight the survey as the run would; raise ``InputError`` as it would.
 
@@ -131,7 +119,7 @@ def check_params(params: RunParams) -> ParamsCheck:
     if choice == "raked" and weights is not None and weights.attrs.get("collapsed"):
         described += f"; {weights.attrs['collapsed']}"
     return ParamsCheck(
-        summary=summary_of(scored, reliability(scored, codebook), str(params.survey_path)),
+        summary=summarize_scored(scored, reliability(scored, codebook), str(params.survey_path)),
         model_rows=len(design.y),
         terms=[c for c in design.X.columns if c != "Intercept"],
         dropped_terms=[
