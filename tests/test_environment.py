@@ -34,6 +34,11 @@ def _conda_pins() -> dict[str, str]:
         if isinstance(dep, str) and "=" in dep:
             name, ver = dep.split("=", 1)
             pins[name.strip().lower()] = ver.strip()
+        elif isinstance(dep, dict):  # packages conda-forge lacks, installed by pip
+            for line in dep.get("pip", []):
+                if "==" in line:
+                    name, ver = line.split("==", 1)
+                    pins[name.strip().lower()] = ver.strip()
     return pins
 
 

@@ -28,6 +28,7 @@ from analyse.paths import project_root
 from analyse.yaml_files import not_regular, read_yaml
 
 Control = Literal["collectivity_type"]
+Language = Literal["fr", "en"]
 NAME_MAX_LENGTH = 100  # characters of a run name (see RunParams.name)
 # The most random draws (bootstrap, simulations) a run may ask for: 100,000 bootstrap draws of
 # a few hundred respondents take minutes; more only multiplies the wait, not the precision.
@@ -86,6 +87,7 @@ EXPECTED: dict[str, str] = {
         "0.3535533905932738 = sqrt(2)/4 is BayesFactor's 'medium')"
     ),
     "seed": "an integer >= 0",
+    "lang": "fr or en: the language of the published report (French by default)",
 }
 
 
@@ -170,6 +172,9 @@ class RunParams(_Strict):
     data: DataParams
     analysis: AnalysisParams = AnalysisParams()
     seed: int = Field(default=2025, ge=0)
+    # The report's language (analyse.report.i18n): its words and its number formats, not its
+    # numbers; French by default, for the readers of the barometer.
+    lang: Language = "fr"
 
     @property
     def survey_path(self) -> Path:

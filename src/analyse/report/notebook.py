@@ -38,6 +38,7 @@ from analyse.params import (
     nested_parameters,
     params_from_mapping,
 )
+from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_code, markdown_text
 from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
@@ -104,6 +105,7 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
         # cell may use ``min_cell`` or ``sesoi`` directly.
         namespace.update(flat_parameters(params))
     apply_style()
+    i18n.use(params.lang)
     return params
 
 

@@ -1,0 +1,66 @@
+"""The report's catalogues and number formats (analyse.report.i18n)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from analyse.report import i18n
+
+
+def test_every_key_exists_in_every_language_with_the_same_placeholders():
+    catalogues = {lang: i18n.messages(lang) for lang in i18n.LANGUAGES}
+    french = catalogues["fr"]
+    for lang, other in catalogues.items():
+        assert set(other.texts) == set(french.texts), (
+            lang,
+            sorted(set(other.texts) ^ set(french.texts)),
+        )
+        for key, text in french.texts.items():
+            assert i18n.placeholders(other.texts[key]) == i18n.placeholders(text), (lang, key)
+
+
+def test_every_catalogue_file_exists_in_every_language():
+    names = {lang: [p.name for p in i18n.catalogue_files(lang)] for lang in i18n.LANGUAGES}
+    assert names["fr"] and all(files == names["fr"] for files in names.values())
+
+
+def test_french_formats_follow_the_locale():
+    fr = i18n.messages("fr")
+    assert fr.number(12.592, 1) == "12,6"
+    assert fr.number(-0.2877, 2) == "\u22120,29"
+    assert fr.number(-0.001, 2) == "0,00"  # no negative zero
+    assert fr.number(0.24, 2, sign=True) == "+0,24"
+    assert fr.integer(1225) == "1\u202f225"
+    assert fr.euros(1200) == "1\u202f200 €"
+    assert fr.percent(0.126, 1) == "12,6 %"
+    assert fr.p_value(0.0004) == "p < 0,001"
+    assert fr.p_value(0.03449, prefix=False) == "0,034"
+    assert fr.date("2026-11-23T12:34:09+00:00") == "23 novembre 2026"
+    assert fr.number(float("nan")) == fr.number(None) == "—"
+
+
+def test_english_formats_follow_the_locale():
+    en = i18n.messages("en")
+    assert en.number(12.592, 1) == "12.6"
+    assert en.integer(1225) == "1,225"
+    assert en.euros(1200) == "€1,200"
+    assert en.percent(0.126, 1) == "12.6%"
+    assert en.p_value(0.5) == "p = 0.500"
+    assert en.date(dt.date(2026, 11, 23)) == "23 November 2026"
+
+
+def test_use_changes_the_current_language_and_unknown_ones_are_refused():
+    try:
+        assert i18n.use("en").lang == "en" and i18n.current().lang == "en"
+        assert i18n.use("fr") is i18n.current()
+    finally:
+        i18n.use(i18n.DEFAULT_LANGUAGE)
+    with pytest.raises(ValueError, match="unknown report language"):
+        i18n.messages("de")
+
+
+def test_a_missing_key_is_named():
+    with pytest.raises(i18n.MissingMessage, match="no_such_key"):
+        i18n.messages("fr")("no_such_key")
