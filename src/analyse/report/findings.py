@@ -1,0 +1,82 @@
+"""The key findings of a run, in plain words, computed from its ``results.json`` alone.
+
+Readers (elected officials, directors of digital services, journalists) read the first
+paragraph of a report and perhaps nothing else. It must say, without SESOI, TOST, HC3 or LMG,
+what they will see first and what the analysis adds: raw maturity rises with size; whether the
+gap remains once budget, digital staff and sponsorship are held equal; the verdict; and how
+large an effect this sample could have detected at all. Every number comes from the run's
+``results.json``, so the index pages (which read only that file) and the notebooks (which hold
+the analysis) say the same words, and no sentence is fixed when the data change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from analyse.report.i18n import Messages
+
+LN10 = math.log(10.0)
+
+
+def points_per_tenfold(results: Mapping[str, Any], std_effect: float) -> float | None:
+    """A standardized size effect in index points between two collectivities, one ten times
+    as populous as the other: std * sd(index) / sd(ln population) * ln 10.
+
+    ``size.std_se / size.se_hc3`` is sd(ln population) / sd(index) as the run's test used it.
+    """
+    size = results.get("size") or {}
+    std_se, se = size.get("std_se"), size.get("se_hc3")
+    if not std_se or not se or std_effect is None:
+        return None
+    return float(std_effect * se / std_se * LN10)
+
+
+def _tenfold(coef: float | None) -> float | None:
+    return None if coef is None else float(coef) * LN10
+
+
+def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
+    """The key findings as paragraphs of plain text (the caller escapes them)."""
+    nested = results.get("nested") or {}
+    size = results.get("size") or {}
+    alpha = float(results.get("alpha", 0.05))
+    n = results.get("n")
+    synthetic = (results.get("run") or {}).get("synthetic")
+    kind = m("findings.synthetic" if synthetic else "findings.real")
+    paragraphs = [m("findings.sample", n=m.integer(n), kind=kind)]
+
+    marginal = nested.get("marginal") or {}
+    conditional = nested.get("conditional") or {}
+    raw = _tenfold(marginal.get("coef"))
+    held = _tenfold(conditional.get("coef"))
+    if raw is not None:
+        way = "up" if raw > 0 else "down"
+        paragraphs.append(m(f"findings.raw_{way}", points=m.number(abs(raw), 1)))
+    if held is not None:
+        remains = (conditional.get("p") is not None) and conditional["p"] < alpha
+        key = "findings.held_remains" if remains else "findings.held_vanishes"
+        paragraphs.append(m(key, points=m.number(held, 1, sign=True)))
+
+    verdict = results.get("verdict")
+    if verdict:
+        paragraphs.append(
+            m(
+                "findings.verdict",
+                label=m(f"verdicts.{verdict}.label"),
+                meaning=m(f"verdicts.{verdict}.meaning"),
+            )
+        )
+    sesoi = results.get("sesoi")
+    sesoi_points = points_per_tenfold(results, sesoi) if sesoi else None
+    if sesoi_points is not None:
+        paragraphs.append(
+            m("findings.sesoi", sesoi=m.number(sesoi, 2), points=m.number(sesoi_points, 1))
+        )
+    mde = (results.get("sensitivity") or {}).get("mde_std")
+    if mde is not None:
+        mde_points = points_per_tenfold(results, mde)
+        paragraphs.append(m("findings.mde", mde=m.number(mde, 2), points=m.number(mde_points, 1)))
+    del size
+    return paragraphs
