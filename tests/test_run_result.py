@@ -23,6 +23,7 @@ from analyse.pipeline.run_result import (
     run_result,
     save_run_result,
 )
+from analyse.report.i18n import messages
 from analyse.report.prose import verdict_sentence
 
 CI = project_root() / "params" / "ci.yaml"
@@ -102,8 +103,11 @@ def test_a_notebook_never_stores_the_result(params, tmp_path):
 def test_results_json_carries_the_sentence_the_pages_show(result):
     document = results_document(result)
     assert document["verdict"] == result.verdict
-    assert document["verdict_sentence"] == verdict_sentence(result.claim)
-    assert document["verdict_sentence"].startswith(f"Verdict: {result.verdict}.")
+    # in the run's language (French by default), starting with the verdict's label
+    french = messages("fr")
+    assert document["verdict_sentence"] == verdict_sentence(result.claim, french)
+    label = french(f"verdicts.{result.verdict}.label")
+    assert document["verdict_sentence"].startswith(f"Verdict : {label}.")
     assert document["run"]["synthetic"] is True  # the shipped panel, marked by its generator
     assert document["robustness"]["specifications"] == len(result.curve)
 

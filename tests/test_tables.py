@@ -12,6 +12,7 @@ from analyse.data.codebook import load_codebook
 from analyse.data.scoring import score_survey, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES, generate
 from analyse.report import groups, prose, tables
+from analyse.report.i18n import messages
 from analyse.stats.claim import analyse_claim
 from analyse.stats.equivalence import VERDICTS
 
@@ -135,22 +136,26 @@ def test_sponsorship_groups():
     assert list(groups.sponsorship(frame).astype(str)) == list(groups.SPONSORSHIP_LABELS)
 
 
+ENGLISH = messages("en")
+
 # --------------------------------------------------------------------------- verdict
 
 
-def test_verdict_sentence_names_the_verdict_key_and_n(analysis):
-    sentence = prose.verdict_sentence(analysis)
-    assert sentence.startswith(f"Verdict: {analysis.verdict}.")
+def test_verdict_sentence_names_the_verdict_label_and_n(analysis):
+    sentence = prose.verdict_sentence(analysis, ENGLISH)
+    assert sentence.startswith(f"Verdict: {ENGLISH(f'verdicts.{analysis.verdict}.label')}.")
     assert f"With {analysis.n} respondents" in sentence
-    assert f"n = {analysis.n}" in sentence
 
 
 @pytest.mark.parametrize("key", VERDICTS)
-def test_verdict_sentence_keeps_every_key_verbatim(analysis, key):
+def test_verdict_sentence_says_every_verdict_in_words(analysis, key):
     forced = replace(analysis, size=replace(analysis.size, verdict=key))
-    sentence = prose.verdict_sentence(forced)
-    assert sentence.startswith(f"Verdict: {key}.")
-    assert forced.size.sentence in sentence
+    for lang in ("fr", "en"):
+        m = messages(lang)
+        sentence = prose.verdict_sentence(forced, m)
+        assert sentence.startswith(f"Verdict{' :' if lang == 'fr' else ':'} ")
+        assert m(f"verdicts.{key}.label") in sentence
+        assert m(f"verdicts.{key}.meaning") in sentence
 
 
 def test_verdict_sentence_numbers(analysis):
@@ -158,13 +163,16 @@ def test_verdict_sentence_numbers(analysis):
 
     test = replace(analysis.size, std_coef=-0.0243, std_se=0.157, tost_p=0.1345, p=0.8779)
     low, high = equivalence_interval(test)
-    sentence = prose.verdict_sentence(replace(analysis, size=test))
-    assert "effect is \u22120.02 (90 % CI" in sentence
+    sentence = prose.verdict_sentence(replace(analysis, size=test), ENGLISH)
+    assert "effect is \u22120.02 (90% confidence interval" in sentence
     assert f"{low:.2f}".replace("-", "\u2212") in sentence
     assert f"{high:.2f}" in sentence
     assert "p = 0.134" in sentence or "p = 0.135" in sentence
     assert "p = 0.878" in sentence
     assert f"±{test.sesoi:.2f}" in sentence
+    french = prose.verdict_sentence(replace(analysis, size=test), messages("fr"))
+    assert "vaut \u22120,02 (intervalle de confiance à 90 %" in french
+    assert "p = 0,878" in french
 
 
 def test_sesoi_in_points_is_the_raw_gap_for_a_tenfold_population(analysis):
@@ -174,9 +182,8 @@ def test_sesoi_in_points_is_the_raw_gap_for_a_tenfold_population(analysis):
         pytest.skip("weighted SDs")
     per_log_unit = analysis.size.sesoi * design.y.std(ddof=1) / design.X["size"].std(ddof=1)
     assert prose.sesoi_in_points(analysis.size) == pytest.approx(per_log_unit * np.log(10))
-    assert f"{prose.sesoi_in_points(analysis.size):.1f} index points" in prose.verdict_sentence(
-        analysis
-    )
+    points = f"{prose.sesoi_in_points(analysis.size):.1f} index points"
+    assert points in prose.verdict_sentence(analysis, ENGLISH)
 
 
 # --------------------------------------------------------------------------- data quality

@@ -37,6 +37,8 @@ from analyse.data.user_weights import describe_weights, read_user_weights
 from analyse.errors import InputError, Problem
 from analyse.params import ColumnWeights, RunParams
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
+from analyse.report.gradient import mean_by_type
+from analyse.report.i18n import messages
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
 from analyse.stats.claim import ClaimAnalysis, analyse_claim, to_results
@@ -47,7 +49,8 @@ from analyse.stats.weights import CalibrationError, rake
 
 RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-RESULT_VERSION = 7  # 7: controls_merged; 6: not-estimable parts; 5: enrichment report
+# 8: descriptives, language; 7: controls_merged; 6: not-estimable parts; 5: enrichment report
+RESULT_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -315,7 +318,12 @@ def results_document(result: RunResult) -> dict[str, Any]:
     curve = result.curve
     document = to_results(result.claim)
     # the sentence every page shows (analyse.report.prose): one wording of the verdict
-    document["verdict_sentence"] = verdict_sentence(result.claim)
+    document["verdict_sentence"] = verdict_sentence(result.claim, messages(params.lang))
+    # the raw gap between kinds of collectivity, which the key findings start from
+    document["descriptives"] = {
+        "by_type": mean_by_type(result.scored, params.analysis.min_cell),
+        "min_cell": params.analysis.min_cell,
+    }
     document["robustness"] = {
         "specifications": len(curve),
         "verdicts": {k: int(v) for k, v in curve["verdict"].value_counts().sort_index().items()},
@@ -329,6 +337,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "survey": params.data.survey,
         "synthetic": result.synthetic,
         "seed": params.seed,
+        "lang": params.lang,
         "analyse_version": __version__,
     }
     return document

@@ -40,7 +40,6 @@ def _tenfold(coef: float | None) -> float | None:
 def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
     """The key findings as paragraphs of plain text (the caller escapes them)."""
     nested = results.get("nested") or {}
-    size = results.get("size") or {}
     alpha = float(results.get("alpha", 0.05))
     n = results.get("n")
     synthetic = (results.get("run") or {}).get("synthetic")
@@ -54,6 +53,19 @@ def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
     if raw is not None:
         way = "up" if raw > 0 else "down"
         paragraphs.append(m(f"findings.raw_{way}", points=m.number(abs(raw), 1)))
+    by_type = (results.get("descriptives") or {}).get("by_type") or []
+    if len(by_type) >= 2:
+        low = min(by_type, key=lambda row: row["mean"])
+        high = max(by_type, key=lambda row: row["mean"])
+        paragraphs.append(
+            m(
+                "findings.by_type",
+                low=m.number(low["mean"], 0),
+                low_type=m(f"terms.types.{low['type']}"),
+                high=m.number(high["mean"], 0),
+                high_type=m(f"terms.types.{high['type']}"),
+            )
+        )
     if held is not None:
         remains = (conditional.get("p") is not None) and conditional["p"] < alpha
         key = "findings.held_remains" if remains else "findings.held_vanishes"
@@ -78,5 +90,4 @@ def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
     if mde is not None:
         mde_points = points_per_tenfold(results, mde)
         paragraphs.append(m("findings.mde", mde=m.number(mde, 2), points=m.number(mde_points, 1)))
-    del size
     return paragraphs

@@ -1,7 +1,8 @@
-"""Numbers and sentences for the report's prose: true minus signs, p-values, the verdict.
+"""Sentences for the report's prose: the verdict and the specification curve's summary.
 
-The verdict sentence is written here once; the notebooks show it and ``results.json`` carries
-it, so a reader sees the same words everywhere.
+The verdict sentence is written here once, in the run's language (``analyse.report.i18n``);
+the notebooks show it and ``results.json`` carries it, so a reader sees the same words
+everywhere.
 """
 
 from __future__ import annotations
@@ -11,22 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analyse.report.i18n import Messages, current
 from analyse.stats.equivalence import SizeTest, equivalence_interval
 
 if TYPE_CHECKING:
     from analyse.stats.claim import ClaimAnalysis
-
-
-def number(x: float, digits: int = 2) -> str:
-    """A number for prose, with a true minus sign."""
-    text = f"{x:.{digits}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")  # no "-0.00"
-    return text.replace("-", "\u2212")
-
-
-def p_value(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def sesoi_in_points(test: SizeTest, fold: float = 10.0) -> float:
@@ -41,30 +31,33 @@ def sesoi_in_points(test: SizeTest, fold: float = 10.0) -> float:
     return float(test.sesoi / scale * np.log(fold))
 
 
-def verdict_sentence(analysis: ClaimAnalysis) -> str:
-    """The verdict in one plain sentence with the numbers it rests on.
-
-    Starts with "Verdict: <key>." where the key is exactly the ``verdict`` of ``results.json``.
-    """
+def verdict_sentence(analysis: ClaimAnalysis, m: Messages | None = None) -> str:
+    """The verdict in one sentence with the numbers it rests on, in ``m``'s language (the
+    current one by default). It starts with "Verdict: <label>." (the verdict's label in the
+    language; ``results.json``'s ``verdict`` holds its key)."""
+    m = m or current()
     test = analysis.size
     low, high = equivalence_interval(test)
-    level = f"{100 * (1 - 2 * test.alpha):g} %"
-    way = {
-        "positive": " (larger collectivities are more mature)",
-        "negative": " (larger collectivities are less mature)",
-    }.get(test.direction or "", "")
-    return (
-        f"Verdict: {test.verdict}. With {analysis.n} respondents, the standardized size effect "
-        f"is {number(test.std_coef)} ({level} CI {number(low)} to {number(high)}): "
-        f"{test.sentence}{way}. The smallest effect of interest, ±{number(test.sesoi)} "
-        f"standard deviations, is a gap of {number(sesoi_in_points(test), 1)} index points "
-        f"between two collectivities one ten times as populous as the other, all else equal "
-        f"(equivalence test: {p_value(test.tost_p)}; minimal-effect test: "
-        f"{p_value(test.met_p)}; test of no effect: {p_value(test.p)}; n = {analysis.n})."
+    way = m(f"prose.way_{test.direction}") if test.direction else ""
+    return m(
+        "prose.verdict",
+        label=m(f"verdicts.{test.verdict}.label"),
+        n=m.integer(analysis.n),
+        std=m.number(test.std_coef),
+        level=m.percent(1 - 2 * test.alpha),
+        low=m.number(low),
+        high=m.number(high),
+        meaning=m(f"verdicts.{test.verdict}.meaning"),
+        way=way,
+        sesoi=m.number(test.sesoi),
+        points=m.number(sesoi_in_points(test), 1),
+        p_tost=m.p_value(test.tost_p),
+        p_met=m.p_value(test.met_p),
+        p_zero=m.p_value(test.p),
     )
 
 
-def curve_summary(curve: pd.DataFrame, alpha: float = 0.05) -> str:
+def curve_summary(curve: pd.DataFrame, alpha: float = 0.05, m: Messages | None = None) -> str:
     """The specification curve in a few sentences, from the curve itself (verdict counts) and
     its inferential test (Simonsohn, Simmons & Nelson 2020).
 
@@ -72,44 +65,42 @@ def curve_summary(curve: pd.DataFrame, alpha: float = 0.05) -> str:
     them is below alpha / 3 (Bonferroni over the three), so that the sentence's claim holds at
     ``alpha`` whatever their dependence.
     """
+    m = m or current()
     if curve.empty:
-        return "No specification of the curve could be fitted."
+        return m("prose.curve_empty")
     counts = curve["verdict"].value_counts()
-    verdicts = (
-        f"{counts.index[0]} in all of them"
-        if len(counts) == 1
-        else ", ".join(f"{key} in {int(n)}" for key, n in counts.items())
-    )
-    text = (
-        f"Across the {len(curve)} specifications that estimate the same size effect, the "
-        f"verdict is {verdicts}."
-    )
+    count = m.integer(len(curve))
+    if len(counts) == 1:
+        text = m("prose.curve_all", count=count, label=m(f"verdicts.{counts.index[0]}.label"))
+    else:
+        shares = ", ".join(
+            m("prose.curve_share", label=m(f"verdicts.{key}.label"), n=m.integer(n))
+            for key, n in counts.items()
+        )
+        text = m("prose.curve_mixed", count=count, shares=shares)
     skipped = curve.attrs.get("skipped") or {}
     if skipped:
-        text += f" {len(skipped)} more could not be estimated and are not counted (listed below)."
+        text += " " + m("prose.curve_skipped", count=m.integer(len(skipped)))
     inference = curve.attrs.get("inference")
     if inference:
         median = inference["median_std_coef"]
-        way = "negative" if median < 0 else "positive"
         p_values = [inference[k] for k in ("median_p", "share_significant_p", "mean_z_p")]
-        text += (
-            f" The median standardized effect is {number(median)}, and "
-            f"{100 * inference['share_significant']:.0f} % of the specifications are "
-            f"significant at {alpha:g} in its ({way}) direction. Compared with "
-            f"{inference['draws']} curves drawn with no size effect, the share at least as "
-            f"extreme is {_share(p_values[0])} for the median, {_share(p_values[1])} for the "
-            f"share significant and {_share(p_values[2])} for the average z"
+        shown = [m("prose.curve_not_computed") if p is None else m.number(p, 3) for p in p_values]
+        text += " " + m(
+            "prose.curve_inference",
+            median=m.number(median),
+            share=m.percent(inference["share_significant"]),
+            alpha=m.number(alpha, 2),
+            way=m("prose.curve_way_negative" if median < 0 else "prose.curve_way_positive"),
+            draws=m.integer(inference["draws"]),
+            p_median=shown[0],
+            p_share=shown[1],
+            p_z=shown[2],
         )
         if any(p is None for p in p_values):
             text += "."
         elif min(p_values) < alpha / 3:
-            text += ": the curve is unusual for a world where size has no effect (one share "
-            text += f"below {alpha:g} / 3)."
+            text += m("prose.curve_unusual", alpha=m.number(alpha, 2))
         else:
-            text += ": the curve is not unusual for a world where size has no effect (no "
-            text += f"share below {alpha:g} / 3)."
+            text += m("prose.curve_usual", alpha=m.number(alpha, 2))
     return text
-
-
-def _share(p: float | None) -> str:
-    return "not computed" if p is None else f"{p:.3f}"

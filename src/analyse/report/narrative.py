@@ -1,0 +1,157 @@
+"""The notebooks' narrative: catalogue texts filled with numbers computed from the run.
+
+A notebook's prose used to be Markdown cells written once for one dataset ("with 56
+respondents..."), false as soon as the data changed, and in one language. Here every sentence
+a reader sees is a catalogue message (``messages/<lang>/nb*.yaml``, ``narrative.yaml``) whose
+placeholders are filled from ``facts``: numbers computed from the run's ``results.json``
+document and parameters, formatted in the report's language. A message that depends on the
+outcome (how to read the verdict, whether the sample could detect effects that matter) has one
+variant per outcome, chosen by ``VARIANTS``; the notebook only names the message.
+
+``tests/test_narrative.py`` runs two very different parameter files and checks that every
+number of the narrative is one of these facts, and that the facts match ``results.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from analyse.params import RunParams
+from analyse.report.escape import markdown_code, markdown_text
+from analyse.report.findings import key_findings, points_per_tenfold
+from analyse.report.i18n import Messages, current, placeholders
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
+
+POWER_TARGET = 0.8  # the power the minimum detectable effect is defined at (stats.sensitivity)
+Z95 = 1.959963984540054  # normal quantile of a 95 % interval
+
+
+def _get(document: Mapping[str, Any], *path: str) -> Any:
+    value: Any = document
+    for part in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def share_margin(n: int) -> float:
+    """The widest 95 % margin of error of a share among ``n`` respondents (at 50 %), in
+    percentage points: the gap between two shares below which sampling noise is expected."""
+    return 100 * Z95 * math.sqrt(0.25 / n) if n > 0 else math.nan
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The run's numbers as the narrative writes them (``text``), and the outcomes that pick a
+    message's variant."""
+
+    text: dict[str, str]
+    verdict: str
+    synthetic: bool
+    sample_can_detect: bool  # the smallest detectable effect is within the SESOI
+    weighted: bool
+
+
+def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
+    """Everything the narrative may say, from ``results.json``'s document and the parameters."""
+    n = int(document.get("n") or 0)
+    sesoi = float(document.get("sesoi", params.analysis.sesoi))
+    alpha = float(document.get("alpha", params.analysis.alpha))
+    mde = _get(document, "sensitivity", "mde_std")
+    mde_pos = _get(document, "sensitivity", "mde_std_positive")
+    mde_neg = _get(document, "sensitivity", "mde_std_negative")
+    synthetic = bool(_get(document, "run", "synthetic"))
+    themes = document.get("themes") or {}
+    robustness = document.get("robustness") or {}
+    inference = robustness.get("inference") or {}
+    weights = document.get("weights") or {}
+    verdict = str(document.get("verdict"))
+    text = {
+        "n": m.integer(n),
+        "n_excluded": m.integer(document.get("n_excluded") or 0),
+        "survey": markdown_code(params.data.survey),
+        "alpha": m.number(alpha, 2),
+        "tost_level": m.percent(1 - 2 * alpha),
+        "sesoi": m.number(sesoi, 2),
+        "sesoi_points": m.number(points_per_tenfold(document, sesoi), 1),
+        "min_cell": m.integer(params.analysis.min_cell),
+        "bootstrap": m.integer(document.get("importance_bootstrap_draws") or 0),
+        "bf_prior_scale": m.number(params.analysis.bf_prior_scale, 3),
+        "mde": m.number(mde, 2),
+        "mde_positive": m.number(mde_pos, 2),
+        "mde_negative": m.number(mde_neg, 2),
+        "mde_points": m.number(points_per_tenfold(document, mde) if mde else None, 1),
+        "power_target": m.percent(POWER_TARGET),
+        "tost_power": m.percent(_get(document, "sensitivity", "tost_power"), 1),
+        "simulations": m.integer(_get(document, "sensitivity", "simulations") or 0),
+        "themes": m.integer(len(themes)),
+        "specifications": m.integer(robustness.get("specifications") or 0),
+        "draws": m.integer(inference.get("draws") or 0),
+        "share_margin": m.number(share_margin(n), 0),
+        "verdict_label": m(f"verdicts.{verdict}.label")
+        if m.has(f"verdicts.{verdict}.label")
+        else verdict,
+    }
+    return Facts(
+        text=text,
+        verdict=verdict,
+        synthetic=synthetic,
+        sample_can_detect=mde is not None and mde <= sesoi,
+        weighted=bool(weights) and weights.get("method") not in (None, "none"),
+    )
+
+
+# message -> which of its variants (``<message>.<variant>``) the run's outcome selects
+VARIANTS: dict[str, Callable[[Facts], str]] = {
+    "narrative.caveat": lambda f: "synthetic" if f.synthetic else "real",
+    "narrative.reminder": lambda f: "synthetic" if f.synthetic else "real",
+    "nb1.published_noise": lambda f: "synthetic" if f.synthetic else "real",
+    "nb3.reading": lambda f: f.verdict,
+    "nb4.information": lambda f: "enough" if f.sample_can_detect else "little",
+    "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
+    "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",
+}
+
+
+class Narrator:
+    """``say = Narrator(results_document(result), params)``; ``say("nb3.intro")`` displays
+    that message, filled with the run's facts, as Markdown."""
+
+    def __init__(self, document: Mapping[str, Any], params: RunParams, m: Messages | None = None):
+        self.m = m or current()
+        self.document = document
+        self.params = params
+        self.facts = facts(document, params, self.m)
+
+    def text(self, key: str, **extra: str) -> str:
+        """The message's Markdown, its variant picked and its placeholders filled."""
+        if key in VARIANTS:
+            key = f"{key}.{VARIANTS[key](self.facts)}"
+        template = self.m(key)
+        values = {name: self.facts.text[name] for name in placeholders(template) - set(extra)}
+        return template.format(**values, **extra)
+
+    def __call__(self, key: str, **extra: str) -> Markdown:
+        from IPython.display import Markdown
+
+        return Markdown(self.text(key, **extra))
+
+    def show(self, *keys: str) -> None:
+        """Display several messages in turn (a cell shows only its last value)."""
+        from IPython.display import display
+
+        for key in keys:
+            display(self(key))
+
+    def key_findings(self) -> Markdown:
+        """The run's key findings (``analyse.report.findings``), under their heading."""
+        from IPython.display import Markdown
+
+        paragraphs = [markdown_text(p) for p in key_findings(self.document, self.m)]
+        return Markdown("\n\n".join([f"## {self.m('narrative.key_findings')}", *paragraphs]))

@@ -1,0 +1,237 @@
+"""Every sentence of the reports is computed from the run (issue 10, item 3).
+
+Two very different runs (the 2025-like panel in French, the census of EPCI in English) are
+published; every number of their narrative (the Markdown the notebooks display) must be one of
+the run's facts, and the facts must be the numbers of the run's ``results.json``. A number
+written into a catalogue text is allowed only if it is a constant of the method listed below.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analyse.params import load_params
+from analyse.pipeline.runner import run_all
+from analyse.report import i18n
+from analyse.report.findings import key_findings, points_per_tenfold
+from analyse.report.narrative import VARIANTS, Narrator, facts, share_margin
+
+ROOT = Path(__file__).resolve().parents[1]
+NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?:[\u202f\u00a0 ,.]\d{3})*(?:[,.]\d+)?")
+
+# Numbers the catalogue texts may write as such: constants of the method or of the published
+# barometer, true whatever the data (each with where it comes from).
+METHOD_CONSTANTS = {
+    "0",  # 0 = "not engaged", the lowest level; "0 %"
+    "1",  # odds ratio of no effect, notebook 1, BF01 threshold 1/3
+    "2",  # the 2 % trimmed at each end of the population (specification curve)
+    "3",  # the top level; BF01 thresholds 3 and 1/3; alpha / 3
+    "5",  # 2,5e / 97,5e percentiles (tokens "2,5" "97,5" below)
+    "2,5",
+    "2.5",
+    "97,5",
+    "97.5",  # percentile bounds of a 95 % bootstrap interval
+    "0,7",
+    "0.7",
+    "0,8",
+    "0.8",  # usual thresholds of Cronbach's alpha
+    "1,5",
+    "1.5",
+    "50",  # odds ratio example: 1.5 = odds 50 % higher
+    "0,5",
+    "0.5",  # a probability of one half: the bootstrap cannot rank two groups
+    "2,7",
+    "2.7",  # e: one unit of log population
+    "10",  # "ten times as populous" is written in words; 10 % population mismatch threshold
+    "53",
+    "56",
+    "59",  # the barometer's published common range and its midpoint
+    "95",
+    "80",  # 95 % confidence intervals; the 80 % power the MDE is defined at
+    "100",  # the index's scale (0 to 100)
+    "2023",
+    "2025",  # barometer editions
+    "4",  # notebook and figure numbers (1 to 5)
+    "3 500",
+    "3\u202f500",
+    "3,500",
+    "10 000",
+    "10\u202f000",
+    "10,000",
+    "20 000",
+    "20,000",
+    "50 000",
+    "50,000",
+    "100 000",
+    "100,000",
+    "250 000",
+    "250,000",  # population bands
+}
+
+
+def _numbers(text: str) -> list[str]:
+    return [n.replace("\u202f", " ").replace("\u00a0", " ") for n in NUMBER.findall(text)]
+
+
+def _constants() -> set[str]:
+    return {c.replace("\u202f", " ").replace("\u00a0", " ") for c in METHOD_CONSTANTS}
+
+
+def test_catalogue_texts_write_no_number_but_method_constants():
+    """A fixed sample size or result in a catalogue text ("56 respondents") fails here."""
+    allowed = _constants()
+    for lang in i18n.LANGUAGES:
+        m = i18n.messages(lang)
+        for key, text in m.texts.items():
+            if key.split(".")[0] not in {"narrative", "findings", "prose"} and not key.startswith(
+                "nb"
+            ):
+                continue
+            literal = re.sub(r"\{[^}]*\}", " ", text)
+            for number in _numbers(literal):
+                assert number in allowed, (lang, key, number)
+
+
+def test_every_variant_exists_for_every_outcome():
+    m = i18n.messages("fr")
+    outcomes = {
+        "narrative.caveat": ["synthetic", "real"],
+        "narrative.reminder": ["synthetic", "real"],
+        "nb1.published_noise": ["synthetic", "real"],
+        "nb3.reading": [
+            "negligible",
+            "significant_but_negligible",
+            "decisive",
+            "significant_undetermined",
+            "inconclusive",
+        ],
+        "nb4.information": ["little", "enough"],
+        "nb5.intro": ["little", "enough"],
+        "nb5.mde_reading": ["little", "enough"],
+    }
+    assert set(outcomes) == set(VARIANTS)
+    for key, variants in outcomes.items():
+        for variant in variants:
+            assert m.has(f"{key}.{variant}"), (key, variant)
+
+
+def test_share_margin_is_the_95_percent_margin_at_one_half():
+    assert share_margin(100) == pytest.approx(9.79982, abs=1e-4)
+    assert share_margin(1225) == pytest.approx(2.8, abs=1e-3)
+
+
+# ----------------------------------------------------------------------------- two real runs
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> dict[str, Path]:
+    """The panel in French and the census in English, published in one folder."""
+    folder = tmp_path_factory.mktemp("narrative")
+    panel = yaml.safe_load((ROOT / "params" / "ci.yaml").read_text(encoding="utf-8"))
+    census = yaml.safe_load((ROOT / "params" / "census.yaml").read_text(encoding="utf-8"))
+    panel.update(name="panel-fr", lang="fr")
+    census.update(name="census-en", lang="en")
+    census["analysis"]["bootstrap"] = 20
+    paths = []
+    for doc in (panel, census):
+        path = folder / f"{doc['name']}.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        paths.append(path)
+    out = folder / "reports"
+    outcomes = run_all(paths, out, jobs=1, force=True)
+    assert [o.status for o in outcomes] == ["published"] * 2, [o.message for o in outcomes]
+    return {"panel-fr": out / "panel-fr", "census-en": out / "census-en"}
+
+
+def _narrative(run: Path) -> str:
+    """Every Markdown output of the run's executed notebooks (what readers read as text)."""
+    parts = []
+    for ipynb in sorted(run.glob("*.ipynb")):
+        nb = json.loads(ipynb.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            for output in cell.get("outputs", []):
+                text = output.get("data", {}).get("text/markdown")
+                if text:
+                    parts.append("".join(text))
+    return "\n".join(parts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["panel-fr", "census-en"])
+def test_every_number_of_the_narrative_comes_from_the_run(two_runs, name):
+    run = two_runs[name]
+    results = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    params = load_params(run.parent.parent / f"{name}.yaml")
+    m = i18n.messages(params.lang)
+    narrator = Narrator(results, params, m)
+    computed = " | ".join(
+        [
+            *narrator.facts.text.values(),
+            *key_findings(results, m),
+            results["verdict_sentence"],
+        ]
+    )
+    allowed = set(_numbers(computed)) | _constants()
+    narrative = _narrative(run)
+    assert narrative, "no narrative found"
+    # the curve's summary is computed by analyse.report.prose from the curve itself: its
+    # numbers are checked against results.json below
+    unexplained = [n for n in _numbers(narrative) if n not in allowed]
+    inference = results["robustness"]["inference"]
+    curve_numbers = set(
+        _numbers(
+            " | ".join(
+                [
+                    m.number(inference["median_std_coef"]),
+                    m.percent(inference["share_significant"]),
+                    *(m.number(inference[k], 3) for k in ("median_p", "share_significant_p")),
+                    m.number(inference["mean_z_p"], 3),
+                    m.integer(inference["draws"]),
+                    m.number(results["alpha"], 2),
+                    *(m.integer(v) for v in results["robustness"]["verdicts"].values()),
+                    m.integer(results["robustness"]["specifications"]),
+                ]
+            )
+        )
+    )
+    assert [n for n in unexplained if n not in curve_numbers] == []
+    # the language of the run
+    assert ("Verdict :" in narrative) == (params.lang == "fr")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["panel-fr", "census-en"])
+def test_the_facts_are_the_numbers_of_results_json(two_runs, name):
+    run = two_runs[name]
+    results = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    params = load_params(run.parent.parent / f"{name}.yaml")
+    m = i18n.messages(params.lang)
+    text = facts(results, params, m).text
+    assert text["n"] == m.integer(results["n"])
+    assert text["n_excluded"] == m.integer(results["n_excluded"])
+    assert text["mde"] == m.number(results["sensitivity"]["mde_std"], 2)
+    assert text["mde_positive"] == m.number(results["sensitivity"]["mde_std_positive"], 2)
+    assert text["sesoi"] == m.number(results["sesoi"], 2)
+    assert text["sesoi_points"] == m.number(points_per_tenfold(results, results["sesoi"]), 1)
+    assert text["specifications"] == m.integer(results["robustness"]["specifications"])
+    assert text["themes"] == m.integer(len(results["themes"]))
+    assert text["verdict_label"] == m(f"verdicts.{results['verdict']}.label")
+    narrative = _narrative(run)
+    assert text["n"] in narrative
+    assert m(f"verdicts.{results['verdict']}.label") in narrative
+
+
+@pytest.mark.slow
+def test_the_two_runs_say_different_things(two_runs):
+    """The census and the panel differ in n, verdict and power: so must their words."""
+    panel, census = (_narrative(two_runs[k]) for k in ("panel-fr", "census-en"))
+    assert "55" in panel and "1,225" in census
+    assert "non concluant" in panel
+    assert "negligible effect" in census
+    assert "the sample detects the effects that matter" in census
+    assert "ne peut pas déceler tous les effets" in panel
