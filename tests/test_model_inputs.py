@@ -84,7 +84,7 @@ def test_a_survey_without_budget_runs_and_reports_the_dropped_term(base, panel, 
     assert set(document["importance"]) == {"size", "staff", "sponsorship"}
     assert document["robustness"]["specifications"] > 0
     spec = tables.model_specification(result.claim)["value"]
-    assert spec["Terms dropped (column absent or empty)"] == "budget (no budget_per_capita column)"
+    assert spec["Terms dropped"] == "budget (no budget_per_capita column)"
     # notebook 2's budget section: the figure and the table say why there is nothing to show
     described = groups.with_groups(result.scored)
     assert "budget_band" not in described
