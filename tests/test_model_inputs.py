@@ -161,8 +161,15 @@ def test_perfectly_collinear_columns_are_named(base, panel, tmp_path):
 
 
 def test_fewer_respondents_than_coefficients_is_an_input_error(base, panel, tmp_path):
+    # min_cell 1 keeps the two 0/1 terms (under 5, fewer than 10 respondents cannot have 5 on
+    # each side of one: they are dropped, and 4 coefficients are left)
     params = variant(base, panel, tmp_path, lambda d: d.head(6))
+    analysis = base.analysis.model_copy(update={"min_cell": 1})
+    params = params.model_copy(update={"analysis": analysis})
     with pytest.raises(InputError, match=r"\d respondents in the model .* cannot estimate 6 "):
+        load_scored(params)
+    params = variant(base, panel, tmp_path, lambda d: d.head(4))
+    with pytest.raises(InputError, match=r"\d respondents in the model .* cannot estimate 4 "):
         load_scored(params)
 
 
