@@ -263,3 +263,152 @@ def test_the_run_applies_its_min_cell_to_the_control(tmp_path):
     terms = document["ols"]["terms"]
     assert not {"collectivity_type[T.EPT]", "collectivity_type[T.CU]"} & set(terms)
     assert "collectivity_type[T.other]" in terms
+
+
+# ------------------------------------------------------------------ 0/1 terms held by few
+
+
+def _held_by(scored: pd.DataFrame, holders: int, value: int = 1) -> pd.DataFrame:
+    """``scored`` with elected_digital_lead = ``value`` for exactly ``holders`` respondents of
+    the model (those with an index) and the other value for everyone else."""
+    out = scored.copy()
+    model = out.index[out["maturity_index"].notna()]
+    column = pd.Series(1 - value, index=out.index, dtype="float64")
+    column[model[:holders]] = value
+    out["elected_digital_lead"] = column
+    return out
+
+
+REASON = "value {v} held by fewer than {m} respondents in the model, below analysis.min_cell"
+
+
+@pytest.fixture(scope="module")
+def panel_scored(codebook) -> pd.DataFrame:
+    """The barometer-like panel as generated (every type at least 9 respondents)."""
+    survey = generate(design="barometre-2025", seed=5, with_truth=False).data
+    return score_survey(survey, codebook)
+
+
+@pytest.mark.parametrize("value", [1, 0], ids=["3 hold it", "all but 3 hold it"])
+def test_no_published_coefficient_describes_a_binary_group_under_min_cell(
+    panel_scored, codebook, value
+):
+    """Failed before: results.json's ols.terms held elected_digital_lead, a coefficient that
+    is in effect the mean residual of 3 respondents."""
+    scored = _held_by(panel_scored, 3, value)
+    analysis = analyse_claim(scored, codebook, bootstrap=20, simulations=50)
+    design = analysis.fit.design
+    assert analysis.dropped_terms == ["elected_digital_lead"]
+    assert design.dropped_reasons == {"elected_digital_lead": REASON.format(v=value, m=5)}
+    assert "elected_digital_lead" not in design.X.columns
+    assert design.groups["sponsorship"] == ["strategy_adopted"]
+    # no respondent is lost for it, and the rest of the run is computed
+    assert analysis.n == int(scored["maturity_index"].notna().sum())
+    document = json.loads(json.dumps(to_results(analysis)))
+    assert document["dropped_terms"] == ["elected_digital_lead"]
+    assert "elected_digital_lead" not in document["ols"]["terms"]
+    # the term's name appears nowhere else in results.json: no estimate describes the group
+    assert json.dumps(document).count("elected_digital_lead") == 1
+    assert {"size", "budget", "staff", "strategy_adopted"} <= set(document["ols"]["terms"])
+    assert np.isfinite(document["size"]["std_coef"]) and np.isfinite(document["size"]["tost_p"])
+    assert set(document["importance"]) == {"size", "budget", "staff", "sponsorship"}
+    assert all(v is not None for v in document["importance"].values())
+    assert document["nested"]["bf01"] is not None
+    assert np.isfinite(document["sensitivity"]["mde_std"])
+    assert any(theme["coef"] is not None for theme in document["themes"].values())
+    # the report's model table says why
+    dropped = tables.model_specification(analysis).loc["Terms dropped", "value"]
+    assert dropped == f"elected_digital_lead ({REASON.format(v=value, m=5)})"
+    # the specification curve adjusts for the same terms: its main-choice specification is the
+    # main model's size effect
+    curve = specification_curve(scored, None)
+    spec = curve[
+        (curve["controls"] == "none")
+        & (curve["size"] == "ln_population")
+        & (curve["sample"] == "all")
+        & (curve["weights"] == "none")
+    ]
+    assert float(spec["std_coef"].iloc[0]) == pytest.approx(analysis.size.std_coef, rel=1e-9)
+
+
+def test_exactly_min_cell_holders_keep_the_binary_term(panel_scored):
+    """The boundary: min_cell holders are enough (a table shows a group of min_cell)."""
+    scored = _held_by(panel_scored, 5)
+    design = check_identifiable(scored)
+    assert "elected_digital_lead" in design.X.columns
+    assert design.dropped_terms == []
+    # a larger min_cell drops it, saying its own threshold (failed before: kept)
+    design = check_identifiable(scored, min_cell=6)
+    assert design.dropped_reasons == {"elected_digital_lead": REASON.format(v=1, m=6)}
+
+
+def test_binary_counts_are_those_of_the_model_rows(panel_scored):
+    """Counted after listwise deletion: 6 hold the value but 2 of them have no budget figure, so
+    4 are in the model and the term is dropped (failed before: kept). Respondents left out only
+    by the dropped term's own missing values come back into the model."""
+    scored = _held_by(panel_scored, 6)
+    model = scored.index[scored["maturity_index"].notna()]
+    scored.loc[model[:2], "budget_per_capita"] = np.nan
+    scored.loc[model[10:13], "elected_digital_lead"] = np.nan
+    design = build_design(scored)
+    assert design.dropped_terms == ["elected_digital_lead"]
+    assert list(design.y.index) == list(model[2:])  # the 3 without the term are back
+    # 6 holders all in the model are enough
+    scored.loc[model[:2], "budget_per_capita"] = panel_scored.loc[model[:2], "budget_per_capita"]
+    assert "elected_digital_lead" in build_design(scored).X.columns
+
+
+def test_a_lone_binary_value_is_dropped_and_still_refused_with_min_cell_one(panel_scored):
+    """Failed before: one respondent with elected_digital_lead = 1 stopped the run (exit 2)
+    even though the term can simply be left out. With min_cell 1 the term is kept, and its lone
+    holder (leverage 1, no HC3 standard error) is still refused."""
+    scored = _held_by(panel_scored, 1)
+    design = check_identifiable(scored, file="survey.csv")
+    assert design.dropped_terms == ["elected_digital_lead"]
+    with pytest.raises(InputError) as caught:
+        check_identifiable(scored, file="survey.csv", min_cell=1)
+    (problem,) = caught.value.problems
+    assert problem.column == "elected_digital_lead"
+    assert "is the only one in the model with elected_digital_lead = 1" in problem.message
+
+
+def test_a_constant_binary_column_is_still_refused(panel_scored):
+    """Nobody holding the value is a constant column (likely a data error), not a small group."""
+    with pytest.raises(InputError) as caught:
+        check_identifiable(_held_by(panel_scored, 0), file="survey.csv")
+    assert caught.value.problems[0].column == "elected_digital_lead"
+
+
+def test_the_run_drops_binary_terms_with_its_min_cell_everywhere(tmp_path):
+    """The run's min_cell reaches every design built from the survey: the check of the
+    parameters lists the dropped term with its reason, and the raked weights are made on the
+    model's rows (the rows the dropped term alone left out included), so the weighted fit
+    finds a weight for every respondent in the model."""
+    from analyse.data.reference import load_frame
+    from analyse.params import load_params
+    from analyse.paths import project_root
+    from analyse.pipeline.preflight import check_params
+    from analyse.pipeline.run_result import load_scored, model_rows, run_weights
+
+    base = load_params(project_root() / "params" / "ci.yaml")
+    panel = pd.read_csv(base.survey_path)
+    panel["elected_digital_lead"] = pd.array([1] * 7 + [0] * (len(panel) - 7), dtype="Int64")
+    panel.loc[[20, 21, 22], "elected_digital_lead"] = pd.NA
+    path = tmp_path / "survey.csv"
+    panel.to_csv(path, index=False)
+    params = base.model_copy(
+        update={
+            "data": base.data.model_copy(update={"survey": str(path)}),
+            "analysis": base.analysis.model_copy(update={"min_cell": 10, "weights": "raked"}),
+        }
+    )
+    check = check_params(params)
+    assert check.error is None
+    assert check.dropped_terms == [f"elected_digital_lead ({REASON.format(v=1, m=10)})"]
+    scored, _ = load_scored(params)
+    design = check_identifiable(scored, min_cell=10)
+    assert list(model_rows(params, scored)) == list(design.y.index)
+    assert check.model_rows == len(design.y)
+    weights = run_weights(params, scored, load_frame("epci"))
+    assert weights is not None
+    assert list(weights.index) == list(design.y.index)

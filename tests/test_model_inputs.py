@@ -84,7 +84,7 @@ def test_a_survey_without_budget_runs_and_reports_the_dropped_term(base, panel, 
     assert set(document["importance"]) == {"size", "staff", "sponsorship"}
     assert document["robustness"]["specifications"] > 0
     spec = tables.model_specification(result.claim)["value"]
-    assert spec["Terms dropped (column absent or empty)"] == "budget (no budget_per_capita column)"
+    assert spec["Terms dropped"] == "budget (no budget_per_capita column)"
     # notebook 2's budget section: the figure and the table say why there is nothing to show
     described = groups.with_groups(result.scored)
     assert "budget_band" not in described
@@ -161,8 +161,15 @@ def test_perfectly_collinear_columns_are_named(base, panel, tmp_path):
 
 
 def test_fewer_respondents_than_coefficients_is_an_input_error(base, panel, tmp_path):
+    # min_cell 1 keeps the two 0/1 terms (under 5, fewer than 10 respondents cannot have 5 on
+    # each side of one: they are dropped, and 4 coefficients are left)
     params = variant(base, panel, tmp_path, lambda d: d.head(6))
+    analysis = base.analysis.model_copy(update={"min_cell": 1})
+    params = params.model_copy(update={"analysis": analysis})
     with pytest.raises(InputError, match=r"\d respondents in the model .* cannot estimate 6 "):
+        load_scored(params)
+    params = variant(base, panel, tmp_path, lambda d: d.head(4))
+    with pytest.raises(InputError, match=r"\d respondents in the model .* cannot estimate 4 "):
         load_scored(params)
 
 

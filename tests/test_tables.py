@@ -249,7 +249,7 @@ def test_model_specification_reports_dropped_terms():
     data = data.drop(columns=["digital_staff_fte"])
     analysis = analyse_claim(score_survey(data, codebook), codebook, bootstrap=20, simulations=200)
     spec = model_specification(analysis)["value"]
-    assert spec["Terms dropped (column absent or empty)"] == "staff (no digital_staff_fte column)"
+    assert spec["Terms dropped"] == "staff (no digital_staff_fte column)"
     assert "staff" not in spec["Terms in the model"]
     assert spec["Respondents in the model"] == analysis.n
 

@@ -19,6 +19,9 @@ import pandas as pd
 
 SPONSORSHIP_TERMS: tuple[str, ...] = ("elected_digital_lead", "strategy_adopted")
 MAIN_TERMS: tuple[str, ...] = ("size", "budget", "staff", *SPONSORSHIP_TERMS)
+# The 0/1 terms: each splits the respondents into two groups, and its coefficient compares them
+# (``analyse.stats.regression.rare_binary_terms`` drops one whose smaller group is too small).
+BINARY_TERMS: tuple[str, ...] = SPONSORSHIP_TERMS
 
 # Which survey column each term needs; a term whose column is absent is dropped (and reported).
 TERM_SOURCES: dict[str, tuple[str, ...]] = {

@@ -96,7 +96,9 @@ def check_params(params: RunParams) -> ParamsCheck:
     configured = load_configured(params)
     codebook = configured.codebook
     scored = score_run(params, configured.survey, codebook)
-    design = build_design(scored, controls=list(params.analysis.controls))
+    design = build_design(
+        scored, controls=list(params.analysis.controls), min_cell=params.analysis.min_cell
+    )
     error: InputError | None = None
     weights = None
     try:

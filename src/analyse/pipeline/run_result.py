@@ -151,6 +151,13 @@ def _user_weights(params: RunParams, scored: pd.DataFrame, column: str) -> pd.Se
     return w.set_axis(scored.index)
 
 
+def model_rows(params: RunParams, scored: pd.DataFrame) -> pd.Index:
+    """The rows the run's main model is fitted on: with the run's ``min_cell``, which decides
+    which 0/1 terms are dropped and so which rows a missing value leaves out."""
+    a = params.analysis
+    return build_design(scored, controls=list(a.controls), min_cell=a.min_cell).y.index
+
+
 def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) -> pd.Series | None:
     """The survey weights the parameters ask for, on the rows the model is fitted on, or None.
 
@@ -162,7 +169,7 @@ def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) ->
     """
     choice = params.analysis.weights
     if isinstance(choice, ColumnWeights):
-        rows = build_design(scored, controls=list(params.analysis.controls)).y.index
+        rows = model_rows(params, scored)
         return describe_weights(
             _user_weights(params, scored, choice.column).loc[rows], choice.column
         )
@@ -170,7 +177,7 @@ def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) ->
         return None
     # rake the rows the model is fitted on (an optional term may be missing for some), so
     # that the weights actually used meet the frame's margins
-    rows = build_design(scored, controls=list(params.analysis.controls)).y.index
+    rows = model_rows(params, scored)
     try:
         return rake(scored.loc[rows], frame)
     except CalibrationError as exc:  # the user's survey cannot be raked: exit 2, say why

@@ -536,15 +536,16 @@ def _controls_description(analysis: ClaimAnalysis) -> str:
 
 
 def model_specification(analysis: ClaimAnalysis) -> pd.DataFrame:
-    """What the main model used: its terms, controls, sample, and the terms it had to drop
-    because the survey lacks their column (so a reader knows what was not held fixed)."""
+    """What the main model used: its terms, controls, sample, and the terms it had to drop,
+    each with why (the survey lacks its column, or a 0/1 term's rarer value has fewer than
+    min_cell respondents), so a reader knows what was not held fixed."""
     terms = [t for t in analysis.fit.coef.index if t != "Intercept"]
     reasons = analysis.fit.design.dropped_reasons
     dropped = [f"{t} ({reasons[t]})" if reasons.get(t) else t for t in analysis.dropped_terms]
     rows = [
         ("Outcome", "maturity_index (0-100)"),
         ("Terms in the model", ", ".join(terms)),
-        ("Terms dropped (column absent or empty)", ", ".join(dropped) or "none"),
+        ("Terms dropped", ", ".join(dropped) or "none"),
         ("Controls", _controls_description(analysis)),
         ("Weighted parts", ", ".join(analysis.weighted_parts) or "none (unweighted)"),
         ("Survey weights", _weights_description(analysis.weights_summary)),

@@ -4,6 +4,20 @@ HC3 because a survey of 56 collectivities of very different sizes is small and h
 HC3 is the heteroskedasticity-consistent estimator that behaves best in small samples (Long and
 Ervin 2000). Inference uses t with the residual degrees of freedom, as R's ``coeftest`` does.
 Coefficients are always matched by name, never by position.
+
+Disclosure control (issue 11, item 3): no published coefficient describes a group smaller than
+``analysis.min_cell``, the threshold below which a descriptive table hides a group
+(``analyse.report.disclosure``). A 0/1 term's coefficient is, given the other terms, the mean
+residual difference between those who hold the value and those who do not: when fewer than
+``min_cell`` respondents of the model hold it or lack it (2-4 at the default 5, 1 being also a
+leverage-1 fit with no HC3 standard error), the coefficient is in effect those few respondents'
+own mean residual, and a reader who knows who they are learns about them. Such a term is
+dropped from the model like a term whose column is absent (``rare_binary_terms``:
+``dropped_terms`` with its reason, shown in the report's model table), as the small groups of
+the control collectivity_type are merged into one category "other" (``merge_rare_types``).
+Every analysis of the run (nested models and Bayes factor, relative importance, themes,
+sensitivity simulations, specification curve, survey weights) starts from this design, so all
+use the same terms and rows.
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ from scipy import stats
 from analyse.data.contract import COLLECTIVITY_TYPES
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.data.terms import (
+    BINARY_TERMS,
     SPONSORSHIP_TERMS,
     TERM_SOURCES,
     available_terms,
@@ -63,8 +78,11 @@ def build_design(
 
     Terms whose survey column is absent, or has no value among the respondents with an index,
     are dropped and listed in ``dropped_terms`` (with ``dropped_reasons``) so a report can say
-    so; rows with a missing value in a kept term are left out of the estimation sample.
-    Sponsorship is one group of whichever of its two terms are kept.
+    so; rows with a missing value in a kept term are left out of the estimation sample. So is a
+    0/1 term whose rarer value fewer than ``min_cell`` respondents of that sample hold
+    (``rare_binary_terms``): its coefficient would describe that small group. Dropping it gives
+    back the rows that only it left out, which can only raise the other 0/1 terms' counts, so
+    one pass suffices. Sponsorship is one group of whichever of its two terms are kept.
 
     With the control ``collectivity_type``, a type with fewer than ``min_cell`` respondents in
     the model has no dummy of its own: it is merged into ``collectivity_type[T.other]``
@@ -80,6 +98,10 @@ def build_design(
         dropped += [t for t in terms if t not in present and t not in dropped]
         present = [t for t in present if t in terms]
     x = model_terms(sample)[present]
+    rare = rare_binary_terms(x[x.notna().all(axis=1)], min_cell)
+    if rare:
+        present = [t for t in present if t not in rare]
+        x = x[present]
     groups = {t: [t] for t in present}
     sponsorship = [t for t in SPONSORSHIP_TERMS if t in present]
     if sponsorship:
@@ -103,11 +125,33 @@ def build_design(
         y=y,
         X=x.astype("float64"),
         groups=groups,
-        dropped_terms=dropped,
-        dropped_reasons=drop_reasons(sample, dropped),
+        dropped_terms=dropped + list(rare),
+        dropped_reasons={**drop_reasons(sample, dropped), **rare},
         controls_merged=merged,
         min_cell=min_cell,
     )
+
+
+def rare_binary_terms(x: pd.DataFrame, min_cell: int) -> dict[str, str]:
+    """The 0/1 terms of ``x`` (the model's rows and terms) whose rarer value fewer than
+    ``min_cell`` respondents hold, each with the reason the report gives for dropping it.
+
+    The reason says "fewer than {min_cell}", as a hidden table cell does
+    (``analyse.report.disclosure.too_few``), never the exact count. A term with a single value
+    is not listed: it has no group to protect, and ``check_identifiable`` refuses it as a
+    constant column (more likely a data error than an answer nobody gave). Neither is a term
+    with other values than two (not 0/1 data).
+    """
+    rare = {}
+    for term in [t for t in BINARY_TERMS if t in x.columns]:
+        counts = x[term].value_counts()
+        if len(counts) == 2 and int(counts.min()) < min_cell:
+            value = _value_text(counts.idxmin())
+            rare[term] = (
+                f"value {value} held by fewer than {min_cell} respondents in the model, "
+                "below analysis.min_cell"
+            )
+    return rare
 
 
 _LEVERAGE_TOL = 1e-8  # a respondent with leverage above 1 - this makes HC3 undefined
@@ -131,7 +175,9 @@ def check_identifiable(
     - terms that are perfectly collinear (one an exact linear combination of others and the
       intercept), found from the null space of the design with unit-norm columns;
     - a respondent with leverage 1 (typically alone in its collectivity type when the type is a
-      control): its residual is 0 and its HC3 term 0/0, so no standard error exists;
+      control, or, with ``min_cell`` 1, the only one with a value of a 0/1 term, which a larger
+      ``min_cell`` drops from the model instead): its residual is 0 and its HC3 term 0/0, so no
+      standard error exists;
     - with the control collectivity_type, types too rare for ``min_cell`` that even merged into
       "other" (``merge_rare_types``) are fewer than ``min_cell``: their coefficient would
       describe a group a published table may not show.
@@ -254,7 +300,8 @@ def check_identifiable(
                     )
                 )
             else:
-                # typically the only respondent with a given value of a yes/no column
+                # typically the only respondent with a given value of a yes/no column, which
+                # reaches here with min_cell 1 only (build_design drops it otherwise)
                 own = [
                     c
                     for c in x.columns

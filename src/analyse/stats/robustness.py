@@ -68,7 +68,13 @@ from analyse.data.bands import POPULATION_BAND_LABELS as BAND_LABELS
 from analyse.data.bands import population_band
 from analyse.data.terms import SPONSORSHIP_TERMS, model_terms
 from analyse.stats.equivalence import equivalence_interval, judge_size
-from analyse.stats.regression import DEFAULT_MIN_CELL, OUTCOME, ols_hc3, type_dummies
+from analyse.stats.regression import (
+    DEFAULT_MIN_CELL,
+    OUTCOME,
+    build_design,
+    ols_hc3,
+    type_dummies,
+)
 from analyse.stats.weights import rake
 
 SHIPPED = "survey_weights"  # the curve's label of weights shipped with the survey
@@ -150,7 +156,8 @@ def _build(
     ``ols_hc3`` fit; the others in ``skipped`` with the reason. ``user_weights`` (indexed like
     ``scored``) replace raking in the weighted specifications. The last item maps a
     type-controlled specification to the types merged into "other" for ``min_cell``
-    (``type_dummies``), as in the main model."""
+    (``type_dummies``), as in the main model. The means adjusted for are the main model's
+    (``build_design`` with the same ``min_cell``): a 0/1 term it drops is in no specification."""
     data = scored[scored[OUTCOME].notna()]
     y = data[OUTCOME].astype("float64").to_numpy()
     pop = data["population"].astype("float64")
@@ -165,11 +172,13 @@ def _build(
         "ln_population": terms["size"].to_numpy(),
         "population_band": population_band(pop).cat.codes.astype("float64").to_numpy(),
     }
-    # the means the survey has (each is optional: an absent column is dropped, as in the main
-    # model by build_design)
+    # the means the main model keeps (build_design): each is optional, an absent column is
+    # dropped, and so is a 0/1 term whose rarer value fewer than min_cell respondents hold, so
+    # that every specification adjusts for the same terms as the main model
+    kept = build_design(scored, min_cell=min_cell).X.columns
     means = []
     for c in ("budget", "staff", *SPONSORSHIP_TERMS):
-        if c in terms:
+        if c in kept:
             columns[c] = terms[c].to_numpy()
             means.append(c)
     # raking weights must meet the margins on the rows actually fitted: respondents with every
@@ -270,7 +279,9 @@ def specification_curve(
     ``attrs['inference']`` holds the test of the whole curve against ``draws`` null curves
     (``curve_inference``); else it is None. In the specifications that control for type, types
     with fewer than ``min_cell`` respondents share one dummy "other", as in the main model
-    (``build_design``); ``attrs['controls_merged']`` lists them by specification.
+    (``build_design``); ``attrs['controls_merged']`` lists them by specification. Every
+    specification adjusts for the terms of the main model with the same ``min_cell`` (a 0/1
+    term with fewer than ``min_cell`` respondents on one side is in none).
 
     Each specification is fitted like ``fit_ols`` and tested like ``test_size``, but with
     ``ols_hc3`` on arrays: the specifications share one estimation sample, so its regressors
