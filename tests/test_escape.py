@@ -31,7 +31,7 @@ from nbconvert.filters.markdown import markdown2html
 
 from analyse.params import load_params
 from analyse.paths import project_root
-from analyse.report import notebook, plots
+from analyse.report import i18n, notebook, plots
 from analyse.report.escape import (
     from_mpl_text,
     html_text,
@@ -40,6 +40,7 @@ from analyse.report.escape import (
     mpl_text,
     one_line,
 )
+from analyse.report.narrative import Narrator
 from analyse.stats.regression import OUTCOME
 
 ROOT = project_root()
@@ -145,13 +146,15 @@ def _with_survey(path: str):
     return params.model_copy(update={"data": params.data.model_copy(update={"survey": path})})
 
 
-@pytest.mark.parametrize("synthetic", [False, True])
-def test_data_notice_shows_a_survey_path_with_backtick_and_markup_as_text(synthetic, monkeypatch):
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_data_reminder_shows_a_survey_path_with_backtick_and_markup_as_text(lang):
     """The hole of issue 11: the path in a one-backtick code span; a backtick in it ended the
-    span and the <img onerror> after it was live HTML."""
-    monkeypatch.setattr(notebook, "is_synthetic", lambda path: synthetic)
+    span and the <img onerror> after it was live HTML. The narrative's reminder of real data
+    names the survey file."""
     path = f"data/sv`{IMG}$x^$.csv"
-    notice = notebook.data_notice(_with_survey(path)).data
+    document = {"n": 12, "verdict": "inconclusive", "run": {"synthetic": False}}
+    say = Narrator(document, _with_survey(path), i18n.messages(lang))
+    notice = say("narrative.reminder").data
     for render in RENDERERS.values():
         rendered = Rendered(render(notice))
         assert "img" not in {tag for tag, _ in rendered.elements}
