@@ -15,6 +15,7 @@ import yaml
 
 from analyse.params import FLAT_NAMES, load_params, nested_parameters, params_from_mapping
 from analyse.paths import project_root
+from analyse.report import i18n
 
 NOTEBOOK_DIR = project_root() / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -119,13 +120,16 @@ def test_notebooks_stay_thin(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_every_figure_is_described_before_it_is_shown(path):
-    """RGAA: a Markdown caption describing the figure precedes each figure cell."""
+    """RGAA: a caption describing the figure precedes each figure cell: the cell before it
+    displays a narrative message (``say(...)``) that starts with "**Figure" in every language."""
     cells = _read(path).cells
     for i, cell in enumerate(cells):
         if cell.cell_type == "code" and "show_figure(" in cell.source:
             before = cells[i - 1]
-            assert before.cell_type == "markdown", cell.source
-            assert "**Figure" in before.source, cell.source
+            keys = re.findall(r'"((?:nb\d|narrative)\.[a-z_.]+)"', before.source)
+            assert before.cell_type == "code" and keys, cell.source
+            for lang in i18n.LANGUAGES:
+                assert i18n.messages(lang)(keys[-1]).startswith("**Figure"), (lang, keys[-1])
 
 
 def _ci_parameters() -> dict:
