@@ -195,7 +195,8 @@ def test_notebook_executes_with_papermill(path, tmp_path):
             for c in nb.cells
             for o in c.get("outputs", [])
         )
-        assert f"Verdict: {verdict}." in text
+        label = i18n.messages("fr")(f"verdicts.{verdict}.label")  # French by default
+        assert f"Verdict : {label}." in text
 
 
 # ------------------------------------------------- plain papermill, as an analyst or CI runs it
@@ -228,7 +229,7 @@ def test_a_flat_parameter_given_to_papermill_reaches_the_report(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     text = _markdown_outputs(_read(out))
-    assert "±0.30" in text and "±0.20" not in text
+    assert "±0,30" in text and "±0,20" not in text  # French by default
 
 
 @pytest.mark.slow
@@ -251,8 +252,8 @@ def test_a_flat_parameter_overrides_a_params_file(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     text = _markdown_outputs(_read(out))
-    assert "±0.35" in text and "±0.25" not in text
-    n = int(re.search(r"With (\d+) respondents", text).group(1))
+    assert "±0,35" in text and "±0,25" not in text
+    n = int(re.search(r"Avec (\d[\d\u202f]*) répondants", text).group(1).replace("\u202f", ""))
     assert n > 1000  # the file's survey (the census), not the parameter cell's 56-row panel
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analyse.pipeline.runner import run_all
+from analyse.report.i18n import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -77,8 +78,9 @@ def test_results_follow_the_contract(report):
 def test_the_html_states_the_verdict_of_results_json(report):
     verdict = json.loads((report / "ci" / "results.json").read_text(encoding="utf-8"))["verdict"]
     page = (report / "ci" / "03_is_size_decisive.reader.html").read_text(encoding="utf-8")
-    stated = set(re.findall(r"Verdict: ([a-z_]+)\.", page))
-    assert stated == {verdict}
+    label = messages("fr")(f"verdicts.{verdict}.label")  # French by default
+    stated = set(re.findall(r"Verdict : ([^.]+)\.", page))
+    assert stated == {label}
     assert verdict in (report / "ci" / "index.html").read_text(encoding="utf-8")
 
 
