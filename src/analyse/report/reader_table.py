@@ -166,7 +166,10 @@ class ReaderTable:
     def to_html(self) -> str:
         """The table as HTML: caption, labelled headers, formatted cells, download links."""
         m = self.messages
-        right = ' style="text-align: right; font-variant-numeric: tabular-nums"'
+        # numbers right-aligned, digits aligned, and never broken before their unit ("12,6 %")
+        right = (
+            ' style="text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap"'
+        )
         left = ' style="text-align: left"'
         head = [f'<th scope="col"{left}>{html_text(self.row_header)}</th>']
         head += [
