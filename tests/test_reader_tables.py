@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import shutil
+import time
 from html.parser import HTMLParser
 
 import numpy as np
@@ -258,6 +259,16 @@ def test_csv_and_xlsx_hold_labelled_headers_and_raw_numbers(tmp_path):
     page = table.to_html()
     assert 'href="tables/hostile.csv"' in page and 'href="tables/hostile.xlsx"' in page
     assert "Télécharger" in page
+
+
+def test_the_same_table_gives_the_same_files(tmp_path):
+    first = [p.read_bytes() for p in hostile_table().save(tmp_path / "a", "t")]
+    time.sleep(1.1)  # openpyxl stamps workbooks to the second
+    second = [p.read_bytes() for p in hostile_table().save(tmp_path / "b", "t")]
+    assert first == second
+    assert (
+        openpyxl.load_workbook(tmp_path / "b" / "tables" / "t.xlsx").active.cell(2, 2).value == 1225
+    )
 
 
 def test_no_output_dir_writes_nothing_and_links_nothing(tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ import html
 import math
 import numbers
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -316,6 +317,7 @@ class ReaderTable:
                         ):
                             cell.number_format = fmt
             sheet.freeze_panes = "B2"
+        _fix_timestamps(path)
         return path
 
     def save(self, output_dir: str | Path, name: str) -> list[Path]:
@@ -335,6 +337,24 @@ class ReaderTable:
             ("XLSX", f"{TABLES_DIR}/{name}.xlsx"),
         ]
         return written
+
+
+# openpyxl stamps the workbook (and each zip entry) with the time of writing: fixed here, so that
+# the same table gives the same bytes, like every other file of a run.
+_FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_CORE_TIMES = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _fix_timestamps(path: Path) -> None:
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _CORE_TIMES.sub(r"\g<1>2000-01-01T00:00:00Z\g<2>", data.decode()).encode()
+            target.writestr(
+                zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED
+            )
 
 
 def check_name(name: str) -> str:
