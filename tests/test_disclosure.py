@@ -22,9 +22,9 @@ import pytest
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.errors import InputError
-from analyse.report import plots, tables
-from analyse.report.disclosure import PROTECTING, suppression_labels
-from analyse.report.groups import TYPE_LABELS
+from analyse.report import i18n, plots, tables
+from analyse.report.disclosure import protecting, suppression_labels
+from analyse.report.groups import type_label
 from analyse.report.notebook import figure_alt
 from analyse.stats.claim import analyse_claim, to_results
 from analyse.stats.regression import (
@@ -34,6 +34,15 @@ from analyse.stats.regression import (
     type_dummies,
 )
 from analyse.stats.robustness import specification_curve
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Suppression labels follow the report's language (French by default); the figures' own
+    words are still English, so these tests read both in English."""
+    i18n.use("en")
+    yield
+    i18n.use(i18n.DEFAULT_LANGUAGE)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +89,7 @@ def test_budget_scatter_draws_no_suppressed_group(scored):
     types = scored["collectivity_type"]
     counts = types[scored["maturity_index"].notna() & scored["budget_per_capita"].notna()]
     labels = suppression_labels(counts.value_counts(), 5)
-    assert labels["EPT"] == "fewer than 5" and labels["CU"] == PROTECTING  # the set-up
+    assert labels["EPT"] == "fewer than 5" and labels["CU"] == protecting()  # the set-up
     ax = plots.maturity_vs_budget(scored, 5)
     drawn = _drawn_points(ax)
     assert not drawn & _points_of(scored, types == "EPT")
@@ -88,8 +97,8 @@ def test_budget_scatter_draws_no_suppressed_group(scored):
     assert drawn == _points_of(scored, types.isin(["CA", "CC", "metropole"]))
     # what was left out, and why, is said in the title and so in the text alternative
     alt = figure_alt(ax)
-    assert f"{TYPE_LABELS['EPT']} (fewer than 5)" in alt
-    assert f"{TYPE_LABELS['CU']} ({PROTECTING})" in alt
+    assert f"{type_label('EPT')} (fewer than 5)" in alt
+    assert f"{type_label('CU')} ({protecting()})" in alt
 
 
 def test_budget_scatter_says_the_true_threshold(scored):
@@ -97,7 +106,7 @@ def test_budget_scatter_says_the_true_threshold(scored):
     index) the hidden group is "fewer than 10", never "< 5"."""
     ax = plots.maturity_vs_budget(scored, 10)
     alt = figure_alt(ax)
-    assert f"{TYPE_LABELS['CU']} (fewer than 10)" in alt
+    assert f"{type_label('CU')} (fewer than 10)" in alt
     assert "< 5" not in alt and "fewer than 5" not in alt
     assert not _drawn_points(ax) & _points_of(scored, scored["collectivity_type"] == "CU")
 

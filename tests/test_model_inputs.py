@@ -28,7 +28,7 @@ from analyse.params import RunParams, load_params
 from analyse.paths import project_root
 from analyse.pipeline.publish import dump_json
 from analyse.pipeline.run_result import compute_run_result, load_scored, results_document
-from analyse.report import groups, plots, tables
+from analyse.report import groups, i18n, plots, tables
 from analyse.stats.equivalence import VERDICTS
 from analyse.stats.regression import build_design, check_identifiable
 
@@ -44,6 +44,15 @@ def base() -> RunParams:
 def panel(base) -> pd.DataFrame:
     """The shipped synthetic panel as a survey file holds it (56 respondents)."""
     return pd.read_csv(base.survey_path)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Group labels follow the report's language (French by default); the figures' own words
+    are still English, so these tests read both in English."""
+    i18n.use("en")
+    yield
+    i18n.use(i18n.DEFAULT_LANGUAGE)
 
 
 @pytest.fixture(autouse=True)
@@ -280,20 +289,20 @@ def test_population_bands_follow_the_kind_of_body():
     population = pd.Series([3_499, 3_500, 150_000, 19_999, 600_000, 500_000, 3_000_000])
     bands = groups.size_bands(population, types)
     assert bands.tolist() == [
-        "Commune <3,500",
-        "Commune 3,500-10,000",
-        "Commune 100,000+",
-        "EPCI <20k",
-        "EPCI 250k+",
-        groups.NOT_BANDED,
-        groups.NOT_BANDED,
+        "Commune < 3,500 inh.",
+        "Commune 3,500–10,000 inh.",
+        "Commune 100,000 inh. and more",
+        "EPCI < 20,000 inh.",
+        "EPCI 250,000 inh. and more",
+        groups.not_banded(),
+        groups.not_banded(),
     ]
-    assert bands.cat.categories[0] == "Commune <3,500" and bands.cat.ordered
+    assert bands.cat.categories[0] == "Commune < 3,500 inh." and bands.cat.ordered
     communes = groups.size_bands(population[:3], types[:3])
-    assert communes.tolist() == ["<3,500", "3,500-10,000", "100,000+"]
+    assert communes.tolist() == ["< 3,500 inh.", "3,500–10,000 inh.", "100,000 inh. and more"]
     epci = groups.size_bands(population[3:5], types[3:5])
-    assert epci.tolist() == ["<20k", "250k+"]
-    assert list(epci.cat.categories) == list(groups.SIZE_BAND_LABELS)  # as before for EPCI
+    assert epci.tolist() == ["< 20,000 inh.", "250,000 inh. and more"]
+    assert list(epci.cat.categories) == groups.size_band_labels()  # as before for EPCI
 
 
 def test_published_comparison_only_with_the_barometer_codebook(base, codebook, tmp_path):

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
-from analyse.report import plots, tables
+from analyse.report import i18n, plots, tables
 from analyse.report.notebook import figure_alt, save_figure
 from analyse.stats.claim import analyse_claim
 from analyse.stats.sensitivity import power_curve
@@ -113,7 +113,11 @@ def test_group_below_min_cell_is_named_but_not_drawn(scored):
     types = scored["collectivity_type"]
     smallest = types.value_counts().idxmin()
     n_small = int((types == smallest).sum())
-    ax = plots.maturity_by_type(scored, min_cell=n_small + 1)
+    i18n.use("en")  # the suppression labels follow the report's language; the figure's English
+    try:
+        ax = plots.maturity_by_type(scored, min_cell=n_small + 1)
+    finally:
+        i18n.use(i18n.DEFAULT_LANGUAGE)
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert any(f"fewer than {n_small + 1}, not shown" in label for label in labels)
     # the points drawn are those of the shown groups only

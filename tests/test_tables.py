@@ -11,7 +11,7 @@ import pytest
 from analyse.data.codebook import load_codebook
 from analyse.data.scoring import score_survey, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES, generate
-from analyse.report import groups, prose, tables
+from analyse.report import groups, i18n, prose, tables
 from analyse.report.i18n import messages
 from analyse.stats.claim import analyse_claim
 from analyse.stats.equivalence import VERDICTS
@@ -25,6 +25,15 @@ def scored(codebook):
 @pytest.fixture(scope="module")
 def analysis(scored, codebook):
     return analyse_claim(scored, codebook, bootstrap=20, seed=3, simulations=100)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Group and suppression labels follow the report's language (French by default): these
+    tests read them in English (tests/test_reader_tables.py checks both languages)."""
+    i18n.use("en")
+    yield
+    i18n.use(i18n.DEFAULT_LANGUAGE)
 
 
 def _groups(sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:
@@ -89,13 +98,13 @@ def test_missing_group_value_forms_its_own_group():
     data = _groups({"a": 6, "b": 6, "c": 6})
     data.loc[data.index[:6], "group"] = None
     table = tables.describe_by(data, "group", min_cell=5)
-    assert "missing" in table.index
-    assert table.loc["missing", "n"] == 6
+    assert "Not given" in table.index
+    assert table.loc["Not given", "n"] == 6
 
 
 def test_describe_by_size_band_keeps_band_order(scored):
     table = tables.describe_by(groups.with_groups(scored), "size_band", min_cell=1)
-    assert list(table.index) == [b for b in groups.SIZE_BAND_LABELS if b in table.index]
+    assert list(table.index) == [b for b in groups.size_band_labels() if b in table.index]
 
 
 def test_describe_by_rejects_unknown_column(scored):
@@ -110,30 +119,35 @@ def test_size_band_edges_include_their_lower_bound():
     pop = pd.Series([1, 19_999, 20_000, 49_999, 50_000, 99_999, 100_000, 249_999, 250_000, 7e6])
     bands = groups.size_bands(pop)
     assert list(bands.astype(str)) == [
-        "<20k",
-        "<20k",
-        "20-50k",
-        "20-50k",
-        "50-100k",
-        "50-100k",
-        "100-250k",
-        "100-250k",
-        "250k+",
-        "250k+",
+        "< 20,000 inh.",
+        "< 20,000 inh.",
+        "20,000–50,000 inh.",
+        "20,000–50,000 inh.",
+        "50,000–100,000 inh.",
+        "50,000–100,000 inh.",
+        "100,000–250,000 inh.",
+        "100,000–250,000 inh.",
+        "250,000 inh. and more",
+        "250,000 inh. and more",
     ]
     assert bands.cat.ordered
-    assert list(bands.cat.categories) == list(groups.SIZE_BAND_LABELS)
+    assert list(bands.cat.categories) == groups.size_band_labels()
 
 
 def test_size_band_of_missing_population_is_missing():
     bands = groups.size_bands(pd.Series([pd.NA, 30_000], dtype="Int64"))
     assert pd.isna(bands.iloc[0])
-    assert bands.iloc[1] == "20-50k"
+    assert bands.iloc[1] == "20,000–50,000 inh."
 
 
 def test_sponsorship_groups():
     frame = pd.DataFrame({"elected_digital_lead": [0, 1, 0, 1], "strategy_adopted": [0, 0, 1, 1]})
-    assert list(groups.sponsorship(frame).astype(str)) == list(groups.SPONSORSHIP_LABELS)
+    assert list(groups.sponsorship(frame).astype(str)) == [
+        "Neither",
+        "Elected lead only",
+        "Strategy only",
+        "Elected lead and strategy",
+    ]
 
 
 ENGLISH = messages("en")

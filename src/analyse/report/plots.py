@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
-from analyse.report.disclosure import PROTECTING, suppression_labels
+from analyse.report.disclosure import protecting, suppression_labels
 from analyse.report.escape import mpl_text
 from analyse.report.groups import unavailable, with_groups
 from analyse.stats.equivalence import SizeTest, equivalence_interval
@@ -132,7 +132,7 @@ def _maturity_by(
     ax.set_xticklabels(
         [
             f"{_wrap(g, 16)}\n({_wrap(suppressed[g], 18)})"
-            if suppressed[g] == PROTECTING
+            if suppressed[g] == protecting()
             else f"{_wrap(g, 16)}\n({_wrap(suppressed[g], 18)}, not shown)"
             if hidden[g]
             else f"{_wrap(g, 16)}\nn = {counts[g]}"

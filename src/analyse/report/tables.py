@@ -20,6 +20,7 @@ from analyse.data.codebook import Codebook
 from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
+from analyse.report import i18n
 from analyse.report.disclosure import suppression_labels
 from analyse.report.groups import unavailable
 from analyse.report.prose import sesoi_in_points
@@ -43,23 +44,28 @@ GROUP_LABELS: dict[str, str] = {
 # --------------------------------------------------------------------------- descriptives
 
 
-def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFrame:
+def describe_by(
+    scored: pd.DataFrame, by: str, min_cell: int = 5, digits: int | None = 1
+) -> pd.DataFrame:
     """n, mean, SD and median of the maturity index per group of ``by``.
 
     Only respondents with a maturity index count. ``by`` is a column of ``scored`` (see
     ``with_groups`` for size bands, budget bands and sponsorship); a missing value forms its own
-    group "missing". Groups with fewer than ``min_cell`` respondents show "fewer than {min_cell}"
-    and no statistics, a group hidden only to protect a smaller one says so (see
-    ``analyse.report.disclosure``). Statistics are rounded to one decimal. A grouping of
-    ``with_groups`` that the survey cannot form (no budget column) gives one line saying why.
+    group (``groups.missing``: "Non renseigné"). Groups with fewer than ``min_cell``
+    respondents show "fewer than {min_cell}" and no statistics, a group hidden only to protect a
+    smaller one says so (see ``analyse.report.disclosure``); these words are in the report's
+    language. Statistics are rounded to ``digits`` decimals (None: not rounded, for
+    ``analyse.report.readable``). A grouping of ``with_groups`` that the survey cannot form (no
+    budget column) gives one line saying why.
     """
+    m = i18n.current()
     if by not in scored.columns:
         reason = unavailable(scored, by)
         if reason:  # a grouping the survey cannot form (no budget column, say): say so
             return pd.DataFrame(
                 [["", "", "", ""]],
                 columns=["n", "mean", "sd", "median"],
-                index=pd.Index([f"not described: {reason}"], name=by),
+                index=pd.Index([m("groups.not_described", reason=reason)], name=by),
                 dtype=object,
             )
         raise KeyError(f"no column {by!r}; available: {list(scored.columns)}")
@@ -67,11 +73,12 @@ def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFram
         raise ValueError(f"min_cell must be at least 1, got {min_cell}")
     data = scored.loc[scored[OUTCOME].notna(), [by, OUTCOME]].copy()
     groups = data[by]
+    missing = m("groups.missing")
     if isinstance(groups.dtype, pd.CategoricalDtype):
         if groups.isna().any():
-            groups = groups.cat.add_categories(["missing"]).fillna("missing")
+            groups = groups.cat.add_categories([missing]).fillna(missing)
     else:
-        groups = groups.astype("object").where(groups.notna(), "missing")
+        groups = groups.astype("object").where(groups.notna(), missing)
     grouped = data[OUTCOME].astype("float64").groupby(groups, observed=False, sort=True)
     summary = pd.DataFrame(
         {
@@ -89,13 +96,18 @@ def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> pd.DataFram
             out.loc[group] = [hidden[group], "", "", ""]
         else:
             row = summary.loc[group]
-            out.loc[group] = [int(row["n"]), *(_round(row[c]) for c in ("mean", "sd", "median"))]
+            out.loc[group] = [
+                int(row["n"]),
+                *(_round(row[c], digits) for c in ("mean", "sd", "median")),
+            ]
     out.index.name = by
     return out
 
 
-def _round(x: float) -> float | str:
-    return "" if pd.isna(x) else round(float(x), 1)
+def _round(x: float, digits: int | None = 1) -> float | str:
+    if pd.isna(x):
+        return ""
+    return float(x) if digits is None else round(float(x), digits)
 
 
 # --------------------------------------------------------------------------- data quality
@@ -117,8 +129,11 @@ def reliability_table(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out.set_index("theme")
 
 
-def missing_by_theme(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Per theme: items, share of item answers missing (%), respondents who left it blank."""
+def missing_by_theme(
+    scored: pd.DataFrame, codebook: Codebook, digits: int | None = 1
+) -> pd.DataFrame:
+    """Per theme: items, share of item answers missing (%, rounded to ``digits``, None: not
+    rounded), respondents who left it blank."""
     rows = []
     for theme in codebook.themes:
         items = scored[theme.columns]
@@ -127,7 +142,9 @@ def missing_by_theme(scored: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 "theme": theme.key,
                 "label": theme.label_en,
                 "items": len(theme.columns),
-                "missing_answers_pct": round(float(items.isna().to_numpy().mean()) * 100, 1),
+                "missing_answers_pct": _maybe_round(
+                    float(items.isna().to_numpy().mean()) * 100, digits
+                ),
                 "theme_left_blank": int(items.isna().all(axis=1).sum()),
             }
         )
@@ -269,9 +286,10 @@ def equivalence_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
     return _quantity_table(rows)
 
 
-def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
+def importance_table(analysis: ClaimAnalysis, digits: int | None = 3) -> pd.DataFrame:
     """LMG shares of R² per group, in % of the index's variance, with bootstrap intervals and
-    the share of bootstrap samples in which size's share is below each other group's."""
+    the share of bootstrap samples in which size's share is below each other group's (numbers
+    rounded to ``digits``; None: not rounded)."""
     imp = analysis.importance
     table = imp.table()
     out = pd.DataFrame(
@@ -287,7 +305,8 @@ def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
     )
     if imp.not_estimable:  # no shares at all: every line says why
         out["note"] = f"not estimable: {imp.not_estimable}"
-    out = out.round(3)
+    if digits is not None:
+        out = out.round(digits)
     out.attrs["confidence"] = imp.confidence
     out.attrs["draws"] = len(imp.draws)
     out.attrs["not_estimable"] = imp.not_estimable
@@ -295,13 +314,17 @@ def importance_table(analysis: ClaimAnalysis) -> pd.DataFrame:
 
 
 def theme_table(
-    analysis: ClaimAnalysis, codebook: Codebook, confidence: float = 0.95
+    analysis: ClaimAnalysis,
+    codebook: Codebook,
+    confidence: float = 0.95,
+    digits: int | None = 4,
 ) -> pd.DataFrame:
     """Size in each theme's ordinal model as an odds ratio per unit of ln(population), with its
     Wald interval, raw and Holm-adjusted p-values, and two checks of proportional odds with
     Holm-adjusted p-values: Brant's test (``brant_note`` says why a theme is not testable) and
     the likelihood-ratio test of a threshold-specific size slope (``po_size_p``). A theme whose
-    model cannot be estimated has empty numbers and ``model`` "not estimable: reason"."""
+    model cannot be estimated has empty numbers and ``model`` "not estimable: reason". Numbers
+    are rounded to ``digits`` (None: not rounded)."""
     themes = analysis.themes
     z = stats.norm.ppf(0.5 + confidence / 2)
     out = pd.DataFrame(
@@ -325,7 +348,7 @@ def theme_table(
         },
         index=themes.index,
     )
-    return out.round(4)
+    return out if digits is None else out.round(digits)
 
 
 def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
@@ -378,6 +401,10 @@ def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> p
         seed=seed,
         sesoi=analysis.size.sesoi,
     )
+
+
+def _maybe_round(x: float, digits: int | None) -> float:
+    return x if digits is None else round(x, digits)
 
 
 def _values(values: pd.Series, digits: int) -> pd.Series:

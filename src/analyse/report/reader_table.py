@@ -1,0 +1,479 @@
+"""Tables for people: what a report shows instead of a raw pandas frame, and its downloads.
+
+The reports' readers (elected officials, directors of digital services, journalists) read
+French and are mostly not statisticians. A raw frame shows them ``share_of_r2_pct``, ``NaN``,
+``True`` and "0.000", cuts long cells, and leaves an empty corner header that screen readers
+announce as nothing (axe-core flags it on every page). A ``ReaderTable`` keeps the raw numbers
+(``frame``, internal column names, full precision) for code and tests, and renders them itself:
+
+- a ``<caption>``, ``<th scope="col">`` headers in the report's language, the row labels as
+  ``<th scope="row">`` under a named header, so no header cell is empty;
+- every value formatted by its column's kind (``Column.kind``) with the report's locale
+  (``analyse.report.i18n``): "1 225", "−0,29", "12,6 %", "< 0,001", "[−0,29 ; 0,24]", "Oui";
+  a missing value is "—", never NaN, None or nan;
+- text cells escaped (``analyse.report.escape``): codebook labels and file names are the user's;
+- numbers right-aligned; the table inside a focusable, labelled scrolling region, so a wide
+  table scrolls instead of overflowing the page (axe's ``scrollable-region-focusable``).
+
+Rendering is done here rather than by pandas' Styler so that no display option (``max_rows``,
+``max_colwidth``) can cut a cell, and so that the HTML holds nothing a reader page must not.
+
+``show_table`` displays a table and, when the run gives an output folder, writes it as
+``tables/<name>.csv`` (UTF-8 with a BOM, so that Excel reads the accents; numbers at full
+precision with a decimal point) and ``tables/<name>.xlsx`` (numbers as numbers with a number
+format), linked under the table. The reader pages live in the run folder, where the output
+folder's files end up, so the links are relative (``tables/<name>.csv``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analyse.report import i18n
+from analyse.report.escape import html_text, markdown_text, one_line
+
+Kind = Literal[
+    "count", "number", "effect", "percent", "share", "p", "euros", "interval", "yesno", "text"
+]
+NUMERIC_KINDS: frozenset[str] = frozenset(
+    {"count", "number", "effect", "percent", "share", "p", "euros", "interval"}
+)
+TABLES_DIR = "tables"
+# A download's name becomes a file name and part of a link: letters, digits, "_" and "-" only,
+# starting with a letter or digit (no path, no hidden file, nothing to escape in a URL).
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+# Excel number formats by kind (digits are added for "number", "effect", "percent", "euros").
+_MAX_XLSX_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class Column:
+    """One displayed column: ``key`` in the raw frame, its header ``label``, how its values are
+    written (``kind``, ``digits``). An interval shows ``key`` (low) and ``high`` as one cell.
+
+    ``kind``: ``count`` (integer), ``number`` (``digits`` decimals), ``effect`` (signed
+    number), ``percent`` (the frame holds percentage points, 12.6 for 12.6 %), ``share`` (the
+    frame holds a proportion, 0.126 for 12.6 %), ``p``
+    (p-value, "< 0,001" below 0.001), ``euros``, ``interval``, ``yesno``, ``text``. A text
+    value in a numeric column (a suppression label, "not estimable: ...") is shown as text.
+    """
+
+    key: str
+    label: str
+    kind: Kind = "number"
+    digits: int = 2
+    high: str | None = None
+    sign: bool = False  # intervals of effects: "+0,24"
+
+    def __post_init__(self) -> None:
+        if self.kind == "interval" and not self.high:
+            raise ValueError(f"interval column {self.key!r} needs its high column")
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+@dataclass(frozen=True)
+class Format:
+    """How one row of a table of named quantities is written (its value's kind); ``only``
+    limits it to one column (the others keep their own kind)."""
+
+    kind: Kind = "number"
+    digits: int = 2
+    only: str | None = None
+
+
+@dataclass
+class ReaderTable:
+    """A table ready for readers; ``frame`` holds the raw values under internal names.
+
+    ``row_labels`` are what the first column shows for each row of ``frame`` (defaults to its
+    index), under the header ``row_header``. ``row_formats`` (one per row, or None) override
+    the kind of every non-text column in that row: for tables of named quantities whose one
+    value column holds an R², a p-value and a count. ``note`` is a sentence shown under the
+    table. ``name`` is the default file name of its downloads (``show_table``); ``downloads``
+    are the files ``show_table`` wrote, as (label, relative href). ``lang`` is the language
+    of the catalogue current when the table was made.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+    columns: Sequence[Column]
+    row_header: str
+    row_labels: Sequence[str] | None = None
+    row_formats: Sequence[Format | None] | None = None
+    note: str = ""
+    name: str = ""
+    downloads: list[tuple[str, str]] = field(default_factory=list)
+    lang: str = field(default_factory=lambda: i18n.current().lang)
+
+    def __post_init__(self) -> None:
+        missing = [
+            key
+            for c in self.columns
+            for key in (c.key, c.high)
+            if key is not None and key not in self.frame.columns
+        ]
+        if missing:
+            raise KeyError(f"columns {missing} not in the table's frame {list(self.frame)}")
+        if self.row_labels is None:
+            self.row_labels = [_index_label(v) for v in self.frame.index]
+        if len(self.row_labels) != len(self.frame):
+            raise ValueError(f"{len(self.row_labels)} row labels for {len(self.frame)} rows")
+        if self.row_formats is not None and len(self.row_formats) != len(self.frame):
+            raise ValueError(f"{len(self.row_formats)} row formats for {len(self.frame)} rows")
+
+    # ------------------------------------------------------------------ cells
+    @property
+    def messages(self) -> i18n.Messages:
+        return i18n.messages(self.lang)
+
+    def _column_in_row(self, column: Column, position: int) -> Column:
+        override = self.row_formats[position] if self.row_formats is not None else None
+        if override is None or column.kind == "text":
+            return column
+        if override.only is not None and override.only != column.key:
+            return column
+        return replace(column, kind=override.kind, digits=override.digits)
+
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """Each row's displayed values as (text, is a number), before any escaping."""
+        m = self.messages
+        rows = []
+        for position in range(len(self.frame)):
+            record = self.frame.iloc[position]
+            row = []
+            for column in self.columns:
+                col = self._column_in_row(column, position)
+                high = record[col.high] if col.high else None
+                text = format_value(record[col.key], col, m, high=high)
+                row.append((text, col.numeric and not _is_text(record[col.key])))
+            rows.append(row)
+        return rows
+
+    # ------------------------------------------------------------------ HTML
+    def to_html(self) -> str:
+        """The table as HTML: caption, labelled headers, formatted cells, download links."""
+        m = self.messages
+        # numbers right-aligned, digits aligned, and never broken before their unit ("12,6 %")
+        right = (
+            ' style="text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap"'
+        )
+        left = ' style="text-align: left"'
+        head = [f'<th scope="col"{left}>{html_text(self.row_header)}</th>']
+        head += [
+            f'<th scope="col"{right if c.numeric else left}>{html_text(c.label)}</th>'
+            for c in self.columns
+        ]
+        body = []
+        labels = self.row_labels or []
+        for label, cells in zip(labels, self.cells(), strict=True):
+            tds = "".join(
+                f"<td{right if numeric else left}>{html_text(text)}</td>" for text, numeric in cells
+            )
+            body.append(f'<tr><th scope="row"{left}>{html_text(label)}</th>{tds}</tr>')
+        if not body:
+            body.append(
+                f'<tr><td colspan="{len(self.columns) + 1}"{left}>'
+                f"{html_text(m('tables.empty'))}</td></tr>"
+            )
+        region = html.escape(one_line(self.caption), quote=True)
+        parts = [
+            f'<div class="table-scroll" role="region" aria-label="{region}" tabindex="0" '
+            'style="overflow-x: auto; max-width: 100%">',
+            '<table class="reader-table tex2jax_ignore mathjax_ignore">',
+            f"<caption>{html_text(self.caption)}</caption>",
+            f"<thead><tr>{''.join(head)}</tr></thead>",
+            f"<tbody>{''.join(body)}</tbody>",
+            "</table>",
+            "</div>",
+        ]
+        if self.note:
+            parts.append(f'<p class="table-note">{html_text(self.note)}</p>')
+        if self.downloads:
+            links = " · ".join(
+                f'<a href="{html.escape(href, quote=True)}" download>{html_text(label)}</a>'
+                for label, href in self.downloads
+            )
+            parts.append(
+                f'<p class="table-downloads">{html_text(m("tables.download"))} {links}</p>'
+            )
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    # ------------------------------------------------------------------ text
+    def _repr_markdown_(self) -> str:
+        """A Markdown table (front ends without HTML), every cell escaped as Markdown text."""
+        header = [self.row_header, *(c.label for c in self.columns)]
+        align = [":--", *("--:" if c.numeric else ":--" for c in self.columns)]
+        lines = [
+            f"**{markdown_text(self.caption)}**",
+            "",
+            "| " + " | ".join(markdown_text(h) for h in header) + " |",
+            "| " + " | ".join(align) + " |",
+        ]
+        for label, cells in zip(self.row_labels or [], self.cells(), strict=True):
+            texts = [markdown_text(label), *(markdown_text(t) for t, _ in cells)]
+            lines.append("| " + " | ".join(texts) + " |")
+        if self.note:
+            lines += ["", markdown_text(self.note)]
+        if self.downloads:
+            links = " · ".join(f"[{label}]({href})" for label, href in self.downloads)
+            lines += ["", f"{markdown_text(self.messages('tables.download'))} {links}"]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        """Aligned plain text (a console, or a front end showing text/plain)."""
+        rows = [[self.row_header, *(c.label for c in self.columns)]]
+        for label, cells in zip(self.row_labels or [], self.cells(), strict=True):
+            rows.append([one_line(label), *(one_line(t) for t, _ in cells)])
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        text = [self.caption]
+        for row in rows:
+            text.append(
+                "  ".join(
+                    cell.ljust(w) if i == 0 else cell.rjust(w)
+                    for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+                ).rstrip()
+            )
+        return "\n".join(text)
+
+    # ------------------------------------------------------------------ downloads
+    def download_frame(self) -> pd.DataFrame:
+        """What the CSV and XLSX hold: labelled headers, the raw numbers unformatted (an
+        interval as two columns, a percentage in percentage points), yes/no in words, missing
+        values empty."""
+        m = self.messages
+        data: dict[str, list[Any]] = {self.row_header: list(self.row_labels or [])}
+        for column in self.columns:
+            for key, label in self._download_columns(column, m):
+                data[label] = [_download_value(v, m) for v in self.frame[key].tolist()]
+        return pd.DataFrame(data)
+
+    def _download_columns(self, column: Column, m: i18n.Messages) -> list[tuple[str, str]]:
+        if column.kind == "interval":
+            assert column.high is not None
+            return [
+                (column.key, m("tables.interval_low", label=column.label)),
+                (column.high, m("tables.interval_high", label=column.label)),
+            ]
+        if column.kind == "percent":
+            return [(column.key, m("tables.percent_header", label=column.label))]
+        return [(column.key, column.label)]
+
+    def _download_formats(self) -> list[str]:
+        """The Excel number format of each column of ``download_frame``."""
+        formats = ["@"]
+        for column in self.columns:
+            fmt = _excel_format(column)
+            formats += [fmt, fmt] if column.kind == "interval" else [fmt]
+        return formats
+
+    def write_csv(self, path: str | Path) -> Path:
+        """The table as CSV, UTF-8 with a BOM (Excel then reads "é" as "é"), comma-separated,
+        numbers with a decimal point at full precision, missing values empty."""
+        path = Path(path)
+        self.download_frame().to_csv(path, index=False, encoding="utf-8-sig", na_rep="")
+        return path
+
+    def write_xlsx(self, path: str | Path) -> Path:
+        """The table as an Excel workbook: numbers stored as numbers with a number format, the
+        header row bold, each column wide enough for its longest cell (up to a limit)."""
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        path = Path(path)
+        frame = self.download_frame()
+        sheet_name = "table"
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            frame.to_excel(writer, index=False, sheet_name=sheet_name)
+            sheet = writer.sheets[sheet_name]
+            bold = Font(bold=True)
+            for cell in sheet[1]:
+                cell.font = bold
+            for i, fmt in enumerate(self._download_formats(), start=1):
+                letter = get_column_letter(i)
+                values = [frame.columns[i - 1], *frame.iloc[:, i - 1].tolist()]
+                width = max(len(str(v)) for v in values if v is not None)
+                sheet.column_dimensions[letter].width = min(width + 2, _MAX_XLSX_WIDTH)
+                for row in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    for cell in row:
+                        if isinstance(cell.value, (int, float)) and not isinstance(
+                            cell.value, bool
+                        ):
+                            cell.number_format = fmt
+            sheet.freeze_panes = "B2"
+        _fix_timestamps(path)
+        return path
+
+    def save(self, output_dir: str | Path, name: str) -> list[Path]:
+        """Write ``<output_dir>/tables/<name>.csv`` and ``.xlsx`` and link them under the table;
+        nothing when ``output_dir`` is empty (a notebook run by hand)."""
+        check_name(name)
+        if not output_dir:
+            return []
+        folder = Path(output_dir) / TABLES_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        written = [
+            self.write_csv(folder / f"{name}.csv"),
+            self.write_xlsx(folder / f"{name}.xlsx"),
+        ]
+        self.downloads = [
+            ("CSV", f"{TABLES_DIR}/{name}.csv"),
+            ("XLSX", f"{TABLES_DIR}/{name}.xlsx"),
+        ]
+        return written
+
+
+# openpyxl stamps the workbook (and each zip entry) with the time of writing: fixed here, so that
+# the same table gives the same bytes, like every other file of a run.
+_FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_CORE_TIMES = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _fix_timestamps(path: Path) -> None:
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _CORE_TIMES.sub(r"\g<1>2000-01-01T00:00:00Z\g<2>", data.decode()).encode()
+            target.writestr(
+                zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED
+            )
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a safe file name for a download, else ``ValueError``."""
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        raise ValueError(
+            f"table name {name!r} is not a safe file name: use letters, digits, '_' and '-' "
+            "(at most 80, starting with a letter or digit)"
+        )
+    return name
+
+
+def show_table(table: ReaderTable, name: str = "", output_dir: str | Path = "") -> None:
+    """Display ``table`` and, when ``output_dir`` is given, write it as
+    ``<output_dir>/tables/<name>.csv`` and ``.xlsx`` with links under it (``ReaderTable.save``);
+    ``name`` defaults to the table's own (``ReaderTable.name``).
+
+    Like ``analyse.report.notebook.show_figure``, it displays and returns nothing, so that a
+    cell ending with it shows the table once.
+    """
+    from IPython.display import display
+
+    table.save(output_dir, name or table.name)
+    display(table)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN, pd.NA, NaT and the empty string are missing (shown "—", written empty)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        return not math.isfinite(float(value))
+    return False
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and not is_missing(value)
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+def format_value(
+    value: object, column: Column, m: i18n.Messages, high: object | None = None
+) -> str:
+    """``value`` as a reader sees it in ``column``, in ``m``'s language ("—" when missing)."""
+    kind = column.kind
+    if kind == "interval":
+        if is_missing(value) and is_missing(high):
+            return m("format.missing")
+        if _is_text(value):
+            return str(value)
+        return m(
+            "tables.interval",
+            low=m.number(_float(value), column.digits, sign=column.sign),
+            high=m.number(_float(high), column.digits, sign=column.sign),
+        )
+    if is_missing(value):
+        return m("format.missing")
+    if _is_bool(value) or kind == "yesno":
+        return m("tables.yes") if bool(value) else m("tables.no")
+    if isinstance(value, str) or kind == "text":
+        return one_line(value)
+    x = _float(value)
+    if kind == "count":
+        return m.integer(x)
+    if kind == "effect":
+        return m.number(x, column.digits, sign=True)
+    if kind == "percent":
+        return m.percent(x / 100.0, column.digits)
+    if kind == "share":
+        return m.percent(x, column.digits)
+    if kind == "p":
+        return m.p_value(x, prefix=False)
+    if kind == "euros":
+        return m.euros(x, column.digits)
+    return m.number(x, column.digits)
+
+
+def _float(value: object) -> float | None:
+    if is_missing(value):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _download_value(value: object, m: i18n.Messages) -> object:
+    """A raw value for the CSV/XLSX: numbers as Python numbers, yes/no in words, None if
+    missing, text as it is."""
+    if is_missing(value):
+        return None
+    if _is_bool(value):
+        return m("tables.yes") if bool(value) else m("tables.no")
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return int(value)
+    if isinstance(value, (numbers.Real, np.floating)):
+        return float(value)
+    return one_line(value)
+
+
+def _excel_format(column: Column) -> str:
+    digits = "." + "0" * column.digits if column.digits > 0 else ""
+    if column.kind == "count":
+        return "#,##0"
+    if column.kind == "p":
+        return "0.0000"
+    if column.kind == "share":
+        return "0" + digits + "%"
+    if column.kind in {"number", "effect", "interval", "percent", "euros"}:
+        return "#,##0" + digits if column.kind == "euros" else "0" + digits
+    return "General"
+
+
+def _index_label(value: object) -> str:
+    if isinstance(value, tuple):
+        return " — ".join(str(v) for v in value if str(v))
+    return "" if is_missing(value) else str(value)
