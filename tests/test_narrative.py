@@ -47,6 +47,8 @@ METHOD_CONSTANTS = {
     "0.5",  # a probability of one half: the bootstrap cannot rank two groups
     "2,7",
     "2.7",  # e: one unit of log population
+    "2,3",
+    "2.3",  # ln 10: from one unit of log population to a tenfold population
     "10",  # "ten times as populous" is written in words; 10 % population mismatch threshold
     "53",
     "56",
