@@ -19,7 +19,13 @@ from analyse.params import load_params
 from analyse.pipeline.runner import run_all
 from analyse.report import i18n
 from analyse.report.findings import key_findings, points_per_tenfold
-from analyse.report.narrative import VARIANTS, Narrator, facts, share_margin
+from analyse.report.narrative import (
+    NARRATIVE_METADATA,
+    VARIANTS,
+    Narrator,
+    facts,
+    share_margin,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?:[\u202f\u00a0 ,.]\d{3})*(?:[,.]\d+)?")
@@ -151,14 +157,17 @@ def two_runs(tmp_path_factory) -> dict[str, Path]:
 
 
 def _narrative(run: Path) -> str:
-    """Every Markdown output of the run's executed notebooks (what readers read as text)."""
+    """Every narrative output of the run's executed notebooks (what readers read as text:
+    the outputs marked with ``NARRATIVE_METADATA``; tables have their own Markdown form)."""
     parts = []
     for ipynb in sorted(run.glob("*.ipynb")):
         nb = json.loads(ipynb.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             for output in cell.get("outputs", []):
                 text = output.get("data", {}).get("text/markdown")
-                if text:
+                # IPython files a Markdown object's metadata under its MIME type
+                metadata = (output.get("metadata") or {}).get("text/markdown")
+                if text and metadata == NARRATIVE_METADATA:
                     parts.append("".join(text))
     return "\n".join(parts)
 

@@ -27,6 +27,9 @@ from analyse.report.i18n import Messages, current, placeholders
 if TYPE_CHECKING:
     from IPython.display import Markdown
 
+# Output metadata marking what a notebook displays as narrative (text for readers), so that
+# tests and the publisher can tell it from tables, which also have a Markdown form.
+NARRATIVE_METADATA: dict[str, Any] = {"analyse": {"role": "narrative"}}
 POWER_TARGET = 0.8  # the power the minimum detectable effect is defined at (stats.sensitivity)
 Z95 = 1.959963984540054  # normal quantile of a 95 % interval
 
@@ -140,7 +143,7 @@ class Narrator:
     def __call__(self, key: str, **extra: str) -> Markdown:
         from IPython.display import Markdown
 
-        return Markdown(self.text(key, **extra))
+        return Markdown(self.text(key, **extra), metadata=NARRATIVE_METADATA)
 
     def show(self, *keys: str) -> None:
         """Display several messages in turn (a cell shows only its last value)."""
@@ -154,4 +157,5 @@ class Narrator:
         from IPython.display import Markdown
 
         paragraphs = [markdown_text(p) for p in key_findings(self.document, self.m)]
-        return Markdown("\n\n".join([f"## {self.m('narrative.key_findings')}", *paragraphs]))
+        heading = f"## {self.m('narrative.key_findings')}"
+        return Markdown("\n\n".join([heading, *paragraphs]), metadata=NARRATIVE_METADATA)

@@ -39,6 +39,7 @@ from analyse.params import (
 )
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_text
+from analyse.report.narrative import NARRATIVE_METADATA
 from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
 
@@ -220,7 +221,7 @@ def show_verdict(analysis: ClaimAnalysis) -> Markdown:
     """
     from IPython.display import Markdown
 
-    return Markdown(f"> {markdown_text(verdict_sentence(analysis))}")
+    return Markdown(f"> {markdown_text(verdict_sentence(analysis))}", metadata=NARRATIVE_METADATA)
 
 
 def show_curve_summary(curve: pd.DataFrame, alpha: float) -> Markdown:
@@ -228,4 +229,4 @@ def show_curve_summary(curve: pd.DataFrame, alpha: float) -> Markdown:
     (escaped like ``show_verdict``'s sentence)."""
     from IPython.display import Markdown
 
-    return Markdown(markdown_text(curve_summary(curve, alpha)))
+    return Markdown(markdown_text(curve_summary(curve, alpha)), metadata=NARRATIVE_METADATA)
