@@ -369,6 +369,10 @@ def every_table(scored, codebook, analysis) -> list[ReaderTable]:
             "size": ["ln_population", "population_band"],
             "sample": ["all", "trim_2pct"],
             "weights": ["none", "raked"],
+            "n": [55, 54],
+            "std_coef": [-0.02, 0.11],
+            "ci90_low": [-0.15, -0.12],
+            "ci90_high": [0.11, 0.34],
             "verdict": ["negligible", "inconclusive"],
         }
     )
@@ -403,6 +407,7 @@ def every_table(scored, codebook, analysis) -> list[ReaderTable]:
         readable.specification_summary(curve),
         readable.curve_inference_table(curve),
         readable.skipped_specifications(curve),
+        readable.specifications(curve, 0.05),
     ]
 
 
@@ -501,3 +506,28 @@ def test_axe_finds_no_serious_violation_on_a_page_of_tables(tmp_path, scored, co
     assert not bad, results.generate_report()
     # and no header cell left empty (pandas' corner cell, "minor" for axe but read as nothing)
     assert "empty-table-header" not in {v["id"] for v in results.response["violations"]}
+
+
+def test_the_whole_specification_curve_is_listed_with_words():
+    """Every specification, not a preview of ten: its choices and verdict in words."""
+    i18n.use("fr")
+    rows = 64
+    curve = pd.DataFrame(
+        {
+            "controls": ["none", "collectivity_type"] * (rows // 2),
+            "size": ["ln_population"] * rows,
+            "sample": ["all"] * rows,
+            "weights": ["raked"] * rows,
+            "n": [55] * rows,
+            "std_coef": np.linspace(-0.3, 0.3, rows),
+            "ci90_low": np.linspace(-0.5, 0.1, rows),
+            "ci90_high": np.linspace(-0.1, 0.5, rows),
+            "verdict": ["negligible", "decisive"] * (rows // 2),
+        }
+    )
+    table = readable.specifications(curve, alpha=0.05)
+    html = table.to_html()
+    assert html.count("<tr") == rows + 1
+    assert "Effet négligeable".lower() in html.lower() and "type de collectivité" in html
+    assert "Intervalle à 90" in html or "90 %" in html
+    assert "[\u22120,50 ; \u22120,10]" in html.replace("\u202f", " ").replace("\xa0", " ")

@@ -643,3 +643,47 @@ __all__ = [
     "term_name",
     "theme_table",
 ]
+
+
+def specifications(curve: pd.DataFrame, alpha: float = 0.05) -> ReaderTable:
+    """Every specification of the curve, in the curve's order (by estimated effect): its
+    choices, its sample, its standardized size effect with the interval the verdict reads, and
+    its verdict. The whole curve, not a preview: readers look up the specification they
+    would have chosen."""
+    m = _m()
+    frame = pd.DataFrame(
+        {
+            **{
+                choice: [m.get(f"tables.options.{v}", str(v)) for v in curve[choice]]
+                for choice in CHOICES
+            },
+            "n": curve["n"].to_numpy(),
+            "std_coef": curve["std_coef"].to_numpy(),
+            "ci90_low": curve["ci90_low"].to_numpy(),
+            "ci90_high": curve["ci90_high"].to_numpy(),
+            "verdict": [m.get(f"verdicts.{v}.label", str(v)) for v in curve["verdict"]],
+        },
+        index=pd.RangeIndex(1, len(curve) + 1, name="rank"),
+    )
+    level = m.percent(1 - 2 * alpha, 0)  # the interval each specification's verdict reads
+    return ReaderTable(
+        frame=frame,
+        caption=m("tables.specifications.caption", count=m.integer(len(curve))),
+        columns=[
+            *(Column(c, m(f"tables.choices.{c}"), "text") for c in CHOICES),
+            Column("n", m("tables.specifications.n"), "count"),
+            Column("std_coef", m("tables.specifications.effect"), "effect", 2),
+            Column(
+                "ci90_low",
+                m("tables.interval_level", level=level),
+                "interval",
+                2,
+                "ci90_high",
+                True,
+            ),
+            Column("verdict", m("tables.specifications.verdict"), "text"),
+        ],
+        row_header=m("tables.specifications.rank"),
+        row_labels=[m.integer(i) for i in frame.index],
+        name="specifications",
+    )
