@@ -167,10 +167,12 @@ def test_missing_file(tmp_path):
 def test_a_file_that_cannot_be_opened(tmp_path, monkeypatch):
     path = write_bytes(tmp_path / "s.csv", b"respondent_id\nA\n")
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
+    # a text file is read whole (read_bytes) or, when plain UTF-8, in chunks (open)
     monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(InputError) as exc:
         read_raw(path)
     assert only_problem(exc).message == "cannot be read (Permission denied)"

@@ -23,6 +23,7 @@ from survey_factory import (
 from analyse.data.contract import EXPECTED
 from analyse.data.loading import (
     MAX_PROBLEMS_PER_COLUMN,
+    item_dtype,
     load_survey,
     parse_numbers,
     read_answer_labels,
@@ -48,7 +49,9 @@ EXPECTED_DTYPES = {
 
 @pytest.fixture
 def survey(codebook):
-    return build_survey(codebook, n=24, seed=3)
+    """A survey as the loader types it: items in the codebook's small integer dtype."""
+    built = build_survey(codebook, n=24, seed=3)
+    return built.astype(dict.fromkeys(codebook.item_columns, item_dtype(codebook)))
 
 
 def problems_of(path: Path, codebook, **kwargs) -> list[Problem]:
@@ -93,7 +96,7 @@ def test_dtypes_and_column_order(tmp_path, codebook, survey):
     loaded = load_survey(write_csv(survey, tmp_path / "s.csv"), codebook)
     assert list(loaded.columns) == list(EXPECTED_DTYPES) + codebook.item_columns
     assert {c: str(loaded[c].dtype) for c in EXPECTED_DTYPES} == EXPECTED_DTYPES
-    assert {str(loaded[c].dtype) for c in codebook.item_columns} == {"Int64"}
+    assert {str(loaded[c].dtype) for c in codebook.item_columns} == {"Int8"}  # levels 0-3
     assert isinstance(loaded.index, pd.RangeIndex)
 
 

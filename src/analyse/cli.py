@@ -83,6 +83,9 @@ def validate(
     survey of a parameter file with everything its run applies. Warnings (one SIREN answering
     twice, a model term with few distinct values) are printed and do not fail the check.
     """
+    from analyse.data.cells import return_freed_memory
+
+    return_freed_memory()  # a large export's footprint: benchmarks/validate_memory.py
     given = [name for name, value in (("--codebook", codebook), ("--columns", columns),
              ("--answer-labels", answer_labels)) if value is not None]  # fmt: skip
     if (file is None) == (params is None):
@@ -118,13 +121,12 @@ def validate(
         if checked.error is not None:
             raise checked.error  # after the summary that explains it: exit 2
         return
-    from analyse.data.loading import validate_file
-    from analyse.pipeline.preflight import file_warnings
+    from analyse.data.survey_check import check_file
 
     assert file is not None
-    summary = validate_file(file, codebook, columns=columns, answer_labels=answer_labels)
+    summary, warnings = check_file(file, codebook, columns=columns, answer_labels=answer_labels)
     console.print(summary.render(), markup=False)
-    report_warnings(file_warnings(file, codebook, columns=columns, answer_labels=answer_labels))
+    report_warnings(warnings)
 
 
 def report_warnings(warnings: list[str]) -> None:

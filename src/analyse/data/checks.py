@@ -21,7 +21,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analyse.data.terms import SPONSORSHIP_TERMS, TERM_SOURCES, model_terms
+from analyse.data.terms import (
+    MAIN_TERMS,
+    SPONSORSHIP_TERMS,
+    TERM_SOURCES,
+    drop_reason,
+    model_term,
+)
 
 MIN_DISTINCT = 5
 OUTCOME = "maturity_index"
@@ -62,14 +68,22 @@ def duplicate_siren_warnings(scored: pd.DataFrame, rows: np.ndarray) -> list[str
 
 def few_values_warnings(scored: pd.DataFrame) -> list[str]:
     """One warning per non-binary model term with fewer than ``MIN_DISTINCT`` distinct values
-    among the respondents with a maturity index."""
-    sample = scored[scored[OUTCOME].notna()] if OUTCOME in scored.columns else scored
-    terms = model_terms(sample)
+    among the respondents with a maturity index.
+
+    Term by term, from that term's columns of those rows only: selecting the rows of the whole
+    scored table, or building every term at once, would hold copies of a large survey.
+    """
+    analysed = scored[OUTCOME].notna() if OUTCOME in scored.columns else slice(None)
     warnings = []
-    for term in terms.columns:
-        if term in SPONSORSHIP_TERMS:
+    for term in MAIN_TERMS:
+        columns = list(TERM_SOURCES[term])
+        if term in SPONSORSHIP_TERMS or not set(columns) <= set(scored.columns):
             continue
-        distinct = int(terms[term].round(12).nunique(dropna=True))
+        sample = scored.loc[analysed, columns]
+        if drop_reason(sample, term):
+            continue  # absent or empty: not a model term (model_terms leaves it out too)
+        values = pd.Series(model_term(sample, term))
+        distinct = int(values.round(12).nunique(dropna=True))
         if distinct < MIN_DISTINCT:
             source = " and ".join(TERM_SOURCES[term])
             warnings.append(

@@ -20,13 +20,14 @@ cell of the same column uses that separator for decimals in a way that cannot be
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analyse.data.cells import distinct, release_memory
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
 from analyse.data.readers import RawTable, normalise_label, read_raw
@@ -51,7 +52,9 @@ DTYPES: dict[str, str] = {
     "binary": "Int64",
     "year": "Int64",
 }
-ITEM_DTYPE = "Int64"
+# Item answers are small integers: the smallest nullable integer holding the codebook's levels
+# (Int8 for 0 to 3) costs 2 bytes a cell rather than Int64's 9, over dozens of item columns.
+ITEM_DTYPES: tuple[str, ...] = ("Int8", "Int16", "Int32", "Int64")
 
 _SPACES = "\u0020\u00a0\u202f\u2009"
 _GROUPED = rf"[+-]?\d{{1,3}}(?:[{_SPACES}]\d{{3}})+(?:[.,]\d+)?"
@@ -173,7 +176,22 @@ class Checked:
 
 
 def check_column(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checked:
-    """Check one contract column according to its kind."""
+    """Check one contract column according to its kind.
+
+    A column read as a categorical (``analyse.data.cells``) is checked once per distinct text
+    and the verdicts spread back by code: every rule is per cell, or (the decimal convention
+    of ``ambiguous_numbers``) depends on which texts the column holds, not how often; the
+    identifier's uniqueness is the exception and is checked cell by cell.
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype) and column.kind != "string":
+        codes, texts = distinct(raw)
+        checked = _check_kind(texts, column, rows)
+        values = pd.Series(checked.values.array.take(codes), index=raw.index)
+        return Checked(values, checked.messages[codes])
+    return _check_kind(raw, column, rows)
+
+
+def _check_kind(raw: pd.Series, column: ColumnSpec, rows: np.ndarray) -> Checked:
     if column.kind == "string":
         return _check_identifier(raw, rows)
     if column.kind == "type":
@@ -232,11 +250,16 @@ def _check_identifier(raw: pd.Series, rows: np.ndarray) -> Checked:
     """Non-empty and unique; a repeat names the row of the first occurrence."""
     text = raw.astype(str).str.strip()
     empty = text.eq("").to_numpy(dtype=bool)
-    ids = text.where(~empty)
-    repeated = (ids.duplicated(keep="first") & ~empty).to_numpy(dtype=bool)
-    positions = pd.Series(np.arange(len(ids)), index=ids.index)
-    first_pos = positions.groupby(ids, dropna=True).transform("min").fillna(0).astype(int)
-    first_row = np.asarray(rows)[first_pos.to_numpy()]
+    # each id's first position, from codes: a group-by on millions of ids costs far more
+    codes, ids = pd.factorize(text.where(~empty))  # -1 where empty
+    positions = np.arange(len(codes))
+    first_by_code = np.empty(len(ids), dtype=np.intp)
+    # the last write wins: writing in reverse leaves each id's first position
+    first_by_code[codes[~empty][::-1]] = positions[~empty][::-1]
+    first_pos = np.zeros(len(codes), dtype=np.intp)
+    first_pos[~empty] = first_by_code[codes[~empty]]
+    repeated = ~empty & (first_pos != positions)
+    first_row = np.asarray(rows)[first_pos]
     faults = _faults([empty], ["is empty"])
     faults[repeated] = [f"repeats the respondent_id of row {r}" for r in first_row[repeated]]
     return Checked(text.where(~empty).astype("string"), faults)
@@ -298,7 +321,17 @@ def check_levels(raw: pd.Series, codebook: Codebook) -> Checked:
         "is not a level of the codebook",
     ]
     faults = _faults(conditions, messages)
-    return Checked(_to_int(n.values.where(faults == "")), faults)
+    return Checked(_to_int(n.values.where(faults == "")).astype(item_dtype(codebook)), faults)
+
+
+def item_dtype(codebook: Codebook) -> str:
+    """The smallest nullable integer dtype holding every level of ``codebook``."""
+    low, high = min(codebook.level_values), max(codebook.level_values)
+    for dtype in ITEM_DTYPES:
+        info = np.iinfo(dtype.lower())
+        if info.min <= low and high <= info.max:
+            return dtype
+    return ITEM_DTYPES[-1]
 
 
 _TEXT_ANSWER = "is not an answer level (text answers need an answer-label mapping)"
@@ -321,17 +354,18 @@ def suggest_collectivity_type(value: str) -> str | None:
 def cell_problems(table: RawTable, column: str, faults: np.ndarray, expected: str) -> list[Problem]:
     """One problem per faulty cell of ``column``, capped so a broken file stays readable."""
     positions = np.flatnonzero(faults != "")
-    raw = table.frame[column].to_numpy()
+    shown = positions[:MAX_PROBLEMS_PER_COLUMN]
+    raw = table.frame[column].iloc[shown].to_numpy()  # the shown cells only, not the column
     problems = [
         Problem(
             file=table.file,
             row=int(table.rows[i]),
             column=column,
-            value=str(raw[i]),
+            value=str(value),
             message=str(faults[i]),
             expected=expected,
         )
-        for i in positions[:MAX_PROBLEMS_PER_COLUMN]
+        for i, value in zip(shown, raw, strict=True)
     ]
     hidden = len(positions) - MAX_PROBLEMS_PER_COLUMN
     if hidden > 0:
@@ -489,6 +523,22 @@ def load_survey(
     row read is accounted for. ``population_optional`` accepts rows without a population (the
     reference frame may fill it, ``analyse.data.enrich``).
     """
+    survey, _rows = load_survey_rows(
+        path, codebook, columns, answer_labels, type_labels, population_optional
+    )
+    return survey
+
+
+def load_survey_rows(
+    path: str | Path,
+    codebook: Codebook | str | Path | None = None,
+    columns: Mapping[str, str] | None = None,
+    answer_labels: Mapping[str, int | None] | None = None,
+    type_labels: Mapping[str, str | None] | None = None,
+    population_optional: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
+    warnings that point at the file without reading it a second time."""
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     problems = _mapping_problems(str(path), codebook, columns, answer_labels, type_labels)
     if problems:
@@ -499,16 +549,18 @@ def load_survey(
     table = read_raw(
         path, columns=columns, answer_labels=labels, item_columns=codebook.item_columns
     )
+    release_memory()  # what parsing freed, before the typed columns are made
     excluded = _apply_type_labels(table, type_labels or {})
     problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
     typed, cell_level = _check_cells(table, codebook, excluded != "", population_optional)
     problems += cell_level
     if problems:
         raise InputError(problems)
-    out = pd.DataFrame(typed)
+    out = pd.DataFrame(typed, copy=False)  # the checked columns, not a copy of them
     if (excluded != "").any():
         out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
-    return out
+    release_memory()  # what the checks freed, before the caller scores the survey
+    return out, table.rows
 
 
 def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -> np.ndarray:
@@ -542,11 +594,14 @@ def _check_cells(
     """Typed columns in output order, and the problems of every readable column.
 
     Rows left out of the analysis (``excluded``) are not checked: an "Autre" body without a
-    population is not a fault of the file.
+    population is not a fault of the file. Each checked column is removed from
+    ``table.frame`` once typed and reported, so that the raw and the typed table are not held
+    whole at the same time.
     """
     frame = table.frame
     duplicated = set(frame.columns[frame.columns.duplicated()])
     usable = [c for c in frame.columns if c not in duplicated]
+    items = [item for item in codebook.item_columns if item in usable]
     typed: dict[str, pd.Series] = {}
     problems: list[Problem] = []
     for column in COLUMNS:
@@ -560,8 +615,9 @@ def _check_cells(
                 problems += _unknown_type_problems(table, faults)
                 faults = np.where(_starts_with(faults, _UNKNOWN_TYPE), "", faults)
             problems += cell_problems(table, column.name, faults, column.expected)
+            if column.name not in items:
+                del frame[column.name]  # typed now: the raw cells need not be held with it
     expected = level_expected(codebook)
-    items = [item for item in codebook.item_columns if item in usable]
     unmapped: dict[str, tuple[int, set[str], int]] = {}
     for item, checked in zip(items, _check_items(frame, items, codebook), strict=True):
         typed[item] = checked.values
@@ -571,6 +627,7 @@ def _check_cells(
             count, where, first = unmapped.get(label.strip(), (0, set(), int(row)))
             unmapped[label.strip()] = (count + 1, where | {item}, first)
         problems += cell_problems(table, item, np.where(text, "", faults), expected)
+        del frame[item]
     problems += _unmapped_label_problems(table.file, unmapped, codebook)
     return typed, problems
 
@@ -633,27 +690,27 @@ def _unmapped_label_problems(
     return problems
 
 
-def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> list[Checked]:
+def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> Iterator[Checked]:
     """``check_levels`` of every item column, computed once per distinct cell text.
 
     A survey has dozens of item columns whose cells take a handful of distinct texts ("0" to
-    "3", empty, a few typos): the rules are per cell, so checking the distinct texts once and
-    spreading the verdicts back gives the same result as checking column by column, without
-    the per-column cost of a dozen vectorised string operations. Each column is factorised on
-    its own: stacking the columns first would hold a copy of every item cell at once.
+    "3", empty, a few typos): the rules are per cell, so checking the distinct texts of all
+    the columns once and spreading the verdicts back by each cell's code
+    (``analyse.data.cells.distinct``) gives the same result as checking column by column,
+    without the per-column cost of a dozen vectorised string operations. Columns are yielded
+    one at a time, so that a caller holds one column's per-cell verdicts at once, not all.
     """
     if not items:
-        return []
-    factorised = [pd.factorize(frame[item].astype(str), use_na_sentinel=False) for item in items]
-    union = pd.unique(np.concatenate([np.asarray(d, dtype=object) for _, d in factorised]))
+        return
+    texts = [distinct(frame[item])[1] for item in items]
+    union = pd.unique(np.concatenate([t.to_numpy(dtype=object) for t in texts]))
     checked = check_levels(pd.Series(union, dtype=object), codebook)
     values, messages = checked.values.array, checked.messages
     position = {text: i for i, text in enumerate(union)}
-    out = []
-    for codes, distinct in factorised:
-        at = np.array([position[text] for text in distinct], dtype=np.intp)[codes]
-        out.append(Checked(pd.Series(values.take(at), index=frame.index), messages[at]))
-    return out
+    for item, column_texts in zip(items, texts, strict=True):
+        codes, _ = distinct(frame[item])
+        at = np.array([position[text] for text in column_texts], dtype=np.intp)[codes]
+        yield Checked(pd.Series(values.take(at), index=frame.index), messages[at])
 
 
 # --- mapping files ------------------------------------------------------------------------

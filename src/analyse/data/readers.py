@@ -13,6 +13,7 @@ the problems it finds in the cells.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -25,10 +26,12 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 
+from analyse.data.cells import blank, categorical, distinct, read_csv_cells
 from analyse.data.contract import COLUMN_NAMES
 from analyse.errors import InputError, Problem
 from analyse.suggest import closest, did_you_mean
@@ -280,6 +283,12 @@ def detect_delimiter(text: str) -> str:
 
 
 def _read_text(path: Path, name: str) -> _Grid:
+    if _plain_utf8(path):
+        # nothing to decode, strip or skip: parsed from the disk, never held whole in memory
+        with path.open("rb") as fh:
+            first = fh.readline(_CHUNK).removeprefix(_UTF8_BOM).decode("utf-8")
+        sep, skipped = detect_delimiter(first), 0
+        return _parsed(path.open("rb"), name, sep, skipped)
     text, hinted, skipped = _split_preamble(decode_text(path.read_bytes(), name))
     if not text or text.isspace():
         raise _fatal(name, "file is empty (only blank lines)", "a header row followed by data rows")
@@ -288,26 +297,66 @@ def _read_text(path: Path, name: str) -> _Grid:
     # and only one copy of the file is kept while it is parsed (memory: benchmarks/).
     payload = io.BytesIO(text.encode("utf-8"))
     del text
+    return _parsed(payload, name, sep, skipped)
+
+
+def _parsed(source: IO[bytes], name: str, sep: str, skipped: int) -> _Grid:
+    """The grid of a UTF-8 CSV (``analyse.data.cells``: compact dtypes); ``skipped`` blank
+    lines came before the header."""
     try:
-        cells = pd.read_csv(
-            payload,
-            encoding="utf-8",
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            quotechar='"',
-        )
+        with source:
+            header, body = read_csv_cells(source, sep)
     except pd.errors.ParserError as exc:
         raise _parser_problem(name, sep, exc, skipped) from None
-    cells = cells.fillna("")
-    header = [str(h) for h in cells.iloc[0]]
-    body = cells.iloc[1:].reset_index(drop=True)
     # Record i (0-based, header included) is what a spreadsheet shows as row i + 1.
     header_row = skipped + 1
     rows = np.arange(len(body)) + header_row + 1
-    return _Grid(_clean_header(header), body.set_axis(range(len(header)), axis=1), rows, header_row)
+    return _Grid(_clean_header(header), body, rows, header_row)
+
+
+_CHUNK = 1 << 23
+_UTF8_BOM = b"\xef\xbb\xbf"
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain_utf8(path: Path) -> bool:
+    """Whether ``decode_text`` and ``_split_preamble`` would hand the parser the file's own
+    bytes (a leading BOM aside, which the parser skips too): UTF-8 without control characters,
+    a first line that is neither blank nor Excel's ``sep=``. Read in chunks, so that a large
+    export is never held whole; anything else (cp1252, a preamble, a fault to report) takes
+    the path that decodes the file in memory, and gets its exact messages there."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        chunk = fh.read(_CHUNK)
+        head = chunk.removeprefix(_UTF8_BOM)
+        newline = head.find(b"\n")
+        if (
+            newline == -1
+            or any(chunk.startswith(magic) for magic, _ in _MAGIC)
+            or chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+            or _looks_utf16(chunk)
+            or _looks_utf32(chunk)
+        ):
+            return False
+        try:
+            first = head[: newline + 1].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if not first.strip() or _SEP_HINT.match(first):
+            return False
+        while chunk:
+            if _CONTROL_BYTES.search(chunk):  # NUL bytes and \x1a included
+                return False
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+            chunk = fh.read(_CHUNK)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _split_preamble(text: str) -> tuple[str, str | None, int]:
@@ -538,13 +587,16 @@ def _drop_empty_rows(grid: _Grid) -> _Grid:
     """Blank rows are layout, not respondents; dropping them keeps the others' row numbers."""
     if grid.body.shape[1] == 0:
         return _Grid(grid.header, grid.body.iloc[:0], grid.rows[:0], grid.header_row)
-    blank = grid.body.apply(lambda col: col.str.strip().eq("")).all(axis=1).to_numpy()
-    return _Grid(
-        grid.header,
-        grid.body.loc[~blank].reset_index(drop=True),
-        grid.rows[~blank],
-        grid.header_row,
-    )
+    empty = np.ones(len(grid.body), dtype=bool)
+    for column in grid.body.columns:  # column by column: no table of booleans
+        empty &= blank(grid.body[column])
+    if not empty.any():
+        return grid  # selecting every row would copy the table
+    body = grid.body.loc[~empty].reset_index(drop=True)
+    for column in body.columns:
+        if isinstance(body[column].dtype, pd.CategoricalDtype):
+            body[column] = body[column].cat.remove_unused_categories()
+    return _Grid(grid.header, body, grid.rows[~empty], grid.header_row)
 
 
 def _apply_mapping(
@@ -650,8 +702,7 @@ def _apply_answer_labels(
         if column not in present or isinstance(frame[column], pd.DataFrame):
             continue  # absent or duplicated: reported elsewhere
         raw = frame[column]
-        codes, distinct = pd.factorize(raw, use_na_sentinel=False)
-        mapped = pd.Series([lookup.get(normalise_label(v)) for v in distinct], dtype=object)
-        mapped = mapped.where(mapped.notna(), pd.Series(distinct, dtype=object))
-        frame[column] = pd.Series(mapped.to_numpy()[codes], index=raw.index).astype(str)
+        codes, texts = distinct(raw)
+        mapped = [lookup.get(normalise_label(text), text) for text in texts]
+        frame[column] = categorical(codes, mapped, raw.index)
     return frame

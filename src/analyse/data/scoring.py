@@ -22,11 +22,31 @@ EXCLUSION_COLUMN = "excluded_reason"
 def theme_scores(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """One column per theme: mean answered level rescaled to 0-100 (NaN if no item answered)."""
     span = codebook.max_level - codebook.min_level
-    scores = {}
-    for theme in codebook.themes:
-        items = survey[theme.columns].astype("float64")
-        scores[theme.key] = (items.mean(axis=1, skipna=True) - codebook.min_level) / span * 100.0
-    return pd.DataFrame(scores, index=survey.index)
+    # one float block filled theme by theme, as pandas would lay the columns out, and each
+    # theme's mean from its items one at a time: no float copy of every item and no second
+    # copy of the scores (hundreds of MB on a survey of millions)
+    scores = np.empty((len(codebook.themes), len(survey)), dtype="float64")
+    for row, theme in zip(scores, codebook.themes, strict=True):
+        row[:] = _answered_mean(survey, theme.columns)
+        row -= codebook.min_level  # in place, in the order of (mean - min) / span * 100
+        row /= span
+        row *= 100.0
+    return pd.DataFrame(scores.T, index=survey.index, columns=codebook.theme_keys, copy=False)
+
+
+def _answered_mean(survey: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Per row, the mean of the answered (non-missing) ``columns``, NaN if none is answered:
+    ``DataFrame.mean(axis=1, skipna=True)``, summed in column order, one column at a time."""
+    total = np.zeros(len(survey), dtype="float64")
+    count = np.zeros(len(survey), dtype=np.int32)
+    for column in columns:
+        values = survey[column].to_numpy(dtype="float64", na_value=np.nan)
+        answered = ~np.isnan(values)
+        np.add(total, values, out=total, where=answered)
+        count += answered
+    total[count == 0] = np.nan
+    np.divide(total, count, out=total, where=count > 0)
+    return total
 
 
 def score_survey(
@@ -52,12 +72,7 @@ def score_survey(
     missing = scores.isna()
     if min_themes is None or min_themes == n_themes:
         index = scores.mean(axis=1).where(~missing.any(axis=1))
-        reason = missing.apply(
-            lambda row: (
-                "" if not row.any() else "no answer in theme(s): " + ", ".join(row.index[row])
-            ),
-            axis=1,
-        )
+        reason = _unanswered_reason(missing)
     else:
         enough = (~missing).sum(axis=1) >= min_themes
         index = scores.mean(axis=1, skipna=True).where(enough)
@@ -67,12 +82,31 @@ def score_survey(
         prior = survey[EXCLUSION_COLUMN].fillna("").astype(str)
         reason = reason.where(prior == "", prior)
         index = index.where(prior == "")
-    out = survey.copy()
+    out = survey.copy(deep=False)  # copy-on-write: the survey's columns are not duplicated
     for key in codebook.theme_keys:
         out[key] = scores[key]
     out["maturity_index"] = index
     out[EXCLUSION_COLUMN] = reason.astype("string") if len(out) else pd.Series(dtype="string")
     return out
+
+
+def _unanswered_reason(missing: pd.DataFrame) -> pd.Series:
+    """Per row, "no answer in theme(s): ..." naming its wholly unanswered themes ("" if none).
+
+    Written once per distinct pattern of unanswered themes and spread back to the rows: a
+    row-wise ``apply`` builds a Series for every respondent, minutes and hundreds of MB of
+    short-lived objects on a survey of millions.
+    """
+    patterns, inverse = np.unique(missing.to_numpy(dtype=bool), axis=0, return_inverse=True)
+    themes = np.asarray(missing.columns, dtype=object)
+    texts = np.array(
+        [
+            "no answer in theme(s): " + ", ".join(themes[pattern]) if pattern.any() else ""
+            for pattern in patterns
+        ],
+        dtype=object,
+    )
+    return pd.Series(texts[inverse.reshape(-1)], index=missing.index, dtype=object)
 
 
 def cronbach_alpha(items: pd.DataFrame) -> float:

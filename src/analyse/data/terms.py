@@ -73,6 +73,13 @@ def model_terms(survey: pd.DataFrame) -> pd.DataFrame:
     """The main terms the survey supports, indexed like the survey, as float64."""
     present, _ = available_terms(survey)
     out = pd.DataFrame(index=survey.index)
+    for term in present:
+        out[term] = model_term(survey, term)
+    return out
+
+
+def model_term(survey: pd.DataFrame, term: str) -> np.ndarray:
+    """One main term of ``survey`` (which needs only the term's ``TERM_SOURCES`` columns)."""
     builders = {
         "size": lambda s: np.log(s["population"].astype("float64")),
         "budget": lambda s: np.log(s["budget_per_capita"].astype("float64")),
@@ -80,6 +87,4 @@ def model_terms(survey: pd.DataFrame) -> pd.DataFrame:
         "elected_digital_lead": lambda s: s["elected_digital_lead"].astype("float64"),
         "strategy_adopted": lambda s: s["strategy_adopted"].astype("float64"),
     }
-    for term in present:
-        out[term] = np.asarray(builders[term](survey), dtype="float64")
-    return out
+    return np.asarray(builders[term](survey), dtype="float64")

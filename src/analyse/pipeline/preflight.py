@@ -21,16 +21,11 @@ import pandas as pd
 from analyse.data.checks import survey_warnings
 from analyse.data.codebook import load_codebook
 from analyse.data.configured import load_configured, mapping_warnings
-from analyse.data.loading import (
-    SurveySummary,
-    load_survey,
-    read_answer_labels,
-    read_column_mapping,
-    summarize_scored,
-)
+from analyse.data.loading import SurveySummary, summarize_scored
 from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
-from analyse.data.scoring import reliability, score_survey
+from analyse.data.scoring import reliability
+from analyse.data.survey_check import check_file
 from analyse.errors import InputError
 from analyse.params import RunParams
 from analyse.pipeline.run_result import run_weights, score_run
@@ -150,11 +145,7 @@ def file_warnings(
 ) -> list[str]:
     """The warnings of ``validate SURVEY --codebook --columns --answer-labels`` (the file form,
     whose summary ``loading.validate_file`` makes): the survey is loaded the same way."""
-    book = load_codebook(codebook)
-    mapping = read_column_mapping(columns) if columns is not None else None
-    labels = read_answer_labels(answer_labels) if answer_labels is not None else None
-    scored = score_survey(load_survey(path, book, columns=mapping, answer_labels=labels), book)
-    return survey_warnings(scored, rows=_spreadsheet_rows(path, len(scored)))
+    return check_file(path, codebook, columns, answer_labels)[1]
 
 
 def _spreadsheet_rows(path: str | Path, n: int) -> np.ndarray | None:

@@ -1,0 +1,40 @@
+"""What ``analyse validate SURVEY`` reports: the survey's summary and its warnings.
+
+Both come from one reading and one scoring of the file: a survey of millions of rows is read
+once, and its raw cells are not held beside the scored table. Only ``analyse.data`` is
+imported, so that checking a file does not pay for loading the statistical models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyse.data.cells import release_memory
+from analyse.data.checks import survey_warnings
+from analyse.data.codebook import load_codebook
+from analyse.data.loading import (
+    SurveySummary,
+    load_survey_rows,
+    read_answer_labels,
+    read_column_mapping,
+    summarize_scored,
+)
+from analyse.data.scoring import reliability, score_survey
+
+
+def check_file(
+    path: str | Path,
+    codebook: str | Path | None = None,
+    columns: str | Path | None = None,
+    answer_labels: str | Path | None = None,
+) -> tuple[SurveySummary, list[str]]:
+    """``loading.validate_file``'s summary and ``preflight.file_warnings``'s warnings of a
+    survey file, with its codebook, column mapping and answer labels (paths or None)."""
+    book = load_codebook(codebook)
+    mapping = read_column_mapping(columns) if columns is not None else None
+    labels = read_answer_labels(answer_labels) if answer_labels is not None else None
+    survey, rows = load_survey_rows(path, book, columns=mapping, answer_labels=labels)
+    scored = score_survey(survey, book)
+    release_memory()  # what scoring freed, before the reliabilities and the warnings
+    summary = summarize_scored(scored, reliability(survey, book), str(path))
+    return summary, survey_warnings(scored, rows=rows)
