@@ -367,6 +367,27 @@ def test_binary_counts_are_those_of_the_model_rows(panel_scored):
     assert "elected_digital_lead" in build_design(scored).X.columns
 
 
+def test_a_term_rare_only_beside_a_dropped_one_is_kept(panel_scored):
+    """Reviewer's case (failed before: both dropped, strategy_adopted with a false reason):
+    elected_digital_lead is held by 3 and missing for a third of the model; among the rows with
+    a lead value, 4 adopted a strategy, among all the model's rows 10. Dropping the lead gives
+    its rows back, and strategy_adopted then has 10 holders: it stays in the model."""
+    scored = panel_scored.copy()
+    model = scored.index[scored["maturity_index"].notna()]
+    with_lead, without_lead = model[: len(model) * 2 // 3], model[len(model) * 2 // 3 :]
+    scored["elected_digital_lead"] = np.nan
+    scored.loc[with_lead, "elected_digital_lead"] = 0.0
+    scored.loc[with_lead[:3], "elected_digital_lead"] = 1.0
+    scored["strategy_adopted"] = 0.0
+    scored.loc[with_lead[3:7], "strategy_adopted"] = 1.0
+    scored.loc[without_lead[:6], "strategy_adopted"] = 1.0
+    design = build_design(scored)
+    assert design.dropped_terms == ["elected_digital_lead"]
+    assert "strategy_adopted" in design.X.columns
+    assert int(design.X["strategy_adopted"].sum()) == 10
+    assert len(design.y) == len(model)
+
+
 def test_a_lone_binary_value_is_dropped_and_still_refused_with_min_cell_one(panel_scored):
     """Failed before: one respondent with elected_digital_lead = 1 stopped the run (exit 2)
     even though the term can simply be left out. With min_cell 1 the term is kept, and its lone

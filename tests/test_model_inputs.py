@@ -348,8 +348,9 @@ def test_notebook_two_runs_with_one_sponsorship_column_and_no_budget(base, panel
     assert not [o for o in outputs if o["output_type"] == "error"]
     assert not [o for o in outputs if o.get("name") == "stderr"]
     text = " ".join("".join(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    assert "No elected lead" in text and "Elected lead" in text
-    assert "not described: no budget_per_capita column" in text
+    # in the report's language, French by default
+    assert "Pas d'élu chargé du numérique" in text and "Élu chargé du numérique" in text
+    assert "non décrit : pas de colonne budget_per_capita" in text
 
 
 @pytest.mark.slow

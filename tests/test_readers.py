@@ -141,6 +141,18 @@ def test_crlf_quoted_fields_and_short_rows(tmp_path):
     assert table.frame.loc[1, "population"] == ""
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_old_mac_line_endings_read_like_any_other(tmp_path, encoding):
+    """Lines ended by a lone CR (failed before: csv's "new-line character seen in unquoted
+    field", a traceback and exit 1)."""
+    text = 'respondent_id;name;population\r"A";"Évry; y";12\rB;z;7\r'
+    table = read_raw(write_bytes(tmp_path / "s.csv", text.encode(encoding)))
+    assert list(table.frame.columns) == ["respondent_id", "name", "population"]
+    assert table.frame.loc[0, "name"] == "Évry; y"
+    assert table.frame.loc[1, "population"] == "7"
+    assert detect_delimiter("a;b;c\rd;e;f") == ";"
+
+
 def test_a_row_with_too_many_fields_is_located(tmp_path):
     text = "\nrespondent_id;population\nA;12\nB;3;4\n"
     path = write_bytes(tmp_path / "s.csv", text.encode())

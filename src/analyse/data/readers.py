@@ -276,7 +276,8 @@ def detect_delimiter(text: str) -> str:
     Counting on the header is robust because headers hold names, never decimal commas; quotes
     are honoured by splitting with ``csv``. A one-column file gets a comma.
     """
-    first_line = text.split("\n", 1)[0]
+    # splitlines: a file from an old Mac ends its lines with a lone CR
+    first_line = next(iter(text.splitlines()), "")
     counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 1 else ","

@@ -81,8 +81,9 @@ def build_design(
     so; rows with a missing value in a kept term are left out of the estimation sample. So is a
     0/1 term whose rarer value fewer than ``min_cell`` respondents of that sample hold
     (``rare_binary_terms``): its coefficient would describe that small group. Dropping it gives
-    back the rows that only it left out, which can only raise the other 0/1 terms' counts, so
-    one pass suffices. Sponsorship is one group of whichever of its two terms are kept.
+    back the rows that only it left out, which can raise another 0/1 term's count above
+    ``min_cell``: so the rarest term is dropped alone and the counts taken again, until no kept
+    term is rare. Sponsorship is one group of whichever of its two terms are kept.
 
     With the control ``collectivity_type``, a type with fewer than ``min_cell`` respondents in
     the model has no dummy of its own: it is merged into ``collectivity_type[T.other]``
@@ -98,9 +99,11 @@ def build_design(
         dropped += [t for t in terms if t not in present and t not in dropped]
         present = [t for t in present if t in terms]
     x = model_terms(sample)[present]
-    rare = rare_binary_terms(x[x.notna().all(axis=1)], min_cell)
-    if rare:
-        present = [t for t in present if t not in rare]
+    rare: dict[str, str] = {}
+    while found := rare_binary_terms(complete := x[x.notna().all(axis=1)], min_cell):
+        term = min(found, key=lambda t: int(complete[t].value_counts().min()))
+        rare[term] = found[term]
+        present = [t for t in present if t != term]
         x = x[present]
     groups = {t: [t] for t in present}
     sponsorship = [t for t in SPONSORSHIP_TERMS if t in present]
