@@ -238,7 +238,7 @@ def test_the_shell_prints_on_a4_with_headings_kept_with_what_follows():
     printed = css[css.index("@media print") :]
     assert "break-after:avoid" in printed and "break-inside:avoid" in printed
     assert "nav.toc" in printed and "display:none" in printed
-    assert re.search(r"max-width:7\dch", css)  # lines of 90 characters or less
+    assert re.search(r"max-width:6\dch", css)  # lines of 90 characters or less
 
 
 # ------------------------------------------------------------------------- code colours
