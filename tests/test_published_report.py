@@ -3,6 +3,7 @@ browsable report. One run per test session (module fixture); kernels make it slo
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from analyse.pipeline.runner import run_all
+from analyse.report.i18n import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -79,7 +81,10 @@ def test_the_html_states_the_verdict_of_results_json(report):
     page = (report / "ci" / "03_is_size_decisive.reader.html").read_text(encoding="utf-8")
     stated = set(re.findall(r"Verdict: ([a-z_]+)\.", page))
     assert stated == {verdict}
-    assert verdict in (report / "ci" / "index.html").read_text(encoding="utf-8")
+    # the indexes name it in words, in the run's language (French by default)
+    label = messages("fr")(f"verdicts.{verdict}.label")
+    for index in (report / "ci" / "index.html", report / "index.html"):
+        assert label in html.unescape(index.read_text(encoding="utf-8")), index
 
 
 def test_reader_version_hides_code_and_full_version_shows_it(report):
