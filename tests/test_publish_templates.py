@@ -7,6 +7,7 @@ No kernel is started here: the pages are rendered from hand-made manifests and f
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import pytest
 import analyse
 from analyse.pipeline import publish
 from analyse.pipeline.manifest import code_digest
+from analyse.report.i18n import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = Path(analyse.__file__).resolve().parent
@@ -83,20 +85,26 @@ def test_run_index_escapes_every_user_string_and_keeps_its_text():
         manifest(),
         {"verdict": EVIL, "verdict_sentence": EVIL},
         [figure],
-        [f"{EVIL}.txt"],
+        [f"{EVIL}.txt", f"tables/{EVIL_NAME}.csv"],
     )
     parsed = Parsed(page)
+    m = messages("fr")
     assert "script" not in {tag for tag, _ in parsed.tags}
     assert "<script>" not in page and '"x"' not in page
     # Escaped, not mangled: the browser shows the strings exactly as they were given.
-    assert parsed.joined("title") == f"Run {EVIL}: digital maturity and size"
-    assert parsed.joined("h1") == f"Run \u201c{EVIL}\u201d: digital maturity and size"
-    assert parsed.joined("code") == f"data/{EVIL}.csv"
-    assert EVIL in parsed.joined("p") and f"01_{EVIL_NAME}" in parsed.joined("th")
-    assert parsed.attrs("img", "alt") == [figure.alt]
+    assert parsed.joined("title") == m("pages.run_title", run=EVIL)
+    assert parsed.joined("h1") == m("pages.run_heading", run=EVIL)
+    assert m("pages.caveat_synthetic", survey=f"data/{EVIL}.csv") in parsed.joined("li")
+    assert parsed.attrs("img", "alt") == [figure.alt_in(m)]
+    assert EVIL in figure.alt_in(m)
     assert parsed.attrs("img", "src") == [figure.path]
     hrefs = parsed.attrs("a", "href")
-    for href in (f"{EVIL}.txt", f"01_{EVIL_NAME}.ipynb", f"01_{EVIL_NAME}.reader.html"):
+    for href in (
+        f"{EVIL}.txt",
+        f"01_{EVIL_NAME}.ipynb",
+        f"01_{EVIL_NAME}.reader.html",
+        f"tables/{EVIL_NAME}.csv",
+    ):
         assert href in hrefs
     assert f"params/{EVIL}.yaml" in parsed.joined("dd")
 
@@ -114,7 +122,7 @@ def test_site_index_escapes_folder_names_dates_and_verdicts(tmp_path):
     assert "script" not in {tag for tag, _ in parsed.tags}
     assert "<script>" not in page
     assert parsed.joined("th").endswith(EVIL_NAME)
-    assert EVIL in parsed.joined("td") and f"Report {EVIL_NAME}" in parsed.joined("a")
+    assert EVIL in parsed.joined("td") and EVIL_NAME in parsed.joined("a")
     hrefs = parsed.attrs("a", "href")
     assert f"{EVIL_NAME}/index.html" in hrefs
     assert f"{publish.FAILED_DIR}/{EVIL_NAME}/" in hrefs
@@ -128,13 +136,14 @@ def test_pages_keep_their_accessible_structure(tmp_path):
     ):
         parsed = Parsed(page)
         assert page.startswith("<!DOCTYPE html>\n")
-        assert parsed.attrs("html", "lang") == ["en"]
+        assert parsed.attrs("html", "lang") == ["fr"]
         assert parsed.joined("title") and parsed.joined("h1")
         assert [tag for tag, _ in parsed.tags].count("main") == 1
+    m = messages("fr")
     run_page = Parsed(publish.run_index_html(manifest("demo", "data/s.csv"), None, []))
-    assert set(run_page.attrs("th", "scope")) == {"col", "row"}
-    assert "No verdict: results.json has no verdict." in run_page.joined("p")
-    assert "The notebooks produced no figure." in run_page.joined("p")
+    assert m("pages.no_findings") in run_page.joined("p")
+    assert m("pages.no_figures") in run_page.joined("p")
+    assert m("pages.no_runs") in Parsed(publish.site_index_html(tmp_path)).joined("p")
 
 
 # --------------------------------------------------------------- where templates come from
@@ -143,7 +152,13 @@ def test_pages_keep_their_accessible_structure(tmp_path):
 def test_templates_load_from_the_package_folder():
     assert publish.TEMPLATES_DIR == PACKAGE_DIR / "pipeline" / "templates"
     environment = publish._pages()
-    for name in ("base.html.j2", "run_index.html.j2", "site_index.html.j2"):
+    for name in (
+        "base.html.j2",
+        "run_index.html.j2",
+        "site_index.html.j2",
+        "notebook.html.j2",
+        "print.html.j2",
+    ):
         assert Path(environment.get_template(name).filename) == publish.TEMPLATES_DIR / name
 
 
@@ -152,8 +167,8 @@ def test_nbconvert_finds_our_extension_and_still_its_own_base_template():
     environment = publish._exporter(True).environment
     loader = environment.loader
     assert loader is not None
-    ours = Path(loader.get_source(environment, "analyse-lab.html.j2")[1])
-    assert ours == publish.NBCONVERT_TEMPLATES_DIR / "analyse-lab.html.j2"
+    ours = Path(loader.get_source(environment, "analyse-cells.html.j2")[1])
+    assert ours == publish.NBCONVERT_TEMPLATES_DIR / "analyse-cells.html.j2"
     base = Path(loader.get_source(environment, "base.html.j2")[1])
     assert base.parent.name == "lab" and publish.TEMPLATES_DIR not in base.parents
 
@@ -192,7 +207,7 @@ def test_a_built_package_renders_pages_from_its_own_templates(tmp_path):
         "from analyse.pipeline import publish\n"
         "assert pathlib.Path(analyse.__file__).is_relative_to(sys.argv[1]), analyse.__file__\n"
         "env = publish._exporter(True).environment\n"
-        "assert env.loader.get_source(env, 'analyse-lab.html.j2')[1].startswith(sys.argv[1])\n"
+        "assert env.loader.get_source(env, 'analyse-cells.html.j2')[1].startswith(sys.argv[1])\n"
         "print(publish.site_index_html(pathlib.Path(sys.argv[2])))\n"
     )
     empty = tmp_path / "reports"
@@ -207,7 +222,7 @@ def test_a_built_package_renders_pages_from_its_own_templates(tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "No run has been published yet." in proc.stdout
+    assert messages("fr")("pages.no_runs") in html.unescape(proc.stdout)
 
 
 # ---------------------------------------------------------------------------- code digest
@@ -226,7 +241,7 @@ def test_code_digest_of_a_copy_is_the_digest_of_the_package(package_copy):
 
 @pytest.mark.parametrize(
     "source",
-    ["pipeline/templates/run_index.html.j2", "pipeline/templates/nbconvert/analyse-lab.html.j2"],
+    ["pipeline/templates/run_index.html.j2", "pipeline/templates/nbconvert/analyse-cells.html.j2"],
 )
 def test_editing_a_template_changes_the_code_digest(package_copy, source):
     before = code_digest(package_copy)

@@ -261,6 +261,15 @@ def run(
             "show respondents' rows)."
         ),
     ] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also print each run's reader report to <run>/rapport.pdf (report.pdf in "
+            "English), A4, with the system's headless Chromium; without Chromium, say so, skip "
+            "the PDF and publish the rest.",
+        ),
+    ] = False,
 ) -> None:
     """Execute every notebook for each parameter file and publish HTML, figures and results.
 
@@ -278,6 +287,7 @@ def run(
             console=console,
             timeout=timeout,
             debug=debug,
+            pdf=pdf,
         )
     except KeyboardInterrupt as exc:  # the runner stopped its workers and removed staging
         err_console.print(INTERRUPTED, markup=False)

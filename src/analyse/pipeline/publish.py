@@ -16,12 +16,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import html
 import json
 import math
 import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -31,9 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from analyse.errors import Problem
+from analyse.paths import project_root
 from analyse.pipeline.manifest import is_report_manifest, output_checksums
+from analyse.report.findings import key_findings
+from analyse.report.i18n import DEFAULT_LANGUAGE, LANGUAGES, Messages, current, messages
 
 if TYPE_CHECKING:
     # nbformat and nbconvert are imported where pages are written: importing them (jsonschema
@@ -79,11 +86,20 @@ class Figure:
     def alt(self) -> str:
         return labelled_alt(self.notebook, self.number, self.description)
 
+    def alt_in(self, m: Messages) -> str:
+        return labelled_alt(self.notebook, self.number, self.description, m)
 
-def labelled_alt(notebook: str, number: int, description: str | None = None) -> str:
-    """Alt text of a figure: which figure of which notebook, then what it shows if known."""
-    name = f"Figure {number} of notebook {notebook} ({notebook}-{number}.png)"
-    return f"{name}: {description}" if description else name
+
+def labelled_alt(
+    notebook: str, number: int, description: str | None = None, m: Messages | None = None
+) -> str:
+    """Alt text of a figure: what it shows, when the notebook said, else which figure of which
+    notebook (a screen-reader user hears at least where it comes from)."""
+    m = m or current()
+    if description:
+        return m("pages.figure_alt_described", number=number, notebook=notebook,
+                 description=description)  # fmt: skip
+    return m("pages.figure_alt", number=number, notebook=notebook)
 
 
 def output_alt(output: nbformat.NotebookNode) -> str | None:
@@ -121,9 +137,95 @@ def write_json(path: Path, obj: Any) -> Path:
     return path
 
 
-# nbconvert's lab template, extended so that a PNG output's <img> gets the alt text set by
-# ``_with_alt_text`` (see the template file for why).
-_TEMPLATE_FILE = "analyse-lab.html.j2"
+# ------------------------------------------------------------------------ building paths
+
+
+def machine_paths(run_dir: Path) -> list[tuple[str, str]]:
+    """The building machine's absolute paths that executed notebooks hold, each with what it
+    becomes in a published file, longest first (so a path is replaced before its parent).
+
+    Papermill writes the run's staging folder (``output_dir = "/…/.staging-ci.123.x"``), the
+    notebook's source path and the working folder into the notebook; warnings print the
+    interpreter's. None of them means anything to a reader, and they tell the world the
+    layout of the machine that built the report: the run folder becomes ".", the output folder
+    "..", the project root "." (its files by their relative path), the interpreter "<python>".
+    """
+    run = run_dir.resolve()
+    pairs = [(str(run), "."), (str(run_dir.absolute()), "."), (str(run.parent), "..")]
+    root = project_root().resolve()
+    pairs += [(str(root) + os.sep, ""), (str(root), ".")]
+    if sys.prefix != sys.base_prefix:  # a virtual environment, e.g. /…/project/.venv
+        pairs.append((str(Path(sys.prefix).resolve()), "<python>"))
+    unique = {path: new for path, new in pairs if len(path) > 1}
+    return sorted(unique.items(), key=lambda pair: len(pair[0]), reverse=True)
+
+
+def scrub_text(text: str, run_dir: Path) -> str:
+    """``text`` with the building machine's absolute paths made relative (``machine_paths``)."""
+    for path, new in machine_paths(run_dir):
+        text = text.replace(path, new)
+    return text
+
+
+def scrub_notebook(ipynb: Path) -> None:
+    """Rewrite an executed notebook in its run folder without the machine's absolute paths,
+    before its pages are made from it and before it is published itself."""
+    text = ipynb.read_text(encoding="utf-8")
+    scrubbed = scrub_text(text, ipynb.parent)
+    if scrubbed != text:
+        ipynb.write_text(scrubbed, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------ notebook pages
+
+# nbconvert's lab template without its page shell (the cells alone), extended so that a PNG
+# output's <img> gets the alt text set by ``_with_alt_text`` (see the template file for why).
+_TEMPLATE_FILE = "analyse-cells.html.j2"
+INJECTED_TAG = "injected-parameters"  # papermill's cell of the run's parameters
+ANALYST_TAG = "analyst"  # markdown cells for the analyst: kept in full pages only
+PDF_FILES = {"fr": "rapport.pdf", "en": "report.pdf"}
+
+# Colours of highlighted code and of prompts in full pages, on the code background #f6f8fa:
+# every one has a contrast ratio of 4.5 or more (WCAG AA for text; tests/test_pages_shell.py
+# computes them). Pygments' own styles miss it on comments or numbers.
+CODE_BACKGROUND = "#f6f8fa"
+CODE_COLOURS: dict[str, str] = {
+    "k kc kd kn kp kr kt ow bp": "#7a1fa2",  # keywords, `in`, `self`
+    "s s1 s2 sa sb sc sd sh si sr ss sx dl": "#a31515",  # strings
+    "se": "#8a4600",  # escapes in strings
+    "m mb mf mh mi mo il": "#116644",  # numbers
+    "c c1 ch cm cp cpf cs": "#57606a",  # comments
+    "nf fm nc nn nb nd ne": "#0550ae",  # function, class, module, builtin names
+    "o p n nv na nl nt w": "#1f2328",  # operators, punctuation, other names
+    "err gr gt": "#a50e0e",  # errors, tracebacks
+    "prompt": "#3f3f8f",  # In [n]: and Out[n]:
+}
+
+
+def code_css() -> str:
+    """The inline CSS of full pages: cells, prompts and highlighted code (``CODE_COLOURS``)."""
+    rules = [
+        ".jp-InputArea,.jp-OutputArea-child{display:flex;gap:.75rem;align-items:flex-start}",
+        ".jp-InputArea-editor,.jp-OutputArea-output{flex:1 1 auto;min-width:0}",
+        ".jp-InputPrompt,.jp-OutputPrompt{flex:0 0 5.5em;text-align:right;font-size:.85rem;"
+        f"font-family:ui-monospace,monospace;padding-top:.5rem;color:{CODE_COLOURS['prompt']}}}",
+        f".highlight{{background:{CODE_BACKGROUND};border:1px solid #d0d7de;padding:.5rem .75rem;"
+        "margin:.5rem 0}",
+        ".highlight pre{margin:0;color:#1f2328}",
+        ".c,.c1,.ch,.cm,.cp,.cpf,.cs{font-style:italic}.nc,.nn,.k,.kn{font-weight:600}",
+    ]
+    for classes, colour in CODE_COLOURS.items():
+        if classes != "prompt":
+            selectors = ",".join(f".highlight .{c}" for c in classes.split())
+            rules.append(f"{selectors}{{color:{colour}}}")
+    return "\n".join(rules)
+
+
+OUTPUT_CSS = (
+    ".jp-Cell{margin:0 0 .75rem}.jp-OutputArea-output pre{margin:.25rem 0}"
+    '[data-mime-type="application/vnd.jupyter.stderr"]{background:#fff4f4;padding:0 .5rem}'
+    ".jp-RenderedImage img{display:block}"
+)
 
 
 @lru_cache(maxsize=2)
@@ -158,30 +260,187 @@ def _png_outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     ]
 
 
-def _with_alt_text(nb: nbformat.NotebookNode, stem: str) -> nbformat.NotebookNode:
+def _with_alt_text(nb: nbformat.NotebookNode, stem: str, m: Messages) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
     for number, output in enumerate(_png_outputs(nb), start=1):
-        alt = output_alt(output) or labelled_alt(stem, number)
+        alt = output_alt(output) or labelled_alt(stem, number, m=m)
         output.setdefault("metadata", {})["analyse_alt"] = alt
     return nb
 
 
-def notebook_html(nb: nbformat.NotebookNode, title: str, reader: bool, folder: Path) -> str:
-    """A notebook as one self-contained HTML page; ``reader`` hides code and prompts."""
-    resources = {"metadata": {"name": title, "path": str(folder)}}
-    body, _ = _exporter(reader).from_notebook_node(_with_alt_text(nb, title), resources=resources)
-    return body
+def _tags(cell: nbformat.NotebookNode) -> set[str]:
+    return set((cell.get("metadata") or {}).get("tags") or [])
 
 
-def write_notebook_pages(ipynb: Path) -> tuple[Path, Path]:
-    """Write ``<stem>.html`` (full) and ``<stem>.reader.html`` beside an executed notebook."""
+def published_cells(nb: nbformat.NotebookNode, reader: bool) -> nbformat.NotebookNode:
+    """The cells a page shows: never papermill's injected parameters (the run's parameters are
+    on the run index and in ``manifest.json``), and on reader pages no markdown cell tagged
+    ``analyst`` (how to change a parameter, how a number was computed) and no code cell
+    without output (an empty box once its code is hidden)."""
+    nb = copy.copy(nb)
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if INJECTED_TAG not in _tags(cell) and not (reader and _analyst_only(cell))
+    ]
+    return nb
+
+
+def _analyst_only(cell: nbformat.NotebookNode) -> bool:
+    """A cell a reader page leaves out: an analyst note, or code that shows nothing."""
+    if cell.get("cell_type") == "markdown":
+        return ANALYST_TAG in _tags(cell)
+    return cell.get("cell_type") == "code" and not cell.get("outputs")
+
+
+def notebook_title(stem: str, m: Messages) -> str:
+    """A notebook's title in words (``pages.notebooks.<stem>``); an unknown notebook's title is
+    its file name in words ("07_extra_checks" gives "Extra checks")."""
+    words = re.sub(r"^\d+[_-]*", "", stem).replace("_", " ").replace("-", " ").strip() or stem
+    return m.get(f"pages.notebooks.{stem}", words[:1].upper() + words[1:])
+
+
+def notebook_number(stem: str) -> int | None:
+    """The chapter number a notebook's file name starts with ("03_is_size_decisive": 3)."""
+    found = re.match(r"(\d+)", stem)
+    return int(found.group(1)) if found else None
+
+
+def page_title(stem: str, run: str, m: Messages) -> str:
+    """ "3. La taille est-elle déterminante ? — ci": chapter, title in words, run."""
+    number, title = notebook_number(stem), notebook_title(stem, m)
+    if number is None:
+        return m("pages.page_title_unnumbered", title=title, run=run)
+    return m("pages.page_title", number=number, title=title, run=run)
+
+
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">\s*(?:¶|&para;|&#182;)\s*</a>')
+_EMPTY_TH = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
+_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
+_CELL_START = re.compile(r'<div\s[^>]*class="jp-Cell ')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w-]+", "-", text, flags=re.UNICODE).strip("-") or "section"
+
+
+def clean_cells(cells: str, table_label: str) -> tuple[str, list[tuple[str, str]]]:
+    """nbconvert's cells made fit for the published page, and the page's h2 (id, text).
+
+    Heading anchors ("¶") go (a link per heading is noise to a screen reader and in print);
+    every heading gets a unique id, so the table of contents can link to it; pandas' empty
+    corner header becomes a data cell (an empty ``<th>`` labels nothing); each table scrolls in
+    its own focusable box, so a wide table never widens the page.
+    """
+    cells = _ANCHOR_LINK.sub("", cells)
+    cells = _EMPTY_TH.sub(lambda found: f"<td{found.group(1) or ''}></td>", cells)
+    label = html.escape(table_label)
+    wrap = f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}">'
+    cells = re.sub(r"<table\b", wrap + "<table", cells).replace("</table>", "</table></div>")
+    seen: set[str] = set()
+    toc: list[tuple[str, str]] = []
+
+    def heading(found: re.Match[str]) -> str:
+        level, attrs, inner = found.group(1), found.group(2), found.group(3)
+        text = html.unescape(" ".join(_TAG.sub("", inner).split()))
+        given = re.search(r'\sid="([^"]*)"', attrs)
+        base = html.unescape(given.group(1)) if given else _slug(text)
+        ident, n = base, 1
+        while ident in seen:
+            n += 1
+            ident = f"{base}-{n}"
+        seen.add(ident)
+        attrs = re.sub(r'\sid="[^"]*"', "", attrs)
+        if level == "2" and text:
+            toc.append((ident, text))
+        return f'<h{level} id="{html.escape(ident)}"{attrs}>{inner}</h{level}>'
+
+    return _HEADING.sub(heading, cells), toc
+
+
+def _split_after_title_cell(cells: str) -> tuple[str, str]:
+    """The first cell, when it holds the page's h1 (title and introduction), and the rest: the
+    table of contents goes between them."""
+    starts = [found.start() for found in _CELL_START.finditer(cells)]
+    if len(starts) >= 2 and "<h1" in cells[: starts[1]]:
+        return cells[: starts[1]], cells[starts[1] :]
+    return "", cells
+
+
+def cells_html(
+    nb: nbformat.NotebookNode, stem: str, reader: bool, m: Messages
+) -> tuple[str, list[tuple[str, str]]]:
+    """The cells of a notebook page as clean HTML, and its h2 for the table of contents."""
+    shown = _with_alt_text(published_cells(nb, reader), stem, m)
+    resources = {"metadata": {"name": stem}}
+    body, _ = _exporter(reader).from_notebook_node(shown, resources=resources)
+    return clean_cells(body, m("pages.table_region"))
+
+
+def notebook_html(
+    nb: nbformat.NotebookNode,
+    stem: str,
+    reader: bool,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    run: str | None = None,
+) -> str:
+    """A notebook as one self-contained page of the run ``run``: the package's shell (no
+    script, no stylesheet from elsewhere), a title in words, a table of contents of its h2,
+    links back to the run and the site; ``reader`` hides code, prompts and analyst notes."""
+    m = messages(lang)
+    run = run or stem
+    cells, toc = cells_html(nb, stem, reader, m)
+    before, after = _split_after_title_cell(cells)
+    counterpart = f"{stem}.html" if reader else f"{stem}.reader.html"
+    return render_page(
+        "notebook.html.j2",
+        lang=m.lang,
+        title=page_title(stem, run, m),
+        heading=None if "<h1" in cells else notebook_title(stem, m),
+        notice=None if reader else m("pages.full_notice"),
+        code_css=Markup(OUTPUT_CSS + "\n" + ("" if reader else code_css())),
+        nav_label=m("pages.nav_label"),
+        run_href=INDEX_FILE,
+        back_to_run=m("pages.back_to_run", run=run),
+        site_href=f"../{INDEX_FILE}",
+        back_to_site=m("pages.back_to_site"),
+        other_href=counterpart,
+        other_label=m("pages.full_version" if reader else "pages.reader_version"),
+        toc_label=m("pages.toc"),
+        toc=toc,
+        cells_before=Markup(before),
+        cells_after=Markup(after),
+    )
+
+
+def run_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """The parameters papermill executed a notebook with (its metadata), or none."""
+    return dict(((nb.get("metadata") or {}).get("papermill") or {}).get("parameters") or {})
+
+
+def write_notebook_pages(
+    ipynb: Path, lang: str | None = None, run: str | None = None
+) -> tuple[Path, Path]:
+    """Write ``<stem>.html`` (full) and ``<stem>.reader.html`` beside an executed notebook.
+
+    The notebook is first rid of the building machine's paths (``scrub_notebook``), so that
+    neither it nor its pages publish them. The language and the run's name default to the
+    parameters papermill ran it with.
+    """
     import nbformat
 
+    scrub_notebook(ipynb)
     nb = nbformat.read(ipynb, as_version=4)
+    parameters = run_parameters(nb)
+    lang = lang or str(parameters.get("lang") or DEFAULT_LANGUAGE)
+    run = run or str(parameters.get("name") or ipynb.stem)
     full = ipynb.with_suffix(".html")
     reader = ipynb.with_name(f"{ipynb.stem}.reader.html")
-    full.write_text(notebook_html(nb, ipynb.stem, False, ipynb.parent), encoding="utf-8")
-    reader.write_text(notebook_html(nb, ipynb.stem, True, ipynb.parent), encoding="utf-8")
+    for path, is_reader in ((full, False), (reader, True)):
+        page = notebook_html(nb, ipynb.stem, is_reader, lang=lang, run=run)
+        path.write_text(page, encoding="utf-8")
     return full, reader
 
 
@@ -207,13 +466,17 @@ def publish_run(
     results: dict[str, Any],
     manifest: dict[str, Any],
     pages_written: bool = False,
+    pdf: bool = False,
 ) -> dict[str, Any]:
     """Publish an executed run in place; ``notebooks`` are the executed copies in ``run_dir``.
 
     ``pages_written`` says the caller already wrote each notebook's pages
-    (``write_notebook_pages``, e.g. while the next notebook ran). The manifest is written last,
-    with the checksum of every other file, so a folder with a manifest is a complete report.
+    (``write_notebook_pages``, e.g. while the next notebook ran). ``pdf`` prints the reader
+    report to ``rapport.pdf`` (``report.pdf`` in English) with headless Chromium
+    (``write_pdf``). The manifest is written last, with the checksum of every other file, so a
+    folder with a manifest is a complete report, its PDF included.
     """
+    lang = run_language(manifest)
     written = {
         name
         for ipynb in notebooks
@@ -227,10 +490,12 @@ def publish_run(
     figures: list[Figure] = []
     for ipynb in notebooks:
         if not pages_written:
-            write_notebook_pages(ipynb)
+            write_notebook_pages(ipynb, lang, manifest["name"])
         figures.extend(extract_figures(ipynb, run_dir))
     write_json(run_dir / RESULTS_FILE, results)
-    page = run_index_html(manifest, results, figures, extras)
+    if pdf:
+        write_pdf(run_dir, notebooks, results, manifest)
+    page = run_index_html(manifest, results, figures, extras, pdf=pdf_file(run_dir, lang))
     (run_dir / INDEX_FILE).write_text(page, encoding="utf-8")
     manifest = {**manifest, "figures": [f.path for f in figures], "notebook_files": extras}
     manifest["outputs"] = output_checksums(run_dir)
@@ -238,12 +503,100 @@ def publish_run(
     return manifest
 
 
+def run_language(manifest: dict[str, Any] | None) -> str:
+    """The language a run was published in (its parameters' ``lang``; French by default)."""
+    lang = ((manifest or {}).get("params") or {}).get("lang")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# ----------------------------------------------------------------------------- print and PDF
+
+
+def chromium() -> str | None:
+    """The system's Chromium (or Chrome), which prints the PDF; ``None`` when not installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def pdf_file(run_dir: Path, lang: str) -> str | None:
+    """The run's PDF file name when it was written."""
+    name = PDF_FILES[lang]
+    return name if (run_dir / name).is_file() else None
+
+
+def print_html(notebooks: Sequence[Path], results: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """The reader report as one printable page: title, key findings, caveats, then each
+    notebook's reader page (from a new page), in order."""
+    import nbformat
+
+    lang = run_language(manifest)
+    m = messages(lang)
+    sections = []
+    for ipynb in notebooks:
+        cells, _ = cells_html(nbformat.read(ipynb, as_version=4), ipynb.stem, True, m)
+        heading = "" if "<h1" in cells else f"<h1>{html.escape(notebook_title(ipynb.stem, m))}</h1>"
+        sections.append(Markup(heading + cells))
+    return render_page(
+        "print.html.j2",
+        lang=lang,
+        title=m("pages.print_title", run=manifest["name"]),
+        key_findings_label=m("pages.key_findings"),
+        findings=findings(results, m),
+        caveats_label=m("pages.caveats"),
+        caveats=caveats(manifest, m),
+        code_css=Markup(OUTPUT_CSS),
+        sections=sections,
+    )
+
+
+def write_pdf(
+    run_dir: Path,
+    notebooks: Sequence[Path],
+    results: dict[str, Any],
+    manifest: dict[str, Any],
+    browser: str | None = None,
+) -> Path:
+    """Print the reader report to ``<run>/rapport.pdf`` (``report.pdf`` in English) with
+    headless Chromium, on A4 pages (the shell's ``@page`` rule), without the browser's
+    header and footer. The printable page is written outside the run folder and removed."""
+    browser = browser or chromium()
+    if browser is None:
+        raise FileNotFoundError("Chromium is not installed: the PDF cannot be printed")
+    target = run_dir / PDF_FILES[run_language(manifest)]
+    with tempfile.TemporaryDirectory(prefix="analyse-print-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(print_html(notebooks, results, manifest), encoding="utf-8")
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={target}",
+            page.as_uri(),
+        ]
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    if not target.is_file() or target.read_bytes()[:5] != b"%PDF-":
+        target.unlink(missing_ok=True)
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"Chromium did not print the PDF (exit {proc.returncode}): {detail}")
+    return target
+
+
 # ----------------------------------------------------------------------------- index pages
 
 
 @lru_cache(maxsize=1)
 def _pages() -> Environment:
-    """The Jinja environment of the index pages, built once per process.
+    """The Jinja environment of the published pages, built once per process.
 
     Autoescaping is on for every template, whatever its name, so a run name, a survey path, a
     verdict or an alt text reaches the page escaped by construction; ``StrictUndefined`` makes a
@@ -266,10 +619,11 @@ def render_page(template: str, **values: Any) -> str:
 
 
 @dataclass(frozen=True)
-class NotebookRow:
-    """One row of a run's notebook table: the three published forms of one notebook."""
+class Chapter:
+    """One notebook of a run: its title in words and its three published forms."""
 
     stem: str
+    title: str
     reader: str  # href of the reader HTML
     full: str  # href of the full HTML
     file: str  # href (and name) of the executed notebook
@@ -278,12 +632,15 @@ class NotebookRow:
 
 @dataclass(frozen=True)
 class RunRow:
-    """One row of the site index: a published run and where its report is."""
+    """One row of the site index: a published run, side by side with the others."""
 
     name: str
-    ended_at: str
-    verdict: str
-    data: str  # "synthetic" or "real"
+    n: str
+    verdict: str  # the verdict's label in the site's language
+    effect: str  # standardized size effect and its 90 % interval
+    mde: str  # smallest detectable standardized effect
+    data: str  # synthetic or real, in words
+    date: str  # end of the run, in words
     href: str
 
 
@@ -295,14 +652,36 @@ class FailedAttempt:
     href: str
 
 
-def stored_verdict(results: dict[str, Any] | None) -> str:
-    """The verdict sentence ``results.json`` carries (``analyse.report.prose``, the words the
-    notebooks show), as plain text: the template escapes it."""
-    if not results or "verdict" not in results:
-        return "No verdict: results.json has no verdict."
-    key = f"Verdict: {results['verdict']}."
-    sentence = str(results.get("verdict_sentence") or "").strip()
-    return sentence if sentence.startswith(key) else f"{key} {sentence}".strip()
+def verdict_label(verdict: Any, m: Messages) -> str:
+    """A verdict's label for readers (``verdicts.<v>.label``); an unknown one as it is."""
+    if not verdict:
+        return m("pages.no_verdict")
+    return m.get(f"verdicts.{verdict}.label", str(verdict))
+
+
+def findings(results: dict[str, Any] | None, m: Messages) -> list[str]:
+    """The run's key findings (``analyse.report.findings``), none when ``results.json`` has
+    nothing to say or cannot be read as a run of this version (e.g. an unknown verdict): the
+    page then says so rather than failing to publish."""
+    if not results:
+        return []
+    try:
+        return key_findings(results, m)
+    except (KeyError, TypeError, ValueError):
+        return []
+
+
+def caveats(manifest: dict[str, Any], m: Messages) -> list[str]:
+    """What a reader must know before reading, said once per run (index and PDF)."""
+    found = []
+    if manifest.get("synthetic"):
+        survey = str(((manifest.get("params") or {}).get("data") or {}).get("survey", ""))
+        found.append(m("pages.caveat_synthetic", survey=survey))
+    found += [m("pages.caveat_observational"), m("pages.caveat_self_reported")]
+    return found
+
+
+DOWNLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
 def run_index_html(
@@ -310,55 +689,70 @@ def run_index_html(
     results: dict[str, Any] | None,
     figures: list[Figure],
     extras: Sequence[str] = (),
+    pdf: str | None = None,
 ) -> str:
-    """The accessible landing page of one run (links are relative to the run folder).
+    """The landing page of one run (links are relative to the run folder), in the run's
+    language: key findings first, then the chapters, then the details.
 
-    ``extras`` are files the notebooks wrote into ``output_dir`` themselves.
+    ``extras`` are files the notebooks wrote into ``output_dir`` themselves: tables (CSV,
+    XLSX) are offered as downloads, the others listed. ``pdf`` is the run's PDF, if printed.
     """
+    m = messages(run_language(manifest))
     name = manifest["name"]
+    git = manifest["git"]
+    dirty = {True: m("pages.git_dirty"), False: ""}.get(git["dirty"], m("pages.git_unknown"))
+    chapters = [_chapter(nb, m) for nb in manifest["notebooks"]]
+    downloads = [path for path in extras if path.lower().endswith(DOWNLOAD_SUFFIXES)]
     return render_page(
         "run_index.html.j2",
-        title=f"Run {name}: digital maturity and size",
+        lang=m.lang,
+        m=m,
+        title=m("pages.run_title", run=name),
+        heading=m("pages.run_heading", run=name),
         name=name,
         all_runs_href=f"../{INDEX_FILE}",
-        synthetic_survey=(
-            str(manifest["params"]["data"]["survey"]) if manifest.get("synthetic") else None
-        ),
-        verdict=stored_verdict(results),
-        notebooks=[_notebook_row(nb) for nb in manifest["notebooks"]],
-        figures=figures,
-        extras=list(extras),
+        findings=findings(results, m),
+        caveats=caveats(manifest, m),
+        chapters=chapters,
+        pdf=pdf,
+        figures=[(f.path, f.alt_in(m)) for f in figures],
+        downloads=downloads,
+        extras=[path for path in extras if path not in downloads],
         results_file=RESULTS_FILE,
         manifest_file=MANIFEST_FILE,
-        details=_details(manifest),
+        verdict=str((results or {}).get("verdict") or ""),
+        details=[
+            (m("pages.detail.params"), manifest["inputs"]["params"]["path"]),
+            (m("pages.detail.survey"), manifest["inputs"]["survey"]["path"]),
+            (m("pages.detail.started"), _when(manifest.get("started_at"), m)),
+            (m("pages.detail.ended"), _when(manifest.get("ended_at"), m)),
+            (m("pages.detail.commit"), f"{git['commit']}{dirty}"),
+            (m("pages.detail.version"), manifest["versions"]["analyse"]),
+            (m("pages.detail.digest"), manifest["inputs_digest"]),
+        ],
     )
 
 
-def _notebook_row(nb: dict[str, Any]) -> NotebookRow:
+def _when(value: Any, m: Messages) -> str:
+    """A manifest's ISO time in words; a value that is not one is shown as it is."""
+    try:
+        return m.datetime(str(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _chapter(nb: dict[str, Any], m: Messages) -> Chapter:
     stem = Path(nb["file"]).stem
-    return NotebookRow(
+    number = notebook_number(stem)
+    title = notebook_title(stem, m)
+    return Chapter(
         stem=stem,
+        title=f"{number}. {title}" if number is not None else title,
         reader=f"{stem}.reader.html",
         full=f"{stem}.html",
         file=nb["file"],
-        duration=f"{nb['duration_seconds']:.1f} s",
+        duration=m("pages.seconds", seconds=m.number(nb["duration_seconds"], 1)),
     )
-
-
-def _details(manifest: dict[str, Any]) -> list[tuple[str, str]]:
-    """Label and value of each run detail; a git state that could not be read says so."""
-    git = manifest["git"]
-    dirty = {True: " (uncommitted changes)", False: ""}.get(git["dirty"], " (state unknown)")
-    rows = [
-        ("Parameter file", manifest["inputs"]["params"]["path"]),
-        ("Survey", manifest["inputs"]["survey"]["path"]),
-        ("Started", manifest["started_at"]),
-        ("Ended", manifest["ended_at"]),
-        ("Git commit", f"{git['commit']}{dirty}"),
-        ("analyse version", manifest["versions"]["analyse"]),
-        ("Inputs digest", manifest["inputs_digest"]),
-    ]
-    return [(label, str(value)) for label, value in rows]
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -382,24 +776,63 @@ def published_runs(output_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
     return runs
 
 
+def site_language(manifests: Sequence[dict[str, Any]]) -> str:
+    """The runs' language if they agree, else French (the readers' language)."""
+    found = {run_language(manifest) for manifest in manifests}
+    return found.pop() if len(found) == 1 else DEFAULT_LANGUAGE
+
+
+def _number(value: Any, m: Messages, digits: int = 2, sign: bool = False) -> str:
+    return m.number(value if isinstance(value, (int, float)) else None, digits, sign)
+
+
+def effect_with_interval(results: dict[str, Any], m: Messages) -> str:
+    """ "−0,02 [−0,29 ; +0,24]": the standardized size effect and its 90 % interval."""
+    size = results.get("size") or {}
+    ci = size.get("ci90") or [None, None]
+    low, high = (list(ci) + [None, None])[:2]
+    return m(
+        "pages.interval",
+        estimate=_number(size.get("std_coef"), m, sign=True),
+        low=_number(low, m, sign=True),
+        high=_number(high, m, sign=True),
+    )
+
+
+def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
+    """A run's row of the site index, in the site's language, from its two JSON files."""
+    results = read_json(folder / RESULTS_FILE) or {}
+    n = results.get("n")
+    return RunRow(
+        name=folder.name,
+        n=m.integer(n) if isinstance(n, (int, float)) else m("format.missing"),
+        verdict=verdict_label(results.get("verdict"), m),
+        effect=effect_with_interval(results, m),
+        mde=_number((results.get("sensitivity") or {}).get("mde_std"), m),
+        data=m("pages.data.synthetic" if manifest.get("synthetic") else "pages.data.real"),
+        date=_date(manifest.get("ended_at"), m),
+        href=f"{folder.name}/{INDEX_FILE}",
+    )
+
+
+def _date(value: Any, m: Messages) -> str:
+    try:
+        return m.date(str(value))
+    except (TypeError, ValueError):
+        return str(value) if value else m("format.missing")
+
+
 def site_index_html(output_dir: Path) -> str:
-    """The page listing every run found in ``output_dir``, and kept failed attempts."""
-    runs = []
-    for folder, manifest in published_runs(output_dir):
-        results = read_json(folder / RESULTS_FILE) or {}
-        runs.append(
-            RunRow(
-                name=folder.name,
-                ended_at=str(manifest.get("ended_at", "unknown")),
-                verdict=str(results.get("verdict", "none")),
-                data="synthetic" if manifest.get("synthetic") else "real",
-                href=f"{folder.name}/{INDEX_FILE}",
-            )
-        )
+    """The page comparing every run found in ``output_dir`` side by side, and listing kept
+    failed attempts."""
+    found = published_runs(output_dir)
+    m = messages(site_language([manifest for _, manifest in found]))
     return render_page(
         "site_index.html.j2",
-        title="Digital maturity and size: published runs",
-        runs=runs,
+        lang=m.lang,
+        m=m,
+        title=m("pages.site_title"),
+        runs=[run_row(folder, manifest, m) for folder, manifest in found],
         failed=_failed_attempts(output_dir / FAILED_DIR),
     )
 

@@ -70,9 +70,11 @@ from analyse.pipeline.progress import RunDisplay, say
 from analyse.pipeline.publish import (
     FAILED_DIR,
     MANIFEST_FILE,
+    PDF_FILES,
     STAGING_PREFIX,
     apply_modes,
     backup_name,
+    chromium,
     clean_leftovers,
     not_a_report,
     publish_run,
@@ -106,6 +108,10 @@ RESET = (
 Status = Literal["published", "skipped", "failed"]
 DEFAULT_TIMEOUT = 600  # seconds a notebook cell may run (``analyse run --timeout``)
 INTERRUPTED = "interrupted; the last good report is kept"
+PDF_SKIPPED = (
+    "PDF skipped: Chromium (chromium or chromium-browser) was not found on PATH; install it "
+    "(Debian: apt-get install chromium) to print the reports"
+)
 # How long stopped workers get to remove their staging folder and shut their kernel down
 # before they are killed, and how often a worker checks that its parent is alive.
 STOP_GRACE = 20.0  # seconds
@@ -178,6 +184,7 @@ class RunPlan:
     environment: dict[str, Any] = field(default_factory=dict)
     timeout: int = DEFAULT_TIMEOUT  # seconds per cell; not an input: no effect on the results
     debug: bool = False  # keep every output of a failed run of real data
+    pdf: bool = False  # print the reader report to a PDF (``analyse run --pdf``)
 
     @property
     def target(self) -> Path:
@@ -203,6 +210,7 @@ def run_all(
     console: Console | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     debug: bool = False,
+    pdf: bool = False,
 ) -> list[RunOutcome]:
     """Validate, execute and publish every parameter file; one outcome per file, in order.
 
@@ -210,8 +218,10 @@ def run_all(
     output folder is unusable. Failed notebooks do not raise: they are failed outcomes.
     ``console`` receives progress and one line per outcome; ``None`` keeps the call quiet.
     ``timeout`` bounds each notebook cell, in seconds; ``debug`` keeps the outputs of failed
-    runs of real data. SIGINT or SIGTERM stops every run, publishes nothing more and raises
-    ``KeyboardInterrupt`` (``Interrupted`` for SIGTERM).
+    runs of real data. ``pdf`` prints each published run's reader report to a PDF with the
+    system's headless Chromium; without Chromium, ``console`` is told in one line that the PDF
+    is skipped, and the runs are published without it. SIGINT or SIGTERM stops every run,
+    publishes nothing more and raises ``KeyboardInterrupt`` (``Interrupted`` for SIGTERM).
     """
     params = load_all(param_paths)
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
@@ -219,8 +229,14 @@ def run_all(
     out = _prepare_output_dir(Path(output_dir), [p.name for _, p in params])
     clean_leftovers(out)  # of runs that were killed or interrupted
     environment = {"git": git_state(), "versions": environment_versions(), "code": code_digest()}
+    if pdf and chromium() is None:
+        if console is not None:
+            console.print(PDF_SKIPPED, markup=False)
+        pdf = False
     plans = [
-        replace(make_plan(path, p, notebooks, out, environment), timeout=timeout, debug=debug)
+        replace(
+            make_plan(path, p, notebooks, out, environment), timeout=timeout, debug=debug, pdf=pdf
+        )
         for path, p in params
     ]
     check_targets(plans, Path(output_dir))
@@ -341,6 +357,8 @@ def skip_outcome(plan: RunPlan, console: Console | None = None) -> RunOutcome | 
     manifest = read_json(plan.target / MANIFEST_FILE)
     if not manifest or manifest.get("inputs_digest") != plan.inputs_digest:
         return None
+    if plan.pdf and not (plan.target / PDF_FILES[plan.params.lang]).is_file():
+        return None  # the PDF was asked for and is not there: the report is rebuilt with it
     damaged = damaged_outputs(plan.target, manifest)
     if damaged:
         if console is not None:
@@ -666,7 +684,14 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
                 timings.append(
                     {"file": notebook.name, "duration_seconds": round(time.perf_counter() - t0, 3)}
                 )
-                written.append(pages.submit(write_notebook_pages, staging / notebook.name))
+                written.append(
+                    pages.submit(
+                        write_notebook_pages,
+                        staging / notebook.name,
+                        plan.params.lang,
+                        plan.params.name,
+                    )
+                )
                 events.put((name, "done", notebook.name))
         try:
             for future in written:
@@ -865,7 +890,7 @@ def _publish(
         "notebooks": timings,
     }
     executed = [staging / nb.name for nb in plan.notebooks]
-    published = publish_run(staging, executed, results, manifest, pages_written=True)
+    published = publish_run(staging, executed, results, manifest, pages_written=True, pdf=plan.pdf)
     apply_modes(staging)  # mkdtemp made it 0700: readable like any folder the user makes
     return published
 
@@ -907,7 +932,7 @@ def _fail(
         _mark_stopped_cell(staging / notebook, failure)
     if not (plan.debug or is_synthetic(plan.params.survey_path)):
         _redact_failed(staging, plan.notebooks)
-    _convert_partial(staging, plan.notebooks)
+    _convert_partial(plan, staging, plan.notebooks)
     if not _is_cell_error(exc):
         (staging / "error.txt").write_text(
             "".join(traceback.format_exception(exc)), encoding="utf-8"
@@ -1044,14 +1069,14 @@ def _redact_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def _convert_partial(staging: Path, notebooks: Sequence[Path]) -> None:
+def _convert_partial(plan: RunPlan, staging: Path, notebooks: Sequence[Path]) -> None:
     """HTML of every notebook executed so far, the failed one included, for diagnosis."""
     for notebook in notebooks:
         executed = staging / notebook.name
         if not executed.exists():
             continue
         try:
-            write_notebook_pages(executed)
+            write_notebook_pages(executed, plan.params.lang, plan.params.name)
         except Exception as exc:  # the notebook itself is what matters
             (staging / f"{notebook.stem}.html-error.txt").write_text(
                 f"{type(exc).__name__}: {exc}\n", encoding="utf-8"
