@@ -22,7 +22,7 @@ import pytest
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.errors import InputError
-from analyse.report import plots, tables
+from analyse.report import i18n, plots, tables
 from analyse.report.disclosure import PROTECTING, suppression_labels
 from analyse.report.groups import TYPE_LABELS
 from analyse.report.notebook import figure_alt
@@ -51,8 +51,10 @@ def scored(codebook) -> pd.DataFrame:
 
 @pytest.fixture(autouse=True)
 def _close_figures():
+    i18n.use("en")  # the assertions below read the English words of the figures
     yield
     plt.close("all")
+    i18n.use("fr")
 
 
 # --------------------------------------------------------------------------- the budget scatter

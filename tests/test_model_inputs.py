@@ -28,7 +28,7 @@ from analyse.params import RunParams, load_params
 from analyse.paths import project_root
 from analyse.pipeline.publish import dump_json
 from analyse.pipeline.run_result import compute_run_result, load_scored, results_document
-from analyse.report import groups, plots, tables
+from analyse.report import groups, i18n, plots, tables
 from analyse.stats.equivalence import VERDICTS
 from analyse.stats.regression import build_design, check_identifiable
 
@@ -48,8 +48,10 @@ def panel(base) -> pd.DataFrame:
 
 @pytest.fixture(autouse=True)
 def _close_figures():
+    i18n.use("en")  # the assertions below read the English words of tables and figures
     yield
     plt.close("all")
+    i18n.use("fr")
 
 
 def variant(base: RunParams, panel: pd.DataFrame, tmp_path, change: Callable) -> RunParams:
