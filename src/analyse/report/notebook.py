@@ -40,6 +40,7 @@ from analyse.params import (
 )
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_code, markdown_text
+from analyse.report.plots import fit
 from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
 
@@ -206,6 +207,10 @@ def show_figure(
 
     figure = _figure(fig)
     text = alt or figure_alt(figure)
+    # laid out again at the DPI it is shown at, so that nothing drawn after the figure
+    # function (or measured at another DPI) runs off the canvas
+    figure.set_dpi(FIGURE_DPI)
+    fit(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
     plt.close(figure)
