@@ -60,8 +60,10 @@ def scored(codebook) -> pd.DataFrame:
 
 @pytest.fixture(autouse=True)
 def _close_figures():
+    i18n.use("en")  # the assertions below read the English words of the figures
     yield
     plt.close("all")
+    i18n.use("fr")
 
 
 # --------------------------------------------------------------------------- the budget scatter

@@ -1,4 +1,5 @@
-"""Every report figure: an Axes with a title and labelled axes, drawn on a synthetic survey."""
+"""Every report figure: an Axes with a title and labelled axes, drawn on a synthetic survey,
+in the report's language (French by default)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from matplotlib.axes import Axes
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.report import i18n, plots, tables
+from analyse.report.disclosure import too_few
 from analyse.report.notebook import figure_alt, save_figure
 from analyse.stats.claim import analyse_claim
 from analyse.stats.sensitivity import power_curve
@@ -32,8 +34,10 @@ def analysis(scored, codebook):
 
 @pytest.fixture(autouse=True)
 def _close_figures():
+    i18n.use("fr")
     yield
     plt.close("all")
+    i18n.use("fr")
 
 
 def _figures(scored, codebook, analysis):
@@ -113,17 +117,16 @@ def test_group_below_min_cell_is_named_but_not_drawn(scored):
     types = scored["collectivity_type"]
     smallest = types.value_counts().idxmin()
     n_small = int((types == smallest).sum())
-    i18n.use("en")  # the suppression labels follow the report's language; the figure's English
-    try:
-        ax = plots.maturity_by_type(scored, min_cell=n_small + 1)
-    finally:
-        i18n.use(i18n.DEFAULT_LANGUAGE)
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert any(f"fewer than {n_small + 1}, not shown" in label for label in labels)
+    ax = plots.maturity_by_type(scored, min_cell=n_small + 1)
+    labels = [" ".join(t.get_text().split()) for t in ax.get_xticklabels()]
+    hidden = i18n.current()("figures.groups.hidden", reason=too_few(n_small + 1))
+    assert any(f"({hidden})" in label for label in labels), labels
     # the points drawn are those of the shown groups only
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
-    shown = [lab for lab in labels if "not shown" not in lab and "hidden" not in lab]
-    n_shown = sum(int(lab.rsplit("n = ", 1)[1]) for lab in shown)
+    shown = [lab for lab in labels if "n = " in lab]
+    n_shown = sum(
+        int(lab.rsplit("n = ", 1)[1].replace("\u202f", "").replace(" ", "")) for lab in shown
+    )
     assert drawn == n_shown
 
 
@@ -134,11 +137,20 @@ def test_category_labels_are_readable_not_codes(scored):
     assert "metropole" not in text
 
 
-def test_figure_alt_describes_title_and_axes(scored):
+@pytest.mark.parametrize(
+    ("lang", "start", "axis"),
+    [
+        ("fr", "Indice de maturité par tranche de population.", "Axe horizontal : Tranche"),
+        ("en", "Maturity index by population band.", "Horizontal axis: Population band"),
+    ],
+)
+def test_figure_alt_describes_title_and_axes_in_the_language(scored, lang, start, axis):
+    """Failed before: the title, the axes and the words around them were English only."""
+    i18n.use(lang)
     ax = plots.maturity_by_size_band(scored)
     alt = figure_alt(ax)
-    assert alt.startswith("Maturity index by population band.")
-    assert "Population band (inhabitants)" in alt
+    assert alt.startswith(start)
+    assert axis in alt
     assert "\n" not in alt
 
 

@@ -40,6 +40,7 @@ from analyse.params import (
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_text
 from analyse.report.narrative import NARRATIVE_METADATA
+from analyse.report.plots import fit
 from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
 
@@ -153,13 +154,15 @@ def apply_style() -> None:
 
 
 def _figure(fig: Figure | Axes) -> Figure:
-    return fig.get_figure() if isinstance(fig, Axes) else fig
+    return fig.get_figure(root=True) if isinstance(fig, Axes) else fig
 
 
 def figure_alt(fig: Figure | Axes) -> str:
-    """A text alternative built from the axes' titles and labels (used when none is given),
-    as the reader sees them (a ``$`` that ``analyse.report.escape.mpl_text`` escaped is a
-    ``$``)."""
+    """A text alternative built from the axes' titles and labels, in the report's language,
+    used when none is given. It describes the chart's form, not its message: pass the figure's
+    ``analyse.report.plots.alt_<figure>(...)`` to ``show_figure`` instead. Texts read as the
+    reader sees them (a ``$`` that ``analyse.report.escape.mpl_text`` escaped is a ``$``)."""
+    m = i18n.current()
     parts = []
     for ax in _figure(fig).get_axes():
         title = ax.get_title() or ax.get_title(loc="left")
@@ -168,8 +171,8 @@ def figure_alt(fig: Figure | Axes) -> str:
         title, x, y = (
             " ".join(from_mpl_text(t).split()) for t in (title, ax.get_xlabel(), ax.get_ylabel())
         )
-        parts.append(f"{title}. Horizontal axis: {x}; vertical axis: {y}.")
-    return " ".join(parts) or "Figure without a title."
+        parts.append(m("figures.alt_axes", title=title, x=x, y=y))
+    return " ".join(parts) or m("figures.alt_untitled")
 
 
 def save_figure(fig: Figure | Axes, output_dir: str | Path, name: str) -> Path | None:
@@ -204,6 +207,10 @@ def show_figure(
 
     figure = _figure(fig)
     text = alt or figure_alt(figure)
+    # laid out again at the DPI it is shown at, so that nothing drawn after the figure
+    # function (or measured at another DPI) runs off the canvas
+    figure.set_dpi(FIGURE_DPI)
+    fit(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
     plt.close(figure)
