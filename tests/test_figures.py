@@ -30,6 +30,12 @@ from analyse.stats.equivalence import VERDICTS, judge_size
 from analyse.stats.robustness import CHOICES, specification_curve
 from analyse.stats.sensitivity import power_curve
 
+
+def plain(text: str) -> str:
+    """French text with its no-break spaces (before : ; ? ! % », after «) as plain spaces."""
+    return text.replace("\u00a0", " ")
+
+
 LANGUAGES = ("fr", "en")
 DATASETS = ("panel", "census")
 
@@ -381,13 +387,13 @@ def test_specification_curve_alt_gives_the_share_of_each_verdict():
     curve = _curve().iloc[:4].copy()
     curve["verdict"] = ["negligible", "negligible", "negligible", "decisive"]
     i18n.use("fr")
-    alt = plots.alt_specification_curve(curve, sesoi=0.2)
+    alt = plain(plots.alt_specification_curve(curve, sesoi=0.2))
     assert alt.startswith(
         "Sur 4 spécifications, 3 (75 %) donnent le verdict « effet négligeable » ; "
         "1 (25 %) donne le verdict « effet déterminant »."
     ), alt
     i18n.use("en")
-    alt = plots.alt_specification_curve(curve, sesoi=0.2)
+    alt = plain(plots.alt_specification_curve(curve, sesoi=0.2))
     assert "3 (75%) give the verdict “negligible effect”; 1 (25%) gives" in alt, alt
 
 
@@ -404,14 +410,14 @@ def _size_test(low: float, high: float, df: float = 1e6):
 def test_equivalence_alt_states_the_message_in_french():
     """Failed before: no alt text said the message; figure_alt gave the title and axes."""
     i18n.use("fr")
-    assert plots.alt_equivalence(_size_test(-0.29, 0.24)) == (
+    assert plain(plots.alt_equivalence(_size_test(-0.29, 0.24))) == (
         "L'effet standardisé de la taille est compris entre −0,29 et +0,24 (intervalle à "
         "90 %) : l'intervalle chevauche la zone des effets négligeables (±0,20) sans y tenir "
         "entièrement, d'où le verdict « non concluant »."
     )
-    inside = plots.alt_equivalence(_size_test(-0.1, 0.15))
+    inside = plain(plots.alt_equivalence(_size_test(-0.1, 0.15)))
     assert "tient entièrement dans la zone" in inside and "« effet négligeable »" in inside
-    outside = plots.alt_equivalence(_size_test(0.3, 0.6))
+    outside = plain(plots.alt_equivalence(_size_test(0.3, 0.6)))
     assert "entièrement hors de la zone" in outside and "« effet déterminant »" in outside
 
 
@@ -425,7 +431,7 @@ def test_equivalence_alt_in_english():
 def test_power_alt_gives_the_detectable_effects():
     curve = pd.DataFrame({"effect": [-1.0, 0.0, 1.0], "power": [1.0, 0.05, 1.0]})
     i18n.use("fr")
-    alt = plots.alt_power_curve(curve, mde=(0.68, 0.42), sesoi=0.2)
+    alt = plain(plots.alt_power_curve(curve, mde=(0.68, 0.42), sesoi=0.2))
     assert "80 % des cas dès qu'il atteindrait −0,68 (effet négatif) ou +0,42" in alt
     assert "entre −0,20 et +0,20" in alt
 

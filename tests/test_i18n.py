@@ -33,8 +33,8 @@ def test_french_formats_follow_the_locale():
     assert fr.number(-0.001, 2) == "0,00"  # no negative zero
     assert fr.number(0.24, 2, sign=True) == "+0,24"
     assert fr.integer(1225) == "1\u202f225"
-    assert fr.euros(1200) == "1\u202f200 €"
-    assert fr.percent(0.126, 1) == "12,6 %"
+    assert fr.euros(1200) == "1\u202f200\u00a0€"
+    assert fr.percent(0.126, 1) == "12,6\u00a0%"
     assert fr.p_value(0.0004) == "p < 0,001"
     assert fr.p_value(0.03449, prefix=False) == "0,034"
     assert fr.date("2026-11-23T12:34:09+00:00") == "23 novembre 2026"

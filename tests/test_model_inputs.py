@@ -352,7 +352,7 @@ def test_notebook_two_runs_with_one_sponsorship_column_and_no_budget(base, panel
     text = " ".join("".join(o.get("data", {}).get("text/plain", "")) for o in outputs)
     # in the report's language, French by default
     assert "Pas d'élu chargé du numérique" in text and "Élu chargé du numérique" in text
-    assert "non décrit : pas de colonne budget_per_capita" in text
+    assert "non décrit\u00a0: pas de colonne budget_per_capita" in text
 
 
 @pytest.mark.slow

@@ -212,7 +212,7 @@ def test_every_number_of_the_narrative_comes_from_the_run(two_runs, name):
     )
     assert [n for n in unexplained if n not in curve_numbers] == []
     # the language of the run
-    assert ("Verdict :" in narrative) == (params.lang == "fr")
+    assert ("Verdict\u00a0:" in narrative) == (params.lang == "fr")
 
 
 @pytest.mark.slow
@@ -246,3 +246,11 @@ def test_the_two_runs_say_different_things(two_runs):
     assert "negligible effect" in census
     assert "the sample detects the effects that matter" in census
     assert "ne peut pas déceler tous les effets" in panel
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_a_notebook_heading_is_its_page_title(lang):
+    """The h1 a notebook displays and the page's <title> and index link say the same words."""
+    m = i18n.messages(lang)
+    for number, stem in enumerate(sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")), 1):
+        assert m(f"nb{number}.title") == f"# {number}. {m(f'pages.notebooks.{stem}')}"

@@ -196,7 +196,7 @@ def test_notebook_executes_with_papermill(path, tmp_path):
             for o in c.get("outputs", [])
         )
         label = i18n.messages("fr")(f"verdicts.{verdict}.label")  # French by default
-        assert f"Verdict : {label}." in text
+        assert f"Verdict\u00a0: {label}." in text
 
 
 # ------------------------------------------------- plain papermill, as an analyst or CI runs it

@@ -21,6 +21,11 @@ from analyse.stats.claim import analyse_claim
 from analyse.stats.sensitivity import power_curve
 
 
+def plain(text: str) -> str:
+    """French text with its no-break spaces (before : ; ? ! % », after «) as plain spaces."""
+    return text.replace("\u00a0", " ")
+
+
 @pytest.fixture(scope="module")
 def scored(codebook):
     survey = generate(design="barometre-2025", seed=11, with_truth=False).data
@@ -98,7 +103,7 @@ def test_figure_has_title_and_axis_labels(name, scored, codebook, analysis):
     assert ax.get_title().strip()
     assert ax.get_xlabel().strip()
     assert ax.get_ylabel().strip()
-    assert " ".join(ax.get_title().split()) in figure_alt(ax)
+    assert plain(" ".join(ax.get_title().split())) in plain(figure_alt(ax))
 
 
 @pytest.mark.parametrize("name", ["size_band", "equivalence", "forest"])
@@ -148,7 +153,7 @@ def test_figure_alt_describes_title_and_axes_in_the_language(scored, lang, start
     """Failed before: the title, the axes and the words around them were English only."""
     i18n.use(lang)
     ax = plots.maturity_by_size_band(scored)
-    alt = figure_alt(ax)
+    alt = plain(figure_alt(ax))
     assert alt.startswith(start)
     assert axis in alt
     assert "\n" not in alt

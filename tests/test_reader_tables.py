@@ -139,11 +139,11 @@ def test_hostile_values_render_formatted_and_escaped(lang):
             f"1{NNBSP}225",
             "\u22120,29",
             f"[\u22120,29{NBSP}; +0,24]",
-            "12,6 %",
+            f"12,6{NBSP}%",
             "< 0,001",
             "Oui",
             HOSTILE,
-            f"1{NNBSP}200 €",
+            f"1{NNBSP}200{NBSP}€",
         ]
     else:
         assert row_a == [
@@ -309,10 +309,10 @@ def test_group_labels_in_french():
         f"250{NNBSP}000 hab. et plus",
     ]
     assert groups.budget_band_labels(fr) == [
-        "< 600 €",
-        "600 à 900 €",
-        f"900 à 1{NNBSP}200 €",
-        f"1{NNBSP}200 € et plus",
+        f"< 600{NBSP}€",
+        f"600 à 900{NBSP}€",
+        f"900 à 1{NNBSP}200{NBSP}€",
+        f"1{NNBSP}200{NBSP}€ et plus",
     ]
     assert groups.type_label("CA", fr) == "Communauté d'agglomération (CA)"
     assert groups.sponsorship_labels(fr)[0] == "Ni élu ni stratégie"
@@ -324,7 +324,7 @@ def test_with_groups_follows_the_current_language(scored):
     i18n.use("fr")
     french = groups.with_groups(scored)
     assert french["type_label"].cat.categories[0] == "Communauté de communes (CC)"
-    assert french["budget_band"].cat.categories[0] == "< 600 €"
+    assert french["budget_band"].cat.categories[0] == f"< 600{NBSP}€"
     i18n.use("en")
     english = groups.with_groups(scored)
     assert english["budget_band"].cat.categories[0] == "< €600"
@@ -529,5 +529,5 @@ def test_the_whole_specification_curve_is_listed_with_words():
     html = table.to_html()
     assert html.count("<tr") == rows + 1
     assert "Effet négligeable".lower() in html.lower() and "type de collectivité" in html
-    assert "Intervalle à 90" in html or "90 %" in html
+    assert "Intervalle à 90" in html or f"90{NBSP}%" in html
     assert "[\u22120,50 ; \u22120,10]" in html.replace("\u202f", " ").replace("\xa0", " ")

@@ -26,6 +26,12 @@ from analyse.pipeline.run_result import (
 from analyse.report.i18n import messages
 from analyse.report.prose import verdict_sentence
 
+
+def plain(text: str) -> str:
+    """French text with its no-break spaces (before : ; ? ! % », after «) as plain spaces."""
+    return text.replace("\u00a0", " ")
+
+
 CI = project_root() / "params" / "ci.yaml"
 
 
@@ -107,7 +113,7 @@ def test_results_json_carries_the_sentence_the_pages_show(result):
     french = messages("fr")
     assert document["verdict_sentence"] == verdict_sentence(result.claim, french)
     label = french(f"verdicts.{result.verdict}.label")
-    assert document["verdict_sentence"].startswith(f"Verdict : {label}.")
+    assert plain(document["verdict_sentence"]).startswith(plain(f"Verdict : {label}."))
     assert document["run"]["synthetic"] is True  # the shipped panel, marked by its generator
     assert document["robustness"]["specifications"] == len(result.curve)
 

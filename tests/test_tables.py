@@ -17,6 +17,11 @@ from analyse.stats.claim import analyse_claim
 from analyse.stats.equivalence import VERDICTS
 
 
+def plain(text: str) -> str:
+    """French text with its no-break spaces (before : ; ? ! % », after «) as plain spaces."""
+    return text.replace("\u00a0", " ")
+
+
 @pytest.fixture(scope="module")
 def scored(codebook):
     return score_survey(generate(design="barometre-2025", seed=5, with_truth=False).data, codebook)
@@ -166,10 +171,10 @@ def test_verdict_sentence_says_every_verdict_in_words(analysis, key):
     forced = replace(analysis, size=replace(analysis.size, verdict=key))
     for lang in ("fr", "en"):
         m = messages(lang)
-        sentence = prose.verdict_sentence(forced, m)
+        sentence = plain(prose.verdict_sentence(forced, m))
         assert sentence.startswith(f"Verdict{' :' if lang == 'fr' else ':'} ")
-        assert m(f"verdicts.{key}.label") in sentence
-        assert m(f"verdicts.{key}.meaning") in sentence
+        assert plain(m(f"verdicts.{key}.label")) in sentence
+        assert plain(m(f"verdicts.{key}.meaning")) in sentence
 
 
 def test_verdict_sentence_numbers(analysis):
@@ -184,7 +189,7 @@ def test_verdict_sentence_numbers(analysis):
     assert "p = 0.134" in sentence or "p = 0.135" in sentence
     assert "p = 0.878" in sentence
     assert f"±{test.sesoi:.2f}" in sentence
-    french = prose.verdict_sentence(replace(analysis, size=test), messages("fr"))
+    french = plain(prose.verdict_sentence(replace(analysis, size=test), messages("fr")))
     assert "vaut \u22120,02 (intervalle de confiance à 90 %" in french
     assert "p = 0,878" in french
 

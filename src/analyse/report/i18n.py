@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import string
 from collections.abc import Mapping
 from functools import lru_cache
@@ -38,6 +39,10 @@ MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 # closer to the French order than the American "November 23, 2026".
 LOCALES: dict[str, str] = {"fr": "fr_FR", "en": "en_GB"}
 MINUS = "\u2212"  # a true minus sign: a hyphen reads as a dash in a sentence
+NBSP = "\u00a0"
+# French puts a space before : ; ? ! % € » and after «, one a line must not break at: a "?"
+# alone at the start of a line reads as a typo.
+_FRENCH_SPACE = re.compile(r" ([:;?!%€»])|(«) ")
 
 
 class MissingMessage(KeyError):
@@ -69,7 +74,8 @@ class Messages:
             text = self.texts[key]
         except KeyError:
             raise MissingMessage(f"no message {key!r} in the {self.lang!r} catalogue") from None
-        return text.format(**values) if values else text
+        text = text.format(**values) if values else text
+        return _french_spacing(text) if self.lang == "fr" else text
 
     def has(self, key: str) -> bool:
         return key in self.texts
@@ -140,6 +146,10 @@ class Messages:
         if isinstance(when, str):
             when = _dt.datetime.fromisoformat(when)
         return format_datetime(when, format="d MMMM y, HH:mm", locale=self.locale)
+
+
+def _french_spacing(text: str) -> str:
+    return _FRENCH_SPACE.sub(lambda m: f"{NBSP}{m[1]}" if m[1] else f"{m[2]}{NBSP}", text)
 
 
 def placeholders(text: str) -> set[str]:
