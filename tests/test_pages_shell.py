@@ -26,7 +26,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from analyse import cli
 from analyse.paths import default_codebook_path, project_root
 from analyse.pipeline import publish, runner
+from analyse.report.findings import summary
 from analyse.report.i18n import messages
+
+ROOT = project_root()
 
 
 def plain(text: str) -> str:
@@ -420,3 +423,20 @@ def test_run_help_documents_the_pdf_option():
 
     result = CliRunner().invoke(cli.app, ["run", "--help"], env={"COLUMNS": "200"})
     assert "--pdf" in result.output and "rapport.pdf" in result.output
+
+
+def test_site_index_starts_with_each_runs_key_findings(tmp_path):
+    """Key findings first, on the page that compares runs too: one paragraph per run, before
+    the table (failed before: the index held the table alone)."""
+    results = json.loads(
+        (ROOT / "tests" / "fixtures" / "results_panel.json").read_text(encoding="utf-8")
+    )
+    write_run(tmp_path, "default", "fr", results)
+    text = html.unescape(publish.site_index_html(tmp_path))
+    m = messages("fr")
+    paragraph = summary(results, m)
+    assert paragraph and paragraph in text
+    assert text.index(paragraph) < text.index("<table")
+    for part in ("raw_up", "held_vanishes", "mde"):
+        assert m(f"findings.{part}", points="", mde="").split("{")[0][:25] in paragraph, part
+    assert m(f"verdicts.{results['verdict']}.label") in paragraph

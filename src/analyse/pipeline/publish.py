@@ -39,7 +39,7 @@ from markupsafe import Markup
 from analyse.errors import Problem
 from analyse.paths import project_root
 from analyse.pipeline.manifest import is_report_manifest, output_checksums
-from analyse.report.findings import key_findings
+from analyse.report.findings import key_findings, summary
 from analyse.report.i18n import DEFAULT_LANGUAGE, LANGUAGES, Messages, current, messages
 
 if TYPE_CHECKING:
@@ -642,6 +642,7 @@ class RunRow:
     data: str  # synthetic or real, in words
     date: str  # end of the run, in words
     href: str
+    summary: str = ""  # the key findings in one paragraph (analyse.report.findings.summary)
 
 
 @dataclass(frozen=True)
@@ -812,7 +813,18 @@ def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
         data=m("pages.data.synthetic" if manifest.get("synthetic") else "pages.data.real"),
         date=_date(manifest.get("ended_at"), m),
         href=f"{folder.name}/{INDEX_FILE}",
+        summary=_summary(results, m),
     )
+
+
+def _summary(results: dict[str, Any], m: Messages) -> str:
+    """One run's key findings in a paragraph; nothing when its results.json cannot say them."""
+    if not results:
+        return ""
+    try:
+        return summary(results, m)
+    except (KeyError, TypeError, ValueError):
+        return ""
 
 
 def _date(value: Any, m: Messages) -> str:

@@ -39,12 +39,27 @@ def _tenfold(coef: float | None) -> float | None:
 
 def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
     """The key findings as paragraphs of plain text (the caller escapes them)."""
+    return list(_parts(results, m).values())
+
+
+def summary(results: Mapping[str, Any], m: Messages) -> str:
+    """The key findings in one paragraph, for the page that compares runs: the raw gap, whether
+    it remains with the means held equal, the verdict and what the sample could detect."""
+    parts = _parts(results, m)
+    verdict = results.get("verdict")
+    if verdict:
+        parts["verdict"] = m("findings.verdict_short", label=m(f"verdicts.{verdict}.label"))
+    return " ".join(parts[k] for k in ("raw", "by_type", "held", "verdict", "mde") if k in parts)
+
+
+def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
+    """Each sentence of the key findings under its name, those the results allow."""
     nested = results.get("nested") or {}
     alpha = float(results.get("alpha", 0.05))
     n = results.get("n")
     synthetic = (results.get("run") or {}).get("synthetic")
     kind = m("findings.synthetic" if synthetic else "findings.real")
-    paragraphs = [m("findings.sample", n=m.integer(n), kind=kind)]
+    parts = {"sample": m("findings.sample", n=m.integer(n), kind=kind)}
 
     marginal = nested.get("marginal") or {}
     conditional = nested.get("conditional") or {}
@@ -52,42 +67,38 @@ def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
     held = _tenfold(conditional.get("coef"))
     if raw is not None:
         way = "up" if raw > 0 else "down"
-        paragraphs.append(m(f"findings.raw_{way}", points=m.number(abs(raw), 1)))
+        parts["raw"] = m(f"findings.raw_{way}", points=m.number(abs(raw), 1))
     by_type = (results.get("descriptives") or {}).get("by_type") or []
     if len(by_type) >= 2:
         low = min(by_type, key=lambda row: row["mean"])
         high = max(by_type, key=lambda row: row["mean"])
-        paragraphs.append(
-            m(
-                "findings.by_type",
-                low=m.number(low["mean"], 0),
-                low_type=m(f"terms.types.{low['type']}"),
-                high=m.number(high["mean"], 0),
-                high_type=m(f"terms.types.{high['type']}"),
-            )
+        parts["by_type"] = m(
+            "findings.by_type",
+            low=m.number(low["mean"], 0),
+            low_type=m(f"terms.types.{low['type']}"),
+            high=m.number(high["mean"], 0),
+            high_type=m(f"terms.types.{high['type']}"),
         )
     if held is not None:
         remains = (conditional.get("p") is not None) and conditional["p"] < alpha
         key = "findings.held_remains" if remains else "findings.held_vanishes"
-        paragraphs.append(m(key, points=m.number(held, 1, sign=True)))
+        parts["held"] = m(key, points=m.number(held, 1, sign=True))
 
     verdict = results.get("verdict")
     if verdict:
-        paragraphs.append(
-            m(
-                "findings.verdict",
-                label=m(f"verdicts.{verdict}.label"),
-                meaning=m(f"verdicts.{verdict}.meaning"),
-            )
+        parts["verdict"] = m(
+            "findings.verdict",
+            label=m(f"verdicts.{verdict}.label"),
+            meaning=m(f"verdicts.{verdict}.meaning"),
         )
     sesoi = results.get("sesoi")
     sesoi_points = points_per_tenfold(results, sesoi) if sesoi else None
     if sesoi_points is not None:
-        paragraphs.append(
-            m("findings.sesoi", sesoi=m.number(sesoi, 2), points=m.number(sesoi_points, 1))
+        parts["sesoi"] = m(
+            "findings.sesoi", sesoi=m.number(sesoi, 2), points=m.number(sesoi_points, 1)
         )
     mde = (results.get("sensitivity") or {}).get("mde_std")
     if mde is not None:
         mde_points = points_per_tenfold(results, mde)
-        paragraphs.append(m("findings.mde", mde=m.number(mde, 2), points=m.number(mde_points, 1)))
-    return paragraphs
+        parts["mde"] = m("findings.mde", mde=m.number(mde, 2), points=m.number(mde_points, 1))
+    return parts
