@@ -22,15 +22,16 @@ on 50 MB (19.0 x) and 3016 MB on 200 MB (15.1 x, 151 s). Now: 296 MB on 50 MB (5
 
 What changed, and where the memory now goes on 200 MB (above the floor): a plain UTF-8 file is
 parsed from disk (no decoded and re-encoded copies of the file); columns whose texts repeat
-(answers, types, 0/1) are read as categoricals, one byte a cell, so the raw table is about
-110 MB instead of about 700 MB of Arrow strings, and each raw column is freed once typed (the
+(answers, types, 0/1) are read as categoricals, one byte a cell, so the raw table is about 110
+MB instead of about 700 MB of Arrow strings, and each raw column is freed once typed (the
 generated file repeats 56 rows, so its populations and budgets repeat too; in a real export they
 are read as strings, about 35 MB a column more); the typed table is about 280 MB (items Int8
-rather than Int64); the file is read and scored once (the command used to load it twice and
-read it a third time), and the theme scores add about 100 MB. The peak comes from transients on top of the typed and scored tables (reliabilities,
-warnings). Arrow uses the system allocator in ``validate`` and freed memory is handed back to
-the operating system between stages: Arrow's default pool (mimalloc) keeps freed pages for
-itself, about 100 MB more at the peak when measured.
+rather than Int64); the file is read and scored once (the command used to load it twice and read
+it a third time), and the theme scores add about 100 MB. The peak comes from transients on top
+of the typed and scored tables (reliabilities, warnings). Arrow uses the system allocator in
+``validate`` and freed memory is handed back to the operating system between stages: Arrow's
+default pool (mimalloc) keeps freed pages for itself, about 100 MB more at the peak when
+measured.
 """
 
 from __future__ import annotations
