@@ -23,7 +23,7 @@ from analyse import cli
 from analyse.data.provenance import truth_path
 from analyse.params import load_params
 from analyse.paths import default_codebook_path
-from analyse.pipeline import runner
+from analyse.pipeline import publish, runner
 from analyse.report.i18n import messages
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -219,7 +219,12 @@ def test_manifest_records_checksums_params_versions_and_timings(published):
     assert inputs["survey"]["sha256"] == sha256(params.survey_path)
     assert inputs["codebook"]["sha256"] == sha256(params.codebook_path)
     assert inputs["notebooks"]["01_good.ipynb"]["sha256"] == sha256(notebooks / "01_good.ipynb")
-    assert manifest["params"] == params.model_dump(mode="json")
+    # the parameters as given, but input paths outside the project by their file name only: a
+    # published manifest does not reveal the building machine's folders (failed before)
+    expected = params.model_dump(mode="json")
+    expected["data"].update(survey="survey_demo.csv", codebook="data/codebook.yaml")
+    assert manifest["params"] == expected
+    assert str(params_path.parent) not in json.dumps(manifest)
     assert len(manifest["params_digest"]) == 64 and len(manifest["inputs_digest"]) == 64
     assert set(manifest["git"]) == {"commit", "dirty"}
     versions = manifest["versions"]
@@ -475,5 +480,10 @@ def test_a_notebook_does_not_inherit_the_previous_one_s_state(tmp_path, monkeypa
     nb = nbformat.read(tmp_path / "reports" / "fresh" / "02_check.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "False False" in text
-    assert f"auto {notebooks.resolve()}" in text
+    # the working folder is the notebooks' folder, published without the machine's folders
+    assert (
+        f"auto {publish.scrub_text(str(notebooks.resolve()), tmp_path / 'reports' / 'fresh')}"
+        in text
+    )
+    assert str(tmp_path) not in text
     assert nb.cells[-1].execution_count == 3  # parameters, injected, this: as in a fresh kernel

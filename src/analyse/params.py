@@ -240,6 +240,19 @@ def _get(tree: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return tree
 
 
+def shown_input(path: str | Path) -> str:
+    """An input path as a published page or results.json may show it: relative to the project
+    root when inside it, the file's name alone when outside (the building machine's folders
+    are not published)."""
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        return str(path)
+    try:
+        return p.resolve().relative_to(project_root().resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
 def resolve_input(path: str | Path) -> Path:
     """An input path as written in a params file: absolute, or relative to the project root.
 

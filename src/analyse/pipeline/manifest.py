@@ -38,12 +38,14 @@ def canonical_digest(obj: Any) -> str:
 
 
 def display_path(path: Path) -> str:
-    """A path relative to the project root when inside it, so manifests do not leak home dirs."""
+    """A path relative to the project root when inside it, else the file's name alone: a
+    published manifest must not reveal the building machine's folders (a home directory, a
+    temporary folder). The file is identified by its checksum beside it."""
     path = path.resolve()
     try:
         return path.relative_to(project_root()).as_posix()
     except ValueError:
-        return str(path)
+        return path.name
 
 
 def input_checksums(

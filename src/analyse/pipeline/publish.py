@@ -148,7 +148,9 @@ def machine_paths(run_dir: Path) -> list[tuple[str, str]]:
     notebook's source path and the working folder into the notebook; warnings print the
     interpreter's. None of them means anything to a reader, and they tell the world the
     layout of the machine that built the report: the run folder becomes ".", the output folder
-    "..", the project root "." (its files by their relative path), the interpreter "<python>".
+    "..", the project root "." (its files by their relative path), the interpreter "<python>",
+    the user's home "~" and the temporary folder "~tmp" (where inputs kept outside the project
+    live).
     """
     run = run_dir.resolve()
     pairs = [(str(run), "."), (str(run_dir.absolute()), "."), (str(run.parent), "..")]
@@ -156,6 +158,11 @@ def machine_paths(run_dir: Path) -> list[tuple[str, str]]:
     pairs += [(str(root) + os.sep, ""), (str(root), ".")]
     if sys.prefix != sys.base_prefix:  # a virtual environment, e.g. /…/project/.venv
         pairs.append((str(Path(sys.prefix).resolve()), "<python>"))
+    # inputs the user keeps outside the project (a survey in a home or temporary folder)
+    pairs += [
+        (str(Path.home().resolve()), "~"),
+        (str(Path(tempfile.gettempdir()).resolve()), "~tmp"),
+    ]
     unique = {path: new for path, new in pairs if len(path) > 1}
     return sorted(unique.items(), key=lambda pair: len(pair[0]), reverse=True)
 

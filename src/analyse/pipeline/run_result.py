@@ -35,7 +35,7 @@ from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import EXCLUSION_COLUMN, score_survey
 from analyse.data.user_weights import describe_weights, read_user_weights
 from analyse.errors import InputError, Problem
-from analyse.params import ColumnWeights, RunParams
+from analyse.params import ColumnWeights, RunParams, shown_input
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.report.gradient import mean_by_type
 from analyse.report.i18n import messages
@@ -341,7 +341,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
     }
     document["run"] = {
         "name": params.name,
-        "survey": params.data.survey,
+        "survey": shown_input(params.data.survey),
         "synthetic": result.synthetic,
         "seed": params.seed,
         "lang": params.lang,

@@ -56,7 +56,14 @@ from rich.console import Console
 
 from analyse.data.provenance import is_synthetic
 from analyse.errors import InputError, Problem
-from analyse.params import RunParams, flat_parameters, load_params, params_digest
+from analyse.params import (
+    MAPPING_FIELDS,
+    RunParams,
+    flat_parameters,
+    load_params,
+    params_digest,
+    shown_input,
+)
 from analyse.paths import project_root
 from analyse.pipeline.manifest import (
     code_digest,
@@ -858,6 +865,18 @@ def _stored_warnings(params: RunParams, staging: Path) -> list[str]:
     return [] if result is None else run_warnings(params, result.scored)
 
 
+def published_params(params: RunParams) -> dict[str, Any]:
+    """The parameters as the manifest publishes them: input paths given as absolute show the
+    file's name only (``analyse.params.shown_input``); ``params_digest`` and the inputs'
+    checksums still identify them exactly."""
+    dumped = params.model_dump(mode="json")
+    data = dumped["data"]
+    for key in ("survey", "codebook", *MAPPING_FIELDS):
+        if isinstance(data.get(key), str):
+            data[key] = shown_input(data[key])
+    return dumped
+
+
 def _drop_run_result(staging: Path) -> None:
     from analyse.pipeline.run_result import RESULT_FILE
 
@@ -876,7 +895,7 @@ def _publish(
     manifest = {
         "name": plan.params.name,
         "synthetic": is_synthetic(plan.params.survey_path),
-        "params": plan.params.model_dump(mode="json"),
+        "params": published_params(plan.params),
         "params_digest": params_digest(plan.params),
         "inputs": plan.checksums,
         "code_digest": plan.environment["code"],

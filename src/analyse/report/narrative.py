@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analyse.params import RunParams
+from analyse.params import RunParams, shown_input
 from analyse.report.escape import markdown_code, markdown_text
 from analyse.report.findings import key_findings, points_per_tenfold
 from analyse.report.i18n import Messages, current, placeholders
@@ -78,7 +78,7 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
     text = {
         "n": m.integer(n),
         "n_excluded": m.integer(document.get("n_excluded") or 0),
-        "survey": markdown_code(params.data.survey),
+        "survey": markdown_code(shown_input(params.data.survey)),
         "alpha": m.number(alpha, 2),
         "tost_level": m.percent(1 - 2 * alpha),
         "sesoi": m.number(sesoi, 2),
