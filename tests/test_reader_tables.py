@@ -226,7 +226,11 @@ def test_csv_and_xlsx_hold_labelled_headers_and_raw_numbers(tmp_path):
     assert written == [csv_path, xlsx_path]
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the accents
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    # French spreadsheet convention: ";" between fields, decimal comma (failed before: a French
+    # Excel opened the comma-separated file as one column)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    rows = [[cell.replace(",", ".") if cell[:1].isdigit() or cell[:1] == "-" else cell
+             for cell in row] for row in rows]  # fmt: skip
     assert rows[0] == [
         "Group",
         "Count",

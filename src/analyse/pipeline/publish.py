@@ -816,7 +816,7 @@ def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
         n=m.integer(n) if isinstance(n, (int, float)) else m("format.missing"),
         verdict=verdict_label(results.get("verdict"), m),
         effect=effect_with_interval(results, m),
-        mde=_number((results.get("sensitivity") or {}).get("mde_std"), m),
+        mde=_detectable(results.get("sensitivity") or {}, m),
         data=m("pages.data.synthetic" if manifest.get("synthetic") else "pages.data.real"),
         date=_date(manifest.get("ended_at"), m),
         href=f"{folder.name}/{INDEX_FILE}",
@@ -832,6 +832,15 @@ def _summary(results: dict[str, Any], m: Messages) -> str:
         return summary(results, m)
     except (KeyError, TypeError, ValueError):
         return ""
+
+
+def _detectable(sensitivity: dict[str, Any], m: Messages) -> str:
+    """The smallest detectable standardized effects, positive then negative ("0,32 / 0,52"):
+    they differ, and one number would overstate the sample's reach in one direction."""
+    positive, negative = sensitivity.get("mde_std_positive"), sensitivity.get("mde_std_negative")
+    if positive is None or negative is None:
+        return _number(sensitivity.get("mde_std"), m)
+    return f"{_number(positive, m)} / {_number(negative, m)}"
 
 
 def _date(value: Any, m: Messages) -> str:

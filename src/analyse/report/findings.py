@@ -18,6 +18,28 @@ from typing import Any
 from analyse.report.i18n import Messages
 
 LN10 = math.log(10.0)
+# The means the model holds equal, each with the terms that carry it (analyse.data.terms).
+MEANS: dict[str, tuple[str, ...]] = {
+    "budget": ("budget",),
+    "staff": ("staff",),
+    "sponsorship": ("elected_digital_lead", "strategy_adopted"),
+}
+
+
+def held_means(results: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The means the run's model held equal and those its survey lacked, by name (``MEANS``):
+    a sentence must not say that staff was held equal when the survey had no staff question."""
+    dropped = set(results.get("dropped_terms") or [])
+    held = [k for k, terms in MEANS.items() if any(t not in dropped for t in terms)]
+    return held, [k for k in MEANS if k not in held]
+
+
+def words(m: Messages, keys: list[str]) -> str:
+    """``budget, effectifs du numérique et portage politique``: a list in the language."""
+    names = [m(f"findings.means.{k}") for k in keys]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + m("findings.means.and") + names[-1]
 
 
 def points_per_tenfold(results: Mapping[str, Any], std_effect: float) -> float | None:
@@ -31,6 +53,11 @@ def points_per_tenfold(results: Mapping[str, Any], std_effect: float) -> float |
     if not std_se or not se or std_effect is None:
         return None
     return float(std_effect * se / std_se * LN10)
+
+
+def _unit(m: Messages, value: float) -> str:
+    """ "point" or "points" by the language's rule for the value as written (French: 1,2 point)."""
+    return m.choose("findings.unit", round(value, 1))
 
 
 def _tenfold(coef: float | None) -> float | None:
@@ -67,7 +94,9 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     held = _tenfold(conditional.get("coef"))
     if raw is not None:
         way = "up" if raw > 0 else "down"
-        parts["raw"] = m(f"findings.raw_{way}", points=m.number(abs(raw), 1))
+        parts["raw"] = m(
+            f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=_unit(m, abs(raw))
+        )
     by_type = (results.get("descriptives") or {}).get("by_type") or []
     if len(by_type) >= 2:
         low = min(by_type, key=lambda row: row["mean"])
@@ -79,10 +108,18 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             high=m.number(high["mean"], 0),
             high_type=m(f"terms.types.{high['type']}"),
         )
-    if held is not None:
+    means, missing = held_means(results)
+    if held is not None and means:
         remains = (conditional.get("p") is not None) and conditional["p"] < alpha
         key = "findings.held_remains" if remains else "findings.held_vanishes"
-        parts["held"] = m(key, points=m.number(held, 1, sign=True))
+        parts["held"] = m(
+            key,
+            means=words(m, means),
+            points=m.number(held, 1, sign=True),
+            unit=_unit(m, abs(held)),
+        )
+        if missing:
+            parts["held"] += " " + m("findings.not_held", missing=words(m, missing))
 
     verdict = results.get("verdict")
     if verdict:
@@ -97,8 +134,13 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         parts["sesoi"] = m(
             "findings.sesoi", sesoi=m.number(sesoi, 2), points=m.number(sesoi_points, 1)
         )
-    mde = (results.get("sensitivity") or {}).get("mde_std")
+    sensitivity = results.get("sensitivity") or {}
+    mde = sensitivity.get("mde_std")
     if mde is not None:
-        mde_points = points_per_tenfold(results, mde)
-        parts["mde"] = m("findings.mde", mde=m.number(mde, 2), points=m.number(mde_points, 1))
+        parts["mde"] = m(
+            "findings.mde",
+            positive=m.number(sensitivity.get("mde_std_positive"), 2),
+            negative=m.number(sensitivity.get("mde_std_negative"), 2),
+            points=m.number(points_per_tenfold(results, mde), 1),
+        )
     return parts

@@ -19,9 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from analyse.params import RunParams, shown_input
 from analyse.report.escape import markdown_code, markdown_text
-from analyse.report.findings import key_findings, points_per_tenfold
+from analyse.report.findings import held_means, key_findings, points_per_tenfold, words
 from analyse.report.i18n import Messages, current, placeholders
 
 if TYPE_CHECKING:
@@ -97,6 +99,7 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "specifications": m.integer(robustness.get("specifications") or 0),
         "draws": m.integer(inference.get("draws") or 0),
         "share_margin": m.number(share_margin(n), 0),
+        "means": words(m, held_means(document)[0]),
         "verdict_label": m(f"verdicts.{verdict}.label")
         if m.has(f"verdicts.{verdict}.label")
         else verdict,
@@ -114,7 +117,6 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
 VARIANTS: dict[str, Callable[[Facts], str]] = {
     "narrative.caveat": lambda f: "synthetic" if f.synthetic else "real",
     "narrative.reminder": lambda f: "synthetic" if f.synthetic else "real",
-    "nb1.published_noise": lambda f: "synthetic" if f.synthetic else "real",
     "nb3.reading": lambda f: f.verdict,
     "nb4.information": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
@@ -151,6 +153,24 @@ class Narrator:
 
         for key in keys:
             display(self(key))
+
+    def published_noise(self, comparison: pd.DataFrame) -> Markdown | None:
+        """Whether the gaps between this survey and the published 2025 shares are within
+        sampling noise, judged against the margin of error of a share with this sample's n
+        (never a fixed judgement: the census's gaps are ten times the margin)."""
+        from IPython.display import Markdown
+
+        if "difference" not in comparison.columns:
+            return None  # no comparison (another codebook): nothing to judge
+        gaps = pd.to_numeric(comparison["difference"], errors="coerce").abs()
+        if not gaps.notna().any():
+            return None
+        largest = float(gaps.max())
+        n = int(self.document.get("n") or 0)
+        within = largest <= share_margin(n)
+        key = f"nb1.published_noise.{'within' if within else 'beyond'}"
+        text = self.text(key, gap=self.m.number(largest, 0))
+        return Markdown(text, metadata=NARRATIVE_METADATA)
 
     def key_findings(self) -> Markdown:
         """The run's key findings (``analyse.report.findings``), under their heading."""

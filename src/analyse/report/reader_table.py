@@ -284,10 +284,21 @@ class ReaderTable:
         return formats
 
     def write_csv(self, path: str | Path) -> Path:
-        """The table as CSV, UTF-8 with a BOM (Excel then reads "é" as "é"), comma-separated,
-        numbers with a decimal point at full precision, missing values empty."""
+        """The table as CSV, UTF-8 with a BOM (Excel then reads "é" as "é"), numbers at full
+        precision, missing values empty; in the report's locale's spreadsheet convention, so
+        that a double click opens it in columns: in French ";" between fields and a decimal
+        comma (a French Excel reads a comma-separated file as one column), else "," and a
+        decimal point."""
         path = Path(path)
-        self.download_frame().to_csv(path, index=False, encoding="utf-8-sig", na_rep="")
+        french = i18n.current().lang == "fr"
+        self.download_frame().to_csv(
+            path,
+            index=False,
+            encoding="utf-8-sig",
+            na_rep="",
+            sep=";" if french else ",",
+            decimal="," if french else ".",
+        )
         return path
 
     def write_xlsx(self, path: str | Path) -> Path:
