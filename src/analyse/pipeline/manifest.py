@@ -23,7 +23,7 @@ import analyse
 from analyse import __version__
 from analyse.data.provenance import file_sha256, truth_path
 from analyse.data.reference import frame_files
-from analyse.params import RunParams, params_digest
+from analyse.params import RunParams, params_digest, shown_input
 from analyse.paths import project_root
 
 DISTRIBUTION = "analyse-maturite"
@@ -38,14 +38,10 @@ def canonical_digest(obj: Any) -> str:
 
 
 def display_path(path: Path) -> str:
-    """A path relative to the project root when inside it, else the file's name alone: a
-    published manifest must not reveal the building machine's folders (a home directory, a
-    temporary folder). The file is identified by its checksum beside it."""
-    path = path.resolve()
-    try:
-        return path.relative_to(project_root()).as_posix()
-    except ValueError:
-        return path.name
+    """A path relative to the project root when inside it, else the file's name alone
+    (``analyse.params.shown_input``): a published manifest must not reveal the building
+    machine's folders. The file is identified by its checksum beside it."""
+    return shown_input(path.resolve())
 
 
 def input_checksums(

@@ -671,12 +671,18 @@ def findings(results: dict[str, Any] | None, m: Messages) -> list[str]:
     """The run's key findings (``analyse.report.findings``), none when ``results.json`` has
     nothing to say or cannot be read as a run of this version (e.g. an unknown verdict): the
     page then says so rather than failing to publish."""
+    return _unless_unreadable(key_findings, results, m, [])
+
+
+def _unless_unreadable(say: Any, results: dict[str, Any] | None, m: Messages, nothing: Any) -> Any:
+    """``say(results, m)``, or ``nothing`` when ``results.json`` is empty or cannot be read as
+    a run of this version: an index page says less rather than failing to publish."""
     if not results:
-        return []
+        return nothing
     try:
-        return key_findings(results, m)
+        return say(results, m)
     except (KeyError, TypeError, ValueError):
-        return []
+        return nothing
 
 
 def caveats(manifest: dict[str, Any], m: Messages) -> list[str]:
@@ -820,18 +826,8 @@ def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
         data=m("pages.data.synthetic" if manifest.get("synthetic") else "pages.data.real"),
         date=_date(manifest.get("ended_at"), m),
         href=f"{folder.name}/{INDEX_FILE}",
-        summary=_summary(results, m),
+        summary=_unless_unreadable(summary, results, m, ""),
     )
-
-
-def _summary(results: dict[str, Any], m: Messages) -> str:
-    """One run's key findings in a paragraph; nothing when its results.json cannot say them."""
-    if not results:
-        return ""
-    try:
-        return summary(results, m)
-    except (KeyError, TypeError, ValueError):
-        return ""
 
 
 def _detectable(sensitivity: dict[str, Any], m: Messages) -> str:
