@@ -89,3 +89,23 @@ def test_pre_commit_hooks_pin_what_pyproject_pins():
                 hooked[req.name.lower()] = spec.version
     assert {"nbstripout", "ruff"} <= set(hooked)
     assert hooked == {name: pins[name] for name in hooked}
+
+
+def _quick_start_lines() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_ci_runs_the_readme_s_test_line():
+    """CI runs the README's second quick-start line as written, so the two never drift."""
+    lines = _quick_start_lines()
+    assert len(lines) == 2 and lines[1].endswith(".venv/bin/pytest")
+    assert lines[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_quick_start_compiles_the_libraries_bytecode_once():
+    """Without it, every process and kernel recompiles pandas, statsmodels and matplotlib on a
+    machine that writes no bytecode at import (PYTHONDONTWRITEBYTECODE)."""
+    for line in _quick_start_lines():
+        assert "uv pip install -q --compile-bytecode" in line, line

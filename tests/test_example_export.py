@@ -117,21 +117,11 @@ def test_the_example_export_runs_end_to_end_from_configuration_alone():
     assert result.synthetic
 
 
-def test_analyse_run_publishes_the_example_export(tmp_path):
+def test_analyse_run_publishes_the_example_export(published_example_export):
     """The command an analyst types, on the worked example: every notebook runs on the mapped
-    export and the report is published, with every row read accounted for."""
-    import subprocess
-
-    result = subprocess.run(
-        [sys.executable, "-m", "analyse", "run", "params/example-export.yaml"]
-        + ["--output-dir", str(tmp_path), "--jobs", "1"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = tmp_path / "example-export"
+    export and the report is published, with every row read accounted for (conftest runs
+    ``analyse run params/example-export.yaml`` once in a fresh process)."""
+    report = published_example_export / "example-export"
     assert (report / "index.html").is_file()
     assert len(list(report.glob("*.reader.html"))) == 5
     document = json.loads((report / "results.json").read_text(encoding="utf-8"))

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from analyse.params import load_params
-from analyse.pipeline.runner import run_all
 from analyse.report import i18n
 from analyse.report.findings import key_findings, points_per_tenfold
 from analyse.report.narrative import (
@@ -138,23 +136,12 @@ def test_share_margin_is_the_95_percent_margin_at_one_half():
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory) -> dict[str, Path]:
-    """The panel in French and the census in English, published in one folder."""
-    folder = tmp_path_factory.mktemp("narrative")
-    panel = yaml.safe_load((ROOT / "params" / "ci.yaml").read_text(encoding="utf-8"))
-    census = yaml.safe_load((ROOT / "params" / "census.yaml").read_text(encoding="utf-8"))
-    panel.update(name="panel-fr", lang="fr")
-    census.update(name="census-en", lang="en")
-    census["analysis"]["bootstrap"] = 20
-    paths = []
-    for doc in (panel, census):
-        path = folder / f"{doc['name']}.yaml"
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-        paths.append(path)
-    out = folder / "reports"
-    outcomes = run_all(paths, out, jobs=1, force=True)
-    assert [o.status for o in outcomes] == ["published"] * 2, [o.message for o in outcomes]
-    return {"panel-fr": out / "panel-fr", "census-en": out / "census-en"}
+def two_runs(published_site) -> dict[str, Path]:
+    """The panel in French and the census in English, published in one folder (conftest)."""
+    return {"panel-fr": published_site.run("ci"), "census-en": published_site.run("census-en")}
+
+
+PARAMS = {"panel-fr": "ci", "census-en": "census-en"}
 
 
 def _narrative(run: Path) -> str:
@@ -175,10 +162,10 @@ def _narrative(run: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["panel-fr", "census-en"])
-def test_every_number_of_the_narrative_comes_from_the_run(two_runs, name):
+def test_every_number_of_the_narrative_comes_from_the_run(two_runs, published_site, name):
     run = two_runs[name]
     results = json.loads((run / "results.json").read_text(encoding="utf-8"))
-    params = load_params(run.parent.parent / f"{name}.yaml")
+    params = load_params(published_site.params[PARAMS[name]])
     m = i18n.messages(params.lang)
     narrator = Narrator(results, params, m)
     computed = " | ".join(
@@ -228,10 +215,10 @@ def test_every_number_of_the_narrative_comes_from_the_run(two_runs, name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["panel-fr", "census-en"])
-def test_the_facts_are_the_numbers_of_results_json(two_runs, name):
+def test_the_facts_are_the_numbers_of_results_json(two_runs, published_site, name):
     run = two_runs[name]
     results = json.loads((run / "results.json").read_text(encoding="utf-8"))
-    params = load_params(run.parent.parent / f"{name}.yaml")
+    params = load_params(published_site.params[PARAMS[name]])
     m = i18n.messages(params.lang)
     text = facts(results, params, m).text
     assert text["n"] == m.integer(results["n"])

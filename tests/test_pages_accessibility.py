@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from analyse.pipeline.runner import run_all
-
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKING = {"serious", "critical"}
 
@@ -30,11 +28,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reports")
-    outcomes = run_all([ROOT / "params" / "ci.yaml"], out, jobs=1, force=True)
-    assert [o.status for o in outcomes] == ["published"], [o.message for o in outcomes]
-    return out
+def site(published_site) -> Path:
+    """The shared site (conftest): run ``ci`` is ``params/ci.yaml`` in French."""
+    return published_site.root
 
 
 @pytest.fixture(scope="module")

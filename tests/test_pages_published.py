@@ -19,7 +19,6 @@ import pytest
 
 from analyse.paths import project_root
 from analyse.pipeline import publish
-from analyse.pipeline.runner import run_all
 from analyse.report.findings import key_findings
 from analyse.report.i18n import messages
 
@@ -34,17 +33,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reports")
-    outcomes = run_all(
-        [ROOT / "params" / "ci.yaml"],
-        out,
-        jobs=1,
-        force=True,
-        pdf=publish.chromium() is not None,
-    )
-    assert [o.status for o in outcomes] == ["published"], [o.message for o in outcomes]
-    return out
+def built(published_site) -> Path:
+    """The shared site (conftest): run ``ci`` in French, with its PDF where Chromium is."""
+    return published_site.root
 
 
 def html_pages(out: Path) -> list[Path]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from analyse.pipeline.runner import run_all
 from analyse.report.i18n import messages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +33,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reports")
-    outcomes = run_all([ROOT / "params" / "ci.yaml"], out, jobs=1, force=True)
-    assert [o.status for o in outcomes] == ["published"], [o.message for o in outcomes]
-    return out
+def report(published_site) -> Path:
+    """The shared site (conftest), read-only: run ``ci`` is ``params/ci.yaml``."""
+    return published_site.root
 
 
 def test_every_promised_file_is_published(report):
@@ -128,8 +125,8 @@ document.getElementById('f').addEventListener('load', function () {{
 @pytest.mark.parametrize(
     "page", ["index.html", "03_is_size_decisive.reader.html", "02_descriptives.html"]
 )
-def test_published_pages_open_in_chromium_with_their_figures(report, tmp_path, page):
-    harness = report / "ci" / f"_harness_{page}.html"
+def test_published_pages_open_in_chromium_with_their_figures(report, copy_of_run, tmp_path, page):
+    harness = copy_of_run(report / "ci") / f"_harness_{page}.html"  # the shared run stays as is
     harness.write_text(HARNESS.format(src=page), encoding="utf-8")
     try:
         proc = subprocess.run(

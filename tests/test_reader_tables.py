@@ -471,6 +471,7 @@ def test_french_report_tables_speak_french(scored, codebook, analysis):
 # --------------------------------------------------------------------------- accessibility
 
 
+@pytest.mark.slow  # over 2 s
 def test_axe_finds_no_serious_violation_on_a_page_of_tables(tmp_path, scored, codebook, analysis):
     chromium = shutil.which("chromium")
     if chromium is None:

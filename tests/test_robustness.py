@@ -289,6 +289,7 @@ def test_inference_reports_the_observed_curve(frame):
     assert curve_inference_table(specification_curve(scored, frame)).empty
 
 
+@pytest.mark.slow  # over 2 s
 def test_inference_holds_its_level_without_a_size_effect_and_detects_a_real_one():
     """Under a true null the p-values are roughly uniform (rejections near alpha: 6.5 % for the
     median, 5 % for the share significant, 7.5 % for the mean z over 200 such surveys); with a

@@ -66,6 +66,7 @@ def test_unknown_design_and_bad_n_are_user_errors():
         simulate.generate("random", seed=1, n=0, with_truth=False)
 
 
+@pytest.mark.slow  # over 2 s
 def test_calibration_matches_published_shares_on_average(codebook):
     """Mean share at level >= 2 over 100 panels is within 3 points of each published figure."""
     shares = [
@@ -121,6 +122,7 @@ def test_truth_is_recovered_on_the_census(codebook):
         assert h >= 16, (k, h)  # P(fewer than 16 of 20 | 95 % coverage) < 0.3 %
 
 
+@pytest.mark.slow  # over 2 s
 def test_size_effect_parameter_moves_the_truth():
     null = simulate.generate("census-epci", seed=0, size_effect=0.0).truth
     big = simulate.generate("census-epci", seed=0, size_effect=0.5).truth
