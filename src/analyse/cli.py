@@ -177,7 +177,12 @@ def draft_mapping(
 @app.command()
 def simulate(
     design: Annotated[
-        str, typer.Option(help="barometre-2025 (56 like the 2025 panel), census-epci, random.")
+        str,
+        typer.Option(
+            help="barometre-2025 (56 EPCI like the 2025 panel), census-epci (all 1,255 EPCI), "
+            "census-communes (all 34,957 inhabited communes), random (--n bodies: EPCI up to "
+            "1,255; beyond, every tier: communes, EPCI, EPT, départements, régions)."
+        ),
     ] = "barometre-2025",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 2025,
     out: Annotated[
@@ -187,7 +192,15 @@ def simulate(
             "or synthetic_export.csv with --format export)."
         ),
     ] = None,
-    n: Annotated[int | None, typer.Option(help="Sample size for the random design.")] = None,
+    n: Annotated[
+        int | None,
+        typer.Option(
+            help="Sample size of the random design: up to 1,255, a simple random sample of "
+            "EPCI; beyond (up to 1,000,000), a sample of every tier stratified by type in "
+            "proportion to the frame, at least 5 of each type, bodies repeated past a "
+            "type's count."
+        ),
+    ] = None,
     size_effect: Annotated[
         float, typer.Option(help="True latent size effect per unit of ln(population).")
     ] = 0.0,
@@ -201,7 +214,8 @@ def simulate(
         ),
     ] = "contract",
 ) -> None:
-    """Write a synthetic survey drawn from the real EPCI frame, with its known truth."""
+    """Write a synthetic survey drawn from the real frame of collectivities, with its known
+    truth."""
     from analyse.data import simulate as sim
 
     if format not in ("contract", "export"):

@@ -5,16 +5,25 @@ box and, above all, lets the statistics be checked against a truth we set oursel
 
 The data-generating process, in the order the random numbers are drawn:
 
-1. **Who answers.** Units come from the real EPCI frame (``analyse.data.reference``), keeping their
+1. **Who answers.** Units come from the real frame (``analyse.data.reference``), keeping their
    real population and type but never their name or SIREN: publishing invented scores under a
    real collectivity's name would be wrong. Designs: ``barometre-2025`` (56 respondents, mostly
    large urban EPCI: quotas per type, drawn with probability proportional to population within
-   type), ``census-epci`` (every EPCI) and ``random`` (a simple random sample of ``n``).
+   type), ``census-epci`` (every EPCI), ``census-communes`` (every inhabited commune, 34,957)
+   and ``random``: a simple random sample of ``n`` EPCI while ``n`` fits in the EPCI frame
+   (1,255); beyond it, ``n`` bodies of every tier (``all_tiers_frame``: communes, EPCI, EPT,
+   départements, régions), stratified by collectivity type in proportion to the frame with at
+   least ``TYPE_MINIMUM`` of each type, bodies repeated (as evenly as possible) once ``n``
+   exceeds a type's count. The EPCI-only sample below the threshold keeps every seed's survey
+   what it was, and stays the barometer's population.
 2. **Means.** Budget per inhabitant is log-normal within type, with the OFGL 2019 median and
-   p10-p90 spread of that type. Digital staff per 10,000 inhabitants grows with population and
-   budget. An elected digital lead and an adopted strategy are more frequent in larger
-   collectivities (logits in ln population), the strategy more so with an elected lead. Size is
-   therefore correlated with the means, as in reality.
+   p10-p90 spread of that type for EPCI, and assumed orders of magnitude for the other types
+   (``ASSUMED_BUDGET_QUANTILES``). Digital staff per 10,000 inhabitants grows with population and
+   budget, and is reported in FTE rounded to 0.1, so that most communes under about 1,500
+   inhabitants have none. An elected digital lead and an adopted strategy are more frequent in
+   larger collectivities (logits in ln population: a few per cent of the smallest communes), the
+   strategy more so with an elected lead. Size is therefore correlated with the means, as in
+   reality. The same equations hold for every type, so the truth is one set of coefficients.
 3. **Maturity.** A latent maturity per respondent, linear in the model terms of
    ``analyse.data.terms`` (centred at fixed reference values), plus a normal respondent effect; per
    theme a calibrated offset plus a normal theme effect; per item a normal item noise, cut at
@@ -46,13 +55,19 @@ import pandas as pd
 from analyse import __version__
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.provenance import file_sha256, truth_path
-from analyse.data.reference import load_frame
+from analyse.data.reference import LEVELS, load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.terms import MAIN_TERMS, model_terms
 from analyse.errors import InputError, Problem
 
-Design = Literal["barometre-2025", "census-epci", "random"]
-DESIGNS: tuple[str, ...] = ("barometre-2025", "census-epci", "random")
+Design = Literal["barometre-2025", "census-epci", "census-communes", "random"]
+DESIGNS: tuple[str, ...] = ("barometre-2025", "census-epci", "census-communes", "random")
+EPCI_TYPES: tuple[str, ...] = ("CC", "CA", "CU", "metropole")
+# A random sample beyond the EPCI frame gives every collectivity type at least this many bodies
+# (or all of them), so that each type is a group a table with the default min_cell may show.
+TYPE_MINIMUM = 5
+# Larger random samples are not surveys any more, and their truth would take minutes to pool.
+MAX_N = 1_000_000
 
 # 2025 panel: 56 respondents, "mostly large urban EPCI", "about a dozen small EPCI".
 BAROMETRE_2025_QUOTAS: dict[str, int] = {"metropole": 17, "CU": 9, "CA": 18, "CC": 12}
@@ -63,6 +78,22 @@ OFGL_BUDGET_QUANTILES: dict[str, tuple[float, float, float]] = {
     "CA": (516.0, 796.0, 1115.0),
     "CU": (1002.0, 1240.0, 1617.0),
     "metropole": (907.0, 1368.0, 1883.0),
+}
+# Other types: total spending in euros per inhabitant, (p10, median, p90). No published
+# distribution per body is at hand, so these are assumed orders of magnitude, recorded in the
+# truth file as such: communes (small ones spend about 1,000 euros per inhabitant, tourist and
+# very small communes far more), EPT (small budgets: most competences stay with the communes
+# and the Métropole du Grand Paris), départements (social spending, about 1,100) and régions
+# (about 500, more overseas).
+ASSUMED_BUDGET_QUANTILES: dict[str, tuple[float, float, float]] = {
+    "commune": (620.0, 980.0, 1750.0),
+    "EPT": (250.0, 400.0, 700.0),
+    "departement": (900.0, 1150.0, 1600.0),
+    "region": (380.0, 480.0, 900.0),
+}
+BUDGET_QUANTILES: dict[str, tuple[float, float, float]] = {
+    **OFGL_BUDGET_QUANTILES,
+    **ASSUMED_BUDGET_QUANTILES,
 }
 _Z90 = 1.2815515655446004  # standard normal 0.9 quantile
 
@@ -148,6 +179,39 @@ class SyntheticSurvey:
 # --------------------------------------------------------------------------- selection
 
 
+def inhabited_communes() -> pd.DataFrame:
+    """The communes of the frame that have inhabitants (34,957 of 34,969): the six uninhabited
+    pseudo-communes (TAAF, Clipperton) have no population and six communes have none left, and
+    a survey's population must be greater than 0."""
+    communes = load_frame("communes")
+    communes = communes[communes["population"].fillna(0) > 0].reset_index(drop=True)
+    communes["population"] = communes["population"].astype("int64")
+    return communes
+
+
+def all_tiers_frame() -> pd.DataFrame:
+    """Every body a survey of collectivities may reach, one row each, tier after tier
+    (inhabited communes, EPCI, EPT, départements, régions): ``siren`` (missing for départements,
+    régions and the communes of the overseas collectivities), ``name``, ``collectivity_type``,
+    ``population``."""
+    columns = ["siren", "name", "collectivity_type", "population"]
+    tiers = [inhabited_communes()] + [load_frame(level) for level in LEVELS if level != "communes"]
+    out = pd.concat([tier[columns] for tier in tiers], ignore_index=True)
+    out["population"] = out["population"].astype("int64")
+    return out
+
+
+def design_frame(design: str, n: int | None = None) -> pd.DataFrame:
+    """The frame a design draws from: the inhabited communes for ``census-communes``, every tier
+    for a ``random`` sample larger than the EPCI frame, the EPCI otherwise."""
+    epci = load_frame("epci")
+    if design == "census-communes":
+        return inhabited_communes()
+    if design == "random" and n is not None and n > len(epci):
+        return all_tiers_frame()
+    return epci
+
+
 def select_units(
     frame: pd.DataFrame, design: str, rng: np.random.Generator, n: int | None = None
 ) -> pd.DataFrame:
@@ -160,21 +224,23 @@ def _selection(
     frame: pd.DataFrame, design: str, rng: np.random.Generator, n: int | None
 ) -> np.ndarray:
     """Positions in ``frame`` of the units that answer, in frame order within type."""
-    if design == "census-epci":
+    if design in ("census-epci", "census-communes"):
         return np.arange(len(frame))
     if design == "random":
-        if n is None or not 1 <= n <= len(frame):
+        epci_only = bool(frame["collectivity_type"].isin(EPCI_TYPES).all())
+        if n is None or not 1 <= n <= MAX_N:
+            message = f"the random design needs 1 <= n <= {MAX_N:,}"
+        elif epci_only and n > len(frame):
+            message = f"an EPCI-only frame holds at most n = {len(frame)} distinct bodies"
+        else:
+            message = ""
+        if message:
             raise DesignError(
-                [
-                    Problem(
-                        file="simulation design",
-                        column="n",
-                        message=f"the random design needs 1 <= n <= {len(frame)}",
-                        value=str(n),
-                    )
-                ]
+                [Problem(file="simulation design", column="n", message=message, value=str(n))]
             )
-        return np.sort(rng.choice(len(frame), size=n, replace=False))
+        if epci_only:
+            return np.sort(rng.choice(len(frame), size=n, replace=False))
+        return _stratified(frame, n, rng)
     if design == "barometre-2025":
         types = frame["collectivity_type"].to_numpy()
         weights = frame["population"].to_numpy(dtype="float64")
@@ -197,6 +263,38 @@ def _selection(
     )
 
 
+def type_allocation(counts: pd.Series, n: int) -> pd.Series:
+    """How many of ``n`` bodies each type gets: ``min(TYPE_MINIMUM, count)`` first, the rest in
+    proportion to the types' counts in the frame (largest remainders), so that every type is
+    present and the big tiers keep their weight. ``counts`` is indexed by type, frame order."""
+    floor = np.minimum(counts.to_numpy(), TYPE_MINIMUM)
+    if n <= floor.sum():  # not reached by the random design, which starts above the EPCI frame
+        raise ValueError(f"{n} bodies cannot hold {TYPE_MINIMUM} of every type")
+    share = (n - floor.sum()) * counts.to_numpy() / counts.sum()
+    whole = np.floor(share).astype("int64")
+    left = n - floor.sum() - whole.sum()
+    order = np.argsort(-(share - whole), kind="stable")
+    whole[order[:left]] += 1
+    return pd.Series(floor + whole, index=counts.index)
+
+
+def _stratified(frame: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A sample of ``n`` bodies stratified by type (``type_allocation``). Within a type, a quota
+    up to the type's count is a sample without replacement; beyond, every body is taken
+    ``quota // count`` times and the remainder drawn without replacement."""
+    types = frame["collectivity_type"].to_numpy()
+    counts = frame["collectivity_type"].value_counts(sort=False)
+    parts = []
+    for ctype, quota in type_allocation(counts, n).items():
+        pool = np.flatnonzero(types == ctype)
+        repeats, rest = divmod(int(quota), len(pool))
+        chosen = np.concatenate(
+            [np.repeat(pool, repeats), rng.choice(pool, size=rest, replace=False)]
+        )
+        parts.append(np.sort(chosen))
+    return np.concatenate(parts)
+
+
 def _replicated_units(
     frame: pd.DataFrame, design: str, n: int | None, replicates: int, rng: np.random.Generator
 ) -> pd.DataFrame:
@@ -213,12 +311,9 @@ def draw_means(units: pd.DataFrame, model: SurveyModel, rng: np.random.Generator
     n = len(units)
     log_pop = np.log(units["population"].to_numpy(dtype="float64"))
     ctype = units["collectivity_type"].to_numpy()
-    median = np.array([OFGL_BUDGET_QUANTILES[t][1] for t in ctype])
+    median = np.array([BUDGET_QUANTILES[t][1] for t in ctype])
     spread = np.array(
-        [
-            np.log(OFGL_BUDGET_QUANTILES[t][2] / OFGL_BUDGET_QUANTILES[t][0]) / (2 * _Z90)
-            for t in ctype
-        ]
+        [np.log(BUDGET_QUANTILES[t][2] / BUDGET_QUANTILES[t][0]) / (2 * _Z90) for t in ctype]
     )
     budget = np.exp(np.log(median) + spread * rng.standard_normal(n))
     budget = np.round(budget, 2)
@@ -395,11 +490,18 @@ def generate(
     frame: pd.DataFrame | None = None,
     with_truth: bool = True,
 ) -> SyntheticSurvey:
-    """Draw one synthetic survey; same arguments, same survey."""
+    """Draw one synthetic survey; same arguments, same survey.
+
+    ``frame`` is what the units are drawn from (default: ``design_frame``). The theme offsets
+    are always calibrated on the EPCI frame, whatever the design: the published figures they
+    match are those of the 2025 panel of EPCI, and one calibration keeps the surveys of every
+    design comparable (a census of communes is then less mature, being smaller and less
+    equipped, as expected).
+    """
     codebook = codebook or load_codebook()
-    frame = load_frame("epci") if frame is None else frame
+    frame = design_frame(design, n) if frame is None else frame
     model = replace(model or SurveyModel(), size_effect=size_effect)
-    offsets = calibrate_theme_offsets(model, codebook, frame)
+    offsets = calibrate_theme_offsets(model, codebook)
     rng = np.random.default_rng(seed)
     data = _draw(frame, design, n, model, codebook, offsets, rng)
     truth = build_truth(design, seed, n, model, codebook, frame, offsets) if with_truth else {}
@@ -453,35 +555,83 @@ def index_scale_truth(
     """What an OLS of ``maturity_index`` on the model terms estimates under this design.
 
     Computed on a large pooled simulation of the design (independent of the user's seed), so
-    coverage of confidence intervals can be checked against it. Also the implied standardized
-    size effect ``b_size * sd(size) / sd(maturity_index)``.
+    coverage of confidence intervals can be checked against it: at least 20 replicates of the
+    design and 120,000 rows, so that the truth's own Monte Carlo error is under a quarter of one
+    survey's standard error. Also the implied standardized size effect
+    ``b_size * sd(size) / sd(maturity_index)``.
+
+    The replicates are drawn and scored in batches of at most ``TRUTH_BATCH_ROWS`` rows, one
+    after the other from the one stream, and pooled through their cross-products, so that the
+    truth of a census of communes (20 x 35,000 rows) does not hold 700,000 rows at once. A pool
+    that fits in one batch is drawn exactly as one stacked simulation.
     """
+    size = _design_size(design, n, frame)
     if replicates is None:
-        replicates = max(20, int(np.ceil(120_000 / _design_size(design, n, frame))))
+        replicates = max(20, int(np.ceil(120_000 / size)))
+    per_batch = max(1, TRUTH_BATCH_ROWS // size)
     rng = np.random.default_rng(seed)
-    units = _replicated_units(frame, design, n, replicates, rng)
-    pooled = score_survey(_assemble(units, model, codebook, offsets, rng), codebook)
-    pooled = pooled[pooled["maturity_index"].notna()]
-    terms = model_terms(pooled)
-    x = np.column_stack([np.ones(len(terms)), terms.to_numpy()])
-    y = pooled["maturity_index"].to_numpy(dtype="float64")
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    names = ["Intercept", *terms.columns]
-    sd_size = float(terms["size"].std(ddof=1))
-    sd_index = float(np.std(y, ddof=1))
+    pool = _Pool()
+    names: list[str] = []
+    for start in range(0, replicates, per_batch):
+        units = _replicated_units(frame, design, n, min(per_batch, replicates - start), rng)
+        scored = score_survey(_assemble(units, model, codebook, offsets, rng), codebook)
+        scored = scored[scored["maturity_index"].notna()]
+        terms = model_terms(scored)
+        names = ["Intercept", *terms.columns]
+        x = np.column_stack([np.ones(len(terms)), terms.to_numpy()])
+        pool.add(x, scored["maturity_index"].to_numpy(dtype="float64"))
+    beta = np.linalg.solve(pool.xtx, pool.xty)
+    sd_size = pool.sd(names.index("size"))
+    sd_index = pool.sd(-1)
     return {
         "coefficients": {k: _r(v) for k, v in zip(names, beta, strict=True)},
         "std_coef_size": _r(beta[names.index("size")] * sd_size / sd_index),
         "sd_size": _r(sd_size),
         "sd_maturity_index": _r(sd_index),
-        "pooled_rows": len(y),
+        "pooled_rows": pool.rows,
         "replicates": replicates,
         "seed": seed,
     }
 
 
+TRUTH_BATCH_ROWS = 150_000
+
+
+class _Pool:
+    """Cross-products, means and sums of squared deviations of the batches of a pooled
+    simulation: what the pooled OLS and standard deviations need (Chan et al.'s pairwise update
+    for the deviations, exact up to rounding)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.xtx: np.ndarray = np.zeros((0, 0))
+        self.xty: np.ndarray = np.zeros(0)
+        self.mean: np.ndarray = np.zeros(0)
+        self.m2: np.ndarray = np.zeros(0)
+
+    def add(self, x: np.ndarray, y: np.ndarray) -> None:
+        both = np.column_stack([x, y])
+        rows = len(y)
+        mean = both.mean(axis=0)
+        m2 = ((both - mean) ** 2).sum(axis=0)
+        if self.rows == 0:
+            self.xtx, self.xty, self.mean, self.m2 = x.T @ x, x.T @ y, mean, m2
+        else:
+            total = self.rows + rows
+            delta = mean - self.mean
+            self.m2 = self.m2 + m2 + delta**2 * self.rows * rows / total
+            self.mean = self.mean + delta * rows / total
+            self.xtx = self.xtx + x.T @ x
+            self.xty = self.xty + x.T @ y
+        self.rows += rows
+
+    def sd(self, column: int) -> float:
+        """Standard deviation (n - 1) of a column of x (the intercept is column 0) or of y (-1)."""
+        return float(np.sqrt(self.m2[column] / (self.rows - 1)))
+
+
 def _design_size(design: str, n: int | None, frame: pd.DataFrame) -> int:
-    if design == "census-epci":
+    if design in ("census-epci", "census-communes"):
         return len(frame)
     if design == "random":
         return int(n or 1)
@@ -502,10 +652,25 @@ def build_truth(
     frame: pd.DataFrame,
     offsets: dict[str, float],
 ) -> dict:
-    return {
+    """Everything needed to know what the survey should show and to draw it again.
+
+    A design drawing from bodies other than EPCI also records the types it drew from, its
+    allocation rule and the assumed budget quantiles it used (a survey of EPCI keeps the record
+    it always had).
+    """
+    types = [str(t) for t in frame["collectivity_type"].unique()]
+    beyond_epci = any(t not in EPCI_TYPES for t in types)
+    truth = {
         "synthetic": True,
-        "note": "Synthetic survey: invented answers attached to real EPCI populations and types, "
-        "without names or SIREN. Not the barometer's data.",
+        "note": "Synthetic survey: invented answers attached to real "
+        + (
+            "EPCI "
+            if not beyond_epci
+            else "communes' "
+            if types == ["commune"]
+            else "bodies' (every tier) "
+        )
+        + "populations and types, without names or SIREN. Not the barometer's data.",
         "generator": f"analyse {__version__} (analyse.data.simulate)",
         "design": design,
         "seed": seed,
@@ -524,6 +689,21 @@ def build_truth(
         "budget_quantiles_ofgl_2019": {k: list(v) for k, v in OFGL_BUDGET_QUANTILES.items()},
         "index_scale": index_scale_truth(design, n, model, codebook, frame, offsets),
     }
+    if beyond_epci:
+        truth["frame"] = {
+            "types": {
+                str(k): int(v)
+                for k, v in frame["collectivity_type"].value_counts(sort=False).items()
+            },
+            "rule": "every inhabited commune"
+            if design == "census-communes"
+            else f"stratified by type, in proportion to the frame, at least {TYPE_MINIMUM} of "
+            "each type, bodies repeated as evenly as possible beyond a type's count",
+        }
+        truth["budget_quantiles_assumed"] = {
+            k: list(v) for k, v in ASSUMED_BUDGET_QUANTILES.items() if k in types
+        }
+    return truth
 
 
 # --------------------------------------------------------------------------- writing
@@ -568,6 +748,11 @@ EXPORT_TYPE_LABELS: dict[str, str] = {
     "CC": "Un EPCI (hors métropole)",
     "CA": "Un EPCI (hors métropole)",
     "CU": "Un EPCI (hors métropole)",
+    # bodies of the other tiers (census of communes, random samples beyond the EPCI frame)
+    "commune": "Une commune",
+    "EPT": "Un établissement public territorial (Grand Paris)",
+    "departement": "Un département",
+    "region": "Une région",
 }
 OTHER_TYPE_LABEL = "Autre"
 # Answers a respondent may give instead of a level, and how often (per answered item).
@@ -575,7 +760,7 @@ EXPORT_NON_ANSWERS: dict[str, float] = {
     "Je ne sais pas": 0.04,
     "Ma structure n’est pas concernée": 0.02,
 }
-EXPORT_POPULATION_MISSING = 0.4  # share of EPCI rows whose population is left empty
+EXPORT_POPULATION_MISSING = 0.4  # share of collectivity rows whose population is left empty
 # Bodies that answer such surveys without being collectivities (invented names, no SIREN).
 EXPORT_OTHER_BODIES: tuple[str, ...] = (
     "Syndicat mixte numérique du Val de Loire",
@@ -638,9 +823,14 @@ def generate_export(
     is no staff question, and rows come in the order they were answered (a timestamp column).
     Randomness beyond ``generate``'s comes from a stream of its own, so the contract-format
     survey of a seed is unchanged by this function's existence.
+
+    Designs beyond the EPCI (``census-communes``, a large ``random``) give communes, EPT,
+    départements and régions the same treatment, typed "Une commune", "Un département", ...;
+    départements, régions and the communes of the overseas collectivities have no SIREN in the
+    frame, so their SIRET is empty and the frame finds them by name (where a name is unique).
     """
     codebook = codebook or load_codebook()
-    frame = load_frame("epci") if frame is None else frame
+    frame = design_frame(design, n) if frame is None else frame
     survey = generate(
         design=design, seed=seed, n=n, size_effect=size_effect, codebook=codebook, frame=frame,
         with_truth=False,
@@ -664,7 +854,8 @@ def generate_export(
             "collectivity_type": data["collectivity_type"].map(EXPORT_TYPE_LABELS).to_numpy(),
             "name": units["name"].to_numpy(),
             "siren": [
-                _siret(s, rng, spaced=bool(rng.random() < 0.5)) for s in units["siren"].to_numpy()
+                _siret(s, rng, spaced=bool(rng.random() < 0.5)) if isinstance(s, str) else ""
+                for s in units["siren"].astype(object).where(units["siren"].notna()).to_numpy()
             ],
             "population": [_grouped(int(p), rng) for p in data["population"]],
             "budget_per_capita": [_decimal_comma(float(b)) for b in data["budget_per_capita"]],
@@ -721,10 +912,13 @@ def generate_export(
         "timestamp",
         [(start + pd.Timedelta(seconds=int(g))).strftime("%d/%m/%Y %H:%M:%S") for g in gaps],
     )
+    # four-digit ids as long as they suffice (so every export drawn before stays the same)
+    digits = 4 if total <= 8999 else len(str(total)) + 1
+    low, high = 10 ** (digits - 1), (9999 if digits == 4 else 10**digits)
     out.insert(
         1,
         "respondent_id",
-        [str(v) for v in rng.choice(np.arange(1000, 9999), total, replace=False)],
+        [str(v) for v in rng.choice(np.arange(low, high), total, replace=False)],
     )
     headers = {**EXPORT_COLUMNS, **export_headers(codebook)}
     ordered = [*EXPORT_COLUMNS][:9] + items + ["role", "comment"]
@@ -754,12 +948,14 @@ def _decimal_comma(value: float) -> str:
 
 def export_truth(design: str, seed: int, n: int | None, size_effect: float) -> dict:
     """The provenance record of an export: it is synthetic, and how to redraw it."""
+    epci_only = bool(design_frame(design, n)["collectivity_type"].isin(EPCI_TYPES).all())
+    bodies, body = ("EPCI", "EPCI") if epci_only else ("collectivities", "collectivity")
     return {
         "synthetic": True,
         "format": "export",
-        "note": "Synthetic survey-tool export: invented answers attached to real EPCI (names, "
-        "SIREN, types and populations from the reference frame) plus invented other bodies. "
-        "Not the barometer's data, and not what any EPCI answered.",
+        "note": f"Synthetic survey-tool export: invented answers attached to real {bodies} "
+        "(names, SIREN, types and populations from the reference frame) plus invented other "
+        f"bodies. Not the barometer's data, and not what any {body} answered.",
         "generator": f"analyse {__version__} (analyse.data.simulate.generate_export)",
         "design": design,
         "seed": seed,
