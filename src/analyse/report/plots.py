@@ -9,17 +9,10 @@ axes, legend, annotations) comes from the catalogue of the current language
 formats (a decimal comma on French axes, log axes included). Group figures hide groups of fewer
 than ``min_cell`` respondents, as the tables do.
 
-Three rules hold across all figures:
-
-- **Nothing is cut.** Labels are wrapped to the width the figure gives them and a figure this
-  module creates grows until its tight bounding box lies inside its canvas (``fit``), under
-  matplotlib's constrained layout.
-- **One meaning per colour** (``PALETTE``): a verdict is told by its Okabe-Ito colour *and*
-  its marker (``VERDICT_STYLES``), which readers with any colour vision can tell apart; size,
-  wherever it is compared with other terms, has one highlight colour that no verdict uses;
-  everything else is grey.
-- **Readable log axes**: at least three labelled ticks in range, in plain numbers
-  (``log_ticks``), never powers of ten.
+What every figure shares (palette, numbers, layout: nothing cut, one meaning per colour,
+readable log axes) lives in ``analyse.report.figure_base``, and the figures of notebook 2 in
+``analyse.report.descriptive_figures``; this module re-exports both, so that
+``plots.maturity_vs_budget`` or ``plots.PALETTE`` is where a notebook or a test finds it.
 
 Each figure has an ``alt_<figure>`` function giving its text alternative: the figure's message
 in one or two sentences computed from the same data (``show_figure(fig, alt=...)``).
@@ -28,12 +21,6 @@ in one or two sentences computed from the same data (``show_figure(fig, alt=...)
 from __future__ import annotations
 
 import math
-import re
-import textwrap
-import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,636 +29,58 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.text import Text
-from matplotlib.ticker import FixedLocator, Formatter, NullLocator, ScalarFormatter
 from scipy import stats
 
 from analyse.data.codebook import Codebook
 from analyse.report import i18n
-from analyse.report.disclosure import suppression_labels
-from analyse.report.escape import mpl_text
-from analyse.report.groups import unavailable, with_groups
-from analyse.stats.equivalence import VERDICTS, SizeTest, equivalence_interval
-from analyse.stats.regression import OUTCOME
-from analyse.stats.robustness import CHOICES, SHIPPED
-
-# --------------------------------------------------------------------------- palette
-
-# Okabe & Ito (2008), "Color universal design": eight colours told apart under every common
-# colour-vision deficiency.
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#e69f00",
-    "sky_blue": "#56b4e9",
-    "bluish_green": "#009e73",
-    "yellow": "#f0e442",
-    "blue": "#0072b2",
-    "vermillion": "#d55e00",
-    "reddish_purple": "#cc79a7",
-}
-
-
-@dataclass(frozen=True)
-class Style:
-    """How a verdict is drawn: a colour and a marker, so that neither alone carries it."""
-
-    colour: str
-    marker: str
-
-
-VERDICT_STYLES: dict[str, Style] = {
-    "negligible": Style(OKABE_ITO["bluish_green"], "o"),
-    "significant_but_negligible": Style(OKABE_ITO["sky_blue"], "s"),
-    "decisive": Style(OKABE_ITO["vermillion"], "^"),
-    "significant_undetermined": Style(OKABE_ITO["orange"], "D"),
-    "inconclusive": Style(OKABE_ITO["reddish_purple"], "X"),
-}
-SIZE_COLOUR = OKABE_ITO["blue"]  # size, wherever it is compared with other terms; no verdict
-NEUTRAL = "#333333"  # data points, other predictors, intervals, reference lines
-GREY = "#8c8c8c"  # secondary reference lines (power level, alpha)
-LIGHT = "#d0d0d0"  # context: box fills, the published reference bars
-# One meaning per colour: what each colour says, in every figure. The region of negligible
-# effects (±SESOI) is drawn in the "negligible" colour because it is what that verdict means.
-PALETTE: dict[str, str] = {
-    **{verdict: style.colour for verdict, style in VERDICT_STYLES.items()},
-    "size": SIZE_COLOUR,
-    "neutral": NEUTRAL,
-    "grey": GREY,
-    "light": LIGHT,
-}
-REGION_ALPHA = 0.15  # the ±SESOI band, light enough for the marks on top of it
-TYPE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
-
-
-def verdict_style(verdict: str) -> Style:
-    """The colour and marker of a verdict (a verdict unknown to this module is drawn neutral)."""
-    return VERDICT_STYLES.get(verdict, Style(NEUTRAL, "o"))
-
-
-def verdict_label(verdict: str) -> str:
-    """The verdict's words for readers (``verdicts.<verdict>.label``)."""
-    return i18n.current().get(f"verdicts.{verdict}.label", verdict)
-
-
-# --------------------------------------------------------------------------- numbers
-
-
-def _decimals(values: Sequence[float]) -> int:
-    """The fewest decimals (0-4) that write every value exactly (0.25 -> 2, 10 -> 0)."""
-    finite = [v for v in values if math.isfinite(v)]
-    for digits in range(5):
-        if all(abs(v - round(v, digits)) <= 1e-9 * max(1.0, abs(v)) for v in finite):
-            return digits
-    return 4
-
-
-class LocaleFormatter(Formatter):
-    """Tick labels in the report's language: decimal comma and true minus sign in French,
-    ``kind`` "number", "percent" (ticks are shares 0-1) or "euros".
-
-    With ``common`` the ticks of an axis share their number of decimals (0,0 0,5 1,0 reads
-    better than 0 0,5 1); a log axis writes each tick with its own (0,5 1 2).
-    """
-
-    def __init__(self, kind: str = "number", common: bool = True):
-        self.kind = kind
-        self.common = common
-
-    def _scaled(self, x: float) -> float:
-        return 100.0 * x if self.kind == "percent" else x
-
-    def _text(self, x: float, digits: int) -> str:
-        m = i18n.current()
-        if self.kind == "percent":
-            return m.percent(x, digits)
-        if self.kind == "euros":
-            return m.euros(x, digits)
-        return m.number(x, digits)
-
-    def __call__(self, x: float, pos: int | None = None) -> str:
-        return self._text(x, _decimals([self._scaled(x)]))
-
-    def format_ticks(self, values: Sequence[float]) -> list[str]:
-        if not self.common:
-            return [self(v) for v in values]
-        digits = _decimals([self._scaled(v) for v in values])
-        return [self._text(v, digits) for v in values]
-
-
-# Mantissas of log ticks, coarsest first: the first set that puts at least three ticks in the
-# axis's range is used, so a narrow range (odds ratios 0.8 to 1.3) gets 0.8 0.9 1 1.1 1.2.
-_MANTISSAS: tuple[tuple[float, ...], ...] = (
-    (1.0,),
-    (1.0, 2.0, 5.0),
-    (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
-    (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0),
-    (
-        *(round(1.0 + 0.1 * i, 1) for i in range(10)),
-        2.0,
-        2.5,
-        3.0,
-        3.5,
-        4.0,
-        5.0,
-        6.0,
-        7.0,
-        8.0,
-        9.0,
-    ),
-    tuple(round(1.0 + 0.1 * i, 1) for i in range(90)),
+from analyse.report.descriptive_figures import (  # noqa: F401 - re-exported
+    DENSE_POINTS,
+    GROUP_FIGURES,
+    UNKNOWN_TYPE,
+    _groups,
+    _maturity_by,
+    alt_maturity_by_budget_band,
+    alt_maturity_by_size_band,
+    alt_maturity_by_sponsorship,
+    alt_maturity_by_type,
+    alt_maturity_vs_budget,
+    maturity_by_budget_band,
+    maturity_by_size_band,
+    maturity_by_sponsorship,
+    maturity_by_type,
+    maturity_vs_budget,
 )
-
-
-def log_ticks(low: float, high: float, at_least: int = 3, at_most: int = 9) -> list[float]:
-    """Between ``at_least`` and ``at_most`` round ticks in [low, high] for a log axis.
-
-    Raises ``ValueError`` unless 0 < low < high. A range too narrow for any round mantissa
-    (less than 1 % wide) gets evenly spaced ticks.
-    """
-    if not (0 < low < high and math.isfinite(high)):
-        raise ValueError(f"a log axis needs 0 < low < high, got {low!r} and {high!r}")
-    decades = range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
-    for mantissas in _MANTISSAS:
-        candidates = {round(m * 10.0**e, 12) for e in decades for m in mantissas}
-        ticks = sorted(t for t in candidates if low <= t <= high)
-        if len(ticks) >= at_least:
-            return ticks[:: math.ceil(len(ticks) / at_most)]
-    return [float(t) for t in np.geomspace(low, high, at_least)]
-
-
-def _log_axis(ax: Axes, low: float, high: float, kind: str = "number") -> None:
-    """A log x axis on [low, high] with ``log_ticks`` labelled in the report's language."""
-    ax.set_xscale("log")
-    ax.set_xlim(low, high)
-    ax.xaxis.set_major_locator(FixedLocator(log_ticks(low, high)))
-    ax.xaxis.set_major_formatter(LocaleFormatter(kind, common=False))
-    ax.xaxis.set_minor_locator(NullLocator())
-
-
-def _localize_axes(ax: Axes) -> None:
-    """Number ticks through the report's language wherever matplotlib's default formatter is
-    still in place (categorical and log axes have their own)."""
-    for axis in (ax.xaxis, ax.yaxis):
-        if isinstance(axis.get_major_formatter(), ScalarFormatter):
-            axis.set_major_formatter(LocaleFormatter())
-
-
-# --------------------------------------------------------------------------- layout
-
-# Figures this module created (and may therefore resize), and the unwrapped text of every
-# title and label it set (to rewrap it to the width the layout leaves).
-_OWNED: weakref.WeakSet[Figure] = weakref.WeakSet()
-_RAW: weakref.WeakKeyDictionary[Text, str] = weakref.WeakKeyDictionary()
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 4.8)) -> Axes:
-    if ax is not None:
-        return ax
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    _OWNED.add(fig)
-    return fig.add_subplot()
-
-
-# French puts a space before ":" ";" "!" "?" "»" and after "«": a line must not start or end
-# there, so it is a non-breaking one (textwrap breaks at ASCII whitespace only).
-_NO_BREAK = re.compile(r"(?<=«) | (?=[:;!?»])")
-
-
-def _wrap(label: object, width: int = 22) -> str:
-    """A label in lines of at most ``width`` characters (words are not cut), with every ``$``
-    escaped for matplotlib (labels come from the codebook and the data: ``$x^$`` would be
-    parsed as math and fail)."""
-    text = _NO_BREAK.sub("\u00a0", str(label))
-    lines = [
-        "\n".join(textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False))
-        for part in text.split("\n")
-    ]
-    return mpl_text("\n".join(lines) or text)
-
-
-def _set_text(text: Text, raw: str, width: int) -> None:
-    """Set a title or label wrapped at ``width``, remembering the raw text for ``fit``."""
-    _RAW[text] = raw
-    text.set_text(_wrap(raw, width))
-
-
-def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
-    """Title and axis labels, wrapped for an 8-inch figure (``fit`` rewraps what still does not
-    fit), and the numbers of the axes in the report's language."""
-    _set_text(ax.title, title, 60)
-    _set_text(ax.xaxis.label, xlabel, 75)
-    _set_text(ax.yaxis.label, ylabel, 40)
-    _localize_axes(ax)
-    return ax
-
-
-def _overflow(text: Text, fig: Figure, renderer: Any) -> float:
-    """How much wider (or, for a vertical label, taller) than its room the text is, as a
-    ratio > 1; its room is the figure less a small margin."""
-    box = text.get_window_extent(renderer)
-    vertical = text.get_rotation() % 180 == 90
-    room = (fig.bbox.height if vertical else fig.bbox.width) * 0.96
-    size = box.height if vertical else box.width
-    low, high = (box.y0, box.y1) if vertical else (box.x0, box.x1)
-    limit = fig.bbox.height if vertical else fig.bbox.width
-    if low < 0 or high > limit:
-        return max(size / room, 1.05)
-    return size / room
-
-
-def fit(fig: Figure | Axes, rounds: int = 8) -> Figure:
-    """Lay the figure out so that nothing is cut, and return it.
-
-    Each round runs the layout (a draw) and then either rewraps a title or label that
-    overflows the canvas to fewer characters per line, or, for a figure this module created,
-    grows the canvas by what still overflows (wide tick labels, a legend beside the axes). A
-    figure drawn on the caller's axes is never resized: only its texts are rewrapped.
-    """
-    figure = fig.get_figure(root=True) if isinstance(fig, Axes) else fig
-    assert figure is not None
-    for _ in range(rounds):
-        figure.canvas.draw()
-        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
-        rewrapped = False
-        for text, raw in list(_RAW.items()):
-            if text.get_figure(root=True) is not figure or not text.get_text():
-                continue
-            ratio = _overflow(text, figure, renderer)
-            if ratio > 1:
-                chars = max(len(line) for line in text.get_text().split("\n"))
-                width = max(10, int(chars / ratio) - 2)
-                if width < chars:
-                    text.set_text(_wrap(raw, width))
-                    rewrapped = True
-        if rewrapped:
-            continue
-        box = figure.get_tightbbox(renderer)
-        if box is None:
-            break
-        width, height = figure.get_size_inches()
-        grow_w = max(0.0, -box.x0) + max(0.0, box.x1 - width)
-        grow_h = max(0.0, -box.y0) + max(0.0, box.y1 - height)
-        if grow_w < 0.01 and grow_h < 0.01:
-            break
-        if figure not in _OWNED:
-            break
-        figure.set_size_inches(
-            width + (grow_w + 0.15 if grow_w >= 0.01 else 0),
-            height + (grow_h + 0.15 if grow_h >= 0.01 else 0),
-        )
-    return figure
-
-
-def _done(ax: Axes) -> Axes:
-    fit(ax)
-    return ax
-
-
-def _not_drawn(ax: Axes, title: str, xlabel: str, ylabel: str, reason: str) -> Axes:
-    """An empty figure that says why it is empty, in its title too (so in its text
-    alternative): a survey without a budget column gets a report that says so, not an error."""
-    m = i18n.current()
-    ax.text(
-        0.5,
-        0.5,
-        _wrap(m("figures.not_drawn", reason=reason), 60),
-        ha="center",
-        va="center",
-        transform=ax.transAxes,
-        color=NEUTRAL,
-    )
-    ax.set_xticks([])
-    ax.set_yticks([])
-    _label(ax, m("figures.not_drawn_title", title=title, reason=reason), xlabel, ylabel)
-    return _done(ax)
-
-
-def not_drawn_alt(title: str, reason: str) -> str:
-    """The text alternative of a figure that is not drawn: its title and why."""
-    return i18n.current()("figures.not_drawn_title", title=title, reason=reason)
-
-
-# --------------------------------------------------------------------------- descriptives
-
-GROUP_FIGURES: dict[str, str] = {  # grouping column -> key of its figure in figures.yaml
-    "size_band": "size_band",
-    "type_label": "type",
-    "sponsorship": "sponsorship",
-    "budget_band": "budget_band",
-}
-
-
-@dataclass(frozen=True)
-class _Groups:
-    """The groups of one box plot: their order, counts, what is said instead of a hidden
-    group's count ("" when shown), and the values of the shown groups."""
-
-    order: list[str]
-    counts: pd.Series
-    suppressed: pd.Series
-    values: pd.DataFrame
-    min_cell: int
-
-    def hidden(self, group: str) -> bool:
-        return bool(self.suppressed[group])
-
-    def protecting(self, group: str) -> bool:
-        """Hidden although large enough: hidden so that a smaller group cannot be deduced."""
-        return self.hidden(group) and int(self.counts[group]) >= self.min_cell
-
-    @property
-    def shown(self) -> pd.DataFrame:
-        return self.values[self.values["group"].isin([g for g in self.order if not self.hidden(g)])]
-
-
-def _groups(scored: pd.DataFrame, column: str, min_cell: int) -> _Groups | str:
-    """The groups of ``column`` (``analyse.report.groups``), or why they cannot be formed."""
-    data = with_groups(scored) if column not in scored.columns else scored
-    if column not in data.columns:
-        return unavailable(scored, column)
-    data = data.loc[data[OUTCOME].notna() & data[column].notna(), [column, OUTCOME]]
-    groups = data[column]
-    if isinstance(groups.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in groups.cat.categories]
-    else:
-        order = sorted(groups.astype(str).unique())
-    values = pd.DataFrame({"group": groups.astype(str), OUTCOME: data[OUTCOME].astype("float64")})
-    counts = values["group"].value_counts().reindex(order, fill_value=0)
-    order = [g for g in order if counts[g] > 0]
-    counts = counts[order]
-    return _Groups(order, counts, suppression_labels(counts, min_cell), values, min_cell)
-
-
-def _maturity_by(
-    scored: pd.DataFrame,
-    column: str,
-    min_cell: int,
-    ax: Axes | None,
-    title: str,
-    xlabel: str,
-) -> Axes:
-    """Box plot and points of the maturity index per group; small groups are named, not drawn,
-    and so is a group hidden to protect a smaller one (``analyse.report.disclosure``)."""
-    m = i18n.current()
-    ax = _axes(ax)
-    index_label = m("terms.index")
-    found = _groups(scored, column, min_cell)
-    if isinstance(found, str):
-        return _not_drawn(ax, title, xlabel, index_label, found)
-    shown = found.shown
-    order = found.order
-    positions = [i for i, g in enumerate(order) if not found.hidden(g)]
-    if positions:
-        # matplotlib's boxplot rather than seaborn's, which passes a deprecated argument to
-        # matplotlib 3.11 and would print a warning into every report.
-        ax.boxplot(
-            [shown.loc[shown["group"] == order[i], OUTCOME].to_numpy() for i in positions],
-            positions=positions,
-            widths=0.6,
-            showfliers=False,
-            patch_artist=True,
-            boxprops={"facecolor": LIGHT, "edgecolor": GREY},
-            medianprops={"color": NEUTRAL, "linewidth": 1.5},
-            whiskerprops={"color": GREY},
-            capprops={"color": GREY},
-        )
-    ax.set_xlim(-0.6, len(order) - 0.4)
-    # Points jittered with a fixed seed, so that the same data give the same figure.
-    rng = np.random.default_rng(0)
-    position = {g: i for i, g in enumerate(order)}
-    x = shown["group"].map(position).to_numpy(dtype="float64")
-    ax.scatter(
-        x + rng.uniform(-0.18, 0.18, len(x)),
-        shown[OUTCOME],
-        s=14,
-        color=NEUTRAL,
-        alpha=0.7,
-        zorder=3,
-    )
-    ax.set_xticks(range(len(order)))
-    ax.set_xticklabels([_group_tick(found, g) for g in order])
-    ax.set_ylim(0, 100)
-    _label(ax, title, xlabel, index_label)
-    return _done(ax)
-
-
-def _group_tick(found: _Groups, group: str) -> str:
-    m = i18n.current()
-    name = _wrap(group, 16)
-    if not found.hidden(group):
-        return f"{name}\n{m('figures.groups.n', n=m.integer(found.counts[group]))}"
-    reason = str(found.suppressed[group])
-    if found.protecting(group):
-        return f"{name}\n({_wrap(reason, 18)})"
-    return f"{name}\n({_wrap(m('figures.groups.hidden', reason=reason), 18)})"
-
-
-def _group_figure(scored: pd.DataFrame, column: str, min_cell: int, ax: Axes | None) -> Axes:
-    m = i18n.current()
-    key = GROUP_FIGURES[column]
-    return _maturity_by(
-        scored, column, min_cell, ax, m(f"figures.{key}.title"), m(f"figures.{key}.x")
-    )
-
-
-def maturity_by_size_band(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None) -> Axes:
-    """Maturity index per population band (<20k ... 250k+ inhabitants)."""
-    return _group_figure(scored, "size_band", min_cell, ax)
-
-
-def maturity_by_type(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None) -> Axes:
-    """Maturity index per collectivity type, smallest kind first."""
-    return _group_figure(scored, "type_label", min_cell, ax)
-
-
-def maturity_by_sponsorship(
-    scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None
-) -> Axes:
-    """Maturity index per political sponsorship (elected digital lead, adopted strategy)."""
-    return _group_figure(scored, "sponsorship", min_cell, ax)
-
-
-def maturity_by_budget_band(
-    scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None
-) -> Axes:
-    """Maturity index per band of spending per inhabitant."""
-    return _group_figure(scored, "budget_band", min_cell, ax)
-
-
-def _alt_maturity_by(scored: pd.DataFrame, column: str, min_cell: int) -> str:
-    """The medians of the shown groups, lowest and highest named, and how many are hidden."""
-    m = i18n.current()
-    key = GROUP_FIGURES[column]
-    title = m(f"figures.{key}.title")
-    found = _groups(scored, column, min_cell)
-    if isinstance(found, str):
-        return not_drawn_alt(title, found)
-    shown = [g for g in found.order if not found.hidden(g)]
-    medians = found.shown.groupby("group")[OUTCOME].median()
-    parts = [
-        m(
-            "figures.groups.alt_group",
-            group=g,
-            median=m.number(float(medians[g]), 0),
-            n=m.integer(found.counts[g]),
-        )
-        for g in shown
-    ]
-    text = (
-        m("figures.groups.alt", title=title, groups=m("figures.list_separator").join(parts))
-        if parts
-        else m("figures.groups.alt_nothing", title=title)
-    )
-    hidden = len(found.order) - len(shown)
-    if hidden:
-        text += " " + m.choose("figures.groups.alt_hidden", hidden, number=m.integer(hidden))
-    return text
-
-
-def alt_maturity_by_size_band(scored: pd.DataFrame, min_cell: int = 5) -> str:
-    """Text alternative of ``maturity_by_size_band``: the median index of each band."""
-    return _alt_maturity_by(scored, "size_band", min_cell)
-
-
-def alt_maturity_by_type(scored: pd.DataFrame, min_cell: int = 5) -> str:
-    """Text alternative of ``maturity_by_type``: the median index of each type."""
-    return _alt_maturity_by(scored, "type_label", min_cell)
-
-
-def alt_maturity_by_sponsorship(scored: pd.DataFrame, min_cell: int = 5) -> str:
-    """Text alternative of ``maturity_by_sponsorship``: the median index of each group."""
-    return _alt_maturity_by(scored, "sponsorship", min_cell)
-
-
-def alt_maturity_by_budget_band(scored: pd.DataFrame, min_cell: int = 5) -> str:
-    """Text alternative of ``maturity_by_budget_band``: the median index of each band."""
-    return _alt_maturity_by(scored, "budget_band", min_cell)
-
-
-UNKNOWN_TYPE = "Type not given"
-
-
-@dataclass(frozen=True)
-class _Scatter:
-    """The respondents ``maturity_vs_budget`` draws, and its title (which names who is not)."""
-
-    data: pd.DataFrame
-    typed: bool
-    title: str
-    not_drawn: str  # why nothing is drawn ("" when something is)
-
-
-def _budget_scatter(scored: pd.DataFrame, min_cell: int) -> _Scatter:
-    m = i18n.current()
-    data = with_groups(scored)
-    title = m("figures.budget.title")
-    if "budget_band" not in data.columns:  # no budget column: say so rather than fail
-        return _Scatter(data, False, title, unavailable(scored, "budget_band"))
-    data = data[data[OUTCOME].notna() & data["budget_per_capita"].notna()].copy()
-    data["budget_per_capita"] = data["budget_per_capita"].astype("float64")
-    data[OUTCOME] = data[OUTCOME].astype("float64")
-    typed = "type_label" in data.columns
-    if typed:
-        types = data["type_label"]
-        if types.isna().any():
-            unknown = m("figures.budget.unknown_type")
-            types = types.cat.add_categories([unknown]).fillna(unknown)
-        data["type_label"] = types.cat.remove_unused_categories()
-        counts = data["type_label"].value_counts(sort=False)
-    else:  # no type column: the respondents form one group
-        counts = pd.Series({m("figures.budget.everyone"): len(data)})
-    suppressed = suppression_labels(counts, min_cell)
-    left_out = [f"{group} ({suppressed[group]})" for group in counts.index if suppressed[group]]
-    if left_out:
-        shown = [group for group in counts.index if not suppressed[group]]
-        if not shown:  # every group is too small (complementary suppression needs two shown)
-            key = "too_small_typed" if typed else "too_small"
-            reason = m(f"figures.budget.{key}", min_cell=m.integer(min_cell))
-            return _Scatter(data.iloc[:0], typed, title, reason)
-        title = m("figures.budget.title_left_out", title=title, groups=", ".join(left_out))
-        data = data[data["type_label"].isin(shown)].copy()
-        data["type_label"] = data["type_label"].cat.remove_unused_categories()
-    return _Scatter(data, typed, title, "")
-
-
-def maturity_vs_budget(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None) -> Axes:
-    """Maturity index against spending per inhabitant (log scale), one point per respondent,
-    told apart by collectivity type (marker and shade of grey: colours are kept for verdicts
-    and size), with the least-squares line of the index on ln(spending).
-
-    Points are drawn for the collectivity types a table may show only: a type with fewer than
-    ``min_cell`` respondents in the figure, and a type hidden to protect it (complementary
-    suppression, ``analyse.report.disclosure``), are not drawn, and the title names them and
-    why (so the figure's text alternative does too). The line is fitted on the points drawn.
-    """
-    m = i18n.current()
-    ax = _axes(ax, (8.0, 4.8))
-    xlabel = m("figures.budget.x")
-    index_label = m("terms.index")
-    scatter = _budget_scatter(scored, min_cell)
-    if scatter.not_drawn:
-        return _not_drawn(ax, scatter.title, xlabel, index_label, scatter.not_drawn)
-    data = scatter.data
-    if scatter.typed:
-        groups = [
-            (str(t), data[data["type_label"] == t]) for t in data["type_label"].cat.categories
-        ]
-    else:
-        groups = [(m("figures.budget.everyone"), data)]
-    shades = np.linspace(0.55, 0.1, len(groups)) if len(groups) > 1 else [0.2]
-    for (name, part), shade, marker in zip(groups, shades, TYPE_MARKERS * 3, strict=False):
-        ax.scatter(
-            part["budget_per_capita"],
-            part[OUTCOME],
-            s=36,
-            color=str(round(float(shade), 2)),
-            marker=marker,
-            edgecolors="white",
-            linewidths=0.4,
-            label=_wrap(name, 30),
-        )
-    if len(data) > 2:
-        slope, intercept = np.polyfit(np.log(data["budget_per_capita"]), data[OUTCOME], 1)
-        grid = np.geomspace(data["budget_per_capita"].min(), data["budget_per_capita"].max(), 50)
-        ax.plot(
-            grid,
-            intercept + slope * np.log(grid),
-            color=NEUTRAL,
-            lw=1.5,
-            label=_wrap(m("figures.budget.fit"), 30),
-        )
-    low, high = float(data["budget_per_capita"].min()), float(data["budget_per_capita"].max())
-    _log_axis(ax, low / 1.1, high * 1.1, kind="euros")
-    ax.set_ylim(0, 100)
-    ax.legend(
-        title=_wrap(m("terms.collectivity_type"), 30) if scatter.typed else None,
-        fontsize="small",
-        title_fontsize="small",
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-    )
-    _label(ax, scatter.title, xlabel, index_label)
-    return _done(ax)
-
-
-def alt_maturity_vs_budget(scored: pd.DataFrame, min_cell: int = 5) -> str:
-    """Text alternative of ``maturity_vs_budget``: how much the index changes, on the fitted
-    line, when spending per inhabitant doubles, and who is not drawn."""
-    m = i18n.current()
-    scatter = _budget_scatter(scored, min_cell)
-    if scatter.not_drawn:
-        return not_drawn_alt(scatter.title, scatter.not_drawn)
-    data = scatter.data
-    text = scatter.title + "."
-    if len(data) > 2:
-        slope, _ = np.polyfit(np.log(data["budget_per_capita"]), data[OUTCOME], 1)
-        text += " " + m(
-            "figures.budget.alt",
-            n=m.integer(len(data)),
-            change=m.number(float(slope) * math.log(2), 1, sign=True),
-        )
-    return text
-
+from analyse.report.figure_base import (  # noqa: F401 - re-exported
+    _OWNED,
+    GREY,
+    LIGHT,
+    NEUTRAL,
+    OKABE_ITO,
+    PALETTE,
+    REGION_ALPHA,
+    SIZE_COLOUR,
+    TYPE_MARKERS,
+    VERDICT_STYLES,
+    LocaleFormatter,
+    Style,
+    _axes,
+    _decimals,
+    _done,
+    _label,
+    _localize_axes,
+    _log_axis,
+    _not_drawn,
+    _set_text,
+    _wrap,
+    fit,
+    log_ticks,
+    not_drawn_alt,
+    verdict_label,
+    verdict_style,
+)
+from analyse.report.groups import with_groups  # noqa: F401 - re-exported
+from analyse.stats.equivalence import VERDICTS, SizeTest, equivalence_interval
+from analyse.stats.robustness import CHOICES, SHIPPED
 
 # --------------------------------------------------------------------------- data quality
 
