@@ -15,14 +15,13 @@ import pandas as pd
 import pytest
 
 from analyse.data.codebook import load_codebook
-from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.paths import data_dir
-from analyse.stats import importance, robustness
+from analyse.stats import importance
+from analyse.stats import sensitivity as sensitivity_module
 from analyse.stats.importance import _batched_r2, _positions, _shapley, _subsets
 from analyse.stats.regression import Design, build_design, fit_ols
-from analyse.stats.sensitivity import sensitivity
 
 # --- the implementations replaced (as of commit 12b9640) ---------------------------------------
 
@@ -143,3 +142,47 @@ def test_the_chunk_size_does_not_change_the_draws(panels):
     a = importance.relative_importance(design, bootstrap=300, seed=1, chunk=250)
     b = importance.relative_importance(design, bootstrap=300, seed=1, chunk=7)
     pd.testing.assert_frame_equal(a.draws, b.draws, check_exact=False, rtol=0, atol=1e-12)
+
+
+# --- sensitivity simulations in chunks ------------------------------------------------------------
+
+
+def old_simulator_sums(fit, simulations: int, seed: int) -> dict[str, np.ndarray]:
+    """What ``_Simulator`` reduced the (simulations x n) errors to, all drawn at once."""
+    x = fit.design.X.to_numpy()
+    j = list(fit.design.X.columns).index("size")
+    xtx_inv = np.linalg.inv(x.T @ x)
+    a = (xtx_inv @ x.T)[j]
+    h = np.einsum("ij,jk,ik->i", x, xtx_inv, x)
+    hc3 = a**2 / (1.0 - h) ** 2
+    beta = fit.coef.to_numpy().copy()
+    beta[j] = 0.0
+    base = x @ beta
+    size = x[:, j]
+    sigma = float(np.sqrt(fit.result.scale))
+    errors = sigma * np.random.default_rng(seed).standard_normal((simulations, len(h)))
+    q = np.linalg.qr(x)[0]
+    resid = errors - (errors @ q) @ q.T
+    base_c = base - base.mean()
+    size_c = size - size.mean()
+    errors_c = errors - errors.mean(axis=1, keepdims=True)
+    return {
+        "se": np.sqrt(np.einsum("si,si,i->s", resid, resid, hc3)),
+        "b_errors": errors @ a,
+        "ss0": float(base_c @ base_c)
+        + 2 * (errors_c @ base_c)
+        + np.einsum("si,si->s", errors_c, errors_c),
+        "ss1": float(base_c @ size_c) + errors_c @ size_c,
+    }
+
+
+@pytest.mark.parametrize("cells", [4_000_000, 50_000, 1])
+@pytest.mark.parametrize("name", ["shipped panel", "shipped census"])
+def test_simulations_in_chunks_equal_the_old_ones(panels, monkeypatch, name, cells):
+    """Chunks of one simulation, of some, or all at once: the same numbers, so the same MDE."""
+    fit = fit_ols(build_design(panels[name]))
+    old = old_simulator_sums(fit, 2000, seed=2025)
+    monkeypatch.setattr(sensitivity_module, "_CHUNK_CELLS", cells)
+    sim = sensitivity_module._Simulator(fit, 2000, seed=2025)
+    for key, expected in old.items():
+        np.testing.assert_allclose(getattr(sim, key), expected, rtol=1e-12, atol=0)
