@@ -52,6 +52,13 @@ respondent alone in its type, whose HC3 term is 0/0) is discarded and replaced b
 A null curve's standardized effects use the SD of its own outcome y*_k (the index of a world
 without the size effect), the observed curve's the SD of y: the two differ by the small share
 of the index's variance that size explains; the t and z statistics do not depend on it.
+
+At scale (35,000 respondents and more), the resamples are drawn and refitted a chunk of about
+``_CHUNK_CELLS`` counts at a time, on threads (``_inference``): memory stays bounded whatever n,
+and the draws, hence the p-values, are the same as drawing all at once. The null curves are not
+stopped early: a p-value that is "settled" (on one side of alpha whatever the remaining draws)
+would still be published as another number than the one ``draws`` null curves give, and the
+three p-values are published, not only their side of alpha.
 """
 
 from __future__ import annotations
