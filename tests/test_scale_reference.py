@@ -346,7 +346,14 @@ def test_null_refits_equal_the_old_ones(panels, name):
 
 
 @pytest.mark.parametrize("cells", [robustness._CHUNK_CELLS, 20_000])
-@pytest.mark.parametrize("name", ["shipped panel", "shipped census", "random 40"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "shipped panel",
+        pytest.param("shipped census", marks=pytest.mark.slow),
+        pytest.param("random 40", marks=pytest.mark.slow),
+    ],
+)
 def test_curve_inference_equals_the_old_one(panels, monkeypatch, name, cells):
     """The published test of the curve: the same p-values (the same null curves), the same
     observed statistics to 1e-10, in chunks of any size (several on the census with 20,000
