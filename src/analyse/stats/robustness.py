@@ -390,7 +390,7 @@ class _Prepared:
     yk: np.ndarray
     moment_cols: np.ndarray
     pairs: tuple[np.ndarray, np.ndarray]
-    lever_cols: np.ndarray  # n x q: x_j x_k (times 2 off the diagonal), for the leverages
+    lever_factor: np.ndarray  # q: 1 on the diagonal of A^-1, 2 off it (it is symmetric)
 
 
 def _prepare(y: np.ndarray, specs: list[Specification], null: bool) -> list[_Prepared]:
@@ -406,8 +406,8 @@ def _prepare(y: np.ndarray, specs: list[Specification], null: bool) -> list[_Pre
         i, j = np.triu_indices(p)
         y_c = np.where(spec.rows, yk - yk[spec.rows].mean(), 0.0)
         moment_cols = np.column_stack([x[:, i] * x[:, j], x * yk[:, None], y_c, y_c**2])
-        lever = x[:, i] * x[:, j] * np.where(i == j, 1.0, 2.0)
-        out.append(_Prepared(spec.rows, spec.weights, x, yk, moment_cols, (i, j), lever))
+        factor = np.where(i == j, 1.0, 2.0)
+        out.append(_Prepared(spec.rows, spec.weights, x, yk, moment_cols, (i, j), factor))
     return out
 
 
@@ -464,8 +464,10 @@ def _refit(
         a_inv = np.linalg.inv(np.where(ident[:, None, None], a, np.eye(p)))
         a_inv = (a_inv + a_inv.transpose(0, 2, 1)) / 2
         coef = np.einsum("bij,bj->bi", a_inv, xty)
-        # leverages h = w x'A^-1 x from the distinct entries of A^-1 (symmetric)
-        h = a_inv[:, prep.pairs[0], prep.pairs[1]] @ prep.lever_cols.T  # (B, n)
+        # leverages h = w x'A^-1 x from the distinct entries of A^-1 (symmetric) and the
+        # products x_j x_k already among the moment columns (no second n x q array)
+        lever = a_inv[:, prep.pairs[0], prep.pairs[1]] * prep.lever_factor
+        h = lever @ prep.moment_cols[:, :q].T  # (B, n)
         if w is not None:
             h *= w
         drawn = wt > 0
