@@ -17,8 +17,16 @@ group's: a description of the resampling spread, not a posterior probability.
 
 Bootstrap intervals refit every subset model on every resample; this is vectorised with batched
 normal equations (numpy), not a loop of statsmodels fits. Every model has the intercept, so each
-resample's outcome and regressors are centred once and every subset model is solved from blocks
-of that one cross-product matrix, instead of rebuilding a design per subset.
+resample's centred cross-product matrix is formed once and every subset model is solved from
+its blocks, instead of rebuilding a design per subset.
+
+A resample is never built as rows (a copy of the design per resample: B x n x p numbers, 840 MB
+a chunk at 35,000 respondents). It is a vector of counts w (``np.bincount`` of its drawn row
+indices), and its cross-products are the weighted ones, X'WX = sum_i w_i x_i x_i': for a chunk
+of resamples, one matrix product of the (resamples x n) counts with the n rows' outer products
+(``_moments``). Chunks hold about ``_CHUNK_CELLS`` counts whatever n, so memory stays bounded;
+the rank of a resample's design is checked on its (p+1) x (p+1) cross-product matrix
+(``_identified``), not on an n x p copy.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ import numpy as np
 import pandas as pd
 
 from analyse.stats.regression import Design
+
+_CHUNK_CELLS = 4_000_000  # resamples x rows of the counts refitted at once (32 MB)
+_COND_TOL = 1e-10  # smallest eigenvalue of a resample's scaled X'WX deemed non-zero
 
 
 def _subsets(groups: list[str]) -> list[tuple[str, ...]]:
@@ -74,20 +85,87 @@ def _shapley(r2: dict[tuple[str, ...], np.ndarray], groups: list[str]) -> dict[s
 
 def lmg_batch(design: Design, rows: np.ndarray) -> pd.DataFrame:
     """LMG shares for each row-index vector in ``rows`` (B, n): one line per resample."""
+    return lmg_counts(design, _counts(rows, len(design.y)))
+
+
+def lmg_counts(design: Design, counts: np.ndarray) -> pd.DataFrame:
+    """LMG shares for each resample given as row counts ``counts`` (B, n): one line each.
+
+    A resample with counts w is the sample in which row i appears w_i times: its fits are the
+    w-weighted ones (``_moments``).
+    """
+    return _lmg_moments(design, _moments(design, counts))
+
+
+def _lmg_moments(design: Design, moments: np.ndarray) -> pd.DataFrame:
+    """LMG shares from the resamples' cross-products (``_moments``)."""
     groups = list(design.groups)
-    columns = [c for c in design.X.columns if c != "Intercept"]
-    x = design.X[columns].to_numpy()[rows]
-    y = design.y.to_numpy()[rows]
-    x = x - x.mean(axis=1, keepdims=True)
-    y = y - y.mean(axis=1, keepdims=True)
-    gram = np.einsum("bni,bnj->bij", x, x)
-    cross = np.einsum("bni,bn->bi", x, y)
-    tss = np.einsum("bn,bn->b", y, y)
-    r2 = {(): np.zeros(len(rows))}
+    columns = _columns(design)
+    gram, cross, tss = _centred(moments)
+    r2 = {(): np.zeros(len(moments))}
     for subset in _subsets(groups)[1:]:
         idx = _positions(design, columns, subset)
         r2[subset] = _batched_r2(gram[:, idx][:, :, idx], cross[:, idx], tss)
     return pd.DataFrame(_shapley(r2, groups))
+
+
+def _columns(design: Design) -> list[str]:
+    return [c for c in design.X.columns if c != "Intercept"]
+
+
+def _counts(rows: np.ndarray, n: int) -> np.ndarray:
+    """How often each of the ``n`` rows is drawn in each resample of ``rows`` (B, m) (float)."""
+    b = rows.shape[0]
+    flat = (rows + n * np.arange(b)[:, None]).ravel()
+    return np.bincount(flat, minlength=b * n).reshape(b, n).astype("float64")
+
+
+def _moments(design: Design, counts: np.ndarray) -> np.ndarray:
+    """Count-weighted cross-products of (1, x, y) for each resample: (B, q, q), q = p + 2.
+
+    x and y are first centred on the whole sample (a shift that changes no fit), so that the
+    per-resample centring in ``_centred`` subtracts small numbers. Only the q(q+1)/2 distinct
+    products of each row are formed (n x q(q+1)/2 numbers), and all resamples' sums of them
+    are one matrix product with the counts.
+    """
+    z = np.column_stack([design.X[_columns(design)].to_numpy(), design.y.to_numpy()])
+    z = np.column_stack([np.ones(len(z)), z - z.mean(axis=0)])
+    q = z.shape[1]
+    i, j = np.triu_indices(q)
+    sums = counts @ (z[:, i] * z[:, j])
+    out = np.empty((len(counts), q, q))
+    out[:, i, j] = sums
+    out[:, j, i] = sums
+    return out
+
+
+def _centred(moments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each resample's centred cross-products from its moments: the regressors' (B, p, p),
+    theirs with the outcome (B, p) and the outcome's total sum of squares (B,)."""
+    total = moments[:, 0, 0]
+    sums = moments[:, 0, 1:]
+    centred = moments[:, 1:, 1:] - sums[:, :, None] * sums[:, None, :] / total[:, None, None]
+    return centred[:, :-1, :-1], centred[:, :-1, -1], centred[:, -1, -1]
+
+
+def _identified(moments: np.ndarray) -> np.ndarray:
+    """Which resamples have a full-rank design (so that every subset model is identified).
+
+    Checked on the design's (p+1) x (p+1) cross-product matrix X'WX (intercept included),
+    scaled to unit diagonal: full rank when its smallest eigenvalue exceeds ``_COND_TOL``. A
+    regressor constant on the drawn rows, or type dummies that add up to the intercept (the
+    reference type not drawn), make it singular up to rounding (about 1e-15); on the shipped
+    panels the same resamples pass as under numpy's ``matrix_rank`` of the resampled design
+    (``tests/test_fast_paths.py``).
+    """
+    a = moments[:, :-1, :-1]
+    diag = np.einsum("bii->bi", a)
+    ok = (diag > 0).all(axis=1)
+    root = np.sqrt(np.where(ok[:, None], diag, 1.0))
+    scaled = a / (root[:, :, None] * root[:, None, :])
+    eye = np.eye(a.shape[1])
+    eig = np.linalg.eigvalsh(np.where(ok[:, None, None], scaled, eye))
+    return ok & (eig[:, 0] > _COND_TOL)
 
 
 def lmg(design: Design) -> pd.Series:
@@ -120,17 +198,22 @@ def relative_importance(
     """LMG with percentile bootstrap intervals (respondents resampled with replacement).
 
     Resamples whose design is singular (a binary regressor or a type dummy that happens to be
-    constant) are skipped; ``draws`` holds the usable ones.
+    constant) are skipped; ``draws`` holds the usable ones. ``chunk`` bounds the resamples
+    refitted at once (fewer on a large sample, see ``_CHUNK_CELLS``); it does not change them.
     """
     shares = lmg(design)
     rng = np.random.default_rng(seed)
     n = len(design.y)
+    # resamples drawn at once: ``chunk`` on a small panel, fewer on a large one (bounded
+    # memory); drawing them in smaller groups leaves numpy's stream, so the draws, unchanged
+    step = max(1, min(chunk, _CHUNK_CELLS // n))
     parts = []
-    for start in range(0, bootstrap, chunk):
-        rows = rng.integers(0, n, size=(min(chunk, bootstrap - start), n))
-        keep = _full_rank(design.X.to_numpy(), rows)
+    for start in range(0, bootstrap, step):
+        counts = _counts(rng.integers(0, n, size=(min(step, bootstrap - start), n)), n)
+        moments = _moments(design, counts)
+        keep = _identified(moments)
         if keep.any():
-            parts.append(_draws(design, rows[keep]))
+            parts.append(_draws(design, moments[keep]))
     draws = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=shares.index)
     tail = (1 - confidence) / 2
     intervals = pd.DataFrame(
@@ -147,17 +230,18 @@ def relative_importance(
     return Importance(shares, intervals, prob, draws, confidence)
 
 
-def _draws(design: Design, rows: np.ndarray) -> pd.DataFrame:
-    """``lmg_batch`` of a chunk of resamples; if one of them is numerically singular after all
-    (full rank, but a subset's cross-product matrix is not invertible), each resample is
-    computed alone and the ones that fail are skipped, like a rank-deficient resample."""
+def _draws(design: Design, moments: np.ndarray) -> pd.DataFrame:
+    """``lmg`` of a chunk of resamples given by their moments; if one of them is numerically
+    singular after all (full rank, but a subset's cross-product matrix is not invertible),
+    each resample is computed alone and the ones that fail are skipped, like a rank-deficient
+    resample."""
     try:
-        return lmg_batch(design, rows)
+        return _lmg_moments(design, moments)
     except np.linalg.LinAlgError:
         kept = []
-        for one in rows:
+        for one in moments:
             try:
-                kept.append(lmg_batch(design, one[None, :]))
+                kept.append(_lmg_moments(design, one[None]))
             except np.linalg.LinAlgError:
                 continue
         return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
@@ -176,8 +260,3 @@ def unavailable(design: Design, reason: str, confidence: float = 0.95) -> Import
         confidence=confidence,
         not_estimable=reason,
     )
-
-
-def _full_rank(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Which resamples have a full-rank design (so that every subset model is identified)."""
-    return np.linalg.matrix_rank(x[rows]) == x.shape[1]

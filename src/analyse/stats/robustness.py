@@ -52,10 +52,19 @@ respondent alone in its type, whose HC3 term is 0/0) is discarded and replaced b
 A null curve's standardized effects use the SD of its own outcome y*_k (the index of a world
 without the size effect), the observed curve's the SD of y: the two differ by the small share
 of the index's variance that size explains; the t and z statistics do not depend on it.
+
+At scale (35,000 respondents and more), the resamples are drawn and refitted a chunk of about
+``_CHUNK_CELLS`` counts at a time, on threads (``_inference``): memory stays bounded whatever n,
+and the draws, hence the p-values, are the same as drawing all at once. The null curves are not
+stopped early: a p-value that is "settled" (on one side of alpha whatever the remaining draws)
+would still be published as another number than the one ``draws`` null curves give, and the
+three p-values are published, not only their side of alpha.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -89,7 +98,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 DRAWS = 500  # null curves of the inferential test, as Simonsohn, Simmons and Nelson (2020)
 _MAX_ROUNDS = 20  # rounds of ``draws`` resamples tried to collect ``draws`` identified ones
 _COND_TOL = 1e-10  # smallest eigenvalue of the scaled X'WX deemed non-zero in a resample
-_CHUNK_CELLS = 2_000_000  # draws x rows of one batch of refits (16 MB per array)
+_CHUNK_CELLS = 2_000_000  # draws x rows of one chunk of refits (16 MB per array)
 _LEVERAGE_TOL = 1e-8  # a resampled row with leverage above 1 - this makes HC3 undefined
 
 
@@ -364,6 +373,44 @@ def curve_inference(
     return _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if specs else None
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What the refits of one specification need that does not depend on the resample.
+
+    ``x`` is centred and scaled on the specification's rows (the same fit: slopes rescale, t
+    and leverages do not change, with a far better conditioned X'WX), 0 off them; ``yk`` its
+    outcome (null imposed or not), 0 off the rows; ``moment_cols`` the n x m products whose
+    count-weighted sums are X'WX (its q = p(p+1)/2 distinct entries), X'Wy, and the sum and
+    sum of squares of the size column and of the outcome centred on the rows (for the SDs).
+    """
+
+    rows: np.ndarray
+    w: np.ndarray | None
+    x: np.ndarray
+    yk: np.ndarray
+    moment_cols: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray]
+    lever_factor: np.ndarray  # q: 1 on the diagonal of A^-1, 2 off it (it is symmetric)
+
+
+def _prepare(y: np.ndarray, specs: list[Specification], null: bool) -> list[_Prepared]:
+    out = []
+    for spec in specs:
+        p = spec.x.shape[1]
+        yk = y - spec.coef * spec.x[:, 1] if null else y
+        yk = np.where(spec.rows, yk, 0.0)
+        x = spec.x.copy()
+        centre = x[spec.rows, 1:].mean(axis=0)
+        spread = x[spec.rows, 1:].std(axis=0)
+        x[:, 1:] = np.where(spec.rows[:, None], (x[:, 1:] - centre) / spread, 0.0)
+        i, j = np.triu_indices(p)
+        y_c = np.where(spec.rows, yk - yk[spec.rows].mean(), 0.0)
+        moment_cols = np.column_stack([x[:, i] * x[:, j], x * yk[:, None], y_c, y_c**2])
+        factor = np.where(i == j, 1.0, 2.0)
+        out.append(_Prepared(spec.rows, spec.weights, x, yk, moment_cols, (i, j), factor))
+    return out
+
+
 def _null_fits(
     y: np.ndarray, specs: list[Specification], counts: np.ndarray, null: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -377,27 +424,35 @@ def _null_fits(
     h_i = w_i x_i'A^-1 x_i and the HC3 variance of the size coefficient is
     sum_i counts_i w_i^2 e_i^2 (x_i'a)^2 / (1 - h_i)^2, a the size row of A^-1.
     """
-    n_draws, k = counts.shape[0], len(specs)
+    return _refit(_prepare(y, specs, null), counts)
+
+
+def _refit(
+    prepared: list[_Prepared], counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_null_fits`` of specifications made ready by ``_prepare``.
+
+    Every sum over the resample's rows that does not involve a residual or a leverage (X'WX,
+    X'Wy, the sums of squares of the standardization) is one product of the counts with
+    columns computed once (``_Prepared.moment_cols``); only the HC3 variance needs a pass
+    over the (draws, n) rows, and it is computed in place, with as few passes as it needs.
+    """
+    n_draws, k = counts.shape[0], len(prepared)
     std = np.full((n_draws, k), np.nan)
     t = np.full((n_draws, k), np.nan)
     df = np.full((n_draws, k), np.nan)
     ok = np.zeros((n_draws, k), dtype=bool)
-    for j, spec in enumerate(specs):
-        p = spec.x.shape[1]
-        w = np.ones(len(y)) if spec.weights is None else spec.weights
-        yk = y - spec.coef * spec.x[:, 1] if null else y
-        yk = np.where(spec.rows, yk, 0.0)
-        # regressors centred and scaled on the specification's rows: the same fit (slopes
-        # rescale, t and leverages do not change) with a far better conditioned X'WX
-        x = spec.x.copy()
-        centre = x[spec.rows, 1:].mean(axis=0)
-        spread = x[spec.rows, 1:].std(axis=0)
-        x[:, 1:] = np.where(spec.rows[:, None], (x[:, 1:] - centre) / spread, 0.0)
-        freq = counts * spec.rows  # (B, n): copies of each row in this specification
-        wt = freq * w  # regression weight of each row
-        outer = (x[:, :, None] * x[:, None, :]).reshape(len(y), p * p)
-        a = (wt @ outer).reshape(n_draws, p, p)
-        xty = wt @ (x * yk[:, None])
+    for j, prep in enumerate(prepared):
+        x, yk, w = prep.x, prep.yk, prep.w
+        p = x.shape[1]
+        q = len(prep.pairs[0])
+        freq = counts * prep.rows  # (B, n): copies of each row in this specification
+        wt = freq if w is None else freq * w  # regression weight of each row
+        sums = wt @ prep.moment_cols
+        a = np.empty((n_draws, p, p))
+        a[:, prep.pairs[0], prep.pairs[1]] = sums[:, :q]
+        a[:, prep.pairs[1], prep.pairs[0]] = sums[:, :q]
+        xty = sums[:, q : q + p]
         # identified when X'WX scaled to unit diagonal is well conditioned (a column constant
         # at 0 on the drawn rows, e.g. an absent type, has a zero diagonal)
         diag = np.einsum("bii->bi", a)
@@ -409,18 +464,36 @@ def _null_fits(
         a_inv = np.linalg.inv(np.where(ident[:, None, None], a, np.eye(p)))
         a_inv = (a_inv + a_inv.transpose(0, 2, 1)) / 2
         coef = np.einsum("bij,bj->bi", a_inv, xty)
-        resid = yk[None, :] - coef @ x.T  # (B, n)
-        h = w[None, :] * (a_inv.reshape(n_draws, p * p) @ outer.T)  # (B, n) leverages
-        g = np.ascontiguousarray(a_inv[:, 1, :]) @ x.T  # (B, n): size row of A^-1 times x_i
+        # leverages h = w x'A^-1 x from the distinct entries of A^-1 (symmetric) and the
+        # products x_j x_k already among the moment columns (no second n x q array)
+        lever = a_inv[:, prep.pairs[0], prep.pairs[1]] * prep.lever_factor
+        h = lever @ prep.moment_cols[:, :q].T  # (B, n)
+        if w is not None:
+            h *= w
         drawn = wt > 0
-        ident &= ~(drawn & (h > 1.0 - _LEVERAGE_TOL)).any(axis=1)
-        one_minus_h = np.where(drawn & ident[:, None], 1.0 - h, 1.0)
-        var = np.sum(freq * w**2 * (resid * g / one_minus_h) ** 2, axis=1)
+        with np.errstate(invalid="ignore"):
+            top = np.max(np.where(drawn, h, -np.inf), axis=1)
+        ident &= ~(top > 1.0 - _LEVERAGE_TOL)
+        # HC3: sum over drawn rows of freq w^2 (e g / (1 - h))^2, e the residual and g the size
+        # row of A^-1 times x_i; undrawn rows (freq 0) and unidentified draws divide by 1
+        h = np.subtract(1.0, h, out=h)
+        h[~(drawn & ident[:, None])] = 1.0
+        del drawn
+        term = yk - coef @ x.T  # (B, n) residuals
+        term *= np.ascontiguousarray(a_inv[:, 1, :]) @ x.T
+        term /= h
+        del h
+        term *= term
+        var = np.einsum("bn,bn->b", freq if w is None else freq * w**2, term)
+        del term
         # standardized as the curve does: SDs of size and outcome on the drawn rows, weighted
-        # by the raking weights for a raked spec (the normalisation cancels in the ratio)
+        # by the raking weights for a raked spec (the normalisation cancels in the ratio);
+        # sums of squares about the resample's (weighted) mean, from sums: the size column is
+        # standardized on the rows and the outcome centred on them, so nothing cancels badly
+        total = a[:, 0, 0]
+        ss_x = a[:, 1, 1] - a[:, 0, 1] ** 2 / total
+        ss_y = sums[:, q + p + 1] - sums[:, q + p] ** 2 / total
         n_rows = freq.sum(axis=1)
-        ss_x = _weighted_ss(x[:, 1], wt)
-        ss_y = _weighted_ss(yk, wt)
         with np.errstate(divide="ignore", invalid="ignore"):
             std[:, j] = coef[:, 1] * np.sqrt(ss_x / ss_y)
             t[:, j] = coef[:, 1] / np.sqrt(var)
@@ -430,9 +503,10 @@ def _null_fits(
 
 
 def _weighted_ss(v: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """sum w (v - weighted mean)^2 for each row of ``weight`` (B, n): resamples given as row
-    counts, times raking weights for a raked specification. Centred first for accuracy. A
-    ratio of two such sums is a ratio of (weighted) variances whatever their normalisation."""
+    """sum w (v - weighted mean)^2 for each row of ``weight`` (B, n): the observed curve's
+    standardization, with raking weights for a raked specification. Centred first for
+    accuracy. A ratio of two such sums is a ratio of (weighted) variances whatever their
+    normalisation."""
     total = weight.sum(axis=1)
     mean = (weight @ v) / total
     dev = v[None, :] - mean[:, None]
@@ -456,29 +530,38 @@ def _inference(
     y: np.ndarray, specs: list[Specification], draws: int, seed: int, alpha: float
 ) -> dict[str, Any]:
     """The observed curve's three statistics and the share of null curves at least as
-    extreme (see the module docstring)."""
+    extreme (see the module docstring).
+
+    The null curves are drawn and refitted a chunk of about ``_CHUNK_CELLS`` counts at a time
+    (numpy draws the same stream in chunks as at once, so the chunking changes no draw), and
+    the chunks are refitted on ``_workers()`` threads: numpy releases the GIL in its loops and
+    matrix products, and the results are put back in the order drawn.
+    """
     n = len(y)
     observed = _null_fits(y, specs, np.ones((1, n)), null=False)
     obs_median, obs_share, obs_z = (float(s[0]) for s in _curve_statistics(*observed[:3], alpha))
+    prepared = _prepare(y, specs, null=True)
     rng = np.random.default_rng(seed)
     chunk = max(1, _CHUNK_CELLS // n)  # draws refitted at once: bounded memory on large panels
     kept: list[tuple[np.ndarray, ...]] = []
     total = 0
-    for _ in range(_MAX_ROUNDS):
-        index = rng.integers(0, n, size=(draws, n))
-        counts = np.bincount(
-            (index + n * np.arange(draws)[:, None]).ravel(), minlength=draws * n
-        ).reshape(draws, n)
-        parts = [
-            _null_fits(y, specs, counts[i : i + chunk].astype("float64"))
-            for i in range(0, draws, chunk)
-        ]
-        std, t, df, ok = (np.concatenate([part[i] for part in parts]) for i in range(4))
-        good = ok.all(axis=1)
-        kept.append((std[good], t[good], df[good]))
-        total += int(good.sum())
-        if total >= draws:
-            break
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+        for _ in range(_MAX_ROUNDS):
+            # at most two chunks waiting beyond the ones being refitted: bounded memory
+            futures = []
+            for start in range(0, draws, chunk):
+                index = rng.integers(0, n, size=(min(chunk, draws - start), n))
+                futures.append(pool.submit(_refit, prepared, _counts(index, n)))
+                del index
+                if len(futures) > 2 * _workers():
+                    futures[-2 * _workers() - 1].result()
+            parts = [f.result() for f in futures]
+            std, t, df, ok = (np.concatenate([part[i] for part in parts]) for i in range(4))
+            good = ok.all(axis=1)
+            kept.append((std[good], t[good], df[good]))
+            total += int(good.sum())
+            if total >= draws:
+                break
     std, t, df = (np.concatenate([part[i] for part in kept])[:draws] for i in range(3))
     result: dict[str, Any] = {
         "draws": len(std),
@@ -495,6 +578,22 @@ def _inference(
         result["share_significant_p"] = _share_at_least(share, obs_share)
         result["mean_z_p"] = _share_at_least(np.abs(mean_z), abs(obs_z))
     return result
+
+
+def _counts(index: np.ndarray, n: int) -> np.ndarray:
+    """How often each of the ``n`` rows is drawn in each resample of ``index`` (B, n)."""
+    b = len(index)
+    flat = (index + n * np.arange(b)[:, None]).ravel()
+    return np.bincount(flat, minlength=b * n).reshape(b, n).astype("float64")
+
+
+def _workers() -> int:
+    """Threads refitting null curves: the cores this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def _share_at_least(null: np.ndarray, observed: float) -> float:

@@ -49,6 +49,7 @@ a weighted fit is refitted without weights (``unweighted``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -61,6 +62,7 @@ from analyse.stats.equivalence import tost
 from analyse.stats.regression import OLSFit, fit_ols
 
 BISECTION_STEPS = 30  # on an interval of width <= 1/sqrt(1 - rho^2): precision ~1e-9
+_CHUNK_CELLS = 4_000_000  # simulations x rows of errors drawn at once (32 MB)
 
 
 @dataclass(frozen=True)
@@ -122,27 +124,36 @@ class _Simulator:
         size = x[:, self.j]
         self.sd_size = float(np.std(size, ddof=1))
         self.sigma = float(np.sqrt(fit.result.scale))
-        errors = self.sigma * np.random.default_rng(seed).standard_normal((simulations, len(h)))
         self.df = fit.df_resid
         self.n = len(h)
         q = np.linalg.qr(x)[0]
-        resid = errors - (errors @ q) @ q.T
-        # the HC3 SE of size: the same for every effect (see above)
-        self.se = np.sqrt(np.einsum("si,si,i->s", resid, resid, hc3))
+        base_c = base - base.mean()
+        size_c = size - size.mean()
+        # the simulations' errors are drawn and reduced a chunk of rows at a time, so that
+        # memory does not grow with simulations x n (2000 x 35,000 numbers are 560 MB); numpy
+        # draws the same stream in chunks as at once, so the errors are the same
+        rng = np.random.default_rng(seed)
+        step = max(1, _CHUNK_CELLS // self.n)
+        se, b_errors, ss0_cross, ss0_square, ss1 = [], [], [], [], []
+        for start in range(0, simulations, step):
+            errors = self.sigma * rng.standard_normal((min(step, simulations - start), self.n))
+            resid = errors - (errors @ q) @ q.T
+            # the HC3 SE of size: the same for every effect (see above)
+            se.append(np.sqrt(np.einsum("si,si,i->s", resid, resid, hc3)))
+            del resid
+            b_errors.append(errors @ a)
+            errors_c = errors - errors.mean(axis=1, keepdims=True)
+            ss0_cross.append(2 * (errors_c @ base_c))
+            ss0_square.append(np.einsum("si,si->s", errors_c, errors_c))
+            ss1.append(errors_c @ size_c)
+        self.se = np.concatenate(se)
         # size estimate: a'base + b a'size + a'e
         self.b_base = float(base @ a)
         self.b_size = float(size @ a)
-        self.b_errors = errors @ a
+        self.b_errors = np.concatenate(b_errors)
         # sum of squares of the centred outcome: ss0 + 2b ss1 + b^2 ss2
-        base_c = base - base.mean()
-        size_c = size - size.mean()
-        errors_c = errors - errors.mean(axis=1, keepdims=True)
-        self.ss0 = (
-            float(base_c @ base_c)
-            + 2 * (errors_c @ base_c)
-            + np.einsum("si,si->s", errors_c, errors_c)
-        )
-        self.ss1 = float(base_c @ size_c) + errors_c @ size_c
+        self.ss0 = float(base_c @ base_c) + np.concatenate(ss0_cross) + np.concatenate(ss0_square)
+        self.ss1 = float(base_c @ size_c) + np.concatenate(ss1)
         self.ss2 = float(size_c @ size_c)
         # the world's variance of the index (module docstring): v0 + 2b s_bs + b^2 s_ss
         self.s_ss = self.sd_size**2
@@ -237,6 +248,28 @@ class _Simulator:
         return (lo + hi) / 2
 
 
+_LAST: dict[tuple[str, int, int], _Simulator] = {}  # the last simulations drawn (one entry)
+
+
+def _simulator(fit: OLSFit, simulations: int, seed: int) -> _Simulator:
+    """``_Simulator(fit, simulations, seed)``, drawn once for the sensitivity and the power
+    curve of the same fit (a run asks for both: at 35,000 respondents, 2000 simulations of
+    the whole sample are seconds of work). The key is the content of what the simulations
+    depend on (the unweighted fit's design, coefficients and residual variance), not the
+    object, so a changed fit is never served stale simulations."""
+    ols = unweighted(fit)
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(repr(list(ols.design.X.columns)).encode())
+    for array in (ols.design.X.to_numpy(dtype="float64"), ols.coef.to_numpy(dtype="float64")):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(np.float64(ols.result.scale).tobytes())
+    key = (digest.hexdigest(), simulations, seed)
+    if key not in _LAST:
+        _LAST.clear()
+        _LAST[key] = _Simulator(ols, simulations, seed)
+    return _LAST[key]
+
+
 def sensitivity(
     fit: OLSFit,
     sesoi: float = 0.2,
@@ -252,7 +285,7 @@ def sensitivity(
     A weighted ``fit`` is replaced by the OLS fit of its design: the sensitivity describes the
     unweighted sample (module docstring).
     """
-    sim = _Simulator(fit, simulations, seed)
+    sim = _simulator(fit, simulations, seed)
     positive = sim.mde(1, alpha, power)
     negative = sim.mde(-1, alpha, power)
     std_b, std_se, _ = sim.tests(0.0)
@@ -285,7 +318,7 @@ def power_curve(
     that no world has (module docstring: ``|e| >= 1`` in the direction of the correlation of
     size with the other terms) gets NaN. A weighted ``fit`` is refitted without weights.
     """
-    sim = _Simulator(fit, simulations, seed)
+    sim = _simulator(fit, simulations, seed)
     rows = []
     for effect in np.asarray(effects, dtype="float64").ravel():
         k = sim.slope(float(effect))
