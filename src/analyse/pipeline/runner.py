@@ -220,7 +220,7 @@ def _survey_file_problems(params_path: Path, params: RunParams) -> list[Problem]
     """What makes the survey file unreadable whatever it holds (not a regular file, an
     unsupported type, empty), found with one ``stat``: before the inputs are hashed (hashing
     a device never ends) and before any kernel starts, so that the run exits 2 at once."""
-    from analyse.data.readers import check_survey_file
+    from analyse.data.survey_file import check_survey_file  # no pandas: a skipped run is quick
 
     try:
         check_survey_file(params.survey_path)
