@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyse.data.provenance import is_synthetic
+from analyse.pipeline.analysis_in_kernel import ANSWER_FILE, WARNINGS_FILE
 from analyse.pipeline.kernel import KernelDied, NotebookTimeout
-from analyse.pipeline.plan import NotebookFailure, RunOutcome, RunPlan
+from analyse.pipeline.plan import RESULT_FILE, NotebookFailure, RunOutcome, RunPlan
 from analyse.pipeline.publish import FAILED_DIR, write_notebook_pages
 
 REDACTED_NOTICE = (
@@ -27,9 +28,9 @@ REDACTED_NOTICE = (
 
 
 def drop_run_result(staging: Path) -> None:
-    from analyse.pipeline.run_result import RESULT_FILE
-
-    (staging / RESULT_FILE).unlink(missing_ok=True)
+    """Remove the run's stored result, and what the kernel's analysis left, from ``staging``."""
+    for name in (RESULT_FILE, ANSWER_FILE, WARNINGS_FILE):
+        (staging / name).unlink(missing_ok=True)
 
 
 def fail_run(
@@ -48,9 +49,9 @@ def fail_run(
         _redact_failed(staging, plan.notebooks)
     _convert_partial(plan, staging, plan.notebooks)
     if not _is_cell_error(exc):
-        (staging / "error.txt").write_text(
-            "".join(traceback.format_exception(exc)), encoding="utf-8"
-        )
+        # an analysis that failed in the kernel brings the kernel's traceback
+        text = getattr(exc, "kernel_traceback", None) or "".join(traceback.format_exception(exc))
+        (staging / "error.txt").write_text(text, encoding="utf-8")
     kept = _failed_folder(plan)
     os.replace(staging, kept)
     name = plan.params.name

@@ -1,9 +1,10 @@
-"""One Jupyter kernel executing a run's notebooks in turn, through papermill.
+"""One Jupyter kernel computing a run's result and executing its notebooks in turn.
 
 Starting a kernel and importing the scientific stack costs seconds, the notebooks themselves
 little once the run's result is computed: so one kernel serves every notebook of a run (its
-namespace reset between them), and it starts, and imports the report's modules, while the
-runner computes the result.
+namespace reset between them). It starts, and imports the report's modules, while the command
+imports papermill and nbconvert, then computes the run's result with the same modules
+(``analyse.pipeline.analysis_in_kernel``): the command never imports the analysis.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ class Kernel:
 
     Starting a kernel and importing pandas, statsmodels and seaborn costs seconds; the analysis
     a notebook shows costs milliseconds once computed. So the kernel starts, and imports the
-    report's modules (``WARM_UP``), while the runner computes the run's result on the other
-    core. Before each notebook the kernel's namespace and history are reset
+    report's modules (``WARM_UP``), while the command imports papermill and nbconvert on the
+    other core; then it computes the run's result (``run_analysis``), with the modules it has
+    imported for the notebooks. Before each notebook the kernel's namespace and history are reset
     (``InteractiveShell.reset(new_session=True)``): a notebook sees no variable of the previous
     one and its cells are numbered from 1, as in a fresh kernel; imported modules stay loaded,
     which is the point.
@@ -88,6 +90,7 @@ class Kernel:
         self.manager: Any = None
         self.client: Any = None  # one control client for the warm-up and every reset
         self._warming: threading.Thread | None = None
+        self._ready = False  # answered before KERNEL_START_TIMEOUT (set by the warm-up)
 
     def __enter__(self) -> Kernel:
         return self
@@ -148,7 +151,52 @@ class Kernel:
         self.client.start_channels()
         with contextlib.suppress(Exception):
             self.client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+            self._ready = True
             self._run(WARM_UP)
+
+    def wait_ready(self) -> None:
+        """Wait for the warm-up; ``RuntimeError`` if the kernel never answered.
+
+        While the kernel imports, this process imports what it needs next: papermill, which
+        executes every notebook, and nbconvert, which writes their pages.
+        """
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+
+        self._join_warm_up()
+        if not self._ready:
+            raise RuntimeError(f"the Jupyter kernel was not ready within {KERNEL_START_TIMEOUT} s")
+
+    def run_analysis(self, code: str) -> None:
+        """Execute ``code`` (the run's analysis: ``analyse.pipeline.analysis_in_kernel``) once
+        the kernel is ready, however long it takes, without output.
+
+        ``KernelDied`` if the kernel dies meanwhile, ``RuntimeError`` if it cannot run the code.
+        """
+        import queue
+
+        self.wait_ready()
+        msg_id = self.client.execute(code, silent=True, store_history=False)
+        while True:
+            try:
+                reply = self.client.get_shell_msg(timeout=1)
+            except queue.Empty:
+                if not self._alive():
+                    raise KernelDied(self.exit_status()) from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(
+                f"the Jupyter kernel could not run the analysis: {content.get('ename')}: "
+                f"{content.get('evalue')}"
+            )
+
+    def _alive(self) -> bool:
+        from jupyter_client.utils import run_sync
+
+        return bool(run_sync(self.manager.is_alive)())
 
     def _join_warm_up(self) -> None:
         # The thread hands the client over: a zmq socket may change threads after a join.

@@ -11,6 +11,9 @@ from typing import Any, Literal, Protocol
 
 from analyse.params import RunParams
 
+# The run's result in its staging folder (``analyse.pipeline.run_result``): respondent-level
+# rows, never published nor kept with a failed run.
+RESULT_FILE = "run_result.pickle"
 Status = Literal["published", "skipped", "failed"]
 DEFAULT_TIMEOUT = 600  # seconds a notebook cell may run (``analyse run --timeout``)
 

@@ -36,12 +36,14 @@ Notebooks receive flat parameters (``analyse.params.flat_parameters``: ``name``,
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,8 @@ from analyse.params import (
     shown_input,
 )
 from analyse.paths import project_root
+from analyse.pipeline.analysis_in_kernel import WARNINGS_FILE, read_answer
+from analyse.pipeline.analysis_in_kernel import request as analysis_request
 from analyse.pipeline.failure import drop_run_result, fail_run, now
 from analyse.pipeline.kernel import KERNEL_NAME, Kernel, KernelDied, NotebookTimeout
 from analyse.pipeline.manifest import (
@@ -341,20 +345,28 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
     started = now()
     timings: list[dict[str, Any]] = []
     try:
-        # The kernel starts and imports while the result is computed; each notebook's pages
-        # are written while the next one runs. Both overlap waiting with work on two cores.
+        # The kernel starts and imports while this process imports papermill and nbconvert,
+        # then computes the result; each notebook's pages are written while the next one runs.
+        # Both overlap waiting with work on two cores.
         with Kernel(plan.notebooks_dir, KERNEL_NAME) as kernel, ThreadPoolExecutor(1) as pages:
             try:
                 kernel.start()
             except Exception as exc:  # no kernel (not installed, cannot start): a failed run
                 return fail_run(plan, staging, None, exc, stage="starting the Jupyter kernel")
             events.put((name, "start", ANALYSIS_STEP))
+            try:
+                kernel.wait_ready()  # the kernel imports, this process imports papermill
+            except Exception as exc:
+                return fail_run(plan, staging, None, exc, stage="starting the Jupyter kernel")
             t0 = time.perf_counter()
+            computing = _RUN_KERNEL.set(kernel)
             try:
                 results = _compute_results(plan.params, staging)
             except Exception as exc:  # the main analysis failed: nothing to show
                 failed = fail_run(plan, staging, None, exc, stage="analysis")
                 return replace(failed, user_error=isinstance(exc, InputError))
+            finally:
+                _RUN_KERNEL.reset(computing)
             analysis_seconds = round(time.perf_counter() - t0, 3)
             events.put((name, "done", ANALYSIS_STEP))
             for text in _stored_warnings(plan.params, staging):  # as `analyse validate` warns
@@ -400,11 +412,26 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
     )
 
 
+# The kernel of the run being executed (set by ``execute_run`` around the analysis): the one
+# that computes the result.
+_RUN_KERNEL: ContextVar[Kernel | None] = ContextVar("run_kernel", default=None)
+
+
 def _compute_results(params: RunParams, staging: Path) -> dict:
     """Compute the run's result once, store it for the notebooks, return ``results.json``.
 
-    Imported late: ``analyse.pipeline.run_result`` pulls in the whole analysis.
+    In a run, the run's kernel computes it (``analyse.pipeline.analysis_in_kernel``: the
+    kernel imports the analysis for the notebooks anyway, so this process never does); the
+    survey's warnings are then left in ``staging`` for ``_stored_warnings``. Called outside a
+    run (a test, a script), in this process: ``analyse.pipeline.run_result`` is imported late,
+    as it pulls in the whole analysis.
     """
+    kernel = _RUN_KERNEL.get()
+    if kernel is not None:
+        kernel.run_analysis(analysis_request(params, staging))
+        results, warnings = read_answer(staging)
+        (staging / WARNINGS_FILE).write_text(json.dumps(warnings), encoding="utf-8")
+        return results
     from analyse.pipeline.run_result import (
         compute_run_result,
         results_document,
@@ -417,8 +444,13 @@ def _compute_results(params: RunParams, staging: Path) -> dict:
 
 
 def _stored_warnings(params: RunParams, staging: Path) -> list[str]:
-    """The survey's warnings (``analyse.data.checks``), from the result stored in ``staging``;
-    none when no result was stored there."""
+    """The survey's warnings (``analyse.data.checks``): those the run's kernel left in
+    ``staging``, else from the result stored there; none when no result was stored there."""
+    left = staging / WARNINGS_FILE
+    if left.is_file():
+        warnings = json.loads(left.read_text(encoding="utf-8"))
+        left.unlink()
+        return warnings
     from analyse.pipeline.preflight import run_warnings
     from analyse.pipeline.run_result import load_run_result, result_key
 
