@@ -322,7 +322,7 @@ def main() -> None:
     for entry in manifest["notebooks"]:
         print(f"  {entry['file']:<32} {entry['duration_seconds']:6.2f} s (manifest, wall)")
     shown = sum(e["duration_seconds"] for e in manifest["notebooks"])
-    print(f"  notebooks together: {shown:6.2f} s (the first includes waiting for the warm-up)")
+    print(f"  notebooks together: {shown:6.2f} s")
     print(f"compute (the run's whole analysis, in-process): {compute:7.2f} s (goal <= 2 s)")
     print(f"{len(notebooks)} notebooks on a stored result:")
     print(f"  in turn in one kernel (the runner's choice): {one_kernel:7.2f} s")

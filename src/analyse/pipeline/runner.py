@@ -21,10 +21,12 @@ The promises of the pipeline, and how they are kept:
 - **The analysis runs once per run**: the run's result (``analyse.pipeline.run_result``) is
   computed before any notebook starts and stored in the staging folder; every notebook loads it,
   and ``results.json`` is written from the same object.
-- **One kernel per run**: the notebooks execute in turn in one Jupyter kernel whose namespace
-  is reset between notebooks, so the scientific stack is imported once per run instead of once
-  per notebook (``analyse.pipeline.kernel``; ``benchmarks/pipeline.py`` measures this against
-  concurrent kernels).
+- **One kernel per run**: the run's kernel computes the result
+  (``analyse.pipeline.analysis_in_kernel``), then executes the notebooks in turn, its namespace
+  reset between them, so the scientific stack is imported once per run, in the kernel, instead
+  of once per notebook and once more in the command (``analyse.pipeline.kernel``;
+  ``benchmarks/pipeline.py`` measures this against concurrent kernels). The command imports
+  neither pandas nor the analysis: a skipped run costs a fraction of a second.
 
 The parts live in their own modules: ``plan`` (what a run is given and returns), ``kernel``,
 ``staging`` (the output folder, the swap), ``failure`` (what a failed run keeps and says) and
