@@ -114,3 +114,23 @@ def test_the_command_does_not_import_the_scientific_stack():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_command_imports_nbformat_without_the_iri_grammars():
+    """``skip_iri_grammars`` (called by ``analyse run``) keeps jsonschema from compiling the
+    IRI grammars of ``rfc3987_syntax`` when papermill imports nbformat; notebooks still
+    validate."""
+    code = (
+        "import sys\n"
+        "from analyse.pipeline.kernel import skip_iri_grammars\n"
+        "skip_iri_grammars()\n"
+        "import nbformat\n"
+        "from analyse.paths import project_root\n"
+        "nb = nbformat.read(project_root() / 'notebooks' / '01_data_quality.ipynb', 4)\n"
+        "nbformat.validate(nb)\n"
+        "print(sys.modules.get('rfc3987_syntax'), 'jsonschema' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["None", "True"]

@@ -41,7 +41,7 @@ from analyse.params import (
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_text
 from analyse.report.narrative import NARRATIVE_METADATA
-from analyse.report.plots import fit
+from analyse.report.plots import fit, is_fitted
 from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
 
@@ -203,7 +203,8 @@ def show_figure(
     written to ``<output_dir>/<name>.png`` holds the very bytes displayed (drawing a figure
     costs more than anything else in a notebook): the pixels ``fit`` drew, encoded as
     ``savefig`` would encode them, without the two passes ``savefig`` adds (a layout and a
-    draw). Closing the figure stops Jupyter from drawing it a second time.
+    draw), nor fitting again a figure that ``fit`` laid out and nothing changed since. Closing
+    the figure stops Jupyter from drawing it a second time.
     """
     from IPython.display import Image, display
 
@@ -211,8 +212,8 @@ def show_figure(
     text = alt or figure_alt(figure)
     # Laid out again at the DPI it is shown at, so that nothing drawn after the figure
     # function (or measured at another DPI) runs off the canvas; a figure of
-    # ``analyse.report.plots`` left as ``fit`` drew it at this DPI is not stale: shown as drawn.
-    if figure.stale or figure.dpi != FIGURE_DPI:
+    # ``analyse.report.plots`` left as ``fit`` laid it out at this DPI is shown as drawn.
+    if not (is_fitted(figure) and figure.dpi == FIGURE_DPI):
         figure.set_dpi(FIGURE_DPI)
         fit(figure)  # leaves the canvas drawn as the figure now is
     data = _canvas_png(figure)

@@ -221,6 +221,7 @@ def _localize_axes(ax: Axes) -> None:
 # Figures this module created (and may therefore resize), and the unwrapped text of every
 # title and label it set (to rewrap it to the width the layout leaves).
 _OWNED: weakref.WeakSet[Figure] = weakref.WeakSet()
+_FITTED: weakref.WeakSet[Figure] = weakref.WeakSet()  # laid out by fit (see is_fitted)
 _RAW: weakref.WeakKeyDictionary[Text, str] = weakref.WeakKeyDictionary()
 
 
@@ -327,7 +328,14 @@ def fit(fig: Figure | Axes, rounds: int = 8) -> Figure:
         figure.canvas.draw()
     # Measuring the layout (get_tightbbox) marked the figure stale, yet changed nothing drawn.
     figure.stale = False
+    _FITTED.add(figure)
     return figure
+
+
+def is_fitted(figure: Figure) -> bool:
+    """Whether ``fit`` laid the figure out and nothing changed it since: its canvas then shows
+    it as it is (any change to a figure marks it stale)."""
+    return figure in _FITTED and not figure.stale
 
 
 def _done(ax: Axes) -> Axes:
