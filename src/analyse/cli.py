@@ -290,8 +290,10 @@ def run(
     Ctrl-C (or SIGTERM) stops every run: nothing more is published and the last good report
     of each run is kept (exit 130, or 143 for SIGTERM).
     """
+    from analyse.pipeline.kernel import skip_iri_grammars
     from analyse.pipeline.runner import INTERRUPTED, run_all
 
+    skip_iri_grammars()  # this process imports papermill and nbconvert, not the IRI grammars
     try:
         outcomes = run_all(
             params,

@@ -46,3 +46,8 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        """Pickled with its problems (the run's analysis comes back from the kernel so), not
+        with the joined message, which ``__init__`` would read as a list of problems."""
+        return type(self), (self.problems,)

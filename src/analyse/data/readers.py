@@ -18,9 +18,7 @@ import csv
 import datetime as dt
 import io
 import math
-import os
 import re
-import stat
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,16 +31,18 @@ import pandas as pd
 
 from analyse.data.cells import blank, categorical, distinct, read_csv_cells
 from analyse.data.contract import COLUMN_NAMES
+from analyse.data.survey_file import (  # the checks read_raw starts with
+    _EXPECTED_TYPES,
+    TEXT_EXTENSIONS,
+    _check_file,
+    _fatal,
+)
 from analyse.errors import InputError, Problem
 from analyse.suggest import closest, did_you_mean
-from analyse.yaml_files import not_regular
 
-TEXT_EXTENSIONS: tuple[str, ...] = (".csv", ".txt", ".tsv")
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (*TEXT_EXTENSIONS, ".xlsx", ".sav", ".parquet")
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 
 _HEADER_ROW_TEXT = 1  # in a text file the header is the first line, as a spreadsheet shows it
-_EXPECTED_TYPES = "a survey file: " + ", ".join(SUPPORTED_EXTENSIONS)
 _EXPECTED_TEXT = "text encoded in UTF-8 (with or without BOM) or Windows-1252 (cp1252)"
 # Control characters never found in a text export; their presence means binary content.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -138,39 +138,6 @@ def read_raw(
         header_row=grid.header_row,
         problems=problems,
     )
-
-
-def _fatal(file: str, message: str, expected: str | None = None, **where: object) -> InputError:
-    return InputError([Problem(file=file, message=message, expected=expected, **where)])
-
-
-def check_survey_file(path: str | Path) -> None:
-    """Refuse what cannot be a survey file before trying to parse it: absent, not a regular
-    file, an unsupported type or empty. Cheap (one ``stat``), so that ``analyse run`` calls it
-    before starting anything."""
-    _check_file(Path(path), str(path))
-
-
-def _check_file(path: Path, name: str) -> None:
-    """Refuse what cannot be a survey file before trying to parse it.
-
-    Stat-ed, not opened: a device (``/dev/zero``) or a named pipe would be read forever or
-    block, and each is named for what it is rather than guessed to be a directory.
-    """
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise _fatal(name, "file not found", _EXPECTED_TYPES) from None
-    except OSError as exc:
-        raise _fatal(name, f"cannot be read ({exc.strerror or exc})", _EXPECTED_TYPES) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise _fatal(name, not_regular(info.st_mode), _EXPECTED_TYPES)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_EXTENSIONS:
-        found = f"'{path.suffix}'" if path.suffix else "no extension"
-        raise _fatal(name, f"unsupported file type ({found})", _EXPECTED_TYPES)
-    if info.st_size == 0:
-        raise _fatal(name, "file is empty (0 bytes)", "a header row followed by data rows")
 
 
 def _read_grid(path: Path, name: str) -> _Grid:

@@ -9,6 +9,7 @@ the report as surely as new data does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -88,7 +89,17 @@ def code_digest(package_dir: Path | None = None) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    """Installed versions of the runtime dependencies declared by the project's metadata."""
+    """Installed versions of the runtime dependencies declared by the project's metadata.
+
+    Read once per process: every notebook asks (``analyse.pipeline.run_result.result_key``),
+    reading the metadata costs about 50 ms, and the libraries a process has imported do not
+    change while it runs.
+    """
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> tuple[tuple[str, str], ...]:
     try:
         requirements = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError:
@@ -105,7 +116,7 @@ def package_versions() -> dict[str, str]:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return dict(sorted(versions.items()))
+    return tuple(sorted(versions.items()))
 
 
 def environment_versions() -> dict[str, Any]:

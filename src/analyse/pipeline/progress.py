@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from analyse.pipeline.runner import RunOutcome, RunPlan
+    from analyse.pipeline.plan import RunOutcome, RunPlan
 
 
 class RunDisplay:

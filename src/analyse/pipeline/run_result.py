@@ -37,6 +37,7 @@ from analyse.data.user_weights import describe_weights, read_user_weights
 from analyse.errors import InputError, Problem
 from analyse.params import ColumnWeights, RunParams, shown_input
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
+from analyse.pipeline.plan import RESULT_FILE
 from analyse.report.gradient import mean_by_type
 from analyse.report.i18n import messages
 from analyse.report.prose import verdict_sentence
@@ -47,7 +48,6 @@ from analyse.stats.robustness import DRAWS as CURVE_DRAWS
 from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import CalibrationError, rake
 
-RESULT_FILE = "run_result.pickle"
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
 # 8: descriptives, language; 7: controls_merged; 6: not-estimable parts; 5: enrichment report
 RESULT_VERSION = 8

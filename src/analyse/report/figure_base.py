@@ -205,6 +205,7 @@ def _localize_axes(ax: Axes) -> None:
 # Figures this module created (and may therefore resize), and the unwrapped text of every
 # title and label it set (to rewrap it to the width the layout leaves).
 _OWNED: weakref.WeakSet[Figure] = weakref.WeakSet()
+_FITTED: weakref.WeakSet[Figure] = weakref.WeakSet()  # laid out by fit (see is_fitted)
 _RAW: weakref.WeakKeyDictionary[Text, str] = weakref.WeakKeyDictionary()
 
 
@@ -270,6 +271,10 @@ def fit(fig: Figure | Axes, rounds: int = 8) -> Figure:
     overflows the canvas to fewer characters per line, or, for a figure this module created,
     grows the canvas by what still overflows (wide tick labels, a legend beside the axes). A
     figure drawn on the caller's axes is never resized: only its texts are rewrapped.
+
+    On return the canvas holds the figure as returned, drawn, and the figure is not stale:
+    ``analyse.report.notebook.show_figure`` shows those pixels without drawing or fitting the
+    figure again, unless something changed it since (which marks it stale).
     """
     figure = fig.get_figure(root=True) if isinstance(fig, Axes) else fig
     assert figure is not None
@@ -303,7 +308,18 @@ def fit(fig: Figure | Axes, rounds: int = 8) -> Figure:
             width + (grow_w + 0.15 if grow_w >= 0.01 else 0),
             height + (grow_h + 0.15 if grow_h >= 0.01 else 0),
         )
+    else:  # the rounds ran out after a change: the canvas is drawn as returned all the same
+        figure.canvas.draw()
+    # Measuring the layout (get_tightbbox) marked the figure stale, yet changed nothing drawn.
+    figure.stale = False
+    _FITTED.add(figure)
     return figure
+
+
+def is_fitted(figure: Figure) -> bool:
+    """Whether ``fit`` laid the figure out and nothing changed it since: its canvas then shows
+    it as it is (any change to a figure marks it stale)."""
+    return figure in _FITTED and not figure.stale
 
 
 def _done(ax: Axes) -> Axes:

@@ -174,6 +174,11 @@ def catalogue_files(lang: str) -> list[Path]:
     return sorted((MESSAGES_DIR / lang).glob("*.yaml"))
 
 
+# The package's own catalogues, parsed by libyaml when PyYAML has it: the same safe loading, ten
+# times faster: a skipped run (which rewrites the site index) and every kernel load them.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def messages(lang: str = DEFAULT_LANGUAGE) -> Messages:
     """The catalogue of ``lang``: every ``messages/<lang>/*.yaml`` file, keys prefixed by the
@@ -182,7 +187,7 @@ def messages(lang: str = DEFAULT_LANGUAGE) -> Messages:
         raise ValueError(f"unknown report language {lang!r}; expected one of {LANGUAGES}")
     texts: dict[str, str] = {}
     for path in catalogue_files(lang):
-        tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        tree = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
         texts.update(_flatten(tree, path.stem + "."))
     return Messages(lang, texts)
 

@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from analyse.errors import InputError, Problem
@@ -40,7 +41,7 @@ from analyse.params import (
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_text
 from analyse.report.narrative import NARRATIVE_METADATA
-from analyse.report.plots import fit
+from analyse.report.plots import fit, is_fitted
 from analyse.report.prose import curve_summary, verdict_sentence
 from analyse.suggest import closest, did_you_mean
 
@@ -200,24 +201,38 @@ def show_figure(
     publisher (``analyse.pipeline.publish.output_alt``) writes as the image's ``alt``
     attribute; it defaults to the title and axis labels. The figure is rendered once: the file
     written to ``<output_dir>/<name>.png`` holds the very bytes displayed (drawing a figure
-    costs more than anything else in a notebook). Closing the figure stops Jupyter from
-    drawing it a second time.
+    costs more than anything else in a notebook): the pixels ``fit`` drew, encoded as
+    ``savefig`` would encode them, without the two passes ``savefig`` adds (a layout and a
+    draw), nor fitting again a figure that ``fit`` laid out and nothing changed since. Closing
+    the figure stops Jupyter from drawing it a second time.
     """
     from IPython.display import Image, display
 
     figure = _figure(fig)
     text = alt or figure_alt(figure)
-    # laid out again at the DPI it is shown at, so that nothing drawn after the figure
-    # function (or measured at another DPI) runs off the canvas
-    figure.set_dpi(FIGURE_DPI)
-    fit(figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    # Laid out again at the DPI it is shown at, so that nothing drawn after the figure
+    # function (or measured at another DPI) runs off the canvas; a figure of
+    # ``analyse.report.plots`` left as ``fit`` laid it out at this DPI is shown as drawn.
+    if not (is_fitted(figure) and figure.dpi == FIGURE_DPI):
+        figure.set_dpi(FIGURE_DPI)
+        fit(figure)  # leaves the canvas drawn as the figure now is
+    data = _canvas_png(figure)
     plt.close(figure)
-    data = buffer.getvalue()
     if name and output_dir:
         _png_path(output_dir, name).write_bytes(data)
     display(Image(data=data, format="png", metadata={"alt": text}))
+
+
+def _canvas_png(figure: Figure) -> bytes:
+    """The figure's canvas as drawn last, as PNG: what ``savefig(format="png")`` writes at the
+    figure's DPI (the same encoder, metadata and resolution), without drawing it again."""
+    buffer = io.BytesIO()
+    canvas = figure.canvas
+    if isinstance(canvas, FigureCanvasAgg):
+        mpl.image.imsave(buffer, canvas.buffer_rgba(), format="png", origin="upper", dpi=figure.dpi)
+    else:  # a canvas that keeps no pixels: savefig draws it
+        figure.savefig(buffer, format="png", dpi=figure.dpi)
+    return buffer.getvalue()
 
 
 def show_verdict(analysis: ClaimAnalysis) -> Markdown:

@@ -73,6 +73,7 @@ from analyse.report.figure_base import (  # noqa: F401 - re-exported
     _set_text,
     _wrap,
     fit,
+    is_fitted,
     log_ticks,
     not_drawn_alt,
     verdict_label,
