@@ -275,6 +275,7 @@ class _NoKernel:
         pass
 
 
+@pytest.mark.slow  # the analysis runs in the run's kernel
 def test_analyse_run_exits_2_when_the_survey_cannot_be_raked(
     unrakeable_params, tmp_path, monkeypatch, capsys
 ):
