@@ -1,33 +1,37 @@
-"""Benchmark: the compute of one run at scale (default panel, 35,000 and 100,000 respondents).
+"""Benchmark: one run at scale (default panel, census of 35,000 communes, 100,000 bodies).
 
-For each survey, one fresh process runs ``compute_run_result`` once and reports its wall and CPU
-time, the time of its main parts (measured inside that one call by wrapping the functions it
-calls: loading and scoring, ``analyse_claim`` and within it the LMG bootstrap, the sensitivity
-simulations and the theme ordinal models, the specification curve and within it its null
-curves, the power curve) and the **peak resident memory** of the process
-(``ru_maxrss``: what the operating system had to provide, imports included), beside the same
-process's memory after its imports (the floor any run pays).
+For each survey:
 
-The large surveys are generated here, deterministically, into a temporary folder (the
-``analyse simulate --design census-communes`` design is built on another branch):
+- **compute**: one fresh process runs ``compute_run_result`` once and reports its wall and CPU
+  time, the time of its main parts (measured inside that one call by wrapping the functions it
+  calls: loading and scoring, ``analyse_claim`` and within it the LMG bootstrap, the
+  sensitivity simulations and the theme ordinal models, the specification curve and within it
+  its null curves, the power curve) and the **peak resident memory** of the process
+  (``ru_maxrss``: what the operating system had to provide, imports included), beside the same
+  process's memory after its imports (the floor any run pays);
+- **publish** (``--publish``): ``analyse run PARAMS --force`` as a user types it, in a fresh
+  process: its wall time and the **largest peak resident memory of any one process** of the
+  run (the command, a worker or the kernel: ``ru_maxrss`` of the children of a process that
+  waits for the run, since each process waits for its own), with the per-process peaks read
+  from /proc every 0.2 s to say which process it was. The census of communes is compared with
+  the default run measured in the same benchmark run (goal: <= 2x, peak <= 1.5 GB; 100,000
+  rows <= 2 GB).
 
-- ``communes-35k``: every commune of the reference frame with a population (about 34,900),
-  type ``commune``, its real population, means and answers drawn by the simulator's own
-  machinery (``analyse.data.simulate``: ``draw_means``, ``draw_items``) with the budget
-  distribution of a CC (the simulator has none for communes);
-- ``all-tiers-100k``: 100,000 bodies drawn with replacement from every tier of the frame
-  (communes, EPCI, EPT, départements, régions), populations jittered by a few per cent so
-  that no two rows are copies, drawn the same way.
+The large surveys are drawn here by the package's own simulator into a temporary folder:
+
+- ``communes-35k``: ``analyse simulate --design census-communes`` (every inhabited commune of
+  the reference frame, 34,957 rows);
+- ``all-tiers-100k``: ``analyse simulate --design random --n 100000`` (bodies of every tier).
 
 Every survey runs with ``bootstrap: 1000`` (the default panel's own setting).
 
-``--before REV`` also runs each survey with the ``analyse`` of git revision REV (exported with
+``--before REV`` also runs each compute with the ``analyse`` of git revision REV (exported with
 ``git archive`` to a temporary folder and put first on ``PYTHONPATH``), in the same benchmark
 run, so that the figures before and after a change are comparable (machines here are shared
 and noisy: compare ratios measured in one run). The two results must agree: the script prints
 the largest difference of the published numbers (``results_document``) between them.
 
-Run: ``.venv/bin/python benchmarks/scale.py [--before REV] [--only NAME ...]``
+Run: ``.venv/bin/python benchmarks/scale.py [--publish] [--before REV] [--only NAME ...]``
 """
 
 from __future__ import annotations
@@ -46,8 +50,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TIERS = ("communes", "epci", "ept", "departements", "regions")
-TIER_SHARES = (0.6, 0.3, 0.02, 0.05, 0.03)  # of the all-tiers survey's draws
 PARTS = (
     "load + score",
     "analyse_claim",
@@ -63,55 +65,12 @@ PARTS = (
 # --------------------------------------------------------------------------- surveys
 
 
-def _draw_survey(units: Any, seed: int) -> Any:
-    """Means and answers for ``units`` (type, population) with the simulator's machinery."""
-    import numpy as np
-
+def simulated_survey(design: str, n: int | None, out: Path) -> Path:
+    """``analyse simulate`` of ``design`` (contract form, with its truth file) to ``out``."""
     from analyse.data import simulate
-    from analyse.data.codebook import load_codebook
-    from analyse.data.reference import load_frame
 
-    codebook = load_codebook()
-    model = simulate.SurveyModel()
-    offsets = simulate.calibrate_theme_offsets(model, codebook, load_frame("epci"))
-    rng = np.random.default_rng(seed)
-    types = units["collectivity_type"].to_numpy()
-    # the simulator draws budgets for EPCI types only: other tiers draw like a CC
-    known = np.isin(types, list(simulate.OFGL_BUDGET_QUANTILES))
-    stand_in = units.assign(collectivity_type=np.where(known, types, "CC"))
-    survey = simulate._assemble(stand_in, model, codebook, offsets, rng)
-    survey["collectivity_type"] = types
-    return survey
-
-
-def communes_survey(seed: int = 35) -> Any:
-    """Every commune with a population: about 34,900 rows."""
-    from analyse.data.reference import load_frame
-
-    frame = load_frame("communes")
-    units = frame.loc[frame["population"].fillna(0) > 0, ["collectivity_type", "population"]]
-    units = units.reset_index(drop=True).astype({"collectivity_type": str, "population": float})
-    return _draw_survey(units, seed)
-
-
-def all_tiers_survey(n: int = 100_000, seed: int = 100) -> Any:
-    """``n`` bodies of every tier, drawn with replacement, populations jittered."""
-    import numpy as np
-    import pandas as pd
-
-    from analyse.data.reference import load_frame
-
-    rng = np.random.default_rng(seed)
-    parts = []
-    for tier, share in zip(TIERS, TIER_SHARES, strict=True):
-        frame = load_frame(tier)
-        frame = frame.loc[frame["population"].fillna(0) > 0, ["collectivity_type", "population"]]
-        take = rng.integers(0, len(frame), size=round(n * share))
-        parts.append(frame.iloc[take].astype({"collectivity_type": str, "population": float}))
-    units = pd.concat(parts, ignore_index=True)
-    jitter = np.exp(0.05 * rng.standard_normal(len(units)))
-    units["population"] = np.maximum(1.0, np.round(units["population"].to_numpy() * jitter))
-    return _draw_survey(units, seed)
+    survey = simulate.generate(design, seed=2025, n=n)
+    return simulate.write(survey, out)[0]
 
 
 def write_params(name: str, survey_csv: Path, folder: Path) -> Path:
@@ -289,30 +248,52 @@ def _sample(pid: int) -> tuple[str, float, float] | None:
 
 
 def publish(params_path: Path, folder: Path) -> dict[str, Any]:
-    """``analyse run`` of one parameter file into ``folder``: its wall time and, for every
-    process of the run (the command, its workers, the kernels), the peak resident memory and
-    CPU time last seen, polled every 0.2 s from /proc (a process living less long is missed)."""
-    command = [str(Path(sys.executable).with_name("analyse")), "run", str(params_path)]
-    command += ["--output-dir", str(folder / "reports"), "--force", "--jobs", "1"]
+    """``analyse run`` of one parameter file into ``folder``, from a fresh process that waits
+    for it: wall time, the largest peak resident memory of any one process of the run
+    (``ru_maxrss`` of its waited-for descendants), and each process's peak and CPU as last seen
+    in /proc (polled every 0.2 s; a process living less long is missed there, not in the peak).
+    """
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-publish", str(params_path), str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def publish_child(params_path: str, folder: str) -> dict[str, Any]:
+    command = [str(Path(sys.executable).with_name("analyse")), "run", params_path]
+    command += ["--output-dir", str(Path(folder) / "reports"), "--force", "--jobs", "1"]
     seen: dict[int, tuple[str, float, float]] = {}
     t0 = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     while proc.poll() is None:
         for pid in _tree(proc.pid):
             sample = _sample(pid)
-            if sample:
+            if sample and sample[0]:  # an exiting process shows no command line or peak
                 seen[pid] = sample
         time.sleep(0.2)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise RuntimeError(f"analyse run failed: {proc.stderr.read().decode()[-2000:]}")
-    return {"wall": wall, "processes": sorted(seen.values(), key=lambda s: -s[1])}
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"wall": wall, "peak_mb": peak, "processes": sorted(seen.values(), key=lambda s: -s[1])}
 
 
 def report_publish(m: dict[str, Any]) -> None:
-    print(f"  publish (analyse run --force): {m['wall']:7.2f} s wall")
-    for command, peak, cpu in m["processes"][:6]:
-        name = " ".join(Path(w).name if "/" in w else w for w in command.split()[:4])[:60]
+    print(
+        f"  publish (analyse run --force): {m['wall']:7.2f} s wall; "
+        f"largest peak RSS of one process {m['peak_mb']:6.0f} MB"
+    )
+    for command, peak, cpu in m["processes"][:4]:
+        names = [Path(w).name for w in command.split()]
+        if "ipykernel_launcher" in names:
+            name = "the kernel"
+        elif "analyse" in names:
+            name = "the command (analyse run)"
+        else:
+            name = " ".join(names[:3])[:50] or "(gone)"
         print(f"    peak {peak:6.0f} MB, CPU {cpu:6.2f} s  {name}")
 
 
@@ -335,33 +316,38 @@ def main() -> None:
     parser.add_argument("--before", help="git revision to compare with, e.g. main")
     parser.add_argument("--only", nargs="*", help="default, communes-35k, all-tiers-100k")
     parser.add_argument(
-        "--publish",
-        action="store_true",
-        help="also time `analyse run` (unfinished: kernels are not yet seen among its processes)",
+        "--publish", action="store_true", help="also time `analyse run` and its peak memory"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-publish", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child)))
         return
-    print(f"cores available: {os.cpu_count()}")
+    if args.child_publish:
+        print(json.dumps(publish_child(*args.child_publish)))
+        return
+    # as an analyst's Python: bytecode compiled once and reused (the venv's libraries are
+    # compiled at install, README quick start; this lets the package's own be too)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    print(f"cores available: {os.cpu_count()}; bytecode compiled and reused by every process")
     print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
         folder = Path(tmp)
         before = export_revision(args.before, folder) if args.before else None
-        surveys: dict[str, Callable[[], Any] | None] = {
+        surveys: dict[str, tuple[str, int | None] | None] = {
             "default": None,
-            "communes-35k": communes_survey,
-            "all-tiers-100k": all_tiers_survey,
+            "communes-35k": ("census-communes", None),
+            "all-tiers-100k": ("random", 100_000),
         }
-        for name, make in surveys.items():
+        published: dict[str, dict[str, Any]] = {}
+        for name, design in surveys.items():
             if args.only and name not in args.only:
                 continue
-            if make is None:
+            if design is None:
                 params_path = ROOT / "params" / "default.yaml"
             else:
-                csv = folder / f"{name}.csv"
-                make().to_csv(csv, index=False)
+                csv = simulated_survey(*design, folder / f"{name}.csv")
                 params_path = write_params(name, csv, folder)
             print(f"\n{name} (bootstrap: 1000)")
             after = run_child(params_path, None)
@@ -370,7 +356,8 @@ def main() -> None:
                 report(name, "before", old)
             report(name, "after" if before else "now", after)
             if args.publish:
-                report_publish(publish(params_path, folder))
+                published[name] = publish(params_path, folder)
+                report_publish(published[name])
             if before:
                 gap, where = largest_difference(old["document"], after["document"])
                 ratios = (after[k] / old[k] for k in ("wall", "cpu", "peak_mb"))
@@ -379,6 +366,14 @@ def main() -> None:
                         *ratios
                     )
                     + f" largest difference in results.json: {gap:.3g} {where}"
+                )
+        if "default" in published:
+            print("\npublish, against the default run of this benchmark run:")
+            base = published["default"]["wall"]
+            for name, m in published.items():
+                print(
+                    f"  {name:<16} {m['wall'] / base:5.2f}x the default run's time; "
+                    f"largest peak of one process {m['peak_mb']:6.0f} MB"
                 )
     print("\nload average (1, 5, 15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 

@@ -159,13 +159,10 @@ def copy_of_run(tmp_path) -> Callable[[Path], Path]:
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test reading a published report is slow, whether or not its module says so, and runs
-    on the worker that publishes it (``--dist loadgroup``): no other worker waits for it."""
+    """A test reading a published report is slow, whether or not its module says so."""
     for item in items:
-        used = sorted(PUBLISHING_FIXTURES & set(getattr(item, "fixturenames", ())))
-        if used:
+        if PUBLISHING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group(used[0]))
 
 
 def _runs_papermill(argv: object) -> str | None:
