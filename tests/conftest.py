@@ -25,12 +25,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from analyse.data.codebook import Codebook, load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_SECONDS = 2.0  # a test over this (setup and call) belongs to the slow tier
+SHARED_BUILD_TIMEOUT = 900  # seconds a worker waits for another to publish a shared report
 
 # fixtures that publish real reports: any test using one is slow whatever its marker says
 PUBLISHING_FIXTURES = {"published_site", "published_example_export"}
@@ -67,17 +68,25 @@ def _shared_folder(factory: pytest.TempPathFactory, name: str, build: Callable[[
     shared = base.parent if worker else base  # xdist: the session folder all workers share
     folder = shared / name
     done, failed = shared / f"{name}.done", shared / f"{name}.failed"
-    with FileLock(str(shared / f"{name}.lock")):
+    lock = FileLock(str(shared / f"{name}.lock"), timeout=SHARED_BUILD_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        pytest.fail(f"the shared {name!r} was not built within {SHARED_BUILD_TIMEOUT} s")
+    try:
         if failed.exists():
             pytest.fail(f"building the shared {name!r} failed:\n{failed.read_text()}")
         if not done.exists():
             try:
+                shutil.rmtree(folder, ignore_errors=True)  # a worker killed while building
                 folder.mkdir()
                 build(folder)
             except BaseException as exc:
                 failed.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
                 raise
             done.touch()
+    finally:
+        lock.release()
     return folder
 
 
@@ -177,25 +186,23 @@ def _runs_papermill(argv: object) -> str | None:
     return " ".join(words) if "papermill" in {Path(w).name for w in words} else None
 
 
-@pytest.fixture(autouse=True)
-def _fast_tests_start_no_kernel(request, monkeypatch):
-    """Fails a test outside the slow tier that starts a Jupyter kernel.
+_started: list[str] = []  # what the current test phase started (kernels, papermill)
+
+
+def pytest_configure(config):
+    """Count every kernel and papermill command started in this process, for the guard below.
 
     Kernels are counted where every in-process start goes (``LocalProvisioner``: papermill,
-    nbclient and the runner's kernel alike), and where a test runs ``papermill`` as a command.
-    A report published by a command in a subprocess (``analyse run``) is not seen here: it
-    takes seconds, so the summary of tests over 2 s lists it.
+    nbclient and the runner's kernel alike). A kernel started in a forked worker of
+    ``run_all(jobs=2)`` or in a command run as a subprocess is not seen: those tests take
+    seconds, and the summary of fast-tier tests over 2 s lists them.
     """
-    if request.node.get_closest_marker("slow"):
-        yield
-        return
-    started: list[str] = []
     from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
     launch = LocalProvisioner.launch_kernel
 
     async def counted_launch(self, cmd, **kwargs):
-        started.append("a Jupyter kernel")
+        _started.append("a Jupyter kernel")
         return await launch(self, cmd, **kwargs)
 
     popen_init = subprocess.Popen.__init__
@@ -203,18 +210,31 @@ def _fast_tests_start_no_kernel(request, monkeypatch):
     def counted_popen(self, args, *rest, **kwargs):
         what = _runs_papermill(args)
         if what:
-            started.append(f"the command `{what}`")
+            _started.append(f"the command `{what}`")
         popen_init(self, args, *rest, **kwargs)
 
-    monkeypatch.setattr(LocalProvisioner, "launch_kernel", counted_launch)
-    monkeypatch.setattr(subprocess.Popen, "__init__", counted_popen)
-    yield
-    if started:
+    LocalProvisioner.launch_kernel = counted_launch
+    subprocess.Popen.__init__ = counted_popen
+
+
+def _no_kernel_outside_the_slow_tier(item: pytest.Item):
+    """Fails the phase (setup, with the fixtures of every scope it sets up, or call) of a test
+    outside the slow tier that started a Jupyter kernel or papermill."""
+    _started.clear()
+    result = yield
+    started, slow = list(_started), item.get_closest_marker("slow")
+    _started.clear()
+    if started and not slow:
         pytest.fail(
             f"this test starts {started[0]}: mark it @pytest.mark.slow (the fast tier, "
             '`pytest -m "not slow"`, starts no kernel and publishes nothing)',
             pytrace=False,
         )
+    return result
+
+
+pytest_runtest_setup = pytest.hookimpl(wrapper=True)(_no_kernel_outside_the_slow_tier)
+pytest_runtest_call = pytest.hookimpl(wrapper=True)(_no_kernel_outside_the_slow_tier)
 
 
 _over_budget: list[tuple[float, str]] = []

@@ -97,6 +97,7 @@ def test_minimal_effect_test_closed_form():
     assert p_below == pytest.approx(1 - p_lower)
 
 
+@pytest.mark.slow  # a simulation of the level: about 2 s
 @pytest.mark.parametrize("effect", [0.2, -0.2])
 def test_decisive_is_not_liberal_at_the_bound(effect):
     """With the true standardized effect exactly on a bound, "decisive" in at most ~alpha of
@@ -137,6 +138,7 @@ def test_verdict_recovers_the_known_truth(n, effect, expected):
     assert got.count(expected) >= 34, got
 
 
+@pytest.mark.slow  # a simulation of the level: about 2 s
 def test_tost_is_not_liberal_at_the_bound():
     rng = np.random.default_rng(11)
     rejections = [

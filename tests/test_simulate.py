@@ -26,6 +26,7 @@ from analyse.paths import project_root
 ROOT = project_root()
 
 
+@pytest.mark.slow  # three surveys with their pooled truth: over 2 s
 def test_same_seed_same_bytes_and_different_seeds_differ(tmp_path):
     paths = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):

@@ -259,13 +259,15 @@ def test_run_weights_turns_a_calibration_error_into_a_user_error(unrakeable_para
     assert "collectivity type CC has respondents only in population band(s) 250k+" in str(problem)
 
 
-class _NoKernel:
-    """Stands in for the Jupyter kernel: the analysis fails before any notebook runs."""
+class _InProcessKernel:
+    """Stands in for the run's Jupyter kernel: executes the analysis the runner sends it
+    (``analyse.pipeline.analysis_in_kernel``) in this process, and no notebook (the analysis
+    fails first). The path from an error in the analysis to exit 2 is the real one."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, kernel_name: str = "") -> None:
         pass
 
-    def __enter__(self) -> _NoKernel:
+    def __enter__(self) -> _InProcessKernel:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -274,12 +276,20 @@ class _NoKernel:
     def start(self) -> None:
         pass
 
+    def wait_ready(self) -> None:
+        pass
 
-@pytest.mark.slow  # the analysis runs in the run's kernel
+    def run_analysis(self, code: str) -> None:
+        exec(code, {})
+
+    def execute(self, *args: object) -> None:
+        raise AssertionError("no notebook runs once the analysis has failed")
+
+
 def test_analyse_run_exits_2_when_the_survey_cannot_be_raked(
     unrakeable_params, tmp_path, monkeypatch, capsys
 ):
-    monkeypatch.setattr(runner, "_Kernel", _NoKernel)
+    monkeypatch.setattr(runner, "Kernel", _InProcessKernel)
     out = tmp_path / "reports"
     argv = ["analyse", "run", str(unrakeable_params), "--output-dir", str(out), "--jobs", "1"]
     monkeypatch.setattr(sys, "argv", argv)

@@ -155,8 +155,12 @@ def _identified(moments: np.ndarray) -> np.ndarray:
     scaled to unit diagonal: full rank when its smallest eigenvalue exceeds ``_COND_TOL``. A
     regressor constant on the drawn rows, or type dummies that add up to the intercept (the
     reference type not drawn), make it singular up to rounding (about 1e-15); on the shipped
-    panels the same resamples pass as under numpy's ``matrix_rank`` of the resampled design
-    (``tests/test_fast_paths.py``).
+    panels and on small panels with rare categories the same resamples pass as under numpy's
+    ``matrix_rank`` of the resampled design (``tests/test_scale_reference.py``). The rule is
+    deliberately stricter than ``matrix_rank``'s tolerance: a resample whose design is full
+    rank only numerically (smallest scaled eigenvalue under 1e-10, i.e. a condition number
+    over about 1e5 on the design) is dropped like a singular one, as its coefficients would
+    be rounding noise.
     """
     a = moments[:, :-1, :-1]
     diag = np.einsum("bii->bi", a)
