@@ -21,6 +21,8 @@ import pandas as pd
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
+from analyse.stats.estimands import Estimands, estimate_estimands
+from analyse.stats.estimands import to_results as estimands_results
 from analyse.stats.importance import Importance, relative_importance, unavailable
 from analyse.stats.nested import DEFAULT_PRIOR_SCALE, NestedComparison, compare_nested
 from analyse.stats.ordinal import fit_themes
@@ -56,6 +58,8 @@ class ClaimAnalysis:
     # control -> categories merged into "other" for fewer than min_cell respondents each
     controls_merged: dict[str, list[str]] = field(default_factory=dict)
     min_cell: int = DEFAULT_MIN_CELL
+    # the total, direct (= size) and indirect effects of size (analyse.stats.estimands)
+    estimands: Estimands | None = None
 
     @property
     def verdict(self) -> str:
@@ -96,6 +100,7 @@ def analyse_claim(
     exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
     if missing_terms:
         exclusions["missing value in a model term"] = missing_terms
+    size = test_size(fit, sesoi=sesoi, alpha=alpha)
     return ClaimAnalysis(
         n=fit.nobs,
         n_excluded=len(scored) - fit.nobs,
@@ -103,7 +108,7 @@ def analyse_claim(
         dropped_terms=list(design.dropped_terms),
         controls=list(controls),
         fit=fit,
-        size=test_size(fit, sesoi=sesoi, alpha=alpha),
+        size=size,
         importance=_importance(design, bootstrap=bootstrap, seed=seed),
         nested=compare_nested(fit, weights=weights, bf_prior_scale=bf_prior_scale),
         sensitivity=sensitivity(ols, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
@@ -113,6 +118,7 @@ def analyse_claim(
         weights_summary=None if weights is None else weights_summary(weights),
         controls_merged=dict(design.controls_merged),
         min_cell=min_cell,
+        estimands=estimate_estimands(fit, size, bootstrap=bootstrap, seed=seed),
     )
 
 
@@ -162,6 +168,10 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "sesoi": s.sesoi,
         "alpha": s.alpha,
         "verdict": s.verdict,
+        # the total effect of size, the direct one (= "size", the verdict's) and their difference
+        "estimands": (
+            None if analysis.estimands is None else estimands_results(analysis.estimands)
+        ),
         "size": {
             "coef": s.coef,
             "se_hc3": s.se_hc3,
