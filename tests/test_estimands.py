@@ -135,3 +135,37 @@ def test_no_share_when_the_total_is_not_shown_to_differ_from_zero(data):
     e = _estimands(flat, bootstrap=50)
     assert e.total.verdict in ("negligible", "inconclusive")
     assert e.share is None and e.share_ci90 is None
+
+
+# ------------------------------------------------------------ small-sample and influence
+
+
+def test_hc2_bell_mccaffrey_and_leave_one_out_equal_r(data, reference):
+    """clubSandwich's CR2 with singleton clusters and Satterthwaite df; R's dfbeta."""
+    from analyse.stats.influence import influence_checks
+
+    fit = fit_ols(_design(data))
+    found = influence_checks(fit, test_size(fit))
+    expected = reference["influence"]
+    assert found.se_hc2 == pytest.approx(expected["se_hc2"], abs=1e-6)
+    assert found.df_bm == pytest.approx(expected["df_bm"], abs=1e-6)
+    assert found.loo_std_range == pytest.approx(expected["loo_std_range"], abs=1e-9)
+    assert found.moved == expected["moved"]
+
+
+def test_leave_one_out_under_weights_is_the_weighted_refit(data):
+    """The closed form against refitting the weighted model without each respondent."""
+    from analyse.stats.influence import influence_checks
+
+    design = _design(data)
+    fit = fit_ols(design, weights=data["w"])
+    size = test_size(fit)
+    found = influence_checks(fit, size)
+    scale = size.std_coef / size.coef
+    refits = []
+    for i in range(len(data)):
+        keep = data.index != data.index[i]
+        sub = Design(y=design.y[keep], X=design.X[keep], groups=design.groups)
+        refits.append(fit_ols(sub, weights=data["w"][keep]).coef["size"] * scale)
+    assert found.loo_std_range == pytest.approx((min(refits), max(refits)), abs=1e-9)
+    assert found.se_hc2 is None and found.df_bm is None  # the weighted fit's SE is design-based

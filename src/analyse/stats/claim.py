@@ -24,6 +24,7 @@ from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.estimands import Estimands, estimate_estimands
 from analyse.stats.estimands import to_results as estimands_results
 from analyse.stats.importance import Importance, relative_importance, unavailable
+from analyse.stats.influence import Influence, influence_checks
 from analyse.stats.nested import DEFAULT_PRIOR_SCALE, NestedComparison, compare_nested
 from analyse.stats.ordinal import fit_themes
 from analyse.stats.regression import (
@@ -60,6 +61,8 @@ class ClaimAnalysis:
     min_cell: int = DEFAULT_MIN_CELL
     # the total, direct (= size) and indirect effects of size (analyse.stats.estimands)
     estimands: Estimands | None = None
+    # HC2 with Bell-McCaffrey df, leave-one-out range (analyse.stats.influence)
+    influence: Influence | None = None
 
     @property
     def verdict(self) -> str:
@@ -119,6 +122,7 @@ def analyse_claim(
         controls_merged=dict(design.controls_merged),
         min_cell=min_cell,
         estimands=estimate_estimands(fit, size, bootstrap=bootstrap, seed=seed),
+        influence=influence_checks(fit, size),
     )
 
 
@@ -134,6 +138,15 @@ def _importance(design: Design, bootstrap: int, seed: int) -> Importance:
 def _number(value: object) -> float | None:
     """A float for results.json, None where it could not be computed (NaN)."""
     return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _influence(found: Influence) -> dict:
+    """``results.json``'s leave-one-out summary: a range and a count, no respondent."""
+    return {
+        "loo_std_range": list(found.loo_std_range),
+        "moved_by_tenth_sesoi": found.moved,
+        "threshold_std": found.threshold,
+    }
 
 
 WEIGHTS_KEYS = ("method", "kish_n", "max_ratio", "collapsed", "dropped")
@@ -185,7 +198,11 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             # the (1 - 2 alpha) interval the verdict reads: 90 % at the default alpha 0.05
             "ci90": [float(v) for v in equivalence_interval(s)],
             "direction": s.direction,
+            # small-sample check: HC2 with Bell-McCaffrey df (null under weights)
+            "se_hc2_bm": None if analysis.influence is None else analysis.influence.se_hc2,
+            "df_bm": None if analysis.influence is None else analysis.influence.df_bm,
         },
+        "influence": None if analysis.influence is None else _influence(analysis.influence),
         "ols": {
             "r2": analysis.fit.r2,
             "df_resid": analysis.fit.df_resid,
