@@ -143,7 +143,7 @@ def _number(value: object) -> float | None:
 def _influence(found: Influence) -> dict:
     """``results.json``'s leave-one-out summary: a range and a count, no respondent."""
     return {
-        "loo_std_range": list(found.loo_std_range),
+        "loo_std_range": None if found.loo_std_range is None else list(found.loo_std_range),
         "moved_by_tenth_sesoi": found.moved,
         "threshold_std": found.threshold,
     }

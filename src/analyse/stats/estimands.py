@@ -50,6 +50,7 @@ class Estimands:
     indirect_points: float
     indirect_ci90_points: tuple[float, float] | None  # None without bootstrap draws
     share: float | None  # indirect / total; None when the total's interval contains 0
+    # None also when alpha or more of the resampled totals cross 0 (the interval is unbounded)
     share_ci90: tuple[float, float] | None
     by_mean: dict[str, float]  # mediator term group -> its part of the indirect effect, points
     draws: int  # bootstrap resamples with both models identified
@@ -96,7 +97,11 @@ def estimate_estimands(
     share = None
     if lo_total > 0 or hi_total < 0:  # the total is shown to differ from 0: a share is defined
         share = float(indirect / (total.coef * LN10))
-        if len(draws):
+        # The ratio's percentiles mean something only if the resampled totals stay away from 0:
+        # when alpha or more of them cross it, the interval is unbounded (as Fieller's would
+        # be) and none is given.
+        crossing = np.mean(np.sign(draws[:, 0]) != np.sign(total.coef)) if len(draws) else 1.0
+        if crossing < direct.alpha:
             ratios = 1 - draws[:, 1] / draws[:, 0]
             share_interval = tuple(float(v) for v in np.quantile(ratios, q))
     return Estimands(

@@ -32,8 +32,10 @@ LOO_SESOI_SHARE = 0.1  # a respondent "moves" the effect by more than this share
 class Influence:
     se_hc2: float | None  # HC2 standard error of size's coefficient (index points)
     df_bm: float | None  # Bell-McCaffrey degrees of freedom of its t test
-    loo_std_range: tuple[float, float]  # leave-one-out range of the standardized effect
-    moved: int  # respondents whose removal moves it by more than LOO_SESOI_SHARE * sesoi
+    # leave-one-out range of the standardized effect; None when a respondent has leverage 1
+    # (the model cannot be fitted without it: a category of one respondent)
+    loo_std_range: tuple[float, float] | None
+    moved: int | None  # respondents whose removal moves it by more than LOO_SESOI_SHARE * sesoi
     threshold: float  # that move, standardized
 
 
@@ -46,6 +48,9 @@ def influence_checks(fit: OLSFit, size: SizeTest) -> Influence:
         x, y = x * root[:, None], y * root
     q, r = np.linalg.qr(x)
     h = np.einsum("ij,ij->i", q, q)  # leverages
+    threshold = LOO_SESOI_SHARE * size.sesoi
+    if h.max() > 1.0 - 1e-10:
+        return Influence(None, None, None, None, float(threshold))
     at = list(fit.design.X.columns).index("size")
     # row `at` of (X'X)^-1 X': the weights of each respondent in size's coefficient
     c = np.linalg.solve(r, q.T)[at]
@@ -53,7 +58,6 @@ def influence_checks(fit: OLSFit, size: SizeTest) -> Influence:
     scale = size.std_coef / size.coef if size.coef else 0.0
     change = c * resid / (1.0 - h) * scale  # standardized b - b_(i)
     loo = size.std_coef - change
-    threshold = LOO_SESOI_SHARE * size.sesoi
     se_hc2 = df_bm = None
     if not weighted:
         a2 = c**2 / (1.0 - h)
