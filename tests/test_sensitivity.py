@@ -201,6 +201,8 @@ def test_weighted_fit_gives_the_unweighted_sensitivity():
         "mde_std_positive",
         "mde_std_negative",
         "mde_std",
+        "mde_points_positive",
+        "mde_points_negative",
         "tost_power",
         "power",
         "simulations",

@@ -241,6 +241,9 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "mde_std_positive": analysis.sensitivity.mde_std_positive,
             "mde_std_negative": analysis.sensitivity.mde_std_negative,
             "mde_std": analysis.sensitivity.mde_std,
+            # the same in index points for a tenfold population, signed, via the world's slope
+            "mde_points_positive": _number(analysis.sensitivity.mde_points_positive),
+            "mde_points_negative": _number(analysis.sensitivity.mde_points_negative),
             "tost_power": analysis.sensitivity.tost_power,
             "power": analysis.sensitivity.power,
             "simulations": analysis.sensitivity.simulations,

@@ -81,6 +81,10 @@ class Sensitivity:
     tost_power: float  # P(TOST rejects | true standardized size effect = 0)
     power: float
     simulations: int
+    # the two MDE in the reader's unit: index points for a tenfold population, signed, through
+    # the simulated world's own slope (``_Simulator.slope``), not the observed sd of the index
+    mde_points_positive: float = math.nan
+    mde_points_negative: float = math.nan
 
 
 def unweighted(fit: OLSFit) -> OLSFit:
@@ -298,7 +302,14 @@ def sensitivity(
         tost_power=float((p_tost < alpha).mean()),
         power=power,
         simulations=simulations,
+        mde_points_positive=_points(sim.slope(positive)),
+        mde_points_negative=_points(sim.slope(-negative)),
     )
+
+
+def _points(slope: float) -> float:
+    """A raw slope of the index on ln(population) as points for a tenfold population."""
+    return slope * math.log(10.0)
 
 
 def power_curve(
