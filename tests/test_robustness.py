@@ -14,7 +14,7 @@ from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.terms import model_terms
 from analyse.report.tables import curve_inference_table
-from analyse.stats import robustness
+from analyse.stats import resampling, robustness
 from analyse.stats.equivalence import test_size
 from analyse.stats.regression import build_design, fit_ols, ols_hc3
 from analyse.stats.robustness import CHOICES, curve_inference, specification_curve
@@ -317,7 +317,7 @@ def test_inference_holds_its_level_without_a_size_effect_and_detects_a_real_one(
 def test_inference_without_identified_resamples_gives_no_p_value(monkeypatch):
     """If no resample identifies every specification, the p-values are None, never NaN
     (results.json is strict JSON), and the observed statistics are still reported."""
-    monkeypatch.setattr(robustness, "_COND_TOL", 2.0)  # no resample passes the check
+    monkeypatch.setattr(resampling, "EIGEN_TOL", 2.0)  # no resample passes the check
     monkeypatch.setattr(robustness, "_MAX_ROUNDS", 2)
     inference = curve_inference(_linear_survey(3, 120, 0.0), None, draws=20, seed=0)
     assert inference["draws"] == 0

@@ -19,7 +19,7 @@ from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.paths import data_dir
-from analyse.stats import importance, robustness
+from analyse.stats import importance, resampling, robustness
 from analyse.stats import sensitivity as sensitivity_module
 from analyse.stats.importance import _batched_r2, _positions, _shapley, _subsets
 from analyse.stats.regression import Design, build_design, fit_ols
@@ -135,7 +135,7 @@ def test_small_panels_do_have_singular_resamples(panels):
         _, kept = old_bootstrap(design, 1000, seed=2025)
         assert 30 < (~kept).sum() < 300
         rows = np.random.default_rng(2025).integers(0, len(design.y), size=(1000, len(design.y)))
-        moments = importance._moments(design, importance._counts(rows, len(design.y)))
+        moments = importance._moments(design, resampling.row_counts(rows, len(design.y)))
         np.testing.assert_array_equal(importance._identified(moments), kept)
 
 
@@ -236,7 +236,7 @@ def old_null_fits(
         root = np.sqrt(np.where(ident[:, None], diag, 1.0))
         scaled = a / (root[:, :, None] * root[:, None, :])
         eig = np.linalg.eigvalsh(np.where(ident[:, None, None], scaled, np.eye(p)))
-        ident &= eig[:, 0] > robustness._COND_TOL
+        ident &= eig[:, 0] > resampling.EIGEN_TOL
         a_inv = np.linalg.inv(np.where(ident[:, None, None], a, np.eye(p)))
         a_inv = (a_inv + a_inv.transpose(0, 2, 1)) / 2
         coef = np.einsum("bij,bj->bi", a_inv, xty)
@@ -334,7 +334,7 @@ def test_null_refits_equal_the_old_ones(panels, name):
     y, specs = _curve_inputs(panels[name])
     n = len(y)
     index = np.random.default_rng(2025).integers(0, n, size=(300, n))
-    counts = robustness._counts(index, n)
+    counts = resampling.row_counts(index, n)
     old = old_null_fits(y, specs, counts)
     new = robustness._null_fits(y, specs, counts)
     np.testing.assert_array_equal(new[3], old[3])

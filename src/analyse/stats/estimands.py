@@ -35,6 +35,7 @@ from scipy import stats
 
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.regression import Design, OLSFit, fit_ols
+from analyse.stats.resampling import full_rank, row_counts
 
 LN10 = math.log(10.0)  # from one unit of ln(population) to a tenfold population
 
@@ -141,7 +142,6 @@ def _lstsq(x: np.ndarray, y: np.ndarray, root_w: np.ndarray | None) -> np.ndarra
 
 
 _CHUNK_CELLS = 4_000_000  # resampled row counts held at once (draws x rows)
-_EIGEN_TOL = 1e-10  # smallest eigenvalue of a resample's scaled X'WX deemed non-zero
 
 
 def _bootstrap(
@@ -175,31 +175,20 @@ def _bootstrap(
     out = []
     for start in range(0, draws, chunk):
         k = min(chunk, draws - start)
-        rows = rng.integers(0, n, size=(k, n))
-        counts = np.bincount((rows + n * np.arange(k)[:, None]).ravel(), minlength=k * n)
+        counts = row_counts(rng.integers(0, n, size=(k, n)), n)
         moments = np.zeros((k, p + 1, p + 1))
-        moments[:, upper[0], upper[1]] = counts.reshape(k, n).astype("float64") @ products
+        moments[:, upper[0], upper[1]] = counts @ products
         moments = moments + np.triu(moments, 1).transpose(0, 2, 1)
         pair = []
         ok = np.ones(k, dtype=bool)
         for at, size_at in models:
             gram = moments[:, at[:, None], at[None, :]]
-            ok &= _full_rank(gram)
+            ok &= full_rank(gram)
             safe = np.where(ok[:, None, None], gram, np.eye(len(at)))
             beta = np.linalg.solve(safe, moments[:, at, p][:, :, None])[:, :, 0]
             pair.append(beta[:, size_at])
         out.append(np.column_stack(pair)[ok])
     return np.concatenate(out).reshape(-1, 2)
-
-
-def _full_rank(gram: np.ndarray) -> np.ndarray:
-    """Whether each (k, q, q) cross-product matrix is of full rank: smallest eigenvalue of the
-    matrix scaled to unit diagonal above ``_EIGEN_TOL`` (as the LMG bootstrap checks it)."""
-    diag = np.einsum("kii->ki", gram)
-    ok = (diag > 0).all(axis=1)
-    root = np.sqrt(np.where(ok[:, None], diag, 1.0))
-    scaled = gram / (root[:, :, None] * root[:, None, :])
-    return ok & (np.linalg.eigvalsh(scaled)[:, 0] > _EIGEN_TOL)
 
 
 def estimand_block(test: SizeTest, fit: OLSFit) -> dict:

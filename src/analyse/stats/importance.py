@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from analyse.stats.regression import Design
+from analyse.stats.resampling import full_rank, row_counts
 
 _CHUNK_CELLS = 4_000_000  # resamples x rows of the counts refitted at once (32 MB)
-_COND_TOL = 1e-10  # smallest eigenvalue of a resample's scaled X'WX deemed non-zero
 
 
 def _subsets(groups: list[str]) -> list[tuple[str, ...]]:
@@ -85,10 +85,10 @@ def _shapley(r2: dict[tuple[str, ...], np.ndarray], groups: list[str]) -> dict[s
 
 def lmg_batch(design: Design, rows: np.ndarray) -> pd.DataFrame:
     """LMG shares for each row-index vector in ``rows`` (B, n): one line per resample."""
-    return lmg_counts(design, _counts(rows, len(design.y)))
+    return lmgrow_counts(design, row_counts(rows, len(design.y)))
 
 
-def lmg_counts(design: Design, counts: np.ndarray) -> pd.DataFrame:
+def lmgrow_counts(design: Design, counts: np.ndarray) -> pd.DataFrame:
     """LMG shares for each resample given as row counts ``counts`` (B, n): one line each.
 
     A resample with counts w is the sample in which row i appears w_i times: its fits are the
@@ -111,13 +111,6 @@ def _lmg_moments(design: Design, moments: np.ndarray) -> pd.DataFrame:
 
 def _columns(design: Design) -> list[str]:
     return [c for c in design.X.columns if c != "Intercept"]
-
-
-def _counts(rows: np.ndarray, n: int) -> np.ndarray:
-    """How often each of the ``n`` rows is drawn in each resample of ``rows`` (B, m) (float)."""
-    b = rows.shape[0]
-    flat = (rows + n * np.arange(b)[:, None]).ravel()
-    return np.bincount(flat, minlength=b * n).reshape(b, n).astype("float64")
 
 
 def _moments(design: Design, counts: np.ndarray) -> np.ndarray:
@@ -149,27 +142,12 @@ def _centred(moments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _identified(moments: np.ndarray) -> np.ndarray:
-    """Which resamples have a full-rank design (so that every subset model is identified).
-
-    Checked on the design's (p+1) x (p+1) cross-product matrix X'WX (intercept included),
-    scaled to unit diagonal: full rank when its smallest eigenvalue exceeds ``_COND_TOL``. A
-    regressor constant on the drawn rows, or type dummies that add up to the intercept (the
-    reference type not drawn), make it singular up to rounding (about 1e-15); on the shipped
-    panels and on small panels with rare categories the same resamples pass as under numpy's
-    ``matrix_rank`` of the resampled design (``tests/test_scale_reference.py``). The rule is
-    deliberately stricter than ``matrix_rank``'s tolerance: a resample whose design is full
-    rank only numerically (smallest scaled eigenvalue under 1e-10, i.e. a condition number
-    over about 1e5 on the design) is dropped like a singular one, as its coefficients would
-    be rounding noise.
+    """Which resamples have a full-rank design (so that every subset model is identified):
+    ``full_rank`` of the design's (p+1) x (p+1) cross-products X'WX, intercept included. On
+    the shipped panels and on small panels with rare categories the same resamples pass as
+    under numpy's ``matrix_rank`` of the resampled design (``tests/test_scale_reference.py``).
     """
-    a = moments[:, :-1, :-1]
-    diag = np.einsum("bii->bi", a)
-    ok = (diag > 0).all(axis=1)
-    root = np.sqrt(np.where(ok[:, None], diag, 1.0))
-    scaled = a / (root[:, :, None] * root[:, None, :])
-    eye = np.eye(a.shape[1])
-    eig = np.linalg.eigvalsh(np.where(ok[:, None, None], scaled, eye))
-    return ok & (eig[:, 0] > _COND_TOL)
+    return full_rank(moments[:, :-1, :-1])
 
 
 def lmg(design: Design) -> pd.Series:
@@ -213,7 +191,7 @@ def relative_importance(
     step = max(1, min(chunk, _CHUNK_CELLS // n))
     parts = []
     for start in range(0, bootstrap, step):
-        counts = _counts(rng.integers(0, n, size=(min(step, bootstrap - start), n)), n)
+        counts = row_counts(rng.integers(0, n, size=(min(step, bootstrap - start), n)), n)
         moments = _moments(design, counts)
         keep = _identified(moments)
         if keep.any():

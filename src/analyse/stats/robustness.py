@@ -84,6 +84,7 @@ from analyse.stats.regression import (
     ols_hc3,
     type_dummies,
 )
+from analyse.stats.resampling import full_rank, row_counts
 from analyse.stats.weights import rake
 
 SHIPPED = "survey_weights"  # the curve's label of weights shipped with the survey
@@ -97,7 +98,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 DRAWS = 500  # null curves of the inferential test, as Simonsohn, Simmons and Nelson (2020)
 _MAX_ROUNDS = 20  # rounds of ``draws`` resamples tried to collect ``draws`` identified ones
-_COND_TOL = 1e-10  # smallest eigenvalue of the scaled X'WX deemed non-zero in a resample
 _CHUNK_CELLS = 2_000_000  # draws x rows of one chunk of refits (16 MB per array)
 _LEVERAGE_TOL = 1e-8  # a resampled row with leverage above 1 - this makes HC3 undefined
 
@@ -455,12 +455,7 @@ def _refit(
         xty = sums[:, q : q + p]
         # identified when X'WX scaled to unit diagonal is well conditioned (a column constant
         # at 0 on the drawn rows, e.g. an absent type, has a zero diagonal)
-        diag = np.einsum("bii->bi", a)
-        ident = (diag > 0).all(axis=1)
-        root = np.sqrt(np.where(ident[:, None], diag, 1.0))
-        scaled = a / (root[:, :, None] * root[:, None, :])
-        eig = np.linalg.eigvalsh(np.where(ident[:, None, None], scaled, np.eye(p)))
-        ident &= eig[:, 0] > _COND_TOL
+        ident = full_rank(a)
         a_inv = np.linalg.inv(np.where(ident[:, None, None], a, np.eye(p)))
         a_inv = (a_inv + a_inv.transpose(0, 2, 1)) / 2
         coef = np.einsum("bij,bj->bi", a_inv, xty)
@@ -551,7 +546,7 @@ def _inference(
             futures = []
             for start in range(0, draws, chunk):
                 index = rng.integers(0, n, size=(min(chunk, draws - start), n))
-                futures.append(pool.submit(_refit, prepared, _counts(index, n)))
+                futures.append(pool.submit(_refit, prepared, row_counts(index, n)))
                 del index
                 if len(futures) > 2 * _workers():
                     futures[-2 * _workers() - 1].result()
@@ -578,13 +573,6 @@ def _inference(
         result["share_significant_p"] = _share_at_least(share, obs_share)
         result["mean_z_p"] = _share_at_least(np.abs(mean_z), abs(obs_z))
     return result
-
-
-def _counts(index: np.ndarray, n: int) -> np.ndarray:
-    """How often each of the ``n`` rows is drawn in each resample of ``index`` (B, n)."""
-    b = len(index)
-    flat = (index + n * np.arange(b)[:, None]).ravel()
-    return np.bincount(flat, minlength=b * n).reshape(b, n).astype("float64")
 
 
 def _workers() -> int:
