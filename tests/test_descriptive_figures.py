@@ -179,3 +179,36 @@ def test_every_tier_at_35000_rows_has_a_panel_per_type():
     assert len(panels) == 8
     for ctype, n in expected.items():
         assert _hexagon_counts(panels[type_label(ctype)]) == n
+
+
+def _sponsored(counts: dict[str, int]) -> pd.DataFrame:
+    """``_survey`` with the two sponsorship answers, so that every figure is drawn."""
+    survey = _survey(counts)
+    rng = np.random.default_rng(1)
+    for column in ("elected_digital_lead", "strategy_adopted"):
+        survey[column] = rng.integers(0, 2, len(survey))
+    return with_groups(survey.drop(columns=["sponsorship"], errors="ignore"))
+
+
+def test_captions_describe_what_the_figure_draws():
+    """Below DENSE_POINTS the captions speak of points, above of densities and hexagons
+    (before: "one dot per respondent" under violins and hexagons); each key exists in every
+    language, and the choice follows the rows each figure itself draws."""
+    small = _sponsored({"CC": 40, "CA": 30})
+    large = _sponsored({"CC": 1500, "CA": 800})
+    for key in descriptive_figures.CAPTIONED:
+        plain = descriptive_figures.caption_key(key, small)
+        dense = descriptive_figures.caption_key(key, large)
+        assert (plain, dense) == (key, f"{key}_dense")
+        for lang in i18n.LANGUAGES:
+            m = i18n.messages(lang)
+            assert m(plain, min_cell=5) != m(dense, min_cell=5)
+    # the dense scatter is the one with panels of hexagons
+    assert _hexagon_counts(plots.maturity_vs_budget(large)) > 0
+    assert _hexagon_counts(plots.maturity_vs_budget(small)) == 0
+    # and no French dense caption speaks of dots
+    fr = i18n.messages("fr")
+    assert not any(
+        "point par répondant" in fr(f"{key}_dense", min_cell=5)
+        for key in descriptive_figures.CAPTIONED
+    )

@@ -233,6 +233,30 @@ def maturity_by_budget_band(
     return _group_figure(scored, "budget_band", min_cell, ax)
 
 
+# the captions of notebook 2's figures (catalogue keys) -> the figure's grouping column
+CAPTIONED: dict[str, str | None] = {
+    "nb2.size_figure": "size_band",
+    "nb2.type_figure": "type_label",
+    "nb2.budget_figure": None,  # the scatter against spending per inhabitant
+    "nb2.sponsorship_figure": "sponsorship",
+}
+
+
+def caption_key(key: str, scored: pd.DataFrame, min_cell: int = 5) -> str:
+    """The caption to show for a figure of notebook 2: ``key`` (a key of ``CAPTIONED``), or
+    its ``_dense`` variant when the figure draws densities (violins, hexagons) instead of one
+    point per respondent, decided on the same rows as the figure itself, so that a caption
+    never describes points that are not drawn."""
+    column = CAPTIONED[key]
+    if column is None:
+        scatter = _budget_scatter(scored, min_cell)
+        dense = not scatter.not_drawn and len(scatter.data) > DENSE_POINTS
+    else:
+        found = _groups(scored, column, min_cell)
+        dense = not isinstance(found, str) and len(found.shown) > DENSE_POINTS
+    return key + ("_dense" if dense else "")
+
+
 def _alt_maturity_by(scored: pd.DataFrame, column: str, min_cell: int) -> str:
     """The medians of the shown groups, lowest and highest named, and how many are hidden."""
     m = i18n.current()

@@ -34,6 +34,7 @@ from scipy import stats
 from analyse.data.codebook import Codebook
 from analyse.report import i18n
 from analyse.report.descriptive_figures import (  # noqa: F401 - re-exported
+    CAPTIONED,
     DENSE_POINTS,
     GROUP_FIGURES,
     UNKNOWN_TYPE,
@@ -44,6 +45,7 @@ from analyse.report.descriptive_figures import (  # noqa: F401 - re-exported
     alt_maturity_by_sponsorship,
     alt_maturity_by_type,
     alt_maturity_vs_budget,
+    caption_key,
     maturity_by_budget_band,
     maturity_by_size_band,
     maturity_by_sponsorship,
