@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from analyse.paths import project_root
-from analyse.pipeline import publish
+from analyse.pipeline import publish, site_layout
 from analyse.report.findings import key_findings
 from analyse.report.i18n import messages
 
@@ -60,7 +60,7 @@ def test_reader_pages_weigh_at_most_300_kb_besides_their_figures(built):
 
 def test_no_published_file_holds_a_path_of_the_building_machine(built):
     """Papermill wrote ``output_dir = "/…/.staging-ci.…"`` into 20 files: failed before."""
-    forbidden = [str(project_root()), str(built.resolve()), publish.STAGING_PREFIX]
+    forbidden = [str(project_root()), str(built.resolve()), site_layout.STAGING_PREFIX]
     for path in built.rglob("*"):
         if path.suffix in {".html", ".ipynb", ".json"}:
             text = path.read_text(encoding="utf-8")

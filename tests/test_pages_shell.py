@@ -25,7 +25,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from analyse import cli
 from analyse.paths import default_codebook_path, project_root
-from analyse.pipeline import publish, runner
+from analyse.pipeline import index_pages, publish, runner, site_layout
 from analyse.report.findings import summary
 from analyse.report.i18n import messages
 
@@ -236,13 +236,13 @@ def test_an_english_run_gets_english_pages(tmp_path):
 
 def test_unknown_notebooks_get_a_title_from_their_file_name():
     m = messages("fr")
-    assert publish.notebook_title("07_extra_checks", m) == "Extra checks"
-    assert publish.page_title("07_extra_checks", "ci", m) == "7. Extra checks — ci"
-    assert publish.page_title("appendix", "ci", m) == "Appendix — ci"
+    assert site_layout.notebook_title("07_extra_checks", m) == "Extra checks"
+    assert site_layout.page_title("07_extra_checks", "ci", m) == "7. Extra checks — ci"
+    assert site_layout.page_title("appendix", "ci", m) == "Appendix — ci"
 
 
 def test_the_shell_prints_on_a4_with_headings_kept_with_what_follows():
-    css = (publish.TEMPLATES_DIR / "base.html.j2").read_text(encoding="utf-8")
+    css = (site_layout.TEMPLATES_DIR / "base.html.j2").read_text(encoding="utf-8")
     assert "@page{size:A4" in css
     printed = css[css.index("@media print") :]
     assert "break-after:avoid" in printed and "break-inside:avoid" in printed
@@ -284,8 +284,8 @@ def write_run(out: Path, name: str, lang: str, results: dict, synthetic: bool = 
         "params": {"lang": lang},
         "ended_at": "2026-11-23T12:34:09+00:00",
     }
-    (folder / publish.MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
-    (folder / publish.RESULTS_FILE).write_text(json.dumps(results), encoding="utf-8")
+    (folder / site_layout.MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / site_layout.RESULTS_FILE).write_text(json.dumps(results), encoding="utf-8")
 
 
 RESULTS = {
@@ -300,7 +300,7 @@ def test_site_index_compares_runs_side_by_side_in_french(tmp_path):
     """The old index listed names, a raw verdict and ISO times: failed before."""
     write_run(tmp_path, "census", "fr", RESULTS, synthetic=False)
     write_run(tmp_path, "ci", "fr", {**RESULTS, "n": 55, "verdict": "inconclusive"})
-    text = publish.site_index_html(tmp_path)
+    text = index_pages.site_index_html(tmp_path)
     page = Page(text)
     assert page.attrs("html", "lang") == ["fr"]
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", text)
@@ -321,11 +321,11 @@ def test_site_index_compares_runs_side_by_side_in_french(tmp_path):
 
 def test_site_index_is_english_when_every_run_is_and_french_when_they_differ(tmp_path):
     write_run(tmp_path, "a", "en", RESULTS)
-    english = publish.site_index_html(tmp_path)
+    english = index_pages.site_index_html(tmp_path)
     assert Page(english).attrs("html", "lang") == ["en"]
     assert "−0.02 [−0.29; +0.24]" in english and "23 November 2026" in english
     write_run(tmp_path, "b", "fr", RESULTS)
-    assert Page(publish.site_index_html(tmp_path)).attrs("html", "lang") == ["fr"]
+    assert Page(index_pages.site_index_html(tmp_path)).attrs("html", "lang") == ["fr"]
 
 
 def test_run_index_puts_key_findings_first_then_chapters_then_details():
@@ -347,9 +347,9 @@ def test_run_index_puts_key_findings_first_then_chapters_then_details():
     }
     results = {**RESULTS, "sesoi": 0.2, "alpha": 0.05, "run": {"synthetic": True}}
     text = html.unescape(
-        publish.run_index_html(manifest, results, [], ["tables/size.csv", "tables/size.xlsx"])
+        index_pages.run_index_html(manifest, results, [], ["tables/size.csv", "tables/size.xlsx"])
     )
-    first = publish.key_findings(results, m)[0]
+    first = index_pages.key_findings(results, m)[0]
     assert first in text
     chapter = m("nb3.title").removeprefix("# ")
     assert text.index(first) < text.index(chapter) < text.index(m("pages.details"))
@@ -432,7 +432,7 @@ def test_site_index_starts_with_each_runs_key_findings(tmp_path):
         (ROOT / "tests" / "fixtures" / "results_panel.json").read_text(encoding="utf-8")
     )
     write_run(tmp_path, "default", "fr", results)
-    text = html.unescape(publish.site_index_html(tmp_path))
+    text = html.unescape(index_pages.site_index_html(tmp_path))
     m = messages("fr")
     paragraph = summary(results, m)
     assert paragraph and paragraph in text

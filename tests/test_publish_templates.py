@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import analyse
-from analyse.pipeline import publish
+from analyse.pipeline import index_pages, publish, site_layout
 from analyse.pipeline.manifest import code_digest
 from analyse.report.i18n import messages
 
@@ -81,7 +81,7 @@ def manifest(name: str = EVIL, survey: str = f"data/{EVIL}.csv") -> dict:
 
 def test_run_index_escapes_every_user_string_and_keeps_its_text():
     figure = publish.Figure(f"figures/{EVIL}-1.png", EVIL, 1, EVIL)
-    page = publish.run_index_html(
+    page = index_pages.run_index_html(
         manifest(),
         {"verdict": EVIL, "verdict_sentence": EVIL},
         [figure],
@@ -112,12 +112,12 @@ def test_run_index_escapes_every_user_string_and_keeps_its_text():
 def test_site_index_escapes_folder_names_dates_and_verdicts(tmp_path):
     run = tmp_path / EVIL_NAME
     run.mkdir()
-    (run / publish.MANIFEST_FILE).write_text(
+    (run / site_layout.MANIFEST_FILE).write_text(
         json.dumps({"synthetic": True, "ended_at": EVIL}), encoding="utf-8"
     )
-    (run / publish.RESULTS_FILE).write_text(json.dumps({"verdict": EVIL}), encoding="utf-8")
-    (tmp_path / publish.FAILED_DIR / EVIL_NAME).mkdir(parents=True)
-    page = publish.site_index_html(tmp_path)
+    (run / site_layout.RESULTS_FILE).write_text(json.dumps({"verdict": EVIL}), encoding="utf-8")
+    (tmp_path / site_layout.FAILED_DIR / EVIL_NAME).mkdir(parents=True)
+    page = index_pages.site_index_html(tmp_path)
     parsed = Parsed(page)
     assert "script" not in {tag for tag, _ in parsed.tags}
     assert "<script>" not in page
@@ -125,14 +125,14 @@ def test_site_index_escapes_folder_names_dates_and_verdicts(tmp_path):
     assert EVIL in parsed.joined("td") and EVIL_NAME in parsed.joined("a")
     hrefs = parsed.attrs("a", "href")
     assert f"{EVIL_NAME}/index.html" in hrefs
-    assert f"{publish.FAILED_DIR}/{EVIL_NAME}/" in hrefs
+    assert f"{site_layout.FAILED_DIR}/{EVIL_NAME}/" in hrefs
 
 
 def test_pages_keep_their_accessible_structure(tmp_path):
     """Language, title, one main landmark, headings and table headers, as before templates."""
     for page in (
-        publish.run_index_html(manifest("demo", "data/s.csv"), None, []),
-        publish.site_index_html(tmp_path),
+        index_pages.run_index_html(manifest("demo", "data/s.csv"), None, []),
+        index_pages.site_index_html(tmp_path),
     ):
         parsed = Parsed(page)
         assert page.startswith("<!DOCTYPE html>\n")
@@ -140,18 +140,18 @@ def test_pages_keep_their_accessible_structure(tmp_path):
         assert parsed.joined("title") and parsed.joined("h1")
         assert [tag for tag, _ in parsed.tags].count("main") == 1
     m = messages("fr")
-    run_page = Parsed(publish.run_index_html(manifest("demo", "data/s.csv"), None, []))
+    run_page = Parsed(index_pages.run_index_html(manifest("demo", "data/s.csv"), None, []))
     assert m("pages.no_findings") in run_page.joined("p")
     assert m("pages.no_figures") in run_page.joined("p")
-    assert m("pages.no_runs") in Parsed(publish.site_index_html(tmp_path)).joined("p")
+    assert m("pages.no_runs") in Parsed(index_pages.site_index_html(tmp_path)).joined("p")
 
 
 # --------------------------------------------------------------- where templates come from
 
 
 def test_templates_load_from_the_package_folder():
-    assert publish.TEMPLATES_DIR == PACKAGE_DIR / "pipeline" / "templates"
-    environment = publish._pages()
+    assert site_layout.TEMPLATES_DIR == PACKAGE_DIR / "pipeline" / "templates"
+    environment = site_layout._pages()
     for name in (
         "base.html.j2",
         "run_index.html.j2",
@@ -159,7 +159,7 @@ def test_templates_load_from_the_package_folder():
         "notebook.html.j2",
         "print.html.j2",
     ):
-        assert Path(environment.get_template(name).filename) == publish.TEMPLATES_DIR / name
+        assert Path(environment.get_template(name).filename) == site_layout.TEMPLATES_DIR / name
 
 
 def test_nbconvert_finds_our_extension_and_still_its_own_base_template():
@@ -168,16 +168,16 @@ def test_nbconvert_finds_our_extension_and_still_its_own_base_template():
     loader = environment.loader
     assert loader is not None
     ours = Path(loader.get_source(environment, "analyse-cells.html.j2")[1])
-    assert ours == publish.NBCONVERT_TEMPLATES_DIR / "analyse-cells.html.j2"
+    assert ours == site_layout.NBCONVERT_TEMPLATES_DIR / "analyse-cells.html.j2"
     base = Path(loader.get_source(environment, "base.html.j2")[1])
-    assert base.parent.name == "lab" and publish.TEMPLATES_DIR not in base.parents
+    assert base.parent.name == "lab" and site_layout.TEMPLATES_DIR not in base.parents
 
 
 def test_package_data_ships_every_template():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["analyse"]
     shipped = {path for pattern in patterns for path in PACKAGE_DIR.glob(pattern)}
-    templates = set(publish.TEMPLATES_DIR.rglob("*.j2"))
+    templates = set(site_layout.TEMPLATES_DIR.rglob("*.j2"))
     assert len(templates) >= 4 and templates <= shipped
 
 
@@ -204,11 +204,11 @@ def test_a_built_package_renders_pages_from_its_own_templates(tmp_path):
     )
     check = (
         "import sys, pathlib, analyse\n"
-        "from analyse.pipeline import publish\n"
+        "from analyse.pipeline import index_pages, publish\n"
         "assert pathlib.Path(analyse.__file__).is_relative_to(sys.argv[1]), analyse.__file__\n"
         "env = publish._exporter(True).environment\n"
         "assert env.loader.get_source(env, 'analyse-cells.html.j2')[1].startswith(sys.argv[1])\n"
-        "print(publish.site_index_html(pathlib.Path(sys.argv[2])))\n"
+        "print(index_pages.site_index_html(pathlib.Path(sys.argv[2])))\n"
     )
     empty = tmp_path / "reports"
     empty.mkdir()

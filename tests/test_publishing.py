@@ -28,7 +28,7 @@ from analyse.data.provenance import truth_path
 from analyse.data.reference import frame_files
 from analyse.params import load_params
 from analyse.paths import default_codebook_path
-from analyse.pipeline import publish, runner
+from analyse.pipeline import index_pages, output_folder, runner
 from analyse.pipeline.manifest import code_digest, environment_versions, git_state
 from analyse.pipeline.run_result import result_key
 
@@ -186,16 +186,16 @@ def test_reserved_run_names_are_refused(tmp_path, monkeypatch, capsys, name):
 
 
 def test_a_report_an_empty_folder_or_nothing_may_be_replaced(tmp_path):
-    assert publish.replaceable(tmp_path / "absent")
+    assert output_folder.replaceable(tmp_path / "absent")
     (tmp_path / "empty").mkdir()
-    assert publish.replaceable(tmp_path / "empty")
+    assert output_folder.replaceable(tmp_path / "empty")
     report = tmp_path / "report"
     report.mkdir()
     manifest = {"name": "r", "inputs_digest": "d", "versions": {"analyse": "1"}, "outputs": {}}
     (report / "manifest.json").write_text(json.dumps(manifest))
-    assert publish.replaceable(report)
+    assert output_folder.replaceable(report)
     (report / "manifest.json").write_text("not json")
-    assert not publish.replaceable(report)
+    assert not output_folder.replaceable(report)
 
 
 def test_a_folder_made_during_the_run_is_not_replaced_at_the_swap(tmp_path):
@@ -334,7 +334,7 @@ def test_the_site_index_survives_concurrent_writers(tmp_path):
     writing (FileNotFoundError, or a reader saw a truncated index)."""
     out = tmp_path / "reports"
     out.mkdir()
-    publish.write_site_index(out)
+    index_pages.write_site_index(out)
     expected = (out / "index.html").read_text(encoding="utf-8")
     errors: list[BaseException] = []
     seen: list[str] = []
@@ -345,7 +345,7 @@ def test_the_site_index_survives_concurrent_writers(tmp_path):
         start.wait()
         try:
             for _ in range(150):
-                publish.write_site_index(out)
+                index_pages.write_site_index(out)
         except BaseException as exc:  # noqa: BLE001 - the test reports it
             errors.append(exc)
 

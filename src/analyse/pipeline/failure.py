@@ -18,7 +18,8 @@ from analyse.data.provenance import is_synthetic
 from analyse.pipeline.analysis_in_kernel import ANSWER_FILE, WARNINGS_FILE
 from analyse.pipeline.kernel import KernelDied, NotebookTimeout
 from analyse.pipeline.plan import RESULT_FILE, NotebookFailure, RunOutcome, RunPlan
-from analyse.pipeline.publish import FAILED_DIR, write_notebook_pages
+from analyse.pipeline.publish import write_notebook_pages
+from analyse.pipeline.site_layout import FAILED_DIR
 
 REDACTED_NOTICE = (
     "**Outputs removed.** This run failed on real (not synthetic) survey data, and a cell's "

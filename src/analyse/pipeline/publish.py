@@ -1,11 +1,11 @@
-"""Turn executed notebooks into the published files of a run, and index the runs.
+"""Turn executed notebooks into the published files of a run.
 
 A run folder holds, for each notebook, a reader HTML (no code, for decision makers), a full HTML
 (code shown, for reviewers) and the executed ``.ipynb``; the figures as PNG files; the
-machine-readable ``results.json`` and ``manifest.json``; and an accessible ``index.html``. The
-HTML pages embed their images so that a single page can be mailed or archived on its own.
-This module decides what the pages say; the Jinja templates in
-``analyse/pipeline/templates`` lay it out.
+machine-readable ``results.json`` and ``manifest.json``; and an accessible ``index.html``
+(``analyse.pipeline.index_pages``). The HTML pages embed their images so that a single page can
+be mailed or archived on its own. This module decides what the pages say; the Jinja templates
+in ``analyse/pipeline/templates`` lay it out.
 
 Only aggregates are published: ``results.json`` comes from ``analyse.pipeline.run_result``
 and no data file is written here, so respondent-level rows never leave the input folder.
@@ -14,63 +14,46 @@ and no data file is written here, so respondent-level rows never leave the input
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import html
 import json
 import math
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
-from analyse.errors import Problem
 from analyse.paths import project_root
-from analyse.pipeline.manifest import is_report_manifest, output_checksums
-from analyse.report.findings import key_findings, summary
-from analyse.report.i18n import DEFAULT_LANGUAGE, LANGUAGES, Messages, current, messages
+from analyse.pipeline.index_pages import caveats, findings, run_index_html
+from analyse.pipeline.manifest import output_checksums
+from analyse.pipeline.site_layout import (
+    FIGURES_DIR,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    NBCONVERT_TEMPLATES_DIR,
+    RESULTS_FILE,
+    notebook_title,
+    page_title,
+    render_page,
+    run_language,
+)
+from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, current, messages
 
 if TYPE_CHECKING:
     # nbformat and nbconvert are imported where pages are written: importing them (jsonschema
     # above all) takes seconds that ``analyse run`` should not spend to skip an unchanged run.
     import nbformat
     from nbconvert import HTMLExporter
-
-RESULTS_FILE = "results.json"
-MANIFEST_FILE = "manifest.json"
-INDEX_FILE = "index.html"
-FIGURES_DIR = "figures"
-FAILED_DIR = "_failed"
-# The runner's own entries in an output folder, beside the reports: a run being built
-# (``.staging-<name>.<pid>.<random>``), a report being replaced (``.old-<name>.<pid>.<hex>``)
-# and a site index being written (``.index.html.<pid>.<random>.tmp``). The writer's process id
-# tells the next run whether the entry is still someone's work or a leftover of a dead one.
-STAGING_PREFIX = ".staging-"
-BACKUP_PREFIX = ".old-"
-INDEX_TMP_PREFIX = f".{INDEX_FILE}."
-LEFTOVER_MAX_AGE = 24 * 3600  # seconds: older than any run, whoever holds it
-_OWNER_PID = re.compile(r"\.(\d+)\.[A-Za-z0-9_]+(?:\.tmp)?$")
-
-# The page markup lives in Jinja templates shipped inside the package (pyproject's package-data),
-# so that a page's HTML is read as HTML and escaping is the template engine's job, not each
-# f-string's. The folder is found from the package, not from this module, so that moving this
-# module into a subpackage does not lose it.
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-# nbconvert's templates get a folder of their own: nbconvert resolves names such as
-# ``base.html.j2`` through every loader it is given, and ours would shadow its own.
-NBCONVERT_TEMPLATES_DIR = TEMPLATES_DIR / "nbconvert"
 
 
 @dataclass(frozen=True)
@@ -300,27 +283,6 @@ def _analyst_only(cell: nbformat.NotebookNode) -> bool:
     return cell.get("cell_type") == "code" and not cell.get("outputs")
 
 
-def notebook_title(stem: str, m: Messages) -> str:
-    """A notebook's title in words (``pages.notebooks.<stem>``); an unknown notebook's title is
-    its file name in words ("07_extra_checks" gives "Extra checks")."""
-    words = re.sub(r"^\d+[_-]*", "", stem).replace("_", " ").replace("-", " ").strip() or stem
-    return m.get(f"pages.notebooks.{stem}", words[:1].upper() + words[1:])
-
-
-def notebook_number(stem: str) -> int | None:
-    """The chapter number a notebook's file name starts with ("03_is_size_decisive": 3)."""
-    found = re.match(r"(\d+)", stem)
-    return int(found.group(1)) if found else None
-
-
-def page_title(stem: str, run: str, m: Messages) -> str:
-    """ "3. La taille est-elle déterminante ? — ci": chapter, title in words, run."""
-    number, title = notebook_number(stem), notebook_title(stem, m)
-    if number is None:
-        return m("pages.page_title_unnumbered", title=title, run=run)
-    return m("pages.page_title", number=number, title=title, run=run)
-
-
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">\s*(?:¶|&para;|&#182;)\s*</a>')
 _EMPTY_TH = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
 _HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
@@ -510,12 +472,6 @@ def publish_run(
     return manifest
 
 
-def run_language(manifest: dict[str, Any] | None) -> str:
-    """The language a run was published in (its parameters' ``lang``; French by default)."""
-    lang = ((manifest or {}).get("params") or {}).get("lang")
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-
-
 # ----------------------------------------------------------------------------- print and PDF
 
 
@@ -596,424 +552,3 @@ def write_pdf(
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise RuntimeError(f"Chromium did not print the PDF (exit {proc.returncode}): {detail}")
     return target
-
-
-# ----------------------------------------------------------------------------- index pages
-
-
-@lru_cache(maxsize=1)
-def _pages() -> Environment:
-    """The Jinja environment of the published pages, built once per process.
-
-    Autoescaping is on for every template, whatever its name, so a run name, a survey path, a
-    verdict or an alt text reaches the page escaped by construction; ``StrictUndefined`` makes a
-    value the code forgot to pass an error rather than a silently empty cell. Block tags take
-    their line's newline with them, so the templates can put one tag per line.
-    """
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def render_page(template: str, **values: Any) -> str:
-    """Render one of the package's page templates with plain values (strings, lists, records)."""
-    return _pages().get_template(template).render(**values)
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """One notebook of a run: its title in words and its three published forms."""
-
-    stem: str
-    title: str
-    reader: str  # href of the reader HTML
-    full: str  # href of the full HTML
-    file: str  # href (and name) of the executed notebook
-    duration: str
-
-
-@dataclass(frozen=True)
-class RunRow:
-    """One row of the site index: a published run, side by side with the others."""
-
-    name: str
-    n: str
-    verdict: str  # the verdict's label in the site's language
-    effect: str  # standardized size effect and its 90 % interval
-    mde: str  # smallest detectable standardized effect
-    data: str  # synthetic or real, in words
-    date: str  # end of the run, in words
-    href: str
-    summary: str = ""  # the key findings in one paragraph (analyse.report.findings.summary)
-
-
-@dataclass(frozen=True)
-class FailedAttempt:
-    """A kept failed attempt, listed on the site index for diagnosis."""
-
-    name: str
-    href: str
-
-
-def verdict_label(verdict: Any, m: Messages) -> str:
-    """A verdict's label for readers (``verdicts.<v>.label``); an unknown one as it is."""
-    if not verdict:
-        return m("pages.no_verdict")
-    return m.get(f"verdicts.{verdict}.label", str(verdict))
-
-
-def findings(results: dict[str, Any] | None, m: Messages) -> list[str]:
-    """The run's key findings (``analyse.report.findings``), none when ``results.json`` has
-    nothing to say or cannot be read as a run of this version (e.g. an unknown verdict): the
-    page then says so rather than failing to publish."""
-    return _unless_unreadable(key_findings, results, m, [])
-
-
-def _unless_unreadable(say: Any, results: dict[str, Any] | None, m: Messages, nothing: Any) -> Any:
-    """``say(results, m)``, or ``nothing`` when ``results.json`` is empty or cannot be read as
-    a run of this version: an index page says less rather than failing to publish."""
-    if not results:
-        return nothing
-    try:
-        return say(results, m)
-    except (KeyError, TypeError, ValueError):
-        return nothing
-
-
-def caveats(manifest: dict[str, Any], m: Messages) -> list[str]:
-    """What a reader must know before reading, said once per run (index and PDF)."""
-    found = []
-    if manifest.get("synthetic"):
-        survey = str(((manifest.get("params") or {}).get("data") or {}).get("survey", ""))
-        found.append(m("pages.caveat_synthetic", survey=survey))
-    found += [m("pages.caveat_observational"), m("pages.caveat_self_reported")]
-    return found
-
-
-DOWNLOAD_SUFFIXES = (".csv", ".xlsx")
-
-
-def run_index_html(
-    manifest: dict[str, Any],
-    results: dict[str, Any] | None,
-    figures: list[Figure],
-    extras: Sequence[str] = (),
-    pdf: str | None = None,
-) -> str:
-    """The landing page of one run (links are relative to the run folder), in the run's
-    language: key findings first, then the chapters, then the details.
-
-    ``extras`` are files the notebooks wrote into ``output_dir`` themselves: tables (CSV,
-    XLSX) are offered as downloads, the others listed. ``pdf`` is the run's PDF, if printed.
-    """
-    m = messages(run_language(manifest))
-    name = manifest["name"]
-    git = manifest["git"]
-    dirty = {True: m("pages.git_dirty"), False: ""}.get(git["dirty"], m("pages.git_unknown"))
-    chapters = [_chapter(nb, m) for nb in manifest["notebooks"]]
-    downloads = [path for path in extras if path.lower().endswith(DOWNLOAD_SUFFIXES)]
-    return render_page(
-        "run_index.html.j2",
-        lang=m.lang,
-        m=m,
-        title=m("pages.run_title", run=name),
-        heading=m("pages.run_heading", run=name),
-        name=name,
-        all_runs_href=f"../{INDEX_FILE}",
-        findings=findings(results, m),
-        caveats=caveats(manifest, m),
-        chapters=chapters,
-        pdf=pdf,
-        figures=[(f.path, f.alt_in(m)) for f in figures],
-        downloads=downloads,
-        extras=[path for path in extras if path not in downloads],
-        results_file=RESULTS_FILE,
-        manifest_file=MANIFEST_FILE,
-        verdict=str((results or {}).get("verdict") or ""),
-        details=[
-            (m("pages.detail.params"), manifest["inputs"]["params"]["path"]),
-            (m("pages.detail.survey"), manifest["inputs"]["survey"]["path"]),
-            (m("pages.detail.started"), _when(manifest.get("started_at"), m)),
-            (m("pages.detail.ended"), _when(manifest.get("ended_at"), m)),
-            (m("pages.detail.commit"), f"{git['commit']}{dirty}"),
-            (m("pages.detail.version"), manifest["versions"]["analyse"]),
-            (m("pages.detail.digest"), manifest["inputs_digest"]),
-        ],
-    )
-
-
-def _when(value: Any, m: Messages) -> str:
-    """A manifest's ISO time in words; a value that is not one is shown as it is."""
-    try:
-        return m.datetime(str(value))
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _chapter(nb: dict[str, Any], m: Messages) -> Chapter:
-    stem = Path(nb["file"]).stem
-    number = notebook_number(stem)
-    title = notebook_title(stem, m)
-    return Chapter(
-        stem=stem,
-        title=f"{number}. {title}" if number is not None else title,
-        reader=f"{stem}.reader.html",
-        full=f"{stem}.html",
-        file=nb["file"],
-        duration=m("pages.seconds", seconds=m.number(nb["duration_seconds"], 1)),
-    )
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from a file, or ``None`` if missing or unreadable (a torn report)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def published_runs(output_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Run folders in ``output_dir`` (those with a readable manifest), by name."""
-    runs = []
-    for folder in sorted(p for p in output_dir.iterdir() if p.is_dir()):
-        if folder.name.startswith((".", "_")):
-            continue
-        manifest = read_json(folder / MANIFEST_FILE)
-        if manifest is not None:
-            runs.append((folder, manifest))
-    return runs
-
-
-def site_language(manifests: Sequence[dict[str, Any]]) -> str:
-    """The runs' language if they agree, else French (the readers' language)."""
-    found = {run_language(manifest) for manifest in manifests}
-    return found.pop() if len(found) == 1 else DEFAULT_LANGUAGE
-
-
-def _number(value: Any, m: Messages, digits: int = 2, sign: bool = False) -> str:
-    return m.number(value if isinstance(value, (int, float)) else None, digits, sign)
-
-
-def effect_with_interval(results: dict[str, Any], m: Messages) -> str:
-    """ "−0,02 [−0,29 ; +0,24]": the standardized size effect and its 90 % interval."""
-    size = results.get("size") or {}
-    ci = size.get("ci90") or [None, None]
-    low, high = (list(ci) + [None, None])[:2]
-    return m(
-        "pages.interval",
-        estimate=_number(size.get("std_coef"), m, sign=True),
-        low=_number(low, m, sign=True),
-        high=_number(high, m, sign=True),
-    )
-
-
-def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
-    """A run's row of the site index, in the site's language, from its two JSON files."""
-    results = read_json(folder / RESULTS_FILE) or {}
-    n = results.get("n")
-    return RunRow(
-        name=folder.name,
-        n=m.integer(n) if isinstance(n, (int, float)) else m("format.missing"),
-        verdict=verdict_label(results.get("verdict"), m),
-        effect=effect_with_interval(results, m),
-        mde=_detectable(results.get("sensitivity") or {}, m),
-        data=m("pages.data.synthetic" if manifest.get("synthetic") else "pages.data.real"),
-        date=_date(manifest.get("ended_at"), m),
-        href=f"{folder.name}/{INDEX_FILE}",
-        summary=_unless_unreadable(summary, results, m, ""),
-    )
-
-
-def _detectable(sensitivity: dict[str, Any], m: Messages) -> str:
-    """The smallest detectable standardized effects, positive then negative ("0,32 / 0,52"):
-    they differ, and one number would overstate the sample's reach in one direction."""
-    positive, negative = sensitivity.get("mde_std_positive"), sensitivity.get("mde_std_negative")
-    if positive is None or negative is None:
-        return _number(sensitivity.get("mde_std"), m)
-    return f"{_number(positive, m)} / {_number(negative, m)}"
-
-
-def _date(value: Any, m: Messages) -> str:
-    try:
-        return m.date(str(value))
-    except (TypeError, ValueError):
-        return str(value) if value else m("format.missing")
-
-
-def site_index_html(output_dir: Path) -> str:
-    """The page comparing every run found in ``output_dir`` side by side, and listing kept
-    failed attempts."""
-    found = published_runs(output_dir)
-    m = messages(site_language([manifest for _, manifest in found]))
-    return render_page(
-        "site_index.html.j2",
-        lang=m.lang,
-        m=m,
-        title=m("pages.site_title"),
-        runs=[run_row(folder, manifest, m) for folder, manifest in found],
-        failed=_failed_attempts(output_dir / FAILED_DIR),
-    )
-
-
-def _failed_attempts(failed_dir: Path) -> list[FailedAttempt]:
-    """Kept failed attempts, newest first: the one being diagnosed is usually the last."""
-    if not failed_dir.is_dir():
-        return []
-    attempts = sorted(
-        (p for p in failed_dir.iterdir() if p.is_dir()),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    return [FailedAttempt(name=p.name, href=f"{FAILED_DIR}/{p.name}/") for p in attempts]
-
-
-def write_site_index(output_dir: Path) -> Path:
-    """Write ``index.html`` through a temp file of this call's own and an atomic rename.
-
-    Concurrent runs into one folder each write their own temp file, so neither removes the
-    other's, and a reader sees the previous index or the new one, never an empty one.
-    """
-    target = output_dir / INDEX_FILE
-    page = site_index_html(output_dir)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f"{INDEX_TMP_PREFIX}{os.getpid()}.", suffix=".tmp", dir=output_dir
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600: readable as any page
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-# ------------------------------------------------------------------- the output folder's files
-
-
-def staging_prefix(name: str) -> str:
-    """Prefix of a run's staging folder (``tempfile.mkdtemp`` adds the random part)."""
-    return f"{STAGING_PREFIX}{name}.{os.getpid()}."
-
-
-def backup_name(name: str) -> str:
-    """Name of a report renamed aside while its replacement is swapped in."""
-    return f"{BACKUP_PREFIX}{name}.{os.getpid()}.{secrets.token_hex(4)}"
-
-
-def current_umask() -> int:
-    """The process's umask, read without changing it where the system allows (Linux).
-
-    ``os.umask`` can only be read by setting it, which races with threads creating files.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def apply_modes(folder: Path, umask: int | None = None) -> None:
-    """Give a report's folders mode 0777 and its files 0666, less the umask (0755 and 0644 for
-    the usual 022), as any folder the user creates.
-
-    A staging folder is made by ``tempfile.mkdtemp``, mode 0700: published as is, a web server
-    or a colleague could not read the report. Symbolic links are left alone.
-    """
-    mask = current_umask() if umask is None else umask
-    dir_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
-    os.chmod(folder, dir_mode)
-    for root, dirs, files in os.walk(folder):
-        for name, mode in [*((d, dir_mode) for d in dirs), *((f, file_mode) for f in files)]:
-            path = os.path.join(root, name)
-            if not os.path.islink(path):
-                os.chmod(path, mode)
-
-
-def replaceable(target: Path) -> bool:
-    """Whether publishing may put a run at ``target``: nothing there, an empty folder, or a
-    report this package published (its ``manifest.json``, ``is_report_manifest``).
-
-    Anything else (a user's folder or file of the same name, a symbolic link) is never replaced:
-    replacing deletes it.
-    """
-    if target.is_symlink():
-        return False
-    if not target.exists():
-        return True
-    if not target.is_dir():
-        return False
-    try:
-        if not any(target.iterdir()):
-            return True
-    except OSError:
-        return False
-    return is_report_manifest(read_json(target / MANIFEST_FILE))
-
-
-def not_a_report(shown: str | Path, target: Path | None = None) -> Problem:
-    """The problem a run reports instead of replacing something that is not its report
-    (``target``, the path itself, tells a symbolic link apart: publishing would replace the
-    link, wherever it points)."""
-    what = (
-        "is a symbolic link, which publishing would replace"
-        if target is not None and target.is_symlink()
-        else "exists and is not a report of analyse"
-    )
-    return Problem(str(shown), f"{what}: move it or choose another --output-dir")
-
-
-def clean_leftovers(output_dir: Path, now: float | None = None) -> list[str]:
-    """Remove staging folders, renamed-aside reports and index temp files left by dead runs.
-
-    An interrupted or killed run can leave them; they hold nothing the user needs (the last
-    good report is in place). An entry is removed when the process that wrote it (the id in its
-    name) is gone, or when it is older than ``LEFTOVER_MAX_AGE`` whoever holds it; the work of
-    a live run, in another terminal, is left alone. Returns the names removed.
-    """
-    now = time.time() if now is None else now
-    removed = []
-    for entry in output_dir.iterdir():
-        if not entry.name.startswith((STAGING_PREFIX, BACKUP_PREFIX, INDEX_TMP_PREFIX)):
-            continue
-        try:
-            age = now - entry.lstat().st_mtime
-        except OSError:
-            continue  # removed meanwhile
-        owner = _OWNER_PID.search(entry.name)
-        owner_gone = owner is not None and not _alive(int(owner.group(1)))
-        if not (owner_gone or age > LEFTOVER_MAX_AGE):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                entry.unlink()
-        removed.append(entry.name)
-    return sorted(removed)
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this id exists (one of another user counts as alive)."""
-    if pid == os.getpid():
-        return True
-    if not 0 < pid < 2**31:
-        return False  # no such process id (0 would name our own process group)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # e.g. PermissionError: it exists, under another user
-    return True

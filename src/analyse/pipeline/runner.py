@@ -65,6 +65,7 @@ from analyse.paths import project_root
 from analyse.pipeline.analysis_in_kernel import WARNINGS_FILE, read_answer
 from analyse.pipeline.analysis_in_kernel import request as analysis_request
 from analyse.pipeline.failure import drop_run_result, fail_run, now
+from analyse.pipeline.index_pages import write_site_index
 from analyse.pipeline.kernel import KERNEL_NAME, Kernel, KernelDied, NotebookTimeout
 from analyse.pipeline.manifest import (
     code_digest,
@@ -73,6 +74,13 @@ from analyse.pipeline.manifest import (
     git_state,
     input_checksums,
     inputs_digest,
+)
+from analyse.pipeline.output_folder import (
+    apply_modes,
+    clean_leftovers,
+    not_a_report,
+    replaceable,
+    staging_prefix,
 )
 from analyse.pipeline.plan import (
     DEFAULT_TIMEOUT,
@@ -83,20 +91,8 @@ from analyse.pipeline.plan import (
     Status,
 )
 from analyse.pipeline.progress import RunDisplay, say
-from analyse.pipeline.publish import (
-    MANIFEST_FILE,
-    PDF_FILES,
-    apply_modes,
-    chromium,
-    clean_leftovers,
-    not_a_report,
-    publish_run,
-    read_json,
-    replaceable,
-    staging_prefix,
-    write_notebook_pages,
-    write_site_index,
-)
+from analyse.pipeline.publish import PDF_FILES, chromium, publish_run, write_notebook_pages
+from analyse.pipeline.site_layout import MANIFEST_FILE, read_json
 from analyse.pipeline.staging import prepare_output_dir, swap_in
 from analyse.pipeline.workers import Interrupted, execute_in_pool, sigterm_interrupts
 

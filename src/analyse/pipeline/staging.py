@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analyse.errors import InputError, Problem
-from analyse.pipeline.publish import (
-    STAGING_PREFIX,
+from analyse.pipeline.output_folder import (
     backup_name,
     not_a_report,
     replaceable,
     staging_prefix,
 )
+from analyse.pipeline.site_layout import STAGING_PREFIX
 
 
 def prepare_output_dir(output_dir: Path, names: Sequence[str] = ()) -> Path:

@@ -1,0 +1,295 @@
+"""The index pages: one run's landing page and the page comparing every run of a folder.
+
+Both read only a run's ``results.json`` and ``manifest.json``, so they can be rebuilt for any
+report on disk; what they say comes from ``analyse.report.findings``, the same words as the
+notebooks'.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyse.pipeline.output_folder import current_umask
+from analyse.pipeline.site_layout import (
+    FAILED_DIR,
+    INDEX_FILE,
+    INDEX_TMP_PREFIX,
+    MANIFEST_FILE,
+    RESULTS_FILE,
+    notebook_number,
+    notebook_title,
+    read_json,
+    render_page,
+    run_language,
+)
+from analyse.report.findings import key_findings, summary
+from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, messages
+
+if TYPE_CHECKING:
+    from analyse.pipeline.publish import Figure
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One notebook of a run: its title in words and its three published forms."""
+
+    stem: str
+    title: str
+    reader: str  # href of the reader HTML
+    full: str  # href of the full HTML
+    file: str  # href (and name) of the executed notebook
+    duration: str
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One row of the site index: a published run, side by side with the others."""
+
+    name: str
+    n: str
+    verdict: str  # the verdict's label in the site's language
+    effect: str  # standardized size effect and its 90 % interval
+    mde: str  # smallest detectable standardized effect
+    data: str  # synthetic or real, in words
+    date: str  # end of the run, in words
+    href: str
+    summary: str = ""  # the key findings in one paragraph (analyse.report.findings.summary)
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """A kept failed attempt, listed on the site index for diagnosis."""
+
+    name: str
+    href: str
+
+
+def verdict_label(verdict: Any, m: Messages) -> str:
+    """A verdict's label for readers (``verdicts.<v>.label``); an unknown one as it is."""
+    if not verdict:
+        return m("pages.no_verdict")
+    return m.get(f"verdicts.{verdict}.label", str(verdict))
+
+
+def findings(results: dict[str, Any] | None, m: Messages) -> list[str]:
+    """The run's key findings (``analyse.report.findings``), none when ``results.json`` has
+    nothing to say or cannot be read as a run of this version (e.g. an unknown verdict): the
+    page then says so rather than failing to publish."""
+    return _unless_unreadable(key_findings, results, m, [])
+
+
+def _unless_unreadable(say: Any, results: dict[str, Any] | None, m: Messages, nothing: Any) -> Any:
+    """``say(results, m)``, or ``nothing`` when ``results.json`` is empty or cannot be read as
+    a run of this version: an index page says less rather than failing to publish."""
+    if not results:
+        return nothing
+    try:
+        return say(results, m)
+    except (KeyError, TypeError, ValueError):
+        return nothing
+
+
+def caveats(manifest: dict[str, Any], m: Messages) -> list[str]:
+    """What a reader must know before reading, said once per run (index and PDF)."""
+    found = []
+    if manifest.get("synthetic"):
+        survey = str(((manifest.get("params") or {}).get("data") or {}).get("survey", ""))
+        found.append(m("pages.caveat_synthetic", survey=survey))
+    found += [m("pages.caveat_observational"), m("pages.caveat_self_reported")]
+    return found
+
+
+DOWNLOAD_SUFFIXES = (".csv", ".xlsx")
+
+
+def run_index_html(
+    manifest: dict[str, Any],
+    results: dict[str, Any] | None,
+    figures: list[Figure],
+    extras: Sequence[str] = (),
+    pdf: str | None = None,
+) -> str:
+    """The landing page of one run (links are relative to the run folder), in the run's
+    language: key findings first, then the chapters, then the details.
+
+    ``extras`` are files the notebooks wrote into ``output_dir`` themselves: tables (CSV,
+    XLSX) are offered as downloads, the others listed. ``pdf`` is the run's PDF, if printed.
+    """
+    m = messages(run_language(manifest))
+    name = manifest["name"]
+    git = manifest["git"]
+    dirty = {True: m("pages.git_dirty"), False: ""}.get(git["dirty"], m("pages.git_unknown"))
+    chapters = [_chapter(nb, m) for nb in manifest["notebooks"]]
+    downloads = [path for path in extras if path.lower().endswith(DOWNLOAD_SUFFIXES)]
+    return render_page(
+        "run_index.html.j2",
+        lang=m.lang,
+        m=m,
+        title=m("pages.run_title", run=name),
+        heading=m("pages.run_heading", run=name),
+        name=name,
+        all_runs_href=f"../{INDEX_FILE}",
+        findings=findings(results, m),
+        caveats=caveats(manifest, m),
+        chapters=chapters,
+        pdf=pdf,
+        figures=[(f.path, f.alt_in(m)) for f in figures],
+        downloads=downloads,
+        extras=[path for path in extras if path not in downloads],
+        results_file=RESULTS_FILE,
+        manifest_file=MANIFEST_FILE,
+        verdict=str((results or {}).get("verdict") or ""),
+        details=[
+            (m("pages.detail.params"), manifest["inputs"]["params"]["path"]),
+            (m("pages.detail.survey"), manifest["inputs"]["survey"]["path"]),
+            (m("pages.detail.started"), _when(manifest.get("started_at"), m)),
+            (m("pages.detail.ended"), _when(manifest.get("ended_at"), m)),
+            (m("pages.detail.commit"), f"{git['commit']}{dirty}"),
+            (m("pages.detail.version"), manifest["versions"]["analyse"]),
+            (m("pages.detail.digest"), manifest["inputs_digest"]),
+        ],
+    )
+
+
+def _when(value: Any, m: Messages) -> str:
+    """A manifest's ISO time in words; a value that is not one is shown as it is."""
+    try:
+        return m.datetime(str(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _chapter(nb: dict[str, Any], m: Messages) -> Chapter:
+    stem = Path(nb["file"]).stem
+    number = notebook_number(stem)
+    title = notebook_title(stem, m)
+    return Chapter(
+        stem=stem,
+        title=f"{number}. {title}" if number is not None else title,
+        reader=f"{stem}.reader.html",
+        full=f"{stem}.html",
+        file=nb["file"],
+        duration=m("pages.seconds", seconds=m.number(nb["duration_seconds"], 1)),
+    )
+
+
+def published_runs(output_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Run folders in ``output_dir`` (those with a readable manifest), by name."""
+    runs = []
+    for folder in sorted(p for p in output_dir.iterdir() if p.is_dir()):
+        if folder.name.startswith((".", "_")):
+            continue
+        manifest = read_json(folder / MANIFEST_FILE)
+        if manifest is not None:
+            runs.append((folder, manifest))
+    return runs
+
+
+def site_language(manifests: Sequence[dict[str, Any]]) -> str:
+    """The runs' language if they agree, else French (the readers' language)."""
+    found = {run_language(manifest) for manifest in manifests}
+    return found.pop() if len(found) == 1 else DEFAULT_LANGUAGE
+
+
+def _number(value: Any, m: Messages, digits: int = 2, sign: bool = False) -> str:
+    return m.number(value if isinstance(value, (int, float)) else None, digits, sign)
+
+
+def effect_with_interval(results: dict[str, Any], m: Messages) -> str:
+    """ "−0,02 [−0,29 ; +0,24]": the standardized size effect and its 90 % interval."""
+    size = results.get("size") or {}
+    ci = size.get("ci90") or [None, None]
+    low, high = (list(ci) + [None, None])[:2]
+    return m(
+        "pages.interval",
+        estimate=_number(size.get("std_coef"), m, sign=True),
+        low=_number(low, m, sign=True),
+        high=_number(high, m, sign=True),
+    )
+
+
+def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
+    """A run's row of the site index, in the site's language, from its two JSON files."""
+    results = read_json(folder / RESULTS_FILE) or {}
+    n = results.get("n")
+    return RunRow(
+        name=folder.name,
+        n=m.integer(n) if isinstance(n, (int, float)) else m("format.missing"),
+        verdict=verdict_label(results.get("verdict"), m),
+        effect=effect_with_interval(results, m),
+        mde=_detectable(results.get("sensitivity") or {}, m),
+        data=m("pages.data.synthetic" if manifest.get("synthetic") else "pages.data.real"),
+        date=_date(manifest.get("ended_at"), m),
+        href=f"{folder.name}/{INDEX_FILE}",
+        summary=_unless_unreadable(summary, results, m, ""),
+    )
+
+
+def _detectable(sensitivity: dict[str, Any], m: Messages) -> str:
+    """The smallest detectable standardized effects, positive then negative ("0,32 / 0,52"):
+    they differ, and one number would overstate the sample's reach in one direction."""
+    positive, negative = sensitivity.get("mde_std_positive"), sensitivity.get("mde_std_negative")
+    if positive is None or negative is None:
+        return _number(sensitivity.get("mde_std"), m)
+    return f"{_number(positive, m)} / {_number(negative, m)}"
+
+
+def _date(value: Any, m: Messages) -> str:
+    try:
+        return m.date(str(value))
+    except (TypeError, ValueError):
+        return str(value) if value else m("format.missing")
+
+
+def site_index_html(output_dir: Path) -> str:
+    """The page comparing every run found in ``output_dir`` side by side, and listing kept
+    failed attempts."""
+    found = published_runs(output_dir)
+    m = messages(site_language([manifest for _, manifest in found]))
+    return render_page(
+        "site_index.html.j2",
+        lang=m.lang,
+        m=m,
+        title=m("pages.site_title"),
+        runs=[run_row(folder, manifest, m) for folder, manifest in found],
+        failed=_failed_attempts(output_dir / FAILED_DIR),
+    )
+
+
+def _failed_attempts(failed_dir: Path) -> list[FailedAttempt]:
+    """Kept failed attempts, newest first: the one being diagnosed is usually the last."""
+    if not failed_dir.is_dir():
+        return []
+    attempts = sorted(
+        (p for p in failed_dir.iterdir() if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    return [FailedAttempt(name=p.name, href=f"{FAILED_DIR}/{p.name}/") for p in attempts]
+
+
+def write_site_index(output_dir: Path) -> Path:
+    """Write ``index.html`` through a temp file of this call's own and an atomic rename.
+
+    Concurrent runs into one folder each write their own temp file, so neither removes the
+    other's, and a reader sees the previous index or the new one, never an empty one.
+    """
+    target = output_dir / INDEX_FILE
+    page = site_index_html(output_dir)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f"{INDEX_TMP_PREFIX}{os.getpid()}.", suffix=".tmp", dir=output_dir
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600: readable as any page
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
