@@ -425,6 +425,20 @@ def test_run_help_documents_the_pdf_option():
     assert "--pdf" in result.output and "rapport.pdf" in result.output
 
 
+def test_a_report_older_than_the_estimands_keeps_its_summary():
+    """An index lists reports already on disk: one written before the estimands existed
+    still gets its raw and held-equal gaps (from ``nested``) and its verdict."""
+    results = json.loads(
+        (ROOT / "tests" / "fixtures" / "results_panel.json").read_text(encoding="utf-8")
+    )
+    del results["estimands"]
+    m = messages("fr")
+    paragraph = plain(summary(results, m))
+    for part in ("raw_up", "held_vanishes"):
+        assert m.texts[f"findings.{part}"].split("{")[0][:25] in paragraph, part
+    assert m(f"verdicts.{results['verdict']}.label") in paragraph
+
+
 def test_site_index_starts_with_each_runs_key_findings(tmp_path):
     """Key findings first, on the page that compares runs too: one paragraph per run, before
     the table (failed before: the index held the table alone)."""
@@ -437,7 +451,7 @@ def test_site_index_starts_with_each_runs_key_findings(tmp_path):
     paragraph = summary(results, m)
     assert paragraph and paragraph in text
     assert text.index(paragraph) < text.index("<table")
-    for part in ("raw_up", "held_vanishes", "mde"):
+    for part in ("total", "held", "mde"):
         start = m.texts[f"findings.{part}"].split("{")[0][:25]
         assert start in plain(paragraph), part
     assert m(f"verdicts.{results['verdict']}.label") in paragraph

@@ -235,19 +235,33 @@ def test_theme_table_odds_ratios(analysis, codebook):
     assert np.allclose(table["p_holm"], themes["p_holm"], atol=1e-4)
 
 
-def test_size_effects_interval_contains_estimate(analysis):
+def test_size_effects_are_the_estimands_in_points(analysis):
+    """The three rows are results.json's estimands: points for a tenfold population, the
+    interval each verdict reads, the verdicts of the total and direct effects."""
+    from analyse.stats.estimands import to_results
+
     effects = tables.size_effects(analysis)
-    assert effects.loc["Size alone (marginal)", "coef"] == analysis.nested.marginal_coef
-    assert (effects["low"] < effects["coef"]).all()
-    assert (effects["coef"] < effects["high"]).all()
+    found = to_results(analysis.estimands)
+    assert list(effects.index) == ["total", "direct", "indirect"]
+    for name in effects.index:
+        assert effects.loc[name, "points"] == found[name]["coef_points"]
+        assert [effects.loc[name, "low"], effects.loc[name, "high"]] == found[name]["ci90_points"]
+    assert effects.loc["direct", "verdict"] == analysis.verdict
+    assert effects.loc["total", "verdict"] == analysis.estimands.total.verdict
+    assert effects.loc["indirect", "verdict"] == ""
+    assert (effects["low"] < effects["points"]).all() and (effects["points"] < effects["high"]).all()
+    assert effects.attrs["sesoi_points"] > 0
 
 
 def test_size_effects_names_what_is_held_fixed(scored, codebook):
+    from analyse.report import readable
+
+    i18n.use("en")
     with_type = analyse_claim(
         scored, codebook, controls=["collectivity_type"], bootstrap=0, simulations=50
     )
-    labels = list(tables.size_effects(with_type).index)
-    assert labels[1] == ("Size with budget, staff, sponsorship and collectivity type (conditional)")
+    labels = readable.size_effects(with_type).row_labels
+    assert "budget" in labels[1] and "collectivity type" in labels[1]
 
 
 def test_summaries_show_counts_as_integers(analysis):

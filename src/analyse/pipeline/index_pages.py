@@ -52,9 +52,10 @@ class RunRow:
 
     name: str
     n: str
-    verdict: str  # the verdict's label in the site's language
-    effect: str  # standardized size effect and its 90 % interval
-    mde: str  # smallest detectable standardized effect
+    total: str  # total effect of size in points for a tenfold population [interval], verdict
+    verdict: str  # the verdict's label in the site's language (the direct effect's)
+    effect: str  # direct effect in points for a tenfold population and its 90 % interval
+    mde: str  # smallest detectable direct effects, in points
     data: str  # synthetic or real, in words
     date: str  # end of the run, in words
     href: str
@@ -200,16 +201,36 @@ def _number(value: Any, m: Messages, digits: int = 2, sign: bool = False) -> str
     return m.number(value if isinstance(value, (int, float)) else None, digits, sign)
 
 
-def effect_with_interval(results: dict[str, Any], m: Messages) -> str:
-    """ "−0,02 [−0,29 ; +0,24]": the standardized size effect and its 90 % interval."""
-    size = results.get("size") or {}
-    ci = size.get("ci90") or [None, None]
-    low, high = (list(ci) + [None, None])[:2]
+def effect_with_interval(results: dict[str, Any], m: Messages, estimand: str = "direct") -> str:
+    """ "−1,2 [−13,7 ; +11,4]": an effect of size in index points for a tenfold population and
+    the interval its verdict reads. A ``results.json`` older than the estimands gives the
+    standardized direct effect instead (the unit its pages used)."""
+    block = (results.get("estimands") or {}).get(estimand)
+    if block:
+        value, interval, digits = block.get("coef_points"), block.get("ci90_points"), 1
+    elif estimand == "direct":
+        size = results.get("size") or {}
+        value, interval, digits = size.get("std_coef"), size.get("ci90"), 2
+    else:
+        return m("format.missing")
+    low, high = (list(interval or []) + [None, None])[:2]
     return m(
         "pages.interval",
-        estimate=_number(size.get("std_coef"), m, sign=True),
-        low=_number(low, m, sign=True),
-        high=_number(high, m, sign=True),
+        estimate=_number(value, m, digits, sign=True),
+        low=_number(low, m, digits, sign=True),
+        high=_number(high, m, digits, sign=True),
+    )
+
+
+def total_effect(results: dict[str, Any], m: Messages) -> str:
+    """The total effect with its interval and its verdict, for the site index."""
+    total = (results.get("estimands") or {}).get("total") or {}
+    if not total:
+        return m("format.missing")
+    return m(
+        "pages.effect_verdict",
+        effect=effect_with_interval(results, m, "total"),
+        verdict=verdict_label(total.get("verdict"), m),
     )
 
 
@@ -220,6 +241,7 @@ def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
     return RunRow(
         name=folder.name,
         n=m.integer(n) if isinstance(n, (int, float)) else m("format.missing"),
+        total=_unless_unreadable(total_effect, results, m, m("format.missing")),
         verdict=verdict_label(results.get("verdict"), m),
         effect=effect_with_interval(results, m),
         mde=_detectable(results.get("sensitivity") or {}, m),
@@ -231,8 +253,13 @@ def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
 
 
 def _detectable(sensitivity: dict[str, Any], m: Messages) -> str:
-    """The smallest detectable standardized effects, positive then negative ("0,32 / 0,52"):
-    they differ, and one number would overstate the sample's reach in one direction."""
+    """The smallest detectable direct effects in points, positive then negative
+    ("+20,0 / −20,7"): they differ, and one number would overstate the sample's reach in one
+    direction. Older results give them as standardized magnitudes."""
+    positive = sensitivity.get("mde_points_positive")
+    negative = sensitivity.get("mde_points_negative")
+    if positive is not None and negative is not None:
+        return f"{_number(positive, m, 1, sign=True)} / {_number(negative, m, 1, sign=True)}"
     positive, negative = sensitivity.get("mde_std_positive"), sensitivity.get("mde_std_negative")
     if positive is None or negative is None:
         return _number(sensitivity.get("mde_std"), m)

@@ -2,11 +2,13 @@
 
 Readers (elected officials, directors of digital services, journalists) read the first
 paragraph of a report and perhaps nothing else. It must say, without SESOI, TOST, HC3 or LMG,
-what they will see first and what the analysis adds: raw maturity rises with size; whether the
-gap remains once budget, digital staff and sponsorship are held equal; the verdict; and how
-large an effect this sample could have detected at all. Every number comes from the run's
-``results.json``, so the index pages (which read only that file) and the notebooks (which hold
-the analysis) say the same words, and no sentence is fixed when the data change.
+the two answers to « la taille est-elle déterminante ? » (``analyse.stats.estimands``): the
+total effect of size, whatever the route, and what is left of it once budget, digital staff
+and sponsorship are held equal, the barometer's claim; how much passes through the means; the
+verdict; and how large an effect this sample could have detected at all. Every number comes
+from the run's ``results.json``, so the index pages (which read only that file) and the
+notebooks (which hold the analysis) say the same words, and no sentence is fixed when the
+data change.
 """
 
 from __future__ import annotations
@@ -70,33 +72,67 @@ def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
 
 
 def summary(results: Mapping[str, Any], m: Messages) -> str:
-    """The key findings in one paragraph, for the page that compares runs: the raw gap, whether
-    it remains with the means held equal, the verdict and what the sample could detect."""
+    """The key findings in one paragraph, for the page that compares runs: the total effect of
+    size, what is left of it with the means held equal (the barometer's claim, with its
+    verdict) and what the sample could detect."""
     parts = _parts(results, m)
     verdict = results.get("verdict")
-    if verdict:
+    if verdict and "held" not in parts:  # no mean held equal: the verdict is said on its own
         parts["verdict"] = m("findings.verdict_short", label=m(f"verdicts.{verdict}.label"))
-    return " ".join(parts[k] for k in ("raw", "by_type", "held", "verdict", "mde") if k in parts)
+    keys = ("total", "raw", "held", "verdict", "mde")
+    return " ".join(parts[k] for k in keys if k in parts)
+
+
+def estimand_sentences(results: Mapping[str, Any], m: Messages) -> list[str]:
+    """The two answers and what separates them, in plain words: the total effect of size, the
+    effect with the means held equal, and the part that passes through the means (notebook 3
+    states them where it presents the two estimands)."""
+    parts = _parts(results, m)
+    return [parts[k] for k in ("total", "held", "indirect") if k in parts]
+
+
+def _interval(m: Messages, block: Mapping[str, Any], key: str = "ci90_points") -> dict[str, str]:
+    low, high = (list(block.get(key) or []) + [None, None])[:2]
+    return {"low": m.number(low, 1, sign=True), "high": m.number(high, 1, sign=True)}
+
+
+def _effect(m: Messages, points: float) -> dict[str, str]:
+    return {"points": m.number(points, 1, sign=True), "unit": _unit(m, abs(points))}
 
 
 def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
-    """Each sentence of the key findings under its name, those the results allow."""
-    nested = results.get("nested") or {}
+    """Each sentence of the key findings under its name, those the results allow.
+
+    The effects are index points for a tenfold population with the interval the verdicts read
+    (90 % at the default alpha); ``estimands`` gives them. A ``results.json`` written before the
+    estimands existed still gets its raw and held-equal gaps from ``nested`` (index pages list
+    old reports too)."""
     alpha = float(results.get("alpha", 0.05))
+    level = m.percent(1 - 2 * alpha)
     n = results.get("n")
     synthetic = (results.get("run") or {}).get("synthetic")
     kind = m("findings.synthetic" if synthetic else "findings.real")
     parts = {"sample": m("findings.sample", n=m.integer(n), kind=kind)}
+    estimands = results.get("estimands") or {}
+    total, direct = estimands.get("total") or {}, estimands.get("direct") or {}
+    means, missing = held_means(results)
 
-    marginal = nested.get("marginal") or {}
-    conditional = nested.get("conditional") or {}
-    raw = _tenfold(marginal.get("coef"))
-    held = _tenfold(conditional.get("coef"))
-    if raw is not None:
-        way = "up" if raw > 0 else "down"
-        parts["raw"] = m(
-            f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=_unit(m, abs(raw))
+    if total.get("coef_points") is not None:
+        points = float(total["coef_points"])
+        parts["total"] = m(
+            "findings.total",
+            **_effect(m, points),
+            **_interval(m, total),
+            level=level,
+            label=m(f"verdicts.{total['verdict']}.label"),
         )
+    else:
+        raw = _tenfold(((results.get("nested") or {}).get("marginal") or {}).get("coef"))
+        if raw is not None:
+            way = "up" if raw > 0 else "down"
+            parts["raw"] = m(
+                f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=_unit(m, abs(raw))
+            )
     by_type = (results.get("descriptives") or {}).get("by_type") or []
     if len(by_type) >= 2:
         low = min(by_type, key=lambda row: row["mean"])
@@ -108,39 +144,94 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             high=m.number(high["mean"], 0),
             high_type=m(f"terms.types.{high['type']}"),
         )
-    means, missing = held_means(results)
-    if held is not None and means:
-        remains = (conditional.get("p") is not None) and conditional["p"] < alpha
-        key = "findings.held_remains" if remains else "findings.held_vanishes"
+    if means and direct.get("coef_points") is not None:
         parts["held"] = m(
-            key,
+            "findings.held",
             means=words(m, means),
-            points=m.number(held, 1, sign=True),
-            unit=_unit(m, abs(held)),
+            **_effect(m, float(direct["coef_points"])),
+            **_interval(m, direct),
+            level=level,
+            label=m(f"verdicts.{direct['verdict']}.label"),
         )
-        if missing:
-            parts["held"] += " " + m("findings.not_held", missing=words(m, missing))
+    elif means:
+        conditional = (results.get("nested") or {}).get("conditional") or {}
+        held = _tenfold(conditional.get("coef"))
+        if held is not None:
+            remains = conditional.get("p") is not None and conditional["p"] < alpha
+            parts["held"] = m(
+                "findings.held_remains" if remains else "findings.held_vanishes",
+                means=words(m, means),
+                points=m.number(held, 1, sign=True),
+                unit=_unit(m, abs(held)),
+            )
+    if "held" in parts and missing:
+        parts["held"] += " " + m("findings.not_held", missing=words(m, missing))
+    indirect = estimands.get("indirect") or {}
+    if means and indirect.get("coef_points") is not None:
+        parts["indirect"] = _indirect(m, indirect, level)
 
     verdict = results.get("verdict")
     if verdict:
         parts["verdict"] = m(
             "findings.verdict",
+            means=words(m, means) if means else m("findings.means.other_terms"),
             label=m(f"verdicts.{verdict}.label"),
             meaning=m(f"verdicts.{verdict}.meaning"),
         )
     sesoi = results.get("sesoi")
-    sesoi_points = points_per_tenfold(results, sesoi) if sesoi else None
+    sesoi_points = results.get("sesoi_points")
+    if sesoi_points is None and sesoi:
+        sesoi_points = points_per_tenfold(results, sesoi)
     if sesoi_points is not None:
         parts["sesoi"] = m(
             "findings.sesoi", sesoi=m.number(sesoi, 2), points=m.number(sesoi_points, 1)
         )
     sensitivity = results.get("sensitivity") or {}
-    mde = sensitivity.get("mde_std")
-    if mde is not None:
+    positive, negative = (
+        sensitivity.get("mde_points_positive"),
+        sensitivity.get("mde_points_negative"),
+    )
+    if positive is not None and negative is not None:
         parts["mde"] = m(
             "findings.mde",
-            positive=m.number(sensitivity.get("mde_std_positive"), 2),
-            negative=m.number(sensitivity.get("mde_std_negative"), 2),
-            points=m.number(points_per_tenfold(results, mde), 1),
+            positive=m.number(positive, 1, sign=True),
+            negative=m.number(negative, 1, sign=True),
         )
     return parts
+
+
+def _indirect(m: Messages, indirect: Mapping[str, Any], level: str) -> str:
+    """The part of the total effect that passes through the means, and which mean carries most
+    of it; the share of the total only when the total is shown to differ from zero."""
+    points = float(indirect["coef_points"])
+    by_mean = sorted(
+        (indirect.get("by_mean") or {}).items(), key=lambda item: abs(item[1]), reverse=True
+    )
+    routes = ", ".join(
+        m("findings.route", mean=m(f"findings.means.{k}"), points=m.number(v, 1, sign=True))
+        for k, v in by_mean
+        if m.has(f"findings.means.{k}")
+    )
+    share = indirect.get("share")
+    if share is None:
+        how = m("findings.share_none")
+    else:
+        interval = indirect.get("ci90_share")
+        how = m("findings.share", share=m.percent(share))
+        if interval:
+            how += m(
+                "findings.share_interval",
+                low=m.percent(interval[0]),
+                high=m.percent(interval[1]),
+                level=level,
+            )
+        if share > 1:
+            how += m("findings.share_above")
+    return m(
+        "findings.indirect",
+        **_effect(m, points),
+        **_interval(m, indirect),
+        level=level,
+        share=how,
+        routes=routes,
+    )

@@ -23,7 +23,13 @@ import pandas as pd
 
 from analyse.params import RunParams, shown_input
 from analyse.report.escape import markdown_code, markdown_text
-from analyse.report.findings import held_means, key_findings, points_per_tenfold, words
+from analyse.report.findings import (
+    estimand_sentences,
+    held_means,
+    key_findings,
+    points_per_tenfold,
+    words,
+)
 from analyse.report.i18n import Messages, current, placeholders
 
 if TYPE_CHECKING:
@@ -61,6 +67,7 @@ class Facts:
     synthetic: bool
     sample_can_detect: bool  # the smallest detectable effect is within the SESOI
     weighted: bool
+    influence: str = "unweighted"  # which checks of influence the run has (``_influence``)
 
 
 def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
@@ -104,13 +111,52 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         if m.has(f"verdicts.{verdict}.label")
         else verdict,
     }
+    influence, influence_text = _influence(document, m, alpha)
+    text.update(influence_text)
     return Facts(
         text=text,
         verdict=verdict,
         synthetic=synthetic,
         sample_can_detect=mde is not None and mde <= sesoi,
         weighted=bool(weights) and weights.get("method") not in (None, "none"),
+        influence=influence,
     )
+
+
+def _influence(document: Mapping[str, Any], m: Messages, alpha: float) -> tuple[str, dict]:
+    """What the checks of influence and small-sample inference (``results.json``'s
+    ``influence`` and ``size.se_hc2_bm``/``df_bm``) say, in index points for a tenfold
+    population; the variant is ``none`` when leave-one-out could not be computed, ``weighted``
+    when the small-sample check is not defined (survey weights), else ``unweighted``."""
+    from scipy import stats
+
+    size = document.get("size") or {}
+    found = document.get("influence") or {}
+    loo = found.get("loo_std_range")
+    if not loo:
+        return "none", {}
+    to_points = points_per_tenfold
+    text = {
+        "direct_points": m.number(to_points(document, size.get("std_coef")), 1, sign=True),
+        "loo_low": m.number(to_points(document, loo[0]), 1, sign=True),
+        "loo_high": m.number(to_points(document, loo[1]), 1, sign=True),
+        "moved": m.integer(found.get("moved_by_tenth_sesoi") or 0),
+        "threshold_points": m.number(to_points(document, found.get("threshold_std")), 1),
+    }
+    se_hc2, df_bm = size.get("se_hc2_bm"), size.get("df_bm")
+    coef, se, df = size.get("coef"), size.get("se_hc3"), document.get("ols", {}).get("df_resid")
+    if se_hc2 is None or df_bm is None or coef is None or se is None or df is None:
+        return "weighted", text
+    ln10 = math.log(10.0)
+    for key, half in (
+        ("usual", stats.t.ppf(1 - alpha, df) * se),
+        ("small", stats.t.ppf(1 - alpha, df_bm) * se_hc2),
+    ):
+        text[f"{key}_low"] = m.number((coef - half) * ln10, 1, sign=True)
+        text[f"{key}_high"] = m.number((coef + half) * ln10, 1, sign=True)
+    text["df_bm"] = m.number(df_bm, 0)
+    text["df_resid"] = m.integer(df)
+    return "unweighted", text
 
 
 # message -> which of its variants (``<message>.<variant>``) the run's outcome selects
@@ -121,6 +167,7 @@ VARIANTS: dict[str, Callable[[Facts], str]] = {
     "nb4.information": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",
+    "nb5.influence": lambda f: f.influence,
 }
 
 
@@ -171,6 +218,14 @@ class Narrator:
         key = f"nb1.published_noise.{'within' if within else 'beyond'}"
         text = self.text(key, gap=self.m.number(largest, 0))
         return Markdown(text, metadata=NARRATIVE_METADATA)
+
+    def estimands(self) -> Markdown:
+        """The two answers about size and what separates them, in plain words
+        (``analyse.report.findings.estimand_sentences``)."""
+        from IPython.display import Markdown
+
+        paragraphs = [markdown_text(p) for p in estimand_sentences(self.document, self.m)]
+        return Markdown("\n\n".join(paragraphs), metadata=NARRATIVE_METADATA)
 
     def key_findings(self) -> Markdown:
         """The run's key findings (``analyse.report.findings``), under their heading."""

@@ -164,41 +164,62 @@ def alt_published_vs_survey(comparison: pd.DataFrame, codebook: Codebook | None 
 
 
 def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Marginal and conditional size coefficients with their intervals (``tables.size_effects``:
-    its first row is size alone, its second size with the other terms held fixed)."""
+    """The total, direct and indirect effects of size with their intervals
+    (``tables.size_effects``), in index points for a tenfold population, against the region of
+    effects smaller than the smallest effect of interest (the bound the total and direct
+    verdicts read; the indirect effect is not judged against it). Each verdict marks its
+    estimate by its colour and marker; the indirect effect is neutral."""
     m = i18n.current()
-    ax = _axes(ax, (8.0, 3.6))
-    y = np.arange(len(effects))[::-1]
-    ax.errorbar(
-        effects["coef"],
-        y,
-        xerr=[effects["coef"] - effects["low"], effects["high"] - effects["coef"]],
-        fmt="o",
-        color=SIZE_COLOUR,
-        ecolor=NEUTRAL,
-        capsize=4,
-        markersize=7,
-    )
+    ax = _axes(ax, (8.0, 3.8))
+    bound = float(effects.attrs.get("sesoi_points", math.nan))
+    if math.isfinite(bound):
+        ax.axvspan(
+            -bound,
+            bound,
+            color=PALETTE["negligible"],
+            alpha=REGION_ALPHA,
+            label=m("figures.size_coefficients.region", points=m.number(bound, 1)),
+        )
     ax.axvline(0, color=NEUTRAL, lw=1, ls="--")
-    for yi, coef in zip(y, effects["coef"], strict=True):
+    y = np.arange(len(effects))[::-1]
+    for yi, (_, row) in zip(y, effects.iterrows(), strict=True):
+        if math.isfinite(row["low"]):
+            ax.plot((row["low"], row["high"]), (yi, yi), color=NEUTRAL, lw=2.5)
+        style = verdict_style(row["verdict"]) if row["verdict"] else None
+        ax.plot(
+            [row["points"]],
+            [yi],
+            linestyle="none",
+            marker=style.marker if style else "o",
+            color=style.colour if style else SIZE_COLOUR,
+            markeredgecolor=NEUTRAL,
+            markersize=10,
+        )
         ax.annotate(
-            m.number(float(coef), 1, sign=True),
-            (coef, yi),
-            xytext=(0, 8),
+            m.number(float(row["points"]), 1, sign=True),
+            (row["points"], yi),
+            xytext=(0, 9),
             textcoords="offset points",
             ha="center",
         )
-    names = [m("figures.size_coefficients.marginal"), m("figures.size_coefficients.conditional")]
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(n, 24) for n in (names + list(effects.index))[: len(effects)]])
-    ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
-    # room for the annotations and the caps at both ends
-    low, high = float(effects["low"].min()), float(effects["high"].max())
+    ax.set_yticklabels(
+        [_wrap(m(f"figures.size_coefficients.{name}"), 22) for name in effects.index]
+    )
+    ax.set_ylim(y.min() - 0.7, y.max() + 0.7)
+    ends = [effects["low"], effects["high"], effects["points"]]
+    low = float(np.nanmin([np.nanmin(v) for v in ends]))
+    high = float(np.nanmax([np.nanmax(v) for v in ends]))
+    if math.isfinite(bound):
+        low, high = min(low, -bound), max(high, bound)
     pad = 0.08 * max(high - low, 1e-9)
     ax.set_xlim(min(low, 0.0) - pad, max(high, 0.0) + pad)
+    if math.isfinite(bound):
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize="small")
+    level = m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05)))
     _label(
         ax,
-        m("figures.size_coefficients.title"),
+        m("figures.size_coefficients.title", level=level),
         m("figures.size_coefficients.x"),
         m("figures.size_coefficients.y"),
     )
@@ -206,23 +227,31 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def alt_size_coefficients(effects: pd.DataFrame) -> str:
-    """Text alternative of ``size_coefficients``: the two effects and their intervals."""
+    """Text alternative of ``size_coefficients``: the three effects, their intervals and the
+    two verdicts."""
     m = i18n.current()
-    rows = [effects.iloc[i] for i in range(min(len(effects), 2))]
-    if len(rows) < 2:
-        return m("figures.size_coefficients.title")
+    if not set(effects.index) >= {"total", "direct", "indirect"}:
+        return m("figures.size_coefficients.title", level="")
 
     def n(x: float) -> str:
         return m.number(float(x), 1, sign=True)
 
+    total, direct, indirect = (effects.loc[k] for k in ("total", "direct", "indirect"))
     return m(
         "figures.size_coefficients.alt",
-        marginal=n(rows[0]["coef"]),
-        marginal_low=n(rows[0]["low"]),
-        marginal_high=n(rows[0]["high"]),
-        conditional=n(rows[1]["coef"]),
-        conditional_low=n(rows[1]["low"]),
-        conditional_high=n(rows[1]["high"]),
+        level=m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05))),
+        total=n(total["points"]),
+        total_low=n(total["low"]),
+        total_high=n(total["high"]),
+        total_verdict=verdict_label(total["verdict"]),
+        direct=n(direct["points"]),
+        direct_low=n(direct["low"]),
+        direct_high=n(direct["high"]),
+        direct_verdict=verdict_label(direct["verdict"]),
+        indirect=n(indirect["points"]),
+        indirect_low=n(indirect["low"]),
+        indirect_high=n(indirect["high"]),
+        bound=m.number(float(effects.attrs.get("sesoi_points", math.nan)), 1),
     )
 
 

@@ -350,26 +350,30 @@ def _held_fixed(analysis: ClaimAnalysis, m: i18n.Messages) -> str:
     return _names(m, names)
 
 
-def size_effects(analysis: ClaimAnalysis, confidence: float = 0.95) -> ReaderTable:
-    """Size's coefficient alone and with the other terms held fixed, in index points per unit
-    of ln(population), with HC3 standard errors and t intervals."""
+def size_effects(analysis: ClaimAnalysis) -> ReaderTable:
+    """The total, direct and indirect effects of size in index points for a tenfold
+    population, with the interval each verdict reads and the verdicts (``tables.size_effects``).
+    """
     m = _m()
-    frame = tables.size_effects(analysis, confidence)
-    level = m.percent(confidence, 0)
+    frame = tables.size_effects(analysis)
+    level = m.percent(1 - 2 * frame.attrs["alpha"], 0)
+    shown = frame.assign(
+        verdict=[m.get(f"verdicts.{v}.label", v) if v else "" for v in frame["verdict"]]
+    )
     return ReaderTable(
-        frame=frame,
+        frame=shown,
         caption=m("tables.size_effects.caption", level=level),
         columns=[
-            Column("coef", m("tables.size_effects.coef"), "effect", 2),
-            Column("low", m("tables.interval_level", level=level), "interval", 2, "high", True),
-            Column("se_hc3", m("tables.size_effects.se"), "number", 2),
-            Column("p", m("tables.p"), "p"),
-            Column("df", m("tables.size_effects.df"), "count"),
+            Column("points", m("tables.size_effects.points"), "effect", 1),
+            Column("low", m("tables.interval_level", level=level), "interval", 1, "high", True),
+            Column("p", m("tables.size_effects.p"), "p"),
+            Column("verdict", m("tables.size_effects.verdict"), "text"),
         ],
-        row_header=m("tables.size_effects.model"),
+        row_header=m("tables.size_effects.estimand"),
         row_labels=[
-            m("tables.size_effects.marginal"),
-            m("tables.size_effects.conditional", held=_held_fixed(analysis, m)),
+            m("tables.size_effects.total"),
+            m("tables.size_effects.direct", held=_held_fixed(analysis, m)),
+            m("tables.size_effects.indirect"),
         ],
         name="size_effects",
     )

@@ -194,49 +194,43 @@ def published_comparison(scored: pd.DataFrame, codebook: Codebook, level: int = 
 # --------------------------------------------------------------------------- the claim
 
 
-def size_effects(analysis: ClaimAnalysis, confidence: float = 0.95) -> pd.DataFrame:
-    """Size's coefficient alone (marginal) and with the means held fixed (conditional).
+ESTIMANDS = ("total", "direct", "indirect")  # the rows of ``size_effects``, in reading order
 
-    Points of the 0-100 index per unit of ln(population), i.e. per 2.7-fold larger population,
-    with HC3 standard errors and t intervals on each model's residual degrees of freedom.
+
+def size_effects(analysis: ClaimAnalysis) -> pd.DataFrame:
+    """The two answers about size and what separates them (``analyse.stats.estimands``): the
+    total effect (size alone, or with the confounders), the direct effect (the means held
+    equal: the barometer's claim) and the indirect effect (their difference, through the
+    means).
+
+    Index points between two collectivities one ten times as populous as the other, with the
+    (1 - 2 alpha) interval each verdict reads (the indirect effect's from the bootstrap), the
+    p-value of the test of zero and the verdict (none for the indirect effect, which is not
+    judged against the smallest effect of interest).
     """
-    nested = analysis.nested
-    n = analysis.n
-    rows = [
-        (
-            "Size alone (marginal)",
-            nested.marginal_coef,
-            nested.marginal_se,
-            nested.marginal_p,
-            n - 2,
-        ),
-        (
-            f"Size with {_held_fixed(analysis)} (conditional)",
-            nested.conditional_coef,
-            nested.conditional_se,
-            nested.conditional_p,
-            analysis.fit.df_resid,
-        ),
-    ]
-    out = pd.DataFrame(rows, columns=["model", "coef", "se_hc3", "p", "df"])
-    q = stats.t.ppf(0.5 + confidence / 2, out["df"])
-    out["low"] = out["coef"] - q * out["se_hc3"]
-    out["high"] = out["coef"] + q * out["se_hc3"]
-    return out.set_index("model")
+    from analyse.stats.estimands import to_results
 
-
-def _held_fixed(analysis: ClaimAnalysis) -> str:
-    """The other terms of the full model, in words: "budget, staff and sponsorship"."""
-    words = {
-        "budget": "budget",
-        "staff": "staff",
-        "sponsorship": "sponsorship",
-        "controls": "collectivity type",
-    }
-    names = [words.get(g, g) for g in analysis.fit.design.groups if g != "size"]
-    if len(names) < 2:
-        return names[0] if names else "nothing else"
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    if analysis.estimands is None:
+        raise ValueError("this analysis has no estimands (analyse.stats.estimands)")
+    found = to_results(analysis.estimands)
+    rows = []
+    for name in ESTIMANDS:
+        block = found[name]
+        low, high = block.get("ci90_points") or (np.nan, np.nan)
+        rows.append(
+            {
+                "estimand": name,
+                "points": float(block["coef_points"]),
+                "low": float(low),
+                "high": float(high),
+                "p": float(block.get("p", np.nan)),
+                "verdict": str(block.get("verdict") or ""),
+            }
+        )
+    out = pd.DataFrame(rows).set_index("estimand")
+    out.attrs["sesoi_points"] = sesoi_in_points(analysis.size)
+    out.attrs["alpha"] = analysis.size.alpha
+    return out
 
 
 def _quantity_table(rows: list[tuple[str, object]]) -> pd.DataFrame:
