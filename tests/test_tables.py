@@ -249,7 +249,8 @@ def test_size_effects_are_the_estimands_in_points(analysis):
     assert effects.loc["direct", "verdict"] == analysis.verdict
     assert effects.loc["total", "verdict"] == analysis.estimands.total.verdict
     assert effects.loc["indirect", "verdict"] == ""
-    assert (effects["low"] < effects["points"]).all() and (effects["points"] < effects["high"]).all()
+    assert (effects["low"] < effects["points"]).all()
+    assert (effects["points"] < effects["high"]).all()
     assert effects.attrs["sesoi_points"] > 0
 
 
