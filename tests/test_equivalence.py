@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -14,6 +16,8 @@ from analyse.stats.equivalence import (
     equivalence_interval,
     judge_size,
     minimal_effect_test,
+    points_from_sesoi,
+    sesoi_from_points,
     test_size,
     tost,
     verdict,
@@ -178,3 +182,44 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
     assert ((a.intervals["low"] <= a.shares) & (a.shares <= a.intervals["high"])).all()
     assert a.shares.sum() == pytest.approx(fit_ols(design).r2)
     assert set(a.prob_size_below.index) == {"budget", "staff", "sponsorship"}
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_sesoi_in_points_reads_the_points_interval_against_it(weighted):
+    """With ``sesoi_points`` P the standardized bound is P / ln 10 * sd(size) / sd(index) (SDs
+    weighted like the fit), so the verdict is the one read from the interval in index points
+    for a tenfold population, ln 10 (b -+ t se), against ±P: inside iff the TOST rejects,
+    beyond iff the minimal-effect test does."""
+    rng = np.random.default_rng(21)
+    for _ in range(40):
+        design = linear_sample(int(rng.integers(40, 300)), rng.uniform(-0.4, 0.4), rng)
+        w = pd.Series(rng.uniform(0.2, 3.0, len(design.y)), index=design.y.index)
+        fit = fit_ols(design, weights=w if weighted else None)
+        points = float(rng.uniform(1.0, 15.0))
+        test = test_size(fit, sesoi_points=points, alpha=0.05)
+        x, y = design.X["size"].to_numpy(), design.y.to_numpy()
+        aweights = w.to_numpy() if weighted else None
+        ratio = math.sqrt(np.cov(x, aweights=aweights) / np.cov(y, aweights=aweights))
+        assert test.sesoi == pytest.approx(points / math.log(10) * ratio, rel=1e-12)
+        assert test.sesoi_points == points
+        q = stats.t.ppf(0.95, fit.df_resid)
+        low, high = (math.log(10) * (test.coef + k * q * test.se_hc3) for k in (-1, 1))
+        assert (test.tost_p < 0.05) == (-points < low and high < points)
+        assert (test.met_p < 0.05) == (low > points or high < -points)
+        # the same test as the standardized bound it converts to
+        same = test_size(fit, sesoi=test.sesoi, alpha=0.05)
+        assert same.verdict == test.verdict
+        assert (same.tost_p, same.met_p) == pytest.approx((test.tost_p, test.met_p), rel=1e-9)
+        assert same.sesoi_points == pytest.approx(points, rel=1e-12)  # converted back
+
+
+def test_points_and_standardized_bounds_convert_both_ways():
+    assert sesoi_from_points(25.0, 0.5) == pytest.approx(25.0 / math.log(10) * 0.5)
+    assert points_from_sesoi(sesoi_from_points(25.0, 0.37), 0.37) == pytest.approx(25.0)
+    assert math.isnan(points_from_sesoi(0.2, 0.0))
+    # judge_size converts with the scale it is given (the curve's band specifications give
+    # ln population's), else with std_se / se
+    test = judge_size(1.0, 0.5, 0.04, 0.3, 0.15, 50.0, sesoi_points=10.0)
+    assert test.sesoi == pytest.approx(10.0 / math.log(10) * 0.3)
+    other = judge_size(1.0, 0.5, 0.04, 0.3, 0.15, 50.0, sesoi_points=10.0, scale=0.1)
+    assert other.sesoi == pytest.approx(10.0 / math.log(10) * 0.1)

@@ -13,7 +13,7 @@ import pytest
 
 from analyse.stats import estimands
 from analyse.stats.equivalence import test_size
-from analyse.stats.regression import Design, fit_ols
+from analyse.stats.regression import Design, build_design, fit_ols
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "r_estimands"
 MEANS = {
@@ -260,3 +260,58 @@ def test_mde_in_points_is_detected_with_80_percent_power_in_its_world(data, dire
     )
     margin = 3 * math.sqrt(0.8 * 0.2 / runs) + 3 * math.sqrt(0.8 * 0.2 / found.simulations)
     assert rejections / runs == pytest.approx(0.8, abs=margin)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped panel as ``params/default.yaml`` loads it (synthetic 2025-like, 56 rows)."""
+    from analyse.params import load_params
+    from analyse.paths import project_root
+    from analyse.pipeline.run_result import load_scored
+
+    return load_scored(load_params(project_root() / "params" / "default.yaml"))
+
+
+def test_a_sesoi_of_25_points_leaves_the_total_effect_undetermined(shipped):
+    """Issue 18's acceptance: the total effect, about [22, 36] points for a tenfold population,
+    is shown to differ from 0 but neither inside nor beyond ±25 points; against the default
+    0.2 SD (about 9.5 points on this panel) it is decisive."""
+    from analyse.stats.claim import analyse_claim, to_results
+
+    scored, codebook = shipped
+    results = to_results(
+        analyse_claim(scored, codebook, sesoi_points=25.0, bootstrap=0, simulations=200, seed=1)
+    )
+    total = results["estimands"]["total"]
+    assert total["ci90_points"] == pytest.approx([22, 36], abs=1)
+    assert total["verdict"] == "significant_undetermined"
+    assert results["sesoi_points"] == 25.0
+    # the standardized bound is the direct model's conversion, shared by the total (same rows)
+    low, high = total["ci90"]
+    assert (low, high) == pytest.approx(
+        [v * results["sesoi"] / 25.0 for v in total["ci90_points"]], rel=1e-9
+    )
+    default = to_results(analyse_claim(scored, codebook, bootstrap=0, simulations=200, seed=1))
+    assert default["estimands"]["total"]["verdict"] == "decisive"
+    assert default["sesoi"] == 0.2 and 22 > default["sesoi_points"] > 0
+
+
+def test_a_confounder_is_held_equal_in_the_total_model(shipped):
+    """``confounders``: the total model is size and the confounder's columns, fitted on the
+    main model's rows (an independent least-squares fit); the indirect effect is still the
+    sum of the means' parts, the confounder being none of them."""
+    scored, _ = shipped
+    design = build_design(scored, controls=["collectivity_type"])
+    fit = fit_ols(design)
+    e = estimands.estimate_estimands(fit, test_size(fit), confounders=("collectivity_type",))
+    dummies = design.groups["controls"]
+    assert dummies and all(c.startswith("collectivity_type[T.") for c in dummies)
+    x = design.X[["Intercept", "size", *dummies]].to_numpy()
+    expected = np.linalg.lstsq(x, design.y.to_numpy(), rcond=None)[0][1]
+    assert e.total.coef == pytest.approx(expected, rel=1e-10)
+    assert estimands.to_results(e)["total"]["terms"] == ["size", "controls"]
+    assert set(e.by_mean) == {"budget", "staff", "sponsorship"}
+    assert sum(e.by_mean.values()) == pytest.approx(e.indirect_points, abs=1e-9)
+    # without it the type is one of the paths, as before
+    plain = estimands.estimate_estimands(fit, test_size(fit))
+    assert "controls" in plain.by_mean and plain.total.coef != pytest.approx(e.total.coef)

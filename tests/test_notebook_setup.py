@@ -94,3 +94,20 @@ def test_only_papermill_s_last_injected_cell_counts():
     assert injected_names(ns) == ["sesoi"]
     assert injected_names({"In": ["a = 1", "# Parameters\nnot python ("]}) == []
     assert injected_names({}) == []
+
+
+def test_sesoi_points_beside_the_cell_s_default_sesoi_is_not_both_given():
+    """Every flat variable has a value: in a notebook, sesoi counts as given when it is not
+    its default, or when a params file injected with ``-f`` wrote both keys."""
+    params = setup(namespace("sesoi_points = 25\n", sesoi_points=25))
+    assert params.analysis.sesoi_points == 25 and params.analysis.sesoi == 0.2
+    with pytest.raises(InputError, match="analysis.sesoi and analysis.sesoi_points"):
+        setup(namespace("sesoi = 0.3\nsesoi_points = 25\n", sesoi=0.3, sesoi_points=25))
+    both = {"sesoi": 0.2, "sesoi_points": 25}
+    with pytest.raises(InputError, match="analysis.sesoi and analysis.sesoi_points"):
+        setup(namespace(f"analysis = {both!r}\n", analysis=both))
+
+
+def test_a_confounder_outside_the_controls_is_refused_in_a_notebook():
+    with pytest.raises(InputError, match="add it to analysis.controls"):
+        setup(namespace("confounders = ['collectivity_type']\n", confounders=["collectivity_type"]))

@@ -235,8 +235,8 @@ def test_notebook_parameters_are_flat_and_rebuild_the_same_params(tmp_path, surv
     flat = flat_parameters(params)
     assert set(flat) == {
         "name", "survey", "codebook", "columns", "answer_labels", "type_labels",
-        "enrich_from_frame", "sesoi", "alpha", "controls", "bootstrap", "weights", "min_cell",
-        "bf_prior_scale", "min_themes", "seed", "lang",
+        "enrich_from_frame", "sesoi", "sesoi_points", "alpha", "controls", "confounders",
+        "bootstrap", "weights", "min_cell", "bf_prior_scale", "min_themes", "seed", "lang",
     }  # fmt: skip
     assert flat["sesoi"] == 0.2 and flat["controls"] == ["collectivity_type"]
     rebuilt = params_from_mapping(nested_parameters(flat))
@@ -371,3 +371,69 @@ def test_bootstrap_0_publishes_strict_json():
         raise AssertionError(f"{token} in results.json")
 
     json.loads(text, parse_constant=refuse)
+
+
+def test_sesoi_in_points_and_confounders_load_and_round_trip(tmp_path, survey):
+    content = good(survey)
+    del content["analysis"]["sesoi"]
+    content["analysis"] |= {"sesoi_points": 25, "confounders": ["collectivity_type"]}
+    params = load_params(write(tmp_path, content))
+    assert params.analysis.sesoi_points == 25.0 and params.analysis.sesoi == 0.2
+    assert params.analysis.confounders == ["collectivity_type"]
+    flat = flat_parameters(params)
+    assert flat["sesoi_points"] == 25.0 and flat["confounders"] == ["collectivity_type"]
+    # a notebook's flat parameters hold sesoi's default beside sesoi_points: not "both given"
+    assert params_from_mapping(nested_parameters(flat), flat=True) == params
+    assert load_params(project_root() / "params" / "default.yaml").analysis.sesoi_points is None
+
+
+@pytest.mark.parametrize("sesoi", [0.2, 0.3])
+def test_both_sesoi_keys_in_a_file_are_refused_naming_both(tmp_path, survey, sesoi):
+    """Written in the file is given, even at sesoi's default value."""
+    content = good(survey)
+    content["analysis"] |= {"sesoi": sesoi, "sesoi_points": 25}
+    (problem,) = problems_of(write(tmp_path, content))
+    assert "analysis.sesoi and analysis.sesoi_points are both given" in problem
+    assert "not both" in problem  # what to write instead
+    content["analysis"]["sesoi_points"] = None  # null is not a bound
+    assert load_params(write(tmp_path, content)).analysis.sesoi == sesoi
+
+
+@pytest.mark.parametrize("value", [0, -5, float("inf"), "25"])
+def test_sesoi_points_must_be_a_positive_number(tmp_path, survey, value):
+    content = good(survey)
+    del content["analysis"]["sesoi"]
+    content["analysis"]["sesoi_points"] = value
+    problems = problems_of(write(tmp_path, content))
+    assert any("analysis.sesoi_points" in p and "index points" in p for p in problems), problems
+
+
+def test_a_confounder_must_be_a_control(tmp_path, survey):
+    content = good(survey)
+    content["analysis"] |= {"controls": [], "confounders": ["collectivity_type"]}
+    (problem,) = problems_of(write(tmp_path, content))
+    assert "analysis.confounders lists collectivity_type" in problem
+    assert "add it to analysis.controls" in problem
+    content["analysis"]["confounders"] = ["region"]  # not a control at all: the type's message
+    assert any("analysis.confounders.0" in p for p in problems_of(write(tmp_path, content)))
+
+
+def test_cli_exits_2_naming_both_sesoi_keys_and_an_uncontrolled_confounder(tmp_path, survey):
+    content = good(survey)
+    content["analysis"] |= {
+        "sesoi_points": 25,
+        "controls": [],
+        "confounders": ["collectivity_type"],
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyse", "run", str(write(tmp_path, content))],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "analysis.sesoi and analysis.sesoi_points" in proc.stderr
+    assert "analysis.confounders" in proc.stderr and "analysis.controls" in proc.stderr

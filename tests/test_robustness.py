@@ -335,3 +335,62 @@ def test_the_table_of_specifications_not_counted_is_never_blank(frame):
     ]
     skipped = skipped_specifications(specification_curve(scored, None))
     assert len(skipped) == 8 and skipped.index.name == "specification not counted"
+
+
+def test_a_sesoi_in_points_is_converted_on_each_specification_s_rows(frame):
+    """One bound in points, a standardized bound per specification: SDs of ln population and
+    of the index on the specification's own rows (the population band's specifications too:
+    their effect stands for ln population's)."""
+    import math
+
+    scored = _linear_survey(seed=11, n=300, effect=0.3)
+    curve = specification_curve(scored, frame, sesoi_points=6.0)
+    ln10 = math.log(10)
+
+    def pick(**choice):
+        rows = curve
+        for key, value in choice.items():
+            rows = rows[rows[key] == value]
+        assert len(rows) == 1
+        return rows.iloc[0]
+
+    base = pick(controls="none", size="ln_population", sample="all", weights="none")
+    main = test_size(fit_ols(build_design(scored)), sesoi_points=6.0)
+    assert base["sesoi"] == pytest.approx(main.sesoi, rel=1e-10)
+    band = pick(controls="none", size="population_band", sample="all", weights="none")
+    assert band["sesoi"] == pytest.approx(base["sesoi"], rel=1e-10)
+    # trimmed rows, computed here: the 2 % cut-offs of the population
+    pop = scored["population"].astype(float)
+    low, high = pop.quantile([0.02, 0.98])
+    kept = scored[pop.between(low, high)]
+    size, y = np.log(kept["population"].astype(float)), kept["maturity_index"]
+    trimmed = pick(controls="none", size="ln_population", sample="trim_2pct", weights="none")
+    expected = 6.0 / ln10 * np.std(size, ddof=1) / np.std(y, ddof=1)
+    assert trimmed["sesoi"] == pytest.approx(expected, rel=1e-10)
+    assert trimmed["sesoi"] != pytest.approx(base["sesoi"], rel=1e-3)
+    # raked rows: weighted SDs with the raking weights (as stats.equivalence.standardize)
+    w = rake(scored, frame).to_numpy()
+    size_all, y_all = np.log(pop.to_numpy()), scored["maturity_index"].to_numpy()
+    raked = pick(controls="none", size="ln_population", sample="all", weights="raked")
+    expected = 6.0 / ln10 * _weighted_sd(size_all, w) / _weighted_sd(y_all, w)
+    assert raked["sesoi"] == pytest.approx(expected, rel=1e-10)
+    # each verdict reads its interval against its own bound
+    inside = (curve["ci90_low"] > -curve["sesoi"]) & (curve["ci90_high"] < curve["sesoi"])
+    negligible = curve["verdict"].isin(["negligible", "significant_but_negligible"])
+    assert (inside == negligible).all()
+    # without sesoi_points the bound is sesoi everywhere
+    assert (specification_curve(scored, frame)["sesoi"] == 0.2).all()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Within type"), ("fr", "Au sein du type")])
+def test_specifications_controlling_for_type_are_labelled_within_type(lang, words):
+    from analyse.report import i18n
+    from analyse.report.plots import choice_label
+
+    previous = i18n.current().lang
+    i18n.use(lang)
+    try:
+        assert choice_label("controls", "collectivity_type").startswith(words)
+        assert words.lower() in i18n.current()("tables.options.collectivity_type").lower()
+    finally:
+        i18n.use(previous)

@@ -19,7 +19,7 @@ from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.stats.claim import analyse_claim, to_results
-from analyse.stats.equivalence import tost
+from analyse.stats.equivalence import judge_size, std_scale, tost
 from analyse.stats.regression import Design, build_design, fit_ols
 from analyse.stats.sensitivity import _Simulator, power_curve, sensitivity
 from analyse.stats.weights import rake
@@ -204,7 +204,98 @@ def test_weighted_fit_gives_the_unweighted_sensitivity():
         "mde_points_positive",
         "mde_points_negative",
         "tost_power",
+        "power_negligible",
+        "power_decisive",
+        "power_decisive_at_std",
         "power",
         "simulations",
         "weighted",
     }
+
+
+def _verdicts_by_loop(fit, std_effect: float, sesoi: float, simulations: int, seed: int):
+    """The verdicts of ``simulations`` samples of the world with true standardized effect
+    ``std_effect``, each drawn and analysed one at a time: outcome ``base + b size + e`` (the
+    fit's other coefficients, its residual sd, the slope of that world), OLS, HC3, sample SDs,
+    and ``judge_size``. Independent of the simulator's matrix algebra; only the world's slope
+    is its own (``_Simulator.slope``, checked against a root finder above)."""
+    x = fit.design.X.to_numpy()
+    j = list(fit.design.X.columns).index("size")
+    beta = fit.coef.to_numpy().copy()
+    beta[j] = _Simulator(fit, 2, 0).slope(std_effect)
+    sigma = math.sqrt(fit.result.scale)
+    xtx_inv = np.linalg.inv(x.T @ x)
+    h = np.einsum("ij,jk,ik->i", x, xtx_inv, x)
+    n, k = x.shape
+    rng = np.random.default_rng(seed)
+    verdicts = []
+    for _ in range(simulations):
+        y = x @ beta + sigma * rng.standard_normal(n)
+        b = xtx_inv @ x.T @ y
+        e = y - x @ b
+        meat = (x * (e / (1 - h))[:, None] ** 2 / 1.0).T @ x
+        se = math.sqrt((xtx_inv @ meat @ xtx_inv)[j, j])
+        p = 2 * stats.t.sf(abs(b[j] / se), n - k)
+        scale = np.std(x[:, j], ddof=1) / np.std(y, ddof=1)
+        test = judge_size(b[j], se, p, b[j] * scale, se * scale, n - k, sesoi=sesoi)
+        verdicts.append(test.verdict)
+    return np.asarray(verdicts)
+
+
+def test_power_to_be_decisive_agrees_with_an_independent_monte_carlo():
+    """``power_decisive``: the share of samples whose verdict is "decisive" when the true
+    effect is twice the SESOI. 2000 vectorized simulations against 600 looped ones: the two
+    shares differ by a binomial error of sd sqrt(p (1 - p) (1/2000 + 1/600)) <= 0.024."""
+    fit = correlated_fit(80, 0.5, 12)
+    sens = sensitivity(fit, sesoi=0.2, simulations=2000, seed=3, effect_sign=1.0)
+    assert sens.power_decisive_at_std == 0.4
+    looped = (_verdicts_by_loop(fit, 0.4, 0.2, 600, seed=99) == "decisive").mean()
+    assert 0.1 < looped < 0.9  # a share the comparison can tell apart
+    assert sens.power_decisive == pytest.approx(looped, abs=4 * 0.024)
+    negative = sensitivity(fit, sesoi=0.2, simulations=2000, seed=3, effect_sign=-0.3)
+    assert negative.power_decisive_at_std == -0.4
+    looped = (_verdicts_by_loop(fit, -0.4, 0.2, 600, seed=98) == "decisive").mean()
+    assert negative.power_decisive == pytest.approx(looped, abs=4 * 0.024)
+
+
+def test_power_to_be_negligible_agrees_with_an_independent_monte_carlo():
+    """``power_negligible`` = ``tost_power``: samples declared negligible at a true effect 0
+    (the verdicts "negligible" and "significant_but_negligible")."""
+    fit = correlated_fit(120, 0.3, 5)
+    sens = sensitivity(fit, sesoi=0.2, simulations=2000, seed=4)
+    assert sens.power_negligible == sens.tost_power
+    verdicts = _verdicts_by_loop(fit, 0.0, 0.2, 600, seed=97)
+    looped = np.isin(verdicts, ["negligible", "significant_but_negligible"]).mean()
+    assert 0.1 < looped < 0.9
+    assert sens.power_negligible == pytest.approx(looped, abs=4 * 0.024)
+
+
+def test_power_to_be_decisive_is_nan_without_a_world_and_follows_the_estimate_s_sign(
+    census_like,
+):
+    """rho > 0 here: +2 SESOI = 1.2 has no world (module docstring), -1.2 has one."""
+    up = sensitivity(census_like, sesoi=0.6, simulations=200, seed=1, effect_sign=2.0)
+    assert up.power_decisive_at_std == 1.2 and math.isnan(up.power_decisive)
+    down = sensitivity(census_like, sesoi=0.6, simulations=200, seed=1, effect_sign=-2.0)
+    assert down.power_decisive_at_std == -1.2 and 0 <= down.power_decisive <= 1
+    zero = sensitivity(census_like, sesoi=0.2, simulations=200, seed=1, effect_sign=0.0)
+    assert zero.power_decisive_at_std == 0.4  # positive when the estimate is 0
+    default = sensitivity(census_like, sesoi=0.2, simulations=200, seed=1)
+    sign = 1 if census_like.coef["size"] >= 0 else -1
+    assert default.power_decisive_at_std == 0.4 * sign
+
+
+def test_a_sesoi_in_points_converts_with_the_unweighted_fit_s_sds():
+    codebook = load_codebook()
+    scored = score_survey(
+        generate(design="barometre-2025", seed=2, with_truth=False).data, codebook
+    )
+    design = build_design(scored)
+    weighted = fit_ols(design, weights=rake(scored, load_frame("epci")))
+    plain = fit_ols(design)
+    sens = sensitivity(weighted, sesoi_points=25.0, simulations=200, seed=1)
+    expected = 25.0 / math.log(10) * np.std(design.X["size"], ddof=1) / np.std(design.y, ddof=1)
+    assert sens.sesoi == pytest.approx(expected, rel=1e-12) and sens.sesoi_points == 25.0
+    assert sens.sesoi != pytest.approx(25.0 / math.log(10) * std_scale(weighted))
+    same = sensitivity(plain, sesoi=sens.sesoi, simulations=200, seed=1)
+    assert (sens.tost_power, sens.power_decisive) == (same.tost_power, same.power_decisive)

@@ -21,7 +21,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from analyse.errors import InputError, Problem
 from analyse.paths import project_root
@@ -66,12 +76,20 @@ EXPECTED: dict[str, str] = {
         "INSEE code or name)"
     ),
     "analysis": (
-        "a mapping with keys sesoi, alpha, controls, bootstrap, weights, min_cell, "
-        "bf_prior_scale, min_themes"
+        "a mapping with keys sesoi, sesoi_points, alpha, controls, confounders, bootstrap, "
+        "weights, min_cell, bf_prior_scale, min_themes"
     ),
     "analysis.sesoi": "a finite number > 0 (smallest standardized size effect of interest)",
+    "analysis.sesoi_points": (
+        "null or a finite number > 0: the smallest effect of interest in index points for a "
+        "tenfold population; replaces analysis.sesoi for every verdict"
+    ),
     "analysis.alpha": "a number strictly between 0 and 0.5",
     "analysis.controls": "a list whose items are among: collectivity_type",
+    "analysis.confounders": (
+        "a list of controls that come before size (each also in analysis.controls), held "
+        "equal in the total effect of size too; [] by default"
+    ),
     "analysis.bootstrap": "an integer from 0 to 100000 (bootstrap draws)",
     "analysis.weights": (
         "'none', 'raked', or a mapping {column: NAME} naming the survey file's column of "
@@ -143,12 +161,26 @@ WeightsChoice = Annotated[
 ]
 
 
+DEFAULT_SESOI = 0.2  # standard deviations of the index per standard deviation of ln population
+BOTH_SESOI = "sesoi_both"  # error types of AnalysisParams' own checks (_validation_problems)
+CONFOUNDER_NOT_CONTROL = "confounder_not_control"
+
+
 class AnalysisParams(_Strict):
     """The assumptions of the test of "size is not decisive"."""
 
-    sesoi: float = Field(default=0.2, gt=0, allow_inf_nan=False)
+    sesoi: float = Field(default=DEFAULT_SESOI, gt=0, allow_inf_nan=False)
+    # The SESOI in the reader's unit: index points for a tenfold population. When given it
+    # replaces ``sesoi`` for every verdict, each fit converting it to its own standardized
+    # scale (analyse.stats.equivalence.sesoi_from_points), so that verdicts compare across
+    # designs whose spread of size or of the index differ.
+    sesoi_points: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     alpha: float = Field(default=0.05, gt=0, lt=0.5, allow_inf_nan=False)
     controls: list[Control] = Field(default_factory=list)
+    # Controls that come *before* size, held equal in the total effect of size as in the
+    # direct one (analyse.stats.estimands). None by default: legal type is defined by
+    # population thresholds, so it is a consequence of size, not a confounder.
+    confounders: list[Control] = Field(default_factory=list)
     # bounded: a typo such as 1000000000 would otherwise mean days of work before any message
     bootstrap: int = Field(default=1000, ge=0, le=MAX_DRAWS)
     weights: WeightsChoice = "none"
@@ -160,6 +192,43 @@ class AnalysisParams(_Strict):
     # collectivities on different content); k: at least k themes, the index their mean. Checked
     # against the codebook's number of themes when the survey is scored (pipeline.run_result).
     min_themes: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_sesoi_and_controlled_confounders(self, info: ValidationInfo) -> AnalysisParams:
+        """Two bounds of interest cannot both hold, and a confounder is held equal in both
+        models, so it must be a control of the direct one too.
+
+        A params file gives both SESOIs when it writes both keys. A notebook's flat parameters
+        always hold a ``sesoi`` (its parameter cell's default), so there, with context
+        ``{"flat": True}``, ``sesoi`` counts as given only when it is not the default.
+        """
+        flat = bool(info.context and info.context.get("flat"))
+        sesoi_given = self.sesoi != DEFAULT_SESOI if flat else "sesoi" in self.model_fields_set
+        errors = []
+        if self.sesoi_points is not None and sesoi_given:
+            message = "analysis.sesoi and analysis.sesoi_points are both given; give one of them"
+            errors.append((BOTH_SESOI, message, {}, "sesoi_points", self.sesoi_points))
+        missing = [c for c in self.confounders if c not in self.controls]
+        if missing:
+            message = (
+                "analysis.confounders lists {missing}, which analysis.controls does not: add it "
+                "to analysis.controls (a confounder is held equal in both models)"
+            )
+            context = {"missing": ", ".join(missing)}
+            errors.append((CONFOUNDER_NOT_CONTROL, message, context, "confounders", missing))
+        if errors:  # every problem at once, each with its own type (_validation_problems)
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(kind, message, context),
+                        loc=(key,),
+                        input=value,
+                    )
+                    for kind, message, context, key, value in errors
+                ],
+            )
+        return self
 
 
 class RunParams(_Strict):
@@ -284,8 +353,12 @@ def load_params(path: str | Path) -> RunParams:
     return params_from_mapping(raw, source=str(path))
 
 
-def params_from_mapping(raw: Any, source: str = "<parameters>") -> RunParams:
-    """Check already-parsed parameters (a YAML document, or a notebook's parameter cell)."""
+def params_from_mapping(raw: Any, source: str = "<parameters>", flat: bool = False) -> RunParams:
+    """Check already-parsed parameters (a YAML document, or a notebook's parameter cell).
+
+    ``flat``: the parameters come from a notebook's flat variables, where every key has a
+    value, so a key counts as given when it differs from its default (``AnalysisParams``).
+    """
     if not isinstance(raw, Mapping):
         found = "an empty file" if raw is None else type(raw).__name__
         raise InputError(
@@ -301,7 +374,7 @@ def params_from_mapping(raw: Any, source: str = "<parameters>") -> RunParams:
     problems: list[Problem] = []
     params = None
     try:
-        params = RunParams.model_validate(dict(raw))
+        params = RunParams.model_validate(dict(raw), context={"flat": flat})
     except ValidationError as exc:
         problems.extend(_validation_problems(exc, source))
     problems.extend(_missing_files(raw.get("data"), source))
@@ -310,6 +383,14 @@ def params_from_mapping(raw: Any, source: str = "<parameters>") -> RunParams:
     return params
 
 
+# AnalysisParams' checks across keys: error type -> what to write instead
+_OWN_CHECKS = {
+    BOTH_SESOI: (
+        "analysis.sesoi (standard deviations of the index per standard deviation of ln "
+        "population) or analysis.sesoi_points (index points for a tenfold population), not both"
+    ),
+    CONFOUNDER_NOT_CONTROL: "every item of analysis.confounders also in analysis.controls",
+}
 _UNION_TAG = re.compile(r"^(str|int|float|bool|none|.*\[.*\])$")
 
 
@@ -336,6 +417,9 @@ def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
                 )
             continue
         key = ".".join(loc) or "(top level)"
+        if err["type"] in _OWN_CHECKS:  # the message names its keys and says what to do
+            problems.append(Problem(source, err["msg"], expected=_OWN_CHECKS[err["type"]]))
+            continue
         if err["type"] == "extra_forbidden":
             parent = ".".join(str(part) for part in loc[:-1])
             problems.append(Problem(source, f"{key}: unknown key", expected=_allowed_keys(parent)))

@@ -49,8 +49,9 @@ from analyse.stats.robustness import specification_curve
 from analyse.stats.weights import CalibrationError, rake
 
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
-# 8: descriptives, language; 7: controls_merged; 6: not-estimable parts; 5: enrichment report
-RESULT_VERSION = 8
+# 9: sesoi_points, confounders, power per verdict; 8: descriptives, language; 7: controls_merged;
+# 6: not-estimable parts; 5: enrichment report
+RESULT_VERSION = 9
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,8 @@ def judge_claim(
         weights=weights,
         bf_prior_scale=a.bf_prior_scale,
         min_cell=a.min_cell,
+        sesoi_points=a.sesoi_points,
+        confounders=list(a.confounders),
     )
 
 
@@ -211,8 +214,9 @@ def run_curve(
     frame: pd.DataFrame,
     weights: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """The specification curve with the run's SESOI and alpha, and its inferential test
-    (``attrs['inference']``) against ``CURVE_DRAWS`` null curves drawn from the run's seed.
+    """The specification curve with the run's SESOI (in points if given) and alpha, and its
+    inferential test (``attrs['inference']``) against ``CURVE_DRAWS`` null curves drawn from
+    the run's seed.
 
     With weights shipped in the survey (``weights: {column: NAME}``, as ``run_weights``
     returns them), the curve's weighted specifications use them instead of raking.
@@ -228,6 +232,7 @@ def run_curve(
         seed=params.seed,
         weights=user,
         min_cell=a.min_cell,
+        sesoi_points=a.sesoi_points,
     )
 
 

@@ -101,7 +101,12 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
                 continue  # ``-f params.yaml -p sesoi 0.3``: the flat value is the override
             # an unknown key goes through too, so that validation names it (``data.colums``)
             raw.setdefault(section, {})[key] = value
-    params = params_from_mapping(raw, source=SOURCE)
+    # The flat variables always hold a value for every key (the parameter cell's defaults), so
+    # a key counts as given when it differs from its default; a section injected from a params
+    # file (``-f``) says which keys its file wrote, as ``load_params`` reads them.
+    sections = [namespace[s] for s in SECTIONS if s in injected]
+    written = set().union(*(given.keys() for given in sections if isinstance(given, Mapping)))
+    params = params_from_mapping(raw, source=SOURCE, flat=not {"sesoi", "sesoi_points"} <= written)
     if isinstance(namespace, MutableMapping):
         # The flat variables now hold the checked values, whichever way they were given, so a
         # cell may use ``min_cell`` or ``sesoi`` directly.

@@ -9,6 +9,7 @@ so that the total does not give it away as "hidden to protect a smaller group".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -393,7 +394,8 @@ def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> p
         alpha=analysis.size.alpha,
         simulations=sens.simulations,
         seed=seed,
-        sesoi=analysis.size.sesoi,
+        # the bound the simulations used: a SESOI in points converted with the unweighted SDs
+        sesoi=analysis.size.sesoi if math.isnan(sens.sesoi) else sens.sesoi,
     )
 
 

@@ -63,6 +63,8 @@ class ClaimAnalysis:
     estimands: Estimands | None = None
     # HC2 with Bell-McCaffrey df, leave-one-out range (analyse.stats.influence)
     influence: Influence | None = None
+    # the controls that come before size, held equal in the total effect too (estimands)
+    confounders: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -81,6 +83,8 @@ def analyse_claim(
     weights: pd.Series | None = None,
     bf_prior_scale: float = DEFAULT_PRIOR_SCALE,
     min_cell: int = DEFAULT_MIN_CELL,
+    sesoi_points: float | None = None,
+    confounders: Sequence[str] = (),
 ) -> ClaimAnalysis:
     """Fit and test everything on a scored survey (output of ``analyse.data.scoring.score_survey``).
 
@@ -93,7 +97,14 @@ def analyse_claim(
     (``analyse.stats.nested``). ``min_cell`` is the smallest group a coefficient may describe:
     with the control collectivity_type, rarer types share the dummy ``collectivity_type[T.other]``
     (``controls_merged`` lists them), or the survey is refused if even merged they are fewer.
+    ``sesoi_points``, the SESOI in index points for a tenfold population, replaces ``sesoi``
+    for every verdict, each fit converting it with its own SDs (``analyse.stats.equivalence``);
+    the sensitivity converts it with the unweighted OLS fit's. ``confounders``, controls that
+    come before size, are held equal in the total effect too (``analyse.stats.estimands``).
     """
+    not_controls = [c for c in confounders if c not in controls]
+    if not_controls:  # analyse.params refuses it first, naming the keys
+        raise ValueError(f"confounders {not_controls} are not among the controls {list(controls)}")
     # the main model: a survey it cannot identify is the user's to fix (InputError, exit 2)
     design = check_identifiable(scored, controls=controls, min_cell=min_cell)
     fit = fit_ols(design, weights=weights)
@@ -103,7 +114,7 @@ def analyse_claim(
     exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
     if missing_terms:
         exclusions["missing value in a model term"] = missing_terms
-    size = test_size(fit, sesoi=sesoi, alpha=alpha)
+    size = test_size(fit, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points)
     return ClaimAnalysis(
         n=fit.nobs,
         n_excluded=len(scored) - fit.nobs,
@@ -114,15 +125,26 @@ def analyse_claim(
         size=size,
         importance=_importance(design, bootstrap=bootstrap, seed=seed),
         nested=compare_nested(fit, weights=weights, bf_prior_scale=bf_prior_scale),
-        sensitivity=sensitivity(ols, sesoi=sesoi, alpha=alpha, simulations=simulations, seed=seed),
+        sensitivity=sensitivity(
+            ols,
+            sesoi=sesoi,
+            alpha=alpha,
+            simulations=simulations,
+            seed=seed,
+            sesoi_points=sesoi_points,
+            effect_sign=size.std_coef,
+        ),
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
         weights_converged=None if weights is None else weights.attrs.get("converged"),
         weights_summary=None if weights is None else weights_summary(weights),
         controls_merged=dict(design.controls_merged),
         min_cell=min_cell,
-        estimands=estimate_estimands(fit, size, bootstrap=bootstrap, seed=seed),
+        estimands=estimate_estimands(
+            fit, size, confounders=tuple(confounders), bootstrap=bootstrap, seed=seed
+        ),
         influence=influence_checks(fit, size),
+        confounders=list(confounders),
     )
 
 
@@ -179,6 +201,9 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "weights_converged": analysis.weights_converged,
         "weights": analysis.weights_summary,  # None when unweighted
         "sesoi": s.sesoi,
+        # the same bound in index points for a tenfold population (as given, or converted
+        # with the direct model's SDs)
+        "sesoi_points": _number(s.sesoi_points),
         "alpha": s.alpha,
         "verdict": s.verdict,
         # the total effect of size, the direct one (= "size", the verdict's) and their difference
@@ -245,6 +270,10 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "mde_points_positive": _number(analysis.sensitivity.mde_points_positive),
             "mde_points_negative": _number(analysis.sensitivity.mde_points_negative),
             "tost_power": analysis.sensitivity.tost_power,
+            # the power to reach each verdict (analyse.stats.sensitivity)
+            "power_negligible": _number(analysis.sensitivity.power_negligible),
+            "power_decisive": _number(analysis.sensitivity.power_decisive),
+            "power_decisive_at_std": _number(analysis.sensitivity.power_decisive_at_std),
             "power": analysis.sensitivity.power,
             "simulations": analysis.sensitivity.simulations,
             "weighted": False,  # always the unweighted OLS design (analyse_claim)

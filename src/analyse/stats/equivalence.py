@@ -26,10 +26,21 @@ standard error is the HC3 SE of b on the same scale. That ignores the sampling v
 the SD ratio, so this SE can be too small or too large (Yuan & Chan 2011; Jones & Waller 2013
 give the delta-method SE); near zero effect the difference is negligible, and the raw
 coefficient and its test of zero do not depend on it.
+
+**A SESOI in index points.** The SESOI may be given in the reader's unit instead,
+``sesoi_points`` index points for a tenfold population (``analysis.sesoi_points``): a raw slope
+of ``sesoi_points / ln 10`` on size (ln population), that is ``sesoi_points / ln 10 * sd(size) /
+sd(index)`` on the standardized scale of a fit (``sesoi_from_points``, with the SDs
+``standardize`` uses). Each fit converts it with its own SDs, so one bound in points is one
+question whatever the spread of size or of the index in the rows a design uses; the verdicts
+are then read against that standardized bound exactly as above. ``SizeTest`` carries both the
+standardized bound used (``sesoi``) and the bound in points (``sesoi_points``: as given, or
+the standardized bound converted back with the same SDs).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +70,7 @@ VERDICT_SENTENCES = {
 }
 
 DIRECTIONS = ("positive", "negative")  # positive: larger collectivities are more mature
+LN10 = math.log(10.0)  # from one unit of size, ln(population), to a tenfold population
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,9 @@ class SizeTest:
     df_resid: float
     verdict: str
     direction: str | None  # "positive"/"negative" once the sign is established, else None
+    # the bound in index points for a tenfold population: as given (analysis.sesoi_points),
+    # or ``sesoi`` converted back with this fit's SDs (``points_from_sesoi``)
+    sesoi_points: float = math.nan
 
     @property
     def sentence(self) -> str:
@@ -92,13 +107,31 @@ def standardize(fit: OLSFit, term: str = "size") -> tuple[float, float]:
     R's ``survey::svyvar``). Any n/(n-1)-type factor is common to both SDs and cancels in the
     ratio, so unweighted this is the usual ``ddof=1`` ratio, and weights all equal give it too.
     """
+    scale = std_scale(fit, term)
+    return float(fit.coef[term]) * scale, float(fit.se[term]) * scale
+
+
+def std_scale(fit: OLSFit, term: str = "size") -> float:
+    """``sd(term) / sd(y)`` on the fit's rows, weighted by its weights (see ``standardize``):
+    the factor from a raw coefficient of ``term`` to the standardized scale."""
     x, y = fit.design.X[term], fit.design.y
     if fit.weights is None:
-        scale = float(x.std(ddof=1) / y.std(ddof=1))
-    else:
-        w = fit.weights.to_numpy(dtype="float64")
-        scale = float(np.sqrt(_weighted_ss(x.to_numpy(), w) / _weighted_ss(y.to_numpy(), w)))
-    return float(fit.coef[term]) * scale, float(fit.se[term]) * scale
+        return float(x.std(ddof=1) / y.std(ddof=1))
+    w = fit.weights.to_numpy(dtype="float64")
+    return float(np.sqrt(_weighted_ss(x.to_numpy(), w) / _weighted_ss(y.to_numpy(), w)))
+
+
+def sesoi_from_points(sesoi_points: float, scale: float) -> float:
+    """The standardized bound of ``sesoi_points`` index points for a tenfold population, on a
+    fit whose ``std_scale`` (sd(size) / sd(index)) is ``scale``: the raw slope
+    ``sesoi_points / ln 10`` times ``scale``."""
+    return float(sesoi_points) / LN10 * float(scale)
+
+
+def points_from_sesoi(sesoi: float, scale: float) -> float:
+    """``sesoi_from_points`` inverted: a standardized bound in index points for a tenfold
+    population on a fit of ``std_scale`` ``scale`` (NaN for a zero scale)."""
+    return float(sesoi) / float(scale) * LN10 if scale else math.nan
 
 
 def _weighted_ss(v: np.ndarray, w: np.ndarray) -> float:
@@ -154,8 +187,14 @@ def direction(std_coef: float, verdict_key: str) -> str | None:
     return "positive" if std_coef > 0 else "negative"
 
 
-def test_size(fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05) -> SizeTest:
-    """The equivalence and difference tests of the size coefficient, and the verdict."""
+def test_size(
+    fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05, sesoi_points: float | None = None
+) -> SizeTest:
+    """The equivalence and difference tests of the size coefficient, and the verdict.
+
+    With ``sesoi_points`` (index points for a tenfold population), the bound is that, converted
+    with this fit's SDs, and ``sesoi`` is not used.
+    """
     if "size" not in fit.coef.index:
         raise ValueError("the model has no size term: the survey lacks a population column")
     std_coef, std_se = standardize(fit)
@@ -168,6 +207,8 @@ def test_size(fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05) -> SizeTest:
         df_resid=fit.df_resid,
         sesoi=sesoi,
         alpha=alpha,
+        sesoi_points=sesoi_points,
+        scale=std_scale(fit),
     )
 
 
@@ -180,9 +221,22 @@ def judge_size(
     df_resid: float,
     sesoi: float = 0.2,
     alpha: float = 0.05,
+    sesoi_points: float | None = None,
+    scale: float | None = None,
 ) -> SizeTest:
     """``test_size`` from the size estimates themselves (raw and standardized), for callers
-    that fit without an ``OLSFit`` (the specification curve's many small fits)."""
+    that fit without an ``OLSFit`` (the specification curve's many small fits).
+
+    ``scale`` is sd(ln population) / sd(index) on the fit's rows, which converts a bound in
+    points (``sesoi_from_points``); by default ``std_se / se``, right when size is ln
+    population. With ``sesoi_points`` the bound is that, converted, and ``sesoi`` is not used.
+    """
+    if scale is None:
+        scale = std_se / se if se else math.nan
+    if sesoi_points is None:
+        sesoi_points = points_from_sesoi(sesoi, scale)
+    else:
+        sesoi = sesoi_from_points(sesoi_points, scale)
     p_lower, p_upper, p_tost = (float(v) for v in tost(std_coef, std_se, sesoi, df_resid))
     p_met = float(minimal_effect_test(std_coef, std_se, sesoi, df_resid)[2])
     key = verdict(p, p_tost, p_met, alpha)
@@ -201,6 +255,7 @@ def judge_size(
         df_resid=df_resid,
         verdict=key,
         direction=direction(std_coef, key),
+        sesoi_points=float(sesoi_points),
     )
 
 

@@ -58,9 +58,20 @@ class Estimands:
 
 
 def total_design(design: Design, confounders: list[str] | tuple[str, ...] = ()) -> Design:
-    """The main model's design reduced to size and the confounders (same rows)."""
+    """The main model's design reduced to size and the confounders (same rows).
+
+    A confounder is a term group of the design or a control (``analysis.confounders``): a
+    control's columns are its dummies (``collectivity_type[T.CA]``, ...) in the group
+    ``controls``, which the total model keeps under that name, as the direct model lists it.
+    """
     groups = {"size": design.groups["size"]}
-    groups.update({name: design.groups[name] for name in confounders})
+    for name in confounders:
+        if name in design.groups:
+            groups[name] = design.groups[name]
+            continue
+        columns = [c for c in design.groups.get("controls", []) if c.startswith(f"{name}[")]
+        if columns:  # none when the control has one category on these rows
+            groups.setdefault("controls", []).extend(columns)
     columns = ["Intercept", *(c for cols in groups.values() for c in cols)]
     return Design(
         y=design.y,
@@ -126,7 +137,8 @@ def _by_mean(design: Design, reduced: Design, fit: OLSFit) -> dict[str, float]:
     size_at = list(reduced.X.columns).index("size")
     parts = {}
     for group, columns in design.groups.items():
-        if group in reduced.groups:
+        columns = [c for c in columns if c not in reduced.X.columns]  # not a confounder's
+        if not columns:
             continue
         mediators = design.X[columns].to_numpy(dtype="float64")
         a = _lstsq(x_total, mediators, w)[size_at]  # size's coefficient for each column

@@ -6,9 +6,12 @@ band; all respondents or without the smallest and largest 2 % by population; no 
 weights raked to the reference frame. Each specification gets its standardized size effect, its
 90 % interval (the equivalence interval) and its verdict (Simonsohn, Simmons and Nelson 2020).
 
-Every specification must estimate the same quantity, the effect of size holding the means per
-inhabitant fixed, or the curve mixes estimands and its counts mean nothing. Two alternatives
-that earlier versions tried are therefore not choices:
+Every specification must estimate the same quantity, the *direct* effect of size (the means
+per inhabitant held fixed; ``analyse.stats.estimands``), or the curve mixes estimands and its
+counts mean nothing. The specifications that control for legal type estimate it *within type*
+(pages label them so): legal type is defined by population thresholds, so holding it equal
+compares collectivities of one type only, not "the same conditional effect" of size. Two
+alternatives that earlier versions tried are not choices:
 
 - **total budget** instead of budget per inhabitant: ln B = ln(B/P) + ln P, so with ln B in the
   model the size coefficient becomes b_size - b_budget, the effect of size *at fixed total
@@ -19,6 +22,11 @@ that earlier versions tried are therefore not choices:
   two forms were near-identical (paired standardized effects differ by at most 0.035 on the
   shipped panel, 0.009 on the census; correlation 0.9998 and 1.0000), so every specification
   was counted twice.
+
+With a SESOI in index points (``sesoi_points``), each specification converts it to its own
+standardized scale, with the SDs of ln population and of the index on its own rows (weighted
+for a weighted specification; ``analyse.stats.equivalence.sesoi_from_points``): a population
+band specification too, whose standardized effect stands for the effect of ln population.
 
 A raked specification is fitted only when raking meets the frame's margins: weights that do not
 (``rake`` raises, or returns ``attrs['converged']`` False) describe no population, so the
@@ -277,8 +285,12 @@ def specification_curve(
     seed: int = 0,
     weights: pd.Series | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
+    sesoi_points: float | None = None,
 ) -> pd.DataFrame:
     """One row per counted specification, sorted by standardized size effect.
+
+    ``sesoi_points`` (index points for a tenfold population) replaces ``sesoi``, converted on
+    each specification's rows (module docstring; column ``sesoi`` holds each bound used).
 
     Raked specifications are skipped (not faked) when no frame is given or raking cannot meet
     the frame's margins; ``attrs['skipped']`` says why, by specification. ``weights``, survey
@@ -296,7 +308,8 @@ def specification_curve(
     ``ols_hc3`` on arrays: the specifications share one estimation sample, so its regressors
     are computed once and a specification only picks its columns and rows.
     """
-    _, y, specs, fits, skipped, merged = _build(scored, frame, weights, min_cell)
+    data, y, specs, fits, skipped, merged = _build(scored, frame, weights, min_cell)
+    ln_population = model_terms(data)["size"].to_numpy() if len(data) else np.empty(0)
     # weights shipped with the survey take the "raked" choice's place: say so in its label
     shipped = weights is not None
     if shipped:
@@ -307,7 +320,14 @@ def specification_curve(
         x1, ys = spec.x[spec.rows, 1], y[spec.rows]
         # standardized like ``standardize`` (stats.equivalence): weighted SDs for raked specs
         w = np.ones(len(ys)) if spec.weights is None else spec.weights[spec.rows]
-        scale = float(np.sqrt(_weighted_ss(x1, w[None, :])[0] / _weighted_ss(ys, w[None, :])[0]))
+        ss_y = _weighted_ss(ys, w[None, :])[0]
+        scale = float(np.sqrt(_weighted_ss(x1, w[None, :])[0] / ss_y))
+        # the bound in points converts with ln population's SD, whatever size's coding
+        points_scale = (
+            scale
+            if spec.choice["size"] == "ln_population"
+            else float(np.sqrt(_weighted_ss(ln_population[spec.rows], w[None, :])[0] / ss_y))
+        )
         test = judge_size(
             coef=float(fit.coef[1]),
             se=float(fit.se[1]),
@@ -317,6 +337,8 @@ def specification_curve(
             df_resid=fit.df_resid,
             sesoi=sesoi,
             alpha=alpha,
+            sesoi_points=sesoi_points,
+            scale=points_scale,
         )
         low, high = equivalence_interval(test)
         rows.append(
@@ -332,10 +354,11 @@ def specification_curve(
                 "p": test.p,
                 "tost_p": test.tost_p,
                 "verdict": test.verdict,
+                "sesoi": test.sesoi,
             }
         )
     columns = [*CHOICES, "weights_converged", "n", "std_coef", "std_se"]
-    columns += ["ci90_low", "ci90_high", "p", "tost_p", "verdict"]
+    columns += ["ci90_low", "ci90_high", "p", "tost_p", "verdict", "sesoi"]
     curve = pd.DataFrame(rows, columns=columns).sort_values("std_coef", ignore_index=True)
     curve.attrs["skipped"] = skipped
     curve.attrs["controls_merged"] = merged

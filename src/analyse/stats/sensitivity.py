@@ -42,6 +42,22 @@ Every ``|e| < 1`` therefore exists in both directions; effects beyond have no wo
 (``_Simulator.slope`` returns NaN, ``power_curve`` reports NaN). Because the map differs with
 the sign, the minimum detectable effect is searched in each direction.
 
+**The power to reach each verdict.** Beside the power of the test of zero (the MDE), a page
+needs to know whether the sample could ever give the two verdicts the claim is about:
+
+- ``power_negligible`` (= ``tost_power``): the share of simulated samples whose equivalence
+  test declares size negligible (TOST rejects at alpha) when the true effect is 0, the most
+  favourable world for that verdict: when it is small, this sample could never show size to be
+  negligible;
+- ``power_decisive``: the share whose verdict is ``decisive`` (minimal-effect test *and* test
+  of zero reject, the rule of ``analyse.stats.equivalence.verdict``) when the true effect is
+  twice the SESOI (``power_decisive_at_std``), in the direction of the estimated effect
+  (positive when it is 0); NaN when no world has that effect.
+
+A SESOI given in index points (``sesoi_points``) is converted to the standardized scale with
+the SDs of the unweighted OLS fit's rows (``analyse.stats.equivalence.sesoi_from_points``), the
+observed sample the simulations start from; ``Sensitivity.sesoi`` is the bound they used.
+
 **Unweighted.** The simulations redraw errors on the design with equal weights and analyse each
 sample with OLS, so the fit they start from must be the unweighted OLS fit of the same design:
 a weighted fit is refitted without weights (``unweighted``).
@@ -58,7 +74,13 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from analyse.stats.equivalence import tost
+from analyse.stats.equivalence import (
+    minimal_effect_test,
+    points_from_sesoi,
+    sesoi_from_points,
+    std_scale,
+    tost,
+)
 from analyse.stats.regression import OLSFit, fit_ols
 
 BISECTION_STEPS = 30  # on an interval of width <= 1/sqrt(1 - rho^2): precision ~1e-9
@@ -85,6 +107,13 @@ class Sensitivity:
     # the simulated world's own slope (``_Simulator.slope``), not the observed sd of the index
     mde_points_positive: float = math.nan
     mde_points_negative: float = math.nan
+    # the power to reach each verdict (module docstring): "negligible" at a true effect of 0
+    # (equals tost_power), "decisive" at power_decisive_at_std = 2 SESOI with the estimate's sign
+    power_negligible: float = math.nan
+    power_decisive: float = math.nan
+    power_decisive_at_std: float = math.nan
+    sesoi: float = math.nan  # the standardized bound the simulations used
+    sesoi_points: float = math.nan  # the same in index points for a tenfold population
 
 
 def unweighted(fit: OLSFit) -> OLSFit:
@@ -281,30 +310,60 @@ def sensitivity(
     power: float = 0.8,
     simulations: int = 2000,
     seed: int = 0,
+    sesoi_points: float | None = None,
+    effect_sign: float | None = None,
 ) -> Sensitivity:
     """Minimum detectable true standardized size effect in each direction (bisection on
-    simulated power) and the power of the TOST to declare size negligible when its true effect
-    is zero.
+    simulated power), and the power to reach the verdicts "negligible" (TOST, true effect 0)
+    and "decisive" (true effect twice the SESOI with the sign of ``effect_sign``, by default
+    the sign of ``fit``'s size coefficient; positive when 0).
 
-    A weighted ``fit`` is replaced by the OLS fit of its design: the sensitivity describes the
-    unweighted sample (module docstring).
+    ``sesoi_points`` (index points for a tenfold population) replaces ``sesoi``, converted with
+    the unweighted fit's SDs. A weighted ``fit`` is replaced by the OLS fit of its design: the
+    sensitivity describes the unweighted sample (module docstring).
     """
     sim = _simulator(fit, simulations, seed)
+    scale = std_scale(unweighted(fit))
+    if sesoi_points is None:
+        sesoi_points = points_from_sesoi(sesoi, scale)
+    else:
+        sesoi = sesoi_from_points(sesoi_points, scale)
     positive = sim.mde(1, alpha, power)
     negative = sim.mde(-1, alpha, power)
     std_b, std_se, _ = sim.tests(0.0)
     p_tost = tost(std_b, std_se, sesoi, sim.df)[2]
+    negligible = float((p_tost < alpha).mean())
+    if effect_sign is None:
+        effect_sign = float(fit.coef["size"])
+    at = 2 * sesoi * (-1.0 if effect_sign < 0 else 1.0)
     return Sensitivity(
         mde_std_positive=positive,
         mde_std_negative=negative,
         # NaN if either is: max() would silently drop a NaN in first position
         mde_std=math.nan if math.isnan(positive + negative) else max(positive, negative),
-        tost_power=float((p_tost < alpha).mean()),
+        tost_power=negligible,
         power=power,
         simulations=simulations,
         mde_points_positive=_points(sim.slope(positive)),
         mde_points_negative=_points(sim.slope(-negative)),
+        power_negligible=negligible,
+        power_decisive=_decisive_power(sim, at, sesoi, alpha),
+        power_decisive_at_std=at,
+        sesoi=float(sesoi),
+        sesoi_points=float(sesoi_points),
     )
+
+
+def _decisive_power(sim: _Simulator, std_effect: float, sesoi: float, alpha: float) -> float:
+    """Share of the simulations whose verdict is "decisive" in the world with true effect
+    ``std_effect``: the minimal-effect test and the test of zero both reject at ``alpha``
+    (``analyse.stats.equivalence.verdict``); NaN if no world has that effect."""
+    k = sim.slope(std_effect)
+    if math.isnan(k):
+        return math.nan
+    std_b, std_se, p = sim._tests(k)
+    p_met = minimal_effect_test(std_b, std_se, sesoi, sim.df)[2]
+    return float(((p_met < alpha) & (p < alpha)).mean())
 
 
 def _points(slope: float) -> float:
