@@ -3,7 +3,9 @@ checked (finite, >= 0, not all 0, else exit 2 naming the cell), and reach everyt
 weights reach: the main model, the verdict and the curve's weighted specifications.
 
 The reach is checked by a known answer: shipping the raking weights themselves in a column must
-reproduce the raked run's weighted numbers exactly.
+reproduce the raked run's weighted numbers exactly, but for the verdict's design-based standard
+error: shipped weights are taken as fixed, raked ones as calibrated to the frame
+(``analyse.stats.regression.linearization_se``).
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     np.testing.assert_allclose(a.fit.coef, b.fit.coef, rtol=1e-10)
     np.testing.assert_allclose(a.fit.se, b.fit.se, rtol=1e-10)
     assert a.size.std_coef == pytest.approx(b.size.std_coef, rel=1e-10)
-    assert a.verdict == b.verdict
+    assert a.size.se_hc3 == pytest.approx(b.size.se_hc3, rel=1e-10)
+    # the weights are the same, not what is known of them: fixed here, calibrated when raked
+    assert (a.size.se_method, b.size.se_method) == ("linearization", "linearization_calibrated")
+    assert a.size.se != pytest.approx(b.size.se, rel=1e-3)
+    # the same weights: the same DuMouchel-Duncan test
+    assert a.informative.p == pytest.approx(b.informative.p, rel=1e-10)
     # the curve: weighted specifications on every respondent use the shipped weights (the
     # trimmed ones are re-raked on their own rows by a raked run, so they differ)
     key = ["controls", "size", "sample", "weights"]
@@ -98,6 +105,9 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     assert document["weights"]["method"] == "column Poids"
     assert document["weights"]["kish_n"] == pytest.approx(raked.claim.weights_summary["kish_n"])
     assert document["weights_converged"] is None  # not a calibration made here
+    assert document["size"]["se_method"] == "linearization"
+    assert document["size"]["se"] == document["estimands"]["direct"]["se"] == a.size.se
+    assert 0 < document["weights"]["informative_p"] < 1
     described = _weights_description(document["weights"])
     assert described.startswith("shipped with the survey (column Poids), not calibrated here")
     assert document["n"] + document["n_excluded"] == len(read_raw(survey).frame)

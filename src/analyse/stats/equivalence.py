@@ -22,7 +22,8 @@ neither ``negligible`` nor ``decisive`` is reached in more than about alpha of s
 (``validation/verdict_calibration.py`` checks it).
 
 The standardized effect is b * sd(size) / sd(index) with the sample SDs treated as fixed: its
-standard error is the HC3 SE of b on the same scale. That ignores the sampling variability of
+standard error is the SE of b on the same scale, HC3 unweighted and design-based under survey
+weights (``OLSFit.se_verdict``, ``se_method``). That ignores the sampling variability of
 the SD ratio, so this SE can be too small or too large (Yuan & Chan 2011; Jones & Waller 2013
 give the delta-method SE); near zero effect the difference is negligible, and the raw
 coefficient and its test of zero do not depend on it.
@@ -64,8 +65,10 @@ DIRECTIONS = ("positive", "negative")  # positive: larger collectivities are mor
 @dataclass(frozen=True)
 class SizeTest:
     coef: float
-    se_hc3: float
-    p: float
+    se_hc3: float  # HC3 (WLS HC3 under weights), published as size.se_hc3 whatever the verdict reads
+    se: float  # the SE the verdict reads: HC3 unweighted, design-based under weights
+    se_method: str  # how ``se`` was computed: one of regression.SE_METHODS
+    p: float  # test of zero with ``se``
     std_coef: float
     std_se: float
     tost_p: float
@@ -84,7 +87,10 @@ class SizeTest:
 
 
 def standardize(fit: OLSFit, term: str = "size") -> tuple[float, float]:
-    """``b * sd(term) / sd(y)`` and its HC3 standard error, SDs on the estimation sample.
+    """``b * sd(term) / sd(y)`` and its standard error, SDs on the estimation sample.
+
+    The standard error is the one the verdict reads (``OLSFit.se_verdict``): HC3 unweighted,
+    design-based under survey weights.
 
     A weighted fit estimates the population's slope, so it is standardized by the population's
     SDs: the weighted SDs with the fit's own weights, sd_w(x)^2 = sum w (x - xbar_w)^2 / sum w
@@ -98,7 +104,7 @@ def standardize(fit: OLSFit, term: str = "size") -> tuple[float, float]:
     else:
         w = fit.weights.to_numpy(dtype="float64")
         scale = float(np.sqrt(_weighted_ss(x.to_numpy(), w) / _weighted_ss(y.to_numpy(), w)))
-    return float(fit.coef[term]) * scale, float(fit.se[term]) * scale
+    return float(fit.coef[term]) * scale, float(fit.se_verdict[term]) * scale
 
 
 def _weighted_ss(v: np.ndarray, w: np.ndarray) -> float:
@@ -161,13 +167,15 @@ def test_size(fit: OLSFit, sesoi: float = 0.2, alpha: float = 0.05) -> SizeTest:
     std_coef, std_se = standardize(fit)
     return judge_size(
         coef=float(fit.coef["size"]),
-        se=float(fit.se["size"]),
-        p=float(fit.p["size"]),
+        se=float(fit.se_verdict["size"]),
+        p=float(fit.p_verdict["size"]),
         std_coef=std_coef,
         std_se=std_se,
         df_resid=fit.df_resid,
         sesoi=sesoi,
         alpha=alpha,
+        se_hc3=float(fit.se["size"]),
+        se_method=fit.se_method,
     )
 
 
@@ -180,15 +188,22 @@ def judge_size(
     df_resid: float,
     sesoi: float = 0.2,
     alpha: float = 0.05,
+    se_hc3: float | None = None,
+    se_method: str = "hc3",
 ) -> SizeTest:
     """``test_size`` from the size estimates themselves (raw and standardized), for callers
-    that fit without an ``OLSFit`` (the specification curve's many small fits)."""
+    that fit without an ``OLSFit`` (the specification curve's many small fits).
+
+    ``se`` (with ``p`` and ``std_se``) is what the verdict reads, computed by ``se_method``;
+    ``se_hc3`` the HC3 SE, ``se`` itself when None (an HC3 verdict)."""
     p_lower, p_upper, p_tost = (float(v) for v in tost(std_coef, std_se, sesoi, df_resid))
     p_met = float(minimal_effect_test(std_coef, std_se, sesoi, df_resid)[2])
     key = verdict(p, p_tost, p_met, alpha)
     return SizeTest(
         coef=coef,
-        se_hc3=se,
+        se_hc3=se if se_hc3 is None else se_hc3,
+        se=se,
+        se_method=se_method,
         p=p,
         std_coef=std_coef,
         std_se=std_se,
