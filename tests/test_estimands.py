@@ -109,9 +109,7 @@ def raked(data) -> pd.Series:
 
 
 @pytest.mark.parametrize("model", ["total", "direct"])
-def test_raked_standard_errors_equal_svyglm_on_the_calibrated_design(
-    data, reference, raked, model
-):
+def test_raked_standard_errors_equal_svyglm_on_the_calibrated_design(data, reference, raked, model):
     """svyglm on calibrate(calfun = "raking") of the same margins: the linearization of the
     scores residualised on the calibration cells."""
     fit = fit_ols(_design(data), weights=raked)

@@ -181,3 +181,37 @@ def test_min_themes_reaches_the_run_and_is_checked_against_the_codebook(ci):
     with pytest.raises(InputError) as exc:
         rr.load_scored(_params(ci, ci.survey_path, "none", min_themes=8))
     assert "analysis.min_themes is 8 but the codebook has 7 themes" in str(exc.value.problems[0])
+
+
+@pytest.mark.slow
+def test_a_weights_column_gives_svyglm_s_design_based_errors(ci, tmp_path):
+    """The issue's acceptance: a survey shipping the R fixture's weights ``w`` (on the rows the
+    model fits, in their order) gives, in results.json, svyglm's coefficient and design-based
+    SE of size on svydesign(ids = ~1, weights = ~w), for the direct and the total model
+    (tests/fixtures/r_estimands/reference.json)."""
+    import json
+
+    fixture = project_root() / "tests" / "fixtures" / "r_estimands"
+    data = pd.read_csv(fixture / "data.csv")
+    reference = json.loads((fixture / "reference.json").read_text(encoding="utf-8"))["weighted"]
+    scored, _ = rr.load_scored(ci)
+    rows = rr.model_rows(ci, scored)
+    # the fixture's rows are these, in this order
+    np.testing.assert_allclose(np.log(scored.loc[rows, "population"].astype(float)), data["size"])
+    by_row = dict(zip(rows, data["w"], strict=True))
+    cells = [repr(float(by_row[i])) if i in by_row else "" for i in scored.index]
+    survey = _with_column(ci, cells, tmp_path / "w.csv", name="w")
+    result = rr.compute_run_result(_params(ci, survey, ColumnWeights(column="w")))
+    document = rr.results_document(result)
+    size, total = document["size"], document["estimands"]["total"]
+    assert size["se_method"] == "linearization"
+    assert size["coef"] == pytest.approx(reference["direct"]["coef"], abs=1e-6)
+    assert size["se"] == pytest.approx(reference["direct"]["se"], abs=1e-4)
+    assert document["estimands"]["direct"]["se"] == size["se"]
+    assert total["coef"] == pytest.approx(reference["total"]["coef"], abs=1e-6)
+    assert total["se"] == pytest.approx(reference["total"]["se"], abs=1e-4)
+    assert document["weights"]["informative_p"] == pytest.approx(
+        reference["informative"]["p"], rel=1e-8
+    )
+    # ols.terms keep the WLS HC3 they name
+    assert document["ols"]["terms"]["size"]["se_hc3"] == size["se_hc3"] != size["se"]

@@ -389,8 +389,9 @@ def test_a_frame_band_without_respondents_is_merged_into_its_neighbour_not_dropp
     w = rake(panel[~small], frame)
     assert w.attrs["dropped"] == 0 and w.attrs["dropped_types"] == {}
     assert w.attrs["band_groups"]["<20k"] == w.attrs["band_groups"]["20-50k"]
-    assert "population band <20k holds 515 units of the frame but no respondent" in (
-        w.attrs["collapsed"]
+    assert (
+        "population band <20k holds 515 units of the frame but no respondent"
+        in (w.attrs["collapsed"])
     )
     _shares_of(frame, panel[~small], w)
     with pytest.raises(CalibrationError, match="band <20k holds 515 units of the frame but no"):

@@ -65,7 +65,7 @@ DIRECTIONS = ("positive", "negative")  # positive: larger collectivities are mor
 @dataclass(frozen=True)
 class SizeTest:
     coef: float
-    se_hc3: float  # HC3 (WLS HC3 under weights), published as size.se_hc3 whatever the verdict reads
+    se_hc3: float  # HC3 (WLS HC3 under weights): size.se_hc3, whatever the verdict reads
     se: float  # the SE the verdict reads: HC3 unweighted, design-based under weights
     se_method: str  # how ``se`` was computed: one of regression.SE_METHODS
     p: float  # test of zero with ``se``

@@ -3,6 +3,10 @@
 HC3 because a survey of 56 collectivities of very different sizes is small and heteroskedastic:
 HC3 is the heteroskedasticity-consistent estimator that behaves best in small samples (Long and
 Ervin 2000). Inference uses t with the residual degrees of freedom, as R's ``coeftest`` does.
+With survey weights the fit is WLS, still with HC3 in ``OLSFit.se``, but the verdicts read a
+design-based standard error (``OLSFit.se_verdict``, ``linearization_se``), as R's
+``survey::svyglm``: HC3 treats the weights as precision weights of a model, the design treats
+them as what they are, the inverse probabilities (or calibrated weights) of a sample.
 Coefficients are always matched by name, never by position.
 
 Disclosure control (issue 11, item 3): no published coefficient describes a group smaller than

@@ -180,12 +180,12 @@ def rake(
         method=method,
         bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])],
         band_groups=band_groups if BAND in margins else None,
-        calibration={
-            "index": list(sample.index),
-            "cells": cells,
-            "weight": [float(v) for v in weights.to_numpy()],
-        },
     )
+    weights.attrs[CALIBRATION] = {
+        "index": list(sample.index),
+        "cells": cells,
+        "weight": [float(v) for v in weights.to_numpy()],
+    }
     return weights
 
 
