@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analyse.stats import estimands
 from analyse.stats.equivalence import test_size
@@ -33,8 +34,11 @@ def data() -> pd.DataFrame:
     return pd.read_csv(HERE / "data.csv")
 
 
+REGRESSORS = ["size", "budget", "staff", "elected_digital_lead", "strategy_adopted"]
+
+
 def _design(data: pd.DataFrame) -> Design:
-    x = data.drop(columns=["maturity_index", "w"])
+    x = data[REGRESSORS].copy()
     x.insert(0, "Intercept", 1.0)
     return Design(y=data["maturity_index"], X=x, groups={"size": ["size"], **MEANS})
 
@@ -68,6 +72,108 @@ def test_weighted_coefficients_equal_svyglm(data, reference):
     assert e.total.coef == pytest.approx(reference["weighted"]["total"]["coef"], abs=1e-9)
     assert e.direct.coef == pytest.approx(reference["weighted"]["direct"]["coef"], abs=1e-9)
     assert sum(e.by_mean.values()) == pytest.approx(e.indirect_points, abs=1e-9)
+
+
+@pytest.mark.parametrize("model", ["total", "direct"])
+def test_fixed_weights_standard_errors_equal_svyglm(data, reference, model):
+    """Design-based SEs with shipped (fixed) weights: svyglm on svydesign(ids = ~1, weights =
+    ~w), its linearization with the n/(n-1) factor and df n - p, not WLS HC3."""
+    e = _estimands(data, weighted=True)
+    found = estimands.to_results(e)[model]
+    test = e.total if model == "total" else e.direct
+    expected = reference["weighted"][model]
+    assert found["coef"] == pytest.approx(expected["coef"], abs=1e-9)
+    assert found["se"] == pytest.approx(expected["se"], abs=1e-9)
+    assert test.se == found["se"] and test.se_method == "linearization"
+    assert test.df_resid == expected["df"]
+    # the HC3 SE of the WLS fit is still there, and is another number
+    assert abs(test.se_hc3 - test.se) > 1e-3
+    # the verdict reads the design-based SE: its p and interval come from it
+    t = test.coef / test.se
+    assert test.p == pytest.approx(2 * stats.t.sf(abs(t), test.df_resid), rel=1e-12)
+    scale = test.std_coef / test.coef
+    assert test.std_se == pytest.approx(test.se * scale, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def raked(data) -> pd.Series:
+    """The panel's rows raked to the EPCI frame on type and population band, as a run would."""
+    from analyse.data.reference import load_frame
+    from analyse.stats.weights import population_band, rake
+
+    weights = rake(data[["collectivity_type", "population"]], load_frame("epci"))
+    # the bands R calibrates on (make_data.py) are those rake merged
+    bands = population_band(data["population"]).astype(str).map(weights.attrs["band_groups"])
+    assert list(bands) == list(data["band"])
+    return weights
+
+
+@pytest.mark.parametrize("model", ["total", "direct"])
+def test_raked_standard_errors_equal_svyglm_on_the_calibrated_design(data, reference, raked, model):
+    """svyglm on calibrate(calfun = "raking") of the same margins: the linearization of the
+    scores residualised on the calibration cells."""
+    fit = fit_ols(_design(data), weights=raked)
+    e = estimands.estimate_estimands(fit, test_size(fit), bootstrap=0)
+    test = e.total if model == "total" else e.direct
+    expected = reference["raked"][model]
+    assert test.coef == pytest.approx(expected["coef"], abs=1e-9)
+    assert test.se == pytest.approx(expected["se"], abs=1e-9)
+    assert test.se_method == "linearization_calibrated"
+    assert estimands.to_results(e)[model]["se"] == test.se
+    assert raked.attrs["kish_n"] == pytest.approx(reference["raked"]["kish_n"], rel=1e-10)
+
+
+def test_raked_weights_without_their_calibration_are_fixed_weights(data, raked):
+    """The same weights stripped of their calibration cells give the fixed-weights
+    linearization: the calibration is what changes the SE (and it does here)."""
+    from analyse.stats.regression import Calibration, linearization_se
+
+    design = _design(data)
+    plain = pd.Series(raked.to_numpy(), index=raked.index)
+    fixed, calibrated = fit_ols(design, weights=plain), fit_ols(design, weights=raked)
+    assert fixed.se_method == "linearization"
+    np.testing.assert_allclose(fixed.coef, calibrated.coef, rtol=1e-12)
+    assert abs(fixed.se_verdict["size"] - calibrated.se_verdict["size"]) > 1e-2
+    # calibration cells each holding one respondent: the margins then fix every score, and
+    # no sampling variance is left
+    x, w = design.X.to_numpy(), plain.to_numpy()
+    resid = fixed.result.resid.to_numpy()
+    alone = Calibration(model=np.eye(len(w)), weights=w, rows=np.arange(len(w)))
+    np.testing.assert_allclose(linearization_se(x, resid, w, alone), 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("weighting", "column"), [("weighted", "w"), ("raked", None)])
+def test_dumouchel_duncan_equals_r_anova(data, reference, raked, weighting, column):
+    """F test of y on X and X * w against y on X: R's anova of the two lm fits."""
+    from analyse.stats.regression import informative_weights
+
+    w = data[column] if column else raked
+    found = informative_weights(_design(data), w)
+    expected = reference[weighting]["informative"]
+    assert found.f == pytest.approx(expected["f"], rel=1e-9)
+    assert (found.df_num, found.df_den) == (expected["df_num"], expected["df_den"])
+    assert found.p == pytest.approx(expected["p"], rel=1e-8)
+
+
+def test_dumouchel_duncan_drops_collinear_products(data):
+    """Weights w = 1 + s of a 0/1 term s: the products of the intercept (1 + s) and of that
+    term (2 s) are columns of X already, so both are aliased (as R's lm does) and the others
+    tested; the F test is then that of the products kept, fitted by plain least squares."""
+    from analyse.stats.regression import informative_weights
+
+    design = _design(data)
+    w = pd.Series(np.where(data["strategy_adopted"] == 1, 2.0, 1.0), index=data.index)
+    found = informative_weights(design, w)
+    assert found.df_num == design.X.shape[1] - 2
+    x, y = design.X.to_numpy(), design.y.to_numpy()
+    others = [c for c in design.X.columns if c not in ("Intercept", "strategy_adopted")]
+    big = np.column_stack([x, design.X[others].to_numpy() * w.to_numpy()[:, None]])
+    rss = [float(np.sum((y - m @ np.linalg.lstsq(m, y, rcond=None)[0]) ** 2)) for m in (x, big)]
+    df_den = len(y) - big.shape[1]
+    f = (rss[0] - rss[1]) / len(others) / (rss[1] / df_den)
+    assert (found.f, found.df_den) == (pytest.approx(f, rel=1e-9), df_den)
+    # equal weights: every product is a column of X again; nothing to test
+    assert informative_weights(design, pd.Series(1.0, index=data.index)) is None
 
 
 def test_points_are_per_tenfold_population(data):

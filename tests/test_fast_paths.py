@@ -7,6 +7,7 @@ refitted one by one, or the simple formula the shortcut rewrites.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -160,7 +161,10 @@ def _compare_curve_with_refits(weighting: str) -> None:
         spec = {k: row[k] for k in CHOICES}
         data = samples[spec["sample"]]
         weights = rake(data, frame) if spec["weights"] == "raked" else None
-        test = test_size(fit_ols(_reference_design(data, spec), weights=weights))
+        fit = fit_ols(_reference_design(data, spec), weights=weights)
+        # the curve's weighted specifications read WLS HC3 (analyse.stats.robustness), not the
+        # main verdict's design-based SE
+        test = test_size(replace(fit, se_verdict=fit.se, p_verdict=fit.p, se_method="hc3"))
         low90, high90 = equivalence_interval(test)
         assert row["n"] == fit_ols(_reference_design(data, spec)).nobs
         for key, value in (

@@ -192,12 +192,18 @@ def test_raked_run_reports_whether_raking_converged(frame):
         "max_ratio": weights.attrs["max_ratio"],
         "collapsed": weights.attrs["collapsed"],
         "dropped": weights.attrs["dropped"],
+        "dropped_types": weights.attrs["dropped_types"],
+        "informative_p": results["weights"]["informative_p"],
     }
+    assert 0 < results["weights"]["informative_p"] < 1
+    assert results["size"]["se_method"] == "linearization_calibrated"
     assert results["nested"]["bf01"] is None  # no Bayes factor from a weighted pseudo-likelihood
     unweighted = to_results(analyse_claim(scored, codebook, bootstrap=20, simulations=200))
     assert unweighted["weights_converged"] is None
     assert unweighted["weights"] is None and unweighted["nested"]["bf01"] > 0
     assert unweighted["size"]["coef"] != results["size"]["coef"]
+    assert unweighted["size"]["se_method"] == "hc3"
+    assert unweighted["size"]["se"] == unweighted["size"]["se_hc3"]
 
 
 # --- the inferential specification-curve test (Simonsohn, Simmons and Nelson 2020) ----------

@@ -3,7 +3,9 @@ checked (finite, >= 0, not all 0, else exit 2 naming the cell), and reach everyt
 weights reach: the main model, the verdict and the curve's weighted specifications.
 
 The reach is checked by a known answer: shipping the raking weights themselves in a column must
-reproduce the raked run's weighted numbers exactly.
+reproduce the raked run's weighted numbers exactly, but for the verdict's design-based standard
+error: shipped weights are taken as fixed, raked ones as calibrated to the frame
+(``analyse.stats.regression.linearization_se``).
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     np.testing.assert_allclose(a.fit.coef, b.fit.coef, rtol=1e-10)
     np.testing.assert_allclose(a.fit.se, b.fit.se, rtol=1e-10)
     assert a.size.std_coef == pytest.approx(b.size.std_coef, rel=1e-10)
-    assert a.verdict == b.verdict
+    assert a.size.se_hc3 == pytest.approx(b.size.se_hc3, rel=1e-10)
+    # the weights are the same, not what is known of them: fixed here, calibrated when raked
+    assert (a.size.se_method, b.size.se_method) == ("linearization", "linearization_calibrated")
+    assert a.size.se != pytest.approx(b.size.se, rel=1e-3)
+    # the same weights: the same DuMouchel-Duncan test
+    assert a.informative.p == pytest.approx(b.informative.p, rel=1e-10)
     # the curve: weighted specifications on every respondent use the shipped weights (the
     # trimmed ones are re-raked on their own rows by a raked run, so they differ)
     key = ["controls", "size", "sample", "weights"]
@@ -98,6 +105,9 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     assert document["weights"]["method"] == "column Poids"
     assert document["weights"]["kish_n"] == pytest.approx(raked.claim.weights_summary["kish_n"])
     assert document["weights_converged"] is None  # not a calibration made here
+    assert document["size"]["se_method"] == "linearization"
+    assert document["size"]["se"] == document["estimands"]["direct"]["se"] == a.size.se
+    assert 0 < document["weights"]["informative_p"] < 1
     described = _weights_description(document["weights"])
     assert described.startswith("shipped with the survey (column Poids), not calibrated here")
     assert document["n"] + document["n_excluded"] == len(read_raw(survey).frame)
@@ -171,3 +181,37 @@ def test_min_themes_reaches_the_run_and_is_checked_against_the_codebook(ci):
     with pytest.raises(InputError) as exc:
         rr.load_scored(_params(ci, ci.survey_path, "none", min_themes=8))
     assert "analysis.min_themes is 8 but the codebook has 7 themes" in str(exc.value.problems[0])
+
+
+@pytest.mark.slow
+def test_a_weights_column_gives_svyglm_s_design_based_errors(ci, tmp_path):
+    """The issue's acceptance: a survey shipping the R fixture's weights ``w`` (on the rows the
+    model fits, in their order) gives, in results.json, svyglm's coefficient and design-based
+    SE of size on svydesign(ids = ~1, weights = ~w), for the direct and the total model
+    (tests/fixtures/r_estimands/reference.json)."""
+    import json
+
+    fixture = project_root() / "tests" / "fixtures" / "r_estimands"
+    data = pd.read_csv(fixture / "data.csv")
+    reference = json.loads((fixture / "reference.json").read_text(encoding="utf-8"))["weighted"]
+    scored, _ = rr.load_scored(ci)
+    rows = rr.model_rows(ci, scored)
+    # the fixture's rows are these, in this order
+    np.testing.assert_allclose(np.log(scored.loc[rows, "population"].astype(float)), data["size"])
+    by_row = dict(zip(rows, data["w"], strict=True))
+    cells = [repr(float(by_row[i])) if i in by_row else "" for i in scored.index]
+    survey = _with_column(ci, cells, tmp_path / "w.csv", name="w")
+    result = rr.compute_run_result(_params(ci, survey, ColumnWeights(column="w")))
+    document = rr.results_document(result)
+    size, total = document["size"], document["estimands"]["total"]
+    assert size["se_method"] == "linearization"
+    assert size["coef"] == pytest.approx(reference["direct"]["coef"], abs=1e-6)
+    assert size["se"] == pytest.approx(reference["direct"]["se"], abs=1e-4)
+    assert document["estimands"]["direct"]["se"] == size["se"]
+    assert total["coef"] == pytest.approx(reference["total"]["coef"], abs=1e-6)
+    assert total["se"] == pytest.approx(reference["total"]["se"], abs=1e-4)
+    assert document["weights"]["informative_p"] == pytest.approx(
+        reference["informative"]["p"], rel=1e-8
+    )
+    # ols.terms keep the WLS HC3 they name
+    assert document["ols"]["terms"]["size"]["se_hc3"] == size["se_hc3"] != size["se"]

@@ -141,7 +141,8 @@ def test_weighted_standardized_effect_uses_weighted_sds(reference, sample):
     std_coef, std_se = standardize(fit)
     assert float(fit.coef["size"]) == pytest.approx(ref["coef_size"], rel=1e-10)
     assert std_coef == pytest.approx(ref["std_coef"], rel=1e-10)
-    assert std_se / float(fit.se["size"]) == pytest.approx(ref["sd_size"] / ref["sd_y"], rel=1e-10)
+    ratio = ref["sd_size"] / ref["sd_y"]
+    assert std_se / float(fit.se_verdict["size"]) == pytest.approx(ratio, rel=1e-10)
     # equal weights: the unweighted standardization (ddof=1 SDs)
     flat = fit_ols(design, weights=pd.Series(3.0, index=sample.index))
     unweighted = design.X["size"].std(ddof=1) / design.y.std(ddof=1)
@@ -226,9 +227,9 @@ def test_simulated_2025_like_panels_meet_the_margins(seed):
 
 @pytest.fixture
 def unrakeable_params(tmp_path, codebook) -> Path:
-    """A survey of CC of 300,000 inhabitants and CA of 10,000: CC's 79 % of the frame can only
-    be carried by the band(s) where CC has respondents, and no merge of bands short of one
-    group gives it enough."""
+    """A survey of CC of 300,000 inhabitants and CA of 10,000: the three bands between hold
+    units of the frame but no respondent, and CC's 79 % of the frame can only be carried by the
+    band(s) where CC has respondents; no merge of bands short of one group meets both."""
     survey = build_survey(codebook, n=40, seed=3)
     cc = np.arange(len(survey)) % 2 == 0
     survey["collectivity_type"] = pd.array(np.where(cc, "CC", "CA").tolist(), dtype="string")
@@ -256,7 +257,10 @@ def test_run_weights_turns_a_calibration_error_into_a_user_error(unrakeable_para
     (problem,) = exc.value.problems
     assert problem.file == str(params.survey_path)
     assert "analysis.weights is 'raked' but cannot weight the sample to the frame" in str(problem)
-    assert "collectivity type CC has respondents only in population band(s) 250k+" in str(problem)
+    assert "population bands 20-50k, 50-100k, 100-250k hold 694 units of the frame but no " in str(
+        problem
+    )
+    assert "Merging adjacent population bands does not help either" in str(problem)
 
 
 class _InProcessKernel:
@@ -297,7 +301,7 @@ def test_analyse_run_exits_2_when_the_survey_cannot_be_raked(
         cli.main()
     assert exc.value.code == cli.USER_ERROR
     printed = capsys.readouterr().out
-    assert "analysis failed: InputError" in printed and "CC has respondents only" in printed
+    assert "analysis failed: InputError" in printed and "but no respondent" in printed
     assert not (out / "unrakeable").exists()  # nothing published
 
 
@@ -353,3 +357,66 @@ def test_a_merge_that_cannot_be_calibrated_is_passed_over(monkeypatch):
     monkeypatch.setattr(weights_module, "_collapses", twice)
     weights = rake(sample, load_frame("epci"))
     assert len(calls) >= 3 and weights.attrs["collapsed"]
+
+
+# ------------------------------------------------------------- no frame unit dropped silently
+
+PANEL = Path(__file__).parent / "fixtures" / "r_estimands" / "data.csv"  # the shipped panel's
+
+
+def _shares_of(frame: pd.DataFrame, data: pd.DataFrame, w: pd.Series) -> None:
+    """Weighted shares of type and of band group equal those of the *whole* ``frame``."""
+    groups = w.attrs["band_groups"]
+    for column, of in (
+        ("collectivity_type", lambda d: d["collectivity_type"].astype(str)),
+        ("band", lambda d: population_band(d["population"]).astype(str).map(groups)),
+    ):
+        got = w.groupby(of(data).to_numpy()).sum() / w.sum()
+        target = of(frame).value_counts(normalize=True)
+        assert set(target.index) == set(got.index), column  # every frame category carried
+        np.testing.assert_allclose(got.sort_index(), target.sort_index(), atol=1e-9)
+
+
+def test_a_frame_band_without_respondents_is_merged_into_its_neighbour_not_dropped():
+    """The shipped panel without its 7 small CC: no respondent under 20,000 inhabitants, where
+    515 of the frame's 1,255 EPCI are. They used to be left out ("dropped": 515) while the
+    weights "met the margins" of the rest; the band is now merged into its neighbour, and the
+    merge reported."""
+    panel = pd.read_csv(PANEL)
+    small = population_band(panel["population"]).astype(str) == "<20k"
+    assert int(small.sum()) == 7 and set(panel.loc[small, "collectivity_type"]) == {"CC"}
+    frame = load_frame("epci")
+    w = rake(panel[~small], frame)
+    assert w.attrs["dropped"] == 0 and w.attrs["dropped_types"] == {}
+    assert w.attrs["band_groups"]["<20k"] == w.attrs["band_groups"]["20-50k"]
+    assert (
+        "population band <20k holds 515 units of the frame but no respondent"
+        in (w.attrs["collapsed"])
+    )
+    _shares_of(frame, panel[~small], w)
+    with pytest.raises(CalibrationError, match="band <20k holds 515 units of the frame but no"):
+        rake(panel[~small], frame, collapse=False)
+
+
+def test_a_frame_type_without_respondents_is_left_out_by_name():
+    """A type cannot be merged into another: without its respondents it is out of the weights'
+    population, and said so (``dropped_types``; ``dropped`` is its units)."""
+    panel = pd.read_csv(PANEL)
+    no_cu = panel[panel["collectivity_type"] != "CU"]
+    frame = load_frame("epci")
+    w = rake(no_cu, frame)
+    units = int((frame["collectivity_type"] == "CU").sum())
+    assert w.attrs["dropped_types"] == {"CU": units} and w.attrs["dropped"] == units
+    _shares_of(frame[frame["collectivity_type"] != "CU"], no_cu, w)
+
+
+def test_raked_weights_carry_their_calibration_cells():
+    """What the calibrated linearization needs: each respondent's type and band as calibrated
+    (after the merge), and its weight, aligned on the sample's index."""
+    panel = pd.read_csv(PANEL)
+    w = rake(panel, load_frame("epci"))
+    calibration = w.attrs["calibration"]
+    assert calibration["index"] == list(panel.index)
+    assert calibration["cells"]["collectivity_type"] == list(panel["collectivity_type"])
+    assert calibration["cells"]["band"] == list(panel["band"])  # make_data.py: rake's bands
+    assert calibration["weight"] == list(w.to_numpy())

@@ -48,10 +48,12 @@ def points_per_tenfold(results: Mapping[str, Any], std_effect: float) -> float |
     """A standardized size effect in index points between two collectivities, one ten times
     as populous as the other: std * sd(index) / sd(ln population) * ln 10.
 
-    ``size.std_se / size.se_hc3`` is sd(ln population) / sd(index) as the run's test used it.
+    ``size.std_se / size.se`` is sd(ln population) / sd(index) as the run's test used it (both
+    the verdict's SE, design-based under weights); a results.json written before ``size.se``
+    existed had ``std_se`` from ``se_hc3``.
     """
     size = results.get("size") or {}
-    std_se, se = size.get("std_se"), size.get("se_hc3")
+    std_se, se = size.get("std_se"), size.get("se", size.get("se_hc3"))
     if not std_se or not se or std_effect is None:
         return None
     return float(std_effect * se / std_se * LN10)

@@ -25,9 +25,10 @@ def sesoi_in_points(test: SizeTest, fold: float = 10.0) -> float:
 
     The standardized effect is b * sd(size) / sd(index) with size = ln(population), so the
     SESOI is a raw slope of sesoi * sd(index) / sd(size) points per unit of ln(population);
-    ``std_se / se_hc3`` is that sd ratio as the test used it (weighted SDs under weights).
+    ``std_se / se`` is that sd ratio as the test used it (weighted SDs under weights; both the
+    verdict's SE).
     """
-    scale = test.std_se / test.se_hc3
+    scale = test.std_se / test.se
     return float(test.sesoi / scale * np.log(fold))
 
 

@@ -32,8 +32,10 @@ from analyse.stats.regression import (
     OTHER_TYPE,
     Design,
     OLSFit,
+    WeightsTest,
     check_identifiable,
     fit_ols,
+    informative_weights,
 )
 from analyse.stats.sensitivity import Sensitivity, sensitivity
 
@@ -65,6 +67,11 @@ class ClaimAnalysis:
     influence: Influence | None = None
     # the controls that come before size, held equal in the total effect too (estimands)
     confounders: list[str] = field(default_factory=list)
+    # under weights: the DuMouchel-Duncan test of whether they change what the model estimates
+    # (None unweighted, or when not testable), and the unweighted model's size test, so that a
+    # page can say whether weighting changes the answer
+    informative: WeightsTest | None = None
+    size_unweighted: SizeTest | None = None
 
     @property
     def verdict(self) -> str:
@@ -90,7 +97,11 @@ def analyse_claim(
 
     With survey ``weights`` (e.g. ``analyse.stats.weights.rake``), the main model, the verdict and
     the nested comparison are weighted; relative importance, sensitivity and the theme models
-    describe the unweighted sample (``weighted_parts`` says which is which). The sensitivity
+    describe the unweighted sample (``weighted_parts`` says which is which). The verdict's
+    standard error is then design-based (``analyse.stats.regression.linearization_se``:
+    accounting for calibration with raked weights, for fixed weights with shipped ones); the
+    DuMouchel-Duncan test (``informative``) says whether the weights change what the model
+    estimates, and ``size_unweighted`` is the unweighted verdict to compare with. The sensitivity
     simulations redraw errors on the design with equal weights and refit by OLS, so they start
     from the unweighted OLS fit of the same design, not from the weighted coefficients.
     ``bf_prior_scale`` is the scale r of the JZS prior of the Bayes factor BF01
@@ -115,6 +126,7 @@ def analyse_claim(
     if missing_terms:
         exclusions["missing value in a model term"] = missing_terms
     size = test_size(fit, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points)
+    informative = None if weights is None else informative_weights(design, weights)
     return ClaimAnalysis(
         n=fit.nobs,
         n_excluded=len(scored) - fit.nobs,
@@ -137,7 +149,7 @@ def analyse_claim(
         themes=fit_themes(scored, design, codebook, alpha=alpha),
         weighted_parts=["ols", "size", "nested"] if weights is not None else [],
         weights_converged=None if weights is None else weights.attrs.get("converged"),
-        weights_summary=None if weights is None else weights_summary(weights),
+        weights_summary=None if weights is None else weights_summary(weights, informative),
         controls_merged=dict(design.controls_merged),
         min_cell=min_cell,
         estimands=estimate_estimands(
@@ -145,6 +157,10 @@ def analyse_claim(
         ),
         influence=influence_checks(fit, size),
         confounders=list(confounders),
+        informative=informative,
+        size_unweighted=None
+        if weights is None
+        else test_size(ols, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points),
     )
 
 
@@ -171,12 +187,24 @@ def _influence(found: Influence) -> dict:
     }
 
 
-WEIGHTS_KEYS = ("method", "kish_n", "max_ratio", "collapsed", "dropped")
+WEIGHTS_KEYS = (
+    "method",
+    "kish_n",
+    "max_ratio",
+    "collapsed",
+    "dropped",
+    "dropped_types",
+    "informative_p",
+)
 
 
-def weights_summary(weights: pd.Series) -> dict:
-    """How the weights were made and how much they cost (from ``rake``'s attrs)."""
-    return {key: weights.attrs.get(key) for key in WEIGHTS_KEYS}
+def weights_summary(weights: pd.Series, informative: WeightsTest | None = None) -> dict:
+    """How the weights were made and how much they cost (from ``rake``'s attrs), and the
+    DuMouchel-Duncan p-value of whether they are informative for the model (None when the test
+    has no product term left or no residual df)."""
+    summary = {key: weights.attrs.get(key) for key in WEIGHTS_KEYS}
+    summary["informative_p"] = None if informative is None else informative.p
+    return summary
 
 
 def to_results(analysis: ClaimAnalysis) -> dict:
@@ -213,6 +241,9 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         "size": {
             "coef": s.coef,
             "se_hc3": s.se_hc3,
+            # the SE the verdict reads (HC3 unweighted, design-based under weights) and how
+            "se": s.se,
+            "se_method": s.se_method,
             "p": s.p,
             "std_coef": s.std_coef,
             "std_se": s.std_se,

@@ -22,7 +22,8 @@ neither ``negligible`` nor ``decisive`` is reached in more than about alpha of s
 (``validation/verdict_calibration.py`` checks it).
 
 The standardized effect is b * sd(size) / sd(index) with the sample SDs treated as fixed: its
-standard error is the HC3 SE of b on the same scale. That ignores the sampling variability of
+standard error is the SE of b on the same scale, HC3 unweighted and design-based under survey
+weights (``OLSFit.se_verdict``, ``se_method``). That ignores the sampling variability of
 the SD ratio, so this SE can be too small or too large (Yuan & Chan 2011; Jones & Waller 2013
 give the delta-method SE); near zero effect the difference is negligible, and the raw
 coefficient and its test of zero do not depend on it.
@@ -76,8 +77,10 @@ LN10 = math.log(10.0)  # from one unit of size, ln(population), to a tenfold pop
 @dataclass(frozen=True)
 class SizeTest:
     coef: float
-    se_hc3: float
-    p: float
+    se_hc3: float  # HC3 (WLS HC3 under weights): size.se_hc3, whatever the verdict reads
+    se: float  # the SE the verdict reads: HC3 unweighted, design-based under weights
+    se_method: str  # how ``se`` was computed: one of regression.SE_METHODS
+    p: float  # test of zero with ``se``
     std_coef: float
     std_se: float
     tost_p: float
@@ -99,7 +102,10 @@ class SizeTest:
 
 
 def standardize(fit: OLSFit, term: str = "size") -> tuple[float, float]:
-    """``b * sd(term) / sd(y)`` and its HC3 standard error, SDs on the estimation sample.
+    """``b * sd(term) / sd(y)`` and its standard error, SDs on the estimation sample.
+
+    The standard error is the one the verdict reads (``OLSFit.se_verdict``): HC3 unweighted,
+    design-based under survey weights.
 
     A weighted fit estimates the population's slope, so it is standardized by the population's
     SDs: the weighted SDs with the fit's own weights, sd_w(x)^2 = sum w (x - xbar_w)^2 / sum w
@@ -108,7 +114,7 @@ def standardize(fit: OLSFit, term: str = "size") -> tuple[float, float]:
     ratio, so unweighted this is the usual ``ddof=1`` ratio, and weights all equal give it too.
     """
     scale = std_scale(fit, term)
-    return float(fit.coef[term]) * scale, float(fit.se[term]) * scale
+    return float(fit.coef[term]) * scale, float(fit.se_verdict[term]) * scale
 
 
 def std_scale(fit: OLSFit, term: str = "size") -> float:
@@ -200,8 +206,8 @@ def test_size(
     std_coef, std_se = standardize(fit)
     return judge_size(
         coef=float(fit.coef["size"]),
-        se=float(fit.se["size"]),
-        p=float(fit.p["size"]),
+        se=float(fit.se_verdict["size"]),
+        p=float(fit.p_verdict["size"]),
         std_coef=std_coef,
         std_se=std_se,
         df_resid=fit.df_resid,
@@ -209,6 +215,8 @@ def test_size(
         alpha=alpha,
         sesoi_points=sesoi_points,
         scale=std_scale(fit),
+        se_hc3=float(fit.se["size"]),
+        se_method=fit.se_method,
     )
 
 
@@ -223,6 +231,8 @@ def judge_size(
     alpha: float = 0.05,
     sesoi_points: float | None = None,
     scale: float | None = None,
+    se_hc3: float | None = None,
+    se_method: str = "hc3",
 ) -> SizeTest:
     """``test_size`` from the size estimates themselves (raw and standardized), for callers
     that fit without an ``OLSFit`` (the specification curve's many small fits).
@@ -230,6 +240,9 @@ def judge_size(
     ``scale`` is sd(ln population) / sd(index) on the fit's rows, which converts a bound in
     points (``sesoi_from_points``); by default ``std_se / se``, right when size is ln
     population. With ``sesoi_points`` the bound is that, converted, and ``sesoi`` is not used.
+
+    ``se`` (with ``p`` and ``std_se``) is what the verdict reads, computed by ``se_method``;
+    ``se_hc3`` the HC3 SE, ``se`` itself when None (an HC3 verdict).
     """
     if scale is None:
         scale = std_se / se if se else math.nan
@@ -242,7 +255,9 @@ def judge_size(
     key = verdict(p, p_tost, p_met, alpha)
     return SizeTest(
         coef=coef,
-        se_hc3=se,
+        se_hc3=se if se_hc3 is None else se_hc3,
+        se=se,
+        se_method=se_method,
         p=p,
         std_coef=std_coef,
         std_se=std_se,

@@ -204,12 +204,15 @@ def _bootstrap(
 
 
 def estimand_block(test: SizeTest, fit: OLSFit) -> dict:
-    """One estimand's keys in ``results.json`` (``estimands.total`` and ``.direct``)."""
+    """One estimand's keys in ``results.json`` (``estimands.total`` and ``.direct``).
+
+    ``se`` and the intervals are the verdict's (``SizeTest.se``): HC3 unweighted, design-based
+    under survey weights."""
     q = stats.t.ppf(1 - test.alpha, test.df_resid)
-    low, high = test.coef - q * test.se_hc3, test.coef + q * test.se_hc3
+    low, high = test.coef - q * test.se, test.coef + q * test.se
     return {
         "coef": test.coef,
-        "se": test.se_hc3,
+        "se": test.se,
         "coef_points": test.coef * LN10,
         "ci90_points": [low * LN10, high * LN10],
         "std_coef": test.std_coef,

@@ -3,6 +3,10 @@
 HC3 because a survey of 56 collectivities of very different sizes is small and heteroskedastic:
 HC3 is the heteroskedasticity-consistent estimator that behaves best in small samples (Long and
 Ervin 2000). Inference uses t with the residual degrees of freedom, as R's ``coeftest`` does.
+With survey weights the fit is WLS, still with HC3 in ``OLSFit.se``, but the verdicts read a
+design-based standard error (``OLSFit.se_verdict``, ``linearization_se``), as R's
+``survey::svyglm``: HC3 treats the weights as precision weights of a model, the design treats
+them as what they are, the inverse probabilities (or calibrated weights) of a sample.
 Coefficients are always matched by name, never by position.
 
 Disclosure control (issue 11, item 3): no published coefficient describes a group smaller than
@@ -411,9 +415,27 @@ def type_dummies(types: pd.Series, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataF
     return out
 
 
+# How the standard errors the verdicts read were computed (``OLSFit.se_method``, results.json's
+# ``size.se_method``): HC3 for an unweighted fit; with survey weights, the design-based
+# linearization of R's ``survey::svyglm``, on ``svydesign(ids = ~1, weights = ~w)`` for weights
+# taken as fixed, or on a ``calibrate()``d design for weights calibrated to the frame.
+SE_METHODS = ("hc3", "linearization", "linearization_calibrated")
+# attrs key of calibrated weights (``analyse.stats.weights.rake``): what the linearization
+# needs of the calibration, as plain lists (attrs are compared and copied by pandas): ``index``
+# (the calibrated respondents), ``cells`` (margin -> each one's category, bands as calibrated,
+# after any merge) and ``weight`` (each one's calibrated weight)
+CALIBRATION = "calibration"
+
+
 @dataclass
 class OLSFit:
-    """An OLS fit with HC3 inference, named terms, and the sample it used."""
+    """An OLS fit with HC3 inference, named terms, and the sample it used.
+
+    ``se`` and ``p`` are always HC3 (WLS HC3 under weights: ``ols.terms.*.se_hc3``).
+    ``se_verdict`` and ``p_verdict`` are what the verdicts read: the same HC3 numbers
+    unweighted, the design-based linearization under survey weights (``se_method``, one of
+    ``SE_METHODS``; ``linearization_se``), each p a two-sided t test on ``df_resid``.
+    """
 
     coef: pd.Series
     se: pd.Series
@@ -424,13 +446,26 @@ class OLSFit:
     design: Design
     result: object  # statsmodels RegressionResults, for anything else a notebook wants
     weights: pd.Series | None = None  # survey weights of the WLS fit, on the estimation sample
+    se_verdict: pd.Series | None = None  # None: the HC3 ``se``
+    p_verdict: pd.Series | None = None
+    se_method: str = "hc3"
+
+    def __post_init__(self) -> None:
+        if self.se_verdict is None:
+            self.se_verdict, self.p_verdict = self.se, self.p
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame({"coef": self.coef, "se_hc3": self.se, "p": self.p})
 
 
 def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
-    """OLS (or WLS with survey weights) with HC3 covariance and t inference."""
+    """OLS (or WLS with survey weights) with HC3 covariance and t inference.
+
+    With ``weights``, the coefficients are WLS's and ``se_verdict`` is design-based
+    (``linearization_se``): accounting for calibration when the weights carry their
+    calibration cells (``attrs['calibration']``, set by ``analyse.stats.weights.rake``), for
+    fixed weights otherwise (weights shipped with the survey).
+    """
     if len(design.y) <= design.X.shape[1]:
         raise ValueError(
             f"{len(design.y)} respondents cannot identify {design.X.shape[1]} coefficients"
@@ -442,6 +477,22 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
     else:
         model = sm.WLS(design.y, design.X, weights=weights)
     res = model.fit(cov_type="HC3", use_t=True)
+    se_verdict = p_verdict = None
+    method = "hc3"
+    if weights is not None:
+        calibration = weights.attrs.get(CALIBRATION)
+        method = "linearization" if calibration is None else "linearization_calibrated"
+        values = linearization_se(
+            design.X.to_numpy(dtype="float64"),
+            np.asarray(res.resid, dtype="float64"),
+            weights.to_numpy(dtype="float64"),
+            calibration=None if calibration is None else _calibration_rows(calibration, weights),
+        )
+        se_verdict = pd.Series(values, index=design.X.columns)
+        p_verdict = pd.Series(
+            2 * stats.t.sf(np.abs(res.params.to_numpy() / values), res.df_resid),
+            index=design.X.columns,
+        )
     return OLSFit(
         coef=res.params,
         se=res.bse,
@@ -452,7 +503,118 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         design=design,
         result=res,
         weights=weights,
+        se_verdict=se_verdict,
+        p_verdict=p_verdict,
+        se_method=method,
     )
+
+
+class Calibration(NamedTuple):
+    """What ``linearization_se`` needs of a calibration: the calibrated sample's model matrix
+    (the indicators of every category of every margin), its weights, and where the fit's rows
+    are in it."""
+
+    model: np.ndarray  # (calibrated respondents, categories)
+    weights: np.ndarray  # (calibrated respondents,)
+    rows: np.ndarray  # position in the calibrated sample of each row of the fit
+
+
+def _calibration_rows(calibration: dict, weights: pd.Series) -> Calibration:
+    """``Calibration`` from ``attrs['calibration']`` of calibrated weights, for the fit's rows
+    (``weights``' index)."""
+    rows = pd.Index(calibration["index"]).get_indexer(weights.index)
+    if (rows < 0).any():
+        raise ValueError("the fit has rows that were not calibrated with its weights")
+    cells = pd.DataFrame({m: pd.Series(v, dtype="string") for m, v in calibration["cells"].items()})
+    model = pd.get_dummies(cells, dtype="float64").to_numpy()
+    return Calibration(
+        model=model, weights=np.asarray(calibration["weight"], dtype="float64"), rows=rows
+    )
+
+
+def linearization_se(
+    x: np.ndarray, resid: np.ndarray, w: np.ndarray, calibration: Calibration | None = None
+) -> np.ndarray:
+    """Design-based standard errors of WLS coefficients, as R's ``survey::svyglm``.
+
+    Each respondent's influence on the coefficients is z_i = w_i e_i x_i' (X'WX)^-1 (the
+    weighted score times the inverse of the weighted Gram matrix, ``svy.varcoef``). With one
+    stage of sampling and no strata (``svydesign(ids = ~1, weights = ~w)``), the covariance is
+    n/(n-1) sum (z_i - zbar)(z_i - zbar)' (``svyrecvar``): the WLS sandwich with the score
+    variance's n/(n-1) factor, not HC3's leverage correction.
+
+    A calibrated design (``survey::calibrate``, raking or logit) first replaces z by the
+    residuals of its regression on the calibration variables (Deville and Sarndal 1992; Lumley
+    2010, Complex Surveys, sec. 7.2): z_i <- g_i d_i r_i, r the residual of z / (g d) regressed
+    on the calibration model matrix with weights d, g the calibration factor and d the design
+    weight. Calibration's variance reduction is this projection: the part of the scores that
+    the margins explain is known without error. ``rake``'s design weights d = N/n are equal,
+    so the regression is unweighted and g d is the calibrated weight up to a constant factor,
+    which cancels: z_i <- w_i r_i, r the residual of z_i / w_i. Rows of the calibrated sample
+    outside the fit have z = 0 and count in n (a domain of the calibrated design, as svyglm on
+    a subset of it).
+
+    Degrees of freedom are not given here: svyglm's are the design's (n - 1 with one stage)
+    + 1 - p, the residual df of the fit, which the caller uses.
+    """
+    xw = x * w[:, None]
+    bread = np.linalg.pinv(x.T @ xw)
+    z = (xw * resid[:, None]) @ bread
+    if calibration is not None:
+        full = np.zeros((len(calibration.weights), z.shape[1]))
+        full[calibration.rows] = z
+        scaled = full / calibration.weights[:, None]
+        fitted = calibration.model @ np.linalg.lstsq(calibration.model, scaled, rcond=None)[0]
+        z = (scaled - fitted) * calibration.weights[:, None]
+    n = len(z)
+    z = z - z.mean(axis=0)
+    cov = n / (n - 1) * (z.T @ z)
+    return np.sqrt(np.diag(cov))
+
+
+class WeightsTest(NamedTuple):
+    """The DuMouchel-Duncan test of whether survey weights are informative for a model."""
+
+    f: float
+    df_num: int  # product columns x*w kept (collinear ones dropped)
+    df_den: int
+    p: float
+
+
+_ALIASED_TOL = 1e-7  # R's lm: a column whose part not explained by the earlier ones is below
+# this share of its norm is aliased (dqrdc2's limited pivoting)
+
+
+def informative_weights(design: Design, weights: pd.Series) -> WeightsTest | None:
+    """Do the survey weights change what the model estimates? (DuMouchel and Duncan 1983)
+
+    OLS of y on X and on X * w (each column of the design times the weight), and the F test of
+    the added columns: if the unweighted and weighted estimands are the same, the products add
+    nothing. Products that are linear combinations of the columns before them are dropped, as R's
+    ``lm`` aliases them, so the F test equals ``anova(lm(y ~ X), lm(y ~ X + X:w))``. Weights
+    constant within the model's categories (raking cells and a type control) make some
+    products collinear. None when no product is left or no residual df remains.
+    """
+    w = weights.loc[design.y.index].to_numpy(dtype="float64")
+    x = design.X.to_numpy(dtype="float64")
+    y = design.y.to_numpy(dtype="float64")
+    basis = np.linalg.qr(x)[0]
+    kept = 0
+    for column in (x * w[:, None]).T:
+        r = column - basis @ (basis.T @ column)
+        r = r - basis @ (basis.T @ r)  # twice: Gram-Schmidt loses orthogonality once
+        if np.linalg.norm(r) > _ALIASED_TOL * np.linalg.norm(column):
+            basis = np.column_stack([basis, r / np.linalg.norm(r)])
+            kept += 1
+    n, rank = len(y), basis.shape[1]
+    df_den = n - rank
+    if kept == 0 or df_den <= 0:
+        return None
+    q0 = np.linalg.qr(x)[0]
+    rss0 = float(np.sum((y - q0 @ (q0.T @ y)) ** 2))
+    rss1 = float(np.sum((y - basis @ (basis.T @ y)) ** 2))
+    f = ((rss0 - rss1) / kept) / (rss1 / df_den)
+    return WeightsTest(f=f, df_num=kept, df_den=df_den, p=float(stats.f.sf(f, kept, df_den)))
 
 
 class HC3Arrays(NamedTuple):

@@ -33,6 +33,13 @@ A raked specification is fitted only when raking meets the frame's margins: weig
 specification goes to ``attrs['skipped']`` with reason "weights infeasible: ..." and is neither
 given a verdict nor counted.
 
+A weighted specification (raked, or shipped weights) is judged with WLS and HC3, not with the
+design-based standard error of the main model's verdict (``size.se``,
+``analyse.stats.regression.linearization_se``): the curve asks whether the verdict survives other
+reasonable choices of model, and its many small fits and null curves stay matrix algebra on
+HC3 (``ols_hc3``, ``_null_fits``). So a weighted specification's verdict can differ from the
+main weighted verdict through the standard error alone, when the two standard errors differ.
+
 ``specification_curve(..., draws=500)`` adds the inferential test of the curve (Simonsohn,
 Simmons and Nelson 2020, "Specification curve analysis", Nature Human Behaviour 4, 1208-1214):
 is the curve as a whole more extreme than curves drawn where size has no effect? The null is

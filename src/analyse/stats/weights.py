@@ -34,8 +34,19 @@ have respondents, and never returns weights that do not meet them:
   ``survey::calibrate`` does (``tests/fixtures/r_calibration`` checks the weights against it to
   1e-8), and weights are returned only once every margin is met to ``tol``.
 
-Frame categories without any respondent cannot be represented: the frame is restricted to the
-categories present in the sample and the number of frame units left out is ``attrs['dropped']``.
+Raking never drops frame units silently. A population band of the frame with no respondent
+(say, the panel without its small CC: no respondent under 20,000 inhabitants, 515 of the 1,255
+EPCI) cannot be matched as it is, so it is an infeasible margin like the others: it is merged
+into a neighbouring band by the same collapse (the adjacent band, or the two, whose merge gives
+the largest Kish n), and ``attrs['collapsed']`` says so. A collectivity *type* of the frame with
+no respondent cannot be merged into another type (types are not ordered, and a CU is not a
+metropole): its units are left out of both margins, the weights then describe the frame without
+that type, and ``attrs['dropped_types']`` names it with its units (``attrs['dropped']`` is their
+total, 0 when every type has respondents).
+
+For the design-based standard errors (``analyse.stats.regression.linearization_se``), the
+weights carry their calibration cells in ``attrs['calibration']``: each respondent's category on
+each margin as calibrated (bands after any merge), and its weight.
 
 Hand-written rather than from ``samplics`` or ``balance``: neither checks feasibility or
 collapses cells (they run IPF until ``max_iter`` and warn), and ``balance`` brings in
@@ -53,6 +64,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from analyse.data.bands import POPULATION_BAND_EDGES, POPULATION_BAND_LABELS, population_band
+from analyse.stats.regression import CALIBRATION
 
 __all__ = ["CalibrationError", "population_band", "rake"]
 
@@ -74,7 +86,9 @@ class _Problem:
     cell_of: np.ndarray  # (respondents,) cell of each respondent
     count: np.ndarray  # (cells,) respondents per cell
     totals: list[np.ndarray]  # per margin, frame units per category (integers)
-    dropped: int  # frame units in categories without respondents
+    dropped: int  # frame units left out: of types without respondents (or without a band)
+    dropped_types: dict[str, int]  # frame type without respondents -> its units
+    empty_bands: dict[str, int]  # band (group) of the frame without respondents -> its units
 
     @property
     def population(self) -> float:
@@ -100,10 +114,14 @@ def rake(
     margins cannot be met as they are. The weighted share of every category of every margin
     equals the frame's to ``tol``.
 
-    ``attrs``: ``converged`` (always True), ``dropped`` (frame units left out),
-    ``collapsed`` (the merge made and why, or None), ``kish_n`` ((sum w)^2 / sum w^2),
-    ``max_ratio`` (largest weight / smallest), ``method``, ``bounds``, ``band_groups``
-    (population band -> the band group it was calibrated in; the identity when not collapsed).
+    ``attrs``: ``converged`` (always True), ``dropped`` (frame units left out: those of the
+    types without respondents), ``dropped_types`` (each such type -> its frame units; empty
+    when none), ``collapsed`` (the merge made and why, or None: a band of the frame without
+    respondents is always merged), ``kish_n`` ((sum w)^2 / sum w^2), ``max_ratio`` (largest
+    weight / smallest), ``method``, ``bounds``, ``band_groups`` (population band -> the band
+    group it was calibrated in; the identity when not collapsed), ``calibration`` (what the
+    design-based standard errors need: ``index``, ``cells`` (margin -> each respondent's
+    category as calibrated) and ``weight``, as lists).
 
     Raises ``CalibrationError`` (a ``ValueError``) when the margins cannot be met, naming the
     type and bands that cannot be matched.
@@ -148,9 +166,14 @@ def rake(
     g = _solve(chosen, method, bounds, tol, max_iter)
     w = g[chosen.cell_of]
     weights = pd.Series(w / w.mean(), index=sample.index, name="weight")
+    cells = {
+        m: [chosen.categories[k][c] for c in chosen.cells[chosen.cell_of, k]]
+        for k, m in enumerate(margins)
+    }
     weights.attrs.update(
         converged=True,
         dropped=chosen.dropped,
+        dropped_types=dict(chosen.dropped_types),
         collapsed=collapsed,
         kish_n=_kish(w),
         max_ratio=float(w.max() / w.min()),
@@ -158,6 +181,11 @@ def rake(
         bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])],
         band_groups=band_groups if BAND in margins else None,
     )
+    weights.attrs[CALIBRATION] = {
+        "index": list(sample.index),
+        "cells": cells,
+        "weight": [float(v) for v in weights.to_numpy()],
+    }
     return weights
 
 
@@ -199,9 +227,24 @@ def _build(
     if BAND in margins:
         sample = sample.assign(band=sample[BAND].map(groups))
         frame = frame.assign(band=frame[BAND].map(groups))
+    # a type without respondents cannot be merged into another: its units are left out (and
+    # named); a band without respondents makes the problem infeasible (``_infeasible``), so
+    # that the collapse merges it into a neighbour rather than leave its units out
     keep = np.ones(len(frame), dtype=bool)
-    for m in margins:
-        keep &= frame[m].isin(set(sample[m])).to_numpy()
+    dropped_types: dict[str, int] = {}
+    if TYPE in margins:
+        present = frame[TYPE].isin(set(sample[TYPE])).to_numpy()
+        counts = frame.loc[~present, TYPE].astype(str).value_counts()
+        dropped_types = {str(t): int(k) for t, k in counts.sort_index().items()}
+        keep &= present
+    empty_bands: dict[str, int] = {}
+    if BAND in margins:
+        banded = frame[BAND].notna().to_numpy()
+        has = frame[BAND].isin(set(sample[BAND])).to_numpy()
+        counts = frame.loc[keep & banded & ~has, BAND].astype(str).value_counts()
+        band_order = list(dict.fromkeys(groups.values()))
+        empty_bands = {b: int(counts[b]) for b in band_order if b in counts.index}
+        keep &= has
     kept = frame[keep]
     band_order = list(dict.fromkeys(groups.values()))
     categories = [
@@ -227,6 +270,8 @@ def _build(
         count=np.bincount(cell_of.ravel()).astype("float64"),
         totals=totals,
         dropped=int((~keep).sum()),
+        dropped_types=dropped_types,
+        empty_bands=empty_bands,
     )
 
 
@@ -237,6 +282,14 @@ def _infeasible(
     problem: _Problem, method: Method, bounds: tuple[float, float] | None
 ) -> str | None:
     """Why the margins cannot be met (plain words), or None when they can."""
+    if problem.empty_bands:
+        names = ", ".join(problem.empty_bands)
+        units = sum(problem.empty_bands.values())
+        one = len(problem.empty_bands) == 1
+        return (
+            f"population band{'' if one else 's'} {names} hold{'s' if one else ''} {units} "
+            f"unit{'' if units == 1 else 's'} of the frame but no respondent"
+        )
     reason = _hall_violation(problem)
     if reason is not None or method == "raking":
         return reason
