@@ -194,6 +194,7 @@ def test_raked_run_reports_whether_raking_converged(frame):
         "dropped": weights.attrs["dropped"],
         "dropped_types": weights.attrs["dropped_types"],
         "informative_p": results["weights"]["informative_p"],
+        "unweighted_verdict": results["weights"]["unweighted_verdict"],
     }
     assert 0 < results["weights"]["informative_p"] < 1
     assert results["size"]["se_method"] == "linearization_calibrated"
@@ -204,6 +205,8 @@ def test_raked_run_reports_whether_raking_converged(frame):
     assert unweighted["size"]["coef"] != results["size"]["coef"]
     assert unweighted["size"]["se_method"] == "hc3"
     assert unweighted["size"]["se"] == unweighted["size"]["se_hc3"]
+    # the verdict the weighted run would give unweighted is the unweighted run's
+    assert results["weights"]["unweighted_verdict"] == unweighted["verdict"]
 
 
 # --- the inferential specification-curve test (Simonsohn, Simmons and Nelson 2020) ----------

@@ -91,7 +91,15 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "alpha": m.number(alpha, 2),
         "tost_level": m.percent(1 - 2 * alpha),
         "sesoi": m.number(sesoi, 2),
-        "sesoi_points": m.number(points_per_tenfold(document, sesoi), 1),
+        "sesoi_points": m.number(
+            document.get("sesoi_points") or points_per_tenfold(document, sesoi), 1
+        ),
+        "power_decisive": m.percent(_get(document, "sensitivity", "power_decisive"), 1),
+        "decisive_at_points": m.number(
+            points_per_tenfold(document, _get(document, "sensitivity", "power_decisive_at_std")),
+            1,
+            sign=True,
+        ),
         "min_cell": m.integer(params.analysis.min_cell),
         "bootstrap": m.integer(document.get("importance_bootstrap_draws") or 0),
         "bf_prior_scale": m.number(params.analysis.bf_prior_scale, 3),
@@ -217,6 +225,28 @@ class Narrator:
         within = largest <= share_margin(n)
         key = f"nb1.published_noise.{'within' if within else 'beyond'}"
         text = self.text(key, gap=self.m.number(largest, 0))
+        return Markdown(text, metadata=NARRATIVE_METADATA)
+
+    def weighting(self) -> Markdown | None:
+        """Whether weighting changes the answer: the verdict without the weights and the test
+        of whether the weights change what the model estimates; nothing for an unweighted run.
+        """
+        from IPython.display import Markdown
+
+        weights = self.document.get("weights") or {}
+        unweighted = weights.get("unweighted_verdict")
+        if not unweighted:
+            return None
+        same = unweighted == self.facts.verdict
+        text = self.text(
+            f"nb3.weighting.{'same' if same else 'changed'}",
+            unweighted=self.m.get(f"verdicts.{unweighted}.label", unweighted),
+        )
+        p = weights.get("informative_p")
+        if p is not None:
+            alpha = float(self.document.get("alpha", 0.05))
+            key = "informative" if p < alpha else "not_informative"
+            text += " " + self.text(f"nb3.weighting.{key}", p=self.m.p_value(p))
         return Markdown(text, metadata=NARRATIVE_METADATA)
 
     def estimands(self) -> Markdown:

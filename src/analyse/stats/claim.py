@@ -195,6 +195,7 @@ WEIGHTS_KEYS = (
     "dropped",
     "dropped_types",
     "informative_p",
+    "unweighted_verdict",
 )
 
 
@@ -205,6 +206,18 @@ def weights_summary(weights: pd.Series, informative: WeightsTest | None = None) 
     summary = {key: weights.attrs.get(key) for key in WEIGHTS_KEYS}
     summary["informative_p"] = None if informative is None else informative.p
     return summary
+
+
+def _weights_block(analysis: ClaimAnalysis) -> dict | None:
+    """``weights``, with the verdict the same model would give unweighted: a page says when
+    weighting changes the answer."""
+    if analysis.weights_summary is None:
+        return None
+    unweighted = analysis.size_unweighted
+    return {
+        **analysis.weights_summary,
+        "unweighted_verdict": None if unweighted is None else unweighted.verdict,
+    }
 
 
 def to_results(analysis: ClaimAnalysis) -> dict:
@@ -227,7 +240,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         },
         "weighted_parts": analysis.weighted_parts,
         "weights_converged": analysis.weights_converged,
-        "weights": analysis.weights_summary,  # None when unweighted
+        "weights": _weights_block(analysis),  # None when unweighted
         "sesoi": s.sesoi,
         # the same bound in index points for a tenfold population (as given, or converted
         # with the direct model's SDs)
