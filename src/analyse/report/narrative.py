@@ -68,6 +68,7 @@ class Facts:
     sample_can_detect: bool  # the smallest detectable effect is within the SESOI
     weighted: bool
     influence: str = "unweighted"  # which checks of influence the run has (``_influence``)
+    decisive_power_known: bool = True  # twice the SESOI has a simulated world
 
 
 def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
@@ -128,6 +129,7 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         sample_can_detect=mde is not None and mde <= sesoi,
         weighted=bool(weights) and weights.get("method") not in (None, "none"),
         influence=influence,
+        decisive_power_known=_get(document, "sensitivity", "power_decisive") is not None,
     )
 
 
@@ -176,6 +178,7 @@ VARIANTS: dict[str, Callable[[Facts], str]] = {
     "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.influence": lambda f: f.influence,
+    "nb5.decisive_power": lambda f: "known" if f.decisive_power_known else "none",
 }
 
 
