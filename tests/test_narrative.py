@@ -258,3 +258,15 @@ def test_a_notebook_heading_is_its_page_title(lang):
     m = i18n.messages(lang)
     for number, stem in enumerate(sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")), 1):
         assert m(f"nb{number}.title") == f"# {number}. {m(f'pages.notebooks.{stem}')}"
+
+
+def test_key_findings_say_what_the_total_effect_holds_equal():
+    """With analysis.confounders, the total effect is not "size alone": the findings say
+    which factor it holds equal; without, they say nothing of it."""
+    results = json.loads((ROOT / "tests" / "fixtures" / "results_panel.json").read_text("utf-8"))
+    m = i18n.messages("fr")
+    plain = " ".join(key_findings(results, m))
+    assert "précède la taille" not in plain
+    results["estimands"]["total"]["terms"] = ["size", "controls"]
+    total = key_findings(results, m)[1]
+    assert "type de collectivité égal" in total and "précède la taille" in total

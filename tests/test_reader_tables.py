@@ -450,7 +450,7 @@ def test_reader_frames_keep_the_raw_numbers(analysis, codebook):
 def test_french_report_tables_speak_french(scored, codebook, analysis):
     i18n.use("fr")
     effects = readable.size_effects(analysis).to_html()
-    assert "Intervalle de confiance à 90" in effects and "Effet total" in effects
+    assert "Intervalle de confiance à 90" in effects and "Toutes voies confondues" in effects
     assert "; " in effects or f"{NBSP}; " in effects
     sensitivity = readable.sensitivity_summary(analysis).to_html()
     assert "puissance de 80" in sensitivity

@@ -38,7 +38,11 @@ def held_means(results: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 
 def words(m: Messages, keys: list[str]) -> str:
     """``budget, effectifs du numérique et portage politique``: a list in the language."""
-    names = [m(f"findings.means.{k}") for k in keys]
+    return words_of(m, [m(f"findings.means.{k}") for k in keys])
+
+
+def words_of(m: Messages, names: list[str]) -> str:
+    """``a, b et c``: names already in the language, joined as a list."""
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + m("findings.means.and") + names[-1]
@@ -128,6 +132,10 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             level=level,
             label=m(f"verdicts.{total['verdict']}.label"),
         )
+        confounders = [t for t in total.get("terms") or [] if t != "size"]
+        if confounders:  # analysis.confounders: held equal in the total effect too
+            names = [m.get(f"tables.held.{t}", t) for t in confounders]
+            parts["total"] += " " + m("findings.total_confounders", terms=words_of(m, names))
     else:
         raw = _tenfold(((results.get("nested") or {}).get("marginal") or {}).get("coef"))
         if raw is not None:

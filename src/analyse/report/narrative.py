@@ -158,10 +158,9 @@ def _influence(document: Mapping[str, Any], m: Messages, alpha: float) -> tuple[
     if se_hc2 is None or df_bm is None or coef is None or se is None or df is None:
         return "weighted", text
     ln10 = math.log(10.0)
-    for key, half in (
-        ("usual", stats.t.ppf(1 - alpha, df) * se),
-        ("small", stats.t.ppf(1 - alpha, df_bm) * se_hc2),
-    ):
+    usual, small = stats.t.ppf(1 - alpha, df) * se, stats.t.ppf(1 - alpha, df_bm) * se_hc2
+    text["width_reading"] = m(f"nb5.influence_width.{'wider' if small > usual else 'narrower'}")
+    for key, half in (("usual", usual), ("small", small)):
         text[f"{key}_low"] = m.number((coef - half) * ln10, 1, sign=True)
         text[f"{key}_high"] = m.number((coef + half) * ln10, 1, sign=True)
     text["df_bm"] = m.number(df_bm, 0)

@@ -204,7 +204,11 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
         )
     ax.set_yticks(y)
     ax.set_yticklabels(
-        [_wrap(m(f"figures.size_coefficients.{name}"), 22) for name in effects.index]
+        [
+            _wrap(m(f"figures.size_coefficients.{name}"), 22)
+            + (f"\n({verdict_label(verdict)})" if verdict else "")
+            for name, verdict in zip(effects.index, effects["verdict"], strict=True)
+        ]
     )
     ax.set_ylim(y.min() - 0.7, y.max() + 0.7)
     ends = [effects["low"], effects["high"], effects["points"]]

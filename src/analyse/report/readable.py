@@ -366,7 +366,6 @@ def size_effects(analysis: ClaimAnalysis) -> ReaderTable:
         columns=[
             Column("points", m("tables.size_effects.points"), "effect", 1),
             Column("low", m("tables.interval_level", level=level), "interval", 1, "high", True),
-            Column("p", m("tables.size_effects.p"), "p"),
             Column("verdict", m("tables.size_effects.verdict"), "text"),
         ],
         row_header=m("tables.size_effects.estimand"),
@@ -502,7 +501,7 @@ def sensitivity_summary(analysis: ClaimAnalysis) -> ReaderTable:
         ("mde_std_positive", sens.mde_std_positive, Format("number", 2)),
         ("mde_std_negative", sens.mde_std_negative, Format("number", 2)),
         ("sesoi", analysis.size.sesoi, Format("number", 2)),
-        ("tost_power", sens.tost_power, Format("share", 0)),
+        ("tost_power", sens.tost_power, Format("share", 1)),
         ("simulations", sens.simulations, COUNT),
     ]
     if analysis.weighted_parts:
