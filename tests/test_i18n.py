@@ -64,3 +64,24 @@ def test_use_changes_the_current_language_and_unknown_ones_are_refused():
 def test_a_missing_key_is_named():
     with pytest.raises(i18n.MissingMessage, match="no_such_key"):
         i18n.messages("fr")("no_such_key")
+
+
+def test_no_catalogue_repeats_a_key():
+    """YAML keeps the last of two equal keys without a word: a message written twice (once
+    by mistake) silently replaces the first. Failed once: an edit turned `not_held` into a
+    second `held`, and the key findings lost their sentence."""
+    import yaml
+
+    from analyse.report.i18n import LANGUAGES, catalogue_files
+
+    class Strict(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+            repeated = {k for k in keys if keys.count(k) > 1}
+            assert not repeated, (node.start_mark, repeated)
+            return super().construct_mapping(node, deep=deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, Strict.construct_mapping)
+    for lang in LANGUAGES:
+        for path in catalogue_files(lang):
+            yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)

@@ -266,7 +266,8 @@ def test_key_findings_say_what_the_total_effect_holds_equal():
     results = json.loads((ROOT / "tests" / "fixtures" / "results_panel.json").read_text("utf-8"))
     m = i18n.messages("fr")
     plain = " ".join(key_findings(results, m))
-    assert "précède la taille" not in plain
+    assert "antérieur à la taille" not in plain
     results["estimands"]["total"]["terms"] = ["size", "controls"]
-    total = key_findings(results, m)[1]
-    assert "type de collectivité égal" in total and "précède la taille" in total
+    total = next(p for p in key_findings(results, m) if "+29,0" in p)
+    assert "ne tenant égal que le type de collectivité" in total
+    assert "antérieur à la taille" in total

@@ -178,20 +178,43 @@ def test_verdict_sentence_says_every_verdict_in_words(analysis, key):
 
 
 def test_verdict_sentence_numbers(analysis):
-    from analyse.stats.equivalence import equivalence_interval
 
-    test = replace(analysis.size, std_coef=-0.0243, std_se=0.157, tost_p=0.1345, p=0.8779)
-    low, high = equivalence_interval(test)
+    from scipy import stats
+
+    test = replace(
+        analysis.size, coef=-0.5, se=3.2, std_coef=-0.0243, std_se=0.157, tost_p=0.1345, p=0.8779
+    )
+    # the gap in points for a tenfold population, and the (1 - 2 alpha) interval of the raw
+    # coefficient, in points too
+    q = stats.t.ppf(1 - test.alpha, test.df_resid)
+    low, high = ((test.coef - q * test.se) * np.log(10), (test.coef + q * test.se) * np.log(10))
     sentence = prose.verdict_sentence(replace(analysis, size=test), ENGLISH)
-    assert "effect is \u22120.02 (90% confidence interval" in sentence
-    assert f"{low:.2f}".replace("-", "\u2212") in sentence
-    assert f"{high:.2f}" in sentence
+    assert "is \u22121.2 points (90% confidence interval" in sentence
+    assert f"{low:.1f}".replace("-", "\u2212") in sentence
+    assert f"+{high:.1f}" in sentence
+    assert "\u22120.02 standard deviations" in sentence
     assert "p = 0.134" in sentence or "p = 0.135" in sentence
     assert "p = 0.878" in sentence
     assert f"±{test.sesoi:.2f}" in sentence
     french = plain(prose.verdict_sentence(replace(analysis, size=test), messages("fr")))
-    assert "vaut \u22120,02 (intervalle de confiance à 90 %" in french
+    assert "vaut \u22121,2 point (intervalle de confiance à 90 %" in french
     assert "p = 0,878" in french
+    assert "exclut zéro" not in french  # the interval holds zero: no note
+
+
+def test_verdict_sentence_says_when_the_interval_clears_zero_but_the_test_does_not(analysis):
+    """The (1 - 2 alpha) interval can exclude zero while the two-sided test of zero at alpha
+    does not reject (read on a raked panel: +2,3 to +31,2 points, p = 0,058)."""
+    from scipy import stats
+
+    q90, q95 = (stats.t.ppf(v, analysis.size.df_resid) for v in (0.95, 0.975))
+    se = 1.0
+    coef = (q90 + q95) / 2 * se  # between the two critical values
+    p = 2 * stats.t.sf(coef / se, analysis.size.df_resid)
+    test = replace(analysis.size, coef=coef, se=se, p=p)
+    assert 0.05 < p < 0.10
+    french = plain(prose.verdict_sentence(replace(analysis, size=test), messages("fr")))
+    assert "exclut zéro, mais le test d'un effet nul" in french
 
 
 def test_sesoi_in_points_is_the_raw_gap_for_a_tenfold_population(analysis):
@@ -201,7 +224,7 @@ def test_sesoi_in_points_is_the_raw_gap_for_a_tenfold_population(analysis):
         pytest.skip("weighted SDs")
     per_log_unit = analysis.size.sesoi * design.y.std(ddof=1) / design.X["size"].std(ddof=1)
     assert prose.sesoi_in_points(analysis.size) == pytest.approx(per_log_unit * np.log(10))
-    points = f"{prose.sesoi_in_points(analysis.size):.1f} index points"
+    points = f"±{prose.sesoi_in_points(analysis.size):.1f} points"
     assert points in prose.verdict_sentence(analysis, ENGLISH)
 
 

@@ -78,14 +78,16 @@ def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
 
 
 def summary(results: Mapping[str, Any], m: Messages) -> str:
-    """The key findings in one paragraph, for the page that compares runs: the total effect of
-    size, what is left of it with the means held equal (the barometer's claim, with its
-    verdict) and what the sample could detect."""
+    """The key findings in one paragraph, for the page that compares runs: the answer to the
+    barometer's claim (the effect with the means held equal, and its verdict), the total
+    effect beside it, whether weighting changes the answer and what the sample could detect."""
     parts = _parts(results, m)
     verdict = results.get("verdict")
     if verdict and "held" not in parts:  # no mean held equal: the verdict is said on its own
         parts["verdict"] = m("findings.verdict_short", label=m(f"verdicts.{verdict}.label"))
-    keys = ("total", "raw", "held", "verdict", "mde")
+    if (results.get("estimands") or {}).get("direct") and "held" in parts:
+        parts.pop("verdict", None)  # the held-equal sentence carries the verdict's label
+    keys = ("held", "verdict", "total", "raw", "weighting", "mde")
     return " ".join(parts[k] for k in keys if k in parts)
 
 
@@ -107,7 +109,9 @@ def _effect(m: Messages, points: float) -> dict[str, str]:
 
 
 def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
-    """Each sentence of the key findings under its name, those the results allow.
+    """Each sentence of the key findings under its name, those the results allow, in reading
+    order: the answer to the barometer's claim (the effect with the means held equal) and its
+    verdict first, then the total effect, what separates them, and the context.
 
     The effects are index points for a tenfold population with the interval the verdicts read
     (90 % at the default alpha); ``estimands`` gives them. A ``results.json`` written before the
@@ -122,42 +126,14 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     estimands = results.get("estimands") or {}
     total, direct = estimands.get("total") or {}, estimands.get("direct") or {}
     means, missing = held_means(results)
+    held_words = words(m, means + (["controls"] if results.get("controls") else []))
+    weights = results.get("weights") or {}
+    weighted = weights.get("method") not in (None, "none")
 
-    if total.get("coef_points") is not None:
-        points = float(total["coef_points"])
-        parts["total"] = m(
-            "findings.total",
-            **_effect(m, points),
-            **_interval(m, total),
-            level=level,
-            label=m(f"verdicts.{total['verdict']}.label"),
-        )
-        confounders = [t for t in total.get("terms") or [] if t != "size"]
-        if confounders:  # analysis.confounders: held equal in the total effect too
-            names = [m.get(f"tables.held.{t}", t) for t in confounders]
-            parts["total"] += " " + m("findings.total_confounders", terms=words_of(m, names))
-    else:
-        raw = _tenfold(((results.get("nested") or {}).get("marginal") or {}).get("coef"))
-        if raw is not None:
-            way = "up" if raw > 0 else "down"
-            parts["raw"] = m(
-                f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=_unit(m, abs(raw))
-            )
-    by_type = (results.get("descriptives") or {}).get("by_type") or []
-    if len(by_type) >= 2:
-        low = min(by_type, key=lambda row: row["mean"])
-        high = max(by_type, key=lambda row: row["mean"])
-        parts["by_type"] = m(
-            "findings.by_type",
-            low=m.number(low["mean"], 0),
-            low_type=m(f"terms.types.{low['type']}"),
-            high=m.number(high["mean"], 0),
-            high_type=m(f"terms.types.{high['type']}"),
-        )
     if means and direct.get("coef_points") is not None:
         parts["held"] = m(
             "findings.held",
-            means=words(m, means),
+            means=held_words,
             **_effect(m, float(direct["coef_points"])),
             **_interval(m, direct),
             level=level,
@@ -170,23 +146,64 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             remains = conditional.get("p") is not None and conditional["p"] < alpha
             parts["held"] = m(
                 "findings.held_remains" if remains else "findings.held_vanishes",
-                means=words(m, means),
+                means=held_words,
                 points=m.number(held, 1, sign=True),
                 unit=_unit(m, abs(held)),
             )
     if "held" in parts and missing:
         parts["held"] += " " + m("findings.not_held", missing=words(m, missing))
-    indirect = estimands.get("indirect") or {}
-    if means and indirect.get("coef_points") is not None:
-        parts["indirect"] = _indirect(m, indirect, level)
-
     verdict = results.get("verdict")
     if verdict:
         parts["verdict"] = m(
             "findings.verdict",
-            means=words(m, means) if means else m("findings.means.other_terms"),
             label=m(f"verdicts.{verdict}.label"),
             meaning=m(f"verdicts.{verdict}.meaning"),
+        )
+        low, high = (list(direct.get("ci90_points") or []) + [None, None])[:2]
+        p = direct.get("p")
+        if low is not None and p is not None and p >= alpha and (low > 0 or high < 0):
+            # the (1 - 2 alpha) interval clears zero, the two-sided test of zero does not
+            parts["verdict"] += " " + m("findings.zero_note", level=level, alpha=m.number(alpha, 2))
+    if weighted and weights.get("unweighted_verdict"):
+        same = weights["unweighted_verdict"] == verdict
+        parts["weighting"] = m(
+            "findings.weighting_same" if same else "findings.weighting_changed",
+            kish=m.integer(weights.get("kish_n")),
+            n=m.integer(n),
+            unweighted=m(f"verdicts.{weights['unweighted_verdict']}.label"),
+        )
+
+    if total.get("coef_points") is not None:
+        confounders = [t for t in total.get("terms") or [] if t != "size"]
+        names = [m.get(f"findings.confounder.{t}", t) for t in confounders]
+        parts["total"] = m(
+            "findings.total_confounded" if confounders else "findings.total",
+            terms=words_of(m, names),
+            **_effect(m, float(total["coef_points"])),
+            **_interval(m, total),
+            level=level,
+            label=m(f"verdicts.{total['verdict']}.label"),
+        )
+    else:
+        raw = _tenfold(((results.get("nested") or {}).get("marginal") or {}).get("coef"))
+        if raw is not None:
+            way = "up" if raw > 0 else "down"
+            parts["raw"] = m(
+                f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=_unit(m, abs(raw))
+            )
+    indirect = estimands.get("indirect") or {}
+    if means and indirect.get("coef_points") is not None:
+        parts["indirect"] = _indirect(m, indirect, level, direct)
+    by_type = (results.get("descriptives") or {}).get("by_type") or []
+    if len(by_type) >= 2:
+        low = min(by_type, key=lambda row: row["mean"])
+        high = max(by_type, key=lambda row: row["mean"])
+        parts["by_type"] = m(
+            "findings.by_type",
+            low=m.number(low["mean"], 0),
+            low_type=m(f"terms.types.{low['type']}"),
+            high=m.number(high["mean"], 0),
+            high_type=m(f"terms.types.{high['type']}"),
         )
     sesoi = results.get("sesoi")
     sesoi_points = results.get("sesoi_points")
@@ -194,7 +211,10 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         sesoi_points = points_per_tenfold(results, sesoi)
     if sesoi_points is not None:
         parts["sesoi"] = m(
-            "findings.sesoi", sesoi=m.number(sesoi, 2), points=m.number(sesoi_points, 1)
+            "findings.sesoi",
+            sesoi=m.number(sesoi, 2),
+            points=m.number(sesoi_points, 1),
+            unit=_unit(m, sesoi_points),
         )
     sensitivity = results.get("sensitivity") or {}
     positive, negative = (
@@ -207,12 +227,17 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             positive=m.number(positive, 1, sign=True),
             negative=m.number(negative, 1, sign=True),
         )
+        if weighted:
+            parts["mde"] += " " + m("findings.mde_unweighted")
     return parts
 
 
-def _indirect(m: Messages, indirect: Mapping[str, Any], level: str) -> str:
-    """The part of the total effect that passes through the means, and which mean carries most
-    of it; the share of the total only when the total is shown to differ from zero."""
+def _indirect(
+    m: Messages, indirect: Mapping[str, Any], level: str, direct: Mapping[str, Any]
+) -> str:
+    """The part of the total effect that passes through the means, and each mean's part; the
+    share of the total only when the total is shown to differ from zero, said to be imprecise
+    when its interval leaves [0, 100 %]."""
     points = float(indirect["coef_points"])
     by_mean = sorted(
         (indirect.get("by_mean") or {}).items(), key=lambda item: abs(item[1]), reverse=True
@@ -228,15 +253,15 @@ def _indirect(m: Messages, indirect: Mapping[str, Any], level: str) -> str:
     else:
         interval = indirect.get("ci90_share")
         how = m("findings.share", share=m.percent(share))
-        if interval:
-            how += m(
-                "findings.share_interval",
-                low=m.percent(interval[0]),
-                high=m.percent(interval[1]),
-                level=level,
-            )
         if share > 1:
-            how += m("findings.share_above")
+            settled = direct.get("direction") is not None
+            how += m("findings.share_above" if settled else "findings.share_above_unsettled")
+        if interval and (interval[0] < 0 or interval[1] > 1):
+            key = "findings.share_imprecise"
+        else:
+            key = "findings.share_interval"
+        if interval:
+            how += m(key, low=m.percent(interval[0]), high=m.percent(interval[1]), level=level)
     return m(
         "findings.indirect",
         **_effect(m, points),

@@ -108,6 +108,16 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "mde_positive": m.number(mde_pos, 2),
         "mde_negative": m.number(mde_neg, 2),
         "mde_points": m.number(points_per_tenfold(document, mde) if mde else None, 1),
+        # the MDE in points through the simulated world's slope (sensitivity.mde_points_*)
+        "mde_points_positive": m.number(
+            _get(document, "sensitivity", "mde_points_positive"), 1, sign=True
+        ),
+        "mde_points_negative": m.number(
+            _get(document, "sensitivity", "mde_points_negative"), 1, sign=True
+        ),
+        "unweighted_note": m("nb5.unweighted_note")
+        if weights.get("method") not in (None, "none")
+        else "",
         "power_target": m.percent(POWER_TARGET),
         "tost_power": m.percent(_get(document, "sensitivity", "tost_power"), 1),
         "simulations": m.integer(_get(document, "sensitivity", "simulations") or 0),
@@ -146,12 +156,23 @@ def _influence(document: Mapping[str, Any], m: Messages, alpha: float) -> tuple[
     if not loo:
         return "none", {}
     to_points = points_per_tenfold
+    direct = to_points(document, size.get("std_coef"))
+    threshold = to_points(document, found.get("threshold_std"))
+    sesoi_points = 10 * threshold if threshold is not None else None  # a tenth of the SESOI
+    low, high = to_points(document, loo[0]), to_points(document, loo[1])
+    largest = max(abs(direct - low), abs(high - direct))  # the furthest leave-one-out estimate
     text = {
-        "direct_points": m.number(to_points(document, size.get("std_coef")), 1, sign=True),
-        "loo_low": m.number(to_points(document, loo[0]), 1, sign=True),
-        "loo_high": m.number(to_points(document, loo[1]), 1, sign=True),
+        "direct_points": m.number(direct, 1, sign=True),
+        "loo_low": m.number(low, 1, sign=True),
+        "loo_high": m.number(high, 1, sign=True),
         "moved": m.integer(found.get("moved_by_tenth_sesoi") or 0),
-        "threshold_points": m.number(to_points(document, found.get("threshold_std")), 1),
+        "threshold_points": m.number(threshold, 1),
+        "threshold_unit": m.choose("findings.unit", round(threshold or 0.0, 1)),
+        "largest_reading": m(
+            f"nb5.influence_largest.{'below' if largest < sesoi_points else 'above'}",
+            largest=m.number(largest, 1),
+            sesoi_points=m.number(sesoi_points, 1),
+        ),
     }
     se_hc2, df_bm = size.get("se_hc2_bm"), size.get("df_bm")
     coef, se, df = size.get("coef"), size.get("se_hc3"), document.get("ols", {}).get("df_resid")
@@ -163,8 +184,6 @@ def _influence(document: Mapping[str, Any], m: Messages, alpha: float) -> tuple[
     for key, half in (("usual", usual), ("small", small)):
         text[f"{key}_low"] = m.number((coef - half) * ln10, 1, sign=True)
         text[f"{key}_high"] = m.number((coef + half) * ln10, 1, sign=True)
-    text["df_bm"] = m.number(df_bm, 0)
-    text["df_resid"] = m.integer(df)
     return "unweighted", text
 
 

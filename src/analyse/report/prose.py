@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analyse.report.i18n import Messages, current
-from analyse.stats.equivalence import SizeTest, equivalence_interval
+from analyse.stats.equivalence import SizeTest
 
 if TYPE_CHECKING:
     from analyse.stats.claim import ClaimAnalysis
@@ -38,16 +39,29 @@ def verdict_sentence(analysis: ClaimAnalysis, m: Messages | None = None) -> str:
     language; ``results.json``'s ``verdict`` holds its key)."""
     m = m or current()
     test = analysis.size
-    low, high = equivalence_interval(test)
+    ln10 = float(np.log(10.0))
+    q = stats.t.ppf(1 - test.alpha, test.df_resid)
+    effect = test.coef * ln10
+    low, high = (test.coef - q * test.se) * ln10, (test.coef + q * test.se) * ln10
     way = m(f"prose.way_{test.direction}") if test.direction else ""
+    zero_note = ""
+    if test.p >= test.alpha and (low > 0 or high < 0):  # the interval clears 0, the test not
+        zero_note = m(
+            "prose.zero_note",
+            level=m.percent(1 - 2 * test.alpha),
+            alpha=m.number(test.alpha, 2),
+        )
     return m(
         "prose.verdict",
         label=m(f"verdicts.{test.verdict}.label"),
         n=m.integer(analysis.n),
-        std=m.number(test.std_coef),
+        effect=m.number(effect, 1, sign=True),
+        unit=m.choose("findings.unit", round(abs(effect), 1)),
+        std=m.number(test.std_coef, sign=True),
         level=m.percent(1 - 2 * test.alpha),
-        low=m.number(low, sign=True),
-        high=m.number(high, sign=True),
+        low=m.number(low, 1, sign=True),
+        high=m.number(high, 1, sign=True),
+        zero_note=zero_note,
         meaning=m(f"verdicts.{test.verdict}.meaning"),
         way=way,
         sesoi=m.number(test.sesoi),
