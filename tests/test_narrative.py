@@ -271,3 +271,76 @@ def test_key_findings_say_what_the_total_effect_holds_equal():
     total = next(p for p in key_findings(results, m) if "+29,0" in p)
     assert "ne tenant égal que le type de collectivité" in total
     assert "antérieur à la taille" in total
+
+
+# ------------------------------------------- what the sample can detect, in the reader's unit
+
+
+def _panel() -> dict:
+    return json.loads((ROOT / "tests" / "fixtures" / "results_panel.json").read_text("utf-8"))
+
+
+def _say(results: dict, lang: str = "en") -> Narrator:
+    return Narrator(results, load_params(ROOT / "params" / "default.yaml"), i18n.messages(lang))
+
+
+def test_whether_the_sample_detects_enough_is_judged_in_points():
+    """Raked panel with ``sesoi_points`` 25 (methods review): the two MDEs are about ±20.4
+    points, within the 25 points that matter, yet the standardized MDE of the unweighted
+    simulated world (0.52) exceeds the SESOI converted with the weighted SDs (0.27). The pages
+    said "little" (failed before: the two standardized numbers were compared)."""
+    results = _panel()
+    results["sesoi"], results["sesoi_points"] = 0.27, 25.0
+    sensitivity = results["sensitivity"]
+    sensitivity["mde_points_positive"], sensitivity["mde_points_negative"] = 20.4, -20.38
+    assert sensitivity["mde_std"] > results["sesoi"]
+    say = _say(results)
+    assert say.facts.sample_can_detect
+    intro, reading = say.text("nb5.intro"), say.text("nb5.mde_reading")
+    assert intro == say.text("nb5.intro.enough") and "+20.4 points" in intro
+    assert "−20.4 points" in intro and "±25.0 points" in intro
+    assert "the sample detects the effects that matter" in reading
+    # one MDE beyond the SESOI in points: "little", whatever the standardized numbers say
+    sensitivity["mde_points_negative"], sensitivity["mde_std"] = -25.3, 0.1
+    say = _say(results)
+    assert not say.facts.sample_can_detect
+    assert "−25.3 points" in say.text("nb5.intro") and "±25.0" in say.text("nb5.mde_reading")
+    assert say.text("nb5.mde_reading") == say.text("nb5.mde_reading.little")
+    # an MDE no simulated world reaches (null): the sample cannot detect every effect
+    sensitivity["mde_points_negative"] = None
+    assert not _say(results).facts.sample_can_detect
+
+
+def test_an_older_results_file_is_judged_on_the_standardized_scale():
+    """Without ``mde_points_*`` (a results.json of an older version), today's comparison of
+    the standardized MDE with the standardized SESOI; the points shown are both converted with
+    the same factor, so words and numbers agree."""
+    results = _panel()
+    for key in ("mde_points_positive", "mde_points_negative"):
+        del results["sensitivity"][key]
+    for mde, detects in ((0.19, True), (0.21, False)):
+        results["sensitivity"]["mde_std"] = mde
+        say = _say(results)
+        assert say.facts.sample_can_detect is detects
+        shown = float(say.facts.text["mde_points"])
+        assert (shown <= float(say.facts.text["sesoi_points"])) is detects
+
+
+def test_the_decisive_power_sentence_names_the_world_simulated():
+    """The points are the simulated world's own slope (``power_decisive_at_points``), not the
+    standardized effect converted with the main fit's SDs (raked, default SESOI: the page said
+    +21.2 points for a world of +27.9); an older results.json falls back to that conversion."""
+    results = _panel()
+    results["sensitivity"]["power_decisive_at_points"] = -27.9
+    text = _say(results).text("nb5.decisive_power")
+    assert "−27.9 points" in text and "−0.40 standard deviations" in text
+    del results["sensitivity"]["power_decisive_at_points"]
+    converted = points_per_tenfold(results, results["sensitivity"]["power_decisive_at_std"])
+    m = i18n.messages("en")
+    assert m.number(converted, 1, sign=True) in _say(results).text("nb5.decisive_power")
+    # no world at twice a standardized SESOI: the sentence says which effect has none
+    results["sensitivity"]["power_decisive"] = None
+    results["sensitivity"]["power_decisive_at_std"] = 1.26
+    for lang, words in (("en", "+1.26 standard deviations"), ("fr", "+1,26 écart-type")):
+        text = _say(results, lang).text("nb5.decisive_power")
+        assert text == _say(results, lang).text("nb5.decisive_power.none") and words in text

@@ -19,7 +19,7 @@ from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.stats.claim import analyse_claim, to_results
-from analyse.stats.equivalence import judge_size, std_scale, tost
+from analyse.stats.equivalence import judge_size, test_size, tost
 from analyse.stats.regression import Design, build_design, fit_ols
 from analyse.stats.sensitivity import _Simulator, power_curve, sensitivity
 from analyse.stats.weights import rake
@@ -207,6 +207,7 @@ def test_weighted_fit_gives_the_unweighted_sensitivity():
         "power_negligible",
         "power_decisive",
         "power_decisive_at_std",
+        "power_decisive_at_points",
         "power",
         "simulations",
         "weighted",
@@ -276,8 +277,12 @@ def test_power_to_be_decisive_is_nan_without_a_world_and_follows_the_estimate_s_
     """rho > 0 here: +2 SESOI = 1.2 has no world (module docstring), -1.2 has one."""
     up = sensitivity(census_like, sesoi=0.6, simulations=200, seed=1, effect_sign=2.0)
     assert up.power_decisive_at_std == 1.2 and math.isnan(up.power_decisive)
+    assert math.isnan(up.power_decisive_at_points)
     down = sensitivity(census_like, sesoi=0.6, simulations=200, seed=1, effect_sign=-2.0)
     assert down.power_decisive_at_std == -1.2 and 0 <= down.power_decisive <= 1
+    # the world simulated, in points: its own slope, not the observed sd of the index
+    slope = _Simulator(census_like, 2, 0).slope(-1.2)
+    assert down.power_decisive_at_points == pytest.approx(slope * math.log(10), rel=1e-12)
     zero = sensitivity(census_like, sesoi=0.2, simulations=200, seed=1, effect_sign=0.0)
     assert zero.power_decisive_at_std == 0.4  # positive when the estimate is 0
     default = sensitivity(census_like, sesoi=0.2, simulations=200, seed=1)
@@ -285,17 +290,114 @@ def test_power_to_be_decisive_is_nan_without_a_world_and_follows_the_estimate_s_
     assert default.power_decisive_at_std == 0.4 * sign
 
 
-def test_a_sesoi_in_points_converts_with_the_unweighted_fit_s_sds():
+def _raw_verdicts_on_the_simulator_s_errors(fit, slope: float, sesoi_points: float, sims: int):
+    """The verdict of each sample the simulator draws (the same errors: ``_Simulator`` draws
+    ``sigma * standard_normal((simulations, n))`` from ``default_rng(seed)``, one chunk at
+    this size), in the world with raw size slope ``slope``, each analysed on its own: OLS and
+    HC3 with numpy, its own sd(size) / sd(index), and ``judge_size`` with ``sesoi_points``,
+    the conversion the real analysis makes (``test_size``)."""
+    x = fit.design.X.to_numpy()
+    j = list(fit.design.X.columns).index("size")
+    beta = fit.coef.to_numpy().copy()
+    beta[j] = slope
+    n, k = x.shape
+    errors = math.sqrt(fit.result.scale) * np.random.default_rng(0).standard_normal((sims, n))
+    xtx_inv = np.linalg.inv(x.T @ x)
+    h = np.einsum("ij,jk,ik->i", x, xtx_inv, x)
+    verdicts = []
+    for e in errors:
+        y = x @ beta + e
+        b = xtx_inv @ x.T @ y
+        resid = y - x @ b
+        meat = (x * (resid / (1 - h))[:, None] ** 2).T @ x
+        se = math.sqrt((xtx_inv @ meat @ xtx_inv)[j, j])
+        p = 2 * stats.t.sf(abs(b[j] / se), n - k)
+        scale = np.std(x[:, j], ddof=1) / np.std(y, ddof=1)
+        test = judge_size(
+            b[j], se, p, b[j] * scale, se * scale, n - k, sesoi_points=sesoi_points, scale=scale
+        )
+        verdicts.append(test.verdict)
+    return np.asarray(verdicts)
+
+
+NEGLIGIBLE = ["negligible", "significant_but_negligible"]
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_sesoi_in_points_judges_each_sample_as_the_analysis_does(sign):
+    """With ``sesoi_points`` the real analysis converts the bound with each fit's own SDs; the
+    simulations must judge each sample the same way, and simulate "twice the SESOI" as twice
+    the bound in points (a raw slope of 2 * 8 / ln 10). Sample by sample on the simulator's own
+    errors, so the shares agree exactly (one sample of slack for a rounding tie).
+
+    Failed before the fix on this design (n = 60, size correlated 0.7 with the rest): one
+    standardized bound for every sample and a world at twice the standardized bound gave
+    0.99 decisive where the analysis' rule gives 0.69, and 0.26 negligible against 0.37."""
+    fit, sims, points = correlated_fit(60, 0.7, 3), 300, 8.0
+    sens = sensitivity(fit, sesoi_points=points, simulations=sims, seed=0, effect_sign=sign)
+    slope = 2 * sign * points / math.log(10)
+    assert sens.power_decisive_at_points == pytest.approx(2 * sign * points, rel=1e-12)
+    assert sens.power_decisive_at_std == _Simulator(fit, 2, 0).effect(slope)
+    decisive = _raw_verdicts_on_the_simulator_s_errors(fit, slope, points, sims) == "decisive"
+    assert 0.1 < decisive.mean() < 0.9  # a share the comparison can tell apart
+    assert sens.power_decisive == pytest.approx(decisive.mean(), abs=1 / sims)
+    at_zero = _raw_verdicts_on_the_simulator_s_errors(fit, 0.0, points, sims)
+    negligible = np.isin(at_zero, NEGLIGIBLE)
+    assert 0.1 < negligible.mean() < 0.9
+    assert sens.power_negligible == sens.tost_power
+    assert sens.power_negligible == pytest.approx(negligible.mean(), abs=1 / sims)
+
+
+@pytest.mark.slow
+def test_a_sesoi_in_points_agrees_with_an_independent_monte_carlo():
+    """The same, against samples drawn independently and analysed by the package's own
+    ``fit_ols`` and ``test_size(fit, sesoi_points=...)``: 2000 vectorized simulations against
+    1000 looped ones, whose shares differ by a binomial error of sd
+    sqrt(p (1 - p) (1/2000 + 1/1000)) <= 0.0194 (4 sds: 0.078; the flawed rule was off by
+    0.31 decisive and 0.11 negligible here)."""
+    fit, points, looped = correlated_fit(60, 0.7, 3), 8.0, 1000
+    sens = sensitivity(fit, sesoi_points=points, simulations=2000, seed=3, effect_sign=1.0)
+    x = fit.design.X
+    rng = np.random.default_rng(123)
+    sigma = math.sqrt(fit.result.scale)
+    for slope, key, wanted in (
+        (2 * points / math.log(10), "decisive", sens.power_decisive),
+        (0.0, "negligible", sens.power_negligible),
+    ):
+        beta = fit.coef.copy()
+        beta["size"] = slope
+        mean = x.to_numpy() @ beta.to_numpy()
+        verdicts = []
+        for _ in range(looped):
+            y = pd.Series(mean + sigma * rng.standard_normal(len(mean)))
+            one = fit_ols(Design(y=y, X=x, groups={}))
+            verdicts.append(test_size(one, sesoi_points=points).verdict)
+        share = np.isin(verdicts, NEGLIGIBLE if key == "negligible" else ["decisive"]).mean()
+        assert 0.1 < share < 0.9, key
+        assert wanted == pytest.approx(share, abs=4 * 0.0194), key
+
+
+def test_a_sesoi_in_points_always_has_a_world_at_twice_it():
+    """Raked panel (synthetic seed 1), ``sesoi_points`` 25: twice the bound converted with
+    the observed SDs is a standardized 1.26, which no world has in the direction of the
+    estimate (rho > 0), so the flawed rule left ``power_decisive`` null; a world with raw slope
+    2 * 25 / ln 10 exists (standardized ~0.62) and gets a share."""
     codebook = load_codebook()
     scored = score_survey(
-        generate(design="barometre-2025", seed=2, with_truth=False).data, codebook
+        generate(design="barometre-2025", seed=1, with_truth=False).data, codebook
     )
     design = build_design(scored)
     weighted = fit_ols(design, weights=rake(scored, load_frame("epci")))
     plain = fit_ols(design)
-    sens = sensitivity(weighted, sesoi_points=25.0, simulations=200, seed=1)
+    sign = test_size(weighted, sesoi_points=25.0).std_coef
+    sens = sensitivity(weighted, sesoi_points=25.0, simulations=200, seed=1, effect_sign=sign)
+    # the bound is converted with the unweighted fit's SDs, the sample the simulations start from
     expected = 25.0 / math.log(10) * np.std(design.X["size"], ddof=1) / np.std(design.y, ddof=1)
     assert sens.sesoi == pytest.approx(expected, rel=1e-12) and sens.sesoi_points == 25.0
-    assert sens.sesoi != pytest.approx(25.0 / math.log(10) * std_scale(weighted))
-    same = sensitivity(plain, sesoi=sens.sesoi, simulations=200, seed=1)
-    assert (sens.tost_power, sens.power_decisive) == (same.tost_power, same.power_decisive)
+    flawed = sensitivity(plain, sesoi=sens.sesoi, simulations=200, seed=1, effect_sign=sign)
+    assert math.isnan(flawed.power_decisive)  # the case the flawed rule could not simulate
+    assert sens.power_decisive_at_points == pytest.approx(50.0 if sign >= 0 else -50.0)
+    slope = sens.power_decisive_at_points / math.log(10)
+    assert sens.power_decisive_at_std == _Simulator(plain, 2, 0).effect(slope)
+    assert abs(sens.power_decisive_at_std) < 1
+    assert 0 <= sens.power_decisive <= 1

@@ -65,7 +65,7 @@ class Facts:
     text: dict[str, str]
     verdict: str
     synthetic: bool
-    sample_can_detect: bool  # the smallest detectable effect is within the SESOI
+    sample_can_detect: bool  # both minimum detectable effects are within the SESOI, in points
     weighted: bool
     influence: str = "unweighted"  # which checks of influence the run has (``_influence``)
     decisive_power_known: bool = True  # twice the SESOI has a simulated world
@@ -85,6 +85,7 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
     inference = robustness.get("inference") or {}
     weights = document.get("weights") or {}
     verdict = str(document.get("verdict"))
+    detect = _detection(document, sesoi)
     text = {
         "n": m.integer(n),
         "n_excluded": m.integer(document.get("n_excluded") or 0),
@@ -96,10 +97,9 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
             document.get("sesoi_points") or points_per_tenfold(document, sesoi), 1
         ),
         "power_decisive": m.percent(_get(document, "sensitivity", "power_decisive"), 1),
-        "decisive_at_points": m.number(
-            points_per_tenfold(document, _get(document, "sensitivity", "power_decisive_at_std")),
-            1,
-            sign=True,
+        "decisive_at_points": m.number(_decisive_at_points(document), 1, sign=True),
+        "decisive_at_std": m.number(
+            _get(document, "sensitivity", "power_decisive_at_std"), 2, sign=True
         ),
         "min_cell": m.integer(params.analysis.min_cell),
         "bootstrap": m.integer(document.get("importance_bootstrap_draws") or 0),
@@ -107,14 +107,9 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "mde": m.number(mde, 2),
         "mde_positive": m.number(mde_pos, 2),
         "mde_negative": m.number(mde_neg, 2),
-        "mde_points": m.number(points_per_tenfold(document, mde) if mde else None, 1),
-        # the MDE in points through the simulated world's slope (sensitivity.mde_points_*)
-        "mde_points_positive": m.number(
-            _get(document, "sensitivity", "mde_points_positive"), 1, sign=True
-        ),
-        "mde_points_negative": m.number(
-            _get(document, "sensitivity", "mde_points_negative"), 1, sign=True
-        ),
+        "mde_points": m.number(detect.mde_points, 1),
+        "mde_points_positive": m.number(detect.positive_points, 1, sign=True),
+        "mde_points_negative": m.number(detect.negative_points, 1, sign=True),
         "unweighted_note": m("nb5.unweighted_note")
         if weights.get("method") not in (None, "none")
         else "",
@@ -136,10 +131,64 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         text=text,
         verdict=verdict,
         synthetic=synthetic,
-        sample_can_detect=mde is not None and mde <= sesoi,
+        sample_can_detect=detect.can_detect,
         weighted=bool(weights) and weights.get("method") not in (None, "none"),
         influence=influence,
         decisive_power_known=_get(document, "sensitivity", "power_decisive") is not None,
+    )
+
+
+def _decisive_at_points(document: Mapping[str, Any]) -> float | None:
+    """The world of ``power_decisive`` in index points for a tenfold population: its own raw
+    slope (``sensitivity.power_decisive_at_points``). A results.json written before that key
+    existed had only the standardized effect, converted here with the main fit's SDs as the
+    page then did."""
+    sensitivity = document.get("sensitivity") or {}
+    if "power_decisive_at_points" in sensitivity:
+        return sensitivity["power_decisive_at_points"]
+    return points_per_tenfold(document, sensitivity.get("power_decisive_at_std"))
+
+
+@dataclass(frozen=True)
+class _Detection:
+    """Whether the sample detects the effects that matter, and the numbers that say it, all in
+    index points for a tenfold population."""
+
+    can_detect: bool
+    mde_points: float | None  # the MDE farther from zero, a magnitude
+    positive_points: float | None  # the two MDEs, signed
+    negative_points: float | None
+
+
+def _detection(document: Mapping[str, Any], sesoi: float) -> _Detection:
+    """The two minimum detectable effects in points (``sensitivity.mde_points_*``, each through
+    its simulated world's own slope) against the SESOI in points (``sesoi_points``): the
+    reader's unit, the same for the simulated worlds and the document. Comparing the
+    standardized MDE of the unweighted simulated world with a standardized SESOI converted
+    with another fit's SDs (weighted) would compare two scales. A results.json without those
+    keys (an older version) is judged as it then was: the standardized MDE against the
+    standardized SESOI, both shown in points with the same factor, so the words and the
+    numbers agree."""
+    sensitivity = document.get("sensitivity") or {}
+    sesoi_points = document.get("sesoi_points")
+    if (
+        "mde_points_positive" in sensitivity
+        and "mde_points_negative" in sensitivity
+        and sesoi_points is not None
+    ):
+        positive = sensitivity["mde_points_positive"]
+        negative = sensitivity["mde_points_negative"]
+        if positive is None or negative is None:  # an MDE no simulated world reaches
+            return _Detection(False, None, positive, negative)
+        larger = max(abs(float(positive)), abs(float(negative)))
+        return _Detection(larger <= abs(float(sesoi_points)), larger, positive, negative)
+    mde = sensitivity.get("mde_std")
+    mde_pos, mde_neg = sensitivity.get("mde_std_positive"), sensitivity.get("mde_std_negative")
+    return _Detection(
+        can_detect=mde is not None and mde <= sesoi,
+        mde_points=points_per_tenfold(document, mde) if mde else None,
+        positive_points=None if mde_pos is None else points_per_tenfold(document, mde_pos),
+        negative_points=None if mde_neg is None else points_per_tenfold(document, -mde_neg),
     )
 
 

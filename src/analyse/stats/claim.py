@@ -318,6 +318,7 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "power_negligible": _number(analysis.sensitivity.power_negligible),
             "power_decisive": _number(analysis.sensitivity.power_decisive),
             "power_decisive_at_std": _number(analysis.sensitivity.power_decisive_at_std),
+            "power_decisive_at_points": _number(analysis.sensitivity.power_decisive_at_points),
             "power": analysis.sensitivity.power,
             "simulations": analysis.sensitivity.simulations,
             "weighted": False,  # always the unweighted OLS design (analyse_claim)

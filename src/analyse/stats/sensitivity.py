@@ -51,12 +51,24 @@ needs to know whether the sample could ever give the two verdicts the claim is a
   negligible;
 - ``power_decisive``: the share whose verdict is ``decisive`` (minimal-effect test *and* test
   of zero reject, the rule of ``analyse.stats.equivalence.verdict``) when the true effect is
-  twice the SESOI (``power_decisive_at_std``), in the direction of the estimated effect
-  (positive when it is 0); NaN when no world has that effect.
+  twice the SESOI, in the direction of the estimated effect (positive when it is 0). The
+  world simulated is published twice: ``power_decisive_at_std``, its true standardized effect,
+  and ``power_decisive_at_points``, its raw slope in index points for a tenfold population.
 
-A SESOI given in index points (``sesoi_points``) is converted to the standardized scale with
-the SDs of the unweighted OLS fit's rows (``analyse.stats.equivalence.sesoi_from_points``), the
-observed sample the simulations start from; ``Sensitivity.sesoi`` is the bound they used.
+**Each sample is judged by the rule the real analysis applies.** With a standardized SESOI
+(``sesoi``), a simulated sample's standardized estimate is compared with ``±sesoi``, and the
+world of ``power_decisive`` is the one whose true standardized effect is ``±2 sesoi``
+(``_Simulator.slope``); NaN when no world has that effect. With a SESOI in index points
+(``sesoi_points``), the real analysis converts the bound with each fit's own SDs
+(``analyse.stats.equivalence.sesoi_from_points``): the standardized estimate, its SE and the
+bound all carry the same factor sd(size) / sd(index), so the tests are those of the raw slope
+against ``sesoi_points / ln 10`` with the raw SE. The simulations apply exactly that rule to
+each sample's raw estimate and SE (not one standardized bound shared by every sample, whose
+sd(index) differs), and the world of ``power_decisive`` is the one whose raw slope is
+``±2 sesoi_points / ln 10``: twice the SESOI in the unit it was given in, a world that
+always exists. ``Sensitivity.sesoi`` is then the bound in points converted with the SDs of the
+unweighted OLS fit's rows, the observed sample the simulations start from: what the power
+curve's equivalence column and the pages compare with, not what each sample is judged by.
 
 **Unweighted.** The simulations redraw errors on the design with equal weights and analyse each
 sample with OLS, so the fit they start from must be the unweighted OLS fit of the same design:
@@ -75,6 +87,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analyse.stats.equivalence import (
+    LN10,
     minimal_effect_test,
     points_from_sesoi,
     sesoi_from_points,
@@ -108,12 +121,18 @@ class Sensitivity:
     mde_points_positive: float = math.nan
     mde_points_negative: float = math.nan
     # the power to reach each verdict (module docstring): "negligible" at a true effect of 0
-    # (equals tost_power), "decisive" at power_decisive_at_std = 2 SESOI with the estimate's sign
+    # (equals tost_power), "decisive" in the world at 2 SESOI with the estimate's sign, whose
+    # true standardized effect is power_decisive_at_std and raw slope, in index points for a
+    # tenfold population, power_decisive_at_points (NaN when no world has 2 SESOI)
     power_negligible: float = math.nan
     power_decisive: float = math.nan
     power_decisive_at_std: float = math.nan
-    sesoi: float = math.nan  # the standardized bound the simulations used
-    sesoi_points: float = math.nan  # the same in index points for a tenfold population
+    power_decisive_at_points: float = math.nan
+    # the bound on both scales, converted with the unweighted fit's SDs: with a standardized
+    # SESOI, ``sesoi`` is what each simulated sample is judged by; with a SESOI in points,
+    # ``sesoi_points`` is (on the raw scale, module docstring), ``sesoi`` only its translation
+    sesoi: float = math.nan
+    sesoi_points: float = math.nan  # index points for a tenfold population
 
 
 def unweighted(fit: OLSFit) -> OLSFit:
@@ -227,6 +246,13 @@ class _Simulator:
             return math.nan
         return effect * math.sqrt(self.v0 / self.s_ss) / denominator
 
+    def raw_tests(self, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Raw size estimates, their HC3 SEs and two-sided p-values over the simulations, in
+        the world with raw slope ``k``: what a SESOI in points is tested on (module docstring).
+        """
+        b = self.b_base + k * self.b_size + self.b_errors
+        return b, self.se, 2 * stats.t.sf(np.abs(b / self.se), self.df)
+
     def tests(self, std_effect: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Standardized estimates, their SEs and two-sided p-values over the simulations, in the
         world with true standardized size effect ``std_effect`` (NaN if it has no world)."""
@@ -318,24 +344,30 @@ def sensitivity(
     and "decisive" (true effect twice the SESOI with the sign of ``effect_sign``, by default
     the sign of ``fit``'s size coefficient; positive when 0).
 
-    ``sesoi_points`` (index points for a tenfold population) replaces ``sesoi``, converted with
-    the unweighted fit's SDs. A weighted ``fit`` is replaced by the OLS fit of its design: the
-    sensitivity describes the unweighted sample (module docstring).
+    ``sesoi_points`` (index points for a tenfold population) replaces ``sesoi``: each simulated
+    sample is then judged on the raw scale against ``sesoi_points / ln 10``, the rule the real
+    analysis applies, and "twice the SESOI" is a raw slope of ``2 sesoi_points / ln 10`` (module
+    docstring). A weighted ``fit`` is replaced by the OLS fit of its design: the sensitivity
+    describes the unweighted sample (module docstring).
     """
     sim = _simulator(fit, simulations, seed)
     scale = std_scale(unweighted(fit))
-    if sesoi_points is None:
-        sesoi_points = points_from_sesoi(sesoi, scale)
-    else:
-        sesoi = sesoi_from_points(sesoi_points, scale)
-    positive = sim.mde(1, alpha, power)
-    negative = sim.mde(-1, alpha, power)
-    std_b, std_se, _ = sim.tests(0.0)
-    p_tost = tost(std_b, std_se, sesoi, sim.df)[2]
-    negligible = float((p_tost < alpha).mean())
     if effect_sign is None:
         effect_sign = float(fit.coef["size"])
-    at = 2 * sesoi * (-1.0 if effect_sign < 0 else 1.0)
+    sign = -1.0 if effect_sign < 0 else 1.0
+    raw = sesoi_points is not None
+    if raw:
+        sesoi = sesoi_from_points(sesoi_points, scale)
+        slope = 2 * sign * float(sesoi_points) / LN10  # exists whatever the design
+        at_std = sim.effect(slope)
+    else:
+        sesoi_points = points_from_sesoi(sesoi, scale)
+        at_std = 2 * sesoi * sign
+        slope = sim.slope(at_std)  # NaN when no world has that effect
+    judge = _Judge(sim, sesoi_points / LN10 if raw else sesoi, raw, alpha)
+    positive = sim.mde(1, alpha, power)
+    negative = sim.mde(-1, alpha, power)
+    negligible = judge.negligible(0.0)
     return Sensitivity(
         mde_std_positive=positive,
         mde_std_negative=negative,
@@ -347,23 +379,44 @@ def sensitivity(
         mde_points_positive=_points(sim.slope(positive)),
         mde_points_negative=_points(sim.slope(-negative)),
         power_negligible=negligible,
-        power_decisive=_decisive_power(sim, at, sesoi, alpha),
-        power_decisive_at_std=at,
+        power_decisive=judge.decisive(slope),
+        power_decisive_at_std=at_std,
+        power_decisive_at_points=_points(slope),
         sesoi=float(sesoi),
         sesoi_points=float(sesoi_points),
     )
 
 
-def _decisive_power(sim: _Simulator, std_effect: float, sesoi: float, alpha: float) -> float:
-    """Share of the simulations whose verdict is "decisive" in the world with true effect
-    ``std_effect``: the minimal-effect test and the test of zero both reject at ``alpha``
-    (``analyse.stats.equivalence.verdict``); NaN if no world has that effect."""
-    k = sim.slope(std_effect)
-    if math.isnan(k):
-        return math.nan
-    std_b, std_se, p = sim._tests(k)
-    p_met = minimal_effect_test(std_b, std_se, sesoi, sim.df)[2]
-    return float(((p_met < alpha) & (p < alpha)).mean())
+@dataclass(frozen=True)
+class _Judge:
+    """The equivalence and minimal-effect decisions of every simulated sample, by the rule the
+    real analysis applies (module docstring): the standardized estimate against ``bound`` =
+    the standardized SESOI, or, for a SESOI in points (``raw``), the raw estimate against
+    ``bound`` = ``sesoi_points / ln 10``, the same as converting the bound with each sample's
+    own SDs."""
+
+    sim: _Simulator
+    bound: float
+    raw: bool
+    alpha: float
+
+    def _tests(self, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.sim.raw_tests(k) if self.raw else self.sim._tests(k)
+
+    def negligible(self, k: float) -> float:
+        """Share of the samples of the world with raw slope ``k`` whose TOST rejects."""
+        estimate, se, _ = self._tests(k)
+        return float((tost(estimate, se, self.bound, self.sim.df)[2] < self.alpha).mean())
+
+    def decisive(self, k: float) -> float:
+        """Share of the samples of the world with raw slope ``k`` whose verdict is "decisive":
+        the minimal-effect test and the test of zero both reject at ``alpha``
+        (``analyse.stats.equivalence.verdict``); NaN when ``k`` is (no world)."""
+        if math.isnan(k):
+            return math.nan
+        estimate, se, p = self._tests(k)
+        p_met = minimal_effect_test(estimate, se, self.bound, self.sim.df)[2]
+        return float(((p_met < self.alpha) & (p < self.alpha)).mean())
 
 
 def _points(slope: float) -> float:
