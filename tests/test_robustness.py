@@ -197,7 +197,8 @@ def test_raked_run_reports_whether_raking_converged(frame):
         "unweighted_verdict": results["weights"]["unweighted_verdict"],
     }
     assert 0 < results["weights"]["informative_p"] < 1
-    assert results["size"]["se_method"] == "linearization_calibrated"
+    assert results["size"]["se_method"] == "linearization_calibrated_hc3"
+    assert 0 < results["size"]["se_linearization"] < results["size"]["se"]
     assert results["nested"]["bf01"] is None  # no Bayes factor from a weighted pseudo-likelihood
     unweighted = to_results(analyse_claim(scored, codebook, bootstrap=20, simulations=200))
     assert unweighted["weights_converged"] is None
@@ -205,6 +206,7 @@ def test_raked_run_reports_whether_raking_converged(frame):
     assert unweighted["size"]["coef"] != results["size"]["coef"]
     assert unweighted["size"]["se_method"] == "hc3"
     assert unweighted["size"]["se"] == unweighted["size"]["se_hc3"]
+    assert unweighted["size"]["se_linearization"] is None
     # the verdict the weighted run would give unweighted is the unweighted run's
     assert results["weights"]["unweighted_verdict"] == unweighted["verdict"]
 

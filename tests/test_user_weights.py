@@ -5,7 +5,7 @@ weights reach: the main model, the verdict and the curve's weighted specificatio
 The reach is checked by a known answer: shipping the raking weights themselves in a column must
 reproduce the raked run's weighted numbers exactly, but for the verdict's design-based standard
 error: shipped weights are taken as fixed, raked ones as calibrated to the frame
-(``analyse.stats.regression.linearization_se``).
+(``analyse.stats.regression.linearization_se``, with its leverage correction).
 """
 
 from __future__ import annotations
@@ -74,8 +74,12 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     assert a.size.std_coef == pytest.approx(b.size.std_coef, rel=1e-10)
     assert a.size.se_hc3 == pytest.approx(b.size.se_hc3, rel=1e-10)
     # the weights are the same, not what is known of them: fixed here, calibrated when raked
-    assert (a.size.se_method, b.size.se_method) == ("linearization", "linearization_calibrated")
+    assert (a.size.se_method, b.size.se_method) == (
+        "linearization_hc3",
+        "linearization_calibrated_hc3",
+    )
     assert a.size.se != pytest.approx(b.size.se, rel=1e-3)
+    assert a.size.se_linearization != pytest.approx(b.size.se_linearization, rel=1e-3)
     # the same weights: the same DuMouchel-Duncan test
     assert a.informative.p == pytest.approx(b.informative.p, rel=1e-10)
     # the curve: weighted specifications on every respondent use the shipped weights (the
@@ -105,8 +109,9 @@ def test_shipped_raking_weights_reproduce_the_raked_run(ci, raked, tmp_path):
     assert document["weights"]["method"] == "column Poids"
     assert document["weights"]["kish_n"] == pytest.approx(raked.claim.weights_summary["kish_n"])
     assert document["weights_converged"] is None  # not a calibration made here
-    assert document["size"]["se_method"] == "linearization"
+    assert document["size"]["se_method"] == "linearization_hc3"
     assert document["size"]["se"] == document["estimands"]["direct"]["se"] == a.size.se
+    assert document["size"]["se_linearization"] == a.size.se_linearization < a.size.se
     assert 0 < document["weights"]["informative_p"] < 1
     described = _weights_description(document["weights"])
     assert described.startswith("shipped with the survey (column Poids), not calibrated here")
@@ -188,7 +193,8 @@ def test_a_weights_column_gives_svyglm_s_design_based_errors(ci, tmp_path):
     """The issue's acceptance: a survey shipping the R fixture's weights ``w`` (on the rows the
     model fits, in their order) gives, in results.json, svyglm's coefficient and design-based
     SE of size on svydesign(ids = ~1, weights = ~w), for the direct and the total model
-    (tests/fixtures/r_estimands/reference.json)."""
+    (tests/fixtures/r_estimands/reference.json): ``size.se_linearization``, beside the
+    verdict's leverage-adjusted ``size.se``."""
     import json
 
     fixture = project_root() / "tests" / "fixtures" / "r_estimands"
@@ -204,12 +210,16 @@ def test_a_weights_column_gives_svyglm_s_design_based_errors(ci, tmp_path):
     result = rr.compute_run_result(_params(ci, survey, ColumnWeights(column="w")))
     document = rr.results_document(result)
     size, total = document["size"], document["estimands"]["total"]
-    assert size["se_method"] == "linearization"
+    assert size["se_method"] == "linearization_hc3"
     assert size["coef"] == pytest.approx(reference["direct"]["coef"], abs=1e-6)
-    assert size["se"] == pytest.approx(reference["direct"]["se"], abs=1e-4)
+    assert size["se_linearization"] == pytest.approx(reference["direct"]["se"], abs=1e-4)
+    assert size["se"] > size["se_linearization"]
     assert document["estimands"]["direct"]["se"] == size["se"]
     assert total["coef"] == pytest.approx(reference["total"]["coef"], abs=1e-6)
-    assert total["se"] == pytest.approx(reference["total"]["se"], abs=1e-4)
+    # the total's svyglm SE is that of the fit it reads (estimands.total follows the verdict's)
+    result_total = result.claim.estimands.total
+    assert result_total.se_linearization == pytest.approx(reference["total"]["se"], abs=1e-4)
+    assert total["se"] == result_total.se > result_total.se_linearization
     assert document["weights"]["informative_p"] == pytest.approx(
         reference["informative"]["p"], rel=1e-8
     )

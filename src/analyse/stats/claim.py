@@ -257,6 +257,9 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             # the SE the verdict reads (HC3 unweighted, design-based under weights) and how
             "se": s.se,
             "se_method": s.se_method,
+            # under weights, R's svyglm SE: the linearization without the verdict's leverage
+            # correction (too small at this n); null unweighted
+            "se_linearization": s.se_linearization,
             "p": s.p,
             "std_coef": s.std_coef,
             "std_se": s.std_se,

@@ -23,7 +23,8 @@ neither ``negligible`` nor ``decisive`` is reached in more than about alpha of s
 
 The standardized effect is b * sd(size) / sd(index) with the sample SDs treated as fixed: its
 standard error is the SE of b on the same scale, HC3 unweighted and design-based under survey
-weights (``OLSFit.se_verdict``, ``se_method``). That ignores the sampling variability of
+weights (``OLSFit.se_verdict``, ``se_method``: svyglm's linearization with HC3's leverage
+correction). That ignores the sampling variability of
 the SD ratio, so this SE can be too small or too large (Yuan & Chan 2011; Jones & Waller 2013
 give the delta-method SE); near zero effect the difference is negligible, and the raw
 coefficient and its test of zero do not depend on it.
@@ -95,6 +96,9 @@ class SizeTest:
     # the bound in index points for a tenfold population: as given (analysis.sesoi_points),
     # or ``sesoi`` converted back with this fit's SDs (``points_from_sesoi``)
     sesoi_points: float = math.nan
+    # R's svyglm SE under weights (the linearization without the leverage correction the
+    # verdict's ``se`` has), published beside it; None unweighted
+    se_linearization: float | None = None
 
     @property
     def sentence(self) -> str:
@@ -217,6 +221,9 @@ def test_size(
         scale=std_scale(fit),
         se_hc3=float(fit.se["size"]),
         se_method=fit.se_method,
+        se_linearization=(
+            None if fit.se_linearization is None else float(fit.se_linearization["size"])
+        ),
     )
 
 
@@ -233,6 +240,7 @@ def judge_size(
     scale: float | None = None,
     se_hc3: float | None = None,
     se_method: str = "hc3",
+    se_linearization: float | None = None,
 ) -> SizeTest:
     """``test_size`` from the size estimates themselves (raw and standardized), for callers
     that fit without an ``OLSFit`` (the specification curve's many small fits).
@@ -242,7 +250,8 @@ def judge_size(
     population. With ``sesoi_points`` the bound is that, converted, and ``sesoi`` is not used.
 
     ``se`` (with ``p`` and ``std_se``) is what the verdict reads, computed by ``se_method``;
-    ``se_hc3`` the HC3 SE, ``se`` itself when None (an HC3 verdict).
+    ``se_hc3`` the HC3 SE, ``se`` itself when None (an HC3 verdict); ``se_linearization``
+    svyglm's SE under weights, None unweighted.
     """
     if scale is None:
         scale = std_se / se if se else math.nan
@@ -271,6 +280,7 @@ def judge_size(
         verdict=key,
         direction=direction(std_coef, key),
         sesoi_points=float(sesoi_points),
+        se_linearization=se_linearization,
     )
 
 
