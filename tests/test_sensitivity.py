@@ -348,6 +348,18 @@ def test_a_sesoi_in_points_judges_each_sample_as_the_analysis_does(sign):
     assert sens.power_negligible == pytest.approx(negligible.mean(), abs=1 / sims)
 
 
+def test_the_power_curve_judges_a_sesoi_in_points_as_the_sensitivity_does():
+    """The figure's "negligible" curve at a true effect of 0 is ``power_negligible``: with a
+    SESOI in points, each sample judged on the raw scale (failed before: the curve compared
+    every sample with one standardized bound, 0.26 where the rule gives 0.37 on this design)."""
+    fit, sims, points = correlated_fit(60, 0.7, 3), 300, 8.0
+    sens = sensitivity(fit, sesoi_points=points, simulations=sims, seed=0)
+    curve = power_curve(fit, [0.0], simulations=sims, seed=0, sesoi=sens.sesoi, sesoi_points=points)
+    assert curve.loc[0, "negligible"] == sens.power_negligible
+    standardized = power_curve(fit, [0.0], simulations=sims, seed=0, sesoi=sens.sesoi)
+    assert standardized.loc[0, "negligible"] != sens.power_negligible
+
+
 @pytest.mark.slow
 def test_a_sesoi_in_points_agrees_with_an_independent_monte_carlo():
     """The same, against samples drawn independently and analysed by the package's own

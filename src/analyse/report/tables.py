@@ -395,7 +395,9 @@ def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> p
         simulations=sens.simulations,
         seed=seed,
         # the bound the simulations used: a SESOI in points converted with the unweighted SDs
+        # (the band drawn), each sample judged on the raw scale as the analysis judges
         sesoi=analysis.size.sesoi if math.isnan(sens.sesoi) else sens.sesoi,
+        sesoi_points=analysis.sesoi_points_given,
     )
 
 

@@ -71,6 +71,8 @@ class ClaimAnalysis:
     # (None unweighted, or when not testable), and the unweighted model's size test, so that a
     # page can say whether weighting changes the answer
     informative: WeightsTest | None = None
+    # analysis.sesoi_points as given (None: the SESOI was given as ``sesoi``, standardized)
+    sesoi_points_given: float | None = None
     size_unweighted: SizeTest | None = None
 
     @property
@@ -157,6 +159,7 @@ def analyse_claim(
         ),
         influence=influence_checks(fit, size),
         confounders=list(confounders),
+        sesoi_points_given=sesoi_points,
         informative=informative,
         size_unweighted=None
         if weights is None

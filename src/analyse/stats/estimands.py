@@ -18,6 +18,9 @@ column ``j`` is regressed on the total model's regressors. Each mean's contribut
 (``by_mean``) is its columns' sum of ``a_j b_j``; they add up to the indirect effect. The
 interval of the indirect effect comes from a bootstrap of the rows (the same resamples for
 both models), as its sampling distribution is that of a difference of correlated estimates.
+Under survey weights each resampled row keeps its weight and the resample is not calibrated
+again: with raked weights that interval ignores the calibration that the total and direct
+effects' linearized SEs account for (a known limit, said in the README).
 
 Effects are given in **index points for a tenfold population** (``coef * ln 10``: size is the
 natural log of the population), the one unit readers get, beside the standardized effect on
@@ -105,9 +108,10 @@ def estimate_estimands(
     if len(draws):
         low, high = np.quantile(draws[:, 0] - draws[:, 1], q) * LN10
         interval = (float(low), float(high))
-    lo_total, hi_total = equivalence_interval(total)
     share = None
-    if lo_total > 0 or hi_total < 0:  # the total is shown to differ from 0: a share is defined
+    # a share of the total only when the total is shown to differ from zero by the rule the
+    # verdicts use (the two-sided test at alpha), not merely by its (1 - 2 alpha) interval
+    if total.p < total.alpha:
         share = float(indirect / (total.coef * LN10))
         # The ratio's percentiles mean something only if the resampled totals stay away from 0:
         # when alpha or more of them cross it, the interval is unbounded (as Fieller's would

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analyse.stats.equivalence import SizeTest
+from analyse.stats.equivalence import SizeTest, std_scale
 from analyse.stats.regression import OLSFit
 
 LOO_SESOI_SHARE = 0.1  # a respondent "moves" the effect by more than this share of the SESOI
@@ -55,7 +55,7 @@ def influence_checks(fit: OLSFit, size: SizeTest) -> Influence:
     # row `at` of (X'X)^-1 X': the weights of each respondent in size's coefficient
     c = np.linalg.solve(r, q.T)[at]
     resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
-    scale = size.std_coef / size.coef if size.coef else 0.0
+    scale = std_scale(fit)  # b to the standardized scale (defined even when b is 0)
     change = c * resid / (1.0 - h) * scale  # standardized b - b_(i)
     loo = size.std_coef - change
     se_hc2 = df_bm = None

@@ -431,6 +431,7 @@ def power_curve(
     simulations: int = 2000,
     seed: int = 0,
     sesoi: float | None = None,
+    sesoi_points: float | None = None,
 ) -> pd.DataFrame:
     """Power of the two-sided test of size at each true standardized size effect in ``effects``.
 
@@ -440,8 +441,15 @@ def power_curve(
     adds the probability that the equivalence test declares the effect within ±sesoi. An effect
     that no world has (module docstring: ``|e| >= 1`` in the direction of the correlation of
     size with the other terms) gets NaN. A weighted ``fit`` is refitted without weights.
+    With ``sesoi_points``, the ``negligible`` column judges each sample on the raw scale against
+    ``sesoi_points / ln 10``, as ``sensitivity`` and the real analysis do (``_Judge``), and
+    ``sesoi`` only says that the column is wanted.
     """
     sim = _simulator(fit, simulations, seed)
+    judge = None
+    if sesoi is not None:
+        raw = sesoi_points is not None
+        judge = _Judge(sim, float(sesoi_points) / LN10 if raw else sesoi, raw, alpha)
     rows = []
     for effect in np.asarray(effects, dtype="float64").ravel():
         k = sim.slope(float(effect))
@@ -451,8 +459,8 @@ def power_curve(
         if not math.isnan(k):
             std_b, std_se, p = sim._tests(k)
             row["power"] = float((p < alpha).mean())
-            if sesoi is not None:
-                row["negligible"] = float((tost(std_b, std_se, sesoi, sim.df)[2] < alpha).mean())
+            if judge is not None:
+                row["negligible"] = judge.negligible(k)
         rows.append(row)
     columns = ["effect", "power"] + (["negligible"] if sesoi is not None else [])
     return pd.DataFrame(rows, columns=columns)
