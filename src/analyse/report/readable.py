@@ -500,7 +500,9 @@ def sensitivity_summary(analysis: ClaimAnalysis) -> ReaderTable:
         ("mde_std", sens.mde_std, Format("number", 2)),
         ("mde_std_positive", sens.mde_std_positive, Format("number", 2)),
         ("mde_std_negative", sens.mde_std_negative, Format("number", 2)),
-        ("sesoi", analysis.size.sesoi, Format("number", 2)),
+        # the bound the simulations used, on their scale (a SESOI in points converted with the
+        # unweighted SDs), as the MDEs beside it and the power figure's band
+        ("sesoi", tables.simulated_sesoi(analysis), Format("number", 2)),
         ("tost_power", sens.tost_power, Format("share", 1)),
         ("simulations", sens.simulations, COUNT),
     ]

@@ -355,7 +355,7 @@ def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
         (f"{detected} in both directions", sens.mde_std),
         (f"{detected}, positive effects", sens.mde_std_positive),
         (f"{detected}, negative effects (magnitude)", sens.mde_std_negative),
-        ("Smallest effect of interest (SESOI)", analysis.size.sesoi),
+        ("Smallest effect of interest (SESOI)", simulated_sesoi(analysis)),
         ("Power of the equivalence test if size has no effect at all", sens.tost_power),
         ("Simulated samples", sens.simulations),
     ]
@@ -373,6 +373,14 @@ def sensitivity_summary(analysis: ClaimAnalysis) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["quantity", "value"], dtype=object).set_index("quantity")
     out["value"] = _values(out["value"], 3)
     return out
+
+
+def simulated_sesoi(analysis: ClaimAnalysis) -> float:
+    """The SESOI on the sensitivity simulations' standardized scale: the bound they used (a
+    SESOI in points is converted with the unweighted SDs), the main test's when they carry none.
+    """
+    found = analysis.sensitivity.sesoi
+    return analysis.size.sesoi if math.isnan(found) else found
 
 
 def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> pd.DataFrame:
@@ -396,7 +404,7 @@ def power_curve_table(analysis: ClaimAnalysis, seed: int, points: int = 41) -> p
         seed=seed,
         # the bound the simulations used: a SESOI in points converted with the unweighted SDs
         # (the band drawn), each sample judged on the raw scale as the analysis judges
-        sesoi=analysis.size.sesoi if math.isnan(sens.sesoi) else sens.sesoi,
+        sesoi=simulated_sesoi(analysis),
         sesoi_points=analysis.sesoi_points_given,
     )
 
