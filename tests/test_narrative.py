@@ -344,3 +344,25 @@ def test_the_decisive_power_sentence_names_the_world_simulated():
     for lang, words in (("en", "+1.26 standard deviations"), ("fr", "+1,26 écart-type")):
         text = _say(results, lang).text("nb5.decisive_power")
         assert text == _say(results, lang).text("nb5.decisive_power.none") and words in text
+
+
+def test_notebook_3_says_when_weighting_changes_the_answer():
+    """Weighted runs compare their verdict with the unweighted one; a changed verdict that the
+    DuMouchel-Duncan test does not explain is put down to the precision the weights cost."""
+    results = _panel()
+    assert _say(results, "fr").weighting() is None  # unweighted: nothing to say
+    results["weights"] = {
+        "method": "raking",
+        "kish_n": 18.3,
+        "informative_p": 0.62,
+        "unweighted_verdict": "negligible",
+    }
+    text = _say(results, "fr").weighting().data.replace("\xa0", " ")
+    assert "« effet négligeable »" in text and "la pondération change la réponse" in text
+    assert "précision perdue" in text and "18 répondants sur 55" in text
+    results["weights"]["informative_p"] = 0.01
+    text = _say(results, "fr").weighting().data.replace("\xa0", " ")
+    assert "montre qu'ils changent ce qu'il estime" in text and "précision" not in text
+    results["weights"]["unweighted_verdict"] = results["verdict"]
+    text = _say(results, "en").weighting().data
+    assert "the same verdict" in text

@@ -316,7 +316,13 @@ class Narrator:
         if p is not None:
             alpha = float(self.document.get("alpha", 0.05))
             key = "informative" if p < alpha else "not_informative"
-            text += " " + self.text(f"nb3.weighting.{key}", p=self.m.p_value(p))
+            if key == "not_informative" and not same:
+                key = "precision"  # the weights change the verdict through its precision
+            text += " " + self.text(
+                f"nb3.weighting.{key}",
+                p=self.m.p_value(p),
+                kish=self.m.integer(weights.get("kish_n")),
+            )
         return Markdown(text, metadata=NARRATIVE_METADATA)
 
     def estimands(self) -> Markdown:
