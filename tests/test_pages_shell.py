@@ -131,6 +131,11 @@ def executed_notebook(staging: Path, lang: str = "fr") -> nbformat.NotebookNode:
             metadata={"tags": ["analyst"]},
         ),
         new_markdown_cell("## First section\n\nSome words."),
+        new_code_cell(
+            "detail()",
+            metadata={"tags": ["detail"]},
+            outputs=[new_output("display_data", data={"text/markdown": "STATISTICIAN DETAIL"})],
+        ),
         display_md,
         table,
         new_markdown_cell("## First section\n\nSame heading twice."),
@@ -194,6 +199,9 @@ def test_table_of_contents_lists_every_h2_with_unique_ids(pages):
 def test_analyst_notes_only_on_full_pages_and_injected_parameters_on_none(pages):
     assert "ANALYST NOTE" not in pages["03_is_size_decisive.reader.html"]
     assert "ANALYST NOTE" in pages["03_is_size_decisive.html"]
+    # the statistician's detail (a cell tagged "detail", with output) on the code version only
+    assert "STATISTICIAN DETAIL" not in pages["03_is_size_decisive.reader.html"]
+    assert "STATISTICIAN DETAIL" in pages["03_is_size_decisive.html"]
     for name in ("03_is_size_decisive.html", "03_is_size_decisive.reader.html"):
         assert 'name = "demo"' not in pages[name] and "saved in" not in pages[name]
 

@@ -173,6 +173,10 @@ def scrub_notebook(ipynb: Path) -> None:
 _TEMPLATE_FILE = "analyse-cells.html.j2"
 INJECTED_TAG = "injected-parameters"  # papermill's cell of the run's parameters
 ANALYST_TAG = "analyst"  # markdown cells for the analyst: kept in full pages only
+# Cells of any kind that hold the statistician's detail (standardized effects, test statistics,
+# variance shares): on the code version only, so that a reader page keeps one unit and the
+# answer; its method box (« Sources et méthodes ») says where the detail is.
+DETAIL_TAG = "detail"
 PDF_FILES = {"fr": "rapport.pdf", "en": "report.pdf"}
 
 # Colours of highlighted code and of prompts in full pages, on the code background #f6f8fa:
@@ -266,7 +270,7 @@ def published_cells(nb: nbformat.NotebookNode, reader: bool) -> nbformat.Noteboo
     """The cells a page shows: never papermill's injected parameters (the run's parameters are
     on the run index and in ``manifest.json``), and on reader pages no markdown cell tagged
     ``analyst`` (how to change a parameter, how a number was computed) and no code cell
-    without output (an empty box once its code is hidden)."""
+    without output (an empty box once its code is hidden), nor any cell tagged ``detail``."""
     nb = copy.copy(nb)
     nb.cells = [
         cell
@@ -277,7 +281,10 @@ def published_cells(nb: nbformat.NotebookNode, reader: bool) -> nbformat.Noteboo
 
 
 def _analyst_only(cell: nbformat.NotebookNode) -> bool:
-    """A cell a reader page leaves out: an analyst note, or code that shows nothing."""
+    """A cell a reader page leaves out: an analyst note, the statistician's detail, or code
+    that shows nothing."""
+    if DETAIL_TAG in _tags(cell):
+        return True
     if cell.get("cell_type") == "markdown":
         return ANALYST_TAG in _tags(cell)
     return cell.get("cell_type") == "code" and not cell.get("outputs")
