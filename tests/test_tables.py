@@ -252,7 +252,8 @@ def test_exclusions_table_accounts_for_every_respondent(analysis, scored):
 def test_theme_table_odds_ratios(analysis, codebook):
     table = tables.theme_table(analysis, codebook)
     themes = analysis.themes
-    assert np.allclose(table["odds_ratio"], np.exp(themes["coef"]), atol=1e-4)
+    # for a tenfold population: the coefficient is per unit of ln population
+    assert np.allclose(table["odds_ratio"], np.exp(themes["coef"] * np.log(10)), atol=1e-4)
     assert (table["low"] <= table["odds_ratio"]).all()
     assert (table["odds_ratio"] <= table["high"]).all()
     assert np.allclose(table["p_holm"], themes["p_holm"], atol=1e-4)

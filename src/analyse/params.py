@@ -38,6 +38,10 @@ from analyse.paths import project_root
 from analyse.yaml_files import not_regular, read_yaml
 
 Control = Literal["collectivity_type"]
+# What the survey file is: answers of volunteers (a survey), every body of a scope (a census),
+# or invented by ``analyse simulate`` (synthetic). It chooses the report's words (respondents
+# or observed bodies) and whether the published barometer is a comparison.
+DataKind = Literal["survey", "census", "synthetic"]
 Language = Literal["fr", "en"]
 NAME_MAX_LENGTH = 100  # characters of a run name (see RunParams.name)
 # The most random draws (bootstrap, simulations) a run may ask for: 100,000 bootstrap draws of
@@ -54,7 +58,7 @@ EXPECTED: dict[str, str] = {
     ),
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
-        "enrich_from_frame"
+        "enrich_from_frame, kind"
     ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
@@ -70,6 +74,15 @@ EXPECTED: dict[str, str] = {
         "null, a mapping 'type as written in the survey: contract type' (commune, CC, CA, CU, "
         "metropole, EPT, departement, region; epci for an EPCI whose legal type comes from the "
         "reference frame; null to leave those rows out), or the path of a YAML file of such lines"
+    ),
+    "data.kind": (
+        "null (synthetic when the survey is a synthetic export, else survey), survey, census "
+        "or synthetic: what the file is (answers of volunteers, every body of a scope, "
+        "invented)"
+    ),
+    "title": (
+        "null or a title of at most 150 characters, in the report's language, naming the run "
+        "for readers (e.g. 'Baromètre 2025, intercommunalités') on its pages and the site index"
     ),
     "data.enrich_from_frame": (
         "true or false: fill population and legal type from the reference frame (by SIREN, "
@@ -126,6 +139,7 @@ class DataParams(_Strict):
     answer_labels: dict[str, int | None] | str | None = None
     type_labels: dict[str, str | None] | str | None = None
     enrich_from_frame: bool = False
+    kind: DataKind | None = None
 
 
 class ColumnWeights(_Strict):
@@ -244,6 +258,9 @@ class RunParams(_Strict):
     # The report's language (analyse.report.i18n): its words and its number formats, not its
     # numbers; French by default, for the readers of the barometer.
     lang: Language = "fr"
+    # The run's name for readers, in its language (the folder ``name`` is a slug); None: the
+    # pages name the run by its scope and data (analyse.report.headline).
+    title: str | None = Field(default=None, min_length=1, max_length=150)
 
     @property
     def survey_path(self) -> Path:

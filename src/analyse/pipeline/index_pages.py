@@ -28,6 +28,7 @@ from analyse.pipeline.site_layout import (
     run_language,
 )
 from analyse.report.findings import key_findings, summary
+from analyse.report.headline import chapeau, headline, run_title
 from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, messages
 
 if TYPE_CHECKING:
@@ -133,6 +134,8 @@ def run_index_html(
         m=m,
         title=m("pages.run_title", run=name),
         heading=m("pages.run_heading", run=name),
+        top=_unless_unreadable(page_top, results, m, None),
+        headline_figure=_headline_figure(figures, extras, m),
         name=name,
         all_runs_href=f"../{INDEX_FILE}",
         findings=findings(results, m),
@@ -155,6 +158,43 @@ def run_index_html(
             (m("pages.detail.digest"), manifest["inputs_digest"]),
         ],
     )
+
+
+@dataclass(frozen=True)
+class PageTop:
+    """What a page shows first (``analyse.report.headline``): the run's name for readers, the
+    finding as a title, and the chapeau's sentences."""
+
+    kicker: str
+    headline: str
+    chapeau: list[str]
+
+
+def page_top(results: dict[str, Any], m: Messages) -> PageTop | None:
+    """The top of a run's pages from its ``results.json``; None for results too old to say."""
+    if not (results.get("estimands") or {}).get("direct"):
+        return None
+    return PageTop(
+        kicker=run_title(results, m), headline=headline(results, m), chapeau=chapeau(results, m)
+    )
+
+
+# the figure that shows the answer (notebook 3's total, held-equal and through-the-means gaps)
+HEADLINE_FIGURE = "size_marginal_conditional.png"
+
+
+def _headline_figure(
+    figures: Sequence[Figure], extras: Sequence[str], m: Messages
+) -> tuple[str, str] | None:
+    """(path, alt) of the chart that shows the apparent versus the equal-means effect: the PNG
+    notebook 3 saved in the run folder, with the alt text of the same figure in the page."""
+    if HEADLINE_FIGURE not in extras:
+        return None
+    alt = next(
+        (f.alt_in(m) for f in figures if f.notebook.startswith("03_") and f.number == 1),
+        m("pages.headline_figure_alt"),
+    )
+    return HEADLINE_FIGURE, alt
 
 
 def _when(value: Any, m: Messages) -> str:

@@ -38,7 +38,7 @@ from analyse.errors import InputError, Problem
 from analyse.params import ColumnWeights, RunParams, shown_input
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.pipeline.plan import RESULT_FILE
-from analyse.report.gradient import mean_by_type
+from analyse.report.gradient import mean_by_type, types_present
 from analyse.report.i18n import messages
 from analyse.report.prose import verdict_sentence
 from analyse.report.tables import power_curve_table
@@ -51,7 +51,7 @@ from analyse.stats.weights import CalibrationError, rake
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
 # 9: sesoi_points, confounders, power per verdict; 8: descriptives, language; 7: controls_merged;
 # 6: not-estimable parts; 5: enrichment report
-RESULT_VERSION = 9
+RESULT_VERSION = 10
 
 
 @dataclass(frozen=True)
@@ -335,6 +335,8 @@ def results_document(result: RunResult) -> dict[str, Any]:
     document["descriptives"] = {
         "by_type": mean_by_type(result.scored, params.analysis.min_cell),
         "min_cell": params.analysis.min_cell,
+        # the kinds of body the analysis covers (no counts): the pages' « Champ »
+        "scope": types_present(result.scored),
     }
     document["robustness"] = {
         "specifications": len(curve),
@@ -348,6 +350,9 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "name": params.name,
         "survey": shown_input(params.data.survey),
         "synthetic": result.synthetic,
+        # survey, census or synthetic: data.kind, or synthetic when the export says so
+        "kind": params.data.kind or ("synthetic" if result.synthetic else "survey"),
+        "title": params.title,
         "seed": params.seed,
         "lang": params.lang,
         "analyse_version": __version__,

@@ -33,3 +33,12 @@ def mean_by_type(scored: pd.DataFrame, min_cell: int) -> list[dict[str, Any]]:
         for kind in COLLECTIVITY_TYPES
         if kind in counts.index and not hidden[kind]
     ]
+
+
+def types_present(scored: pd.DataFrame) -> list[str]:
+    """The contract types of the rows with an index, in the contract's order: what the run
+    covers (« Champ »), said without counts, so a type too rare to show is still named."""
+    if "collectivity_type" not in scored.columns or OUTCOME not in scored.columns:
+        return []
+    found = set(scored.loc[scored[OUTCOME].notna(), "collectivity_type"].dropna().astype(str))
+    return [kind for kind in COLLECTIVITY_TYPES if kind in found]

@@ -14,6 +14,7 @@ number of the narrative is one of these facts, and that the facts match ``result
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from analyse.report.findings import (
 from analyse.report.i18n import Messages, current, placeholders
 
 if TYPE_CHECKING:
-    from IPython.display import Markdown
+    from IPython.display import HTML, Markdown
 
 # Output metadata marking what a notebook displays as narrative (text for readers), so that
 # tests and the publisher can tell it from tables, which also have a Markdown form.
@@ -324,6 +325,26 @@ class Narrator:
                 kish=self.m.integer(weights.get("kish_n")),
             )
         return Markdown(text, metadata=NARRATIVE_METADATA)
+
+    def chapeau(self) -> HTML:
+        """The top of a reader page (``analyse.report.headline``): the finding as a title, then
+        the chapeau: both answers with their verdicts, the scope, the data and the limit."""
+        from IPython.display import HTML
+
+        from analyse.report.headline import chapeau, headline
+
+        title = html.escape(headline(self.document, self.m))
+        sentences = " ".join(html.escape(s) for s in chapeau(self.document, self.m))
+        body = f'<p class="headline">{title}</p>\n<p class="chapeau">{sentences}</p>'
+        return HTML(body, metadata=NARRATIVE_METADATA)
+
+    def method_box(self, chapter: int) -> HTML:
+        """« Sources et méthodes » of chapter ``chapter`` (``analyse.report.method_box``)."""
+        from IPython.display import HTML
+
+        from analyse.report.method_box import method_box
+
+        return HTML(method_box(self.document, self.m, chapter), metadata=NARRATIVE_METADATA)
 
     def estimands(self) -> Markdown:
         """The two answers about size and what separates them, in plain words

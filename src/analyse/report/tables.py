@@ -314,20 +314,22 @@ def theme_table(
     confidence: float = 0.95,
     digits: int | None = 4,
 ) -> pd.DataFrame:
-    """Size in each theme's ordinal model as an odds ratio per unit of ln(population), with its
-    Wald interval, raw and Holm-adjusted p-values, and two checks of proportional odds with
+    """Size in each theme's ordinal model as an odds ratio for a **tenfold** population (the
+    reports' one unit: ``exp(coef * ln 10)``, the coefficient being per unit of ln population),
+    with its Wald interval, raw and Holm-adjusted p-values, and two checks of proportional odds with
     Holm-adjusted p-values: Brant's test (``brant_note`` says why a theme is not testable) and
     the likelihood-ratio test of a threshold-specific size slope (``po_size_p``). A theme whose
     model cannot be estimated has empty numbers and ``model`` "not estimable: reason". Numbers
     are rounded to ``digits`` (None: not rounded)."""
     themes = analysis.themes
     z = stats.norm.ppf(0.5 + confidence / 2)
+    tenfold = np.log(10.0)
     out = pd.DataFrame(
         {
             "label": [codebook.theme(t).label_en for t in themes.index],
-            "odds_ratio": np.exp(themes["coef"]),
-            "low": np.exp(themes["coef"] - z * themes["se"]),
-            "high": np.exp(themes["coef"] + z * themes["se"]),
+            "odds_ratio": np.exp(themes["coef"] * tenfold),
+            "low": np.exp((themes["coef"] - z * themes["se"]) * tenfold),
+            "high": np.exp((themes["coef"] + z * themes["se"]) * tenfold),
             "p": themes["p"],
             "p_holm": themes["p_holm"],
             "brant_p": themes["brant_p"],

@@ -1,0 +1,156 @@
+"""The top of every page: a title that states the finding, and a chapeau that answers.
+
+A reader of a national statistics note (an *Insee Première*) gets the answer in the title and
+the first five lines: both answers about size (the total effect, and the effect with the means
+held equal, which the barometer's claim is about), each with its verdict, value and interval
+in the one unit of the reports (index points for a population ten times larger); the scope
+(« Champ »: which kinds of bodies, how many); the nature of the data; and how large an effect
+the sample could detect at all. Everything here is computed from the run's ``results.json``
+(the index pages read nothing else), so the words change with the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from analyse.report.findings import held_means, words
+from analyse.report.i18n import Messages
+
+# Kinds of body that share a name for readers: a run covering only these is about them.
+INTERCOMMUNAL = frozenset({"CC", "CA", "CU", "metropole", "EPT"})
+SCOPES = ("intercommunal", "commune", "departement", "region")
+
+
+def scope(results: Mapping[str, Any]) -> str:
+    """Which noun names what the run covers: ``intercommunal`` (every type an EPCI or EPT),
+    ``commune``, ``departement``, ``region``, or ``mixed``."""
+    found = set((results.get("descriptives") or {}).get("scope") or [])
+    if not found:
+        found = {row["type"] for row in (results.get("descriptives") or {}).get("by_type") or []}
+    if found and found <= INTERCOMMUNAL:
+        return "intercommunal"
+    if len(found) == 1 and next(iter(found)) in SCOPES:
+        return next(iter(found))
+    return "mixed"
+
+
+def kind(results: Mapping[str, Any]) -> str:
+    """survey, census or synthetic (``run.kind``; older results: synthetic or survey)."""
+    run = results.get("run") or {}
+    found = run.get("kind")
+    if found in ("survey", "census", "synthetic"):
+        return str(found)
+    return "synthetic" if run.get("synthetic") else "survey"
+
+
+def noun(results: Mapping[str, Any], m: Messages, form: str = "plural") -> str:
+    """The run's bodies named for readers (« intercommunalités »), in ``form``: ``plural``,
+    ``populous`` (« plus peuplées »: agreement), ``counted`` (« répondantes » for a survey,
+    « observées » for a census)."""
+    key = scope(results)
+    if form == "counted":
+        counted = "observed" if kind(results) == "census" else "responding"
+        return m(f"headline.nouns.{key}.{counted}")
+    return m(f"headline.nouns.{key}.{form}")
+
+
+def champ(results: Mapping[str, Any], m: Messages) -> str:
+    """« Champ : 55 intercommunalités répondantes (communautés de communes, …). »"""
+    types = (results.get("descriptives") or {}).get("scope") or []
+    listed = ", ".join(m(f"headline.types.{t}") for t in types if m.has(f"headline.types.{t}"))
+    return m(
+        "headline.champ",
+        n=m.integer(results.get("n") or 0),
+        noun=noun(results, m),
+        counted=noun(results, m, "counted"),
+        types=m("headline.types_listed", types=listed) if listed else "",
+    )
+
+
+def source(results: Mapping[str, Any], m: Messages) -> str:
+    """« Source : … »: the run's title or survey file, and what the data are."""
+    run = results.get("run") or {}
+    what = run.get("title") or run.get("survey") or ""
+    return m(f"headline.source.{kind(results)}", what=what)
+
+
+def run_title(results: Mapping[str, Any], m: Messages) -> str:
+    """The run's name for readers: its ``title`` parameter, else its scope and data in words
+    (« Intercommunalités, données synthétiques »), never the folder's slug."""
+    run = results.get("run") or {}
+    if run.get("title"):
+        return str(run["title"])
+    return m(
+        "headline.run_title",
+        noun=noun(results, m).capitalize(),
+        data=m(f"headline.data.{kind(results)}"),
+    )
+
+
+def _effect(block: Mapping[str, Any], m: Messages) -> dict[str, str]:
+    low, high = (list(block.get("ci90_points") or []) + [None, None])[:2]
+    points = float(block["coef_points"])
+    return {
+        "points": m.number(points, 1, sign=True),
+        "unit": m.choose("findings.unit", round(abs(points), 1)),
+        "low": m.number(low, 1, sign=True),
+        "high": m.number(high, 1, sign=True),
+        "label": m(f"verdicts.{block['verdict']}.label"),
+    }
+
+
+def headline(results: Mapping[str, Any], m: Messages) -> str:
+    """A title that states the finding on the barometer's claim (the effect with the means
+    held equal), by its verdict and direction."""
+    direct = (results.get("estimands") or {}).get("direct") or results.get("size") or {}
+    verdict = results.get("verdict") or direct.get("verdict") or "inconclusive"
+    key = verdict
+    if verdict == "decisive":
+        key = f"decisive_{direct.get('direction') or 'positive'}"
+    counted = m(
+        f"headline.units.{'census' if kind(results) == 'census' else 'survey'}",
+        n=m.integer(results.get("n") or 0),
+        noun=noun(results, m),
+        counted=noun(results, m, "counted"),
+    )
+    return m(
+        f"headline.title.{key}",
+        noun=noun(results, m),
+        populous=noun(results, m, "populous"),
+        units=counted,
+    )
+
+
+def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
+    """The four to six sentences under the title: the total and the held-equal effects (each
+    with its verdict), the scope, the data, and what the sample could detect."""
+    estimands = results.get("estimands") or {}
+    alpha = float(results.get("alpha", 0.05))
+    level = m.percent(1 - 2 * alpha)
+    sentences = []
+    total, direct = estimands.get("total"), estimands.get("direct")
+    if total and direct:
+        sentences.append(
+            m(
+                "headline.total",
+                noun=noun(results, m),
+                populous=noun(results, m, "populous"),
+                level=level,
+                **_effect(total, m),
+            )
+        )
+        means, _ = held_means(results)
+        held = words(m, means + (["controls"] if results.get("controls") else []))
+        sentences.append(m("headline.direct", means=held, level=level, **_effect(direct, m)))
+    sentences.append(champ(results, m))
+    sentences.append(m(f"headline.data_sentence.{kind(results)}"))
+    sensitivity = results.get("sensitivity") or {}
+    reach = [
+        abs(v)
+        for v in (sensitivity.get("mde_points_positive"), sensitivity.get("mde_points_negative"))
+        if v is not None
+    ]
+    if reach:
+        sentences.append(m("headline.detectable", points=m.number(max(reach), 0)))
+    return sentences

@@ -1,0 +1,76 @@
+"""« Sources et méthodes »: the one place of a reader page where the methods are named.
+
+A reader page keeps one unit and the answer; the statistician's detail (standardized effects,
+test statistics, variance shares) is on the code version of the chapter. The box at the end of
+each reader page says, one line per method, what each method used in that chapter does and
+where its detail is, with the run's own numbers where a method's result needs reconciling with
+the verdict (the Bayes factor) or could be read as a finding (variance shares, an allocation
+convention). Every name of a method (HC3, Wald, BF01, LMG, Cronbach, logit, Holm, Brant,
+bootstrap, Kish, JZS, Shapley, Stouffer) appears on a reader page only here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from analyse.report.headline import source
+from analyse.report.i18n import Messages
+
+# The methods each chapter uses, by its number, in reading order.
+CHAPTER_METHODS: dict[int, tuple[str, ...]] = {
+    1: ("scoring", "cronbach", "disclosure"),
+    2: ("disclosure",),
+    3: ("model", "tests", "standardized", "estimands", "bayes", "shares"),
+    4: ("ordinal", "holm"),
+    5: ("shares", "power", "influence", "curve"),
+}
+WEIGHTED_METHODS = ("weights",)  # added to chapters 3 and 5 of a weighted run
+
+
+def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
+    """The run's numbers the lines quote."""
+    nested = results.get("nested") or {}
+    bf01 = nested.get("bf01")
+    importance = results.get("importance") or {}
+    weights = results.get("weights") or {}
+    return {
+        "bf01": m.number(bf01, 2) if bf01 is not None else m("format.missing"),
+        "size_share": m.percent(importance.get("size"), 0),
+        "kish": m.integer(weights.get("kish_n")),
+        "n": m.integer(results.get("n") or 0),
+        "draws": m.integer(results.get("importance_bootstrap_draws") or 0),
+        "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
+        "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
+    }
+
+
+def methods(results: Mapping[str, Any], chapter: int) -> list[str]:
+    """The method keys a chapter's box explains (weights only for a weighted run; the Bayes
+    factor only when the run has one)."""
+    keys = list(CHAPTER_METHODS.get(chapter, ()))
+    weights = results.get("weights") or {}
+    if chapter in (3, 5) and weights.get("method") not in (None, "none"):
+        keys += list(WEIGHTED_METHODS)
+    if (results.get("nested") or {}).get("bf01") is None and "bayes" in keys:
+        keys.remove("bayes")
+    return keys
+
+
+def method_box(results: Mapping[str, Any], m: Messages, chapter: int) -> str:
+    """The box's HTML: ``<section class="method">``, a heading, one line per method (a term
+    and its explanation), then the source. Every text is escaped."""
+    facts = _facts(results, m)
+    lines = []
+    for key in methods(results, chapter):
+        term = html.escape(m(f"method.terms.{key}.term"))
+        text = html.escape(m(f"method.terms.{key}.text", **facts))
+        lines.append(f"<dt>{term}</dt><dd>{text}</dd>")
+    heading = html.escape(m("method.heading"))
+    intro = html.escape(m("method.intro"))
+    where = html.escape(source(results, m))
+    return (
+        f'<section class="method" aria-label="{heading}">\n<h2>{heading}</h2>\n'
+        f"<p>{intro}</p>\n<dl>{''.join(lines)}</dl>\n<p>{where}</p>\n</section>"
+    )
