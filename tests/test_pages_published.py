@@ -168,3 +168,23 @@ def test_the_pdf_is_part_of_the_report_and_its_checksums(built):
     manifest = json.loads((built / "ci" / "manifest.json").read_text(encoding="utf-8"))
     assert "rapport.pdf" in manifest["outputs"]
     assert 'href="rapport.pdf"' in (built / "ci" / "index.html").read_text(encoding="utf-8")
+
+
+# A link whose whole text is a file name or a path: the run index listed 44 "tables/….csv".
+FILE_NAME_LINK = re.compile(
+    r"<a\b[^>]*>\s*[\w./-]+\.(?:csv|xlsx|json|png|svg|txt|ipynb|html|pdf)\s*</a>", re.I
+)
+COLUMN_HEADER = re.compile(r'<th scope="col"')
+
+
+def test_no_link_is_named_by_a_file_name_and_no_reader_table_is_wider_than_six(built):
+    run = built / "ci"
+    pages = [built / "index.html", run / "index.html", *sorted(run.glob("*.reader.html"))]
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        assert not FILE_NAME_LINK.findall(text), (path.name, FILE_NAME_LINK.findall(text)[:3])
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="tables/') == 2 * len(list((run / "tables").glob("*.csv")))
+    for path in sorted(run.glob("*.reader.html")):
+        for table in re.findall(r'<table class="reader-table.*?</table>', path.read_text(), re.S):
+            assert len(COLUMN_HEADER.findall(table)) <= 6, path.name

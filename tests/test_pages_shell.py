@@ -463,3 +463,108 @@ def test_site_index_starts_with_each_runs_key_findings(tmp_path):
         start = m.texts[f"findings.{part}"].split("{")[0][:25]
         assert start in plain(paragraph), part
     assert m(f"verdicts.{results['verdict']}.label") in paragraph
+
+
+# ---------------------------------------------------------------------------- tables for reading
+
+# A link whose whole text is a file name or a path ("tables/size.csv", "equivalence.png"): the
+# run index listed 44 of them, and reader pages linked "CSV" and "XLSX".
+FILE_NAME = re.compile(r"^[\w./-]+\.(?:csv|xlsx|json|png|svg|txt|ipynb|html|pdf)$", re.I)
+
+
+class Links(HTMLParser):
+    """Every link of a page: (href, its text)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self._open: list[str] | None = None
+        self._href = ""
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._open, self._href = [], dict(attrs).get("href") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._open is not None:
+            self.links.append((self._href, " ".join("".join(self._open).split())))
+            self._open = None
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open.append(data)
+
+
+def file_name_links(text: str) -> list[tuple[str, str]]:
+    return [(href, words) for href, words in Links(text).links if FILE_NAME.match(words)]
+
+
+def test_run_index_names_each_table_download_by_its_caption_in_chapter_order(tmp_path):
+    """The run index listed "tables/size.csv" and "tables/size.xlsx" as their link texts."""
+    m = messages("fr")
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    for name, caption in (("size", "Effet de la taille"), ("aaa", "Données analysées")):
+        for suffix in ("csv", "xlsx"):
+            (tables / f"{name}.{suffix}").write_text("x", encoding="utf-8")
+        (tables / f"{name}.json").write_text(json.dumps({"caption": caption}), encoding="utf-8")
+    # the notebooks show "size" first: the index follows them, not the alphabet
+    (tmp_path / "01.ipynb").write_text('"href=\\"tables/size.csv\\" tables/aaa.csv"')
+    (tmp_path / "fig.png").write_bytes(b"png")
+    captions = index_pages.table_captions(tmp_path, ["01.ipynb"])
+    assert captions == {"size": "Effet de la taille", "aaa": "Données analysées"}
+    extras = sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.suffix != ".ipynb"
+    )
+    manifest = {
+        "name": "ci",
+        "params": {"lang": "fr"},
+        "notebooks": [],
+        "git": {"commit": "abc", "dirty": False},
+        "inputs": {"params": {"path": "p.yaml"}, "survey": {"path": "s.csv"}},
+        "versions": {"analyse": "0"},
+        "inputs_digest": "0",
+    }
+    text = index_pages.run_index_html(manifest, RESULTS, [], extras, captions=captions)
+    links = Links(text).links
+    assert file_name_links(text) == []
+    downloads = [(href, words) for href, words in links if href.startswith("tables/")]
+    assert downloads == [
+        ("tables/size.csv", "CSV"),
+        ("tables/size.xlsx", "Excel"),
+        ("tables/aaa.csv", "CSV"),
+        ("tables/aaa.xlsx", "Excel"),
+    ]
+    plain_text = plain(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    assert "Effet de la taille (CSV, Excel)" in plain_text
+    assert "tables/size.json" not in text  # the sidecar is read, not listed
+    assert ("fig.png", plain(m("pages.other_file", name="fig", format="PNG"))) in [
+        (h, plain(w)) for h, w in links
+    ]
+
+
+def test_site_index_shows_six_columns_the_verdict_next_to_the_run(tmp_path):
+    """It had eight (run, n, total, effect, verdict, MDE, data, date) and overflowed at 1000 px."""
+    write_run(tmp_path, "a", "fr", RESULTS)
+    text = index_pages.site_index_html(tmp_path)
+    headers = [html.unescape(h) for h in re.findall(r'<th scope="col">(.*?)</th>', text)]
+    m = messages("fr")
+    assert len(headers) <= 6
+    assert headers[:2] == [m("pages.columns.run"), m("pages.columns.verdict")]
+    row = re.search(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td>', text, re.S)
+    assert ">a</a>" in row.group(1) and m("pages.data.synthetic") in row.group(1)
+    assert html.unescape(row.group(2)) == m("verdicts.negligible.label")
+
+
+def test_print_resets_the_scrolling_of_every_table():
+    """Reader tables carry ``overflow-x: auto`` inline: without !important in the print rules
+    the PDF printed a scrollbar and cut the columns past the page."""
+    page = site_layout.render_page("base.html.j2", lang="fr", title="t")
+    screen, _, printed = page.partition("@media print{")
+    printed = printed[: printed.index("</style>")]
+    rule = re.search(r"([^{}]*)\{[^}]*overflow:visible!important", printed)
+    assert rule is not None
+    selectors = {s.strip() for s in rule.group(1).split(",")}
+    assert {".table-scroll", ".table-wrap"} <= selectors
+    assert "white-space:normal!important" in printed  # headers wrap to fit A4

@@ -121,7 +121,8 @@ def test_site_index_escapes_folder_names_dates_and_verdicts(tmp_path):
     parsed = Parsed(page)
     assert "script" not in {tag for tag, _ in parsed.tags}
     assert "<script>" not in page
-    assert parsed.joined("th").endswith(EVIL_NAME)
+    # the run's cell (a row header) holds its name, then its kind of data and its date
+    assert parsed.joined("th").endswith(f"{EVIL_NAME}données synthétiques, {EVIL}")
     assert EVIL in parsed.joined("td") and EVIL_NAME in parsed.joined("a")
     hrefs = parsed.attrs("a", "href")
     assert f"{EVIL_NAME}/index.html" in hrefs

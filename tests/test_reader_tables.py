@@ -8,7 +8,9 @@ labels were English whatever the report's language ("<20k", "<600 €", "fewer t
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import re
 import shutil
 import time
@@ -23,7 +25,14 @@ from analyse.data.codebook import load_codebook
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.report import disclosure, groups, i18n, readable, tables
-from analyse.report.reader_table import Column, Format, ReaderTable, check_name, show_table
+from analyse.report.reader_table import (
+    MAX_COLUMNS,
+    Column,
+    Format,
+    ReaderTable,
+    check_name,
+    show_table,
+)
 from analyse.stats.claim import analyse_claim
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -536,3 +545,69 @@ def test_the_whole_specification_curve_is_listed_with_words():
     assert "Effet négligeable".lower() in html.lower() and "type de collectivité" in html
     assert "Intervalle à 90" in html or f"90{NBSP}%" in html
     assert "[\u22120,50 ; \u22120,10]" in html.replace("\u202f", " ").replace("\xa0", " ")
+
+
+# --------------------------------------------------------------------------- tables for reading
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_no_report_table_shows_more_than_six_columns(lang, scored, codebook, analysis):
+    """Chapter 4's theme table showed 12 columns, the curve's 9 and the verdicts by choice 7: the
+    decisive ones were behind a scrollbar, and cut off in the PDF."""
+    i18n.use(lang)
+    for table in every_table(scored, codebook, analysis):
+        shown = [tag for tag, attrs, _ in cells_of(table.to_html()) if attrs.get("scope") == "col"]
+        assert table.width == len(shown) <= MAX_COLUMNS, (table.caption, len(shown))
+
+
+def test_a_table_cut_for_the_page_keeps_every_column_in_its_downloads_and_says_so(
+    tmp_path, scored, codebook, analysis
+):
+    i18n.use("fr")
+    m = i18n.messages("fr")
+    themes = readable.theme_table(analysis, codebook)
+    raw = tables.theme_table(analysis, codebook)
+    assert themes.width <= MAX_COLUMNS < len(raw.columns)  # the raw table is wider (+ label)
+    assert "tables/" not in themes.to_html() and len(themes.notes()) == 0  # no download yet
+    themes.save(tmp_path, themes.name)
+    text = (tmp_path / "tables" / "themes.csv").read_text(encoding="utf-8-sig")
+    header = next(csv.reader(io.StringIO(text), delimiter=";"))
+    # the row labels (in place of the English label), then every other raw column
+    assert len(header) == len(raw.columns)
+    assert m("tables.theme_table.po_size_p_holm") in header
+    assert m("tables.theme_table.converged") in header
+    assert m("tables.theme_table.po_size_p_holm") not in themes.to_html()
+    assert plain(m("tables.full_in_download", count=str(len(header)))) in plain(themes.to_html())
+    book = openpyxl.load_workbook(tmp_path / "tables" / "themes.xlsx")
+    assert [c.value for c in book.active[1]] == header
+    sidecar = json.loads((tmp_path / "tables" / "themes.json").read_text(encoding="utf-8"))
+    assert sidecar["caption"] == themes.caption and sidecar["columns"] == len(header)
+    # the curve: the four choices in one cell on the page, one column each in the downloads
+    curve = every_table(scored, codebook, analysis)[-1]
+    assert curve.name == "specifications"
+    labels = [c.label for c in curve.download_columns or []]
+    assert [m(f"tables.choices.{c}") for c in ("controls", "size", "sample", "weights")] == labels[
+        :4
+    ]
+    assert [c.key for c in curve.columns][0] == "specification"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_download_links_are_named_by_their_format_in_words(lang, tmp_path):
+    """Reader pages said "Télécharger : CSV · XLSX"; the links now say what they give."""
+    i18n.use(lang)
+    m = i18n.messages(lang)
+    table = hostile_table()
+    table.save(tmp_path, "hostile")
+    links = re.findall(r"<a ([^>]*)>([^<]*)</a>", table.to_html())
+    assert [text for _, text in links] == [m("tables.format.csv"), m("tables.format.xlsx")]
+    assert [t for t in (m("tables.format.csv"), m("tables.format.xlsx"))] == ["CSV", "Excel"]
+    for attrs, text in links:
+        label = html.unescape(re.search(r'aria-label="([^"]*)"', attrs).group(1))
+        assert label.endswith(f"({text})") and "Caption with 1" in label  # which table
+    assert f"{m('tables.download')} (" in html.unescape(table.to_html())
+    assert "tables/hostile" not in re.sub(r'href="[^"]*"', "", table.to_html())
+
+
+def plain(text: str) -> str:
+    return html.unescape(text).replace(NBSP, " ").replace(NNBSP, " ")

@@ -8,8 +8,9 @@ notebooks'.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from analyse.pipeline.site_layout import (
     render_page,
     run_language,
 )
+from analyse.report.downloads import SIDECAR_SUFFIX, TABLES_DIR, sidecar_caption
 from analyse.report.findings import key_findings, summary
 from analyse.report.headline import chapeau, headline, run_title
 from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, messages
@@ -48,8 +50,18 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A table offered for download on a run's index: its caption in words and one link per
+    format, named by the format ("CSV", "Excel"), never by the file's name."""
+
+    caption: str
+    links: tuple[tuple[str, str], ...]  # (format in words, href)
+
+
+@dataclass(frozen=True)
 class RunRow:
-    """One row of the site index: a published run, side by side with the others."""
+    """One row of the site index: a published run, side by side with the others. The page
+    shows at most six columns: the run's cell also says its kind of data and its date."""
 
     name: str
     n: str
@@ -107,6 +119,60 @@ def caveats(manifest: dict[str, Any], m: Messages) -> list[str]:
 
 
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx")
+_TABLE_LINK = re.compile(rf"{TABLES_DIR}/([A-Za-z0-9][A-Za-z0-9_-]*)\.csv")
+
+
+def table_captions(run_dir: Path, notebook_files: Sequence[str | Path]) -> dict[str, str]:
+    """Each table's caption by its download name, in the order the notebooks show them.
+
+    The order is that of the tables' links in the executed notebooks (``notebook_files``,
+    relative to ``run_dir``), so that the run's index lists the downloads chapter by chapter;
+    the captions come from the sidecars ``tables/<name>.json`` (``analyse.report.downloads``).
+    A table without a sidecar is left out (its downloads are then named by their name)."""
+    order: list[str] = []
+    for file in notebook_files:
+        try:
+            text = (run_dir / file).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        order += [name for name in _TABLE_LINK.findall(text) if name not in order]
+    folder = run_dir / TABLES_DIR
+    if folder.is_dir():
+        order += sorted(p.stem for p in folder.glob(f"*{SIDECAR_SUFFIX}") if p.stem not in order)
+    captions = {}
+    for name in order:
+        caption = sidecar_caption(folder / f"{name}{SIDECAR_SUFFIX}")
+        if caption:
+            captions[name] = caption
+    return captions
+
+
+def table_downloads(
+    paths: Sequence[str], captions: Mapping[str, str], m: Messages
+) -> list[Download]:
+    """The downloads of a run grouped by table: one entry per table (its CSV and XLSX), named
+    by its caption, in the order of ``captions`` (the notebooks'), then the others by name."""
+    grouped: dict[str, list[str]] = {}
+    for path in paths:
+        grouped.setdefault(path.rsplit(".", 1)[0], []).append(path)
+    rank = {f"{TABLES_DIR}/{name}": i for i, name in enumerate(captions)}
+    found = []
+    for stem in sorted(grouped, key=lambda s: (rank.get(s, len(rank)), s)):
+        name = stem.removeprefix(f"{TABLES_DIR}/")
+        links = tuple(
+            (m.get(f"tables.format.{suffix}", suffix.upper()), path)
+            for path in sorted(grouped[stem], key=_format_rank)
+            for suffix in [path.rsplit(".", 1)[-1].lower()]
+        )
+        caption = captions.get(name) if stem.startswith(f"{TABLES_DIR}/") else None
+        found.append(Download(caption or m("pages.download_untitled", name=name), links))
+    return found
+
+
+def _format_rank(path: str) -> tuple[int, str]:
+    suffix = "." + path.rsplit(".", 1)[-1].lower()
+    known = list(DOWNLOAD_SUFFIXES)
+    return (known.index(suffix) if suffix in known else len(known), path)
 
 
 def run_index_html(
@@ -115,12 +181,18 @@ def run_index_html(
     figures: list[Figure],
     extras: Sequence[str] = (),
     pdf: str | None = None,
+    captions: Mapping[str, str] | None = None,
+    extra_figures: Mapping[str, Figure] | None = None,
 ) -> str:
     """The landing page of one run (links are relative to the run folder), in the run's
     language: key findings first, then the chapters, then the details.
 
     ``extras`` are files the notebooks wrote into ``output_dir`` themselves: tables (CSV,
-    XLSX) are offered as downloads, the others listed. ``pdf`` is the run's PDF, if printed.
+    XLSX) are offered as downloads, each table named by its caption (``captions``, by
+    download name: ``table_captions``) and each file by its format; the tables' sidecars are
+    not listed; the other files are, in words: an image that is one of the run's figures
+    (``extra_figures``, by path) by that figure, any other file by its name and format.
+    ``pdf`` is the run's PDF, if printed.
     """
     m = messages(run_language(manifest))
     name = manifest["name"]
@@ -128,6 +200,14 @@ def run_index_html(
     dirty = {True: m("pages.git_dirty"), False: ""}.get(git["dirty"], m("pages.git_unknown"))
     chapters = [_chapter(nb, m) for nb in manifest["notebooks"]]
     downloads = [path for path in extras if path.lower().endswith(DOWNLOAD_SUFFIXES)]
+    stems = {path.rsplit(".", 1)[0] for path in downloads}
+    sidecars = {
+        path
+        for path in extras
+        if path.startswith(f"{TABLES_DIR}/")
+        and path.endswith(SIDECAR_SUFFIX)
+        and path.removesuffix(SIDECAR_SUFFIX) in stems
+    }
     return render_page(
         "run_index.html.j2",
         lang=m.lang,
@@ -143,8 +223,12 @@ def run_index_html(
         chapters=chapters,
         pdf=pdf,
         figures=[(f.path, f.alt_in(m)) for f in figures],
-        downloads=downloads,
-        extras=[path for path in extras if path not in downloads],
+        downloads=table_downloads(downloads, captions or {}, m),
+        extras=[
+            (path, extra_name(path, (extra_figures or {}).get(path), m))
+            for path in extras
+            if path not in downloads and path not in sidecars
+        ],
         results_file=RESULTS_FILE,
         manifest_file=MANIFEST_FILE,
         verdict=str((results or {}).get("verdict") or ""),
@@ -195,6 +279,22 @@ def _headline_figure(
         m("pages.headline_figure_alt"),
     )
     return HEADLINE_FIGURE, alt
+
+
+def extra_name(path: str, figure: Figure | None, m: Messages) -> str:
+    """A file the notebooks wrote, named in words for its link: the figure it is an image of
+    ("Figure 2 du chapitre 3 (PNG)"), else its name without folder or extension and its
+    format ("« notes » (TXT)"), never the bare file name."""
+    name = path.rsplit("/", 1)[-1]
+    stem, _, suffix = name.rpartition(".")
+    if not stem:
+        stem, suffix = name, ""
+    kind = suffix.upper() or m("pages.file_kind_unknown")
+    if figure is not None:
+        number = notebook_number(figure.notebook)
+        if number is not None:
+            return m("pages.figure_file", number=figure.number, chapter=number, format=kind)
+    return m("pages.other_file", name=stem, format=kind)
 
 
 def _when(value: Any, m: Messages) -> str:
@@ -313,6 +413,11 @@ def _date(value: Any, m: Messages) -> str:
         return str(value) if value else m("format.missing")
 
 
+# The site index's columns, the run's cell first and the verdict next: six at most, so that the
+# table fits a laptop's width and a phone shows the answer before it scrolls.
+SITE_COLUMNS = ("run", "verdict", "effect", "total", "n", "mde")
+
+
 def site_index_html(output_dir: Path) -> str:
     """The page comparing every run found in ``output_dir`` side by side, and listing kept
     failed attempts."""
@@ -324,6 +429,7 @@ def site_index_html(output_dir: Path) -> str:
         m=m,
         title=m("pages.site_title"),
         runs=[run_row(folder, manifest, m) for folder, manifest in found],
+        columns=SITE_COLUMNS,
         failed=_failed_attempts(output_dir / FAILED_DIR),
     )
 

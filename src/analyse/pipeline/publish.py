@@ -34,7 +34,7 @@ from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
 from analyse.paths import project_root
-from analyse.pipeline.index_pages import caveats, findings, run_index_html
+from analyse.pipeline.index_pages import caveats, findings, run_index_html, table_captions
 from analyse.pipeline.manifest import output_checksums
 from analyse.pipeline.site_layout import (
     FIGURES_DIR,
@@ -471,12 +471,37 @@ def publish_run(
     write_json(run_dir / RESULTS_FILE, results)
     if pdf:
         write_pdf(run_dir, notebooks, results, manifest)
-    page = run_index_html(manifest, results, figures, extras, pdf=pdf_file(run_dir, lang))
+    captions = table_captions(run_dir, [ipynb.name for ipynb in notebooks])
+    page = run_index_html(
+        manifest,
+        results,
+        figures,
+        extras,
+        pdf=pdf_file(run_dir, lang),
+        captions=captions,
+        extra_figures=figures_saved_as(run_dir, extras, figures),
+    )
     (run_dir / INDEX_FILE).write_text(page, encoding="utf-8")
     manifest = {**manifest, "figures": [f.path for f in figures], "notebook_files": extras}
     manifest["outputs"] = output_checksums(run_dir)
     write_json(run_dir / MANIFEST_FILE, manifest)
     return manifest
+
+
+def figures_saved_as(
+    run_dir: Path, extras: Sequence[str], figures: Sequence[Figure]
+) -> dict[str, Figure]:
+    """The files among ``extras`` that are a figure of the run, saved by its notebook
+    (``show_figure(..., output_dir, name)`` writes the very bytes it displays): the run's index
+    names them by that figure rather than by their file name."""
+    by_bytes = {(run_dir / f.path).read_bytes(): f for f in figures if (run_dir / f.path).is_file()}
+    found = {}
+    for path in extras:
+        if path.lower().endswith(".png"):
+            figure = by_bytes.get((run_dir / path).read_bytes())
+            if figure is not None:
+                found[path] = figure
+    return found
 
 
 # ----------------------------------------------------------------------------- print and PDF

@@ -463,30 +463,43 @@ def theme_table(
     analysis: ClaimAnalysis, codebook: Codebook, confidence: float = 0.95
 ) -> ReaderTable:
     """Size in each theme's ordinal model: odds ratio per unit of ln(population) with its
-    interval and p-values, and the two checks of proportional odds."""
+    interval and p-values, and the two checks of proportional odds.
+
+    The page shows the answer (odds ratio, interval, Holm-corrected p-value), the corrected
+    check of proportional odds and, when a theme's model could not be estimated, why; the raw
+    p-values, the threshold-slope check and convergence stay in the downloads, which hold every
+    column."""
     m = _m()
     frame = tables.theme_table(analysis, codebook, confidence, digits=None)
     level = m.percent(confidence, 0)
     key = "tables.theme_table."
+    odds_ratio = Column("odds_ratio", m(key + "odds_ratio"), "number", 2)
+    interval = Column("low", m("tables.interval_level", level=level), "interval", 2, "high")
+    p_holm = Column("p_holm", m(key + "p_holm"), "p")
+    brant_p_holm = Column("brant_p_holm", m(key + "brant_p_holm"), "p")
+    model = Column("model", m(key + "model"), "text")
     return ReaderTable(
         frame=frame.drop(columns="label"),
         caption=m(key + "caption"),
-        columns=[
-            Column("odds_ratio", m(key + "odds_ratio"), "number", 2),
-            Column("low", m("tables.interval_level", level=level), "interval", 2, "high"),
+        # a column of dashes says nothing: the model column only when a theme has a reason
+        columns=[odds_ratio, interval, p_holm, brant_p_holm]
+        + ([model] if frame["model"].fillna("").astype(str).str.strip().any() else []),
+        row_header=m("tables.theme"),
+        row_labels=[_label(codebook.theme(t), m) for t in frame.index],
+        name="themes",
+        download_columns=[
+            odds_ratio,
+            interval,
             Column("p", m("tables.p"), "p"),
-            Column("p_holm", m(key + "p_holm"), "p"),
+            p_holm,
             Column("brant_p", m(key + "brant_p"), "p"),
-            Column("brant_p_holm", m(key + "brant_p_holm"), "p"),
+            brant_p_holm,
             Column("brant_note", m(key + "brant_note"), "text"),
             Column("po_size_p", m(key + "po_size_p"), "p"),
             Column("po_size_p_holm", m(key + "po_size_p_holm"), "p"),
             Column("converged", m(key + "converged"), "yesno"),
-            Column("model", m(key + "model"), "text"),
+            model,
         ],
-        row_header=m("tables.theme"),
-        row_labels=[_label(codebook.theme(t), m) for t in frame.index],
-        name="themes",
     )
 
 
@@ -542,20 +555,31 @@ def specification_summary(curve: pd.DataFrame) -> ReaderTable:
             )
         )
     assert set(CHOICES) >= {c for c, _ in frame.index if c != "all"}
+    # the number of specifications goes with each row's label, so that the page keeps one
+    # column per verdict within six columns; the downloads keep it as a column
+    labels = [
+        m.choose(
+            "tables.specification_summary.with_count",
+            int(count),
+            label=label,
+            number=m.integer(int(count)),
+        )
+        for label, count in zip(labels, frame["specifications"], strict=True)
+    ]
+    count = Column("specifications", m("tables.specification_summary.specifications"), "count")
+    verdicts = [
+        Column(v, m.get(f"verdicts.{v}.label", v).capitalize(), "share", 0)
+        for v in VERDICTS
+        if v in frame.columns
+    ]
     return ReaderTable(
         frame=frame,
         caption=m("tables.specification_summary.caption"),
-        columns=[
-            Column("specifications", m("tables.specification_summary.specifications"), "count"),
-            *(
-                Column(v, m.get(f"verdicts.{v}.label", v).capitalize(), "share", 0)
-                for v in VERDICTS
-                if v in frame.columns
-            ),
-        ],
+        columns=verdicts,
         row_header=m("tables.specification_summary.option"),
         row_labels=labels,
         name="specification_summary",
+        download_columns=[count, *verdicts],
     )
 
 
@@ -654,14 +678,28 @@ def specifications(curve: pd.DataFrame, alpha: float = 0.05) -> ReaderTable:
     """Every specification of the curve, in the curve's order (by estimated effect): its
     choices, its sample, its standardized size effect with the interval the verdict reads, and
     its verdict. The whole curve, not a preview: readers look up the specification they
-    would have chosen."""
+    would have chosen. The page gives the four choices in one cell (six columns fit a page);
+    the downloads give each choice its own column, to sort and filter."""
     m = _m()
+    options = {
+        choice: [m.get(f"tables.options.{v}", str(v)) for v in curve[choice]] for choice in CHOICES
+    }
+    described = [
+        m(
+            "tables.specifications.described",
+            **{
+                c: m(
+                    "tables.specification_summary.choice", choice=m(f"tables.choices.{c}"), option=o
+                )  # fmt: skip
+                for c, o in zip(CHOICES, row, strict=True)
+            },
+        )
+        for row in zip(*options.values(), strict=True)
+    ]
     frame = pd.DataFrame(
         {
-            **{
-                choice: [m.get(f"tables.options.{v}", str(v)) for v in curve[choice]]
-                for choice in CHOICES
-            },
+            **options,
+            "specification": described,
             "n": curve["n"].to_numpy(),
             "std_coef": curve["std_coef"].to_numpy(),
             "ci90_low": curve["ci90_low"].to_numpy(),
@@ -671,24 +709,31 @@ def specifications(curve: pd.DataFrame, alpha: float = 0.05) -> ReaderTable:
         index=pd.RangeIndex(1, len(curve) + 1, name="rank"),
     )
     level = m.percent(1 - 2 * alpha, 0)  # the interval each specification's verdict reads
+    results = [
+        Column("n", m("tables.specifications.n"), "count"),
+        Column("std_coef", m("tables.specifications.effect"), "effect", 2),
+        Column(
+            "ci90_low",
+            m("tables.interval_level", level=level),
+            "interval",
+            2,
+            "ci90_high",
+            True,
+        ),
+        Column("verdict", m("tables.specifications.verdict"), "text"),
+    ]
     return ReaderTable(
         frame=frame,
         caption=m("tables.specifications.caption", count=m.integer(len(curve))),
         columns=[
-            *(Column(c, m(f"tables.choices.{c}"), "text") for c in CHOICES),
-            Column("n", m("tables.specifications.n"), "count"),
-            Column("std_coef", m("tables.specifications.effect"), "effect", 2),
-            Column(
-                "ci90_low",
-                m("tables.interval_level", level=level),
-                "interval",
-                2,
-                "ci90_high",
-                True,
-            ),
-            Column("verdict", m("tables.specifications.verdict"), "text"),
+            Column("specification", m("tables.specifications.specification"), "text"),
+            *results,
         ],
         row_header=m("tables.specifications.rank"),
         row_labels=[m.integer(i) for i in frame.index],
         name="specifications",
+        download_columns=[
+            *(Column(c, m(f"tables.choices.{c}"), "text") for c in CHOICES),
+            *results,
+        ],
     )

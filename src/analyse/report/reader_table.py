@@ -13,7 +13,10 @@ announce as nothing (axe-core flags it on every page). A ``ReaderTable`` keeps t
   a missing value is "—", never NaN, None or nan;
 - text cells escaped (``analyse.report.escape``): codebook labels and file names are the user's;
 - numbers right-aligned; the table inside a focusable, labelled scrolling region, so a wide
-  table scrolls instead of overflowing the page (axe's ``scrollable-region-focusable``).
+  table scrolls instead of overflowing the page (axe's ``scrollable-region-focusable``);
+- at most ``MAX_COLUMNS`` columns on a page, the row labels' included (``ReaderTable.width``):
+  a table with more detail shows the columns that carry the answer and keeps every column in its
+  downloads (``download_columns``), and says so under the table.
 
 Rendering is done here rather than by pandas' Styler so that no display option (``max_rows``,
 ``max_colwidth``) can cut a cell, and so that the HTML holds nothing a reader page must not.
@@ -21,13 +24,17 @@ Rendering is done here rather than by pandas' Styler so that no display option (
 ``show_table`` displays a table and, when the run gives an output folder, writes it as
 ``tables/<name>.csv`` (UTF-8 with a BOM, so that Excel reads the accents; numbers at full
 precision with a decimal point) and ``tables/<name>.xlsx`` (numbers as numbers with a number
-format), linked under the table. The reader pages live in the run folder, where the output
+format), linked under the table by their format in words (« Télécharger le tableau (CSV,
+Excel) »), never by their file name; beside them ``tables/<name>.json`` records the table's
+caption, so that the run's index names each download by its caption
+(``analyse.pipeline.index_pages``). The reader pages live in the run folder, where the output
 folder's files end up, so the links are relative (``tables/<name>.csv``).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import numbers
 import re
@@ -41,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from analyse.report import i18n
+from analyse.report.downloads import DOWNLOAD_FORMATS, SIDECAR_SUFFIX, TABLES_DIR
 from analyse.report.escape import html_text, markdown_text, one_line
 
 Kind = Literal[
@@ -49,12 +57,14 @@ Kind = Literal[
 NUMERIC_KINDS: frozenset[str] = frozenset(
     {"count", "number", "effect", "percent", "share", "p", "euros", "interval"}
 )
-TABLES_DIR = "tables"
 # A download's name becomes a file name and part of a link: letters, digits, "_" and "-" only,
 # starting with a letter or digit (no path, no hidden file, nothing to escape in a URL).
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 # Excel number formats by kind (digits are added for "number", "effect", "percent", "euros").
 _MAX_XLSX_WIDTH = 60
+# The most columns a reader page shows, the row labels' included: six fit an A4 page in portrait
+# and, with short labels, a phone held upright; more hide the answer behind a scrollbar.
+MAX_COLUMNS = 6
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,10 @@ class ReaderTable:
     table. ``name`` is the default file name of its downloads (``show_table``); ``downloads``
     are the files ``show_table`` wrote, as (label, relative href). ``lang`` is the language
     of the catalogue current when the table was made.
+
+    ``download_columns``, when given, are the columns of the downloads (CSV, XLSX): the full
+    table, of which the page shows ``columns`` (at most ``MAX_COLUMNS`` with the row labels);
+    by default the downloads hold the columns shown.
     """
 
     frame: pd.DataFrame
@@ -118,11 +132,12 @@ class ReaderTable:
     name: str = ""
     downloads: list[tuple[str, str]] = field(default_factory=list)
     lang: str = field(default_factory=lambda: i18n.current().lang)
+    download_columns: Sequence[Column] | None = None
 
     def __post_init__(self) -> None:
         missing = [
             key
-            for c in self.columns
+            for c in (*self.columns, *(self.download_columns or ()))
             for key in (c.key, c.high)
             if key is not None and key not in self.frame.columns
         ]
@@ -139,6 +154,35 @@ class ReaderTable:
     @property
     def messages(self) -> i18n.Messages:
         return i18n.messages(self.lang)
+
+    @property
+    def width(self) -> int:
+        """The columns a page shows, the row labels' included (at most ``MAX_COLUMNS`` for
+        the report's tables)."""
+        return 1 + len(self.columns)
+
+    @property
+    def full_columns(self) -> Sequence[Column]:
+        """The columns of the downloads: the full table."""
+        return self.columns if self.download_columns is None else self.download_columns
+
+    @property
+    def download_width(self) -> int:
+        """The columns of the downloads as a spreadsheet shows them (an interval as two)."""
+        return len(self.download_frame().columns)
+
+    def notes(self) -> list[str]:
+        """The sentences under the table: its own note, and, when the page shows part of a
+        table whose downloads hold it all, where the rest is."""
+        found = [self.note] if self.note else []
+        hidden = {c.key for c in self.full_columns} - {c.key for c in self.columns}
+        if self.downloads and hidden:
+            found.append(
+                self.messages(
+                    "tables.full_in_download", count=self.messages.integer(self.download_width)
+                )
+            )
+        return found
 
     def _column_in_row(self, column: Column, position: int) -> Column:
         override = self.row_formats[position] if self.row_formats is not None else None
@@ -167,14 +211,16 @@ class ReaderTable:
     def to_html(self) -> str:
         """The table as HTML: caption, labelled headers, formatted cells, download links."""
         m = self.messages
-        # numbers right-aligned, digits aligned, and never broken before their unit ("12,6 %")
+        # numbers right-aligned, digits aligned, and never broken before their unit ("12,6 %");
+        # headers wrap, so that a long header does not widen its column past the page
         right = (
             ' style="text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap"'
         )
         left = ' style="text-align: left"'
+        right_head = ' style="text-align: right"'
         head = [f'<th scope="col"{left}>{html_text(self.row_header)}</th>']
         head += [
-            f'<th scope="col"{right if c.numeric else left}>{html_text(c.label)}</th>'
+            f'<th scope="col"{right_head if c.numeric else left}>{html_text(c.label)}</th>'
             for c in self.columns
         ]
         body = []
@@ -200,15 +246,20 @@ class ReaderTable:
             "</table>",
             "</div>",
         ]
-        if self.note:
-            parts.append(f'<p class="table-note">{html_text(self.note)}</p>')
+        parts += [f'<p class="table-note">{html_text(note)}</p>' for note in self.notes()]
         if self.downloads:
-            links = " · ".join(
-                f'<a href="{html.escape(href, quote=True)}" download>{html_text(label)}</a>'
+            # each link named by its format in words; its accessible name adds which table
+            links = ", ".join(
+                f'<a href="{html.escape(href, quote=True)}" download aria-label="'
+                + html.escape(
+                    one_line(m("tables.download_link", caption=self.caption, format=label)),
+                    quote=True,
+                )
+                + f'">{html_text(label)}</a>'
                 for label, href in self.downloads
             )
             parts.append(
-                f'<p class="table-downloads">{html_text(m("tables.download"))} {links}</p>'
+                f'<p class="table-downloads">{html_text(m("tables.download"))} ({links})</p>'
             )
         return "\n".join(parts)
 
@@ -229,11 +280,11 @@ class ReaderTable:
         for label, cells in zip(self.row_labels or [], self.cells(), strict=True):
             texts = [markdown_text(label), *(markdown_text(t) for t, _ in cells)]
             lines.append("| " + " | ".join(texts) + " |")
-        if self.note:
-            lines += ["", markdown_text(self.note)]
+        for note in self.notes():
+            lines += ["", markdown_text(note)]
         if self.downloads:
-            links = " · ".join(f"[{label}]({href})" for label, href in self.downloads)
-            lines += ["", f"{markdown_text(self.messages('tables.download'))} {links}"]
+            links = ", ".join(f"[{label}]({href})" for label, href in self.downloads)
+            lines += ["", f"{markdown_text(self.messages('tables.download'))} ({links})"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -259,7 +310,7 @@ class ReaderTable:
         values empty."""
         m = self.messages
         data: dict[str, list[Any]] = {self.row_header: list(self.row_labels or [])}
-        for column in self.columns:
+        for column in self.full_columns:
             for key, label in self._download_columns(column, m):
                 data[label] = [_download_value(v, m) for v in self.frame[key].tolist()]
         return pd.DataFrame(data)
@@ -278,7 +329,7 @@ class ReaderTable:
     def _download_formats(self) -> list[str]:
         """The Excel number format of each column of ``download_frame``."""
         formats = ["@"]
-        for column in self.columns:
+        for column in self.full_columns:
             fmt = _excel_format(column)
             formats += [fmt, fmt] if column.kind == "interval" else [fmt]
         return formats
@@ -331,9 +382,25 @@ class ReaderTable:
         _fix_timestamps(path)
         return path
 
+    def write_sidecar(self, path: str | Path) -> Path:
+        """What the run's index needs to name the downloads in words: the caption, the
+        language, the columns of the full table (``tables/<name>.json``, same bytes for the
+        same table)."""
+        path = Path(path)
+        record = {
+            "caption": one_line(self.caption),
+            "columns": self.download_width,
+            "lang": self.lang,
+            "shown_columns": self.width,
+        }
+        text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return path
+
     def save(self, output_dir: str | Path, name: str) -> list[Path]:
-        """Write ``<output_dir>/tables/<name>.csv`` and ``.xlsx`` and link them under the table;
-        nothing when ``output_dir`` is empty (a notebook run by hand)."""
+        """Write ``<output_dir>/tables/<name>.csv`` and ``.xlsx`` (the full table) and link
+        them under the table by their format in words, with ``<name>.json`` (the caption, for
+        the run's index); nothing when ``output_dir`` is empty (a notebook run by hand)."""
         check_name(name)
         if not output_dir:
             return []
@@ -343,9 +410,11 @@ class ReaderTable:
             self.write_csv(folder / f"{name}.csv"),
             self.write_xlsx(folder / f"{name}.xlsx"),
         ]
+        self.write_sidecar(folder / f"{name}{SIDECAR_SUFFIX}")
+        m = self.messages
         self.downloads = [
-            ("CSV", f"{TABLES_DIR}/{name}.csv"),
-            ("XLSX", f"{TABLES_DIR}/{name}.xlsx"),
+            (m(f"tables.format.{suffix}"), f"{TABLES_DIR}/{name}.{suffix}")
+            for suffix in DOWNLOAD_FORMATS
         ]
         return written
 
