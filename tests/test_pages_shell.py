@@ -27,6 +27,7 @@ from analyse import cli
 from analyse.paths import default_codebook_path, project_root
 from analyse.pipeline import index_pages, publish, runner, site_layout
 from analyse.report.findings import summary
+from analyse.report.headline import run_title, why_answers_differ
 from analyse.report.i18n import messages
 
 ROOT = project_root()
@@ -546,14 +547,17 @@ def test_run_index_names_each_table_download_by_its_caption_in_chapter_order(tmp
 
 def test_site_index_shows_six_columns_the_verdict_next_to_the_run(tmp_path):
     """It had eight (run, n, total, effect, verdict, MDE, data, date) and overflowed at 1000 px."""
-    write_run(tmp_path, "a", "fr", RESULTS)
+    write_run(tmp_path, "a", "fr", {**RESULTS, "run": {"synthetic": True}})
     text = index_pages.site_index_html(tmp_path)
     headers = [html.unescape(h) for h in re.findall(r'<th scope="col">(.*?)</th>', text)]
     m = messages("fr")
     assert len(headers) <= 6
     assert headers[:2] == [m("pages.columns.run"), m("pages.columns.verdict")]
     row = re.search(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td>', text, re.S)
-    assert ">a</a>" in row.group(1) and m("pages.data.synthetic") in row.group(1)
+    # named by its title for readers, the folder's name beside it for the analyst
+    title = html.unescape(re.search(r">([^<]*)</a>", row.group(1)).group(1))
+    assert title == run_title({**RESULTS, "run": {"synthetic": True}}, m) and title != "a"
+    assert "a · " in row.group(1) and m("pages.data.synthetic") in row.group(1)
     assert html.unescape(row.group(2)) == m("verdicts.negligible.label")
 
 
@@ -568,3 +572,22 @@ def test_print_resets_the_scrolling_of_every_table():
     selectors = {s.strip() for s in rule.group(1).split(",")}
     assert {".table-scroll", ".table-wrap"} <= selectors
     assert "white-space:normal!important" in printed  # headers wrap to fit A4
+
+
+def test_the_site_index_names_runs_by_their_title_and_says_why_answers_differ(tmp_path):
+    """Runs are named in words (the ``title`` parameter, else scope and data), and when two
+    runs answer the barometer's claim differently the page says what differs between them."""
+    results = json.loads(
+        (ROOT / "tests" / "fixtures" / "results_panel.json").read_text(encoding="utf-8")
+    )
+    titled = {**results, "run": {**results["run"], "title": "Baromètre 2025, intercommunalités"}}
+    write_run(tmp_path, "default", "fr", titled)
+    other = {**results, "verdict": "decisive", "n": 35000, "sesoi_points": 25.0}
+    write_run(tmp_path, "census", "fr", other)
+    text = html.unescape(index_pages.site_index_html(tmp_path))
+    m = messages("fr")
+    assert "Baromètre 2025, intercommunalités" in text
+    why = why_answers_differ([other, titled], m)  # the runs in folder order
+    assert why and plain(why) in plain(text)
+    assert "35\u202f000" in plain(why) and "25,0 points" in plain(why)
+    assert why_answers_differ([titled, titled], m) is None

@@ -30,7 +30,7 @@ from analyse.pipeline.site_layout import (
 )
 from analyse.report.downloads import SIDECAR_SUFFIX, TABLES_DIR, sidecar_caption
 from analyse.report.findings import key_findings, summary
-from analyse.report.headline import chapeau, headline, run_title
+from analyse.report.headline import champ, chapeau, headline, run_title, why_answers_differ
 from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, messages
 
 if TYPE_CHECKING:
@@ -73,6 +73,9 @@ class RunRow:
     date: str  # end of the run, in words
     href: str
     summary: str = ""  # the key findings in one paragraph (analyse.report.findings.summary)
+    title: str = ""  # the run's name for readers (analyse.report.headline.run_title)
+    headline: str = ""  # the finding, as a title (analyse.report.headline.headline)
+    champ: str = ""  # « Champ : … »
 
 
 @dataclass(frozen=True)
@@ -389,7 +392,18 @@ def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
         date=_date(manifest.get("ended_at"), m),
         href=f"{folder.name}/{INDEX_FILE}",
         summary=_unless_unreadable(summary, results, m, ""),
+        # the run's name for readers; the folder's slug for results that cannot say more
+        title=_unless_unreadable(run_title, results, m, folder.name)
+        if results.get("run")
+        else folder.name,
+        headline=_unless_unreadable(_finding_title, results, m, ""),
+        champ=_unless_unreadable(champ, results, m, ""),
     )
+
+
+def _finding_title(results: dict[str, Any], m: Messages) -> str:
+    """The finding as a title, for results that have the estimands (else nothing)."""
+    return headline(results, m) if (results.get("estimands") or {}).get("direct") else ""
 
 
 def _detectable(sensitivity: dict[str, Any], m: Messages) -> str:
@@ -423,12 +437,14 @@ def site_index_html(output_dir: Path) -> str:
     failed attempts."""
     found = published_runs(output_dir)
     m = messages(site_language([manifest for _, manifest in found]))
+    documents = [read_json(folder / RESULTS_FILE) or {} for folder, _ in found]
     return render_page(
         "site_index.html.j2",
         lang=m.lang,
         m=m,
         title=m("pages.site_title"),
         runs=[run_row(folder, manifest, m) for folder, manifest in found],
+        why=_unless_unreadable(why_answers_differ, documents, m, None),
         columns=SITE_COLUMNS,
         failed=_failed_attempts(output_dir / FAILED_DIR),
     )

@@ -154,3 +154,41 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
     if reach:
         sentences.append(m("headline.detectable", points=m.number(max(reach), 0)))
     return sentences
+
+
+def why_answers_differ(runs: list[Mapping[str, Any]], m: Messages) -> str | None:
+    """When published runs give the barometer's claim different verdicts, what differs between
+    them (scope, number of bodies, kind of data, weighting, smallest effect of interest), so a
+    reader does not take two answers for a contradiction; None when they agree."""
+    readable = [r for r in runs if r.get("verdict")]
+    if len({r["verdict"] for r in readable}) < 2:
+        return None
+    differences = []
+
+    def listed(values: list[str]) -> str:
+        return (
+            " ; ".join(dict.fromkeys(values))
+            if m.lang == "fr"
+            else "; ".join(dict.fromkeys(values))
+        )
+
+    aspects = {
+        "scope": [noun(r, m) for r in readable],
+        "n": [m.integer(r.get("n") or 0) for r in readable],
+        "kind": [m(f"headline.data.{kind(r)}") for r in readable],
+        "weights": [
+            m(
+                "headline.why.weighted"
+                if (r.get("weights") or {}).get("method") not in (None, "none")
+                else "headline.why.unweighted"
+            )
+            for r in readable
+        ],
+        "sesoi": [m.number(r.get("sesoi_points"), 1) for r in readable],
+    }
+    for aspect, values in aspects.items():
+        if len(set(values)) > 1:
+            differences.append(m(f"headline.why.{aspect}", values=listed(values)))
+    if not differences:
+        return m("headline.why.none")
+    return m("headline.why.differ", differences=", ".join(differences))
