@@ -589,5 +589,5 @@ def test_the_site_index_names_runs_by_their_title_and_says_why_answers_differ(tm
     assert "Baromètre 2025, intercommunalités" in text
     why = why_answers_differ([other, titled], m)  # the runs in folder order
     assert why and plain(why) in plain(text)
-    assert "35\u202f000" in plain(why) and "25,0 points" in plain(why)
+    assert "35\u202f000" in plain(why) and "25,0 ; 9,5 points" in plain(why)
     assert why_answers_differ([titled, titled], m) is None
