@@ -338,6 +338,16 @@ class Narrator:
         body = f'<p class="headline">{title}</p>\n<p class="chapeau">{sentences}</p>'
         return HTML(body, metadata=NARRATIVE_METADATA)
 
+    def notes(self, key: str, **data: Any) -> HTML:
+        """« Lecture », « Champ » and « Source » under figure or table ``key``
+        (``analyse.report.lecture``); ``data`` is what a figure's reading needs beyond
+        ``results.json`` (e.g. ``themes``, the frame the forest plot drew)."""
+        from IPython.display import HTML
+
+        from analyse.report.lecture import notes_html
+
+        return HTML(notes_html(key, self.document, self.m, **data), metadata=NARRATIVE_METADATA)
+
     def method_box(self, chapter: int) -> HTML:
         """« Sources et méthodes » of chapter ``chapter`` (``analyse.report.method_box``)."""
         from IPython.display import HTML

@@ -1,0 +1,130 @@
+"""« Lecture / Champ / Source » under a figure or a table, as national statistics notes print.
+
+« Lecture » reads one value of the figure in a sentence (the reader checks they read the chart
+as meant); « Champ » says which bodies it covers; « Source » where the data come from. The
+three are computed from the run (``results.json``, and for some figures the frame the notebook
+drew), never fixed: a sentence that depends on the data changes with it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from analyse.report.headline import champ, noun, source
+from analyse.report.i18n import Messages
+
+
+def _points(m: Messages, value: float | None) -> str:
+    return m.number(value, 1, sign=True)
+
+
+def _unit(m: Messages, value: float | None) -> str:
+    """« point » or « points » by the rule of the language for the value as written."""
+    return m.choose("findings.unit", round(abs(value or 0.0), 1))
+
+
+def _size_coefficients(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+    estimands = document.get("estimands") or {}
+    total, direct = estimands.get("total"), estimands.get("direct")
+    if not total or not direct:
+        return None
+    return m(
+        "lecture.size_coefficients",
+        noun=noun(document, m),
+        total=_points(m, total.get("coef_points")),
+        total_unit=_unit(m, total.get("coef_points")),
+        direct=_points(m, direct.get("coef_points")),
+        direct_unit=_unit(m, direct.get("coef_points")),
+    )
+
+
+def _by_type(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+    by_type = (document.get("descriptives") or {}).get("by_type") or []
+    if len(by_type) < 2:
+        return None
+    high = max(by_type, key=lambda row: row["mean"])
+    low = min(by_type, key=lambda row: row["mean"])
+    return m(
+        "lecture.by_type",
+        high_type=m.get(f"headline.types.{high['type']}", high["type"]),
+        high=m.number(high["mean"], 0),
+        low_type=m.get(f"headline.types.{low['type']}", low["type"]),
+        low=m.number(low["mean"], 0),
+    )
+
+
+def _forest(document: Mapping[str, Any], m: Messages, themes: Any = None, **_: Any) -> str | None:
+    """The theme whose odds move most with size, read for a tenfold population."""
+    if not isinstance(themes, pd.DataFrame) or "odds_ratio" not in themes:
+        return None
+    rated = themes["odds_ratio"].astype("float64").dropna()
+    if rated.empty:
+        return None
+    theme = (rated.map(math.log).abs()).idxmax()
+    label = themes.loc[theme, "label"] if "label" in themes else str(theme)
+    return m("lecture.forest", theme=str(label), odds=m.number(float(rated[theme]), 2))
+
+
+def _curve(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+    robustness = document.get("robustness") or {}
+    verdicts = robustness.get("verdicts") or {}
+    count = int(robustness.get("specifications") or 0)
+    if not verdicts or not count:
+        return None
+    verdict, most = max(verdicts.items(), key=lambda item: item[1])
+    return m(
+        "lecture.curve",
+        count=m.integer(count),
+        most=m.integer(most),
+        label=m.get(f"verdicts.{verdict}.label", verdict),
+    )
+
+
+def _power(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+    sensitivity = document.get("sensitivity") or {}
+    if sensitivity.get("tost_power") is None:
+        return None
+    return m("lecture.power", share=m.percent(sensitivity["tost_power"], 1))
+
+
+def _published(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+    return m("lecture.published")
+
+
+def _band(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+    return m("lecture.size_band", noun=noun(document, m))
+
+
+READERS = {
+    "size_coefficients": _size_coefficients,
+    "maturity_by_type": _by_type,
+    "maturity_by_size_band": _band,
+    "forest": _forest,
+    "specification_curve": _curve,
+    "power": _power,
+    "published": _published,
+}
+
+
+def notes(key: str, document: Mapping[str, Any], m: Messages, **data: Any) -> list[str]:
+    """The « Lecture », « Champ » and « Source » lines of figure or table ``key`` (a key with
+    no reading sentence, e.g. ``"table"``, gets the two others)."""
+    lines = []
+    reader = READERS.get(key)
+    reading = reader(document, m, **data) if reader else None
+    if reading:
+        lines.append(m("lecture.lecture", text=reading))
+    lines.append(champ(document, m))
+    lines.append(source(document, m))
+    return lines
+
+
+def notes_html(key: str, document: Mapping[str, Any], m: Messages, **data: Any) -> str:
+    """The lines as ``<div class="notes">``, one escaped paragraph each."""
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in notes(key, document, m, **data))
+    return f'<div class="notes">{body}</div>'
