@@ -347,12 +347,13 @@ def _weights(summary: dict[str, object] | None, m: i18n.Messages) -> str:
     text = m("tables.model_specification.weights_raked", method=method, kish=kish, ratio=ratio)
     code = summary.get("collapsed_code")
     if code:
-        text += "; " + word(Reason.from_dict(code), m)  # type: ignore[arg-type]
+        text = m("reasons.and_then", first=text, then=word(Reason.from_dict(code), m))  # type: ignore[arg-type]
     elif summary.get("collapsed"):
-        text += "; " + word(str(summary["collapsed"]), m)
+        text = m("reasons.and_then", first=text, then=word(str(summary["collapsed"]), m))
     dropped = int(summary.get("dropped") or 0)  # type: ignore[call-overload]
     if dropped:
-        text += "; " + m("tables.model_specification.weights_dropped", n=m.integer(dropped))
+        dropped_text = m("tables.model_specification.weights_dropped", n=m.integer(dropped))
+        text = m("reasons.and_then", first=text, then=dropped_text)
     return text
 
 
