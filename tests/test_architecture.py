@@ -16,7 +16,7 @@ import analyse
 
 PACKAGE = Path(analyse.__file__).resolve().parent
 LAYERS = ("core", "data", "stats", "report", "pipeline", "cli")
-CORE = {"__init__", "errors", "paths", "params", "yaml_files", "suggest"}
+CORE = {"__init__", "errors", "paths", "params", "reasons", "yaml_files", "suggest"}
 
 
 def layer_of(module: str) -> str:

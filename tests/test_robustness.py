@@ -191,6 +191,7 @@ def test_raked_run_reports_whether_raking_converged(frame):
         "kish_n": weights.attrs["kish_n"],
         "max_ratio": weights.attrs["max_ratio"],
         "collapsed": weights.attrs["collapsed"],
+        "collapsed_code": weights.attrs["collapsed_code"],
         "dropped": weights.attrs["dropped"],
         "dropped_types": weights.attrs["dropped_types"],
         "informative_p": results["weights"]["informative_p"],

@@ -189,7 +189,7 @@ def test_reader_version_hides_code_and_full_version_shows_it(published):
     for page in (full, reader):  # images embedded, pages self-contained, with alt text
         assert "data:image/png;base64," in page
         # in the report's language, French by default
-        assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="01_good")}"' in page
+        assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="1")}"' in page
         assert f'alt="{ALT}"' in page  # the notebook's own alt text wins
 
 
@@ -254,7 +254,7 @@ def test_run_index_page_is_accessible_and_links_everything(published):
     ):
         assert f'href="{href}"' in page
     alt = FRENCH("pages.figure_alt_described", number=2, notebook="01_good", description=ALT)
-    assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="01_good")}"' in page
+    assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="1")}"' in page
     assert f'alt="{alt}"' in page
     assert 'href="note.txt"' in page  # files the notebooks wrote are listed
     assert FRENCH("verdicts.negligible.label") in page

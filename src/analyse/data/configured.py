@@ -30,6 +30,7 @@ from analyse.data.loading import (
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.errors import InputError, Problem
 from analyse.params import RunParams
+from analyse.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -128,14 +129,14 @@ def _unusable(survey: pd.DataFrame) -> pd.Series:
         no_population = survey["population"].isna() & (reason == "")
         reason = reason.mask(
             no_population,
-            "population unknown (empty in the survey and not found in the reference frame)",
+            Reason("population_not_found").english(),
         )
     else:
-        reason = reason.mask(reason == "", "population unknown (no population column)")
+        reason = reason.mask(reason == "", Reason("population_no_column").english())
     placeholder = (survey["collectivity_type"] == EPCI_PLACEHOLDER).fillna(False)
     reason = reason.mask(
         placeholder & (reason == ""),
-        "EPCI not found in the reference frame: its legal type (CC, CA, CU, metropole) is unknown",
+        Reason("epci_not_found").english(),
     )
     return reason.astype("string")
 

@@ -33,6 +33,7 @@ from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, Col
 from analyse.data.readers import RawTable, normalise_label, read_raw
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.errors import InputError, Problem
+from analyse.reasons import Reason
 from analyse.suggest import closest, did_you_mean
 from analyse.yaml_files import read_yaml
 
@@ -578,7 +579,7 @@ def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -
     mapped = keys.map(lambda k: lookup.get(k, _UNMAPPED))
     dropped = mapped.isna().to_numpy()
     excluded[dropped] = [
-        f"type {value.strip()!r} is left out by the type-label mapping" for value in raw[dropped]
+        Reason("type_left_out", {"value": value.strip()}).english() for value in raw[dropped]
     ]
     keep = mapped.where(mapped.notna() & (mapped != _UNMAPPED), raw)
     table.frame[column] = keep.where(~dropped, "").astype(str)

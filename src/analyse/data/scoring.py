@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analyse.data.codebook import Codebook
+from analyse.reasons import Reason
 
 EXCLUSION_COLUMN = "excluded_reason"
 
@@ -76,7 +77,7 @@ def score_survey(
     else:
         enough = (~missing).sum(axis=1) >= min_themes
         index = scores.mean(axis=1, skipna=True).where(enough)
-        text = f"fewer than {min_themes} of the {n_themes} themes answered"
+        text = Reason("too_few_themes", {"min_themes": min_themes, "n_themes": n_themes}).english()
         reason = pd.Series(np.where(enough, "", text), index=survey.index, dtype=object)
     if EXCLUSION_COLUMN in survey.columns:  # excluded before scoring: that reason stands
         prior = survey[EXCLUSION_COLUMN].fillna("").astype(str)
@@ -101,7 +102,9 @@ def _unanswered_reason(missing: pd.DataFrame) -> pd.Series:
     themes = np.asarray(missing.columns, dtype=object)
     texts = np.array(
         [
-            "no answer in theme(s): " + ", ".join(themes[pattern]) if pattern.any() else ""
+            Reason("no_answer", {"themes": list(themes[pattern])}).english()
+            if pattern.any()
+            else ""
             for pattern in patterns
         ],
         dtype=object,

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analyse.reasons import Reason
+
 SPONSORSHIP_TERMS: tuple[str, ...] = ("elected_digital_lead", "strategy_adopted")
 MAIN_TERMS: tuple[str, ...] = ("size", "budget", "staff", *SPONSORSHIP_TERMS)
 # The 0/1 terms: each splits the respondents into two groups, and its coefficient compares them
@@ -58,15 +60,16 @@ def drop_reason(survey: pd.DataFrame, term: str) -> str:
     or has no value."""
     for column in TERM_SOURCES[term]:
         if column not in survey.columns:
-            return f"no {column} column"
+            return Reason("no_column", {"column": column}).english()
         if not survey[column].notna().any():
-            return f"column {column} is empty"
+            return Reason("empty_column", {"column": column}).english()
     return ""
 
 
 def drop_reasons(survey: pd.DataFrame, terms: list[str]) -> dict[str, str]:
     """``drop_reason`` of each of ``terms``, for the report's model table."""
-    return {term: drop_reason(survey, term) or "not requested" for term in terms}
+    not_requested = Reason("not_requested").english()
+    return {term: drop_reason(survey, term) or not_requested for term in terms}
 
 
 def model_terms(survey: pd.DataFrame) -> pd.DataFrame:

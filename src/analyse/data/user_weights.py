@@ -121,6 +121,7 @@ def describe_weights(weights: pd.Series, column: str) -> pd.Series:
         kish_n=float(w.sum() ** 2 / (w**2).sum()),
         max_ratio=float(w.max() / w.min()),
         collapsed=None,
+        collapsed_code=None,
         dropped=None,
     )
     return scaled

@@ -77,8 +77,11 @@ def labelled_alt(
     notebook: str, number: int, description: str | None = None, m: Messages | None = None
 ) -> str:
     """Alt text of a figure: what it shows, when the notebook said, else which figure of which
-    notebook (a screen-reader user hears at least where it comes from)."""
+    chapter (a screen-reader user hears at least where it comes from). The chapter is named by
+    its number ("01_data_quality" -> 1), not by the notebook's file name."""
     m = m or current()
+    numbered = re.match(r"(\d+)_", notebook)
+    notebook = str(int(numbered[1])) if numbered else m.get(f"pages.notebooks.{notebook}", notebook)
     if description:
         return m("pages.figure_alt_described", number=number, notebook=notebook,
                  description=description)  # fmt: skip

@@ -38,6 +38,7 @@ from analyse.errors import InputError, Problem
 from analyse.params import ColumnWeights, RunParams, shown_input
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.pipeline.plan import RESULT_FILE
+from analyse.reasons import Reason
 from analyse.report.gradient import mean_by_type, types_present
 from analyse.report.i18n import messages
 from analyse.report.prose import verdict_sentence
@@ -139,7 +140,9 @@ def score_run(params: RunParams, survey: pd.DataFrame, codebook: Codebook) -> pd
         w = _user_weights(params, scored, weights.column)
         zero = (w == 0) & scored["maturity_index"].notna()
         if zero.any():
-            scored.loc[zero, EXCLUSION_COLUMN] = f"weight 0 in column {weights.column!r}"
+            scored.loc[zero, EXCLUSION_COLUMN] = Reason(
+                "weight_zero", {"column": weights.column}
+            ).english()
             scored.loc[zero, "maturity_index"] = float("nan")
     return scored
 

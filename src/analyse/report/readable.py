@@ -9,9 +9,10 @@ default download name (``ReaderTable.name``), unique across the five notebooks.
 
 The raw functions of ``analyse.report.tables`` stay as they are, because figures
 (``analyse.report.plots``) and tests read their columns; this module only chooses labels and
-formats. Texts a user wrote (codebook labels, file names) and texts computed elsewhere in
-English (an exclusion reason from scoring, a model's "not estimable" note) are shown as they
-are, escaped.
+formats. Texts a user wrote (codebook labels, file names) are shown as they are, escaped; the
+reasons computed elsewhere (an exclusion from scoring, a dropped term, a model's "not
+estimable" note, the bands merged for the weights) are worded by the catalogue
+(``analyse.report.reasons``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ import pandas as pd
 from analyse.data.codebook import Codebook
 from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN
+from analyse.reasons import Reason
 from analyse.report import i18n, tables
 from analyse.report.groups import type_label
 from analyse.report.prose import sesoi_in_points
 from analyse.report.reader_table import Column, Format, ReaderTable
+from analyse.report.reasons import word
 from analyse.stats.equivalence import VERDICTS, equivalence_interval, standardize
 from analyse.stats.robustness import CHOICES
 from analyse.stats.sensitivity import unweighted
@@ -154,7 +157,7 @@ def exclusions_table(analysis: ClaimAnalysis) -> ReaderTable:
     """Why respondents are not in the model, with how many, then the number analysed."""
     m = _m()
     frame = tables.exclusions_table(analysis)
-    labels = [str(reason) for reason in frame.index[:-1]]
+    labels = [word(str(reason), m, _theme_labels(analysis, m)) for reason in frame.index[:-1]]
     labels.append(m("tables.exclusions_table.analysed"))
     return ReaderTable(
         frame=frame,
@@ -164,6 +167,11 @@ def exclusions_table(analysis: ClaimAnalysis) -> ReaderTable:
         row_labels=labels,
         name="exclusions",
     )
+
+
+def _theme_labels(analysis: ClaimAnalysis, m: i18n.Messages) -> dict[str, str]:
+    labels = getattr(analysis, "theme_labels", None) or {}
+    return {key: names.get(m.lang) or names.get("en") or key for key, names in labels.items()}
 
 
 def frame_matching(enrichment: pd.DataFrame | None) -> ReaderTable:
@@ -274,7 +282,7 @@ def model_specification(analysis: ClaimAnalysis) -> ReaderTable:
     terms = [term_name(t, m) for t in analysis.fit.coef.index if t != "Intercept"]
     reasons = analysis.fit.design.dropped_reasons
     dropped = [
-        m("tables.with_reason", item=term_name(t, m), reason=reasons[t])
+        m("tables.with_reason", item=term_name(t, m), reason=word(reasons[t], m))
         if reasons.get(t)
         else term_name(t, m)
         for t in analysis.dropped_terms
@@ -286,7 +294,7 @@ def model_specification(analysis: ClaimAnalysis) -> ReaderTable:
         ("controls", _controls(analysis, m), TEXT),
         (
             "weighted_parts",
-            _names(m, list(analysis.weighted_parts))
+            _names(m, [m.get(f"reasons.parts.{p}", p) for p in analysis.weighted_parts])
             if analysis.weighted_parts
             else m("tables.unweighted"),
             TEXT,
@@ -337,11 +345,15 @@ def _weights(summary: dict[str, object] | None, m: i18n.Messages) -> str:
             "tables.model_specification.weights_shipped", method=method, kish=kish, ratio=ratio
         )
     text = m("tables.model_specification.weights_raked", method=method, kish=kish, ratio=ratio)
-    if summary.get("collapsed"):
-        text += f"; {summary['collapsed']}"
+    code = summary.get("collapsed_code")
+    if code:
+        text = m("reasons.and_then", first=text, then=word(Reason.from_dict(code), m))  # type: ignore[arg-type]
+    elif summary.get("collapsed"):
+        text = m("reasons.and_then", first=text, then=word(str(summary["collapsed"]), m))
     dropped = int(summary.get("dropped") or 0)  # type: ignore[call-overload]
     if dropped:
-        text += "; " + m("tables.model_specification.weights_dropped", n=m.integer(dropped))
+        dropped_text = m("tables.model_specification.weights_dropped", n=m.integer(dropped))
+        text = m("reasons.and_then", first=text, then=dropped_text)
     return text
 
 
@@ -394,7 +406,9 @@ def nested_summary(analysis: ClaimAnalysis) -> ReaderTable:
     if nested.bf01 is not None:
         labels[-1] = m("tables.nested_summary.rows.bf01", scale=m.number(nested.bf_prior_scale, 3))
     elif nested.bf01_not_estimable:
-        labels[-1] = m("tables.nested_summary.bf01_not_estimable", reason=nested.bf01_not_estimable)
+        labels[-1] = m(
+            "tables.nested_summary.bf01_not_estimable", reason=word(nested.bf01_not_estimable, m)
+        )
     else:
         labels[-1] = m("tables.nested_summary.bf01_weighted")
     return _quantities(
@@ -446,6 +460,8 @@ def importance_table(analysis: ClaimAnalysis) -> ReaderTable:
         Column("p_size_below", m("tables.importance_table.p_size_below"), "number", 2),
     ]
     if "note" in frame.columns:
+        reason = word(str(frame.attrs.get("not_estimable") or ""), m)
+        frame["note"] = m("reasons.not_estimable", reason=reason)
         columns.append(Column("note", m("tables.note"), "text"))
     return ReaderTable(
         frame=frame.drop(columns="label"),
@@ -471,6 +487,15 @@ def theme_table(
     column."""
     m = _m()
     frame = tables.theme_table(analysis, codebook, confidence, digits=None)
+    themes = {t.key: _label(t, m) for t in codebook.themes}
+    not_estimable = analysis.themes.get("not_estimable", pd.Series("", index=frame.index))
+    frame = frame.assign(
+        brant_note=[word(n, m, themes) if n else "" for n in frame["brant_note"].fillna("")],
+        model=[
+            m("reasons.not_estimable", reason=word(r, m, themes)) if r else ""
+            for r in not_estimable.reindex(frame.index).fillna("")
+        ],
+    )
     level = m.percent(confidence, 0)
     key = "tables.theme_table."
     odds_ratio = Column("odds_ratio", m(key + "odds_ratio"), "number", 2)
@@ -613,7 +638,7 @@ def curve_inference_table(curve: pd.DataFrame) -> ReaderTable:
         formats = []
         draws = 0
         note = (
-            m("tables.curve_inference_table.not_estimable", reason=reason)
+            m("tables.curve_inference_table.not_estimable", reason=word(reason, m))
             if reason
             else m("tables.curve_inference_table.not_drawn")
         )
@@ -638,7 +663,7 @@ def skipped_specifications(curve: pd.DataFrame) -> ReaderTable:
     m = _m()
     skipped = curve.attrs.get("skipped") or {}
     frame = pd.DataFrame(
-        {"reason": list(skipped.values())},
+        {"reason": [word(str(r), m) for r in skipped.values()]},
         index=pd.Index(list(skipped), name="specification"),
         dtype=object,
     )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
+from analyse.reasons import Reason
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.estimands import Estimands, estimate_estimands
 from analyse.stats.estimands import to_results as estimands_results
@@ -74,6 +75,9 @@ class ClaimAnalysis:
     # analysis.sesoi_points as given (None: the SESOI was given as ``sesoi``, standardized)
     sesoi_points_given: float | None = None
     size_unweighted: SizeTest | None = None
+    # theme key -> its label per language (the codebook's), for a page to name the themes a
+    # reason cites ("no answer in theme(s): user_services")
+    theme_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -126,7 +130,7 @@ def analyse_claim(
     missing_terms = len(scored) - int(excluded.sum()) - fit.nobs
     exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
     if missing_terms:
-        exclusions["missing value in a model term"] = missing_terms
+        exclusions[Reason("missing_term_value").english()] = missing_terms
     size = test_size(fit, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points)
     informative = None if weights is None else informative_weights(design, weights)
     return ClaimAnalysis(
@@ -161,6 +165,7 @@ def analyse_claim(
         confounders=list(confounders),
         sesoi_points_given=sesoi_points,
         informative=informative,
+        theme_labels={t.key: {"fr": t.label_fr, "en": t.label_en} for t in codebook.themes},
         size_unweighted=None
         if weights is None
         else test_size(ols, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points),
@@ -195,6 +200,7 @@ WEIGHTS_KEYS = (
     "kish_n",
     "max_ratio",
     "collapsed",
+    "collapsed_code",
     "dropped",
     "dropped_types",
     "informative_p",

@@ -32,6 +32,7 @@ from scipy.special import expit
 
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import theme_levels
+from analyse.reasons import Reason, error_reason
 from analyse.stats.regression import Design
 
 
@@ -113,14 +114,18 @@ def fit_theme(
         brant = brant_test(codes, xa, len(cuts), names)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
         # a check of the model, never a reason to lose the model: not testable, and why
-        brant = BrantTest(nan, (len(cuts) - 1) * k, nan, f"not computable: {exc}")
+        brant = BrantTest(
+            nan, (len(cuts) - 1) * k, nan, Reason("not_computable", {"error": str(exc)}).english()
+        )
     if nominal is None or nominal not in x.columns:
-        po = NominalTest(nan, 0, nan, "no term to test")
+        po = NominalTest(nan, 0, nan, Reason("no_term").english())
     else:
         try:
             po = nominal_lr_test(codes, xa, len(observed), list(x.columns).index(nominal), polr)
         except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-            po = NominalTest(nan, len(cuts) - 1, nan, f"not computable: {exc}")
+            po = NominalTest(
+                nan, len(cuts) - 1, nan, Reason("not_computable", {"error": str(exc)}).english()
+            )
     return ThemeFit(
         theme=theme,
         coef=coef,
@@ -306,10 +311,10 @@ def nominal_lr_test(
     n_cuts = n_levels - 1
     nan = float("nan")
     if n_cuts < 2:
-        return NominalTest(nan, 0, nan, "fewer than three levels observed")
+        return NominalTest(nan, 0, nan, Reason("few_levels").english())
     po = po or _fit_polr(codes, x, n_levels)
     if not po.converged:
-        return NominalTest(nan, n_cuts - 1, nan, "the proportional-odds model did not converge")
+        return NominalTest(nan, n_cuts - 1, nan, Reason("not_converged").english())
     model = _Polr(codes, x - po.centre, n_levels, nominal=column)
     start = np.concatenate((po.centred, np.zeros(n_cuts - 1)))
     _, loglik, _, converged = _newton(model, start)
@@ -398,14 +403,14 @@ def brant_test(
     k = x.shape[1]
     names = cut_names or [f"{j}|{j + 1}" for j in range(n_cuts)]
     if n_cuts < 2:
-        return BrantTest(float("nan"), 0, float("nan"), "fewer than three levels observed")
+        return BrantTest(float("nan"), 0, float("nan"), Reason("few_levels").english())
     xi = np.column_stack([np.ones(len(x)), x])
     fits, probs = [], []
     for j in range(n_cuts):
         try:
             b = _logit_fit((codes > j).astype("float64"), xi)
         except (np.linalg.LinAlgError, FloatingPointError):
-            note = f"cut {names[j]}: binary logit not identified (separation)"
+            note = Reason("cut_separation", {"cut": names[j]}).english()
             return BrantTest(float("nan"), (n_cuts - 1) * k, float("nan"), note)
         fits.append(b)
         probs.append(1 / (1 + np.exp(-xi @ b)))
@@ -455,10 +460,7 @@ def holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
-SEPARATION = (
-    "separation: size and the other terms predict the theme's levels perfectly (the likelihood "
-    "keeps rising as size's slope grows), so size's odds ratio has no finite estimate"
-)
+SEPARATION = Reason("separation").english()
 
 
 def _fit_or_reason(levels: pd.Series, x: pd.DataFrame, theme: str) -> ThemeFit | str:
@@ -475,8 +477,8 @@ def _fit_or_reason(levels: pd.Series, x: pd.DataFrame, theme: str) -> ThemeFit |
     y, x = levels[answered], x[answered]
     observed = np.sort(y.unique())
     if len(observed) < 2:
-        level = f" ({int(observed[0])})" if len(observed) else ""
-        return f"every respondent is at the same level{level}: nothing to model"
+        level = int(observed[0]) if len(observed) else None
+        return Reason("same_level", {"level": level}).english()
     try:
         fit = fit_theme(y, x, theme)
         if not fit.converged and "size" in x.columns:
@@ -485,10 +487,10 @@ def _fit_or_reason(levels: pd.Series, x: pd.DataFrame, theme: str) -> ThemeFit |
             if separates(codes, x.to_numpy(dtype="float64"), len(observed), column):
                 return SEPARATION
     except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-        return f"{type(exc).__name__}: {exc}"
+        return error_reason(exc).english()
     se = fit.se.get("size", np.nan)
     if not (np.isfinite(fit.coef.get("size", np.nan)) and np.isfinite(se) and se > 0):
-        return "no finite standard error for size (singular information matrix)"
+        return Reason("no_finite_se").english()
     return fit
 
 
@@ -524,7 +526,7 @@ def fit_themes(
                     "brant_df": 0,
                     "brant_p": nan,
                     "brant_testable": False,
-                    "brant_note": "model not estimable",
+                    "brant_note": Reason("model_not_estimable").english(),
                     "po_size_lr": nan,
                     "po_size_df": 0,
                     "po_size_p": nan,

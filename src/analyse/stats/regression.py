@@ -48,6 +48,7 @@ from analyse.data.terms import (
     model_terms,
 )
 from analyse.errors import InputError, Problem
+from analyse.reasons import Reason
 
 OUTCOME = "maturity_index"
 CONTROLS: tuple[str, ...] = ("collectivity_type",)
@@ -156,10 +157,7 @@ def rare_binary_terms(x: pd.DataFrame, min_cell: int) -> dict[str, str]:
         counts = x[term].value_counts()
         if len(counts) == 2 and int(counts.min()) < min_cell:
             value = _value_text(counts.idxmin())
-            rare[term] = (
-                f"value {value} held by fewer than {min_cell} respondents in the model, "
-                "below analysis.min_cell"
-            )
+            rare[term] = Reason("rare_value", {"value": value, "min_cell": min_cell}).english()
     return rare
 
 

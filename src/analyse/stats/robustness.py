@@ -91,6 +91,7 @@ from scipy import stats
 from analyse.data.bands import POPULATION_BAND_LABELS as BAND_LABELS
 from analyse.data.bands import population_band
 from analyse.data.terms import SPONSORSHIP_TERMS, model_terms
+from analyse.reasons import Reason
 from analyse.stats.equivalence import equivalence_interval, judge_size
 from analyse.stats.regression import (
     DEFAULT_MIN_CELL,
@@ -154,7 +155,7 @@ def _raking(data: pd.DataFrame, frame: pd.DataFrame | None) -> pd.Series | str:
     except Exception as exc:  # noqa: BLE001 - a raking that fails is a skipped specification
         return f"weights not computable: {type(exc).__name__}: {exc}"
     if weights.attrs.get("converged") is False:
-        return "weights infeasible: raking did not meet the frame's margins"
+        return Reason("weights_not_met").english()
     return weights
 
 
@@ -256,7 +257,7 @@ def _build(
         # identified if the unweighted design has full rank, as numpy's matrix_rank counts it
         # (its SVD serves the unweighted fit), and HC3 is defined if no respondent has leverage
         # 1 (e.g. alone in its collectivity type: its HC3 term is 0/0); weights change neither
-        reason = "design not identified"
+        reason = Reason("design_not_identified").english()
         if xs.shape[1] < len(ys):
             key = (choice["sample"], names)
             if key not in svds:
@@ -265,7 +266,7 @@ def _build(
             if np.count_nonzero(s > s.max() * max(xs.shape) * np.finfo(s.dtype).eps) == xs.shape[1]:
                 reason = ""
                 if np.max(np.sum(u**2, axis=1)) > 1.0 - _LEVERAGE_TOL:
-                    reason = "HC3 undefined: a respondent has leverage 1 (alone in its type)"
+                    reason = Reason("hc3_undefined").english()
         if reason:
             skipped[spec_label(choice)] = reason
             continue

@@ -64,6 +64,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from analyse.data.bands import POPULATION_BAND_EDGES, POPULATION_BAND_LABELS, population_band
+from analyse.reasons import Reason
 from analyse.stats.regression import CALIBRATION
 
 __all__ = ["CalibrationError", "population_band", "rake"]
@@ -145,6 +146,7 @@ def rake(
     reason = _infeasible(first, method, bounds)
     if reason is None:
         chosen, collapsed, band_groups = first, None, identity
+        collapsed_reason = None
     else:
         candidates = _collapses(sample, frame, margins, method, bounds) if collapse else []
         if not candidates:
@@ -161,7 +163,8 @@ def rake(
                 "population bands could be calibrated either."
             )
         partition, chosen = candidates[int(np.nanargmax(kish))]  # the first of equals
-        collapsed = f"{_describe_merge(partition)}, because {reason}"
+        collapsed_reason = _describe_merge(partition, reason)
+        collapsed = collapsed_reason.english()
         band_groups = {b: _group_label(members) for members in partition for b in members}
     g = _solve(chosen, method, bounds, tol, max_iter)
     w = g[chosen.cell_of]
@@ -175,6 +178,8 @@ def rake(
         dropped=chosen.dropped,
         dropped_types=dict(chosen.dropped_types),
         collapsed=collapsed,
+        # the same as a code with parameters, for a page to word in its language
+        collapsed_code=None if collapsed_reason is None else collapsed_reason.to_dict(),
         kish_n=_kish(w),
         max_ratio=float(w.max() / w.min()),
         method=method,
@@ -280,15 +285,13 @@ def _build(
 
 def _infeasible(
     problem: _Problem, method: Method, bounds: tuple[float, float] | None
-) -> str | None:
-    """Why the margins cannot be met (plain words), or None when they can."""
+) -> Reason | None:
+    """Why the margins cannot be met (a reason: its English is the user's message), or None
+    when they can."""
     if problem.empty_bands:
-        names = ", ".join(problem.empty_bands)
-        units = sum(problem.empty_bands.values())
-        one = len(problem.empty_bands) == 1
-        return (
-            f"population band{'' if one else 's'} {names} hold{'s' if one else ''} {units} "
-            f"unit{'' if units == 1 else 's'} of the frame but no respondent"
+        return Reason(
+            "empty_bands",
+            {"bands": list(problem.empty_bands), "units": sum(problem.empty_bands.values())},
         )
     reason = _hall_violation(problem)
     if reason is not None or method == "raking":
@@ -296,25 +299,18 @@ def _infeasible(
     assert bounds is not None
     if _bounded_slack(problem, bounds) <= 1e-9:
         lower, upper = bounds
-        return (
-            f"no weights between {lower:g} and {upper:g} times the design weight N/n can meet "
-            "both margins"
-        )
+        return Reason("bounds_unmet", {"lower": lower, "upper": upper})
     return None
 
 
-def _share(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.2f} %"
-
-
-def _hall_violation(problem: _Problem) -> str | None:
+def _hall_violation(problem: _Problem) -> Reason | None:
     """The first set of categories whose frame total cannot be reached through its cells."""
     n_frame = problem.population
     for m, (cats, total) in enumerate(zip(problem.categories, problem.totals, strict=True)):
         for k, cat in enumerate(cats):
             if total[k] == 0:
-                what = "population band" if problem.margins[m] == BAND else "collectivity type"
-                return f"{what} {cat} has respondents but the frame has no unit in it"
+                margin = "band" if problem.margins[m] == BAND else "type"
+                return Reason("no_frame_unit", {"margin": margin, "category": str(cat)})
     if len(problem.margins) == 1:
         return None
     types, bands = problem.categories
@@ -324,26 +320,19 @@ def _hall_violation(problem: _Problem) -> str | None:
             inside = np.isin(problem.cells[:, 0], subset)
             reached = sorted(set(problem.cells[inside, 1].tolist()))
             need, have = int(t_total[list(subset)].sum()), int(b_total[reached].sum())
-            names = ", ".join(types[i] for i in subset)
-            who = (
-                f"collectivity type {names} has"
-                if size == 1
-                else f"collectivity types {names} have"
-            )
-            where = ", ".join(bands[j] for j in reached)
+            where = {
+                "types": [str(types[i]) for i in subset],
+                "bands": [str(bands[j]) for j in reached],
+                "need_pct": 100 * need / n_frame,
+                "need": need,
+            }
             if need > have:
-                return (
-                    f"{who} respondents only in population band(s) {where}, which hold "
-                    f"{_share(have, n_frame)} of the frame ({have} units), less than the "
-                    f"{_share(need, n_frame)} ({need}) to match"
+                return Reason(
+                    "types_short", {**where, "have_pct": 100 * have / n_frame, "have": have}
                 )
             others = ~inside & np.isin(problem.cells[:, 1], reached)
             if need == have and others.any():
-                return (
-                    f"{who} respondents only in population band(s) {where}, which hold exactly "
-                    f"its {_share(need, n_frame)} of the frame, so the other types' respondents "
-                    "there would need a weight of 0"
-                )
+                return Reason("types_exact", where)
     return None
 
 
@@ -431,10 +420,9 @@ def _collapses(
     return found
 
 
-def _describe_merge(partition: list[list[str]]) -> str:
-    merged = [m for m in partition if len(m) > 1]
-    parts = [f"{' and '.join(m)} into {_group_label(m)}" for m in merged]
-    return "population bands merged: " + "; ".join(parts)
+def _describe_merge(partition: list[list[str]], because: Reason) -> Reason:
+    merges = [{"bands": m, "into": _group_label(m)} for m in partition if len(m) > 1]
+    return Reason("bands_merged", {"merges": merges, "because": because})
 
 
 # ----------------------------------------------------------------------------------- solving
