@@ -339,11 +339,15 @@ def clean_cells(cells: str, table_label: str) -> tuple[str, list[tuple[str, str]
 
 
 def _split_after_title_cell(cells: str) -> tuple[str, str]:
-    """The first cell, when it holds the page's h1 (title and introduction), and the rest: the
-    table of contents goes between them."""
+    """The first cell, when it holds the page's h1 (title and introduction), with the chapeau
+    when the next cell holds it, and the rest: the table of contents goes between them, so the
+    page opens on its title and its answer."""
     starts = [found.start() for found in _CELL_START.finditer(cells)]
     if len(starts) >= 2 and "<h1" in cells[: starts[1]]:
-        return cells[: starts[1]], cells[starts[1] :]
+        end = starts[1]
+        if len(starts) >= 3 and 'class="chapeau"' in cells[starts[1] : starts[2]]:
+            end = starts[2]
+        return cells[:end], cells[end:]
     return "", cells
 
 
