@@ -121,8 +121,15 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     level = m.percent(1 - 2 * alpha)
     n = results.get("n")
     synthetic = (results.get("run") or {}).get("synthetic")
-    kind = m("findings.synthetic" if synthetic else "findings.real")
-    parts = {"sample": m("findings.sample", n=m.integer(n), kind=kind)}
+    census = (results.get("run") or {}).get("kind") == "census"
+    kind = m(
+        "findings.synthetic" if synthetic else ("findings.census" if census else "findings.real")
+    )
+    parts = {
+        "sample": m(
+            "findings.sample_census" if census else "findings.sample", n=m.integer(n), kind=kind
+        )
+    }
     estimands = results.get("estimands") or {}
     total, direct = estimands.get("total") or {}, estimands.get("direct") or {}
     means, missing = held_means(results)

@@ -31,6 +31,7 @@ from analyse.report.findings import (
     points_per_tenfold,
     words,
 )
+from analyse.report.headline import kind as data_kind
 from analyse.report.i18n import Messages, current, placeholders
 
 if TYPE_CHECKING:
@@ -295,6 +296,8 @@ class Narrator:
         n = int(self.document.get("n") or 0)
         within = largest <= share_margin(n)
         key = f"nb1.published_noise.{'within' if within else 'beyond'}"
+        if data_kind(self.document) == "census":  # no sample: no margin of sampling error
+            key = "nb1.published_noise.census"
         text = self.text(key, gap=self.m.number(largest, 0))
         return Markdown(text, metadata=NARRATIVE_METADATA)
 
