@@ -128,8 +128,10 @@ def _maturity_by(
     many = not isinstance(found, str) and len(found.order) > 6
     # past six groups (every tier of collectivities: up to nine types) each gets 1.3 inches
     width = max(8.0, 1.3 * len(found.order)) if many else 8.0
-    phone_tall = not isinstance(found, str) and len(found.order) > 4
-    ax = _axes(ax, (width, 4.8) if not is_phone() else (width, 5.4 if phone_tall else 4.8))
+    # on a phone the groups are rows (their names read across, not squeezed under a box)
+    flat = is_phone()
+    rows = 0 if isinstance(found, str) else len(found.order)
+    ax = _axes(ax, (width, 4.8) if not flat else (width, 1.8 + 0.75 * rows))
     index_label = m("figures.groups.y")
     if isinstance(found, str):
         return _not_drawn(ax, title, xlabel, index_label, found)
@@ -141,7 +143,7 @@ def _maturity_by(
     typed = column == "type_label"
     colours = [type_style(i).colour if typed else NEUTRAL for i in range(len(order))]
     if dense:
-        _violins(ax, values, positions, [colours[i] for i in positions] if typed else None)
+        _violins(ax, values, positions, [colours[i] for i in positions] if typed else None, flat)
     if positions:
         # matplotlib's boxplot rather than seaborn's, which passes a deprecated argument to
         # matplotlib 3.11 and would print a warning into every report.
@@ -151,6 +153,7 @@ def _maturity_by(
             widths=0.3 if dense else 0.6,
             showfliers=False,
             patch_artist=True,
+            orientation="horizontal" if flat else "vertical",
             # white on the grey of the densities, light grey on the white of the points
             boxprops={"facecolor": "white" if dense or typed else LIGHT, "edgecolor": GREY},
             medianprops={"color": NEUTRAL, "linewidth": 1.5},
@@ -162,12 +165,13 @@ def _maturity_by(
                 box.set_edgecolor(colours[i])
                 box.set_linewidth(1.5)
         for i, v in zip(positions, values, strict=True):
+            median = float(np.median(v))
             ax.annotate(
-                m.number(float(np.median(v)), 0),
-                (i, float(np.median(v))),
-                xytext=(0, 2),
+                m.number(median, 0),
+                (median, i) if flat else (i, median),
+                xytext=(2, 0) if flat else (0, 2),
                 textcoords="offset points",
-                ha="center",
+                ha="left" if flat else "center",
                 va="bottom",
                 fontsize="small",
                 fontweight="bold",
@@ -175,29 +179,34 @@ def _maturity_by(
                 zorder=5,
                 path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
             )
-    ax.set_xlim(-0.6, len(order) - 0.4)
+    (ax.set_ylim(len(order) - 0.4, -0.6) if flat else ax.set_xlim(-0.6, len(order) - 0.4))
     if not dense:
         # Points jittered with a fixed seed, so that the same data give the same figure.
         rng = np.random.default_rng(0)
         position = {g: i for i, g in enumerate(order)}
         x = shown["group"].map(position).to_numpy(dtype="float64")
         point_colours = [colours[int(i)] for i in x] if typed else NEUTRAL
+        jittered = x + rng.uniform(-0.18, 0.18, len(x))
         ax.scatter(
-            x + rng.uniform(-0.18, 0.18, len(x)),
-            shown[OUTCOME],
+            shown[OUTCOME] if flat else jittered,
+            jittered if flat else shown[OUTCOME],
             s=14,
             color=point_colours,
             alpha=0.8,
             zorder=3,
         )
-    ax.set_xticks(range(len(order)))
-    width_chars = _chars(12 if many else 16, 9 if len(order) > 3 else 14)
-    ax.set_xticklabels([_group_tick(found, g, width_chars) for g in order])
+    groups_axis, index_axis = (ax.yaxis, ax.xaxis) if flat else (ax.xaxis, ax.yaxis)
+    groups_axis.set_ticks(range(len(order)))
+    width_chars = _chars(12 if many else 16, 13)
+    groups_axis.set_ticklabels([_group_tick(found, g, width_chars) for g in order])
     if typed:
-        for tick, colour in zip(ax.get_xticklabels(), colours, strict=True):
+        for tick, colour in zip(groups_axis.get_ticklabels(), colours, strict=True):
             tick.set_color(colour if colour != TYPE_LIGHT else NEUTRAL)
-    ax.set_ylim(0, 100)
-    _label(ax, _message_title(found, title), xlabel, index_label)
+    (ax.set_xlim if flat else ax.set_ylim)(0, 100)
+    if flat:
+        _label(ax, _message_title(found, title), index_label, "")
+    else:
+        _label(ax, _message_title(found, title), xlabel, index_label)
     return _done(ax)
 
 
@@ -224,7 +233,11 @@ def _message_title(found: _Groups, title: str) -> str:
 
 
 def _violins(
-    ax: Axes, values: list[np.ndarray], positions: list[int], colours: list[str] | None = None
+    ax: Axes,
+    values: list[np.ndarray],
+    positions: list[int],
+    colours: list[str] | None = None,
+    flat: bool = False,
 ) -> None:
     """Each group's density of the index, in grey (or in its type's ``colours``, lightly)
     behind its box; a group whose values do not vary has no density and is drawn as its points
@@ -236,6 +249,7 @@ def _violins(
             positions=[positions[i] for i in spread],
             widths=0.85,
             showextrema=False,
+            orientation="horizontal" if flat else "vertical",
         )
         for body, i in zip(parts["bodies"], spread, strict=True):
             body.set_facecolor(colours[i] if colours else LIGHT)
@@ -243,7 +257,8 @@ def _violins(
             body.set_alpha(0.35 if colours else 1.0)
             body.set_zorder(1)
     for i in (i for i in range(len(values)) if i not in spread):
-        ax.scatter(np.full(len(values[i]), positions[i]), values[i], s=14, color=NEUTRAL)
+        at = np.full(len(values[i]), positions[i])
+        ax.scatter(*((values[i], at) if flat else (at, values[i])), s=14, color=NEUTRAL)
 
 
 def _group_tick(found: _Groups, group: str, width: int = 16) -> str:

@@ -124,21 +124,33 @@ def published_vs_survey(
     y = np.arange(len(comparison))[::-1]
     height = 0.38
     bars = [
-        ("published_2025", m("figures.published.published"), LIGHT, +height / 2),
+        ("published_2025", m("figures.published.published_short"), LIGHT, +height / 2),
         ("this_survey", m("figures.published.survey"), NEUTRAL, -height / 2),
     ]
     for column, name, colour, offset in bars:
         values = comparison[column].astype("float64").to_numpy()
         container = ax.barh(y + offset, values, height=height, color=colour)
         texts = [m.number(v, 0) if math.isfinite(v) else "" for v in values]
-        if len(texts) and texts[0]:  # the first (top) theme's bar says which bar it is
-            texts[0] = m("figures.published.bar_label", value=texts[0], name=name)
+        # the first (top) theme's bar says which bar it is: inside it when it is long enough
+        # for the words, else after its value
+        if len(texts) and texts[0]:
+            if values[0] >= (62 if is_phone() else 45):
+                ax.text(
+                    1.5,
+                    y[0] + offset,
+                    name,
+                    va="center",
+                    fontsize="small",
+                    color="white" if colour == NEUTRAL else NEUTRAL,
+                )
+            else:
+                texts[0] = m("figures.published.bar_label", value=texts[0], name=name)
         ax.bar_label(container, labels=texts, padding=2, fontsize="small")
     ax.set_yticks(y)
     ax.set_yticklabels([_wrap(label, _chars(24, 14)) for label in labels])
     ax.set_xlim(0, 105)
     ax.set_ylim(-0.6, len(comparison) - 0.2)
-    _label(ax, _published_message(comparison) or title, xlabel, ylabel)
+    _label(ax, _published_message(comparison) or title, xlabel, "" if is_phone() else ylabel)
     return _done(ax)
 
 
@@ -233,8 +245,9 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_yticks(y)
     ax.set_yticklabels(
         [
-            _wrap(m(f"figures.size_coefficients.{name}"), _chars(22, 12))
-            + (f"\n({_wrap(verdict_label(verdict), _chars(30, 12))})" if verdict else "")
+            _wrap(m(f"figures.size_coefficients.{name}"), _chars(22, 10))
+            # on a phone the title gives the verdicts: the labels keep the axes wide
+            + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
             for name, verdict in zip(effects.index, effects["verdict"], strict=True)
         ]
     )
@@ -492,7 +505,7 @@ def theme_forest(
     theme whose model has no estimate is listed as "not estimable" in the margin, with no
     mark. With ``codebook``, themes are named in the report's language."""
     m = i18n.current()
-    ax = _axes(ax, (8.5, 4.8) if not is_phone() else (8.5, 5.6))
+    ax = _axes(ax, (8.5, 4.8) if not is_phone() else (8.5, 1.8 + 0.8 * len(themes)))
     y = np.arange(len(themes))[::-1]
     estimated = themes["odds_ratio"].notna().to_numpy()
     ratio, low_end, high_end = (_tenfold(themes[c]) for c in ("odds_ratio", "low", "high"))
@@ -532,16 +545,17 @@ def theme_forest(
     ax.set_yticklabels([_wrap(label, _chars(26, 14)) for label in _theme_labels(themes, codebook)])
     ax.set_ylim(-0.6, len(themes) - 0.4)
     count = int(estimated.sum())
-    title = (
-        m.choose(
+    if not count:
+        title = m("figures.forest.title")
+    elif not clear.any():
+        title = m("figures.forest.message_none", themes=m.integer(count))
+    else:
+        title = m.choose(
             "figures.forest.message",
             int(clear.sum()),
             number=m.integer(int(clear.sum())),
             themes=m.integer(count),
         )
-        if count
-        else m("figures.forest.title")
-    )
     _label(ax, title, m("figures.forest.x"), "")
     return _done(ax)
 
@@ -759,12 +773,15 @@ def specification_curve(
         width = max(9.0, min(14.0, 5.0 + 0.22 * len(curve)))
         height = 5.0 + 0.3 * len(rows)
         fig = plt.figure(
-            figsize=(4.0, 4.0 + 0.45 * len(rows)) if phone else (width, height),
+            figsize=(4.0, 4.5 + 0.62 * len(rows)) if phone else (width, height),
             layout="constrained",
         )
         _OWNED.add(fig)
     top, bottom = fig.subplots(
-        2, 1, sharex=True, gridspec_kw={"height_ratios": [3.0, max(1.0, 0.3 * len(rows))]}
+        2,
+        1,
+        sharex=True,
+        gridspec_kw={"height_ratios": [3.0, max(1.0, (0.55 if phone else 0.3) * len(rows))]},
     )
     x = np.arange(len(curve))
     if points is not None:
