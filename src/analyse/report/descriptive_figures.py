@@ -117,7 +117,8 @@ def _maturity_by(
     box, under a title that says which group has the highest median and which the lowest (the
     figure's message, from the data); small groups are named, not drawn, and so is a group
     hidden to protect a smaller one (``analyse.report.disclosure``). Grouped by collectivity
-    type, each type is drawn in its colour (``type_style``), named under its box.
+    type, each type's box and points are drawn in its colour (``type_style``) and named beside
+    its box (in dark text: three of the Okabe-Ito colours are too light for text on white).
 
     Above ``DENSE_POINTS`` points the points would hide the boxes under a solid block: each
     group's distribution is then drawn as its density (a violin, scaled to the same width in
@@ -199,19 +200,12 @@ def _maturity_by(
     groups_axis.set_ticks(range(len(order)))
     width_chars = _chars(12 if many else 16, 13)
     groups_axis.set_ticklabels([_group_tick(found, g, width_chars) for g in order])
-    if typed:
-        for tick, colour in zip(groups_axis.get_ticklabels(), colours, strict=True):
-            tick.set_color(colour if colour != TYPE_LIGHT else NEUTRAL)
     (ax.set_xlim if flat else ax.set_ylim)(0, 100)
     if flat:
         _label(ax, _message_title(found, title), index_label, "")
     else:
         _label(ax, _message_title(found, title), xlabel, index_label)
     return _done(ax)
-
-
-# Okabe-Ito's yellow: too light for text on white (a type this colour is named in black)
-TYPE_LIGHT = "#f0e442"
 
 
 def _message_title(found: _Groups, title: str) -> str:
