@@ -24,7 +24,7 @@ from analyse.data.reference import load_frame
 from analyse.data.scoring import score_survey
 from analyse.data.simulate import generate
 from analyse.report import i18n, plots, tables
-from analyse.report.notebook import FIGURE_DPI
+from analyse.report.notebook import FIGURE_DPI, apply_style
 from analyse.stats.claim import analyse_claim
 from analyse.stats.equivalence import VERDICTS, judge_size
 from analyse.stats.robustness import CHOICES, specification_curve
@@ -141,22 +141,27 @@ FIGURES = [
     "power",
     "specification",
 ]
-# the catalogue key of each figure's title and horizontal axis
+# the catalogue key of each figure's title and horizontal axis (None: the title is the
+# figure's message, computed from the data; ``test_titles_state_the_message``)
 TITLE_KEYS = {
-    "size_band": ("figures.size_band.title", "figures.size_band.x"),
-    "type": ("figures.type.title", "figures.type.x"),
-    "budget_band": ("figures.budget_band.title", "figures.budget_band.x"),
-    "sponsorship": ("figures.sponsorship.title", "figures.sponsorship.x"),
+    "size_band": (None, "figures.size_band.x"),
+    "type": (None, "figures.type.x"),
+    "budget_band": (None, "figures.budget_band.x"),
+    "sponsorship": (None, "figures.sponsorship.x"),
     "budget": ("figures.budget.title", "figures.budget.x"),
-    "published": ("figures.published.title", "figures.published.x"),
-    "size_coefficients": (None, "figures.size_coefficients.x"),  # the title holds the level
+    "published": (None, "figures.published.x"),
+    "size_coefficients": (None, "figures.size_coefficients.x"),
     "equivalence": (None, "figures.std_effect"),
     "importance": (None, "figures.importance.x"),
-    "forest": ("figures.forest.title", "figures.forest.x"),
+    "forest": (None, "figures.forest.x"),
     "power": ("figures.power.title", "figures.power.x"),
     "specification": (None, "figures.specification.x"),
 }
+# the figures of the reader pages: each also drawn in the phone layout
+READER_FIGURES = ["size_band", "type", "published", "size_coefficients", "forest", "specification"]
 SIZE_FIGURES = {"size_coefficients", "importance", "forest"}  # size against other terms
+# the figures that describe the data (no verdict): each collectivity type in its colour
+TYPE_FIGURES = {"type", "budget"}
 # verdicts and the ±SESOI region (size_coefficients: the total and direct effects' verdicts)
 VERDICT_FIGURES = {"equivalence", "power", "specification", "size_coefficients"}
 
@@ -206,7 +211,7 @@ def test_titles_and_axes_come_from_the_catalogue_of_the_language(runs, name):
             assert _one_line(ax.get_title() or fig.get_suptitle())
         axes = fig.get_axes()
         xlabel = next(a.get_xlabel() for a in reversed(axes) if a.get_xlabel())
-        assert _one_line(xlabel) == _one_line(m(x_key))
+        assert _one_line(xlabel) == _one_line(m(x_key, level=m.percent(0.9)))
         plt.close(fig)
 
 
@@ -306,6 +311,10 @@ def test_one_meaning_per_colour_across_all_figures(runs, name):
     _, fig = _draw(runs["panel"], name)
     used = _chromatic_colours(fig)
     verdict_colours = {s.colour for s in plots.VERDICT_STYLES.values()}
+    if name in TYPE_FIGURES:  # no verdict drawn: the types' Okabe-Ito colours, one each
+        assert used <= set(plots.TYPE_COLOURS) | set(plots.PALETTE.values()), used
+        assert len(used & set(plots.TYPE_COLOURS)) >= 2, used
+        return
     assert used <= set(plots.PALETTE.values()), used
     if name not in SIZE_FIGURES:
         assert plots.SIZE_COLOUR not in used
@@ -472,3 +481,131 @@ def test_every_figure_has_an_alt_text_computed_from_its_data(runs, dataset, lang
         for column in ("points", "low", "high"):
             value = m.number(float(effects.loc[estimand, column]), 1, sign=True)
             assert value in alts["size_coefficients"], (estimand, column)
+
+
+# --------------------------------------------------------------------------- reader figures
+
+
+def _title(fig) -> str:
+    """The figure's title on one line, as read (a suptitle when the axes have none)."""
+    texts = [ax.get_title() for ax in fig.get_axes() if ax.get_title()] or [fig.get_suptitle()]
+    return _one_line(texts[0])
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("name", READER_FIGURES)
+def test_reader_figures_drawn_for_a_phone_show_text_of_11_px_or_more(runs, dataset, name):
+    """Failed before: a figure 8 inches wide, shown 342 px wide on a 390 px phone, showed its
+    10-point text at 6 px. In the phone layout the figure is 4 inches wide and keeps its
+    smallest text at 10 points: 10 x 342 / (4 x 72) = 11.9 px; nothing is clipped."""
+    i18n.use("fr")
+    with matplotlib.rc_context():
+        apply_style()  # the report's style, in which the notebooks draw
+        _check_phone_figure(runs[dataset], name)
+
+
+def _check_phone_figure(run: Run, name: str) -> None:
+    with plots.phone_layout():
+        _, fig = _draw(run, name)
+    fig.set_dpi(FIGURE_DPI)
+    plots.fit(fig)
+    assert fig.get_size_inches()[0] == pytest.approx(plots.PHONE_WIDTH)
+    assert plots.displayed_text_px(fig) >= plots.MIN_TEXT_PX
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    assert box.x0 >= -1e-3 and box.x1 <= width + 1e-3, (box, width)
+    assert box.y0 >= -1e-3 and box.y1 <= height + 1e-3, (box, height)
+    # the same figure on a desktop is not readable on a phone: that is why the variant exists
+    _, desktop = _draw(run, name)
+    assert plots.displayed_text_px(desktop) < plots.MIN_TEXT_PX
+
+
+def test_displayed_text_px_is_font_size_times_display_width_over_figure_width():
+    fig = plt.figure(figsize=(4.0, 3.0))
+    fig.text(0.5, 0.5, "a", fontsize=9)
+    fig.text(0.2, 0.2, "b", fontsize=14)
+    fig.text(0.1, 0.1, "", fontsize=2)  # no characters: not text a reader sees
+    assert plots.displayed_text_px(fig, display_px=288.0) == pytest.approx(9.0)
+    assert plots.displayed_text_px(fig, display_px=576.0) == pytest.approx(18.0)
+
+
+def test_group_titles_name_the_groups_of_highest_and_lowest_median(runs):
+    from analyse.report.groups import with_groups
+    from analyse.stats.regression import OUTCOME
+
+    i18n.use("fr")
+    scored = runs["panel"].scored
+    ax = plots.maturity_by_size_band(scored)
+    shown = plots._groups(with_groups(scored), "size_band", 5).shown  # groups not hidden
+    medians = shown.groupby("group")[OUTCOME].median()
+    assert len(medians) >= 2
+    title = _one_line(ax.get_title())
+    m = i18n.current()
+    high = _one_line(f"« {medians.idxmax()} » ({m.number(medians.max(), 0)} sur 100)")
+    low = _one_line(f"« {medians.idxmin()} » ({m.number(medians.min(), 0)})")
+    assert high in title and low in title, title
+    # each shown group's median is written on its box
+    written = {_one_line(t.get_text()) for t in ax.texts}
+    assert {m.number(v, 0) for v in medians} <= written
+
+
+def test_published_title_counts_the_themes_below_the_published_share(runs, codebook):
+    i18n.use("en")
+    comparison = tables.published_comparison(runs["panel"].scored, codebook)
+    below = int((comparison["this_survey"] < comparison["published_2025"]).sum())
+    ax = plots.published_vs_survey(comparison, codebook=codebook)
+    title = _one_line(ax.get_title())
+    assert f"below the published barometer in {below} theme" in title, title
+    assert f"of {comparison[['published_2025', 'this_survey']].dropna().shape[0]}" in title
+    assert ax.get_legend() is None  # the bars are named on the data
+    labels = " ".join(_one_line(t.get_text()) for t in ax.findobj(plt.Text))
+    assert "This survey" in labels and "Barometer 2025" in labels
+
+
+def test_size_coefficients_title_gives_both_effects_in_points_and_verdicts(runs):
+    i18n.use("fr")
+    effects = tables.size_effects(runs["panel"].claim)
+    ax = plots.size_coefficients(effects)
+    title = _one_line(ax.get_title())
+    m = i18n.current()
+    for key in ("total", "direct"):
+        assert m.number(float(effects.loc[key, "points"]), 1, sign=True) in title
+        assert plots.verdict_label(effects.loc[key, "verdict"]) in title
+    assert ax.get_legend() is None  # the band is named on itself
+
+
+def test_forest_is_in_factors_for_a_tenfold_population(runs, codebook):
+    """An odds ratio per unit of ln(population) is, for a tenfold population, OR ** ln 10
+    (``tables.theme_table`` gives that): the marks sit there, and the title counts the themes
+    where the gap is clear (Holm)."""
+    claim = runs["panel"].claim
+    themes = tables.theme_table(claim, codebook)
+    ax = plots.theme_forest(themes, codebook=codebook)
+    drawn = np.sort(
+        np.concatenate([line.get_xdata() for line in ax.lines if line.get_marker() == "s"])
+    )
+    # from the ordinal models' own coefficients (per unit of ln population), not the table
+    expected = np.sort(np.exp(claim.themes["coef"].dropna().to_numpy() * math.log(10)))
+    assert drawn == pytest.approx(expected, rel=1e-3)
+    clear = int((themes["p_holm"] < 0.05).sum())
+    title = plain(_one_line(ax.get_title()))
+    assert ("aucun" in title) if clear == 0 else (f"dans {clear} thème" in title)
+    assert "Holm" not in title and "cotes" not in title
+
+
+def test_specification_curve_is_drawn_in_points_with_each_specification_s_scale(runs):
+    """Each specification's standardized effect times ln 10 over its own sd(ln population) /
+    sd(index) is its effect in points for a tenfold population; the points are drawn there and
+    the title gives their range."""
+    curve = runs["panel"].curve
+    points = plots.curve_in_points(curve)
+    assert points["effect"].to_numpy() == pytest.approx(
+        (curve["std_coef"] * math.log(10) / curve["points_scale"]).to_numpy()
+    )
+    top = plots.specification_curve(curve, sesoi=0.2)
+    drawn = np.concatenate([line.get_ydata() for line in top.lines if line.get_marker() != "None"])
+    assert np.sort(drawn[np.isfinite(drawn)]) == pytest.approx(np.sort(points["effect"]))
+    m = i18n.current()
+    title = _one_line(top.get_figure(root=True).get_suptitle())
+    assert m.number(float(points["effect"].min()), 1, sign=True) in title
+    assert m.number(float(points["effect"].max()), 1, sign=True) in title

@@ -102,7 +102,10 @@ def test_figure_has_title_and_axis_labels(name, scored, codebook, analysis):
     assert isinstance(ax, Axes)
     assert ax.get_title().strip()
     assert ax.get_xlabel().strip()
-    assert ax.get_ylabel().strip()
+    # the rows of these figures are named by their tick labels (which question, which theme):
+    # a label beside them would take a phone's width for nothing
+    if name not in {"size_coefficients", "forest"}:
+        assert ax.get_ylabel().strip()
     assert plain(" ".join(ax.get_title().split())) in plain(figure_alt(ax))
 
 
@@ -145,8 +148,8 @@ def test_category_labels_are_readable_not_codes(scored):
 @pytest.mark.parametrize(
     ("lang", "start", "axis"),
     [
-        ("fr", "Indice de maturité par tranche de population.", "Axe horizontal : Tranche"),
-        ("en", "Maturity index by population band.", "Horizontal axis: Population band"),
+        ("fr", "Indice médian le plus élevé : « ", "Axe horizontal : Tranche"),
+        ("en", "Highest median index: “", "Horizontal axis: Population band"),
     ],
 )
 def test_figure_alt_describes_title_and_axes_in_the_language(scored, lang, start, axis):

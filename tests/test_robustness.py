@@ -386,6 +386,17 @@ def test_a_sesoi_in_points_is_converted_on_each_specification_s_rows(frame):
     raked = pick(controls="none", size="ln_population", sample="all", weights="raked")
     expected = 6.0 / ln10 * _weighted_sd(size_all, w) / _weighted_sd(y_all, w)
     assert raked["sesoi"] == pytest.approx(expected, rel=1e-10)
+    # each specification's points_scale, sd(ln population) / sd(index) on its own rows (the
+    # figure converts the curve to points with it): the SDs computed here
+    assert trimmed["points_scale"] == pytest.approx(
+        np.std(size, ddof=1) / np.std(y, ddof=1), rel=1e-10
+    )
+    assert raked["points_scale"] == pytest.approx(
+        _weighted_sd(size_all, w) / _weighted_sd(y_all, w), rel=1e-10
+    )
+    assert curve["sesoi"].to_numpy() == pytest.approx(
+        (6.0 / ln10 * curve["points_scale"]).to_numpy(), rel=1e-10
+    )
     # each verdict reads its interval against its own bound
     inside = (curve["ci90_low"] > -curve["sesoi"]) & (curve["ci90_high"] < curve["sesoi"])
     negligible = curve["verdict"].isin(["negligible", "significant_but_negligible"])

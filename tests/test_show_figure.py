@@ -96,3 +96,41 @@ def test_a_figure_at_another_dpi_is_laid_out_again_at_the_report_s(shown):
     ((png, _),) = shown
     width, height = fig.get_size_inches() * FIGURE_DPI
     assert pixels(png).shape == (round(height), round(width), 4)
+
+
+def test_a_figure_function_is_also_drawn_for_a_phone(monkeypatch, tmp_path):
+    """Given the function that draws it, show_figure draws the figure twice: as usual (the PNG
+    displayed and saved) and in the phone layout, PHONE_WIDTH inches at PHONE_DPI, kept in the
+    output's metadata for the reader page's <picture>."""
+    import base64
+
+    from analyse.report.figure_base import PHONE_DPI, PHONE_WIDTH, is_phone
+    from analyse.report.notebook import PHONE_KEY
+
+    apply_style()
+    displayed = []
+    monkeypatch.setattr(IPython.display, "display", lambda image, **kw: displayed.append(image))
+    layouts = []
+
+    def draw():
+        layouts.append(is_phone())
+        return plots.maturity_by_size_band(
+            __import__("pandas").DataFrame(
+                {
+                    "population": [5_000, 8_000, 30_000, 40_000, 300_000, 400_000] * 3,
+                    "maturity_index": np.linspace(10, 90, 18),
+                }
+            ),
+            min_cell=1,
+        )
+
+    show_figure(draw, alt="bands", output_dir=tmp_path, name="bands")
+    assert sorted(layouts) == [False, True]
+    (image,) = displayed
+    assert image.metadata["alt"] == "bands"
+    phone = pixels(base64.b64decode(image.metadata[PHONE_KEY]))
+    assert phone.shape[1] == round(PHONE_WIDTH * PHONE_DPI)
+    desktop = pixels(image.data)
+    assert desktop.shape[1] == round(8.0 * FIGURE_DPI)
+    assert (tmp_path / "bands.png").read_bytes() == image.data
+    plt.close("all")

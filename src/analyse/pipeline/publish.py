@@ -49,6 +49,11 @@ from analyse.pipeline.site_layout import (
 )
 from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, current, messages
 
+# the metadata key of a figure's phone variant (``analyse.report.notebook.PHONE_KEY``): written
+# here, not imported, so that publishing does not import matplotlib
+PHONE_KEY = "phone_png"
+PHONE_MEDIA = "(max-width: 600px)"  # the screens a reader figure's phone variant is served to
+
 if TYPE_CHECKING:
     # nbformat and nbconvert are imported where pages are written: importing them (jsonschema
     # above all) takes seconds that ``analyse run`` should not spend to skip an unchanged run.
@@ -160,13 +165,38 @@ def scrub_text(text: str, run_dir: Path) -> str:
     return text
 
 
+# Base64 images in a notebook: their alphabet holds "/", so "/tmp" or "/root" occur in them by
+# chance (a figure in 3 or so per run, since reader figures also carry a phone variant), and a
+# path replaced there would corrupt the image. ``scrub_notebook`` leaves these values alone.
+_BINARY_KEYS = frozenset({"image/png", "image/jpeg", "image/gif", "application/pdf", PHONE_KEY})
+
+
+def _scrubbed(value: Any, run_dir: Path) -> Any:
+    """``value`` (a notebook's JSON) with ``scrub_text`` applied to every string but those
+    under ``_BINARY_KEYS`` (base64 images and the like)."""
+    if isinstance(value, str):
+        return scrub_text(value, run_dir)
+    if isinstance(value, list):
+        return [_scrubbed(v, run_dir) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: v if k in _BINARY_KEYS and not isinstance(v, dict) else _scrubbed(v, run_dir)
+            for k, v in value.items()
+        }
+    return value
+
+
 def scrub_notebook(ipynb: Path) -> None:
     """Rewrite an executed notebook in its run folder without the machine's absolute paths,
-    before its pages are made from it and before it is published itself."""
+    before its pages are made from it and before it is published itself. Images are left as
+    they are (``_BINARY_KEYS``); the file is written as nbformat writes one."""
     text = ipynb.read_text(encoding="utf-8")
-    scrubbed = scrub_text(text, ipynb.parent)
-    if scrubbed != text:
-        ipynb.write_text(scrubbed, encoding="utf-8")
+    if not any(path in text for path, _ in machine_paths(ipynb.parent)):
+        return
+    scrubbed = _scrubbed(json.loads(text), ipynb.parent)
+    out = json.dumps(scrubbed, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if out != text:
+        ipynb.write_text(out, encoding="utf-8")
 
 
 # ------------------------------------------------------------------------ notebook pages
@@ -257,11 +287,26 @@ def _png_outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     ]
 
 
+def output_phone_png(output: nbformat.NotebookNode) -> str | None:
+    """The base64 PNG of the figure drawn in the phone layout, which
+    ``analyse.report.notebook.show_figure`` keeps in a PNG output's metadata, or None."""
+    metadata = output.get("metadata") or {}
+    phone = (metadata.get("image/png") or {}).get(PHONE_KEY) or metadata.get(PHONE_KEY)
+    return "".join(phone.split()) if isinstance(phone, str) and phone.strip() else None
+
+
 def _with_alt_text(nb: nbformat.NotebookNode, stem: str, m: Messages) -> nbformat.NotebookNode:
+    """The notebook with what the cells template writes into each figure's markup: its alt
+    text (``analyse_alt``) and, when drawn, its phone variant (``analyse_phone``: the template
+    then writes a ``<picture>`` serving it below 600 px)."""
     nb = copy.deepcopy(nb)
     for number, output in enumerate(_png_outputs(nb), start=1):
         alt = output_alt(output) or labelled_alt(stem, number, m=m)
-        output.setdefault("metadata", {})["analyse_alt"] = alt
+        metadata = output.setdefault("metadata", {})
+        metadata["analyse_alt"] = alt
+        phone = output_phone_png(output)
+        if phone:
+            metadata["analyse_phone"] = phone
     return nb
 
 

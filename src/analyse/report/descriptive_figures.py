@@ -32,9 +32,9 @@ from analyse.report.figure_base import (
     GREY,
     LIGHT,
     NEUTRAL,
-    TYPE_MARKERS,
     LocaleFormatter,
     _axes,
+    _chars,
     _done,
     _label,
     _log_axis,
@@ -42,7 +42,9 @@ from analyse.report.figure_base import (
     _set_text,
     _wrap,
     fit,
+    is_phone,
     not_drawn_alt,
+    type_style,
 )
 from analyse.report.groups import unavailable, with_groups
 from analyse.stats.regression import OUTCOME
@@ -111,8 +113,12 @@ def _maturity_by(
     title: str,
     xlabel: str,
 ) -> Axes:
-    """Box plot and points of the maturity index per group; small groups are named, not drawn,
-    and so is a group hidden to protect a smaller one (``analyse.report.disclosure``).
+    """Box plot and points of the maturity index per group, each group's median written on its
+    box, under a title that says which group has the highest median and which the lowest (the
+    figure's message, from the data); small groups are named, not drawn, and so is a group
+    hidden to protect a smaller one (``analyse.report.disclosure``). Grouped by collectivity
+    type, each type's box and points are drawn in its colour (``type_style``) and named beside
+    its box (in dark text: three of the Okabe-Ito colours are too light for text on white).
 
     Above ``DENSE_POINTS`` points the points would hide the boxes under a solid block: each
     group's distribution is then drawn as its density (a violin, scaled to the same width in
@@ -122,8 +128,12 @@ def _maturity_by(
     found = _groups(scored, column, min_cell)
     many = not isinstance(found, str) and len(found.order) > 6
     # past six groups (every tier of collectivities: up to nine types) each gets 1.3 inches
-    ax = _axes(ax, (max(8.0, 1.3 * len(found.order)), 4.8) if many else (8.0, 4.8))
-    index_label = m("terms.index")
+    width = max(8.0, 1.3 * len(found.order)) if many else 8.0
+    # on a phone the groups are rows (their names read across, not squeezed under a box)
+    flat = is_phone()
+    rows = 0 if isinstance(found, str) else len(found.order)
+    ax = _axes(ax, (width, 4.8) if not flat else (width, 1.8 + 0.75 * rows))
+    index_label = m("figures.groups.y")
     if isinstance(found, str):
         return _not_drawn(ax, title, xlabel, index_label, found)
     shown = found.shown
@@ -131,48 +141,101 @@ def _maturity_by(
     positions = [i for i, g in enumerate(order) if not found.hidden(g)]
     dense = len(shown) > DENSE_POINTS
     values = [shown.loc[shown["group"] == order[i], OUTCOME].to_numpy() for i in positions]
+    typed = column == "type_label"
+    colours = [type_style(i).colour if typed else NEUTRAL for i in range(len(order))]
     if dense:
-        _violins(ax, values, positions)
+        _violins(ax, values, positions, [colours[i] for i in positions] if typed else None, flat)
     if positions:
         # matplotlib's boxplot rather than seaborn's, which passes a deprecated argument to
         # matplotlib 3.11 and would print a warning into every report.
-        ax.boxplot(
+        boxes = ax.boxplot(
             values,
             positions=positions,
             widths=0.3 if dense else 0.6,
             showfliers=False,
             patch_artist=True,
+            orientation="horizontal" if flat else "vertical",
             # white on the grey of the densities, light grey on the white of the points
-            boxprops={"facecolor": "white" if dense else LIGHT, "edgecolor": GREY},
+            boxprops={"facecolor": "white" if dense or typed else LIGHT, "edgecolor": GREY},
             medianprops={"color": NEUTRAL, "linewidth": 1.5},
             whiskerprops={"color": GREY},
             capprops={"color": GREY},
         )
-    ax.set_xlim(-0.6, len(order) - 0.4)
+        if typed:
+            for box, i in zip(boxes["boxes"], positions, strict=True):
+                box.set_edgecolor(colours[i])
+                box.set_linewidth(1.5)
+        for i, v in zip(positions, values, strict=True):
+            median = float(np.median(v))
+            ax.annotate(
+                m.number(median, 0),
+                (median, i) if flat else (i, median),
+                xytext=(2, 0) if flat else (0, 2),
+                textcoords="offset points",
+                ha="left" if flat else "center",
+                va="bottom",
+                fontsize="small",
+                fontweight="bold",
+                color=NEUTRAL,
+                zorder=5,
+                path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+            )
+    (ax.set_ylim(len(order) - 0.4, -0.6) if flat else ax.set_xlim(-0.6, len(order) - 0.4))
     if not dense:
         # Points jittered with a fixed seed, so that the same data give the same figure.
         rng = np.random.default_rng(0)
         position = {g: i for i, g in enumerate(order)}
         x = shown["group"].map(position).to_numpy(dtype="float64")
+        point_colours = [colours[int(i)] for i in x] if typed else NEUTRAL
+        jittered = x + rng.uniform(-0.18, 0.18, len(x))
         ax.scatter(
-            x + rng.uniform(-0.18, 0.18, len(x)),
-            shown[OUTCOME],
+            shown[OUTCOME] if flat else jittered,
+            jittered if flat else shown[OUTCOME],
             s=14,
-            color=NEUTRAL,
-            alpha=0.7,
+            color=point_colours,
+            alpha=0.8,
             zorder=3,
         )
-    ax.set_xticks(range(len(order)))
-    width = 12 if many else 16
-    ax.set_xticklabels([_group_tick(found, g, width) for g in order])
-    ax.set_ylim(0, 100)
-    _label(ax, title, xlabel, index_label)
+    groups_axis, index_axis = (ax.yaxis, ax.xaxis) if flat else (ax.xaxis, ax.yaxis)
+    groups_axis.set_ticks(range(len(order)))
+    width_chars = _chars(12 if many else 16, 13)
+    groups_axis.set_ticklabels([_group_tick(found, g, width_chars) for g in order])
+    (ax.set_xlim if flat else ax.set_ylim)(0, 100)
+    if flat:
+        _label(ax, _message_title(found, title), index_label, "")
+    else:
+        _label(ax, _message_title(found, title), xlabel, index_label)
     return _done(ax)
 
 
-def _violins(ax: Axes, values: list[np.ndarray], positions: list[int]) -> None:
-    """Each group's density of the index, in grey behind its box; a group whose values do not
-    vary has no density and is drawn as its points (it cannot hide anything)."""
+def _message_title(found: _Groups, title: str) -> str:
+    """The figure's message: the shown group with the highest median index, and the one with
+    the lowest (``title`` alone when fewer than two groups are shown)."""
+    m = i18n.current()
+    shown = [g for g in found.order if not found.hidden(g)]
+    if len(shown) < 2:
+        return title
+    medians = found.shown.groupby("group")[OUTCOME].median().reindex(shown)
+    high, low = medians.idxmax(), medians.idxmin()
+    return m(
+        "figures.groups.message",
+        high_group=high,
+        high=m.number(float(medians[high]), 0),
+        low_group=low,
+        low=m.number(float(medians[low]), 0),
+    )
+
+
+def _violins(
+    ax: Axes,
+    values: list[np.ndarray],
+    positions: list[int],
+    colours: list[str] | None = None,
+    flat: bool = False,
+) -> None:
+    """Each group's density of the index, in grey (or in its type's ``colours``, lightly)
+    behind its box; a group whose values do not vary has no density and is drawn as its points
+    (it cannot hide anything)."""
     spread = [i for i, v in enumerate(values) if len(np.unique(v)) > 1]
     if spread:
         parts = ax.violinplot(
@@ -180,14 +243,16 @@ def _violins(ax: Axes, values: list[np.ndarray], positions: list[int]) -> None:
             positions=[positions[i] for i in spread],
             widths=0.85,
             showextrema=False,
+            orientation="horizontal" if flat else "vertical",
         )
-        for body in parts["bodies"]:
-            body.set_facecolor(LIGHT)
+        for body, i in zip(parts["bodies"], spread, strict=True):
+            body.set_facecolor(colours[i] if colours else LIGHT)
             body.set_edgecolor("none")
-            body.set_alpha(1.0)
+            body.set_alpha(0.35 if colours else 1.0)
             body.set_zorder(1)
     for i in (i for i in range(len(values)) if i not in spread):
-        ax.scatter(np.full(len(values[i]), positions[i]), values[i], s=14, color=NEUTRAL)
+        at = np.full(len(values[i]), positions[i])
+        ax.scatter(*((values[i], at) if flat else (at, values[i])), s=14, color=NEUTRAL)
 
 
 def _group_tick(found: _Groups, group: str, width: int = 16) -> str:
@@ -355,8 +420,8 @@ def _budget_scatter(scored: pd.DataFrame, min_cell: int) -> _Scatter:
 
 def maturity_vs_budget(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None = None) -> Axes:
     """Maturity index against spending per inhabitant (log scale), one point per respondent,
-    told apart by collectivity type (marker and shade of grey: colours are kept for verdicts
-    and size), with the least-squares line of the index on ln(spending).
+    told apart by collectivity type (its colour and marker, ``type_style``), with the
+    least-squares line of the index on ln(spending).
 
     Points are drawn for the collectivity types a table may show only: a type with fewer than
     ``min_cell`` respondents in the figure, and a type hidden to protect it (complementary
@@ -382,14 +447,14 @@ def maturity_vs_budget(scored: pd.DataFrame, min_cell: int = 5, ax: Axes | None 
         ]
     else:
         groups = [(m("figures.budget.everyone"), data)]
-    shades = np.linspace(0.55, 0.1, len(groups)) if len(groups) > 1 else [0.2]
-    for (name, part), shade, marker in zip(groups, shades, TYPE_MARKERS * 3, strict=False):
+    for i, (name, part) in enumerate(groups):
+        style = type_style(i) if scatter.typed else type_style(0)
         ax.scatter(
             part["budget_per_capita"],
             part[OUTCOME],
             s=36,
-            color=str(round(float(shade), 2)),
-            marker=marker,
+            color=style.colour if scatter.typed else NEUTRAL,
+            marker=style.marker,
             edgecolors="white",
             linewidths=0.4,
             label=_wrap(name, 30),

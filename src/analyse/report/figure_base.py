@@ -13,18 +13,20 @@ Three rules hold across all figures:
 - **One meaning per colour** (``PALETTE``): a verdict is told by its Okabe-Ito colour *and*
   its marker (``VERDICT_STYLES``), which readers with any colour vision can tell apart; size,
   wherever it is compared with other terms, has one highlight colour that no verdict uses;
-  everything else is grey.
+  everything else is grey. The figures that describe the data draw no verdict: there each
+  collectivity type has its own colour and marker (``type_style``).
 - **Readable log axes**: at least three labelled ticks in range, in plain numbers
   (``log_ticks``), never powers of ten.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import textwrap
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +85,32 @@ PALETTE: dict[str, str] = {
     "light": LIGHT,
 }
 REGION_ALPHA = 0.15  # the ±SESOI band, light enough for the marks on top of it
+REGION_TEXT = "#00664a"  # the band's words, on the band: the negligible colour, darkened to 4.5:1
 TYPE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
+# Collectivity types in the figures that describe the data (notebook 2, where no verdict is
+# drawn): each type its Okabe-Ito colour, in the order of the types (smallest kind first), and
+# its marker, so that neither alone tells them apart. Yellow, too light for a mark on white,
+# comes last.
+TYPE_COLOURS: tuple[str, ...] = tuple(
+    OKABE_ITO[name]
+    for name in (
+        "sky_blue",
+        "orange",
+        "bluish_green",
+        "blue",
+        "vermillion",
+        "reddish_purple",
+        "black",
+        "yellow",
+    )
+)
+
+
+def type_style(position: int) -> Style:
+    """The colour and marker of the collectivity type at ``position`` in the types' order."""
+    return Style(
+        TYPE_COLOURS[position % len(TYPE_COLOURS)], TYPE_MARKERS[position % len(TYPE_MARKERS)]
+    )
 
 
 def verdict_style(verdict: str) -> Style:
@@ -200,6 +227,65 @@ def _localize_axes(ax: Axes) -> None:
             axis.set_major_formatter(LocaleFormatter())
 
 
+# --------------------------------------------------------------------------- phone layout
+
+# A reader page on a phone (390 px wide: the main column is 390 - 2 x 24 px of padding) shows
+# a figure PHONE_DISPLAY_PX wide. An 8-inch figure would show its 10-point text at 6 px there,
+# so the reader's figures are drawn a second time in the phone layout, PHONE_WIDTH inches
+# wide, which the page serves below 600 px (``analyse.pipeline.publish``): a point of text is
+# then PHONE_DISPLAY_PX / (PHONE_WIDTH x 72) = 1.19 px, and the smallest text a phone figure
+# uses ("small", 10 points under the report's style) shows at 11.9 px, no less than the
+# 11 px the reports promise (``displayed_text_px``).
+PHONE_WIDTH = 4.0  # inches
+PHONE_DISPLAY_PX = 342.0  # CSS px: the width a figure is shown at on a 390 px phone
+PHONE_DPI = 170  # pixels per inch of the phone PNG: sharp on a screen of 2 device px per CSS px
+MIN_TEXT_PX = 11.0  # the smallest text, in CSS px, a reader figure shows on a phone
+_PHONE = [False]
+
+
+@contextlib.contextmanager
+def phone_layout() -> Iterator[None]:
+    """Draw figures, inside the block, in the phone layout (``is_phone``): PHONE_WIDTH inches
+    wide, labels wrapped shorter, nothing beside the axes."""
+    before = _PHONE[0]
+    _PHONE[0] = True
+    try:
+        yield
+    finally:
+        _PHONE[0] = before
+
+
+def is_phone() -> bool:
+    """Whether figures are being drawn in the phone layout (``phone_layout``)."""
+    return _PHONE[0]
+
+
+def _size(width: float, height: float, phone_height: float | None = None) -> tuple[float, float]:
+    """A figure's size in inches: as given, or PHONE_WIDTH wide in the phone layout (and
+    ``phone_height`` tall, when given; else as tall as on a desktop)."""
+    if is_phone():
+        return (PHONE_WIDTH, phone_height if phone_height is not None else height)
+    return (width, height)
+
+
+def _chars(desktop: int, phone: int) -> int:
+    """Characters per line of a wrapped label: ``phone`` in the phone layout."""
+    return phone if is_phone() else desktop
+
+
+def displayed_text_px(figure: Figure, display_px: float = PHONE_DISPLAY_PX) -> float:
+    """The height, in CSS px, of the smallest text of ``figure`` when the figure is shown
+    ``display_px`` wide: its font size in points times the px per point of that display
+    (``display_px`` over the figure's width in points). Texts with no characters are ignored."""
+    width_pt = float(figure.get_size_inches()[0]) * 72.0
+    sizes = [
+        float(text.get_fontsize())
+        for text in figure.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    return min(sizes, default=math.inf) * display_px / width_pt
+
+
 # --------------------------------------------------------------------------- layout
 
 # Figures this module created (and may therefore resize), and the unwrapped text of every
@@ -212,6 +298,8 @@ _RAW: weakref.WeakKeyDictionary[Text, str] = weakref.WeakKeyDictionary()
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 4.8)) -> Axes:
     if ax is not None:
         return ax
+    if is_phone():
+        figsize = (PHONE_WIDTH, figsize[1])
     fig = plt.figure(figsize=figsize, layout="constrained")
     _OWNED.add(fig)
     return fig.add_subplot()
@@ -241,11 +329,11 @@ def _set_text(text: Text, raw: str, width: int) -> None:
 
 
 def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
-    """Title and axis labels, wrapped for an 8-inch figure (``fit`` rewraps what still does not
-    fit), and the numbers of the axes in the report's language."""
-    _set_text(ax.title, title, 60)
-    _set_text(ax.xaxis.label, xlabel, 75)
-    _set_text(ax.yaxis.label, ylabel, 40)
+    """Title and axis labels, wrapped for an 8-inch figure or for the phone layout (``fit``
+    rewraps what still does not fit), and the numbers of the axes in the report's language."""
+    _set_text(ax.title, title, _chars(60, 34))
+    _set_text(ax.xaxis.label, xlabel, _chars(75, 42))
+    _set_text(ax.yaxis.label, ylabel, _chars(40, 30))
     _localize_axes(ax)
     return ax
 

@@ -10,14 +10,16 @@ warns about a name the notebook does not declare and runs on with the default: a
 ``sesoy`` would publish a report made with the wrong bound. ``setup`` refuses it instead.
 
 ``show_figure`` displays a figure with a text alternative (RGAA) and, when the run gives an
-output folder, also saves it there as PNG.
+output folder, also saves it there as PNG; given the function that draws the figure, it also
+draws the figure in the phone layout, which reader pages serve to narrow screens.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import io
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,7 @@ from analyse.params import (
 )
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_text
+from analyse.report.figure_base import PHONE_DPI, phone_layout
 from analyse.report.narrative import NARRATIVE_METADATA
 from analyse.report.plots import fit, is_fitted
 from analyse.report.prose import curve_summary, verdict_sentence
@@ -52,6 +55,9 @@ if TYPE_CHECKING:
 
 FIGURE_DPI = 110  # on screen and in the HTML report
 SAVE_DPI = 150  # PNG files written by ``save_figure`` (an analyst's own copies)
+# Where a displayed PNG's metadata keeps the figure drawn in the phone layout (base64 PNG):
+# ``analyse.pipeline.publish`` serves it to screens narrower than 600 px.
+PHONE_KEY = "phone_png"
 # Parameters of the notebooks that are not keys of a params file: where the run writes.
 RUNTIME_PARAMETERS: tuple[str, ...] = ("output_dir",)
 # The first line of the cell papermill injects (papermill's Python translator writes it).
@@ -198,9 +204,19 @@ def _png_path(output_dir: str | Path, name: str) -> Path:
 
 
 def show_figure(
-    fig: Figure | Axes, alt: str | None = None, output_dir: str | Path = "", name: str = ""
+    fig: Figure | Axes | Callable[[], Figure | Axes],
+    alt: str | None = None,
+    output_dir: str | Path = "",
+    name: str = "",
 ) -> None:
     """Display a figure as PNG with a text alternative, save it if asked, and close it.
+
+    ``fig`` is a figure, or the function that draws it (``lambda: plots.size_coefficients(e)``):
+    the function is called twice, once as usual and once in the phone layout
+    (``analyse.report.figure_base.phone_layout``: 4 inches wide, so that its text is at least
+    11 px on a 390 px phone), and the phone PNG goes into the output's metadata
+    (``image/png.phone_png``), for the reader page to serve to narrow screens. A figure given
+    as such has no phone variant: it is drawn once.
 
     The alternative text goes into the output's metadata (``image/png.alt``), which the
     publisher (``analyse.pipeline.publish.output_alt``) writes as the image's ``alt``
@@ -213,19 +229,35 @@ def show_figure(
     """
     from IPython.display import Image, display
 
+    phone = None
+    if callable(fig) and not isinstance(fig, (Figure, Axes)):
+        draw = fig
+        with phone_layout():
+            phone = _figure(draw())
+        phone_data = _shown_png(phone, PHONE_DPI)
+        plt.close(phone)
+        fig = draw()
     figure = _figure(fig)
     text = alt or figure_alt(figure)
-    # Laid out again at the DPI it is shown at, so that nothing drawn after the figure
-    # function (or measured at another DPI) runs off the canvas; a figure of
-    # ``analyse.report.plots`` left as ``fit`` laid it out at this DPI is shown as drawn.
-    if not (is_fitted(figure) and figure.dpi == FIGURE_DPI):
-        figure.set_dpi(FIGURE_DPI)
-        fit(figure)  # leaves the canvas drawn as the figure now is
-    data = _canvas_png(figure)
+    data = _shown_png(figure, FIGURE_DPI)
     plt.close(figure)
     if name and output_dir:
         _png_path(output_dir, name).write_bytes(data)
-    display(Image(data=data, format="png", metadata={"alt": text}))
+    metadata: dict[str, str] = {"alt": text}
+    if phone is not None:
+        metadata[PHONE_KEY] = base64.b64encode(phone_data).decode("ascii")
+    display(Image(data=data, format="png", metadata=metadata))
+
+
+def _shown_png(figure: Figure, dpi: float) -> bytes:
+    """The figure as PNG at ``dpi``, laid out at that DPI: a figure of ``analyse.report.plots``
+    left as ``fit`` laid it out at this DPI is encoded as drawn; any other (changed since, or
+    measured at another DPI, where something drawn after the figure function could run off the
+    canvas) is fitted again first."""
+    if not (is_fitted(figure) and figure.dpi == dpi):
+        figure.set_dpi(dpi)
+        fit(figure)  # leaves the canvas drawn as the figure now is
+    return _canvas_png(figure)
 
 
 def _canvas_png(figure: Figure) -> bytes:

@@ -56,16 +56,21 @@ from analyse.report.figure_base import (  # noqa: F401 - re-exported
     _OWNED,
     GREY,
     LIGHT,
+    MIN_TEXT_PX,
     NEUTRAL,
     OKABE_ITO,
     PALETTE,
+    PHONE_WIDTH,
     REGION_ALPHA,
+    REGION_TEXT,
     SIZE_COLOUR,
+    TYPE_COLOURS,
     TYPE_MARKERS,
     VERDICT_STYLES,
     LocaleFormatter,
     Style,
     _axes,
+    _chars,
     _decimals,
     _done,
     _label,
@@ -74,15 +79,19 @@ from analyse.report.figure_base import (  # noqa: F401 - re-exported
     _not_drawn,
     _set_text,
     _wrap,
+    displayed_text_px,
     fit,
     is_fitted,
+    is_phone,
     log_ticks,
     not_drawn_alt,
+    phone_layout,
+    type_style,
     verdict_label,
     verdict_style,
 )
 from analyse.report.groups import with_groups  # noqa: F401 - re-exported
-from analyse.stats.equivalence import VERDICTS, SizeTest, equivalence_interval
+from analyse.stats.equivalence import LN10, VERDICTS, SizeTest, equivalence_interval
 from analyse.stats.robustness import CHOICES, SHIPPED
 
 # --------------------------------------------------------------------------- data quality
@@ -107,10 +116,12 @@ def _theme_labels(table: pd.DataFrame, codebook: Codebook | None) -> list[str]:
 def published_vs_survey(
     comparison: pd.DataFrame, ax: Axes | None = None, codebook: Codebook | None = None
 ) -> Axes:
-    """Published 2025 share per theme next to this survey's (``tables.published_comparison``);
-    with ``codebook``, themes are named in the report's language."""
+    """Published 2025 share per theme next to this survey's (``tables.published_comparison``),
+    under a title that says in how many themes this survey is below the published share; the
+    two bars are named on the first theme's bars, not in a legend. With ``codebook``, themes
+    are named in the report's language."""
     m = i18n.current()
-    ax = _axes(ax, (8.0, 5.2))
+    ax = _axes(ax, (8.0, 5.2) if not is_phone() else (8.0, 6.4))
     title, xlabel, ylabel = (m(f"figures.published.{k}") for k in ("title", "x", "y"))
     if comparison.attrs.get("not_shown"):  # another survey's codebook: nothing to compare
         reason = comparison.attrs["not_shown"].removeprefix("not shown: ")
@@ -119,24 +130,47 @@ def published_vs_survey(
     y = np.arange(len(comparison))[::-1]
     height = 0.38
     bars = [
-        ("published_2025", m("figures.published.published"), LIGHT, +height / 2),
+        ("published_2025", m("figures.published.published_short"), LIGHT, +height / 2),
         ("this_survey", m("figures.published.survey"), NEUTRAL, -height / 2),
     ]
     for column, name, colour, offset in bars:
         values = comparison[column].astype("float64").to_numpy()
-        container = ax.barh(y + offset, values, height=height, color=colour, label=name)
-        ax.bar_label(
-            container,
-            labels=[m.number(v, 0) if math.isfinite(v) else "" for v in values],
-            padding=2,
-            fontsize="small",
-        )
+        container = ax.barh(y + offset, values, height=height, color=colour)
+        texts = [m.number(v, 0) if math.isfinite(v) else "" for v in values]
+        # the first (top) theme's bar says which bar it is: inside it when it is long enough
+        # for the words, else after its value
+        if len(texts) and texts[0]:
+            if values[0] >= (62 if is_phone() else 45):
+                ax.text(
+                    1.5,
+                    y[0] + offset,
+                    name,
+                    va="center",
+                    fontsize="small",
+                    color="white" if colour == NEUTRAL else NEUTRAL,
+                )
+            else:
+                texts[0] = m("figures.published.bar_label", value=texts[0], name=name)
+        ax.bar_label(container, labels=texts, padding=2, fontsize="small")
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(label, 24) for label in labels])
+    ax.set_yticklabels([_wrap(label, _chars(24, 14)) for label in labels])
     ax.set_xlim(0, 105)
-    ax.legend(title=None, loc="lower right", fontsize="small")
-    _label(ax, title, xlabel, ylabel)
+    ax.set_ylim(-0.6, len(comparison) - 0.2)
+    _label(ax, _published_message(comparison) or title, xlabel, "" if is_phone() else ylabel)
     return _done(ax)
+
+
+def _published_message(comparison: pd.DataFrame) -> str | None:
+    """The figure's message: in how many themes (of those with both shares) this survey's
+    share is below the published one, or None when no theme has both."""
+    m = i18n.current()
+    both = comparison[["published_2025", "this_survey"]].astype("float64").dropna()
+    if both.empty:
+        return None
+    below = int((both["this_survey"] < both["published_2025"]).sum())
+    return m.choose(
+        "figures.published.message", below, below=m.integer(below), themes=m.integer(len(both))
+    )
 
 
 def alt_published_vs_survey(comparison: pd.DataFrame, codebook: Codebook | None = None) -> str:
@@ -163,25 +197,37 @@ def alt_published_vs_survey(comparison: pd.DataFrame, codebook: Codebook | None 
 # --------------------------------------------------------------------------- the claim
 
 
+def _points(value: float, digits: int = 1) -> str:
+    """A signed number of index points, the unit agreeing with it (« −1,2 point », « +29,0
+    points »)."""
+    m = i18n.current()
+    return m.choose("figures.points", abs(value), number=m.number(value, digits, sign=True))
+
+
 def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """The total, direct and indirect effects of size with their intervals
     (``tables.size_effects``), in index points for a tenfold population, against the region of
     effects smaller than the smallest effect of interest (the bound the total and direct
-    verdicts read; the indirect effect is not judged against it). Each verdict marks its
-    estimate by its colour and marker; the indirect effect is neutral."""
+    verdicts read; the indirect effect is not judged against it), named on the band itself.
+    Each verdict marks its estimate by its colour and marker; the indirect effect is neutral.
+    The title gives the total and direct effects and their verdicts: the figure's message."""
     m = i18n.current()
-    ax = _axes(ax, (8.0, 3.8))
+    ax = _axes(ax, (8.0, 3.8) if not is_phone() else (8.0, 4.6))
     bound = float(effects.attrs.get("sesoi_points", math.nan))
+    y = np.arange(len(effects))[::-1]
+    bottom = y.min() - (1.1 if math.isfinite(bound) else 0.7) if len(y) else -0.7
     if math.isfinite(bound):
-        ax.axvspan(
-            -bound,
-            bound,
-            color=PALETTE["negligible"],
-            alpha=REGION_ALPHA,
-            label=m("figures.size_coefficients.region", points=m.number(bound, 1)),
+        ax.axvspan(-bound, bound, color=PALETTE["negligible"], alpha=REGION_ALPHA)
+        ax.text(
+            0,
+            bottom + 0.08,
+            _wrap(m("figures.size_coefficients.region", points=m.number(bound, 1)), 22),
+            ha="center",
+            va="bottom",
+            fontsize="small",
+            color=REGION_TEXT,
         )
     ax.axvline(0, color=NEUTRAL, lw=1, ls="--")
-    y = np.arange(len(effects))[::-1]
     for yi, (_, row) in zip(y, effects.iterrows(), strict=True):
         if math.isfinite(row["low"]):
             ax.plot((row["low"], row["high"]), (yi, yi), color=NEUTRAL, lw=2.5)
@@ -205,12 +251,13 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_yticks(y)
     ax.set_yticklabels(
         [
-            _wrap(m(f"figures.size_coefficients.{name}"), 22)
-            + (f"\n({verdict_label(verdict)})" if verdict else "")
+            _wrap(m(f"figures.size_coefficients.{name}"), _chars(22, 10))
+            # on a phone the title gives the verdicts: the labels keep the axes wide
+            + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
             for name, verdict in zip(effects.index, effects["verdict"], strict=True)
         ]
     )
-    ax.set_ylim(y.min() - 0.7, y.max() + 0.7)
+    ax.set_ylim(bottom, y.max() + 0.7 if len(y) else 0.7)
     ends = [effects["low"], effects["high"], effects["points"]]
     low = float(np.nanmin([np.nanmin(v) for v in ends]))
     high = float(np.nanmax([np.nanmax(v) for v in ends]))
@@ -218,16 +265,32 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
         low, high = min(low, -bound), max(high, bound)
     pad = 0.08 * max(high - low, 1e-9)
     ax.set_xlim(min(low, 0.0) - pad, max(high, 0.0) + pad)
-    if math.isfinite(bound):
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize="small")
     level = m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05)))
     _label(
         ax,
-        m("figures.size_coefficients.title", level=level),
-        m("figures.size_coefficients.x"),
-        m("figures.size_coefficients.y"),
+        _size_message(effects) or m("figures.size_coefficients.title", level=level),
+        m("figures.size_coefficients.x", level=level),
+        "",
     )
     return _done(ax)
+
+
+def _size_message(effects: pd.DataFrame) -> str | None:
+    """The figure's message: the total and direct effects with their verdicts (None without
+    both)."""
+    m = i18n.current()
+    if not {"total", "direct"} <= set(effects.index):
+        return None
+    total, direct = effects.loc["total"], effects.loc["direct"]
+    if not (math.isfinite(float(total["points"])) and math.isfinite(float(direct["points"]))):
+        return None
+    return m(
+        "figures.size_coefficients.message",
+        total=_points(float(total["points"])),
+        total_verdict=verdict_label(str(total["verdict"])),
+        direct=_points(float(direct["points"])),
+        direct_verdict=verdict_label(str(direct["verdict"])),
+    )
 
 
 def alt_size_coefficients(effects: pd.DataFrame) -> str:
@@ -429,57 +492,81 @@ def alt_relative_importance(importance: pd.DataFrame) -> str:
 
 
 def theme_forest(
-    themes: pd.DataFrame, ax: Axes | None = None, codebook: Codebook | None = None
+    themes: pd.DataFrame,
+    ax: Axes | None = None,
+    codebook: Codebook | None = None,
+    alpha: float = 0.05,
 ) -> Axes:
-    """Size's odds ratio in each theme's ordinal model with 95 % CI and Holm-adjusted p
-    (``tables.theme_table``); a theme whose model has no estimate is listed as "not
-    estimable" in the margin, with no mark. With ``codebook``, themes are named in the
-    report's language."""
+    """For each theme, by how much the chances of a higher level are multiplied for a
+    population ten times larger (size's odds ratio in the theme's ordinal model,
+    ``tables.theme_table``, for a tenfold population), with its interval, under a title that
+    says in how many themes it is clear after the correction for several comparisons (Holm
+    p below ``alpha``); those themes are marked in the size colour, the others hollow. A
+    theme whose model has no estimate is listed as "not estimable" in the margin, with no
+    mark. With ``codebook``, themes are named in the report's language."""
     m = i18n.current()
-    ax = _axes(ax, (8.5, 4.8))
+    ax = _axes(ax, (8.5, 4.8) if not is_phone() else (8.5, 1.8 + 0.8 * len(themes)))
     y = np.arange(len(themes))[::-1]
     estimated = themes["odds_ratio"].notna().to_numpy()
-    ax.errorbar(
-        themes["odds_ratio"][estimated],
-        y[estimated],
-        xerr=[
-            (themes["odds_ratio"] - themes["low"])[estimated],
-            (themes["high"] - themes["odds_ratio"])[estimated],
-        ],
-        fmt="s",
-        color=SIZE_COLOUR,
-        ecolor=NEUTRAL,
-        capsize=3,
-    )
+    # ``tables.theme_table`` gives them for a tenfold population already
+    ratio, low_end, high_end = (themes[c] for c in ("odds_ratio", "low", "high"))
+    clear = (themes["p_holm"] < alpha).fillna(False).to_numpy(dtype=bool) & estimated
+    for marks, face in ((clear, SIZE_COLOUR), (estimated & ~clear, "white")):
+        if not marks.any():
+            continue
+        ax.errorbar(
+            ratio[marks],
+            y[marks],
+            xerr=[(ratio - low_end)[marks], (high_end - ratio)[marks]],
+            fmt="s",
+            color=SIZE_COLOUR,
+            markerfacecolor=face,
+            markersize=7,
+            ecolor=NEUTRAL,
+            capsize=3,
+        )
     ax.axvline(1, color=NEUTRAL, lw=1, ls="--")
-    low, high = themes["low"].min(), themes["high"].max()
+    low, high = low_end.min(), high_end.max()
     if estimated.any() and np.isfinite([low, high]).all() and low > 0:
         low, high = min(float(low), 1.0) / 1.15, max(float(high), 1.0) * 1.15
     else:  # no theme estimated: a neutral range around 1
         low, high = 0.25, 4.0
-    _log_axis(ax, low, high)
-    for yi, p, ok in zip(y, themes["p_holm"], estimated, strict=True):
-        # in the margin right of the axes (x in axes fraction, y in data units)
-        text = (
-            m("figures.forest.holm", p=m.p_value(float(p)))
-            if ok and pd.notna(p)
-            else m("figures.forest.not_estimable")
-            if not ok
-            else ""
-        )
-        ax.text(1.02, yi, text, va="center", fontsize="small", transform=ax.get_yaxis_transform())
+    _log_axis(ax, low, high, at_most=_chars(9, 5))
+    for yi, ok in zip(y, estimated, strict=True):
+        if not ok:  # in the plot, at its left edge (x in axes fraction, y in data units)
+            ax.text(
+                0.02,
+                yi,
+                m("figures.forest.not_estimable"),
+                va="center",
+                fontsize="small",
+                transform=ax.get_yaxis_transform(),
+            )
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(label, 26) for label in _theme_labels(themes, codebook)])
+    ax.set_yticklabels([_wrap(label, _chars(26, 14)) for label in _theme_labels(themes, codebook)])
     ax.set_ylim(-0.6, len(themes) - 0.4)
-    _label(ax, m("figures.forest.title"), m("figures.forest.x"), m("figures.forest.y"))
+    count = int(estimated.sum())
+    if not count:
+        title = m("figures.forest.title")
+    elif not clear.any():
+        title = m("figures.forest.message_none", themes=m.integer(count))
+    else:
+        title = m.choose(
+            "figures.forest.message",
+            int(clear.sum()),
+            number=m.integer(int(clear.sum())),
+            themes=m.integer(count),
+        )
+    _label(ax, title, m("figures.forest.x"), "")
     return _done(ax)
 
 
 def alt_theme_forest(
     themes: pd.DataFrame, alpha: float = 0.05, codebook: Codebook | None = None
 ) -> str:
-    """Text alternative of ``theme_forest``: the range of size's odds ratios over the themes
-    and which are significant at ``alpha`` after Holm's correction."""
+    """Text alternative of ``theme_forest``: the range over the themes of the factor by which
+    a tenfold population multiplies the chances of a higher level, and in which themes it is
+    clear at ``alpha`` after the correction for several comparisons (Holm's)."""
     m = i18n.current()
     labels = pd.Series(_theme_labels(themes, codebook), index=themes.index)
     estimated = themes[themes["odds_ratio"].notna()]
@@ -640,35 +727,91 @@ def _choice_rows(curve: pd.DataFrame) -> list[tuple[str, str]]:
     return rows
 
 
+def curve_in_points(curve: pd.DataFrame) -> pd.DataFrame | None:
+    """Each specification's effect, interval and bound in index points for a tenfold
+    population (columns ``effect``, ``low``, ``high``, ``bound``), converted with its own
+    ``points_scale`` (``analyse.stats.robustness``): ``points_from_sesoi`` of each number.
+    None when the curve has no ``points_scale`` (an older curve), or a scale is not positive."""
+    if "points_scale" not in curve or len(curve) == 0:
+        return None
+    scale = curve["points_scale"].astype("float64")
+    if not (np.isfinite(scale) & (scale > 0)).all():
+        return None
+    factor = LN10 / scale
+    return pd.DataFrame(
+        {
+            "effect": curve["std_coef"] * factor,
+            "low": curve["ci90_low"] * factor,
+            "high": curve["ci90_high"] * factor,
+            "bound": curve["sesoi"] * factor,
+        },
+        index=curve.index,
+    )
+
+
 def specification_curve(
     curve: pd.DataFrame, sesoi: float, alpha: float = 0.05, fig: Figure | None = None
 ) -> Axes:
     """The specification curve (Simonsohn, Simmons and Nelson 2020) of
-    ``analyse.stats.robustness.specification_curve``: above, each specification's standardized
-    size effect with its (1 - 2 alpha) interval, sorted, marked by its verdict (colour and
-    marker), against zero and the region of negligible effects ±sesoi; below, aligned on the
-    same x, a dot matrix of the analytic choices each specification makes (one row per value
-    of each choice). Every specification is drawn, however many.
+    ``analyse.stats.robustness.specification_curve``: above, each specification's size effect
+    with its (1 - 2 alpha) interval, sorted, marked by its verdict (colour and marker),
+    against zero and the region of negligible effects (each specification's own bound); below,
+    aligned on the same x, a dot matrix of the analytic choices each specification makes (one
+    row per value of each choice). Every specification is drawn, however many.
+
+    Effects are in index points for a tenfold population, the reader pages' one unit, when
+    the curve gives each specification's scale (``curve_in_points``); else standardized, with
+    the bound ``sesoi``. The title says how many specifications give the most frequent verdict
+    and the range of the effects: the figure's message.
 
     Draws on ``fig`` (a new figure by default) and returns the axes of the estimates.
     """
     m = i18n.current()
     rows = _choice_rows(curve)
+    points = curve_in_points(curve)
+    phone = is_phone()
     if fig is None:
         width = max(9.0, min(14.0, 5.0 + 0.22 * len(curve)))
-        fig = plt.figure(figsize=(width, 5.0 + 0.3 * len(rows)), layout="constrained")
+        height = 5.0 + 0.3 * len(rows)
+        fig = plt.figure(
+            figsize=(4.0, 4.5 + 0.62 * len(rows)) if phone else (width, height),
+            layout="constrained",
+        )
         _OWNED.add(fig)
     top, bottom = fig.subplots(
-        2, 1, sharex=True, gridspec_kw={"height_ratios": [3.0, max(1.0, 0.3 * len(rows))]}
+        2,
+        1,
+        sharex=True,
+        gridspec_kw={"height_ratios": [3.0, max(1.0, (0.55 if phone else 0.3) * len(rows))]},
     )
     x = np.arange(len(curve))
-    top.axhspan(
-        -sesoi,
-        sesoi,
-        color=PALETTE["negligible"],
-        alpha=REGION_ALPHA,
-        label=m("figures.specification.region", sesoi=m.number(sesoi, 2)),
-    )
+    if points is not None:
+        effect, low, high, bound = (points[c] for c in ("effect", "low", "high", "bound"))
+    else:
+        effect, low, high = curve["std_coef"], curve["ci90_low"], curve["ci90_high"]
+        bound = pd.Series(float(sesoi), index=curve.index)
+    if len(curve):
+        edges = np.concatenate([[-0.5], x + 0.5])
+        widths = np.concatenate([bound.to_numpy(dtype="float64"), [float(bound.iloc[-1])]])
+        top.fill_between(
+            edges, -widths, widths, step="post", color=PALETTE["negligible"], alpha=REGION_ALPHA
+        )
+        same = bool(np.allclose(bound, bound.iloc[0]))
+        region = m(
+            "figures.specification.region_points" if points is not None else
+            "figures.specification.region",
+            sesoi=m.number(float(bound.iloc[0]), 1 if points is not None else 2),
+        ) if same else m("figures.specification.region_each")  # fmt: skip
+        top.text(
+            0.02,
+            0.02,
+            _wrap(region, _chars(60, 30)),
+            transform=top.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize="small",
+            color=REGION_TEXT,
+        )
     top.axhline(0, color=NEUTRAL, lw=1, ls="--")
     verdicts = curve["verdict"].astype(str) if len(curve) else pd.Series([], dtype=str)
     ordered = [v for v in VERDICTS if (verdicts == v).any()]
@@ -676,22 +819,16 @@ def specification_curve(
     for verdict in ordered:
         part = (verdicts == verdict).to_numpy()
         style = verdict_style(verdict)
-        top.vlines(
-            x[part],
-            curve.loc[part, "ci90_low"],
-            curve.loc[part, "ci90_high"],
-            color=style.colour,
-            lw=1.5,
-        )
+        top.vlines(x[part], low[part], high[part], color=style.colour, lw=1.5)
         top.plot(
             x[part],
-            curve.loc[part, "std_coef"],
+            effect[part],
             linestyle="none",
             marker=style.marker,
             color=style.colour,
             markeredgecolor=NEUTRAL,
             markeredgewidth=0.5,
-            markersize=7,
+            markersize=6 if phone else 7,
             label=m(
                 "figures.specification.verdict",
                 label=verdict_label(verdict),
@@ -708,40 +845,64 @@ def specification_curve(
                 color=style.colour,
                 markeredgecolor=NEUTRAL,
                 markeredgewidth=0.5,
-                markersize=6,
+                markersize=5 if phone else 6,
             )
-    # the legend under both panels, across the figure: beside the axes it would leave the
-    # curve a narrow strip (and constrained layout does not stack it under a suptitle)
+    # the verdicts' key under both panels when they are several (one is said by the title)
     handles, labels = top.get_legend_handles_labels()
-    fig.legend(
-        handles,
-        [_wrap(label, 40) for label in labels],
-        title=m("figures.specification.legend"),
-        loc="outside lower center",
-        ncols=min(3, len(labels)),
-        fontsize="small",
-        title_fontsize="small",
-    )
+    if len(labels) > 1:
+        fig.legend(
+            handles,
+            [_wrap(label, _chars(40, 24)) for label in labels],
+            title=m("figures.specification.legend"),
+            loc="outside lower center",
+            ncols=min(_chars(3, 2), len(labels)),
+            fontsize="small",
+            title_fontsize="small",
+        )
     level = m.percent(1 - 2 * alpha)
-    title = m.choose("figures.specification.title", len(curve), n=m.integer(len(curve)))
-    _set_text(fig.suptitle(title, fontweight="bold"), title, 90)
-    _set_text(top.yaxis.label, m("figures.specification.y", level=level), 36)
+    title = _curve_message(curve, effect, points is not None) or m.choose(
+        "figures.specification.title", len(curve), n=m.integer(len(curve))
+    )
+    _set_text(fig.suptitle(title, fontweight="bold"), title, _chars(90, 34))
+    y_key = "figures.specification.y_points" if points is not None else "figures.specification.y"
+    _set_text(top.yaxis.label, m(y_key, level=level), _chars(36, 24))
     _localize_axes(top)
     # the dot matrix: one row per choice value, a line between the choices
     bottom.set_yticks(range(len(rows)))
-    bottom.set_yticklabels([_wrap(choice_label(c, v), 48) for c, v in rows])
+    bottom.set_yticklabels([_wrap(choice_label(c, v), _chars(48, 20)) for c, v in rows])
     bottom.set_ylim(len(rows) - 0.5, -0.5)
     for row in range(1, len(rows)):
         if rows[row][0] != rows[row - 1][0]:
             bottom.axhline(row - 0.5, color=LIGHT, lw=1)
     bottom.grid(axis="y", visible=False)
     bottom.set_xlim(-0.7, len(curve) - 0.3)
-    bottom.set_xticks(x)
-    bottom.set_xticklabels([m.integer(i + 1) for i in x], fontsize="small")
-    _set_text(bottom.xaxis.label, m("figures.specification.x"), 80)
-    _set_text(bottom.yaxis.label, m("figures.specification.y_choices"), 30)
+    step = max(1, math.ceil(len(curve) / (8 if phone else 40)))
+    bottom.set_xticks(x[::step])
+    bottom.set_xticklabels([m.integer(i + 1) for i in x[::step]], fontsize="small")
+    _set_text(bottom.xaxis.label, m("figures.specification.x"), _chars(80, 30))
+    if not phone:  # on a phone the choices name themselves; the room goes to the curve
+        _set_text(bottom.yaxis.label, m("figures.specification.y_choices"), 30)
     fit(fig)
     return top
+
+
+def _curve_message(curve: pd.DataFrame, effect: pd.Series, in_points: bool) -> str | None:
+    """The figure's message: how many specifications give the most frequent verdict, and the
+    range of the effects (None for an empty curve)."""
+    m = i18n.current()
+    if curve.empty:
+        return None
+    counts = curve["verdict"].astype(str).value_counts()
+    verdict = str(counts.index[0])
+    unit, digits = ("points", 1) if in_points else ("std", 2)
+    return m(
+        f"figures.specification.message_{unit}",
+        count=m.integer(int(counts.iloc[0])),
+        n=m.integer(len(curve)),
+        label=verdict_label(verdict),
+        low=m.number(float(effect.min()), digits, sign=True),
+        high=m.number(float(effect.max()), digits, sign=True),
+    )
 
 
 def alt_specification_curve(curve: pd.DataFrame, sesoi: float | None = None) -> str:

@@ -299,6 +299,9 @@ def specification_curve(
 
     ``sesoi_points`` (index points for a tenfold population) replaces ``sesoi``, converted on
     each specification's rows (module docstring; column ``sesoi`` holds each bound used).
+    Column ``points_scale`` holds each specification's sd(ln population) / sd(index) on its
+    rows, which converts its standardized numbers to index points for a tenfold population
+    (``analyse.stats.equivalence.points_from_sesoi``), as readers read them.
 
     Raked specifications are skipped (not faked) when no frame is given or raking cannot meet
     the frame's margins; ``attrs['skipped']`` says why, by specification. ``weights``, survey
@@ -363,10 +366,11 @@ def specification_curve(
                 "tost_p": test.tost_p,
                 "verdict": test.verdict,
                 "sesoi": test.sesoi,
+                "points_scale": points_scale,
             }
         )
     columns = [*CHOICES, "weights_converged", "n", "std_coef", "std_se"]
-    columns += ["ci90_low", "ci90_high", "p", "tost_p", "verdict", "sesoi"]
+    columns += ["ci90_low", "ci90_high", "p", "tost_p", "verdict", "sesoi", "points_scale"]
     curve = pd.DataFrame(rows, columns=columns).sort_values("std_coef", ignore_index=True)
     curve.attrs["skipped"] = skipped
     curve.attrs["controls_merged"] = merged
