@@ -58,8 +58,15 @@ def _by_type(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
     )
 
 
-def _forest(document: Mapping[str, Any], m: Messages, themes: Any = None, **_: Any) -> str | None:
-    """The theme whose odds move most with size, read for a tenfold population."""
+def _forest(
+    document: Mapping[str, Any],
+    m: Messages,
+    themes: Any = None,
+    codebook: Any = None,
+    **_: Any,
+) -> str | None:
+    """The theme whose odds move most with size, read for a tenfold population
+    (``tables.theme_table``; its label in the report's language from the ``codebook``)."""
     if not isinstance(themes, pd.DataFrame) or "odds_ratio" not in themes:
         return None
     rated = themes["odds_ratio"].astype("float64").dropna()
@@ -67,6 +74,9 @@ def _forest(document: Mapping[str, Any], m: Messages, themes: Any = None, **_: A
         return None
     theme = (rated.map(math.log).abs()).idxmax()
     label = themes.loc[theme, "label"] if "label" in themes else str(theme)
+    if codebook is not None:
+        found = codebook.theme(theme)
+        label = found.label_fr if m.lang == "fr" else found.label_en
     return m("lecture.forest", theme=str(label), odds=m.number(float(rated[theme]), 2))
 
 
