@@ -25,7 +25,7 @@ JARGON = (
     "BF01", "logit", "z moyen", "ln population", "JZS", "Shapley", "Stouffer", "Kish",
 )  # fmt: skip
 OTHER_UNITS = ("2,7 fois", "multipliez")
-METHOD_BOX = re.compile(r'<section class="method".*?</section>', re.S)
+METHOD_BOX = re.compile(r"<section[^>]*class=\"method\"[^>]*>.*?</section>", re.S)
 
 
 def _visible(page: str) -> str:

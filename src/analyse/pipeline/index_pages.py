@@ -225,7 +225,8 @@ def run_index_html(
         caveats=caveats(manifest, m),
         chapters=chapters,
         pdf=pdf,
-        figures=[(f.path, f.alt_in(m)) for f in figures],
+        # the reader pages' figures: the statistician's detail stays on the code version
+        figures=[(f.path, f.alt_in(m)) for f in figures if not f.detail],
         downloads=table_downloads(downloads, captions or {}, m),
         extras=[
             (path, extra_name(path, (extra_figures or {}).get(path), m))

@@ -69,6 +69,7 @@ class Figure:
     notebook: str  # notebook stem
     number: int
     description: str | None = None  # the notebook's own alt text, if it gave one
+    detail: bool = False  # from a cell tagged ``detail``: on the code version only
 
     @property
     def alt(self) -> str:
@@ -478,13 +479,21 @@ def extract_figures(ipynb: Path, run_dir: Path) -> list[Figure]:
 
     nb = nbformat.read(ipynb, as_version=4)
     figures: list[Figure] = []
+    detail = {
+        id(output)
+        for cell in nb.cells
+        if DETAIL_TAG in _tags(cell)
+        for output in cell.get("outputs", [])
+    }
     for number, output in enumerate(_png_outputs(nb), start=1):
         png = output["data"]["image/png"]
         relative = f"{FIGURES_DIR}/{ipynb.stem}-{number}.png"
         target = run_dir / relative
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(base64.b64decode("".join(png) if isinstance(png, list) else png))
-        figures.append(Figure(relative, ipynb.stem, number, output_alt(output)))
+        figures.append(
+            Figure(relative, ipynb.stem, number, output_alt(output), id(output) in detail)
+        )
     return figures
 
 

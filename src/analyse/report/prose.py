@@ -57,18 +57,13 @@ def verdict_sentence(analysis: ClaimAnalysis, m: Messages | None = None) -> str:
         n=m.integer(analysis.n),
         effect=m.number(effect, 1, sign=True),
         unit=m.choose("findings.unit", round(abs(effect), 1)),
-        std=m.number(test.std_coef, sign=True),
         level=m.percent(1 - 2 * test.alpha),
         low=m.number(low, 1, sign=True),
         high=m.number(high, 1, sign=True),
         zero_note=zero_note,
         meaning=m(f"verdicts.{test.verdict}.meaning"),
         way=way,
-        sesoi=m.number(test.sesoi),
         points=m.number(sesoi_in_points(test), 1),
-        p_tost=m.p_value(test.tost_p),
-        p_met=m.p_value(test.met_p),
-        p_zero=m.p_value(test.p),
     )
 
 
