@@ -333,7 +333,8 @@ def test_the_decisive_power_sentence_names_the_world_simulated():
     results = _panel()
     results["sensitivity"]["power_decisive_at_points"] = -27.9
     text = _say(results).text("nb5.decisive_power")
-    assert "−27.9 points" in text and "−0.40 standard deviations" in text
+    # one unit on reader pages: points, not the world's standardized effect
+    assert "−27.9 points" in text and "standard deviation" not in text
     del results["sensitivity"]["power_decisive_at_points"]
     converted = points_per_tenfold(results, results["sensitivity"]["power_decisive_at_std"])
     m = i18n.messages("en")

@@ -533,11 +533,13 @@ def publish_run(
     if pdf:
         write_pdf(run_dir, notebooks, results, manifest)
     captions = table_captions(run_dir, [ipynb.name for ipynb in notebooks])
+    detail = detail_tables(notebooks)
     page = run_index_html(
         manifest,
         results,
         figures,
-        extras,
+        # the reader pages' tables: the statistician's detail is linked from the code version
+        [path for path in extras if _table_stem(path) not in detail],
         pdf=pdf_file(run_dir, lang),
         captions=captions,
         extra_figures=figures_saved_as(run_dir, extras, figures),
@@ -547,6 +549,30 @@ def publish_run(
     manifest["outputs"] = output_checksums(run_dir)
     write_json(run_dir / MANIFEST_FILE, manifest)
     return manifest
+
+
+_TABLE_LINK = re.compile(r"tables/([A-Za-z0-9][A-Za-z0-9_-]*)\.(?:csv|xlsx|json)")
+
+
+def detail_tables(notebooks: Sequence[Path]) -> set[str]:
+    """The names of the tables shown in cells tagged ``detail`` (the code version only)."""
+    import nbformat
+
+    found: set[str] = set()
+    for ipynb in notebooks:
+        for cell in nbformat.read(ipynb, as_version=4).cells:
+            if DETAIL_TAG not in _tags(cell):
+                continue
+            for output in cell.get("outputs", []):
+                text = json.dumps(output.get("data", {}))
+                found.update(_TABLE_LINK.findall(text))
+    return found
+
+
+def _table_stem(path: str) -> str | None:
+    """``tables/x.csv`` -> ``x``; None for a file outside the tables folder."""
+    found = _TABLE_LINK.fullmatch(path)
+    return found.group(1) if found else None
 
 
 def figures_saved_as(
