@@ -591,3 +591,23 @@ def test_the_site_index_names_runs_by_their_title_and_says_why_answers_differ(tm
     assert why and plain(why) in plain(text)
     assert "35\u202f000" in plain(why) and "25,0 ; 9,5 points" in plain(why)
     assert why_answers_differ([titled, titled], m) is None
+
+
+def test_the_run_index_leaves_the_detail_tables_to_the_code_version(tmp_path):
+    """A table shown in a cell tagged ``detail`` (variance shares, test statistics) is not
+    offered on the run index, whose words are the reader pages'; it stays in the folder."""
+    nb = nbformat.v4.new_notebook()
+    link = '<p class="table-downloads"><a href="tables/{0}.csv">CSV</a></p>'
+    nb.cells = [
+        new_code_cell(
+            "detail()",
+            metadata={"tags": ["detail"]},
+            outputs=[new_output("display_data", data={"text/html": link.format("shares")})],
+        ),
+        new_code_cell(
+            "table()", outputs=[new_output("display_data", data={"text/html": link.format("size")})]
+        ),
+    ]
+    path = tmp_path / "03_x.ipynb"
+    nbformat.write(nb, path)
+    assert publish.detail_tables([path]) == {"shares"}
