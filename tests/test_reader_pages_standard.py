@@ -52,7 +52,8 @@ def test_every_reader_page_opens_on_a_chapeau_with_both_answers_and_the_scope(ci
         assert chapeau, name
         text = _visible(chapeau.group(0))
         assert total in text and direct in text and "intercommunalités" in text, name
-        assert page.index('class="chapeau"') < page.find('class="toc"') or "toc" not in page
+        toc = page.find('class="toc"')
+        assert toc == -1 or page.index('class="chapeau"') < toc, name  # title, chapeau, contents
 
 
 def test_every_reader_figure_has_its_lecture_champ_and_source(ci):

@@ -253,7 +253,7 @@ def test_run_index_page_is_accessible_and_links_everything(published):
         "figures/01_good-1.png",
     ):
         assert f'href="{href}"' in page
-    alt = FRENCH("pages.figure_alt_described", number=2, notebook="01_good", description=ALT)
+    alt = FRENCH("pages.figure_alt_described", number=2, notebook="1", description=ALT)
     assert f'alt="{FRENCH("pages.figure_alt", number=1, notebook="1")}"' in page
     assert f'alt="{alt}"' in page
     assert 'href="note.txt"' in page  # files the notebooks wrote are listed
