@@ -121,7 +121,14 @@ def published_site(tmp_path_factory) -> Site:
         inputs.mkdir(exist_ok=True)
         params = [
             _params_copy("ci", inputs),
-            _params_copy("census", inputs, name="census-en", lang="en", bootstrap=20),
+            _params_copy(
+                "census",
+                inputs,
+                name="census-en",
+                lang="en",
+                title="Synthetic census of every intercommunality",
+                bootstrap=20,
+            ),
         ]
         pdf = publish.chromium() is not None
         outcomes = run_all(params, folder, jobs=1, force=True, pdf=pdf)

@@ -460,10 +460,12 @@ def test_site_index_starts_with_each_runs_key_findings(tmp_path):
     paragraph = summary(results, m)
     assert paragraph and paragraph in text
     assert text.index(paragraph) < text.index("<table")
-    for part in ("total", "held", "mde"):
-        start = m.texts[f"findings.{part}"].split("{")[0][:25]
+    for part in ("held", "total", "detectable"):
+        start = m.texts[f"findings.summary.{part}"].split("{")[0][:15]
         assert start in plain(paragraph), part
     assert m(f"verdicts.{results['verdict']}.label") in paragraph
+    total = results["estimands"]["total"]["verdict"]
+    assert m(f"verdicts.{total}.label") in paragraph
 
 
 # ---------------------------------------------------------------------------- tables for reading

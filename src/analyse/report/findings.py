@@ -78,17 +78,45 @@ def key_findings(results: Mapping[str, Any], m: Messages) -> list[str]:
 
 
 def summary(results: Mapping[str, Any], m: Messages) -> str:
-    """The key findings in one paragraph, for the page that compares runs: the answer to the
-    barometer's claim (the effect with the means held equal, and its verdict), the total
-    effect beside it, whether weighting changes the answer and what the sample could detect."""
+    """The key findings in a few short sentences, for the page that compares runs (read on a
+    phone too): the answer to the barometer's claim (the effect with the means held equal,
+    its verdict), the total effect beside it, whether weighting changes the verdict and the
+    smallest effect the sample could detect. Results older than the estimands get the long
+    sentences they can."""
+    estimands = results.get("estimands") or {}
+    total, direct = estimands.get("total"), estimands.get("direct")
+    if not total or not direct:
+        parts = _parts(results, m)
+        verdict = results.get("verdict")
+        if verdict and "held" not in parts:
+            parts["verdict"] = m("findings.verdict_short", label=m(f"verdicts.{verdict}.label"))
+        keys = ("raw", "held", "verdict", "mde")
+        return " ".join(parts[k] for k in keys if k in parts)
+    sentences = [
+        m("findings.summary.held", **_short(m, direct)),
+        m("findings.summary.total", **_short(m, total)),
+    ]
     parts = _parts(results, m)
-    verdict = results.get("verdict")
-    if verdict and "held" not in parts:  # no mean held equal: the verdict is said on its own
-        parts["verdict"] = m("findings.verdict_short", label=m(f"verdicts.{verdict}.label"))
-    if (results.get("estimands") or {}).get("direct") and "held" in parts:
-        parts.pop("verdict", None)  # the held-equal sentence carries the verdict's label
-    keys = ("held", "verdict", "total", "raw", "weighting", "mde")
-    return " ".join(parts[k] for k in keys if k in parts)
+    if "weighting" in parts:
+        sentences.append(parts["weighting"])
+    sensitivity = results.get("sensitivity") or {}
+    reach = [
+        abs(v)
+        for v in (sensitivity.get("mde_points_positive"), sensitivity.get("mde_points_negative"))
+        if v is not None
+    ]
+    if reach:
+        sentences.append(m("findings.summary.detectable", points=m.number(max(reach), 0)))
+    return " ".join(sentences)
+
+
+def _short(m: Messages, block: Mapping[str, Any]) -> dict[str, str]:
+    points = float(block["coef_points"])
+    return {
+        **_effect(m, points),
+        **_interval(m, block),
+        "label": m(f"verdicts.{block['verdict']}.label"),
+    }
 
 
 def estimand_sentences(results: Mapping[str, Any], m: Messages) -> list[str]:

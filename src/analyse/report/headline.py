@@ -84,6 +84,8 @@ def run_title(results: Mapping[str, Any], m: Messages) -> str:
     return m(
         "headline.run_title",
         noun=noun(results, m).capitalize(),
+        n=m.integer(results.get("n") or 0),
+        counted=noun(results, m, "counted"),
         data=m(f"headline.data.{kind(results)}"),
     )
 
