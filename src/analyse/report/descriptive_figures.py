@@ -322,6 +322,16 @@ def caption_key(key: str, scored: pd.DataFrame, min_cell: int = 5) -> str:
     return key + ("_dense" if dense else "")
 
 
+def shown_medians(scored: pd.DataFrame, column: str, min_cell: int) -> pd.Series:
+    """The median index of each group a figure shows (none hidden for too few respondents),
+    in the figure's order: what its « Lecture » reads."""
+    found = _groups(scored, column, min_cell)
+    if isinstance(found, str):
+        return pd.Series(dtype="float64")
+    medians = found.shown.groupby("group")[OUTCOME].median()
+    return medians.reindex([g for g in found.order if not found.hidden(g)]).dropna()
+
+
 def _alt_maturity_by(scored: pd.DataFrame, column: str, min_cell: int) -> str:
     """The medians of the shown groups, lowest and highest named, and how many are hidden."""
     m = i18n.current()

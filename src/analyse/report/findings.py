@@ -229,17 +229,6 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     indirect = estimands.get("indirect") or {}
     if means and indirect.get("coef_points") is not None:
         parts["indirect"] = _indirect(m, indirect, level, direct)
-    by_type = (results.get("descriptives") or {}).get("by_type") or []
-    if len(by_type) >= 2:
-        low = min(by_type, key=lambda row: row["mean"])
-        high = max(by_type, key=lambda row: row["mean"])
-        parts["by_type"] = m(
-            "findings.by_type",
-            low=m.number(low["mean"], 0),
-            low_type=m(f"terms.types.{low['type']}"),
-            high=m.number(high["mean"], 0),
-            high_type=m(f"terms.types.{high['type']}"),
-        )
     sesoi = results.get("sesoi")
     sesoi_points = results.get("sesoi_points")
     if sesoi_points is None and sesoi:
@@ -291,7 +280,7 @@ def _indirect(
         if share > 1:
             settled = direct.get("direction") is not None
             how += m("findings.share_above" if settled else "findings.share_above_unsettled")
-        if interval and (interval[0] < 0 or interval[1] > 1):
+        if interval and interval[1] - interval[0] > 0.5:  # wider than 50 points of share
             key = "findings.share_imprecise"
         else:
             key = "findings.share_interval"

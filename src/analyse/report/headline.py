@@ -12,6 +12,7 @@ the sample could detect at all. Everything here is computed from the run's ``res
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from analyse.report.findings import held_means, words
@@ -71,7 +72,7 @@ def champ(results: Mapping[str, Any], m: Messages) -> str:
 def source(results: Mapping[str, Any], m: Messages) -> str:
     """« Source : … »: the run's title or survey file, and what the data are."""
     run = results.get("run") or {}
-    what = run.get("title") or run.get("survey") or ""
+    what = Path(str(run.get("survey") or "")).name
     return m(f"headline.source.{kind(results)}", what=what)
 
 
@@ -133,18 +134,18 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
     sentences = []
     total, direct = estimands.get("total"), estimands.get("direct")
     if total and direct:
-        sentences.append(
-            m(
-                "headline.total",
-                noun=noun(results, m),
-                populous=noun(results, m, "populous"),
-                level=level,
-                **_effect(total, m),
-            )
-        )
         means, _ = held_means(results)
         held = words(m, means + (["controls"] if results.get("controls") else []))
-        sentences.append(m("headline.direct", means=held, level=level, **_effect(direct, m)))
+        sentences.append(
+            m(
+                "headline.direct",
+                noun=noun(results, m),
+                means=held,
+                level=level,
+                **_effect(direct, m),
+            )
+        )
+        sentences.append(m("headline.total", level=level, **_effect(total, m)))
     sentences.append(champ(results, m))
     sentences.append(m(f"headline.data_sentence.{kind(results)}"))
     sensitivity = results.get("sensitivity") or {}

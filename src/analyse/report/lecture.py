@@ -43,18 +43,17 @@ def _size_coefficients(document: Mapping[str, Any], m: Messages, **_: Any) -> st
     )
 
 
-def _by_type(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
-    by_type = (document.get("descriptives") or {}).get("by_type") or []
-    if len(by_type) < 2:
+def _by_type(document: Mapping[str, Any], m: Messages, medians: Any = None, **_: Any) -> str | None:
+    """The highest and lowest median of the figure's groups (the statistic it draws: one per
+    page, the median, as its title says)."""
+    if not isinstance(medians, pd.Series) or len(medians) < 2:
         return None
-    high = max(by_type, key=lambda row: row["mean"])
-    low = min(by_type, key=lambda row: row["mean"])
     return m(
         "lecture.by_type",
-        high_type=m.get(f"headline.types.{high['type']}", high["type"]),
-        high=m.number(high["mean"], 0),
-        low_type=m.get(f"headline.types.{low['type']}", low["type"]),
-        low=m.number(low["mean"], 0),
+        high_type=str(medians.idxmax()),
+        high=m.number(float(medians.max()), 0),
+        low_type=str(medians.idxmin()),
+        low=m.number(float(medians.min()), 0),
     )
 
 

@@ -37,6 +37,7 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     weights = results.get("weights") or {}
     return {
         "bf01": m.number(bf01, 2) if bf01 is not None else m("format.missing"),
+        "bf_reading": m(f"method.bayes_readings.{bayes_reading(bf01)}") if bf01 else "",
         "size_share": m.percent(importance.get("size"), 0),
         "kish": m.integer(weights.get("kish_n")),
         "n": m.integer(results.get("n") or 0),
@@ -44,6 +45,19 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
         "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
     }
+
+
+def bayes_reading(bf01: float) -> str:
+    """The usual reading of a Bayes factor BF01 (Jeffreys' scale as Lee and Wagenmakers word
+    it): strong (> 10) or moderate (3 to 10) evidence for no effect, weak (1/3 to 3), moderate
+    or strong evidence for an effect."""
+    if bf01 > 10:
+        return "strong_null"
+    if bf01 > 3:
+        return "moderate_null"
+    if bf01 >= 1 / 3:
+        return "weak"
+    return "moderate_effect" if bf01 >= 1 / 10 else "strong_effect"
 
 
 def methods(results: Mapping[str, Any], chapter: int) -> list[str]:

@@ -51,6 +51,7 @@ from analyse.report.descriptive_figures import (  # noqa: F401 - re-exported
     maturity_by_sponsorship,
     maturity_by_type,
     maturity_vs_budget,
+    shown_medians,
 )
 from analyse.report.figure_base import (  # noqa: F401 - re-exported
     _OWNED,
@@ -303,11 +304,17 @@ def alt_size_coefficients(effects: pd.DataFrame) -> str:
     def n(x: float) -> str:
         return m.number(float(x), 1, sign=True)
 
+    def unit(x: float) -> str:  # « point » or « points » by the value as written
+        return m.choose("findings.unit", round(abs(float(x)), 1))
+
     total, direct, indirect = (effects.loc[k] for k in ("total", "direct", "indirect"))
     return m(
         "figures.size_coefficients.alt",
         level=m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05))),
         total=n(total["points"]),
+        total_unit=unit(total["points"]),
+        direct_unit=unit(direct["points"]),
+        indirect_unit=unit(indirect["points"]),
         total_low=n(total["low"]),
         total_high=n(total["high"]),
         total_verdict=verdict_label(total["verdict"]),
@@ -925,6 +932,15 @@ def alt_specification_curve(curve: pd.DataFrame, sesoi: float | None = None) -> 
         )
         for v in order
     ]
+    points = curve_in_points(curve)
+    if points is not None:  # the figure's unit: points for a tenfold population
+        return m(
+            "figures.specification.alt_points",
+            n=m.integer(len(curve)),
+            shares=m("figures.list_separator").join(shares),
+            low=m.number(float(points["effect"].min()), 1, sign=True),
+            high=m.number(float(points["effect"].max()), 1, sign=True),
+        )
     text = m(
         "figures.specification.alt",
         n=m.integer(len(curve)),
