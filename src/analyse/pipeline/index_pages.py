@@ -32,6 +32,7 @@ from analyse.report.downloads import SIDECAR_SUFFIX, TABLES_DIR, sidecar_caption
 from analyse.report.findings import key_findings, summary
 from analyse.report.headline import champ, chapeau, headline, run_title, why_answers_differ
 from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, messages
+from analyse.report.lecture import notes
 
 if TYPE_CHECKING:
     from analyse.pipeline.publish import Figure
@@ -219,6 +220,9 @@ def run_index_html(
         heading=m("pages.run_heading", run=name),
         top=_unless_unreadable(page_top, results, m, None),
         headline_figure=_headline_figure(figures, extras, m),
+        headline_notes=_unless_unreadable(
+            lambda found, msgs: notes("size_coefficients", found, msgs), results, m, []
+        ),
         name=name,
         all_runs_href=f"../{INDEX_FILE}",
         findings=findings(results, m),
@@ -273,16 +277,16 @@ HEADLINE_FIGURE = "size_marginal_conditional.png"
 
 def _headline_figure(
     figures: Sequence[Figure], extras: Sequence[str], m: Messages
-) -> tuple[str, str] | None:
-    """(path, alt) of the chart that shows the apparent versus the equal-means effect: the PNG
-    notebook 3 saved in the run folder, with the alt text of the same figure in the page."""
+) -> tuple[str, str, str | None] | None:
+    """(path, alt, phone path) of the chart that shows the apparent versus the equal-means
+    effect: the PNG notebook 3 saved in the run folder, with the alt text and the phone layout
+    of the same figure in its pages."""
     if HEADLINE_FIGURE not in extras:
         return None
-    alt = next(
-        (f.alt_in(m) for f in figures if f.notebook.startswith("03_") and f.number == 1),
-        m("pages.headline_figure_alt"),
-    )
-    return HEADLINE_FIGURE, alt
+    found = next((f for f in figures if f.notebook.startswith("03_") and f.number == 1), None)
+    if found is None:
+        return HEADLINE_FIGURE, m("pages.headline_figure_alt"), None
+    return HEADLINE_FIGURE, found.alt_in(m), found.phone
 
 
 def extra_name(path: str, figure: Figure | None, m: Messages) -> str:

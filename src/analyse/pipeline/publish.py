@@ -70,6 +70,7 @@ class Figure:
     number: int
     description: str | None = None  # the notebook's own alt text, if it gave one
     detail: bool = False  # from a cell tagged ``detail``: on the code version only
+    phone: str | None = None  # its phone layout (``<stem>-<n>.phone.png``), when drawn
 
     @property
     def alt(self) -> str:
@@ -464,7 +465,8 @@ def write_notebook_pages(
     nb = nbformat.read(ipynb, as_version=4)
     parameters = run_parameters(nb)
     lang = lang or str(parameters.get("lang") or DEFAULT_LANGUAGE)
-    run = run or str(parameters.get("name") or ipynb.stem)
+    # the run named for readers: its title when it has one, else its folder's name
+    run = str(parameters.get("title") or run or parameters.get("name") or ipynb.stem)
     full = ipynb.with_suffix(".html")
     reader = ipynb.with_name(f"{ipynb.stem}.reader.html")
     for path, is_reader in ((full, False), (reader, True)):
@@ -491,8 +493,15 @@ def extract_figures(ipynb: Path, run_dir: Path) -> list[Figure]:
         target = run_dir / relative
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(base64.b64decode("".join(png) if isinstance(png, list) else png))
+        phone = output_phone_png(output)
+        phone_path = None
+        if phone is not None:
+            phone_path = f"{FIGURES_DIR}/{ipynb.stem}-{number}.phone.png"
+            (run_dir / phone_path).write_bytes(base64.b64decode(phone))
         figures.append(
-            Figure(relative, ipynb.stem, number, output_alt(output), id(output) in detail)
+            Figure(
+                relative, ipynb.stem, number, output_alt(output), id(output) in detail, phone_path
+            )
         )
     return figures
 
