@@ -122,6 +122,8 @@ def test_every_variant_exists_for_every_outcome():
         "nb5.mde_reading": ["little", "enough"],
         "nb5.influence": ["unweighted", "weighted", "none"],
         "nb5.decisive_power": ["known", "none"],
+        "nb2.size": ["intercommunal", "commune", "mixed"],
+        "nb2.type": ["intercommunal", "single", "mixed"],
     }
     assert set(outcomes) - {"nb1.published_noise"} == set(VARIANTS)
     for key, variants in outcomes.items():

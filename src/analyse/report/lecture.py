@@ -13,8 +13,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from analyse.report.headline import champ, noun, source
 from analyse.report.i18n import Messages
 
@@ -46,7 +44,8 @@ def _size_coefficients(document: Mapping[str, Any], m: Messages, **_: Any) -> st
 def _by_type(document: Mapping[str, Any], m: Messages, medians: Any = None, **_: Any) -> str | None:
     """The highest and lowest median of the figure's groups (the statistic it draws: one per
     page, the median, as its title says)."""
-    if not isinstance(medians, pd.Series) or len(medians) < 2:
+    # a pandas Series, duck-typed: the index pages import this module without pandas
+    if medians is None or not hasattr(medians, "idxmax") or len(medians) < 2:
         return None
     return m(
         "lecture.by_type",
@@ -66,7 +65,7 @@ def _forest(
 ) -> str | None:
     """The theme whose odds move most with size, read for a tenfold population
     (``tables.theme_table``; its label in the report's language from the ``codebook``)."""
-    if not isinstance(themes, pd.DataFrame) or "odds_ratio" not in themes:
+    if themes is None or not hasattr(themes, "columns") or "odds_ratio" not in themes:
         return None
     rated = themes["odds_ratio"].astype("float64").dropna()
     if rated.empty:

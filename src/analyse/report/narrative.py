@@ -32,6 +32,7 @@ from analyse.report.findings import (
     words,
 )
 from analyse.report.headline import kind as data_kind
+from analyse.report.headline import scope as run_scope
 from analyse.report.i18n import Messages, current, placeholders
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ class Facts:
     weighted: bool
     influence: str = "unweighted"  # which checks of influence the run has (``_influence``)
     decisive_power_known: bool = True  # twice the SESOI has a simulated world
+    scope: str = "mixed"  # what the run covers (analyse.report.headline.scope)
+    types: int = 0  # how many contract types it covers
 
 
 def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
@@ -137,6 +140,8 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         weighted=bool(weights) and weights.get("method") not in (None, "none"),
         influence=influence,
         decisive_power_known=_get(document, "sensitivity", "power_decisive") is not None,
+        scope=run_scope(document),
+        types=len(_get(document, "descriptives", "scope") or []),
     )
 
 
@@ -248,6 +253,11 @@ VARIANTS: dict[str, Callable[[Facts], str]] = {
     "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.influence": lambda f: f.influence,
     "nb5.decisive_power": lambda f: "known" if f.decisive_power_known else "none",
+    # the size bands and the link of type and size that the run's scope has
+    "nb2.size": lambda f: f.scope if f.scope in ("intercommunal", "commune") else "mixed",
+    "nb2.type": lambda f: (
+        "single" if f.types == 1 else ("intercommunal" if f.scope == "intercommunal" else "mixed")
+    ),
 }
 
 

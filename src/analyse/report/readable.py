@@ -262,7 +262,13 @@ def describe_by(scored: pd.DataFrame, by: str, min_cell: int = 5) -> ReaderTable
         caption=m.get(
             f"tables.describe_by.captions.{by}", m("tables.describe_by.caption", group=group)
         ),
+        # the page shows the median, chapter 2's one statistic (its figures draw medians); the
+        # download keeps the mean and the standard deviation too
         columns=[
+            Column("n", m("tables.respondents"), "count"),
+            Column("median", m("tables.describe_by.median"), "number", 1),
+        ],
+        download_columns=[
             Column("n", m("tables.respondents"), "count"),
             Column("mean", m("tables.describe_by.mean"), "number", 1),
             Column("sd", m("tables.describe_by.sd"), "number", 1),
