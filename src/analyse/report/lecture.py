@@ -127,7 +127,17 @@ def notes(key: str, document: Mapping[str, Any], m: Messages, **data: Any) -> li
     reading = reader(document, m, **data) if reader else None
     if reading:
         lines.append(m("lecture.lecture", text=reading))
-    lines.append(champ(document, m))
+    if key == "input":  # the data as received: every row, the analysed ones among them
+        n = int(document.get("n") or 0)
+        lines.append(
+            m(
+                "lecture.champ_input",
+                total=m.integer(n + int(document.get("n_excluded") or 0)),
+                n=m.integer(n),
+            )
+        )
+    else:
+        lines.append(champ(document, m))
     lines.append(source(document, m))
     return lines
 
