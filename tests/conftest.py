@@ -100,7 +100,7 @@ def _params_copy(source: str, folder: Path, **changes) -> Path:
         else:
             doc[key] = value
     for key, value in doc["data"].items():
-        if isinstance(value, str):
+        if isinstance(value, str) and key != "kind":  # paths, not the kind of data
             doc["data"][key] = str(ROOT / value)
     path = folder / f"{doc['name']}.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
