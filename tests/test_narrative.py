@@ -248,10 +248,11 @@ def test_the_two_runs_say_different_things(two_runs):
     assert "negligible effect" in census
     assert "the sample detects the effects that matter" in census
     assert "ne peut pas déceler tous les effets" in panel
-    # the gaps to the published 2025 shares: sampling noise for the panel, far beyond for the
-    # census of every EPCI (failed before: both called them sampling noise)
+    # the gaps to the published 2025 shares: sampling noise for the panel; for the census of
+    # every EPCI (data.kind: census) no sampling chance at all (failed before: both called them
+    # sampling noise)
     assert "peut relever du seul hasard" in panel
-    assert "goes far beyond it" in census
+    assert "there is no sampling chance" in census
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
