@@ -134,6 +134,8 @@ def test_every_variant_exists_for_every_outcome():
 def test_share_margin_is_the_95_percent_margin_at_one_half():
     assert share_margin(100) == pytest.approx(9.79982, abs=1e-4)
     assert share_margin(1225) == pytest.approx(2.8, abs=1e-3)
+    # at the verdicts' level, 90 % for alpha 0.05: z = 1.6449 (the pages' one level)
+    assert share_margin(100, alpha=0.05) == pytest.approx(100 * 1.644854 * 0.05, abs=1e-4)
 
 
 # ----------------------------------------------------------------------------- two real runs

@@ -18,6 +18,7 @@ import html
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -54,10 +55,13 @@ def _get(document: Mapping[str, Any], *path: str) -> Any:
     return value
 
 
-def share_margin(n: int) -> float:
-    """The widest 95 % margin of error of a share among ``n`` respondents (at 50 %), in
-    percentage points: the gap between two shares below which sampling noise is expected."""
-    return 100 * Z95 * math.sqrt(0.25 / n) if n > 0 else math.nan
+def share_margin(n: int, alpha: float | None = None) -> float:
+    """The widest margin of error of a share among ``n`` respondents (at 50 %), in percentage
+    points: the gap between two shares below which sampling noise is expected. At 95 % by
+    default; with ``alpha``, at the (1 - 2 alpha) level of the verdicts' intervals (90 % at the
+    default alpha), the one level the reader pages give."""
+    z = Z95 if alpha is None else float(NormalDist().inv_cdf(1 - alpha))
+    return 100 * z * math.sqrt(0.25 / n) if n > 0 else math.nan
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "themes": m.integer(len(themes)),
         "specifications": m.integer(robustness.get("specifications") or 0),
         "draws": m.integer(inference.get("draws") or 0),
-        "share_margin": m.number(share_margin(n), 0),
+        "share_margin": m.number(share_margin(n, alpha), 0),
         "means": words(m, held_means(document)[0]),
         "verdict_label": m(f"verdicts.{verdict}.label")
         if m.has(f"verdicts.{verdict}.label")
@@ -304,7 +308,8 @@ class Narrator:
             return None
         largest = float(gaps.max())
         n = int(self.document.get("n") or 0)
-        within = largest <= share_margin(n)
+        alpha = float(self.document.get("alpha", 0.05))
+        within = largest <= share_margin(n, alpha)
         key = f"nb1.published_noise.{'within' if within else 'beyond'}"
         if data_kind(self.document) == "census":  # no sample: no margin of sampling error
             key = "nb1.published_noise.census"
