@@ -113,7 +113,12 @@ def test_the_english_is_the_text_runs_always_wrote(code):
 @pytest.mark.parametrize("code", sorted(EXAMPLES))
 def test_a_reason_written_as_text_reads_back_as_its_code(code):
     reason = EXAMPLES[code]
-    parsable = code in TEMPLATES or code in {"type_left_out", "type_unknown", "weight_zero", "same_level"}
+    parsable = code in TEMPLATES or code in {
+        "type_left_out",
+        "type_unknown",
+        "weight_zero",
+        "same_level",
+    }
     if not parsable:  # a structured reason travels as a dict (results.json's collapsed_code)
         assert Reason.from_dict(reason.to_dict()) == reason
         return
