@@ -25,6 +25,11 @@ EXAMPLES: dict[str, Reason] = {
     "population_no_column": Reason("population_no_column"),
     "epci_not_found": Reason("epci_not_found"),
     "type_left_out": Reason("type_left_out", {"value": "Autre"}),
+    "type_unknown": Reason("type_unknown", {"value": "Syndicat mixte"}),
+    "population_zero": Reason("population_zero"),
+    "population_negative": Reason("population_negative"),
+    "population_empty": Reason("population_empty"),
+    "population_not_positive": Reason("population_not_positive"),
     "weight_zero": Reason("weight_zero", {"column": "poids"}),
     "missing_term_value": Reason("missing_term_value"),
     "no_column": Reason("no_column", {"column": "digital_staff_fte"}),
@@ -108,7 +113,12 @@ def test_the_english_is_the_text_runs_always_wrote(code):
 @pytest.mark.parametrize("code", sorted(EXAMPLES))
 def test_a_reason_written_as_text_reads_back_as_its_code(code):
     reason = EXAMPLES[code]
-    parsable = code in TEMPLATES or code in {"type_left_out", "weight_zero", "same_level"}
+    parsable = code in TEMPLATES or code in {
+        "type_left_out",
+        "type_unknown",
+        "weight_zero",
+        "same_level",
+    }
     if not parsable:  # a structured reason travels as a dict (results.json's collapsed_code)
         assert Reason.from_dict(reason.to_dict()) == reason
         return

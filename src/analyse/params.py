@@ -48,6 +48,9 @@ NAME_MAX_LENGTH = 100  # characters of a run name (see RunParams.name)
 # a few hundred respondents take minutes; more only multiplies the wait, not the precision.
 MAX_DRAWS = 100_000
 Weights = Literal["none", "raked"]
+# What a row the analysis cannot use (population 0, negative or missing, a type no mapping
+# names) does to a run: stop it with the problems listed, or leave the row out with its reason.
+BadRows = Literal["stop", "exclude"]
 
 # What a user should write for each key, shown next to pydantic's own message.
 EXPECTED: dict[str, str] = {
@@ -58,7 +61,7 @@ EXPECTED: dict[str, str] = {
     ),
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
-        "enrich_from_frame, kind"
+        "enrich_from_frame, kind, strict_identifiers, bad_rows"
     ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
@@ -87,6 +90,15 @@ EXPECTED: dict[str, str] = {
     "data.enrich_from_frame": (
         "true or false: fill population and legal type from the reference frame (by SIREN, "
         "INSEE code or name)"
+    ),
+    "data.strict_identifiers": (
+        "true or false (default): true stops the run on a SIREN/SIRET or INSEE code that does "
+        "not parse; false warns and matches that row by its next key (code, then name)"
+    ),
+    "data.bad_rows": (
+        "stop (default) or exclude: what a row whose population is 0, negative or missing, or "
+        "whose type is not a known one, does: stop the run with the problems listed, or be "
+        "left out with its reason"
     ),
     "analysis": (
         "a mapping with keys sesoi, sesoi_points, alpha, controls, confounders, bootstrap, "
@@ -140,6 +152,9 @@ class DataParams(_Strict):
     type_labels: dict[str, str | None] | str | None = None
     enrich_from_frame: bool = False
     kind: DataKind | None = None
+    # An identifier is a matching aid: one typed badly is a warning unless this is true.
+    strict_identifiers: bool = False
+    bad_rows: BadRows = "stop"
 
 
 class ColumnWeights(_Strict):

@@ -94,6 +94,10 @@ TEMPLATES: dict[str, str] = {
     "epci_not_found": (
         "EPCI not found in the reference frame: its legal type (CC, CA, CU, metropole) is unknown"
     ),
+    "population_zero": "population 0 in the survey",
+    "population_negative": "negative population in the survey",
+    "population_empty": "population empty in the survey",
+    "population_not_positive": "population not a positive number after enrichment",
     "missing_term_value": "missing value in a model term",
     # a model term dropped (analyse.data.terms, analyse.stats.regression)
     "no_column": "no {column} column",
@@ -127,6 +131,7 @@ TEMPLATES: dict[str, str] = {
 ENGLISH: dict[str, Callable[[Mapping[str, Any]], str]] = {
     **{code: (lambda p, t=text: t.format(**_plain(p))) for code, text in TEMPLATES.items()},
     "type_left_out": lambda p: f"type {p['value']!r} is left out by the type-label mapping",
+    "type_unknown": lambda p: f"type {p['value']!r} is not a known collectivity type",
     "weight_zero": lambda p: f"weight 0 in column {p['column']!r}",
     "same_level": lambda p: (
         "every respondent is at the same level"
@@ -209,6 +214,11 @@ for _code, _text in TEMPLATES.items():
 _add(
     "type_left_out",
     "type {value} is left out by the type-label mapping",
+    lambda g: {"value": _literal(g["value"])},
+)
+_add(
+    "type_unknown",
+    "type {value} is not a known collectivity type",
     lambda g: {"value": _literal(g["value"])},
 )
 _add("weight_zero", "weight 0 in column {column}", lambda g: {"column": _literal(g["column"])})

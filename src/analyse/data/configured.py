@@ -13,6 +13,7 @@ EPCI the frame does not know, no population anywhere) carries its reason in
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ class ConfiguredSurvey:
     survey: pd.DataFrame
     codebook: Codebook
     enrichment: pd.DataFrame | None
+    # What loading let pass but a user should see (an identifier that does not parse).
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def mappings(params: RunParams) -> dict[str, dict[str, Any] | None]:
@@ -72,7 +75,10 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
         answer_labels=maps["answer_labels"],
         type_labels=maps["type_labels"],
         population_optional=enrich,
+        strict_identifiers=params.data.strict_identifiers,
+        bad_rows=params.data.bad_rows,
     )
+    warnings = list(survey.attrs.pop("warnings", []))
     if EXCLUSION_COLUMN not in survey:
         survey[EXCLUSION_COLUMN] = pd.Series("", index=survey.index, dtype="string")
     report = None
@@ -102,7 +108,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
                 survey[column] = enrichment.data[column].reindex(survey.index)
         report = enrichment.report
     survey[EXCLUSION_COLUMN] = _unusable(survey)
-    return ConfiguredSurvey(survey=survey, codebook=codebook, enrichment=report)
+    return ConfiguredSurvey(survey=survey, codebook=codebook, enrichment=report, warnings=warnings)
 
 
 def _check_placeholder(params: RunParams, type_labels: dict[str, Any] | None) -> None:
@@ -131,6 +137,10 @@ def _unusable(survey: pd.DataFrame) -> pd.Series:
             no_population,
             Reason("population_not_found").english(),
         )
+        # ln(population) must be finite whatever filled it: never a 0 into a fit
+        population = pd.to_numeric(survey["population"], errors="coerce").astype("float64")
+        not_positive = ~(population > 0) & population.notna() & (reason == "")
+        reason = reason.mask(not_positive, Reason("population_not_positive").english())
     else:
         reason = reason.mask(reason == "", Reason("population_no_column").english())
     placeholder = (survey["collectivity_type"] == EPCI_PLACEHOLDER).fillna(False)

@@ -239,7 +239,10 @@ class _Index:
             ):
                 i = first + offset
                 siren = siren if isinstance(siren, str) else ""
-                self.rows.append(_Row(siren, str(name), kind, None if pd.isna(pop) else int(pop)))
+                # a population of 0 (Verdun's « communes mortes pour la France ») is no size:
+                # the row is unmatched for population rather than a ln(0) in a fit
+                size = None if pd.isna(pop) or int(pop) <= 0 else int(pop)
+                self.rows.append(_Row(siren, str(name), kind, size))
                 self._of_kind.setdefault(kind, []).append(i)
                 if siren:
                     self.by_siren.setdefault(siren, []).append(i)
@@ -389,6 +392,8 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
             if siren and row.siren and row.siren != siren:
                 notes.append(f"survey SIREN {siren} differs from the frame's {row.siren}")
             current = new_pop[pos]
+            if row.population is None and pd.isna(current):
+                notes.append("the frame gives no population (0 or empty): none filled")
             if row.population is not None:
                 if pd.isna(current):
                     new_pop[pos], pop_filled = row.population, True

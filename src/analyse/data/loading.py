@@ -510,6 +510,8 @@ def load_survey(
     answer_labels: Mapping[str, int | None] | None = None,
     type_labels: Mapping[str, str | None] | None = None,
     population_optional: bool = False,
+    strict_identifiers: bool = True,
+    bad_rows: str = "stop",
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
 
@@ -523,9 +525,22 @@ def load_survey(
     analysis: they are kept, unchecked, with their reason in ``excluded_reason``, so that every
     row read is accounted for. ``population_optional`` accepts rows without a population (the
     reference frame may fill it, ``analyse.data.enrich``).
+
+    ``strict_identifiers`` False makes a SIREN/SIRET or INSEE code that does not parse a
+    warning (the cell is read as empty, so the frame matches the row by its next key) rather
+    than a problem; ``bad_rows="exclude"`` leaves out, with their reason, the rows whose
+    population is 0, negative or empty (when required) or whose type is unknown, rather than
+    stopping. The warnings are in ``result.attrs["warnings"]`` (absent when there are none).
     """
     survey, _rows = load_survey_rows(
-        path, codebook, columns, answer_labels, type_labels, population_optional
+        path,
+        codebook,
+        columns,
+        answer_labels,
+        type_labels,
+        population_optional,
+        strict_identifiers,
+        bad_rows,
     )
     return survey
 
@@ -537,6 +552,8 @@ def load_survey_rows(
     answer_labels: Mapping[str, int | None] | None = None,
     type_labels: Mapping[str, str | None] | None = None,
     population_optional: bool = False,
+    strict_identifiers: bool = True,
+    bad_rows: str = "stop",
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
     warnings that point at the file without reading it a second time."""
@@ -552,12 +569,24 @@ def load_survey_rows(
     )
     release_memory()  # what parsing freed, before the typed columns are made
     excluded = _apply_type_labels(table, type_labels or {})
+    if bad_rows == "exclude":
+        excluded = _bad_row_exclusions(table, excluded, population_optional)
     problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
-    typed, cell_level = _check_cells(table, codebook, excluded != "", population_optional)
+    headers = {c: str((columns or {}).get(c, c)) for c in COLUMN_NAMES}
+    warnings: list[str] = []
+    typed, cell_level = _check_cells(
+        table,
+        codebook,
+        excluded != "",
+        population_optional,
+        None if strict_identifiers else (headers, warnings),
+    )
     problems += cell_level
     if problems:
         raise InputError(problems)
     out = pd.DataFrame(typed, copy=False)  # the checked columns, not a copy of them
+    if warnings:
+        out.attrs["warnings"] = warnings
     if (excluded != "").any():
         out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
     release_memory()  # what the checks freed, before the caller scores the survey
@@ -587,17 +616,76 @@ def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -
 
 
 _UNMAPPED = "\x00unmapped"
+_IDENTIFIER_KINDS = ("siren", "code_insee")
+
+
+def _bad_row_exclusions(
+    table: RawTable, excluded: np.ndarray, population_optional: bool
+) -> np.ndarray:
+    """``data.bad_rows: exclude``: the reason each row that would stop the run is left out
+    (a type no mapping names, a population of 0, negative, or empty where one is required),
+    added to the reasons already given. Such a row is then not checked, like a row left out
+    by the type mapping, and is counted among the exclusions."""
+    out = excluded.copy()
+    frame = table.frame
+    open_ = out == ""
+    if "collectivity_type" in frame.columns and isinstance(frame["collectivity_type"], pd.Series):
+        spec = next(c for c in COLUMNS if c.name == "collectivity_type")
+        faults = check_column(frame["collectivity_type"], spec, table.rows).messages
+        unknown = _starts_with(faults, _UNKNOWN_TYPE) & open_
+        values = frame["collectivity_type"].astype(str).str.strip().to_numpy()[unknown]
+        out[unknown] = [Reason("type_unknown", {"value": v}).english() for v in values]
+        open_ = out == ""
+    if "population" in frame.columns and isinstance(frame["population"], pd.Series):
+        spec = next(c for c in COLUMNS if c.name == "population")
+        if population_optional:
+            spec = replace(spec, required=False)
+        faults = check_column(frame["population"], spec, table.rows).messages
+        for message, code in (
+            ("is zero", "population_zero"),
+            ("is negative", "population_negative"),
+            ("is empty", "population_empty"),
+        ):
+            at = (faults == message) & open_
+            out[at] = Reason(code).english()
+    return out
+
+
+def _identifier_warnings(
+    table: RawTable, column: str, header: str, checked: Checked, excluded: np.ndarray
+) -> tuple[Checked, list[str]]:
+    """``data.strict_identifiers: false``: a SIREN/SIRET or INSEE code that does not parse is
+    only a matching aid typed badly. Each becomes a warning naming its row, header and value,
+    and the cell is read as empty, so the reference frame matches the row by its next key."""
+    bad = (checked.messages != "") & ~excluded
+    values = checked.values.copy()
+    values[bad] = pd.NA
+    raw = table.frame[column].to_numpy()[bad]
+    rows = np.asarray(table.rows)[bad]
+    shown = f"'{header}'" if header == column else f"'{header}' ({column})"
+    warnings = [
+        f"row {int(row)}, column {shown}: {str(value).strip()!r} "
+        f"{checked.messages[bad][i]}; the identifier is ignored and the row is matched by "
+        "its next key (code_insee, then name)"
+        for i, (row, value) in enumerate(zip(rows, raw, strict=True))
+    ]
+    return Checked(values, np.full(len(values), "", dtype=object)), warnings
 
 
 def _check_cells(
-    table: RawTable, codebook: Codebook, excluded: np.ndarray, population_optional: bool
+    table: RawTable,
+    codebook: Codebook,
+    excluded: np.ndarray,
+    population_optional: bool,
+    lenient: tuple[Mapping[str, str], list[str]] | None = None,
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
     """Typed columns in output order, and the problems of every readable column.
 
     Rows left out of the analysis (``excluded``) are not checked: an "Autre" body without a
     population is not a fault of the file. Each checked column is removed from
     ``table.frame`` once typed and reported, so that the raw and the typed table are not held
-    whole at the same time.
+    whole at the same time. ``lenient`` (the export's header of each contract column, and a
+    list to append to) turns identifier faults into warnings (``_identifier_warnings``).
     """
     frame = table.frame
     duplicated = set(frame.columns[frame.columns.duplicated()])
@@ -610,6 +698,12 @@ def _check_cells(
             if column.name == "population" and population_optional:
                 column = replace(column, required=False)
             checked = check_column(frame[column.name], column, table.rows)
+            if lenient is not None and column.kind in _IDENTIFIER_KINDS:
+                headers, warnings = lenient
+                checked, found = _identifier_warnings(
+                    table, column.name, headers[column.name], checked, excluded
+                )
+                warnings += found
             faults = np.where(excluded, "", checked.messages)
             typed[column.name] = checked.values
             if column.kind == "type":

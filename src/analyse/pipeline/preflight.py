@@ -124,7 +124,7 @@ def check_params(params: RunParams) -> ParamsCheck:
             for term in design.dropped_terms
         ],
         weights=described if error is None else "not made (see the problems)",
-        warnings=run_warnings(params, scored),
+        warnings=configured.warnings + run_warnings(params, scored),
         enrichment=configured.enrichment,
         error=error,
     )
