@@ -58,7 +58,7 @@ EXPECTED: dict[str, str] = {
     ),
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
-        "enrich_from_frame, kind"
+        "enrich_from_frame, kind, missing_values, duplicates"
     ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
@@ -87,6 +87,15 @@ EXPECTED: dict[str, str] = {
     "data.enrich_from_frame": (
         "true or false: fill population and legal type from the reference frame (by SIREN, "
         "INSEE code or name)"
+    ),
+    "data.missing_values": (
+        "a list of cell texts read as missing in every column, e.g. [NA, n/a, '-', '#N/A'] "
+        "(compared ignoring case and surrounding spaces)"
+    ),
+    "data.duplicates": (
+        "error, warn or keep_first: what to do with a body answering twice (same SIREN, else "
+        "same INSEE code, else same name, type and population): stop, list it, or keep its "
+        "first row only"
     ),
     "analysis": (
         "a mapping with keys sesoi, sesoi_points, alpha, controls, confounders, bootstrap, "
@@ -140,6 +149,10 @@ class DataParams(_Strict):
     type_labels: dict[str, str | None] | str | None = None
     enrich_from_frame: bool = False
     kind: DataKind | None = None
+    # Cell texts read as missing in every column (R's "NA", "n/a", "-"), compared like labels.
+    missing_values: list[str] = Field(default_factory=list)
+    # A body answering twice (same SIREN, else INSEE code, else name, type and population).
+    duplicates: Literal["error", "warn", "keep_first"] = "warn"
 
 
 class ColumnWeights(_Strict):

@@ -72,6 +72,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
         answer_labels=maps["answer_labels"],
         type_labels=maps["type_labels"],
         population_optional=enrich,
+        missing_values=params.data.missing_values,
     )
     if EXCLUSION_COLUMN not in survey:
         survey[EXCLUSION_COLUMN] = pd.Series("", index=survey.index, dtype="string")
