@@ -122,3 +122,123 @@ def test_missing_values_default_to_none_and_are_checked(tmp_path, codebook):
         ],
         load_configured(load_params(_params(tmp_path, path))).survey["population"],
     )
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+
+def _repeated(tmp_path: Path, codebook) -> tuple[Path, pd.DataFrame]:
+    """A survey where row 3 repeats row 1's SIREN, row 5 row 2's INSEE code (no SIREN), and
+    row 7 row 4's name, type and population (no identifier); row 8 shares row 4's name and type
+    but not its population: another body. Rows are file lines 2 to n + 1."""
+    survey, text = _text(codebook, n=20, seed=5)
+    text["siren"] = ""
+    text["code_insee"] = ""
+    text["name"] = [f"Commune {i}" for i in range(len(text))]
+    text.loc[[1, 3], "siren"] = "200067106"
+    text.loc[[2, 5], "code_insee"] = "75056"
+    text.loc[[2, 5], "collectivity_type"] = "commune"
+    for i in (4, 7, 8):
+        text.loc[i, ["name", "collectivity_type", "population"]] = [
+            "Saint-Denis",
+            "commune",
+            "1200",
+        ]
+    text.loc[7, "name"] = "SAINT DENIS"  # the same name, normalised
+    text.loc[8, "population"] = "2400"
+    return write_text_csv(text, tmp_path / "repeated.csv"), text
+
+
+def test_a_body_answering_twice_is_warned_about_and_kept_by_default(tmp_path, codebook):
+    from analyse.data.checks import survey_warnings
+
+    path, text = _repeated(tmp_path, codebook)
+    configured = load_configured(load_params(_params(tmp_path, path)))
+    assert (configured.survey[EXCLUSION_COLUMN].fillna("") == "").all()
+    warnings = survey_warnings(configured.survey, np.arange(2, len(text) + 2))
+    repeats = [w for w in warnings if "answers 2 times" in w]
+    assert len(repeats) == 3, warnings
+    assert repeats[0].startswith("SIREN 200067106 answers 2 times (rows 3 and 5 ")
+    assert repeats[1].startswith("INSEE code 75056 answers 2 times (rows 4 and 7 ")
+    assert repeats[2].startswith(
+        "name 'Saint-Denis' (commune, 1200) answers 2 times (rows 6 and 9 "
+    )
+
+
+def test_keep_first_leaves_the_later_rows_out_with_their_reason(tmp_path, codebook):
+    from analyse.data.checks import survey_warnings
+
+    path, text = _repeated(tmp_path, codebook)
+    params = load_params(_params(tmp_path, path, duplicates="keep_first"))
+    loaded = load_configured(params).survey
+    reasons = loaded[EXCLUSION_COLUMN].fillna("")
+    assert reasons[reasons != ""].to_dict() == {
+        3: "the same body as row 3 (same SIREN)",
+        5: "the same body as row 4 (same INSEE code and type)",
+        7: "the same body as row 6 (same name, type and population)",
+    }
+    assert not [w for w in survey_warnings(loaded) if "answers 2 times" in w]
+    scored = score_survey(loaded, codebook)
+    excluded = int((scored[EXCLUSION_COLUMN].fillna("") != "").sum())
+    assert excluded >= 3
+    assert int(scored["maturity_index"].notna().sum()) + excluded == len(text)
+
+
+def test_duplicates_error_stops_naming_the_rows(tmp_path, codebook):
+    path, _ = _repeated(tmp_path, codebook)
+    params = load_params(_params(tmp_path, path, duplicates="error"))
+    with pytest.raises(InputError) as exc:
+        load_configured(params)
+    messages = [p.message for p in exc.value.problems]
+    assert messages == [
+        "one body answers 2 times: SIREN 200067106 on rows 3, 5",
+        "one body answers 2 times: INSEE code 75056 on rows 4, 7",
+        "one body answers 2 times: name 'Saint-Denis' (commune, 1200) on rows 6, 9",
+    ]
+    with pytest.raises(InputError):
+        load_params(_params(tmp_path, path, duplicates="drop"))
+
+
+def test_a_departement_and_a_region_of_one_code_are_two_bodies(tmp_path, codebook):
+    _, text = _text(codebook, n=12)
+    text["code_insee"] = ""
+    text.loc[[0, 1], "code_insee"] = "11"
+    text.loc[0, "collectivity_type"] = "departement"
+    text.loc[1, "collectivity_type"] = "region"
+    path = write_text_csv(text, tmp_path / "codes.csv")
+    params = load_params(_params(tmp_path, path, duplicates="error"))
+    assert len(load_configured(params).survey) == len(text)
+
+
+def _run_validate(monkeypatch, params: Path) -> int:
+    import sys
+
+    from analyse import cli
+
+    monkeypatch.setattr(sys, "argv", ["analyse", "validate", "--params", str(params)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    return exc.value.code or 0
+
+
+def test_validate_params_on_a_census_without_ids_with_na_and_repeats(
+    tmp_path, codebook, monkeypatch, capsys
+):
+    path, text = _repeated(tmp_path, codebook)
+    text = text.drop(columns="respondent_id")
+    text.loc[10, "budget_per_capita"] = "NA"
+    text.loc[11, codebook.item_columns[0]] = "n/a"
+    path = write_text_csv(text, tmp_path / "census.csv")
+    base = {"missing_values": ["NA", "n/a"]}
+    assert _run_validate(monkeypatch, _params(tmp_path, path, **base)) == 0
+    out, err = capsys.readouterr()
+    assert f"Rows: {len(text)}" in out and "Traceback" not in err
+    assert "warning: SIREN 200067106 answers 2 times (rows 3 and 5" in err
+    params = _params(tmp_path, path, duplicates="keep_first", **base)
+    assert _run_validate(monkeypatch, params) == 0
+    out, err = capsys.readouterr()
+    assert "the same body as row 3 (same SIREN)" in out and "answers 2 times" not in err
+    assert _run_validate(monkeypatch, _params(tmp_path, path, duplicates="error", **base)) == 2
+    out, err = capsys.readouterr()
+    assert "one body answers 2 times: INSEE code 75056 on rows 4, 7" in err
+    assert "Traceback" not in err
