@@ -118,7 +118,8 @@ def test_column_mapping_and_answer_labels_options(tmp_path, survey, codebook, mo
     labels = tmp_path / "labels.yaml"
     labels.write_text("Non: 0\nPeu: 1\nPlutôt: 2\nOui: 3\n", encoding="utf-8")
     assert run_main(monkeypatch, "validate", path) == 2
-    assert "required column is missing" in capsys.readouterr().err
+    # without respondent_id rows are numbered by line; the renamed item is still missing
+    assert "item column of the codebook is missing" in capsys.readouterr().err
     assert (
         run_main(
             monkeypatch,

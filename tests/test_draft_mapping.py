@@ -126,3 +126,20 @@ def test_cli_writes_then_refuses_to_overwrite(tmp_path, monkeypatch, capsys):
 def test_an_unreadable_export_exits_2(tmp_path, monkeypatch, capsys):
     assert run_main(monkeypatch, "draft-mapping", tmp_path / "absent.csv") == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_the_draft_proposes_the_missing_values_it_sees(tmp_path):
+    from analyse.data.draft_mapping import draft_mapping
+
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "Nom,Population,Budget,Q1\nA,12,NA,Oui\nB,NA,3,n/a\nC,14,-,Non\nD,15,4,Oui\n",
+        encoding="utf-8",
+    )
+    drafted = draft_mapping(path)
+    assert sorted(drafted.missing_values) == ["-", "NA", "n/a"]
+    text = drafted.texts["columns.yaml"]
+    assert '"NA" (2 cells)' in text and '"n/a" (1 cell)' in text
+    assert 'missing_values: ["' in text
+    path.write_text("Nom,Population\nA,12\nB,13\n", encoding="utf-8")
+    assert draft_mapping(path).missing_values == []

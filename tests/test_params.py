@@ -235,7 +235,8 @@ def test_notebook_parameters_are_flat_and_rebuild_the_same_params(tmp_path, surv
     flat = flat_parameters(params)
     assert set(flat) == {
         "name", "survey", "codebook", "columns", "answer_labels", "type_labels",
-        "enrich_from_frame", "kind", "strict_identifiers", "bad_rows", "sesoi", "sesoi_points",
+        "enrich_from_frame", "kind", "strict_identifiers", "bad_rows", "missing_values",
+        "duplicates", "sesoi", "sesoi_points",
         "alpha", "controls",
         "confounders", "bootstrap", "weights", "min_cell", "bf_prior_scale", "min_themes", "seed",
         "lang", "title",

@@ -367,11 +367,12 @@ def test_mapped_column_absent_names_both_names(tmp_path):
     assert problem.file == str(path)
 
 
-def test_two_canonical_names_on_one_file_column(tmp_path):
-    path = write_bytes(tmp_path / "s.csv", lines("Id|Pop", "A|12").encode())
-    table = read_raw(path, columns={"respondent_id": "Id", "siren": "Id"})
-    assert [p.column for p in table.problems] == ["siren"]
-    assert "both" in table.problems[0].message
+def test_one_file_column_feeds_two_canonical_names(tmp_path):
+    path = write_bytes(tmp_path / "s.csv", lines("Nom|Pop", "Ville A|12", "Ville B|13").encode())
+    table = read_raw(path, columns={"name": "Nom", "respondent_id": "Nom"})
+    assert table.problems == []
+    assert table.frame["name"].tolist() == ["Ville A", "Ville B"]
+    assert table.frame["respondent_id"].tolist() == ["Ville A", "Ville B"]
 
 
 def test_duplicated_relevant_header_is_a_problem_ignored_one_is_not(tmp_path):

@@ -61,7 +61,7 @@ EXPECTED: dict[str, str] = {
     ),
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
-        "enrich_from_frame, kind, strict_identifiers, bad_rows"
+        "enrich_from_frame, kind, strict_identifiers, bad_rows, missing_values, duplicates"
     ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
@@ -99,6 +99,15 @@ EXPECTED: dict[str, str] = {
         "stop (default) or exclude: what a row whose population is 0, negative or missing, or "
         "whose type is not a known one, does: stop the run with the problems listed, or be "
         "left out with its reason"
+    ),
+    "data.missing_values": (
+        "a list of cell texts read as missing in every column, e.g. [NA, n/a, '-', '#N/A'] "
+        "(compared ignoring case and surrounding spaces)"
+    ),
+    "data.duplicates": (
+        "error, warn or keep_first: what to do with a body answering twice (same SIREN, else "
+        "same INSEE code, else same name, type and population): stop, list it, or keep its "
+        "first row only"
     ),
     "analysis": (
         "a mapping with keys sesoi, sesoi_points, alpha, controls, confounders, bootstrap, "
@@ -155,6 +164,10 @@ class DataParams(_Strict):
     # An identifier is a matching aid: one typed badly is a warning unless this is true.
     strict_identifiers: bool = False
     bad_rows: BadRows = "stop"
+    # Cell texts read as missing in every column (R's "NA", "n/a", "-"), compared like labels.
+    missing_values: list[str] = Field(default_factory=list)
+    # A body answering twice (same SIREN, else INSEE code, else name, type and population).
+    duplicates: Literal["error", "warn", "keep_first"] = "warn"
 
 
 class ColumnWeights(_Strict):

@@ -99,6 +99,10 @@ TEMPLATES: dict[str, str] = {
     "population_empty": "population empty in the survey",
     "population_not_positive": "population not a positive number after enrichment",
     "missing_term_value": "missing value in a model term",
+    # a body answering twice, its later rows left out (analyse.data.duplicates)
+    "duplicate_siren": "the same body as row {row} (same SIREN)",
+    "duplicate_insee": "the same body as row {row} (same INSEE code and type)",
+    "duplicate_name": "the same body as row {row} (same name, type and population)",
     # a model term dropped (analyse.data.terms, analyse.stats.regression)
     "no_column": "no {column} column",
     "empty_column": "column {column} is empty",

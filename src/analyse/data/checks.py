@@ -3,8 +3,9 @@
 Nothing here stops a run (``analyse validate`` exits 0 and ``analyse run`` goes on); each
 warning names what to look at:
 
-- **one SIREN answering twice**: two rows for the same body (two services answered, an export
-  that repeats a row, a SIRET of the wrong body typed in). The model would count that body
+- **one body answering twice**: two rows for the same body, by SIREN, else INSEE code, else
+  name, type and population (two services answered, an export that repeats a row, a SIRET of
+  the wrong body typed in). The model would count that body
   twice. Both spreadsheet rows are named so the user can keep one.
 - **a model term with fewer than ``MIN_DISTINCT`` distinct values** among the respondents
   analysed: its coefficient then rests on a few contrasts (a budget copied from one figure per
@@ -48,20 +49,28 @@ def survey_warnings(
 
 
 def duplicate_siren_warnings(scored: pd.DataFrame, rows: np.ndarray) -> list[str]:
-    """One warning per SIREN found on more than one row, naming the rows."""
-    if "siren" not in scored.columns:
-        return []
-    siren = scored["siren"].astype("string").str.strip()
-    siren = siren.where(siren != "")
-    repeated = siren[siren.duplicated(keep=False) & siren.notna()]
+    """One warning per body found on more than one row (same SIREN, else same INSEE code and
+    type, else same name, type and population: ``analyse.data.duplicates``), naming the rows.
+    Rows already left out as a repeat (``data.duplicates: keep_first``) are not counted."""
+    from analyse.data.duplicates import REASON_CODES, describe, find_repeats
+    from analyse.data.scoring import EXCLUSION_COLUMN
+    from analyse.reasons import parse
+
+    considered = None
+    if EXCLUSION_COLUMN in scored.columns:
+        repeat_codes = set(REASON_CODES.values())
+        reasons = scored[EXCLUSION_COLUMN].fillna("").astype(str)
+        # once per distinct reason, not per row
+        repeat = {r: bool(r) and parse(r).code in repeat_codes for r in reasons.unique()}
+        considered = ~reasons.map(repeat).to_numpy(dtype=bool)
     warnings = []
-    for value, group in repeated.groupby(repeated, sort=True):
-        where = [int(rows[scored.index.get_loc(i)]) for i in group.index]
+    for kind, shown, positions in find_repeats(scored, considered).groups:
+        where = [int(rows[p]) for p in positions]
         listed = ", ".join(str(r) for r in where[:-1]) + f" and {where[-1]}"
         warnings.append(
-            f"SIREN {value} answers {len(where)} times (rows {listed} of the survey file): "
-            "the same body would count more than once; keep one answer per body, or check "
-            "the SIREN/SIRET typed in"
+            f"{describe(kind, shown)} answers {len(where)} times (rows {listed} of the survey "
+            "file): the same body would count more than once; keep one answer per body "
+            "(data.duplicates: keep_first), or check the identifier typed in"
         )
     return warnings
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.loading import (
     EPCI_PLACEHOLDER,
-    load_survey,
+    load_survey_rows,
     read_answer_labels,
     read_column_mapping,
     read_type_labels,
@@ -68,7 +69,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
     maps = mappings(params)
     enrich = params.data.enrich_from_frame
     _check_placeholder(params, maps["type_labels"])
-    survey = load_survey(
+    survey, rows = load_survey_rows(
         params.survey_path,
         codebook=codebook,
         columns=maps["columns"],
@@ -77,6 +78,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
         population_optional=enrich,
         strict_identifiers=params.data.strict_identifiers,
         bad_rows=params.data.bad_rows,
+        missing_values=params.data.missing_values,
     )
     warnings = list(survey.attrs.pop("warnings", []))
     if EXCLUSION_COLUMN not in survey:
@@ -108,6 +110,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
                 survey[column] = enrichment.data[column].reindex(survey.index)
         report = enrichment.report
     survey[EXCLUSION_COLUMN] = _unusable(survey)
+    survey[EXCLUSION_COLUMN] = _repeated_bodies(params, survey, rows)
     return ConfiguredSurvey(survey=survey, codebook=codebook, enrichment=report, warnings=warnings)
 
 
@@ -148,6 +151,38 @@ def _unusable(survey: pd.DataFrame) -> pd.Series:
         placeholder & (reason == ""),
         Reason("epci_not_found").english(),
     )
+    return reason.astype("string")
+
+
+def _repeated_bodies(params: RunParams, survey: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """``data.duplicates`` applied to the rows still in the analysis: ``keep_first`` gives each
+    later row of a body its reason, ``error`` raises naming every group, ``warn`` changes
+    nothing (``analyse.data.checks`` lists them)."""
+    from analyse.data.duplicates import describe, find_repeats, repeat_reason
+
+    reason = survey[EXCLUSION_COLUMN].fillna("").astype(str)
+    policy = params.data.duplicates
+    if policy == "warn":
+        return reason.astype("string")
+    repeats = find_repeats(survey, considered=(reason == "").to_numpy())
+    numbers = np.asarray(rows)
+    if policy == "error" and repeats.groups:
+        raise InputError(
+            [
+                Problem(
+                    file=str(params.survey_path),
+                    row=int(numbers[positions[1]]),
+                    message=f"one body answers {len(positions)} times: {describe(kind, shown)} "
+                    "on rows " + ", ".join(str(int(numbers[p])) for p in positions),
+                    expected="one row per body, or data.duplicates: keep_first (keep each "
+                    "body's first row) or warn (keep them all)",
+                )
+                for kind, shown, positions in repeats.groups
+            ]
+        )
+    reason = reason.copy()
+    for position, (kind, first) in repeats.later().items():
+        reason.iloc[position] = repeat_reason(kind, int(numbers[first])).english()
     return reason.astype("string")
 
 

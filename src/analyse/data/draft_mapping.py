@@ -40,14 +40,16 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from analyse.data.cells import distinct
 from analyse.data.codebook import Codebook
 from analyse.data.loading import parse_numbers
-from analyse.data.readers import read_raw
+from analyse.data.readers import normalise_label, read_raw
 from analyse.errors import InputError, Problem
 
 FILES = ("columns.yaml", "answers.yaml", "types.yaml")
@@ -108,6 +110,7 @@ class Draft:
     columns: list[str]
     guesses: list[Guess]
     texts: dict[str, str]  # file name -> YAML text
+    missing_values: list[str] = field(default_factory=list)  # for data.missing_values
 
 
 def guess_columns(header: list[str], codebook: Codebook | None) -> list[Guess]:
@@ -170,14 +173,42 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
     if not items:
         guessed = {g.column for g in guesses}
         items = {c for c in header if c not in guessed and _looks_like_item(frame[c])}
+    missing = missing_values_seen(frame)
     texts = {
-        "columns.yaml": _columns_yaml(table.file, header, guesses),
+        "columns.yaml": _columns_yaml(table.file, header, guesses, missing),
         "answers.yaml": _answers_yaml(
             table.file, frame, [c for c in header if c in items], codebook
         ),
         "types.yaml": _types_yaml(table.file, frame, by_role.get("collectivity_type")),
     }
-    return Draft(export=table.file, columns=header, guesses=guesses, texts=texts)
+    return Draft(
+        export=table.file,
+        columns=header,
+        guesses=guesses,
+        texts=texts,
+        missing_values=list(missing),
+    )
+
+
+# How exports write a missing cell: R's NA, spreadsheets' #N/A, dashes, "non communiqué".
+MISSING_SPELLINGS = frozenset(
+    normalise_label(t)
+    for t in ("NA", "N/A", "#N/A", "NaN", "NULL", "None", "-", "--", ".", "?", "NC", "NR", "N.C.")
+)
+
+
+def missing_values_seen(frame: pd.DataFrame) -> Counter[str]:
+    """The cell texts of the export that are usual spellings of a missing value, as written,
+    with their counts: a proposal for ``data.missing_values``."""
+    seen: Counter[str] = Counter()
+    for position in range(frame.shape[1]):
+        codes, texts = distinct(frame.iloc[:, position])  # once per distinct text
+        hits = [i for i, t in enumerate(texts) if normalise_label(t) in MISSING_SPELLINGS]
+        if hits:
+            counts = np.bincount(codes, minlength=len(texts))
+            for i in hits:
+                seen[str(texts.iloc[i]).strip()] += int(counts[i])
+    return seen
 
 
 def _looks_like_item(column: pd.Series) -> bool:
@@ -200,7 +231,9 @@ def q(text: str) -> str:
     return json.dumps(str(text), ensure_ascii=False, allow_nan=False)
 
 
-def _columns_yaml(file: str, header: list[str], guesses: list[Guess]) -> str:
+def _columns_yaml(
+    file: str, header: list[str], guesses: list[Guess], missing: Counter[str] | None = None
+) -> str:
     lines = [
         f"# Column mapping drafted by `analyse draft-mapping` from {file}",
         f"# ({len(header)} columns). Each line: canonical name: column exactly as in the file.",
@@ -218,6 +251,14 @@ def _columns_yaml(file: str, header: list[str], guesses: list[Guess]) -> str:
     if rest:
         lines.append(f"# Not mapped ({len(rest)}):")
         lines += [f"# ?: {q(c)}" for c in rest]
+    if missing:
+        found = ", ".join(f"{q(t)} ({n} cell{'s' if n != 1 else ''})" for t, n in missing.items())
+        values = ", ".join(q(t) for t in missing)
+        lines += [
+            f"# Cells that usually mean a missing value: {found}. To read them as empty in",
+            "# every column, give the parameter file (not this file)",
+            f"#   data: {{missing_values: [{values}]}}",
+        ]
     return "\n".join(lines) + "\n"
 
 

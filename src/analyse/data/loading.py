@@ -20,14 +20,14 @@ cell of the same column uses that separator for decimals in a way that cannot be
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analyse.data.cells import distinct, release_memory
+from analyse.data.cells import categorical, distinct, release_memory
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
 from analyse.data.readers import RawTable, normalise_label, read_raw
@@ -398,6 +398,7 @@ def _missing_columns(
         for c in COLUMNS
         if c.required
         and c.name not in present
+        and c.name != "respondent_id"  # rows are then numbered by line (_number_rows)
         and not (population_optional and c.name == "population")
     ]
     for theme in codebook.themes:
@@ -512,6 +513,7 @@ def load_survey(
     population_optional: bool = False,
     strict_identifiers: bool = True,
     bad_rows: str = "stop",
+    missing_values: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
 
@@ -531,6 +533,10 @@ def load_survey(
     than a problem; ``bad_rows="exclude"`` leaves out, with their reason, the rows whose
     population is 0, negative or empty (when required) or whose type is unknown, rather than
     stopping. The warnings are in ``result.attrs["warnings"]`` (absent when there are none).
+
+    A cell whose text is one of ``missing_values`` (compared like labels: R's ``NA``, ``n/a``,
+    ``-``) is read as empty in every contract and item column. Without a ``respondent_id``
+    column, each row is named after its line in the file, ``row-<line>``.
     """
     survey, _rows = load_survey_rows(
         path,
@@ -539,8 +545,9 @@ def load_survey(
         answer_labels,
         type_labels,
         population_optional,
-        strict_identifiers,
-        bad_rows,
+        strict_identifiers=strict_identifiers,
+        bad_rows=bad_rows,
+        missing_values=missing_values,
     )
     return survey
 
@@ -554,6 +561,7 @@ def load_survey_rows(
     population_optional: bool = False,
     strict_identifiers: bool = True,
     bad_rows: str = "stop",
+    missing_values: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
     warnings that point at the file without reading it a second time."""
@@ -568,6 +576,8 @@ def load_survey_rows(
         path, columns=columns, answer_labels=labels, item_columns=codebook.item_columns
     )
     release_memory()  # what parsing freed, before the typed columns are made
+    _blank_missing(table, missing_values, codebook)
+    _number_rows(table)
     excluded = _apply_type_labels(table, type_labels or {})
     if bad_rows == "exclude":
         excluded = _bad_row_exclusions(table, excluded, population_optional)
@@ -591,6 +601,37 @@ def load_survey_rows(
         out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
     release_memory()  # what the checks freed, before the caller scores the survey
     return out, table.rows
+
+
+ROW_ID_PREFIX = "row-"  # respondent_id of a row of a file without one: row-<line>
+
+
+def _number_rows(table: RawTable) -> None:
+    """Without a ``respondent_id`` column, name each row after its line in the file, so that
+    every message naming a row points at the line a user can open."""
+    if "respondent_id" in table.frame.columns:
+        return
+    ids = pd.Series([f"{ROW_ID_PREFIX}{r}" for r in np.asarray(table.rows)], dtype=object)
+    table.frame.insert(0, "respondent_id", ids.set_axis(table.frame.index))
+
+
+def _blank_missing(table: RawTable, missing_values: Sequence[str], codebook: Codebook) -> None:
+    """Empty the cells of ``missing_values`` in the contract and item columns, once per
+    distinct text of a column (``analyse.data.cells.distinct``)."""
+    keys = {normalise_label(v) for v in missing_values}
+    if not keys:
+        return
+    frame = table.frame
+    read = set(COLUMN_NAMES) | set(codebook.item_columns)
+    for position, name in enumerate(list(frame.columns)):
+        if name not in read:
+            continue
+        raw = frame.iloc[:, position]
+        codes, texts = distinct(raw)
+        hit = texts.map(normalise_label).isin(keys)
+        if not hit.any():
+            continue
+        frame.isetitem(position, categorical(codes, texts.mask(hit, ""), frame.index))
 
 
 def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -> np.ndarray:

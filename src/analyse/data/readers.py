@@ -125,10 +125,16 @@ def read_raw(
             ]
         )
     problems: list[Problem] = []
-    header = _apply_mapping(grid.header, columns or {}, name, problems)
+    copies: list[tuple[str, int]] = []
+    header = _apply_mapping(grid.header, columns or {}, name, problems, copies)
     relevant = set(COLUMN_NAMES) | set(item_columns) | set((columns or {}).keys())
-    problems += _duplicate_headers(header, relevant, name, mapped=bool(columns))
+    copied = [canonical for canonical, _ in copies]
+    problems += _duplicate_headers(header + copied, relevant, name, mapped=bool(columns))
     frame = grid.body.set_axis(header, axis=1)
+    if copies:
+        frame = pd.concat(
+            [frame, pd.DataFrame({c: grid.body.iloc[:, i] for c, i in copies})], axis=1
+        )
     if answer_labels:
         frame = _apply_answer_labels(frame, answer_labels, item_columns, set(header))
     return RawTable(
@@ -568,9 +574,16 @@ def _drop_empty_rows(grid: _Grid) -> _Grid:
 
 
 def _apply_mapping(
-    header: list[str], columns: Mapping[str, str], file: str, problems: list[Problem]
+    header: list[str],
+    columns: Mapping[str, str],
+    file: str,
+    problems: list[Problem],
+    copies: list[tuple[str, int]],
 ) -> list[str]:
-    """Rename mapped file columns to canonical names; report mapped names absent from the file."""
+    """Rename mapped file columns to canonical names; report mapped names absent from the file.
+
+    A file column mapped to several canonical names is renamed to the first and appended to
+    ``copies`` as ``(canonical, position in the file)`` for each of the others."""
     rename: dict[str, str] = {}
     # a header written with a typographic apostrophe or doubled spaces is still found: headers
     # are compared like labels when the exact name is absent and exactly one header matches
@@ -593,15 +606,9 @@ def _apply_mapping(
                 )
             )
         elif in_file in rename:
-            problems.append(
-                Problem(
-                    file=file,
-                    column=canonical,
-                    message=f"the column mapping maps the file's column {in_file!r} to both "
-                    f"{rename[in_file]!r} and {canonical!r}",
-                    expected="one file column per canonical column",
-                )
-            )
+            # one export column may feed several contract columns (a name that is also the
+            # only identifier): the later ones are copies of it
+            copies.append((canonical, header.index(in_file)))
         else:
             rename[in_file] = canonical
     return [rename.get(h, h) for h in header]
