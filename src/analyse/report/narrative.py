@@ -128,7 +128,9 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "themes": m.integer(len(themes)),
         "specifications": m.integer(robustness.get("specifications") or 0),
         "draws": m.integer(inference.get("draws") or 0),
-        "share_margin": m.number(share_margin(n, alpha), 0),
+        # at 95 %: the largest of several gaps is judged against it, and a 90 % margin would
+        # call noise a difference too often (said with its level on the page)
+        "share_margin": m.number(share_margin(n), 0),
         "means": words(m, held_means(document)[0]),
         "verdict_label": m(f"verdicts.{verdict}.label")
         if m.has(f"verdicts.{verdict}.label")
@@ -308,8 +310,7 @@ class Narrator:
             return None
         largest = float(gaps.max())
         n = int(self.document.get("n") or 0)
-        alpha = float(self.document.get("alpha", 0.05))
-        within = largest <= share_margin(n, alpha)
+        within = largest <= share_margin(n)
         key = f"nb1.published_noise.{'within' if within else 'beyond'}"
         if data_kind(self.document) == "census":  # no sample: no margin of sampling error
             key = "nb1.published_noise.census"
