@@ -63,9 +63,10 @@ def points_per_tenfold(results: Mapping[str, Any], std_effect: float) -> float |
     return float(std_effect * se / std_se * LN10)
 
 
-def _unit(m: Messages, value: float) -> str:
-    """ "point" or "points" by the language's rule for the value as written (French: 1,2 point)."""
-    return m.choose("findings.unit", round(value, 1))
+def unit_word(m: Messages, value: float | None) -> str:
+    """ "point" or "points" by the language's rule for the value as written, whatever its sign
+    (French: −1,2 point, 2,0 points)."""
+    return m.choose("findings.unit", round(abs(value or 0.0), 1))
 
 
 def _tenfold(coef: float | None) -> float | None:
@@ -93,24 +94,33 @@ def summary(results: Mapping[str, Any], m: Messages) -> str:
         keys = ("raw", "held", "verdict", "mde")
         return " ".join(parts[k] for k in keys if k in parts)
     sentences = [
-        m("findings.summary.held", **_short(m, direct)),
-        m("findings.summary.total", **_short(m, total)),
+        m("findings.summary.held", **effect_words(m, direct)),
+        m("findings.summary.total", **effect_words(m, total)),
     ]
     parts = _parts(results, m)
     if "weighting" in parts:
         sentences.append(parts["weighting"])
+    reach = detectable_points(results)
+    if reach is not None:
+        sentences.append(m("findings.summary.detectable", points=m.number(reach, 0)))
+    return " ".join(sentences)
+
+
+def detectable_points(results: Mapping[str, Any]) -> float | None:
+    """The larger magnitude of the two smallest detectable effects, in points (the one number
+    a summary gives), None when the sensitivity has neither."""
     sensitivity = results.get("sensitivity") or {}
     reach = [
         abs(v)
         for v in (sensitivity.get("mde_points_positive"), sensitivity.get("mde_points_negative"))
         if v is not None
     ]
-    if reach:
-        sentences.append(m("findings.summary.detectable", points=m.number(max(reach), 0)))
-    return " ".join(sentences)
+    return max(reach) if reach else None
 
 
-def _short(m: Messages, block: Mapping[str, Any]) -> dict[str, str]:
+def effect_words(m: Messages, block: Mapping[str, Any]) -> dict[str, str]:
+    """An estimand's block (``estimands.total`` or ``.direct``) as the words a sentence fills:
+    ``points``, ``unit``, ``low``, ``high`` (its interval) and its verdict's ``label``."""
     points = float(block["coef_points"])
     return {
         **_effect(m, points),
@@ -133,7 +143,7 @@ def _interval(m: Messages, block: Mapping[str, Any], key: str = "ci90_points") -
 
 
 def _effect(m: Messages, points: float) -> dict[str, str]:
-    return {"points": m.number(points, 1, sign=True), "unit": _unit(m, abs(points))}
+    return {"points": m.number(points, 1, sign=True), "unit": unit_word(m, abs(points))}
 
 
 def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
@@ -183,7 +193,7 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
                 "findings.held_remains" if remains else "findings.held_vanishes",
                 means=held_words,
                 points=m.number(held, 1, sign=True),
-                unit=_unit(m, abs(held)),
+                unit=unit_word(m, abs(held)),
             )
     if "held" in parts and missing:
         parts["held"] += " " + m("findings.not_held", missing=words(m, missing))
@@ -224,7 +234,7 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         if raw is not None:
             way = "up" if raw > 0 else "down"
             parts["raw"] = m(
-                f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=_unit(m, abs(raw))
+                f"findings.raw_{way}", points=m.number(abs(raw), 1), unit=unit_word(m, abs(raw))
             )
     indirect = estimands.get("indirect") or {}
     if means and indirect.get("coef_points") is not None:
@@ -238,7 +248,7 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             "findings.sesoi",
             sesoi=m.number(sesoi, 2),
             points=m.number(sesoi_points, 1),
-            unit=_unit(m, sesoi_points),
+            unit=unit_word(m, sesoi_points),
         )
     sensitivity = results.get("sensitivity") or {}
     positive, negative = (

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from analyse.report.findings import held_means, words
+from analyse.report.findings import detectable_points, effect_words, held_means, words
 from analyse.report.i18n import Messages
 
 # Kinds of body that share a name for readers: a run covering only these is about them.
@@ -91,18 +91,6 @@ def run_title(results: Mapping[str, Any], m: Messages) -> str:
     )
 
 
-def _effect(block: Mapping[str, Any], m: Messages) -> dict[str, str]:
-    low, high = (list(block.get("ci90_points") or []) + [None, None])[:2]
-    points = float(block["coef_points"])
-    return {
-        "points": m.number(points, 1, sign=True),
-        "unit": m.choose("findings.unit", round(abs(points), 1)),
-        "low": m.number(low, 1, sign=True),
-        "high": m.number(high, 1, sign=True),
-        "label": m(f"verdicts.{block['verdict']}.label"),
-    }
-
-
 def headline(results: Mapping[str, Any], m: Messages) -> str:
     """A title that states the finding on the barometer's claim (the effect with the means
     held equal), by its verdict and direction."""
@@ -142,20 +130,15 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
                 noun=noun(results, m),
                 means=held,
                 level=level,
-                **_effect(direct, m),
+                **effect_words(m, direct),
             )
         )
-        sentences.append(m("headline.total", level=level, **_effect(total, m)))
+        sentences.append(m("headline.total", level=level, **effect_words(m, total)))
     sentences.append(champ(results, m))
     sentences.append(m(f"headline.data_sentence.{kind(results)}"))
-    sensitivity = results.get("sensitivity") or {}
-    reach = [
-        abs(v)
-        for v in (sensitivity.get("mde_points_positive"), sensitivity.get("mde_points_negative"))
-        if v is not None
-    ]
-    if reach:
-        sentences.append(m("headline.detectable", points=m.number(max(reach), 0)))
+    reach = detectable_points(results)
+    if reach is not None:
+        sentences.append(m("headline.detectable", points=m.number(reach, 0)))
     return sentences
 
 

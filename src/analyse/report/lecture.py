@@ -13,17 +13,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from analyse.report.findings import unit_word
 from analyse.report.headline import champ, noun, source
 from analyse.report.i18n import Messages
 
 
 def _points(m: Messages, value: float | None) -> str:
     return m.number(value, 1, sign=True)
-
-
-def _unit(m: Messages, value: float | None) -> str:
-    """« point » or « points » by the rule of the language for the value as written."""
-    return m.choose("findings.unit", round(abs(value or 0.0), 1))
 
 
 def _size_coefficients(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
@@ -35,9 +31,9 @@ def _size_coefficients(document: Mapping[str, Any], m: Messages, **_: Any) -> st
         "lecture.size_coefficients",
         noun=noun(document, m),
         total=_points(m, total.get("coef_points")),
-        total_unit=_unit(m, total.get("coef_points")),
+        total_unit=unit_word(m, total.get("coef_points")),
         direct=_points(m, direct.get("coef_points")),
-        direct_unit=_unit(m, direct.get("coef_points")),
+        direct_unit=unit_word(m, direct.get("coef_points")),
     )
 
 
