@@ -91,6 +91,22 @@ def test_strict_identifiers_keeps_the_exit_2(tmp_path, monkeypatch, capsys):
     assert "229 740 014 - 7220" in out + err and "Traceback" not in out + err
 
 
+def test_a_run_keeps_loading_warnings_for_the_runner_to_print(tmp_path):
+    """``analyse run`` prints the warnings ``validate --params`` prints: those of loading (a
+    SIRET that does not parse) travel with the computed result, before the survey's own."""
+    from analyse.pipeline.preflight import result_warnings, run_warnings
+    from analyse.pipeline.run_result import compute_run_result
+
+    text = _with_bad_sirets(_text())
+    params = load_params(_write(tmp_path, text, columns={"siren": "SIRET de la structure"}))
+    result = compute_run_result(params)
+    assert len(result.input_warnings) == len(BAD_SIRETS)
+    printed = result_warnings(params, result)
+    assert printed[: len(BAD_SIRETS)] == list(result.input_warnings)
+    assert printed[len(BAD_SIRETS) :] == run_warnings(params, result.scored)
+    assert any("'00010'" in w for w in printed)
+
+
 def test_a_bad_siret_is_matched_by_its_insee_code_then_its_name(tmp_path):
     """The SIRET of Lyon typed badly: the row is found by its INSEE code; another typed badly
     with no code is found by its name."""

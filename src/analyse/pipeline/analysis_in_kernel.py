@@ -41,7 +41,7 @@ def request(params: Any, staging: Path) -> str:
 
 def answer(payload: str) -> None:
     """In the kernel: compute, store, and write the answer (never raises for the analysis)."""
-    from analyse.pipeline.preflight import run_warnings
+    from analyse.pipeline.preflight import result_warnings
     from analyse.pipeline.run_result import compute_run_result, results_document, save_run_result
 
     params, staging = pickle.loads(base64.b64decode(payload))  # noqa: S301 - from the runner
@@ -51,7 +51,7 @@ def answer(payload: str) -> None:
         reply: tuple[Any, ...] = (
             "ok",
             results_document(result),
-            run_warnings(params, result.scored),
+            result_warnings(params, result),
         )
     except Exception as exc:  # reported by the runner as the analysis' failure
         text = "".join(traceback.format_exception(exc))

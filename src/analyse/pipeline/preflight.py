@@ -28,7 +28,7 @@ from analyse.data.scoring import reliability
 from analyse.data.survey_check import check_file
 from analyse.errors import InputError
 from analyse.params import RunParams
-from analyse.pipeline.run_result import run_weights, score_run
+from analyse.pipeline.run_result import RunResult, run_weights, score_run
 from analyse.stats.regression import build_design, check_identifiable
 
 
@@ -135,6 +135,12 @@ def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
     return mapping_warnings(params, load_codebook(params.codebook_path)) + survey_warnings(
         scored, rows=_spreadsheet_rows(params.survey_path, len(scored))
     )
+
+
+def result_warnings(params: RunParams, result: RunResult) -> list[str]:
+    """Every warning of a computed run, as ``validate --params`` prints them: loading's (in
+    ``result.input_warnings``) then the mappings' and the scored survey's."""
+    return list(result.input_warnings) + run_warnings(params, result.scored)
 
 
 def file_warnings(

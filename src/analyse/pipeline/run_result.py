@@ -52,7 +52,7 @@ from analyse.stats.weights import CalibrationError, rake
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
 # 9: sesoi_points, confounders, power per verdict; 8: descriptives, language; 7: controls_merged;
 # 6: not-estimable parts; 5: enrichment report
-RESULT_VERSION = 10
+RESULT_VERSION = 11
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,9 @@ class RunResult:
     # what the reference frame filled, row by row (analyse.data.enrich); None without
     # data.enrich_from_frame
     enrichment: pd.DataFrame | None = None
+    # what loading the export warned about (an identifier that does not parse, a repeated
+    # body...): ``analyse run`` prints them as ``validate --params`` does
+    input_warnings: tuple[str, ...] = ()
     version: int = RESULT_VERSION
 
     @property
@@ -259,6 +262,7 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
         power=power,
         synthetic=is_synthetic(params.survey_path),
         enrichment=configured.enrichment,
+        input_warnings=tuple(configured.warnings),
     )
 
 

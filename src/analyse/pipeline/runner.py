@@ -449,11 +449,11 @@ def _stored_warnings(params: RunParams, staging: Path) -> list[str]:
         warnings = json.loads(left.read_text(encoding="utf-8"))
         left.unlink()
         return warnings
-    from analyse.pipeline.preflight import run_warnings
+    from analyse.pipeline.preflight import result_warnings
     from analyse.pipeline.run_result import load_run_result, result_key
 
     result = load_run_result(staging, result_key(params))
-    return [] if result is None else run_warnings(params, result.scored)
+    return [] if result is None else result_warnings(params, result)
 
 
 def published_params(params: RunParams) -> dict[str, Any]:
