@@ -29,6 +29,7 @@ EXAMPLES: dict[str, Reason] = {
     "population_zero": Reason("population_zero"),
     "population_negative": Reason("population_negative"),
     "population_empty": Reason("population_empty"),
+    "population_not_number": Reason("population_not_number", {"value": "inconnue"}),
     "population_not_positive": Reason("population_not_positive"),
     "duplicate_siren": Reason("duplicate_siren", {"row": 4}),
     "duplicate_insee": Reason("duplicate_insee", {"row": 12}),

@@ -97,6 +97,7 @@ TEMPLATES: dict[str, str] = {
     "population_zero": "population 0 in the survey",
     "population_negative": "negative population in the survey",
     "population_empty": "population empty in the survey",
+    "population_not_number": "population '{value}' in the survey is not a number",
     "population_not_positive": "population not a positive number after enrichment",
     "missing_term_value": "missing value in a model term",
     # a body answering twice, its later rows left out (analyse.data.duplicates)

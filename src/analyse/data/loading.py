@@ -689,6 +689,11 @@ def _bad_row_exclusions(
         ):
             at = (faults == message) & open_
             out[at] = Reason(code).english()
+        # a text where a number is expected ("inconnu", "12 000 hab."): left out with the
+        # value, which data.missing_values can turn into an empty cell for the frame to fill
+        text = _starts_with(faults, "is not a number") & open_
+        values = frame["population"].astype(str).str.strip().to_numpy()[text]
+        out[text] = [Reason("population_not_number", {"value": v}).english() for v in values]
     return out
 
 
