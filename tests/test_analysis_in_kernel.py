@@ -42,7 +42,7 @@ def params():
 
 def test_a_computed_result_comes_back_with_its_document_and_warnings(tmp_path, monkeypatch, params):
     stored = []
-    result = SimpleNamespace(scored="the scored survey")
+    result = SimpleNamespace(scored="the scored survey", input_warnings=("row 3: a bad SIRET",))
     monkeypatch.setattr(run_result, "compute_run_result", lambda p: result)
     monkeypatch.setattr(run_result, "save_run_result", lambda r, folder: stored.append(folder))
     monkeypatch.setattr(run_result, "results_document", lambda r: {"verdict": "negligible"})
@@ -53,7 +53,8 @@ def test_a_computed_result_comes_back_with_its_document_and_warnings(tmp_path, m
     answer(payload_of(code))
     document, warnings = read_answer(tmp_path)
     assert document == {"verdict": "negligible"}
-    assert warnings == ["default: a SIREN twice in the scored survey"]
+    # loading's warnings first, then the scored survey's
+    assert warnings == ["row 3: a bad SIRET", "default: a SIREN twice in the scored survey"]
     assert stored == [str(tmp_path)]  # the result is stored where the notebooks read it
     assert not (tmp_path / ANSWER_FILE).exists()  # no part of a report
 

@@ -46,6 +46,22 @@ def test_without_an_id_column_rows_are_named_by_their_line(tmp_path, codebook):
     assert loaded["population"].tolist() == survey["population"].tolist()
 
 
+def test_an_unmapped_header_that_looks_like_an_id_is_warned_about(tmp_path, codebook):
+    """Rows named row-<line> while the export holds an identifier the mapping forgot: said,
+    never silent; once mapped (or absent) nothing is said."""
+    _, text = _text(codebook)
+    text = text.rename(columns={"respondent_id": "N° de réponse"})
+    path = write_text_csv(text, tmp_path / "forgot.csv")
+    loaded = load_configured(load_params(_params(tmp_path, path)))
+    [warning] = loaded.warnings
+    assert "'N° de réponse'" in warning and "row-<line>" in warning
+    assert loaded.survey["respondent_id"].iloc[0] == "row-2"
+    mapped = _params(tmp_path, path, columns={"respondent_id": "N° de réponse"})
+    assert load_configured(load_params(mapped)).warnings == []
+    absent = write_text_csv(text.drop(columns="N° de réponse"), tmp_path / "noid.csv")
+    assert load_configured(load_params(_params(tmp_path, absent))).warnings == []
+
+
 def test_a_problem_of_a_file_without_ids_points_at_its_line(tmp_path, codebook):
     _, text = _text(codebook)
     text.loc[4, "population"] = "beaucoup"

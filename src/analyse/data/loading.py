@@ -577,13 +577,13 @@ def load_survey_rows(
     )
     release_memory()  # what parsing freed, before the typed columns are made
     _blank_missing(table, missing_values, codebook)
+    warnings: list[str] = _unmapped_identifier_warnings(table, codebook)
     _number_rows(table)
     excluded = _apply_type_labels(table, type_labels or {})
     if bad_rows == "exclude":
         excluded = _bad_row_exclusions(table, excluded, population_optional)
     problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
     headers = {c: str((columns or {}).get(c, c)) for c in COLUMN_NAMES}
-    warnings: list[str] = []
     typed, cell_level = _check_cells(
         table,
         codebook,
@@ -613,6 +613,30 @@ def _number_rows(table: RawTable) -> None:
         return
     ids = pd.Series([f"{ROW_ID_PREFIX}{r}" for r in np.asarray(table.rows)], dtype=object)
     table.frame.insert(0, "respondent_id", ids.set_axis(table.frame.index))
+
+
+# headers that look like a row's identifier: an export's own "ID", "Identifiant", "N°",
+# "Numéro de réponse", or a SIREN/SIRET/INSEE code left out of data.columns
+_ID_LIKE = re.compile(
+    r"^(?:(?:id|identifiant|identifier|num[eé]ro|siren|siret|code insee|cog|insee)\b|n°)",
+    re.IGNORECASE,
+)
+
+
+def _unmapped_identifier_warnings(table: RawTable, codebook: Codebook) -> list[str]:
+    """Without a ``respondent_id`` column rows are named ``row-<line>``: say so when a header
+    the mapping leaves out looks like an identifier, since the user probably meant to map it
+    (a respondent then keeps its name across editions, and SIREN/SIRET matches the frame)."""
+    if "respondent_id" in table.frame.columns:
+        return []
+    known = set(COLUMN_NAMES) | set(codebook.item_columns)
+    return [
+        f"column {header!r} looks like an identifier but data.columns does not map it: rows "
+        f"are named row-<line>; map it as respondent_id (or as siren / code_insee if it is "
+        "one) to name them"
+        for header in dict.fromkeys(str(h) for h in table.frame.columns)
+        if header not in known and _ID_LIKE.match(header.strip())
+    ]
 
 
 def _blank_missing(table: RawTable, missing_values: Sequence[str], codebook: Codebook) -> None:
