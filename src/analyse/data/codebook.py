@@ -2,12 +2,25 @@
 
 A survey is only interpretable with its codebook, so the number of levels, the themes and their
 items are read from YAML rather than written in code; another survey brings another codebook.
+
+Every item is on the codebook's levels: theme scores, theme levels, Cronbach's alpha and the
+per-theme ordinal models all read an item's answer as one of them. An item whose cells are
+numbers rather than answers (a count of published datasets, an amount, a score) declares
+``cuts: [c1, c2, ...]``, strictly increasing numbers, and its level is the lowest level plus
+the number of cuts at or below the value: ``[1, 10, 100]`` on levels 0-3 gives 0 below 1, 1
+from 1 to under 10, 2 from 10 to under 100 and 3 from 100 up. A cut item therefore has one cut
+fewer than the codebook has levels: it shares the codebook's levels like any other item, so
+its level weighs in a theme score exactly as an answered level does, and nothing downstream
+needs to know that it came from a number. A binary (0/1) item needs no cuts on a two-level
+codebook; ``cuts: [1]`` reads any count as "none" (0) or "at least one" (1).
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -28,6 +41,9 @@ class Item(BaseModel):
     column: str = Field(min_length=1)
     text_fr: str = ""
     text_en: str = ""
+    # numbers cutting a numeric item into the codebook's levels (module docstring); None for an
+    # item answered on the levels. Checked by the codebook, which can name the theme and level.
+    cuts: Any = None
 
 
 class Theme(BaseModel):
@@ -69,6 +85,14 @@ class Codebook(BaseModel):
         dupes = sorted({c for c in cols if cols.count(c) > 1})
         if dupes:
             raise ValueError(f"an item column may belong to one theme only; repeated: {dupes}")
+        faults = [
+            f"theme {theme.key!r}, item {item.column!r}: {fault}"
+            for theme in self.themes
+            for item in theme.items
+            if item.cuts is not None and (fault := cuts_fault(item.cuts, len(self.levels)))
+        ]
+        if faults:
+            raise ValueError("; ".join(faults))
         return self
 
     @property
@@ -88,6 +112,16 @@ class Codebook(BaseModel):
         return [lv.value for lv in self.levels]
 
     @property
+    def item_cuts(self) -> dict[str, tuple[float, ...]]:
+        """The cuts of each numeric item, by column (items answered on the levels are absent)."""
+        return {
+            item.column: tuple(float(c) for c in item.cuts)
+            for theme in self.themes
+            for item in theme.items
+            if item.cuts is not None
+        }
+
+    @property
     def theme_keys(self) -> list[str]:
         return [t.key for t in self.themes]
 
@@ -96,10 +130,12 @@ class Codebook(BaseModel):
         return [c for t in self.themes for c in t.columns]
 
     @property
-    def structure(self) -> tuple[tuple[int, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-        """What makes two codebooks measure the same thing: the level values and each theme's
-        key and item columns (labels and question texts may be reworded or translated)."""
-        return tuple(self.level_values), tuple((t.key, tuple(t.columns)) for t in self.themes)
+    def structure(self) -> tuple[tuple, ...]:
+        """What makes two codebooks measure the same thing: the level values, each theme's
+        key and item columns, and the cuts of numeric items (labels and question texts may be
+        reworded or translated)."""
+        themes = tuple((t.key, tuple(t.columns)) for t in self.themes)
+        return tuple(self.level_values), themes, tuple(sorted(self.item_cuts.items()))
 
     @property
     def is_barometer_2025(self) -> bool:
@@ -112,6 +148,25 @@ class Codebook(BaseModel):
             if t.key == key:
                 return t
         raise KeyError(f"no theme {key!r} in the codebook; themes are {self.theme_keys}")
+
+
+def cuts_fault(cuts: object, n_levels: int) -> str:
+    """What is wrong with an item's ``cuts`` on a codebook of ``n_levels`` levels ("" if
+    nothing): a list of finite numbers (not texts or booleans), strictly increasing, one fewer
+    than the levels, so that the item's levels are the codebook's."""
+    if not isinstance(cuts, list) or not cuts:
+        return f"cuts must be a list of numbers, got {cuts!r}"
+    bad = [c for c in cuts if isinstance(c, bool) or not isinstance(c, int | float)]
+    if bad or not all(math.isfinite(c) for c in cuts):
+        return f"cuts must be finite numbers (not texts), got {cuts!r}"
+    if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+        return f"cuts must be strictly increasing, got {cuts!r}"
+    if len(cuts) != n_levels - 1:
+        return (
+            f"{len(cuts)} cut(s) make {len(cuts) + 1} levels but the codebook has {n_levels}: "
+            f"give {n_levels - 1} cut(s), so that the item shares the codebook's levels"
+        )
+    return ""
 
 
 @lru_cache(maxsize=1)

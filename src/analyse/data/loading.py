@@ -325,6 +325,41 @@ def check_levels(raw: pd.Series, codebook: Codebook) -> Checked:
     return Checked(_to_int(n.values.where(faults == "")).astype(item_dtype(codebook)), faults)
 
 
+def check_cuts(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Checked:
+    """A numeric item's cell (``Item.cuts``): empty (unanswered) or a number, read as the
+    codebook's lowest level plus the number of cuts at or below it.
+
+    Numbers are read as in the contract's decimal columns (``parse_numbers``: ``12,5``,
+    ``1 234``). A cell whose one separator may group thousands or mark decimals (``1,500``)
+    is refused only when its two readings fall in different levels: ``12,000`` is level 2
+    of the cuts ``[1, 10]`` whether it means 12 or 12000.
+    """
+    n = parse_numbers(raw)
+    edges = np.asarray(cuts, dtype="float64")
+    values = n.values.to_numpy()
+    # side="right": a value equal to a cut counts that cut (cuts "at or below the value")
+    level = np.searchsorted(edges, np.nan_to_num(values), side="right") + codebook.min_level
+    ambiguous = ambiguous_numbers(raw, whole=False)
+    if ambiguous.any():
+        other = parse_numbers(raw.astype(str).str.replace(r"[.,]", "", regex=True)).values
+        other_level = np.searchsorted(edges, np.nan_to_num(other.to_numpy()), side="right")
+        ambiguous = ambiguous & (other_level + codebook.min_level != level)
+    faults = _faults([n.empty, ~n.is_number, ambiguous], ["", "is not a number", "ambiguous"])
+    at = faults == "ambiguous"
+    faults[at] = [_ambiguous_message(value, False) for value in raw.to_numpy()[at]]
+    good = pd.Series(level, index=raw.index, dtype="float64").where(faults == "")
+    return Checked(_to_int(good.where(~n.empty)).astype(item_dtype(codebook)), faults)
+
+
+def cuts_expected(cuts: Sequence[float], codebook: Codebook) -> str:
+    """Expected wording for a numeric item's cells, naming its cuts and levels."""
+    shown = ", ".join(f"{c:g}" for c in cuts)
+    return (
+        f"a number (the cuts [{shown}] make it a level from {codebook.min_level} to "
+        f"{codebook.max_level}), or empty"
+    )
+
+
 def item_dtype(codebook: Codebook) -> str:
     """The smallest nullable integer dtype holding every level of ``codebook``."""
     low, high = min(codebook.level_values), max(codebook.level_values)
@@ -573,7 +608,11 @@ def load_survey_rows(
         k: None if v is None else int(str(v).strip()) for k, v in (answer_labels or {}).items()
     }
     table = read_raw(
-        path, columns=columns, answer_labels=labels, item_columns=codebook.item_columns
+        path,
+        columns=columns,
+        answer_labels=labels,
+        item_columns=codebook.item_columns,
+        numeric_items=list(codebook.item_cuts),
     )
     release_memory()  # what parsing freed, before the typed columns are made
     _blank_missing(table, missing_values, codebook)
@@ -783,10 +822,15 @@ def _check_cells(
             if column.name not in items:
                 del frame[column.name]  # typed now: the raw cells need not be held with it
     expected = level_expected(codebook)
+    cuts = codebook.item_cuts
     unmapped: dict[str, tuple[int, set[str], int]] = {}
     for item, checked in zip(items, _check_items(frame, items, codebook), strict=True):
         typed[item] = checked.values
         faults = np.where(excluded, "", checked.messages)
+        if item in cuts:  # a numeric item: each bad cell is its own problem
+            problems += cell_problems(table, item, faults, cuts_expected(cuts[item], codebook))
+            del frame[item]
+            continue
         text = faults == _TEXT_ANSWER
         for label, row in zip(frame[item][text], np.asarray(table.rows)[text], strict=True):
             count, where, first = unmapped.get(label.strip(), (0, set(), int(row)))
@@ -865,17 +909,34 @@ def _check_items(frame: pd.DataFrame, items: list[str], codebook: Codebook) -> I
     without the per-column cost of a dozen vectorised string operations. Columns are yielded
     one at a time, so that a caller holds one column's per-cell verdicts at once, not all.
     """
-    if not items:
+    cuts = codebook.item_cuts
+    answered = [item for item in items if item not in cuts]
+    if not answered:
+        yield from (_check_numeric_item(frame[item], cuts[item], codebook) for item in items)
         return
-    texts = [distinct(frame[item])[1] for item in items]
-    union = pd.unique(np.concatenate([t.to_numpy(dtype=object) for t in texts]))
+    texts = {item: distinct(frame[item])[1] for item in answered}
+    union = pd.unique(np.concatenate([t.to_numpy(dtype=object) for t in texts.values()]))
     checked = check_levels(pd.Series(union, dtype=object), codebook)
     values, messages = checked.values.array, checked.messages
     position = {text: i for i, text in enumerate(union)}
-    for item, column_texts in zip(items, texts, strict=True):
+    for item in items:
+        if item in cuts:
+            yield _check_numeric_item(frame[item], cuts[item], codebook)
+            continue
+        column_texts = texts[item]
         codes, _ = distinct(frame[item])
         at = np.array([position[text] for text in column_texts], dtype=np.intp)[codes]
         yield Checked(pd.Series(values.take(at), index=frame.index), messages[at])
+
+
+def _check_numeric_item(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Checked:
+    """``check_cuts`` of one numeric item, once per distinct text of the column (the decimal
+    convention of ``ambiguous_numbers`` is the column's own, so columns are not pooled)."""
+    codes, texts = distinct(raw)
+    checked = check_cuts(texts, cuts, codebook)
+    return Checked(
+        pd.Series(checked.values.array.take(codes), index=raw.index), checked.messages[codes]
+    )
 
 
 # --- mapping files ------------------------------------------------------------------------

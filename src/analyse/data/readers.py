@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -98,13 +98,16 @@ def read_raw(
     columns: Mapping[str, str] | None = None,
     answer_labels: Mapping[str, int | None] | None = None,
     item_columns: Sequence[str] = (),
+    numeric_items: Sequence[str] = (),
 ) -> RawTable:
     """Read ``path`` by its extension into a ``RawTable``; never modifies the file.
 
     ``columns`` maps a canonical column name to its name in the file, for exports whose headers
     differ from the contract. ``answer_labels`` maps answer labels ("Oui", "Non") to levels and
     is applied to ``item_columns`` only, after stripping and ignoring case, because surveys often
-    export answers as text while the other columns must stay strict.
+    export answers as text while the other columns must stay strict. In ``numeric_items`` (items
+    with cuts, whose cells are numbers, not levels) only the labels mapped to None (non-answers)
+    apply: a label's level there would be read as a number and cut again.
     """
     path = Path(path)
     name = str(path)
@@ -136,7 +139,9 @@ def read_raw(
             [frame, pd.DataFrame({c: grid.body.iloc[:, i] for c, i in copies})], axis=1
         )
     if answer_labels:
-        frame = _apply_answer_labels(frame, answer_labels, item_columns, set(header))
+        frame = _apply_answer_labels(
+            frame, answer_labels, item_columns, set(header), set(numeric_items)
+        )
     return RawTable(
         file=name,
         frame=frame.reset_index(drop=True),
@@ -666,18 +671,22 @@ def _apply_answer_labels(
     answer_labels: Mapping[str, int | None],
     item_columns: Sequence[str],
     present: set[str],
+    numeric_items: Collection[str] = (),
 ) -> pd.DataFrame:
-    """Replace answer labels by their level in item columns; other text is left for validation."""
+    """Replace answer labels by their level in item columns; other text is left for validation.
+    In ``numeric_items`` only non-answers (labels mapped to None) are replaced."""
     # a label mapped to None is a non-answer ("Je ne sais pas"): an empty cell, i.e. unanswered
     lookup = {
         normalise_label(k): "" if v is None else str(int(v)) for k, v in answer_labels.items()
     }
+    non_answers = {k: v for k, v in lookup.items() if v == ""}
     frame = frame.copy(deep=False)  # columns are replaced, never written in place
     for column in item_columns:
         if column not in present or isinstance(frame[column], pd.DataFrame):
             continue  # absent or duplicated: reported elsewhere
         raw = frame[column]
         codes, texts = distinct(raw)
-        mapped = [lookup.get(normalise_label(text), text) for text in texts]
+        labels = non_answers if column in numeric_items else lookup
+        mapped = [labels.get(normalise_label(text), text) for text in texts]
         frame[column] = categorical(codes, mapped, raw.index)
     return frame

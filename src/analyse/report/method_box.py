@@ -12,6 +12,7 @@ bootstrap, Kish, JZS, Shapley, Stouffer) appears on a reader page only here.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,9 @@ CHAPTER_METHODS: dict[int, tuple[str, ...]] = {
     5: ("shares", "power", "influence", "curve"),
 }
 WEIGHTED_METHODS = ("weights",)  # added to chapters 3 and 5 of a weighted run
+# Added to chapter 3 when the index is 0 or 100 only (``size.logit_ame`` set): the linear model
+# is then a linear probability model, and the logit's average marginal effect stands beside it.
+BINARY_METHODS = ("binary",)
 
 
 def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
@@ -35,7 +39,22 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     bf01 = nested.get("bf01")
     importance = results.get("importance") or {}
     weights = results.get("weights") or {}
+    size = results.get("size") or {}
+    ame = size.get("logit_ame") or {}
+    tenfold = math.log(10.0)  # per unit of ln(population) -> for a tenfold population
+
+    def points(value: float | None) -> str:
+        return m.number(None if value is None else value * tenfold, 1, sign=True)
+
     return {
+        "lpm_points": points(size.get("coef")),
+        "logit": m(
+            "method.logit.estimated",
+            ame_points=points(ame.get("coef")),
+            ame_se=m.number(None if ame.get("se") is None else ame["se"] * tenfold, 1),
+        )
+        if ame.get("coef") is not None
+        else m("method.logit.not_estimable"),
         "bf01": m.number(bf01, 2) if bf01 is not None else m("format.missing"),
         "bf_reading": m(f"method.bayes_readings.{bayes_reading(bf01)}") if bf01 else "",
         "size_share": m.percent(importance.get("size"), 0),
@@ -69,6 +88,8 @@ def methods(results: Mapping[str, Any], chapter: int) -> list[str]:
         keys += list(WEIGHTED_METHODS)
     if (results.get("nested") or {}).get("bf01") is None and "bayes" in keys:
         keys.remove("bayes")
+    if chapter == 3 and (results.get("size") or {}).get("logit_ame") is not None:
+        keys[keys.index("model") + 1 : keys.index("model") + 1] = BINARY_METHODS
     return keys
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.reasons import Reason
+from analyse.stats.binary import LogitAME, is_binary_outcome, logit_ame
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.estimands import Estimands, estimate_estimands
 from analyse.stats.estimands import to_results as estimands_results
@@ -78,6 +79,9 @@ class ClaimAnalysis:
     # theme key -> its label per language (the codebook's), for a page to name the themes a
     # reason cites ("no answer in theme(s): user_services")
     theme_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    # when the index is 0 or 100 only (a share of bodies, analyse.stats.binary): the logit's
+    # average marginal effect of size beside the linear probability model's; None otherwise
+    logit_ame: LogitAME | None = None
 
     @property
     def verdict(self) -> str:
@@ -166,6 +170,7 @@ def analyse_claim(
         sesoi_points_given=sesoi_points,
         informative=informative,
         theme_labels={t.key: {"fr": t.label_fr, "en": t.label_en} for t in codebook.themes},
+        logit_ame=logit_ame(design) if is_binary_outcome(design.y) else None,
         size_unweighted=None
         if weights is None
         else test_size(ols, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points),
@@ -282,6 +287,10 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             # small-sample check: HC2 with Bell-McCaffrey df (null under weights)
             "se_hc2_bm": None if analysis.influence is None else analysis.influence.se_hc2,
             "df_bm": None if analysis.influence is None else analysis.influence.df_bm,
+            # the index is 0 or 100 only (a share of bodies): the model above is a linear
+            # probability model, and this the logit's average marginal effect of size beside
+            # it, in the same unit as coef, unweighted; null when the index is not 0/100
+            "logit_ame": None if analysis.logit_ame is None else analysis.logit_ame.to_results(),
         },
         "influence": None if analysis.influence is None else _influence(analysis.influence),
         "ols": {
