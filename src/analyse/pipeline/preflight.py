@@ -21,7 +21,7 @@ import pandas as pd
 
 from analyse.data.checks import survey_warnings
 from analyse.data.codebook import load_codebook
-from analyse.data.configured import load_configured, mapping_warnings
+from analyse.data.configured import load_configured, mapping_warnings, mappings
 from analyse.data.loading import SurveySummary, summarize_scored
 from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
@@ -145,7 +145,9 @@ def check_params(params: RunParams) -> ParamsCheck:
 def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
     """The warnings about a run's mappings and scored survey, pointing at the file's rows."""
     return mapping_warnings(params, load_codebook(params.codebook_path)) + survey_warnings(
-        scored, rows=_spreadsheet_rows(params.survey_path, len(scored))
+        scored,
+        rows=_spreadsheet_rows(params.survey_path, len(scored)),
+        headers=mappings(params)["columns"],
     )
 
 
