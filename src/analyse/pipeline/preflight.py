@@ -86,7 +86,7 @@ def _matching_detail(rec: Any) -> str:
             "unmatched: no frame row has its SIREN or INSEE code, and its name matches no row, "
             "or several, of its declared type; give its SIREN or code_insee"
         )
-    elif rec.method:
+    elif rec.method and (pd.isna(rec.review) or not str(rec.review).startswith(rec.method)):
         distance = "" if pd.isna(rec.distance) else f", edit distance {int(rec.distance)}"
         parts.append(f"matched by {rec.method}{distance} to {rec.frame_name!r}")
     parts += [str(text) for text in (rec.review, rec.conflict) if not pd.isna(text) and text]
