@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -139,7 +140,79 @@ def test_the_draft_proposes_the_missing_values_it_sees(tmp_path):
     drafted = draft_mapping(path)
     assert sorted(drafted.missing_values) == ["-", "NA", "n/a"]
     text = drafted.texts["columns.yaml"]
-    assert '"NA" (2 cells)' in text and '"n/a" (1 cell)' in text
+    assert '"NA" (2 cells, in "Population", "Budget")' in text and '"n/a" (1 cell, in "Q1")' in text
     assert 'missing_values: ["' in text
     path.write_text("Nom,Population\nA,12\nB,13\n", encoding="utf-8")
     assert draft_mapping(path).missing_values == []
+
+
+def _census(tmp_path):
+    """A census of every tier as an R export writes it: codes for types, NA and ND cells, a
+    year column, spending per inhabitant, and a count of published datasets."""
+    import random
+
+    rng = random.Random(4)
+    types = ["COM", "MET", "DEP", "REG", "EPT", "CC", "CA", "CU", "Commune", "EPCI", "Autre"]
+    lines = ["Nom;Type;Année;Dépenses numériques (€/hab.);Nb habitants;Jeux publiés;Score"]
+    for i in range(300):
+        count = 0 if i % 3 == 0 else int(rng.lognormvariate(2, 1.2))
+        spend = "NA" if i % 7 == 0 else "ND" if i % 11 == 0 else str(rng.randint(5, 90))
+        lines.append(
+            f"B{i};{types[i % len(types)]};{2023 + i % 2};{spend};{rng.randint(100, 90000)};"
+            f"{count};{'ABCDE'[i % 5]}"
+        )
+    path = tmp_path / "census.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_draft_knows_a_census(tmp_path):
+    from analyse.data.draft_mapping import count_cuts
+
+    draft = draft_mapping(_census(tmp_path))
+    guessed = {g.canonical: g.column for g in draft.guesses}
+    assert guessed["budget_per_capita"] == "Dépenses numériques (€/hab.)"
+    assert guessed["population"] == "Nb habitants"
+    assert guessed["edition"] == "Année"
+    assert sorted(draft.missing_values) == ["NA", "ND"]
+    mapping = yaml.safe_load(draft.texts["types.yaml"])
+    assert mapping == {
+        "COM": "commune",
+        "Commune": "commune",
+        "MET": "metropole",
+        "DEP": "departement",
+        "REG": "region",
+        "EPT": "EPT",
+        "CC": "CC",
+        "CA": "CA",
+        "CU": "CU",
+        "EPCI": None,  # needs the reference frame: the analyst decides
+        "Autre": None,
+    }
+    # The count column gets cuts in a comment; every level holds cells.
+    text = draft.texts["columns.yaml"]
+    proposal = count_cuts(pd.read_csv(_census(tmp_path), sep=";", dtype=str)["Jeux publiés"])
+    assert proposal is not None and proposal.cuts[0] == 1  # a third are zeros
+    assert all(share > 0 for share in proposal.shares) and abs(sum(proposal.shares) - 1) < 1e-12
+    assert f"#   cuts: [{', '.join(map(str, proposal.cuts))}]" in text
+    assert '# Count column "Jeux publiés"' in text
+    assert 'Count column "Nb habitants"' not in text  # guessed as population: no cuts
+
+
+def test_a_year_word_needs_years():
+    frame = pd.DataFrame({"Année de création du service": ["oui", "non"], "Vague": ["1", "2"]})
+    assert "edition" not in {g.canonical for g in guess_columns(list(frame), None, frame)}
+    frame = pd.DataFrame({"Millésime": ["2024", "2025", ""]})
+    assert {g.canonical for g in guess_columns(list(frame), None, frame)} == {"edition"}
+
+
+def test_cuts_are_round_increasing_and_inside_the_range():
+    from analyse.data.draft_mapping import nice, propose_cuts
+
+    assert [nice(x) for x in (0.4, 3.4, 12, 37, 180, 240, 7000)] == [1, 3, 10, 50, 200, 250, 5000]
+    values = np.arange(0, 1001)
+    cuts = propose_cuts(values)
+    assert cuts == sorted(set(cuts)) and cuts[0] > 0 and cuts[-1] <= 1000
+    assert cuts == [250, 500, 1000]  # quartiles 250, 500, 750, the last rounded to 1000
+    # few zeros: no cut at 1
+    assert propose_cuts(np.array([0] + list(range(50, 150))))[0] > 1

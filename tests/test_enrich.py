@@ -219,7 +219,7 @@ def test_code_in_two_lists_without_a_type_matches_nothing() -> None:
 
 def test_match_by_name_within_the_declared_type() -> None:
     data, report = one({"collectivity_type": "commune", "name": "AVIGNON"})
-    assert report["method"] == "name"
+    assert (report["method"], report["distance"], report["review"]) == ("exact_name", 0, "")
     assert data["population"] == 92188
     # "Avignon" as an EPCI is not the commune; the CA's core key is "GRAND AVIGNON".
     _, report = one({"collectivity_type": "epci", "name": "Avignon"})
@@ -227,23 +227,27 @@ def test_match_by_name_within_the_declared_type() -> None:
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("name", "method"),
     [
-        "Communauté d'agglomération du Grand Avignon",
-        "CA DU GRAND AVIGNON (COGA)",
-        "Grand Avignon",
-        "Communauté d’Agglomération du GRAND-AVIGNON",
+        ("Communauté d'agglomération du Grand Avignon", "prefix_stripped"),
+        ("CA DU GRAND AVIGNON (COGA)", "exact_name"),
+        ("Grand Avignon", "prefix_stripped"),
+        ("Communauté d’Agglomération du GRAND-AVIGNON", "prefix_stripped"),
+        ("Agglo du Grand Avignon", "prefix_stripped"),
     ],
 )
-def test_grand_avignon_spellings(name: str) -> None:
+def test_grand_avignon_spellings(name: str, method: str) -> None:
     data, report = one({"collectivity_type": "epci", "name": name})
-    assert report["method"] == "name"
+    assert report["method"] == method
     assert report["frame_name"] == "CA du Grand Avignon (COGA)"
     assert data["collectivity_type"] == "CA"
 
 
 def test_acronyms_are_not_guessed() -> None:
+    # COGA is the short name the frame writes after the CA's name; MEL is written nowhere.
     _, report = one({"collectivity_type": "epci", "name": "COGA"})
+    assert (report["method"], report["frame_name"]) == ("short_name", "CA du Grand Avignon (COGA)")
+    _, report = one({"collectivity_type": "epci", "name": "MEL"})
     assert report["method"] == ""
 
 
@@ -319,7 +323,7 @@ def test_conflict_threshold_is_ten_percent_of_the_frame() -> None:
 def test_sirens_type_contradicting_the_declared_one_is_not_used() -> None:
     # A commune that gives its EPCI's SIREN: not taken as the CA; found by name instead.
     data, report = one({"collectivity_type": "commune", "siren": CA_AVIGNON, "name": "Avignon"})
-    assert report["method"] == "name"
+    assert report["method"] == "exact_name"
     assert data["population"] == 92188
     assert (
         "SIREN 248400251 is the CA 'CA du Grand Avignon (COGA)' in the frame"
@@ -386,11 +390,22 @@ def test_summary_counts_and_details() -> None:
         {"collectivity_type": "departement", "code_insee": "13"},  # code, population filled
         {"collectivity_type": "commune", "name": "Grand"},  # name, population filled
         {"collectivity_type": "commune", "name": "Saint Martin"},  # ambiguous: unmatched
-        {"collectivity_type": "epci", "name": "COGA"},  # unmatched
+        {"collectivity_type": "epci", "name": "MEL"},  # unmatched
+        {"collectivity_type": "epci", "name": "COGA"},  # short name: to review
     )
     report = enrich_from_frame(frame, frame_loader=fake_loader).report
     summary = enrichment_summary(report)
-    assert summary["method"].tolist() == ["siren", "code_insee", "name", "unmatched", "total"]
+    assert summary["method"].tolist() == [
+        "siren",
+        "code_insee",
+        "exact_name",
+        "prefix_stripped",
+        "alias",
+        "short_name",
+        "typo",
+        "unmatched",
+        "total",
+    ]
     assert "respondent_id" not in summary.columns
     got = summary.set_index("method").to_dict("index")
     assert got["siren"] == {"rows": 1, "population_filled": 1, "type_filled": 1, "conflicts": 0}
@@ -400,14 +415,29 @@ def test_summary_counts_and_details() -> None:
         "type_filled": 0,
         "conflicts": 1,
     }
-    assert got["name"] == {"rows": 1, "population_filled": 1, "type_filled": 0, "conflicts": 0}
+    assert got["exact_name"] == {
+        "rows": 1,
+        "population_filled": 1,
+        "type_filled": 0,
+        "conflicts": 0,
+    }
+    assert got["short_name"] == {
+        "rows": 1,
+        "population_filled": 1,
+        "type_filled": 1,
+        "conflicts": 0,
+    }
     assert got["unmatched"] == {"rows": 2, "population_filled": 0, "type_filled": 0, "conflicts": 0}
-    assert got["total"] == {"rows": 6, "population_filled": 3, "type_filled": 1, "conflicts": 1}
+    assert got["total"] == {"rows": 7, "population_filled": 4, "type_filled": 2, "conflicts": 1}
 
     details = enrichment_details(report)
-    assert details["respondent_id"].tolist() == ["r2", "r5", "r6"]
-    assert details["issue"].tolist() == ["conflict", "unmatched", "unmatched"]
-    assert details["name"].tolist()[1:] == ["Saint Martin", "COGA"]
+    assert details["respondent_id"].tolist() == ["r2", "r5", "r6", "r7"]
+    assert details["issue"].tolist() == ["conflict", "unmatched; review", "unmatched", "review"]
+    assert details["name"].tolist()[1:] == ["Saint Martin", "MEL", "COGA"]
+    assert details["review"].iloc[1].startswith("ambiguous (exact_name): 2 frame rows")
+    assert details["review"].iloc[3] == (
+        "short_name (distance 0): 'COGA' read as 'CA du Grand Avignon (COGA)'"
+    )
 
 
 # --------------------------------------------------------------------------- the real frame

@@ -123,7 +123,7 @@ def test_a_bad_siret_is_matched_by_its_insee_code_then_its_name(tmp_path):
     params = load_params(_write(tmp_path, text, enrich_from_frame=True))
     configured = load_configured(params)
     report = configured.enrichment
-    assert report["method"].iloc[0] == "code_insee" and report["method"].iloc[1] == "name"
+    assert report["method"].iloc[0] == "code_insee" and report["method"].iloc[1] == "exact_name"
     assert configured.survey["population"].iloc[:2].notna().all()
     assert len(configured.warnings) == 2
 

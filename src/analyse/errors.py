@@ -16,6 +16,8 @@ class Problem:
 
     ``row`` is the row number as a spreadsheet shows it (the header is row 1, so the first data
     row is row 2), or ``None`` when the problem concerns the whole file or a whole column.
+    ``header`` is the export's own header of ``column`` when a column mapping renamed it: the
+    user looks for « Nb habitants » in the file, not for ``population``.
     """
 
     file: str
@@ -24,6 +26,7 @@ class Problem:
     column: str | None = None
     value: str | None = None
     expected: str | None = None
+    header: str | None = None
 
     def __str__(self) -> str:
         where = self.file
@@ -31,6 +34,8 @@ class Problem:
             where += f", row {self.row}"
         if self.column is not None:
             where += f", column {self.column!r}"
+            if self.header is not None and self.header != self.column:
+                where += f' (export header "{self.header}")'
         text = f"{where}: {self.message}"
         if self.value is not None:
             text += f" (found {self.value!r}"

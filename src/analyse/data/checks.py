@@ -17,7 +17,7 @@ warning names what to look at:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,17 +35,30 @@ OUTCOME = "maturity_index"
 
 
 def survey_warnings(
-    scored: pd.DataFrame, rows: Sequence[int] | np.ndarray | None = None
+    scored: pd.DataFrame,
+    rows: Sequence[int] | np.ndarray | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Every warning about a scored survey (``analyse.data.scoring.score_survey``'s output).
 
     ``rows`` gives the spreadsheet row of each row of ``scored`` (``RawTable.rows``), so a
     warning points at the file; without it rows are numbered from 1 in table order.
+    ``headers`` (``data.columns``: contract column to the export's header) names the export's
+    header beside each contract column a warning names.
     """
     numbers = np.arange(1, len(scored) + 1) if rows is None else np.asarray(rows)
     if len(numbers) != len(scored):
         raise ValueError(f"{len(numbers)} row numbers for {len(scored)} rows")
-    return duplicate_siren_warnings(scored, numbers) + few_values_warnings(scored)
+    return duplicate_siren_warnings(scored, numbers) + few_values_warnings(scored, headers)
+
+
+def column_words(column: str, headers: Mapping[str, str] | None = None) -> str:
+    """A contract column as a user finds it in the export: ``population (export header
+    "Nb habitants")`` when the mapping renamed it, else the column alone."""
+    header = (headers or {}).get(column)
+    if header is None or str(header) == column:
+        return column
+    return f'{column} (export header "{header}")'
 
 
 def duplicate_siren_warnings(scored: pd.DataFrame, rows: np.ndarray) -> list[str]:
@@ -75,7 +88,9 @@ def duplicate_siren_warnings(scored: pd.DataFrame, rows: np.ndarray) -> list[str
     return warnings
 
 
-def few_values_warnings(scored: pd.DataFrame) -> list[str]:
+def few_values_warnings(
+    scored: pd.DataFrame, headers: Mapping[str, str] | None = None
+) -> list[str]:
     """One warning per non-binary model term with fewer than ``MIN_DISTINCT`` distinct values
     among the respondents with a maturity index.
 
@@ -94,7 +109,7 @@ def few_values_warnings(scored: pd.DataFrame) -> list[str]:
         values = pd.Series(model_term(sample, term))
         distinct = int(values.round(12).nunique(dropna=True))
         if distinct < MIN_DISTINCT:
-            source = " and ".join(TERM_SOURCES[term])
+            source = " and ".join(column_words(c, headers) for c in TERM_SOURCES[term])
             warnings.append(
                 f"model term {term!r} (from {source}) has {distinct} distinct "
                 f"value{'s' if distinct != 1 else ''} among the {len(sample)} respondents "

@@ -13,8 +13,16 @@ edits rather than types:
   "non-answer" to the loader, so a label left at ``null`` is read as missing, never as a level.
   A label that is the codebook's own wording of a level (compared without case or accents) is
   filled with that level: it is not a guess.
-- ``types.yaml``: every distinct value of the guessed type column, with its count and ``null``
-  (rows whose type maps to ``null`` are excluded from the analysis, with the reason).
+- ``types.yaml``: every distinct value of the guessed type column, with its count. A value that
+  is a contract type's own name (``CC``, ``CA``, ``CU``, ``EPT``, « Commune », « Métropole »,
+  « Communauté de communes »...) or a usual code of one (``COM``, ``MET``, ``DEP``, ``REG``) is
+  filled with that type; every other value gets ``null`` (rows whose type maps to ``null`` are
+  excluded from the analysis, with the reason) and, where one is likely, a hint.
+- in ``columns.yaml``, as comments for the parameter file: the cells that usually mean a
+  missing value (``NA``, ``n/a``, ``-``, ``#N/A``, ``ND``, ``NC``...) as a ``data.missing_values``
+  proposal, and for each count column (whole numbers, more than ``MIN_COUNT_VALUES`` distinct
+  values, not guessed as another role) round ``cuts`` near its quartiles, for a codebook item
+  that bands it into ordered levels.
 
 The guesses are deliberately simple, and each guessed line says which rule made it:
 
@@ -22,10 +30,13 @@ The guesses are deliberately simple, and each guessed line says which rule made 
    and punctuation; equal, one containing the other, or 90 % similar) is that item;
 2. then, in this order, the first column whose folded header contains: "siren" or "siret"
    (``siren``); "insee" (``code_insee``); "population" or "habitants" (``population``);
-   "budget" (``budget_per_capita``); the word "ETP" or "agents" (``digital_staff_fte``); the
+   "budget", or spending ("dépense", "euros") per inhabitant ("habitant", "hab", "€/hab")
+   (``budget_per_capita``, tried before ``population`` so that "Dépenses par habitant" is not a
+   population); the word "ETP" or "agents" (``digital_staff_fte``); the
    word "élu" (``elected_digital_lead``); "stratégie" (``strategy_adopted``); the word "type"
-   (``collectivity_type``); "identifiant" or the word "id" (``respondent_id``); "édition"
-   (``edition``); and last the word "nom" or "collectivité" (``name``), last because question
+   (``collectivity_type``); "identifiant" or the word "id" (``respondent_id``); "édition",
+   or the word "année", "year", "millésime" or "vague" over a column of years (``edition``); and
+   last the word "nom" or "collectivité" (``name``), last because question
    texts often mention "votre collectivité";
 3. item-like columns, whose labels go to ``answers.yaml``: the columns guessed as items, or,
    when none is, the unguessed columns with at most ``MAX_LABELS`` distinct non-numeric texts.
@@ -61,17 +72,46 @@ MIN_CONTAINED = 20  # a header contained in an item text (or conversely) must be
 RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("siren", (), ("siren", "siret")),
     ("code_insee", (), ("insee",)),
-    ("population", (), ("population", "habitants")),
     ("budget_per_capita", (), ("budget",)),
+    ("population", (), ("population", "habitants")),
     ("digital_staff_fte", ("etp", "agents"), ()),
     ("elected_digital_lead", ("elu", "elue", "elus", "elues"), ()),
     ("strategy_adopted", (), ("strategie",)),
     ("collectivity_type", ("type",), ()),
     ("respondent_id", ("id",), ("identifiant",)),
-    ("edition", (), ("edition",)),
+    ("edition", ("annee", "year", "millesime", "vague"), ("edition",)),
     ("name", ("nom",), ("collectivite",)),
 )
 
+# Words of spending and of "per inhabitant": a header with one of each is spending per inhabitant.
+SPENDING_WORDS = ("depense", "depenses", "budget", "euros", "euro", "eur")
+PER_INHABITANT = ("habitant", "hab", "capita", "inhabitant", "par habitant")
+# Headers that name a year only when the column holds years (« année » is in many questions).
+YEAR_RANGE = (1990, 2100)
+MIN_COUNT_VALUES = 15  # a whole-number column with more distinct values is a count, not levels
+
+# Type labels that are a contract type's name or a usual code of one: filled, not guessed.
+TYPE_NAMES: dict[str, str] = {
+    "commune": "commune",
+    "communes": "commune",
+    "com": "commune",
+    "cc": "CC",
+    "communaute de communes": "CC",
+    "ca": "CA",
+    "communaute d agglomeration": "CA",
+    "cu": "CU",
+    "communaute urbaine": "CU",
+    "metropole": "metropole",
+    "met": "metropole",
+    "metro": "metropole",
+    "ept": "EPT",
+    "etablissement public territorial": "EPT",
+    "departement": "departement",
+    "dep": "departement",
+    "dept": "departement",
+    "region": "region",
+    "reg": "region",
+}
 # Type labels and what they most likely mean, shown as a hint beside each null placeholder.
 TYPE_HINTS: tuple[tuple[str, str], ...] = (
     ("epci", "epci"),
@@ -113,8 +153,12 @@ class Draft:
     missing_values: list[str] = field(default_factory=list)  # for data.missing_values
 
 
-def guess_columns(header: list[str], codebook: Codebook | None) -> list[Guess]:
-    """Canonical role of each column that can be guessed (each role and column used once)."""
+def guess_columns(
+    header: list[str], codebook: Codebook | None, frame: pd.DataFrame | None = None
+) -> list[Guess]:
+    """Canonical role of each column that can be guessed (each role and column used once).
+    With the export's cells (``frame``), a header saying "année" is the edition only over a
+    column of years."""
     guesses: list[Guess] = []
     taken: set[str] = set()
     if codebook is not None:
@@ -133,11 +177,38 @@ def guess_columns(header: list[str], codebook: Codebook | None) -> list[Guess]:
             hit = next((w for w in whole if w in tokens), None) or next(
                 (t for t in anywhere if t in folded), None
             )
+            if canonical == "budget_per_capita" and hit is None:
+                hit = _spending_per_inhabitant(column)
+            if canonical == "edition" and hit in whole and not _holds_years(frame, column):
+                hit = None
             if hit is not None:
                 taken.add(column)
                 guesses.append(Guess(canonical, column, f"header mentions {hit!r}"))
                 break
     return guesses
+
+
+def _spending_per_inhabitant(header: str) -> str | None:
+    """The words that make ``header`` a spending per inhabitant ("Dépenses (€/hab.)"), if any."""
+    folded = words(header.replace("€", " euros "))
+    tokens = set(folded.split())
+    spend = next((w for w in SPENDING_WORDS if w in tokens), None)
+    per = next((w for w in PER_INHABITANT if w in tokens or (" " in w and w in folded)), None)
+    return f"{spend} ... {per}" if spend and per else None
+
+
+def _holds_years(frame: pd.DataFrame | None, name: str) -> bool:
+    """Whether every non-empty cell of the column is a whole number in ``YEAR_RANGE`` (and
+    one is)."""
+    column = None if frame is None else frame[name]
+    if column is None or isinstance(column, pd.DataFrame):
+        return False
+    numbers = parse_numbers(column.astype(str).str.strip())
+    values = np.asarray(numbers.values, dtype=float)[~numbers.empty]
+    if len(values) == 0 or not numbers.is_number[~numbers.empty].all():
+        return False
+    low, high = YEAR_RANGE
+    return bool(((values == np.round(values)) & (values >= low) & (values <= high)).all())
 
 
 def _item_column(item: str, text: str, header: list[str], taken: set[str]) -> str | None:
@@ -167,15 +238,21 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
     table = read_raw(export)
     frame = table.frame
     header = list(frame.columns)
-    guesses = guess_columns(header, codebook)
+    guesses = guess_columns(header, codebook, frame)
     by_role = {g.canonical: g for g in guesses}
     items = {g.column for g in guesses if codebook and g.canonical in codebook.item_columns}
     if not items:
         guessed = {g.column for g in guesses}
         items = {c for c in header if c not in guessed and _looks_like_item(frame[c])}
-    missing = missing_values_seen(frame)
+    missing, where = _missing_values_where(frame)
+    guessed = {g.column for g in guesses}
+    counts = {
+        c: cuts
+        for c in header
+        if c not in guessed and c not in items and (cuts := count_cuts(frame[c], missing))
+    }
     texts = {
-        "columns.yaml": _columns_yaml(table.file, header, guesses, missing),
+        "columns.yaml": _columns_yaml(table.file, header, guesses, missing, counts, where),
         "answers.yaml": _answers_yaml(
             table.file, frame, [c for c in header if c in items], codebook
         ),
@@ -193,22 +270,132 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
 # How exports write a missing cell: R's NA, spreadsheets' #N/A, dashes, "non communiqué".
 MISSING_SPELLINGS = frozenset(
     normalise_label(t)
-    for t in ("NA", "N/A", "#N/A", "NaN", "NULL", "None", "-", "--", ".", "?", "NC", "NR", "N.C.")
+    for t in (
+        "NA",
+        "N/A",
+        "#N/A",
+        "#N/D",
+        "NaN",
+        "NULL",
+        "None",
+        "-",
+        "--",
+        ".",
+        "?",
+        "NC",
+        "N.C.",
+        "ND",
+        "N.D.",
+        "NR",
+        "Non communiqué",
+        "Non renseigné",
+        "#VALEUR!",
+        "#VALUE!",
+        "#DIV/0!",
+    )
 )
+
+
+@dataclass(frozen=True)
+class CountCuts:
+    """A count column's proposal: its range, distinct values, the cuts, and the share of the
+    non-empty cells in each level (level = number of cuts <= the value)."""
+
+    low: int
+    high: int
+    distinct: int
+    cuts: list[int]
+    shares: list[float]
+
+
+def nice(x: float) -> int:
+    """``x`` rounded to a number a reader takes as a band limit: a whole number up to 10, then
+    the nearest of 1, 2, 2.5 and 5 times a power of ten (12 -> 10, 37 -> 50, 180 -> 200)."""
+    if x <= 10:
+        return max(round(x), 1)
+    power = 10 ** int(np.floor(np.log10(x)))
+    steps = [power * m for m in (1, 2, 2.5, 5, 10)]
+    return int(min(steps, key=lambda s: (abs(np.log(x / s)), s)))
+
+
+def propose_cuts(values: np.ndarray) -> list[int]:
+    """Round cuts near the quartiles of ``values`` (non-negative whole numbers), with a first
+    cut at 1 when zeros are common (a count's "none" is its own level): strictly increasing,
+    each above the smallest value and at most the largest, so that every level is observed."""
+    values = np.asarray(values, dtype=float)
+    low, high = float(values.min()), float(values.max())
+    cuts: list[int] = []
+    positive = values
+    if low <= 0 and (values <= 0).mean() >= 0.1:
+        cuts.append(1)
+        positive = values[values > 0]
+    for q in (0.25, 0.5, 0.75):
+        if len(positive) == 0:
+            break
+        cut = nice(float(np.quantile(positive, q)))
+        if cut > low and cut <= high and (not cuts or cut > cuts[-1]):
+            cuts.append(cut)
+    return cuts
+
+
+def count_cuts(column: pd.Series, missing: Counter[str] | None = None) -> CountCuts | None:
+    """The proposal for a column of whole numbers >= 0 with more than ``MIN_COUNT_VALUES``
+    distinct values (cells of ``missing`` read as empty), else None."""
+    if isinstance(column, pd.DataFrame):
+        return None
+    text = column.astype(str).str.strip()
+    blank = text.map(normalise_label).isin({normalise_label(t) for t in (missing or {})})
+    numbers = parse_numbers(text.mask(blank, ""))
+    filled = ~numbers.empty
+    if not filled.any() or not numbers.is_number[filled].all():
+        return None
+    values = np.asarray(numbers.values, dtype=float)[filled]
+    if (values < 0).any() or (values != np.round(values)).any():
+        return None
+    distinct_values = len(np.unique(values))
+    if distinct_values <= MIN_COUNT_VALUES:
+        return None
+    cuts = propose_cuts(values)
+    if not cuts:
+        return None
+    levels = np.searchsorted(np.asarray(cuts, dtype=float), values, side="right")
+    shares = np.bincount(levels, minlength=len(cuts) + 1) / len(values)
+    return CountCuts(
+        int(values.min()), int(values.max()), distinct_values, cuts, [float(x) for x in shares]
+    )
+
+
+def _band_words(cuts: list[int]) -> str:
+    """The levels of ``cuts`` in words: [1, 10, 100] -> "0 / 1-9 / 10-99 / >= 100"."""
+    edges = [0, *cuts]
+    bands = [
+        f"{a}" if b - a == 1 else f"{a}-{b - 1}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
+    first = "< " + str(cuts[0]) if cuts[0] > 1 else bands[0]
+    return " / ".join([first, *bands[1:], f">= {cuts[-1]}"])
 
 
 def missing_values_seen(frame: pd.DataFrame) -> Counter[str]:
     """The cell texts of the export that are usual spellings of a missing value, as written,
     with their counts: a proposal for ``data.missing_values``."""
+    return _missing_values_where(frame)[0]
+
+
+def _missing_values_where(frame: pd.DataFrame) -> tuple[Counter[str], dict[str, list[str]]]:
+    """``missing_values_seen``, and the columns each text was seen in: « NC » is "non
+    communiqué" in a number column but a party's label in a column of political colours."""
     seen: Counter[str] = Counter()
+    where: dict[str, list[str]] = {}
     for position in range(frame.shape[1]):
         codes, texts = distinct(frame.iloc[:, position])  # once per distinct text
         hits = [i for i, t in enumerate(texts) if normalise_label(t) in MISSING_SPELLINGS]
         if hits:
             counts = np.bincount(codes, minlength=len(texts))
             for i in hits:
-                seen[str(texts.iloc[i]).strip()] += int(counts[i])
-    return seen
+                text = str(texts.iloc[i]).strip()
+                seen[text] += int(counts[i])
+                where.setdefault(text, []).append(str(frame.columns[position]))
+    return seen, where
 
 
 def _looks_like_item(column: pd.Series) -> bool:
@@ -232,7 +419,12 @@ def q(text: str) -> str:
 
 
 def _columns_yaml(
-    file: str, header: list[str], guesses: list[Guess], missing: Counter[str] | None = None
+    file: str,
+    header: list[str],
+    guesses: list[Guess],
+    missing: Counter[str] | None = None,
+    counts: dict[str, CountCuts] | None = None,
+    where: dict[str, list[str]] | None = None,
 ) -> str:
     lines = [
         f"# Column mapping drafted by `analyse draft-mapping` from {file}",
@@ -252,12 +444,27 @@ def _columns_yaml(
         lines.append(f"# Not mapped ({len(rest)}):")
         lines += [f"# ?: {q(c)}" for c in rest]
     if missing:
-        found = ", ".join(f"{q(t)} ({n} cell{'s' if n != 1 else ''})" for t, n in missing.items())
+        lines.append("# Cells that usually mean a missing value:")
+        for text, n in missing.items():
+            seen_in = (where or {}).get(text, [])
+            shown = ", ".join(q(c) for c in seen_in[:3]) + (
+                f" and {len(seen_in) - 3} more" if len(seen_in) > 3 else ""
+            )
+            lines.append(f"#   {q(text)} ({n} cell{'s' if n != 1 else ''}, in {shown})")
         values = ", ".join(q(t) for t in missing)
         lines += [
-            f"# Cells that usually mean a missing value: {found}. To read them as empty in",
-            "# every column, give the parameter file (not this file)",
+            "# To read them as empty in every column (drop any that is a real value in one),",
+            "# give the parameter file (not this file)",
             f"#   data: {{missing_values: [{values}]}}",
+        ]
+    for column, proposal in (counts or {}).items():
+        shares = " / ".join(f"{100 * x:.0f} %" for x in proposal.shares)
+        lines += [
+            f"# Count column {q(column)}: whole numbers {proposal.low} to {proposal.high}, "
+            f"{proposal.distinct} distinct values.",
+            "# As a codebook item, its levels could be cut so (level = number of cuts <= the",
+            f"# value; levels {_band_words(proposal.cuts)} hold {shares} of the cells):",
+            f"#   cuts: [{', '.join(str(c) for c in proposal.cuts)}]",
         ]
     return "\n".join(lines) + "\n"
 
@@ -303,9 +510,15 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None) -> str:
         return "\n".join(lines) + "\n"
     lines.append(f"# Values of the column {q(guess.column)}:")
     for label, count in sorted(_labels(frame[guess.column]).items(), key=lambda kv: -kv[1]):
+        rows = f"{count} row{'s' if count != 1 else ''}"
+        known = TYPE_NAMES.get(words(label))
+        if known is not None:
+            what = "the contract's own name" if words(known) == words(label) else "a usual name"
+            lines.append(f"{q(label)}: {known}  # {rows}; {what} of {known}")
+            continue
         hint = _type_hint(label)
         note = f"; perhaps {hint}" if hint else ""
-        lines.append(f"{q(label)}: null  # {count} row{'s' if count != 1 else ''}{note}")
+        lines.append(f"{q(label)}: null  # {rows}{note}")
     return "\n".join(lines) + "\n"
 
 

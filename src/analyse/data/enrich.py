@@ -14,25 +14,42 @@ Identification goes from the most to the least reliable key and stops at the fir
    which list to search; without a type the code must be found in exactly one list (``"84"`` is
    both the Vaucluse and Auvergne-Rhône-Alpes, so it then matches nothing).
 3. **Name**, only within the declared type (``epci`` = CC, CA, CU, métropole or EPT) and only when
-   exactly one frame row has that name. Two keys are tried in turn, each compared with the same
-   key of the frame's names:
+   exactly one frame row answers. The methods are tried in turn, the first that finds any row
+   deciding (each is a value of the report's ``method``):
 
-   - the *full* key: accents, case, punctuation, anything in parentheses and leading articles
-     (``LE``, ``LA``, ``LES``, ``L'``, ``DU``, ``DE``, ``DE LA``, ``DE L'``, ``DES``, ``D'``)
-     ignored, ``ST``/``STE`` read as ``SAINT``/``SAINTE``;
-   - the *core* key: the full key without a leading legal-form or institution word
-     ("Communauté de communes", "Communauté d'agglomération", "CC", "CA", "CU", "Métropole",
-     "Commune de", "Ville de", "Mairie de", "Département", "Conseil départemental", "Région",
-     "Conseil régional", ...) and without a trailing "Métropole", "Agglomération" or "Agglo",
-     the articles after them ignored too.
+   - ``exact_name``: the *full* key: accents, case, punctuation, anything in parentheses and
+     leading articles (``LE``, ``LA``, ``LES``, ``L'``, ``DU``, ``DE``, ``DE LA``, ``DE L'``,
+     ``DES``, ``D'``) ignored, ``ST``/``STE`` read as ``SAINT``/``SAINTE``;
+   - ``prefix_stripped``: the *core* key: the full key without a leading legal-form or
+     institution word ("Communauté de communes", "Communauté d'agglomération", "Communauté
+     urbaine", "CC", "CA", "CU", "Métropole", "Commune de", "Ville de", "Mairie de",
+     "Département de/du/des", "Conseil départemental", "Région", "Conseil régional", ...) and
+     without a trailing "Métropole", "Agglomération" or "Agglo", the articles after them
+     ignored too, compared with the frame's full and core keys;
+   - ``alias``: a usual name or acronym of a région from a small explicit table (``ALIASES``:
+     « Région Sud » and « PACA » are Provence-Alpes-Côte d'Azur, « Paris Région » and « IDF »
+     Île-de-France, « AURA », « BFC », « CVL », « HDF », ...);
+   - ``short_name``: the short name the frame itself writes in parentheses after an EPCI's
+     name (« CA de la Région Nazairienne et de l'Estuaire (CARENE) »: 34 EPCI carry one);
+   - ``typo``: one letter wrong: the survey's key at Damerau-Levenshtein distance 1 (one letter
+     inserted, dropped, replaced, or two neighbours swapped) from a frame key, for keys of at
+     least ``TYPO_MIN_LETTERS`` letters, « MONPTELLIER MEDITERRANEE METROPOLE » finding
+     Montpellier Méditerranée Métropole. A commune whose survey INSEE code found nothing is
+     looked for in the code's département only; other rows within their type. Found by a
+     deletion-neighbourhood index (each key and its one-letter deletions), so it costs a few
+     dictionary reads per row, not a scan of the frame.
 
    So "Communauté d'agglomération du Grand Avignon" and "CA DU GRAND AVIGNON (COGA)" are the same
    body (core key ``GRAND AVIGNON``), "St-Étienne Métropole" finds "Saint-Étienne Métropole", and
    "Ville-d'Avray" still finds Ville-d'Avray by its full key although its core key drops
-   "Ville". Acronyms ("COGA", "MEL") and other spellings are not guessed: such rows stay
-   unmatched and are listed for the analyst. The full key is tried first so that a name that
-   *is* a legal word ("Grand", a commune of the Vosges, whose core key would collide with
-   "Ville-la-Grand") still finds its own row.
+   "Ville". The full key is tried first so that a name that *is* a legal word ("Grand", a
+   commune of the Vosges, whose core key would collide with "Ville-la-Grand") still finds its
+   own row. Where a method finds several rows (two communes called Croix), the département of
+   the survey's INSEE code, then the survey's population (within 10 %), may leave one; else the
+   row is unmatched and the candidates are listed. Every ``alias``, ``short_name`` and ``typo``
+   match, and every tie broken, is written in the report's ``review`` column with the edit
+   ``distance`` of the keys, and listed by ``enrichment_details`` for the analyst to check:
+   nothing fuzzy is accepted silently.
 
 A hit whose type contradicts the declared one (a commune row carrying its EPCI's SIREN) is not
 used: the row goes on to the next key and the contradiction is reported. Survey values always win:
@@ -43,6 +60,7 @@ frame's) is reported as a conflict, not changed; nor is anything else in the sur
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -58,17 +76,25 @@ EPCI_PLACEHOLDER = "epci"
 EPCI_LEGAL_TYPES: frozenset[str] = frozenset({"CC", "CA", "CU", "metropole", "EPT"})
 # A survey population further than this from the frame's, relative to the frame's, is reported.
 CONFLICT_TOLERANCE = 0.10
-METHODS: tuple[str, ...] = ("siren", "code_insee", "name")
+# How a row was identified, most reliable first; the name methods after the two codes.
+NAME_METHODS: tuple[str, ...] = ("exact_name", "prefix_stripped", "alias", "short_name", "typo")
+METHODS: tuple[str, ...] = ("siren", "code_insee", *NAME_METHODS)
+# Matches the analyst should look at: not the same text once normalised.
+FUZZY_METHODS: frozenset[str] = frozenset({"alias", "short_name", "typo"})
+# A one-letter edit of a shorter key too often names another body (« EU », « BY », « CROIX »).
+TYPO_MIN_LETTERS = 6
 REPORT_COLUMNS: tuple[str, ...] = (
     "respondent_id",
     "name",
     "method",
+    "distance",
     "frame_name",
     "frame_type",
     "frame_population",
     "population_filled",
     "type_filled",
     "conflict",
+    "review",
 )
 # Frame levels searched by INSEE code, with the declared type that selects each and the code
 # length a purely numeric code is left-padded to (spreadsheets drop leading zeros).
@@ -117,6 +143,9 @@ _PREFIXES: tuple[tuple[str, ...], ...] = tuple(
                 "COMMUNAUTE D AGGLOMERATION",
                 "COMMUNAUTE DE L AGGLOMERATION",
                 "COMMUNAUTE URBAINE",
+                "COMMUNAUTE D AGGLO",
+                "AGGLOMERATION",
+                "AGGLO",
                 "CC",
                 "CA",
                 "CU",
@@ -143,6 +172,36 @@ _PREFIXES: tuple[tuple[str, ...], ...] = tuple(
 )
 _SUFFIXES: tuple[str, ...] = ("METROPOLE", "AGGLOMERATION", "AGGLO")
 _ABBREVIATIONS: dict[str, str] = {"ST": "SAINT", "STE": "SAINTE"}
+# Usual names and acronyms of the régions, each to the frame's name: a small explicit table, not
+# a guess. An acronym that is also a word a survey writes for "missing" (« NA ») is left out.
+ALIASES: dict[str, str] = {
+    "Région Sud": "Provence-Alpes-Côte d'Azur",
+    "Sud": "Provence-Alpes-Côte d'Azur",
+    "PACA": "Provence-Alpes-Côte d'Azur",
+    "Paris Région": "Île-de-France",
+    "Région Paris": "Île-de-France",
+    "IDF": "Île-de-France",
+    "AURA": "Auvergne-Rhône-Alpes",
+    "ARA": "Auvergne-Rhône-Alpes",
+    "BFC": "Bourgogne-Franche-Comté",
+    "CVL": "Centre-Val de Loire",
+    "Centre": "Centre-Val de Loire",
+    "Région Centre": "Centre-Val de Loire",
+    "HDF": "Hauts-de-France",
+    "Nord-Pas-de-Calais-Picardie": "Hauts-de-France",
+    "ACAL": "Grand Est",
+    "Alsace-Champagne-Ardenne-Lorraine": "Grand Est",
+    "ALPC": "Nouvelle-Aquitaine",
+    "Aquitaine-Limousin-Poitou-Charentes": "Nouvelle-Aquitaine",
+    "Occitanie Pyrénées-Méditerranée": "Occitanie",
+    "LRMP": "Occitanie",
+    "Languedoc-Roussillon-Midi-Pyrénées": "Occitanie",
+    "PDL": "Pays de la Loire",
+    "Pays de Loire": "Pays de la Loire",
+    "CTC": "Corse",
+    "Collectivité territoriale de Corse": "Corse",
+    "Île de la Réunion": "La Réunion",
+}
 _LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss"})
 
 
@@ -155,9 +214,26 @@ def _tokens(text: str) -> list[str]:
     return [_ABBREVIATIONS.get(w, w) for w in words]
 
 
-def _strip_leading(words: list[str], patterns: Iterable[tuple[str, ...]]) -> list[str]:
+def _by_first_word(
+    patterns: Iterable[tuple[str, ...]],
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Patterns by their first word, longest first: a name is compared only with the patterns
+    its first word can start (a census calls this 70,000 times)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for pattern in sorted(patterns, key=len, reverse=True):
+        out.setdefault(pattern[0], []).append(pattern)
+    return {word: tuple(found) for word, found in out.items()}
+
+
+_ARTICLES_BY_WORD = _by_first_word(_ARTICLES)
+_PREFIXES_BY_WORD = _by_first_word(_PREFIXES)
+
+
+def _strip_leading(words: list[str], patterns: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
     """Drop the first pattern found at the start, if any word would remain."""
-    for pattern in patterns:
+    if not words:
+        return words
+    for pattern in patterns.get(words[0], ()):
         n = len(pattern)
         if len(words) > n and tuple(words[:n]) == pattern:
             return words[n:]
@@ -166,8 +242,8 @@ def _strip_leading(words: list[str], patterns: Iterable[tuple[str, ...]]) -> lis
 
 def _strip_articles(words: list[str]) -> list[str]:
     while True:
-        stripped = _strip_leading(words, _ARTICLES)
-        if stripped == words:
+        stripped = _strip_leading(words, _ARTICLES_BY_WORD)
+        if stripped is words:
             return words
         words = stripped
 
@@ -177,8 +253,15 @@ def name_keys(text: object) -> tuple[str, str]:
     missing or empty one."""
     if not isinstance(text, str):
         return "", ""
+    return _name_keys(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_keys(text: str) -> tuple[str, str]:
+    """``name_keys`` of a text, remembered: a census's names are mostly the frame's own, whose
+    keys the index has just computed."""
     full = _strip_articles(_tokens(text))
-    core = _strip_articles(_strip_leading(full, _PREFIXES))
+    core = _strip_articles(_strip_leading(full, _PREFIXES_BY_WORD))
     if len(core) > 1 and core[-1] in _SUFFIXES:
         core = core[:-1]
     return " ".join(full), " ".join(core)
@@ -212,20 +295,120 @@ class _Row:
     name: str
     collectivity_type: str
     population: int | None
+    departement: str  # of a commune, from its INSEE code; "" for the other levels
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """What name matching found for one survey name: the frame rows (one = a match), the method
+    that found them, the edit distance between the keys (0 but for ``typo``), and what the
+    analyst should check (``review``: a fuzzy match, a tie broken, or the candidates of an
+    ambiguous name)."""
+
+    rows: list[int]
+    method: str = ""
+    distance: int | None = None
+    review: str = ""
+
+
+def departement_of(code: object) -> str:
+    """The département of a commune's 5-character INSEE code (3 characters overseas: ``971``
+    to ``976``), else ``""``."""
+    if not isinstance(code, str) or len(code) != 5:
+        return ""
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are at Damerau-Levenshtein (optimal string alignment) distance at
+    most 1: equal, or one letter inserted, dropped or replaced, or two neighbours swapped."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i, shortest = 0, min(la, lb)
+    while i < shortest and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        replaced = a[i + 1 :] == b[i + 1 :]
+        swapped = i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return replaced or swapped
+    if la > lb:
+        a, b = b, a
+    return a[i:] == b[i + 1 :]
+
+
+def _half(length: int) -> int:
+    """Letters at each end of a key of ``length`` that one edit leaves whole at one end at least:
+    an edit touches at most two neighbouring letters, so the untouched prefix or suffix is at
+    least (length - 2) / 2 long (none for 2 letters or fewer: one bucket per length)."""
+    return max((length - 2) // 2, 0)
+
+
+class _TypoIndex:
+    """Keys one edit away from a query, without a scan: each frame key is filed under (its
+    length, its first ``_half`` letters) and (its length, its last ``_half`` letters). A key one
+    edit from the query keeps one of its two ends whole and is 1 letter longer, shorter or the
+    same length, so the query looks in six buckets and checks only what it finds there."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._heads: dict[tuple[int, str], list[str]] = {}
+        self._tails: dict[tuple[int, str], list[str]] = {}
+        for key in keys:
+            h = _half(len(key))
+            self._heads.setdefault((len(key), key[:h]), []).append(key)
+            self._tails.setdefault((len(key), key[len(key) - h :]), []).append(key)
+
+    def near(self, query: str) -> set[str]:
+        """The indexed keys at distance exactly 1 from ``query``."""
+        found: set[str] = set()
+        for length in (len(query) - 1, len(query), len(query) + 1):
+            if length < 1:
+                continue
+            h = _half(length)
+            for bucket in (
+                self._heads.get((length, query[:h]), ()),
+                self._tails.get((length, query[len(query) - h :]), ()),
+            ):
+                found.update(k for k in bucket if k != query and within_one_edit(query, k))
+        return found
+
+
+def _letters(key: str) -> int:
+    return len(key.replace(" ", ""))
+
+
+_ALIAS_KEYS: dict[str, str] = {name_keys(a)[0]: name_keys(t)[0] for a, t in ALIASES.items()}
+# The frame's short names (in parentheses) are read for these types only: a commune's
+# parentheses say which of two homonyms it is (« Bors (Canton de Charente-Sud) »).
+_SHORT_NAME_TYPES: frozenset[str] = frozenset({"CC", "CA", "CU", "metropole", "EPT"})
+
+
+@dataclass
+class _Names:
+    """The name keys of one frame type: rows by full key, by full-or-core key, by short name,
+    and (built on first need) the typo index of the full-or-core keys."""
+
+    full: dict[str, list[int]]
+    loose: dict[str, list[int]]
+    short: dict[str, list[int]]
+    typos: _TypoIndex | None = None
 
 
 class _Index:
     """Dict lookups over every frame level, so that each survey row costs a few dictionary reads
     and a survey of thousands of rows against the ~35,000 communes is linear in both. The name
     keys of a type are computed only when a row of that type reaches name matching (the
-    communes' take most of the build time and most surveys never need them)."""
+    communes' take most of the build time and most surveys never need them), and the typo index
+    of a type only when a name of that type finds nothing otherwise."""
 
     def __init__(self, loader: FrameLoader) -> None:
         self.rows: list[_Row] = []
         self.by_siren: dict[str, list[int]] = {}
         self.by_code: dict[tuple[str, str], list[int]] = {}
         self._of_kind: dict[str, list[int]] = {}
-        self._names: dict[str, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+        self._names: dict[str, _Names] = {}
         for level in LEVELS:
             frame = loader(level)
             first = len(self.rows)
@@ -242,39 +425,139 @@ class _Index:
                 # a population of 0 (Verdun's « communes mortes pour la France ») is no size:
                 # the row is unmatched for population rather than a ln(0) in a fit
                 size = None if pd.isna(pop) or int(pop) <= 0 else int(pop)
-                self.rows.append(_Row(siren, str(name), kind, size))
+                dep = departement_of(code) if level == "communes" else ""
+                self.rows.append(_Row(siren, str(name), kind, size, dep))
                 self._of_kind.setdefault(kind, []).append(i)
                 if siren:
                     self.by_siren.setdefault(siren, []).append(i)
                 if isinstance(code, str):
                     self.by_code.setdefault((level, code), []).append(i)
 
-    def _name_index(self, kind: str) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-        """Frame rows of one type by full key, and by full-or-core key (each row once per key)."""
+    def _name_index(self, kind: str) -> _Names:
+        """Frame rows of one type by full key, by full-or-core key (each row once per key) and
+        by the full and core keys of the short name in parentheses (EPCI and EPT)."""
         if kind not in self._names:
-            full: dict[str, list[int]] = {}
-            loose: dict[str, list[int]] = {}
+            names = _Names({}, {}, {})
             for i in self._of_kind.get(kind, []):
-                f, c = name_keys(self.rows[i].name)
+                name = self.rows[i].name
+                f, c = name_keys(name)
                 if f:
-                    full.setdefault(f, []).append(i)
+                    names.full.setdefault(f, []).append(i)
                 for key in {f, c} - {""}:
-                    loose.setdefault(key, []).append(i)
-            self._names[kind] = (full, loose)
+                    names.loose.setdefault(key, []).append(i)
+                if kind in _SHORT_NAME_TYPES:
+                    for short in re.findall(r"\(([^)]*)\)", name):
+                        for key in set(name_keys(short)) - {""}:
+                            names.short.setdefault(key, []).append(i)
+            self._names[kind] = names
         return self._names[kind]
 
-    def by_name(self, text: object, kinds: Iterable[str]) -> list[int]:
-        """Frame rows the name designates among ``kinds``: by the full key if it finds any,
-        else by the core key against the frame's full and core keys. More than one row means
-        ambiguous; the caller then matches nothing."""
+    def _typo_index(self, kind: str) -> _TypoIndex:
+        names = self._name_index(kind)
+        if names.typos is None:
+            names.typos = _TypoIndex(names.loose)
+        return names.typos
+
+    def by_name(
+        self,
+        text: object,
+        kinds: Iterable[str],
+        departement: str = "",
+        population: int | None = None,
+    ) -> NameMatch:
+        """The frame rows a name designates among ``kinds``, by the first method of
+        ``NAME_METHODS`` that finds any (see the module docstring). Several rows are narrowed
+        by ``departement`` (a commune's, from the survey's INSEE code), then by ``population``
+        (the survey's, within ``CONFLICT_TOLERANCE``); more than one left means ambiguous, and
+        the caller matches nothing. The typo search is limited to ``departement`` when given."""
         full, core = name_keys(text)
         if not full:
-            return []
-        indexes = [self._name_index(kind) for kind in sorted(kinds)]
-        found = [i for by_full, _ in indexes for i in by_full.get(full, [])]
-        if found:
-            return found
-        return sorted({i for _, loose in indexes for i in loose.get(core, [])})
+            return NameMatch([])
+        kinds = sorted(kinds)
+        indexes = [self._name_index(kind) for kind in kinds]
+        keys = [full] if core == full else [full, core]
+        alias_targets = [_ALIAS_KEYS[k] for k in keys if k in _ALIAS_KEYS]
+        steps: list[tuple[str, list[int]]] = [
+            ("exact_name", [i for ix in indexes for i in ix.full.get(full, [])]),
+            ("prefix_stripped", [i for ix in indexes for i in ix.loose.get(core, [])]),
+            ("alias", [i for t in alias_targets for ix in indexes for i in ix.full.get(t, [])]),
+            ("short_name", [i for k in keys for ix in indexes for i in ix.short.get(k, [])]),
+        ]
+        for method, found in steps:
+            found = sorted(set(found))
+            if found:
+                return self._decide(text, method, found, 0, departement, population)
+        if _letters(full) < TYPO_MIN_LETTERS:
+            return NameMatch([])
+        near: dict[int, str] = {}
+        for kind, ix in zip(kinds, indexes, strict=True):
+            typos = self._typo_index(kind)
+            for key in keys:
+                if _letters(key) < TYPO_MIN_LETTERS:
+                    continue
+                for other in typos.near(key):
+                    for i in ix.loose[other]:
+                        if not departement or self.rows[i].departement == departement:
+                            near.setdefault(i, other)
+        if not near:
+            return NameMatch([])
+        return self._decide(text, "typo", sorted(near), 1, "", population)
+
+    def _decide(
+        self,
+        text: object,
+        method: str,
+        found: list[int],
+        distance: int,
+        departement: str,
+        population: int | None,
+    ) -> NameMatch:
+        """One row of ``found``, or none with the candidates named for review."""
+        notes: list[str] = []
+        narrowed = found
+        if len(narrowed) > 1 and departement:
+            in_dep = [i for i in narrowed if self.rows[i].departement == departement]
+            if in_dep:
+                narrowed = in_dep
+                if len(in_dep) == 1:
+                    notes.append(f"of {len(found)} homonyms, the one in département {departement}")
+        if len(narrowed) > 1 and population is not None:
+            close = [
+                i
+                for i in narrowed
+                if self.rows[i].population is not None
+                and not population_conflict(population, self.rows[i].population)
+            ]
+            if len(close) == 1:
+                notes.append(
+                    f"of {len(narrowed)} homonyms, the one whose population is within "
+                    f"{round(CONFLICT_TOLERANCE * 100)} % of the survey's"
+                )
+                narrowed = close
+        if len(narrowed) > 1:
+            shown = "; ".join(self._describe(i) for i in narrowed[:5])
+            more = f" and {len(narrowed) - 5} more" if len(narrowed) > 5 else ""
+            what = "one letter away from" if method == "typo" else "matching"
+            return NameMatch(
+                [],
+                "",
+                None,
+                f"ambiguous ({method}): {len(narrowed)} frame rows {what} the name: {shown}{more}",
+            )
+        hit = narrowed[0]
+        if method in FUZZY_METHODS:
+            notes.insert(
+                0,
+                f"{method} (distance {distance}): {str(text).strip()!r} read as "
+                f"{self.rows[hit].name!r}",
+            )
+        return NameMatch([hit], method, distance, "; ".join(notes))
+
+    def _describe(self, i: int) -> str:
+        row = self.rows[i]
+        where = f", département {row.departement}" if row.departement else ""
+        size = f", population {_fmt(row.population)}" if row.population else ""
+        return f"{row.name} ({row.collectivity_type}{where}{size})"
 
 
 def _declared(value: object) -> str | None:
@@ -339,6 +622,7 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
         return data[name].tolist() if name in data else [None] * n
 
     sirens, codes, names = column("siren"), column("code_insee"), column("name")
+    ids = data["respondent_id"].tolist()
     new_pop: list[object] = population.tolist()
     new_type: list[object] = types.tolist()
     report: dict[str, list[object]] = {c: [] for c in REPORT_COLUMNS}
@@ -381,10 +665,21 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
             if len(found) == 1:
                 method, hit = "code_insee", found[0]
 
+        distance: int | None = None
+        review = ""
         if hit is None and allowed is not None:
-            found = index.by_name(names[pos], allowed)
-            if len(found) == 1:
-                method, hit = "name", found[0]
+            current = new_pop[pos]
+            match = index.by_name(
+                names[pos],
+                allowed,
+                departement=departement_of(_code_key(codes[pos], 5))
+                if declared == "commune"
+                else "",
+                population=None if pd.isna(current) else int(current),
+            )
+            review = match.review
+            if len(match.rows) == 1:
+                method, hit, distance = match.method, match.rows[0], match.distance
 
         pop_filled = type_filled = False
         row = index.rows[hit] if hit is not None else None
@@ -404,22 +699,25 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
             if declared is None or declared == EPCI_PLACEHOLDER:
                 new_type[pos], type_filled = row.collectivity_type, True
 
-        report["respondent_id"].append(data["respondent_id"].iloc[pos])
+        report["respondent_id"].append(ids[pos])
         report["name"].append(names[pos] if isinstance(names[pos], str) else pd.NA)
         report["method"].append(method)
+        report["distance"].append(distance)
         report["frame_name"].append(row.name if row else pd.NA)
         report["frame_type"].append(row.collectivity_type if row else pd.NA)
         report["frame_population"].append(row.population if row else pd.NA)
         report["population_filled"].append(pop_filled)
         report["type_filled"].append(type_filled)
         report["conflict"].append("; ".join(notes))
+        report["review"].append(review)
 
     data["population"] = pd.array(new_pop, dtype="Int64")
     type_dtype = "string" if types.dtype == "string" else object
     data["collectivity_type"] = pd.Series(new_type, index=data.index, dtype=type_dtype)
     out = pd.DataFrame(report)
-    for col in ("name", "method", "frame_name", "frame_type", "conflict"):
+    for col in ("name", "method", "frame_name", "frame_type", "conflict", "review"):
         out[col] = out[col].astype("string")
+    out["distance"] = out["distance"].astype("Int64")
     out["frame_population"] = out["frame_population"].astype("Int64")
     out["population_filled"] = out["population_filled"].astype(bool)
     out["type_filled"] = out["type_filled"].astype(bool)
@@ -455,17 +753,29 @@ def enrichment_summary(report: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrichment_details(report: pd.DataFrame) -> pd.DataFrame:
-    """The rows the analyst should look at, for notebook 1 (not for publication): every
-    unmatched row and every row with a conflict, with its respondent_id, the survey's name, what
-    happened (``issue``: ``unmatched``, ``conflict`` or ``unmatched; conflict``), the frame row
-    it matched and the conflict text."""
+    """The rows the analyst should look at, for notebook 1 and ``validate --params`` (not for
+    publication): every unmatched row, every row with a conflict, and every row with something
+    to review (a fuzzy match, a tie broken, the candidates of an ambiguous name), with its
+    respondent_id, the survey's name, what happened (``issue``: ``unmatched``, ``conflict``,
+    ``review``, joined by "; " when several), the method and edit distance of its match, the
+    frame row it matched, the conflict text and the review text."""
     unmatched = report["method"].fillna("").eq("")
     conflict = report["conflict"].fillna("").ne("")
-    keep = unmatched | conflict
-    issue = pd.Series("", index=report.index, dtype="string")
-    issue[unmatched] = "unmatched"
-    issue[conflict & unmatched] = "unmatched; conflict"
-    issue[conflict & ~unmatched] = "conflict"
-    out = report.loc[keep, ["respondent_id", "name", "method", "frame_name", "conflict"]].copy()
-    out.insert(2, "issue", issue[keep])
+    review = (
+        report["review"].fillna("").ne("")
+        if "review" in report
+        else pd.Series(False, index=report.index)
+    )
+    keep = unmatched | conflict | review
+    parts = pd.DataFrame({"unmatched": unmatched, "conflict": conflict, "review": review})
+    issue = parts.apply(lambda r: "; ".join(k for k in parts.columns if r[k]), axis=1)
+    columns = [
+        c
+        for c in ("respondent_id", "name", "method", "distance", "frame_name", "conflict", "review")
+        if c in report
+    ]
+    out = report.loc[keep, columns].copy()
+    out.insert(
+        2, "issue", issue[keep].astype("string") if keep.any() else pd.Series(dtype="string")
+    )
     return out.reset_index(drop=True)

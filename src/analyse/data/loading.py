@@ -632,7 +632,7 @@ def load_survey_rows(
     )
     problems += cell_level
     if problems:
-        raise InputError(problems)
+        raise InputError(with_headers(problems, columns))
     out = pd.DataFrame(typed, copy=False)  # the checked columns, not a copy of them
     if warnings:
         out.attrs["warnings"] = warnings
@@ -640,6 +640,16 @@ def load_survey_rows(
         out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
     release_memory()  # what the checks freed, before the caller scores the survey
     return out, table.rows
+
+
+def with_headers(problems: list[Problem], columns: Mapping[str, str] | None) -> list[Problem]:
+    """Each problem about a column the mapping renamed, with the export's header beside the
+    contract's name (``Problem.header``)."""
+    renamed = {k: str(v) for k, v in (columns or {}).items() if str(v) != k}
+    return [
+        replace(p, header=renamed[p.column]) if p.column in renamed and p.header is None else p
+        for p in problems
+    ]
 
 
 ROW_ID_PREFIX = "row-"  # respondent_id of a row of a file without one: row-<line>

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analyse.data.checks import survey_warnings
 from analyse.data.codebook import load_codebook
-from analyse.data.configured import load_configured, mapping_warnings
+from analyse.data.configured import load_configured, mapping_warnings, mappings
 from analyse.data.loading import SurveySummary, summarize_scored
 from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
@@ -62,23 +63,34 @@ class ParamsCheck:
             lines.append("Matching to the reference frame (rows by method):")
             for rec in enrichment_summary(self.enrichment).itertuples(index=False):
                 lines.append(
-                    f"  {rec.method:<11} {rec.rows:>5} rows, population filled "
+                    f"  {rec.method:<15} {rec.rows:>5} rows, population filled "
                     f"{rec.population_filled}, type filled {rec.type_filled}, "
                     f"conflicts {rec.conflicts}"
                 )
             details = enrichment_details(self.enrichment)
             if len(details):
-                lines.append("Rows to look at (unmatched, or the survey disagrees with the frame):")
+                lines.append(
+                    "Rows to look at (unmatched, a match by usual name, short name or typo to "
+                    "review, or the survey disagrees with the frame):"
+                )
                 for rec in details.itertuples(index=False):
-                    what = rec.conflict or rec.issue
-                    if str(rec.issue).startswith("unmatched"):
-                        what = (
-                            "unmatched: no frame row has its SIREN or INSEE code, and its name "
-                            "matches no row, or several, of its declared type; give its SIREN "
-                            "or code_insee" + (f" ({rec.conflict})" if rec.conflict else "")
-                        )
-                    lines.append(f"  {rec.respondent_id}  {rec.name}: {what}")
+                    lines.append(f"  {rec.respondent_id}  {rec.name}: {_matching_detail(rec)}")
         return "\n".join(lines)
+
+
+def _matching_detail(rec: Any) -> str:
+    """One row of ``enrichment_details`` in words: why it is listed, its method and score."""
+    parts = []
+    if str(rec.issue).startswith("unmatched"):
+        parts.append(
+            "unmatched: no frame row has its SIREN or INSEE code, and its name matches no row, "
+            "or several, of its declared type; give its SIREN or code_insee"
+        )
+    elif rec.method and (pd.isna(rec.review) or not str(rec.review).startswith(rec.method)):
+        distance = "" if pd.isna(rec.distance) else f", edit distance {int(rec.distance)}"
+        parts.append(f"matched by {rec.method}{distance} to {rec.frame_name!r}")
+    parts += [str(text) for text in (rec.review, rec.conflict) if not pd.isna(text) and text]
+    return "; ".join(parts)
 
 
 def check_params(params: RunParams) -> ParamsCheck:
@@ -133,7 +145,9 @@ def check_params(params: RunParams) -> ParamsCheck:
 def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
     """The warnings about a run's mappings and scored survey, pointing at the file's rows."""
     return mapping_warnings(params, load_codebook(params.codebook_path)) + survey_warnings(
-        scored, rows=_spreadsheet_rows(params.survey_path, len(scored))
+        scored,
+        rows=_spreadsheet_rows(params.survey_path, len(scored)),
+        headers=mappings(params)["columns"],
     )
 
 

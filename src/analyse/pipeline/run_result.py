@@ -51,8 +51,9 @@ from analyse.stats.weights import CalibrationError, rake
 
 # Bump when RunResult or anything it holds changes shape: an older file is then recomputed.
 # 9: sesoi_points, confounders, power per verdict; 8: descriptives, language; 7: controls_merged;
-# 6: not-estimable parts; 5: enrichment report
-RESULT_VERSION = 11
+# 6: not-estimable parts; 5: enrichment report; 11: name methods, distance and review
+# in the enrichment report; 12: input_warnings
+RESULT_VERSION = 12
 
 
 @dataclass(frozen=True)
