@@ -96,12 +96,14 @@ def term_name(term: str, m: i18n.Messages | None = None) -> str:
     found = re.fullmatch(r"(\w+)\[T\.(.+)\]", term)
     if found:
         variable, level = found.groups()
+        if variable == "collectivity_type":
+            level = type_label(level, m)
+        elif level == OTHER_TYPE:  # an extra control's merged categories
+            level = m("terms.other_category")
         return m(
             "tables.term_level",
             variable=m.get(f"terms.{variable}", control_name(variable)),
-            level=type_label(level, m)
-            if variable == "collectivity_type" or level == OTHER_TYPE
-            else level,
+            level=level,
         )
     return m.get(f"terms.{term}", control_name(term))  # an extra control by its name
 
