@@ -316,6 +316,12 @@ def test_extra_column_problems_name_the_key(tmp_path, codebook):
     with pytest.raises(InputError) as exc:
         load_survey(path, codebook, columns={"share": "Part des voix (%)"}, extra_columns=["share"])
     assert "is ambiguous" in str(exc.value)
+    text["party"] = "A"
+    text.insert(0, "party", "B", allow_duplicates=True)  # an export with two such headers
+    text.to_csv(path, index=False)
+    with pytest.raises(InputError) as exc:
+        load_survey(path, codebook, extra_columns=["party"])
+    assert "the header has 2 columns named 'party'" in str(exc.value)
 
 
 # --- the command line --------------------------------------------------------------------

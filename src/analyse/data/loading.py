@@ -665,8 +665,17 @@ def check_extra(
                 f"'{name}: <header in the file>' in data.columns",
             )
         ]
-    if isinstance(frame[name], pd.DataFrame):
-        return None, []  # a duplicated header, reported by the reader
+    if isinstance(frame[name], pd.DataFrame):  # the reader reports a mapped one
+        return None, [] if name in columns else [
+            Problem(
+                file=table.file,
+                column=name,
+                message=f"the header has {frame[name].shape[1]} columns named {name!r}, which "
+                "data.extra_columns lists",
+                expected=f"one column named {name!r}, or an entry '{name}: <header>' in "
+                "data.columns naming the one to read",
+            )
+        ]
     raw = frame[name].astype(str)
     text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
     numbers = parse_numbers(raw)

@@ -99,8 +99,15 @@ def build_design(
     the model has no dummy of its own: it is merged into ``collectivity_type[T.other]``
     (``merge_rare_types``; listed in ``controls_merged``), so that no published coefficient
     describes a group smaller than a published table may show.
+
+    Any other control is a column of ``scored`` (``data.extra_columns``), a term group of its
+    own named after it: a number (float64, ``is_numeric_control``) is one linear term, dropped
+    like a 0/1 term when it has two values and the rarer is held by fewer than ``min_cell``;
+    text gives one dummy per category (``category_dummies``, with the same merge into
+    ``name[T.other]``, in ``controls_merged``). A row without its value is left out like a row
+    without a term's, and counted in ``missing_controls`` so that the report says why.
     """
-    extra = [c for c in controls if c not in CONTROLS]
+    extra = list(dict.fromkeys(c for c in controls if c not in CONTROLS))  # each once
     unknown = [c for c in extra if c not in scored.columns]
     if unknown:
         raise ValueError(
