@@ -36,6 +36,7 @@ EXAMPLES: dict[str, Reason] = {
     "duplicate_name": Reason("duplicate_name", {"row": 7}),
     "weight_zero": Reason("weight_zero", {"column": "poids"}),
     "missing_term_value": Reason("missing_term_value"),
+    "missing_control_value": Reason("missing_control_value", {"column": "party"}),
     "no_column": Reason("no_column", {"column": "digital_staff_fte"}),
     "empty_column": Reason("empty_column", {"column": "budget_per_capita"}),
     "not_requested": Reason("not_requested"),

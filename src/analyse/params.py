@@ -37,7 +37,38 @@ from analyse.errors import InputError, Problem
 from analyse.paths import project_root
 from analyse.yaml_files import not_regular, read_yaml
 
-Control = Literal["collectivity_type"]
+# The controls every survey can have; any other control is a column the parameter file
+# declares in ``data.extra_columns`` (checked by ``RunParams``, which sees both sections).
+BUILTIN_CONTROLS: tuple[str, ...] = ("collectivity_type",)
+# Names an extra column may not take: the contract's columns (``analyse.data.contract``, kept
+# equal by a test, as this core module may not import the data layer), and the names the
+# scored table and the model already use. Item and theme names are checked against the
+# codebook when the survey is loaded (``analyse.data.configured``).
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "respondent_id",
+    "collectivity_type",
+    "population",
+    "budget_per_capita",
+    "digital_staff_fte",
+    "elected_digital_lead",
+    "strategy_adopted",
+    "siren",
+    "name",
+    "code_insee",
+    "edition",
+)
+RESERVED_NAMES: tuple[str, ...] = (
+    *CONTRACT_COLUMNS,
+    "maturity_index",
+    "excluded_reason",
+    "Intercept",
+    "size",
+    "budget",
+    "staff",
+    "sponsorship",
+    "controls",
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # What the survey file is: answers of volunteers (a survey), every body of a scope (a census),
 # or invented by ``analyse simulate`` (synthetic). It chooses the report's words (respondents
 # or observed bodies) and whether the published barometer is a comparison.
@@ -61,7 +92,8 @@ EXPECTED: dict[str, str] = {
     ),
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
-        "enrich_from_frame, kind, strict_identifiers, bad_rows, missing_values, duplicates"
+        "enrich_from_frame, kind, strict_identifiers, bad_rows, missing_values, duplicates, "
+        "extra_columns"
     ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
@@ -109,6 +141,12 @@ EXPECTED: dict[str, str] = {
         "same INSEE code, else same name, type and population): stop, list it, or keep its "
         "first row only"
     ),
+    "data.extra_columns": (
+        "a list of names such as party or colour_2020 (letters, digits and '_'), each a column "
+        "of the survey file or a header data.columns maps to it, usable in analysis.controls; "
+        "not a contract column, an item or theme of the codebook, nor a name of the model "
+        "(maturity_index, excluded_reason, Intercept, size, budget, staff, sponsorship, controls)"
+    ),
     "analysis": (
         "a mapping with keys sesoi, sesoi_points, alpha, controls, confounders, bootstrap, "
         "weights, min_cell, bf_prior_scale, min_themes"
@@ -119,7 +157,10 @@ EXPECTED: dict[str, str] = {
         "tenfold population; replaces analysis.sesoi for every verdict"
     ),
     "analysis.alpha": "a number strictly between 0 and 0.5",
-    "analysis.controls": "a list whose items are among: collectivity_type",
+    "analysis.controls": (
+        "a list whose items are among: collectivity_type, and the names declared in "
+        "data.extra_columns"
+    ),
     "analysis.confounders": (
         "a list of controls that come before size (each also in analysis.controls), held "
         "equal in the total effect of size too; [] by default"
@@ -168,6 +209,36 @@ class DataParams(_Strict):
     missing_values: list[str] = Field(default_factory=list)
     # A body answering twice (same SIREN, else INSEE code, else name, type and population).
     duplicates: Literal["error", "warn", "keep_first"] = "warn"
+    # Other columns of the export, named here (and mapped from their header by ``columns``) so
+    # that ``analysis.controls`` may hold them equal: text -> one dummy per category, a number
+    # -> a linear term (``analyse.stats.regression.build_design``).
+    extra_columns: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _extra_names(self) -> DataParams:
+        """An extra column's name is a model term and a column of the scored table: it must
+        be an identifier, given once, and not a name either already uses."""
+        errors = []
+        seen: set[str] = set()
+        for i, name in enumerate(self.extra_columns):
+            if not _IDENTIFIER.fullmatch(name):
+                why = "is not a name of letters, digits and '_' that starts with a letter or '_'"
+            elif name in RESERVED_NAMES:
+                why = (
+                    "is a contract column"
+                    if name in CONTRACT_COLUMNS
+                    else "is a name the analysis already uses"
+                )
+            elif name in seen:
+                why = "is listed twice"
+            else:
+                seen.add(name)
+                continue
+            message = "data.extra_columns: '{name}' " + why
+            errors.append((EXTRA_COLUMN_NAME, message, {"name": name}, ("extra_columns", i), name))
+        if errors:
+            raise _own_errors(type(self).__name__, errors)
+        return self
 
 
 class ColumnWeights(_Strict):
@@ -206,6 +277,24 @@ WeightsChoice = Annotated[
 DEFAULT_SESOI = 0.2  # standard deviations of the index per standard deviation of ln population
 BOTH_SESOI = "sesoi_both"  # error types of AnalysisParams' own checks (_validation_problems)
 CONFOUNDER_NOT_CONTROL = "confounder_not_control"
+EXTRA_COLUMN_NAME = "extra_column_name"
+CONTROL_NOT_DECLARED = "control_not_declared"
+
+
+def _own_errors(title: str, errors: list[tuple[str, str, dict, Any, Any]]) -> ValidationError:
+    """One ``ValidationError`` holding every (type, message, context, key, value) found, each
+    with its own type, so that ``_validation_problems`` gives each its message."""
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError(kind, message, context),
+                loc=key if isinstance(key, tuple) else (key,),
+                input=value,
+            )
+            for kind, message, context, key, value in errors
+        ],
+    )
 
 
 class AnalysisParams(_Strict):
@@ -218,11 +307,12 @@ class AnalysisParams(_Strict):
     # designs whose spread of size or of the index differ.
     sesoi_points: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     alpha: float = Field(default=0.05, gt=0, lt=0.5, allow_inf_nan=False)
-    controls: list[Control] = Field(default_factory=list)
+    # collectivity_type, or a column of data.extra_columns (checked by RunParams)
+    controls: list[str] = Field(default_factory=list)
     # Controls that come *before* size, held equal in the total effect of size as in the
     # direct one (analyse.stats.estimands). None by default: legal type is defined by
     # population thresholds, so it is a consequence of size, not a confounder.
-    confounders: list[Control] = Field(default_factory=list)
+    confounders: list[str] = Field(default_factory=list)
     # bounded: a typo such as 1000000000 would otherwise mean days of work before any message
     bootstrap: int = Field(default=1000, ge=0, le=MAX_DRAWS)
     weights: WeightsChoice = "none"
@@ -259,17 +349,7 @@ class AnalysisParams(_Strict):
             context = {"missing": ", ".join(missing)}
             errors.append((CONFOUNDER_NOT_CONTROL, message, context, "confounders", missing))
         if errors:  # every problem at once, each with its own type (_validation_problems)
-            raise ValidationError.from_exception_data(
-                type(self).__name__,
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError(kind, message, context),
-                        loc=(key,),
-                        input=value,
-                    )
-                    for kind, message, context, key, value in errors
-                ],
-            )
+            raise _own_errors(type(self).__name__, errors)
         return self
 
 
@@ -290,6 +370,20 @@ class RunParams(_Strict):
     # pages name the run by its scope and data (analyse.report.headline).
     title: str | None = Field(default=None, min_length=1, max_length=150)
 
+    @model_validator(mode="after")
+    def _declared_controls(self) -> RunParams:
+        """A control is a built-in one or a column the data section declares: a name in
+        ``analysis.controls`` alone is a typo or a column nobody said how to read."""
+        errors = [
+            (CONTROL_NOT_DECLARED, message, {}, ("analysis", "controls", i), name)
+            for i, name, message in _undeclared_controls(
+                self.analysis.controls, self.data.extra_columns
+            )
+        ]
+        if errors:
+            raise _own_errors(type(self).__name__, errors)
+        return self
+
     @property
     def survey_path(self) -> Path:
         return resolve_input(self.data.survey)
@@ -305,6 +399,25 @@ class RunParams(_Strict):
             for field in MAPPING_FIELDS
             if isinstance(value := getattr(self.data, field), str)
         }
+
+
+def _undeclared_controls(controls: Any, declared: Any) -> list[tuple[int, str, str]]:
+    """(position, name, message) of each control neither built in nor in ``declared``
+    (``data.extra_columns``); from a validated model or a raw mapping alike, so that the
+    problem is reported with the others when another key is wrong too."""
+    if not isinstance(controls, list):
+        return []
+    names = set(declared) if isinstance(declared, list) else set()
+    return [
+        (
+            i,
+            name,
+            f"analysis.controls.{i}: {name!r} is neither a built-in control "
+            f"({', '.join(BUILTIN_CONTROLS)}) nor declared in data.extra_columns",
+        )
+        for i, name in enumerate(controls)
+        if isinstance(name, str) and name not in BUILTIN_CONTROLS and name not in names
+    ]
 
 
 # Keys of ``data`` that hold a mapping inline or the path of a YAML file holding it.
@@ -422,6 +535,7 @@ def params_from_mapping(raw: Any, source: str = "<parameters>", flat: bool = Fal
         params = RunParams.model_validate(dict(raw), context={"flat": flat})
     except ValidationError as exc:
         problems.extend(_validation_problems(exc, source))
+        problems.extend(_raw_control_problems(raw, source, problems))
     problems.extend(_missing_files(raw.get("data"), source))
     if problems or params is None:
         raise InputError(problems)
@@ -435,6 +549,12 @@ _OWN_CHECKS = {
         "population) or analysis.sesoi_points (index points for a tenfold population), not both"
     ),
     CONFOUNDER_NOT_CONTROL: "every item of analysis.confounders also in analysis.controls",
+    EXTRA_COLUMN_NAME: EXPECTED["data.extra_columns"],
+    CONTROL_NOT_DECLARED: (
+        "collectivity_type, or a name listed in data.extra_columns (with its header mapped in "
+        "data.columns if the file names it otherwise), e.g. data: {extra_columns: [party], "
+        "columns: {party: 'Couleur politique'}}"
+    ),
 }
 _UNION_TAG = re.compile(r"^(str|int|float|bool|none|.*\[.*\])$")
 
@@ -518,6 +638,22 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _shown(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _raw_control_problems(
+    raw: Mapping[str, Any], source: str, found: list[Problem]
+) -> list[Problem]:
+    """Undeclared controls when validation stopped before ``RunParams`` could check them
+    (another key is wrong), unless already reported."""
+    analysis, data = raw.get("analysis"), raw.get("data")
+    controls = analysis.get("controls") if isinstance(analysis, Mapping) else None
+    declared = data.get("extra_columns") if isinstance(data, Mapping) else None
+    messages = {p.message for p in found}
+    return [
+        Problem(source, message, expected=_OWN_CHECKS[CONTROL_NOT_DECLARED])
+        for _, _, message in _undeclared_controls(controls, declared)
+        if message not in messages
+    ]
 
 
 def _missing_files(data: Any, source: str) -> list[Problem]:

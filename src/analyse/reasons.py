@@ -100,6 +100,8 @@ TEMPLATES: dict[str, str] = {
     "population_not_number": "population '{value}' in the survey is not a number",
     "population_not_positive": "population not a positive number after enrichment",
     "missing_term_value": "missing value in a model term",
+    # an extra control (data.extra_columns) with no value: the row is out of the model
+    "missing_control_value": "no value of the control {column}",
     # a body answering twice, its later rows left out (analyse.data.duplicates)
     "duplicate_siren": "the same body as row {row} (same SIREN)",
     "duplicate_insee": "the same body as row {row} (same INSEE code and type)",

@@ -79,6 +79,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
         strict_identifiers=params.data.strict_identifiers,
         bad_rows=params.data.bad_rows,
         missing_values=params.data.missing_values,
+        extra_columns=params.data.extra_columns,
     )
     warnings = list(survey.attrs.pop("warnings", []))
     if EXCLUSION_COLUMN not in survey:

@@ -464,6 +464,7 @@ def _mapping_problems(
     columns: Mapping[str, str] | None,
     answer_labels: Mapping[str, int | None] | None,
     type_labels: Mapping[str, str | None] | None = None,
+    extra_columns: Sequence[str] = (),
 ) -> list[Problem]:
     """Mistakes in the mappings themselves, which would otherwise show up as puzzling cells."""
     problems = []
@@ -479,7 +480,8 @@ def _mapping_problems(
                     expected="one of " + ", ".join(targets) + ", or null to leave the rows out",
                 )
             )
-    known = set(COLUMN_NAMES) | set(codebook.item_columns)
+    problems += extra_column_problems(file, codebook, extra_columns)
+    known = set(COLUMN_NAMES) | set(codebook.item_columns) | set(extra_columns)
     for canonical in columns or {}:
         if canonical not in known:
             problems.append(
@@ -487,9 +489,9 @@ def _mapping_problems(
                     file=file,
                     column=str(canonical),
                     message="the column mapping names a column that is neither in the contract "
-                    "nor in the codebook",
-                    expected="a contract column (" + ", ".join(COLUMN_NAMES) + ") "
-                    "or an item column of the codebook",
+                    "nor in the codebook nor in data.extra_columns",
+                    expected="a contract column (" + ", ".join(COLUMN_NAMES) + "), "
+                    "an item column of the codebook, or a name listed in data.extra_columns",
                 )
             )
     seen: dict[str, object] = {}
@@ -515,6 +517,26 @@ def _mapping_problems(
         else:
             seen[key] = int(level)
     return problems
+
+
+def extra_column_problems(
+    file: str, codebook: Codebook, extra_columns: Sequence[str]
+) -> list[Problem]:
+    """An extra column named like an item or a theme of the codebook would be two columns of
+    the scored table under one name (``analyse.params`` checks the other reserved names)."""
+    items, themes = set(codebook.item_columns), set(codebook.theme_keys)
+    return [
+        Problem(
+            file=file,
+            column=name,
+            message=f"data.extra_columns: {name!r} is "
+            + ("an item column" if name in items else "a theme")
+            + " of the codebook",
+            expected="another name for the extra column (and the same name in data.columns)",
+        )
+        for name in extra_columns
+        if name in items or name in themes
+    ]
 
 
 def _two_levels(file: str, label: str, first: object, second: object) -> Problem:
@@ -549,6 +571,7 @@ def load_survey(
     strict_identifiers: bool = True,
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
+    extra_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
 
@@ -572,6 +595,10 @@ def load_survey(
     A cell whose text is one of ``missing_values`` (compared like labels: R's ``NA``, ``n/a``,
     ``-``) is read as empty in every contract and item column. Without a ``respondent_id``
     column, each row is named after its line in the file, ``row-<line>``.
+
+    ``extra_columns`` (``data.extra_columns``) are other columns of the file, under their name
+    or mapped to it by ``columns``, added after the contract columns (``check_extra``): a
+    column whose every cell is a number or empty is read as numbers, any other as text.
     """
     survey, _rows = load_survey_rows(
         path,
@@ -583,6 +610,7 @@ def load_survey(
         strict_identifiers=strict_identifiers,
         bad_rows=bad_rows,
         missing_values=missing_values,
+        extra_columns=extra_columns,
     )
     return survey
 
@@ -597,11 +625,14 @@ def load_survey_rows(
     strict_identifiers: bool = True,
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
+    extra_columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
     warnings that point at the file without reading it a second time."""
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-    problems = _mapping_problems(str(path), codebook, columns, answer_labels, type_labels)
+    problems = _mapping_problems(
+        str(path), codebook, columns, answer_labels, type_labels, extra_columns
+    )
     if problems:
         raise InputError(problems)
     labels = {
@@ -615,8 +646,8 @@ def load_survey_rows(
         numeric_items=list(codebook.item_cuts),
     )
     release_memory()  # what parsing freed, before the typed columns are made
-    _blank_missing(table, missing_values, codebook)
-    warnings: list[str] = _unmapped_identifier_warnings(table, codebook)
+    _blank_missing(table, missing_values, codebook, extra_columns)
+    warnings: list[str] = _unmapped_identifier_warnings(table, codebook, extra_columns)
     _number_rows(table)
     excluded = _apply_type_labels(table, type_labels or {})
     if bad_rows == "exclude":
@@ -631,6 +662,11 @@ def load_survey_rows(
         None if strict_identifiers else (headers, warnings),
     )
     problems += cell_level
+    for name in extra_columns:
+        values, found = check_extra(table, name, excluded != "", columns or {})
+        if values is not None:
+            typed[name] = values
+        problems += found
     if problems:
         raise InputError(with_headers(problems, columns))
     out = pd.DataFrame(typed, copy=False)  # the checked columns, not a copy of them
@@ -650,6 +686,59 @@ def with_headers(problems: list[Problem], columns: Mapping[str, str] | None) -> 
         replace(p, header=renamed[p.column]) if p.column in renamed and p.header is None else p
         for p in problems
     ]
+
+
+def check_extra(
+    table: RawTable, name: str, excluded: np.ndarray, columns: Mapping[str, str]
+) -> tuple[pd.Series | None, list[Problem]]:
+    """An extra column (``data.extra_columns``) typed, or the problems that stop it.
+
+    Numbers (float64) when every cell of the rows in the analysis is a number or empty, so
+    that a share or an amount enters a model as a linear term; else text (stripped, inner
+    spaces collapsed; empty -> missing), whose categories become dummies. A number whose one
+    separator may group thousands or mark decimals (``1,250``) is refused in a numeric column,
+    as in the contract's decimal columns (``ambiguous_numbers``). Rows left out of the analysis
+    (``excluded``) do not decide the kind and are not checked.
+    """
+    frame = table.frame
+    if name not in frame.columns:
+        mapped = columns.get(name)
+        where = f"the header {mapped!r}" if mapped else f"a column {name!r}"
+        return None, [
+            Problem(
+                file=table.file,
+                column=name,
+                message=f"data.extra_columns lists {name!r} but the file has no column for it "
+                f"(looked for {where})",
+                expected=f"a column named {name!r} in the file, or an entry "
+                f"'{name}: <header in the file>' in data.columns",
+            )
+        ]
+    if isinstance(frame[name], pd.DataFrame):  # the reader reports a mapped one
+        return None, [] if name in columns else [
+            Problem(
+                file=table.file,
+                column=name,
+                message=f"the header has {frame[name].shape[1]} columns named {name!r}, which "
+                "data.extra_columns lists",
+                expected=f"one column named {name!r}, or an entry '{name}: <header>' in "
+                "data.columns naming the one to read",
+            )
+        ]
+    raw = frame[name].astype(str)
+    text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
+    numbers = parse_numbers(raw)
+    used = ~excluded & ~numbers.empty
+    if bool((numbers.is_number | ~used).all()):
+        ambiguous = ambiguous_numbers(raw, whole=False) & ~excluded
+        faults = np.where(ambiguous, "ambiguous", "").astype(object)
+        faults[ambiguous] = [_ambiguous_message(v, False) for v in raw.to_numpy()[ambiguous]]
+        expected = "a number (read as a linear term), or empty"
+        problems = cell_problems(table, name, faults, expected)
+        values = numbers.values.where(~excluded & ~ambiguous).astype("float64")
+        return values.set_axis(frame.index), problems
+    values = text.where((text != "") & ~excluded).astype("string")
+    return values.set_axis(frame.index), []
 
 
 ROW_ID_PREFIX = "row-"  # respondent_id of a row of a file without one: row-<line>
@@ -672,13 +761,15 @@ _ID_LIKE = re.compile(
 )
 
 
-def _unmapped_identifier_warnings(table: RawTable, codebook: Codebook) -> list[str]:
+def _unmapped_identifier_warnings(
+    table: RawTable, codebook: Codebook, extra_columns: Sequence[str] = ()
+) -> list[str]:
     """Without a ``respondent_id`` column rows are named ``row-<line>``: say so when a header
     the mapping leaves out looks like an identifier, since the user probably meant to map it
     (a respondent then keeps its name across editions, and SIREN/SIRET matches the frame)."""
     if "respondent_id" in table.frame.columns:
         return []
-    known = set(COLUMN_NAMES) | set(codebook.item_columns)
+    known = set(COLUMN_NAMES) | set(codebook.item_columns) | set(extra_columns)
     return [
         f"column {header!r} looks like an identifier but data.columns does not map it: rows "
         f"are named row-<line>; map it as respondent_id (or as siren / code_insee if it is "
@@ -688,14 +779,19 @@ def _unmapped_identifier_warnings(table: RawTable, codebook: Codebook) -> list[s
     ]
 
 
-def _blank_missing(table: RawTable, missing_values: Sequence[str], codebook: Codebook) -> None:
-    """Empty the cells of ``missing_values`` in the contract and item columns, once per
+def _blank_missing(
+    table: RawTable,
+    missing_values: Sequence[str],
+    codebook: Codebook,
+    extra_columns: Sequence[str] = (),
+) -> None:
+    """Empty the cells of ``missing_values`` in the contract, item and extra columns, once per
     distinct text of a column (``analyse.data.cells.distinct``)."""
     keys = {normalise_label(v) for v in missing_values}
     if not keys:
         return
     frame = table.frame
-    read = set(COLUMN_NAMES) | set(codebook.item_columns)
+    read = set(COLUMN_NAMES) | set(codebook.item_columns) | set(extra_columns)
     for position, name in enumerate(list(frame.columns)):
         if name not in read:
             continue

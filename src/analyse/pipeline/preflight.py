@@ -44,14 +44,20 @@ class ParamsCheck:
     weights: str
     warnings: list[str] = field(default_factory=list)
     enrichment: pd.DataFrame | None = None  # analyse.data.enrich's report, per row
+    # extra control -> rows left out for lack of its value (Design.missing_controls)
+    missing_controls: dict[str, int] = field(default_factory=dict)
     error: InputError | None = None  # what stops the run once the survey is loaded
 
     def render(self) -> str:
         lines = [self.summary.render()]
         missing = self.summary.included - self.model_rows
+        controls = "".join(
+            f"; {count} of them without a value of the control {name}"
+            for name, count in self.missing_controls.items()
+        )
         lines.append(
             f"Respondents in the model: {self.model_rows}"
-            + (f" ({missing} more without a value of a model term)" if missing else "")
+            + (f" ({missing} more without a value of a model term{controls})" if missing else "")
         )
         lines.append("Model terms: " + (", ".join(self.terms) or "(none)"))
         if self.dropped_terms:
@@ -139,6 +145,7 @@ def check_params(params: RunParams) -> ParamsCheck:
         warnings=configured.warnings + run_warnings(params, scored),
         enrichment=configured.enrichment,
         error=error,
+        missing_controls=dict(design.missing_controls),
     )
 
 

@@ -35,7 +35,7 @@ from analyse.data.reference import frame_files, load_frame
 from analyse.data.scoring import EXCLUSION_COLUMN, score_survey
 from analyse.data.user_weights import describe_weights, read_user_weights
 from analyse.errors import InputError, Problem
-from analyse.params import ColumnWeights, RunParams, shown_input
+from analyse.params import BUILTIN_CONTROLS, ColumnWeights, RunParams, shown_input
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.pipeline.plan import RESULT_FILE
 from analyse.reasons import Reason
@@ -240,6 +240,7 @@ def run_curve(
         weights=user,
         min_cell=a.min_cell,
         sesoi_points=a.sesoi_points,
+        extra_controls=[c for c in a.controls if c not in BUILTIN_CONTROLS],
     )
 
 

@@ -41,6 +41,27 @@ def words(m: Messages, keys: list[str]) -> str:
     return words_of(m, [m(f"findings.means.{k}") for k in keys])
 
 
+def control_name(control: str) -> str:
+    """A control of ``data.extra_columns`` as readers see it: the name the parameter file gave
+    it, '_' read as a space (``couleur_politique`` -> "couleur politique"). The analyst chose
+    that name for the run; the export's header is often a whole question ("Quelle est la
+    couleur politique de l'exécutif ?"), which reads badly in a list of what is held equal."""
+    return control.replace("_", " ").strip()
+
+
+def control_words(m: Messages, controls: list[str]) -> list[str]:
+    """The controls held equal, in the language: the type's words, an extra's name."""
+    return [
+        m("findings.means.controls") if c == "collectivity_type" else control_name(c)
+        for c in controls
+    ]
+
+
+def held_words(m: Messages, means: list[str], controls: list[str]) -> str:
+    """What the direct effect holds equal: the means, then the controls, as one list."""
+    return words_of(m, [m(f"findings.means.{k}") for k in means] + control_words(m, controls))
+
+
 def words_of(m: Messages, names: list[str]) -> str:
     """``a, b et c``: names already in the language, joined as a list."""
     if len(names) <= 1:
@@ -171,14 +192,14 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     estimands = results.get("estimands") or {}
     total, direct = estimands.get("total") or {}, estimands.get("direct") or {}
     means, missing = held_means(results)
-    held_words = words(m, means + (["controls"] if results.get("controls") else []))
+    held = held_words(m, means, list(results.get("controls") or []))
     weights = results.get("weights") or {}
     weighted = weights.get("method") not in (None, "none")
 
     if means and direct.get("coef_points") is not None:
         parts["held"] = m(
             "findings.held",
-            means=held_words,
+            means=held,
             **_effect(m, float(direct["coef_points"])),
             **_interval(m, direct),
             level=level,
@@ -191,7 +212,7 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             remains = conditional.get("p") is not None and conditional["p"] < alpha
             parts["held"] = m(
                 "findings.held_remains" if remains else "findings.held_vanishes",
-                means=held_words,
+                means=held,
                 points=m.number(held, 1, sign=True),
                 unit=unit_word(m, abs(held)),
             )
@@ -220,7 +241,7 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
 
     if total.get("coef_points") is not None:
         confounders = [t for t in total.get("terms") or [] if t != "size"]
-        names = [m.get(f"findings.confounder.{t}", t) for t in confounders]
+        names = [m.get(f"findings.confounder.{t}", control_name(t)) for t in confounders]
         parts["total"] = m(
             "findings.total_confounded" if confounders else "findings.total",
             terms=words_of(m, names),
@@ -277,9 +298,12 @@ def _indirect(
         (indirect.get("by_mean") or {}).items(), key=lambda item: abs(item[1]), reverse=True
     )
     routes = ", ".join(
-        m("findings.route", mean=m(f"findings.means.{k}"), points=m.number(v, 1, sign=True))
+        m(
+            "findings.route",
+            mean=m.get(f"findings.means.{k}", control_name(k)),  # an extra control by its name
+            points=m.number(v, 1, sign=True),
+        )
         for k, v in by_mean
-        if m.has(f"findings.means.{k}")
     )
     share = indirect.get("share")
     if share is None:

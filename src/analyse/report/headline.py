@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from analyse.report.findings import detectable_points, effect_words, held_means, words
+from analyse.report.findings import detectable_points, effect_words, held_means, held_words
 from analyse.report.i18n import Messages
 
 # Kinds of body that share a name for readers: a run covering only these is about them.
@@ -123,7 +123,7 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
     total, direct = estimands.get("total"), estimands.get("direct")
     if total and direct:
         means, _ = held_means(results)
-        held = words(m, means + (["controls"] if results.get("controls") else []))
+        held = held_words(m, means, list(results.get("controls") or []))
         sentences.append(
             m(
                 "headline.direct",

@@ -91,6 +91,7 @@ from analyse.report.figure_base import (  # noqa: F401 - re-exported
     verdict_label,
     verdict_style,
 )
+from analyse.report.findings import control_name
 from analyse.report.groups import with_groups  # noqa: F401 - re-exported
 from analyse.stats.equivalence import LN10, VERDICTS, SizeTest, equivalence_interval
 from analyse.stats.robustness import CHOICES, SHIPPED
@@ -412,7 +413,7 @@ def alt_equivalence(test: SizeTest) -> str:
 def _group_name(group: str, fallback: str) -> str:
     """A group of predictors named in the report's language (``terms.yaml``)."""
     key = "collectivity_type" if group == "controls" else group
-    return i18n.current().get(f"terms.{key}", fallback)
+    return i18n.current().get(f"terms.{key}", control_name(fallback))  # an extra control
 
 
 def relative_importance(importance: pd.DataFrame, ax: Axes | None = None) -> Axes:

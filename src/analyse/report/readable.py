@@ -30,11 +30,13 @@ from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.reasons import Reason
 from analyse.report import i18n, tables
+from analyse.report.findings import control_name
 from analyse.report.groups import type_label
 from analyse.report.prose import sesoi_in_points
 from analyse.report.reader_table import Column, Format, ReaderTable
 from analyse.report.reasons import word
 from analyse.stats.equivalence import VERDICTS, equivalence_interval, standardize
+from analyse.stats.regression import OTHER_TYPE
 from analyse.stats.robustness import CHOICES
 from analyse.stats.sensitivity import unweighted
 
@@ -94,12 +96,16 @@ def term_name(term: str, m: i18n.Messages | None = None) -> str:
     found = re.fullmatch(r"(\w+)\[T\.(.+)\]", term)
     if found:
         variable, level = found.groups()
+        if variable == "collectivity_type":
+            level = type_label(level, m)
+        elif level == OTHER_TYPE:  # an extra control's merged categories
+            level = m("terms.other_category")
         return m(
             "tables.term_level",
-            variable=m.get(f"terms.{variable}", variable),
-            level=type_label(level, m) if variable == "collectivity_type" else level,
+            variable=m.get(f"terms.{variable}", control_name(variable)),
+            level=level,
         )
-    return m.get(f"terms.{term}", term)
+    return m.get(f"terms.{term}", control_name(term))  # an extra control by its name
 
 
 def _names(m: i18n.Messages, words: Sequence[str], none: str = "tables.none") -> str:
@@ -321,19 +327,22 @@ def model_specification(analysis: ClaimAnalysis) -> ReaderTable:
 def _controls(analysis: ClaimAnalysis, m: i18n.Messages) -> str:
     parts = []
     for control in analysis.controls:
-        name = m.get(f"terms.{control}", control)
+        name = m.get(f"terms.{control}", control_name(control))
         merged = analysis.controls_merged.get(control)
         if not merged:
             parts.append(name)
             continue
         every = f"{control}[T.other]" not in analysis.fit.coef.index
+        typed = control == "collectivity_type"
         parts.append(
             m(
-                "tables.model_specification.merged_every"
-                if every
-                else "tables.model_specification.merged",
+                "tables.model_specification.merged"
+                if not every
+                else "tables.model_specification.merged_every"
+                if typed
+                else "tables.model_specification.merged_every_category",
                 control=name,
-                types=_names(m, [type_label(t, m) for t in merged]),
+                types=_names(m, [type_label(t, m) if typed else t for t in merged]),
                 min_cell=m.integer(analysis.min_cell),
             )
         )
@@ -364,7 +373,8 @@ def _weights(summary: dict[str, object] | None, m: i18n.Messages) -> str:
 
 
 def _held_fixed(analysis: ClaimAnalysis, m: i18n.Messages) -> str:
-    names = [m.get(f"tables.held.{g}", g) for g in analysis.fit.design.groups if g != "size"]
+    groups = [g for g in analysis.fit.design.groups if g != "size"]
+    names = [m.get(f"tables.held.{g}", control_name(g)) for g in groups]
     return _names(m, names)
 
 
@@ -476,7 +486,7 @@ def importance_table(analysis: ClaimAnalysis) -> ReaderTable:
         ),
         columns=columns,
         row_header=m("tables.importance_table.group"),
-        row_labels=[m.get(f"tables.held.{g}_long", str(g)) for g in frame.index],
+        row_labels=[m.get(f"tables.held.{g}_long", control_name(str(g))) for g in frame.index],
         name="importance",
     )
 

@@ -133,6 +133,9 @@ def analyse_claim(
     excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
     missing_terms = len(scored) - int(excluded.sum()) - fit.nobs
     exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
+    for control, count in design.missing_controls.items():  # data.extra_columns left empty
+        exclusions[Reason("missing_control_value", {"column": control}).english()] = count
+        missing_terms -= count
     if missing_terms:
         exclusions[Reason("missing_term_value").english()] = missing_terms
     size = test_size(fit, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points)

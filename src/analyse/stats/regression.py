@@ -73,6 +73,9 @@ class Design:
     # respondents in the model (``merge_rare_types``); empty when nothing was merged
     controls_merged: dict[str, list[str]] = field(default_factory=dict)
     min_cell: int = DEFAULT_MIN_CELL
+    # extra control (data.extra_columns) -> rows with a maturity index and every other term
+    # left out because that control has no value (counted at the first such control)
+    missing_controls: dict[str, int] = field(default_factory=dict)
 
 
 def build_design(
@@ -96,29 +99,50 @@ def build_design(
     the model has no dummy of its own: it is merged into ``collectivity_type[T.other]``
     (``merge_rare_types``; listed in ``controls_merged``), so that no published coefficient
     describes a group smaller than a published table may show.
+
+    Any other control is a column of ``scored`` (``data.extra_columns``), a term group of its
+    own named after it: a number (float64, ``is_numeric_control``) is one linear term, dropped
+    like a 0/1 term when it has two values and the rarer is held by fewer than ``min_cell``;
+    text gives one dummy per category (``category_dummies``, with the same merge into
+    ``name[T.other]``, in ``controls_merged``). A row without its value is left out like a row
+    without a term's, and counted in ``missing_controls`` so that the report says why.
     """
-    unknown = [c for c in controls if c not in CONTROLS]
+    extra = list(dict.fromkeys(c for c in controls if c not in CONTROLS))  # each once
+    unknown = [c for c in extra if c not in scored.columns]
     if unknown:
-        raise ValueError(f"unknown control(s) {unknown}; available: {list(CONTROLS)}")
+        raise ValueError(
+            f"unknown control(s) {unknown}; available: {list(CONTROLS)} and the survey's "
+            "extra columns (data.extra_columns)"
+        )
     sample = scored[scored[OUTCOME].notna()]
     present, dropped = available_terms(sample)
     if terms is not None:
         dropped += [t for t in terms if t not in present and t not in dropped]
         present = [t for t in present if t in terms]
+    # an extra control: numbers are one linear term, text one dummy per category (below)
+    numeric = [c for c in extra if is_numeric_control(sample[c])]
+    categorical = [c for c in extra if c not in numeric]
     x = model_terms(sample)[present]
+    for c in numeric:
+        x[c] = sample[c].astype("float64")
+    labelled = sample[categorical].notna().all(axis=1)
     rare: dict[str, str] = {}
-    while found := rare_binary_terms(complete := x[x.notna().all(axis=1)], min_cell):
+    while found := rare_binary_terms(
+        complete := x[x.notna().all(axis=1) & labelled], min_cell, also=numeric
+    ):
         term = min(found, key=lambda t: int(complete[t].value_counts().min()))
         rare[term] = found[term]
-        present = [t for t in present if t != term]
-        x = x[present]
+        x = x.drop(columns=term)
+    present = [t for t in present if t in x.columns]
+    numeric = [c for c in numeric if c in x.columns]
     groups = {t: [t] for t in present}
     sponsorship = [t for t in SPONSORSHIP_TERMS if t in present]
     if sponsorship:
         for t in sponsorship:
             groups.pop(t)
         groups["sponsorship"] = sponsorship
-    keep = x.notna().all(axis=1)
+    missing = _missing_controls(sample, x[present].notna().all(axis=1), extra, rare)
+    keep = x.notna().all(axis=1) & labelled
     x = x[keep]
     merged: dict[str, list[str]] = {}
     if "collectivity_type" in controls:
@@ -129,6 +153,18 @@ def build_design(
             groups["controls"] = list(dummies.columns)
         if dummies.attrs["merged"]:
             merged["collectivity_type"] = list(dummies.attrs["merged"])
+    for c in extra:  # each extra control is a group of its own, named after it
+        if c in numeric:
+            groups[c] = [c]
+            continue
+        if c in rare:
+            continue
+        dummies = category_dummies(sample.loc[keep, c], c, min_cell=min_cell)
+        x = pd.concat([x, dummies], axis=1)
+        if len(dummies.columns):
+            groups[c] = list(dummies.columns)
+        if dummies.attrs["merged"]:
+            merged[c] = list(dummies.attrs["merged"])
     x.insert(0, "Intercept", 1.0)
     y = sample.loc[keep, OUTCOME].astype("float64")
     return Design(
@@ -139,10 +175,34 @@ def build_design(
         dropped_reasons={**drop_reasons(sample, dropped), **rare},
         controls_merged=merged,
         min_cell=min_cell,
+        missing_controls=missing,
     )
 
 
-def rare_binary_terms(x: pd.DataFrame, min_cell: int) -> dict[str, str]:
+def is_numeric_control(values: pd.Series) -> bool:
+    """Whether an extra control enters the model as a number (one linear term) rather than
+    as categories: the loader reads a column of numbers as float64, any other as text."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _missing_controls(
+    sample: pd.DataFrame, terms_complete: pd.Series, extra: list[str], rare: dict[str, str]
+) -> dict[str, int]:
+    """Rows with every main term but left out for lack of an extra control's value, by
+    control (a row lacking several counts at the first), so that a report says why."""
+    counts: dict[str, int] = {}
+    still = terms_complete.copy()
+    for c in extra:
+        if c in rare:
+            continue
+        lacking = still & sample[c].isna()
+        if lacking.any():
+            counts[c] = int(lacking.sum())
+        still &= ~lacking
+    return counts
+
+
+def rare_binary_terms(x: pd.DataFrame, min_cell: int, also: Sequence[str] = ()) -> dict[str, str]:
     """The 0/1 terms of ``x`` (the model's rows and terms) whose rarer value fewer than
     ``min_cell`` respondents hold, each with the reason the report gives for dropping it.
 
@@ -150,10 +210,11 @@ def rare_binary_terms(x: pd.DataFrame, min_cell: int) -> dict[str, str]:
     (``analyse.report.disclosure.too_few``), never the exact count. A term with a single value
     is not listed: it has no group to protect, and ``check_identifiable`` refuses it as a
     constant column (more likely a data error than an answer nobody gave). Neither is a term
-    with other values than two (not 0/1 data).
+    with other values than two (not 0/1 data). ``also`` are more terms to check the same way
+    (numeric extra controls: one with two values splits the respondents like a 0/1 term).
     """
     rare = {}
-    for term in [t for t in BINARY_TERMS if t in x.columns]:
+    for term in [t for t in (*BINARY_TERMS, *also) if t in x.columns]:
         counts = x[term].value_counts()
         if len(counts) == 2 and int(counts.min()) < min_cell:
             value = _value_text(counts.idxmin())
@@ -239,18 +300,24 @@ def check_identifiable(
         )
     if problems:
         raise InputError(problems)
-    merged = design.controls_merged.get("collectivity_type", [])
-    together = int(model_rows["collectivity_type"].isin(merged).sum()) if merged else 0
-    if merged and together < min_cell:
+    for control, merged in design.controls_merged.items():
+        together = int(model_rows[control].isin(merged).sum())
+        if together >= min_cell:
+            continue
+        what = (
+            _types(merged)
+            if control == "collectivity_type"
+            else f"the categor{'ies' if len(merged) > 1 else 'y'} {_and(merged)}"
+        )
         raise InputError(
             [
                 Problem(
                     file,
-                    f"with the control collectivity_type, {_types(merged)} have fewer "
+                    f"with the control {control}, {what} have fewer "
                     f"than {min_cell} respondents in the model (analysis.min_cell) even merged "
                     "into one category 'other': its coefficient would describe a group that "
-                    "small; remove the control collectivity_type, or add respondents",
-                    column="collectivity_type",
+                    f"small; remove the control {control}, or add respondents",
+                    column=control,
                 )
             ]
         )
@@ -260,6 +327,10 @@ def check_identifiable(
         parts = ", ".join(c for c in x.columns if c in TERM_SOURCES)
         if dummies:
             parts += f" and {dummies} collectivity-type dummies"
+        for control in [c for c in controls if c not in CONTROLS]:
+            own = [c for c in x.columns if c == control or c.startswith(f"{control}[")]
+            if own:
+                parts += f", {control} ({len(own)} column{'s' if len(own) > 1 else ''})"
         raise InputError(
             [
                 Problem(
@@ -296,7 +367,10 @@ def check_identifiable(
         for i in alone:
             who = model_rows.iloc[i]
             name = who.get("respondent_id", design.y.index[i])
-            if "collectivity_type" in controls:
+            if (
+                "collectivity_type" in controls
+                and int((model_rows["collectivity_type"] == who["collectivity_type"]).sum()) == 1
+            ):
                 problems.append(
                     Problem(
                         file,
@@ -343,8 +417,8 @@ def check_identifiable(
 
 def _source_column(column: str) -> str:
     """The survey column a column of the design comes from, to name it to the user."""
-    if column.startswith("collectivity_type["):
-        return "collectivity_type"
+    if "[T." in column:  # a dummy of a categorical control: the control's column
+        return column.split("[T.", 1)[0]
     if column == "staff":
         return "digital_staff_fte"
     return TERM_SOURCES.get(column, (column,))[0]
@@ -379,7 +453,12 @@ def merge_rare_types(types: pd.Series, min_cell: int) -> list[str]:
     order of ``COLLECTIVITY_TYPES``; empty when every type is large enough. ``check_identifiable``
     refuses a model whose respondents are fewer than ``min_cell`` in all.
     """
-    counts = pd.Series({t: int((types == t).sum()) for t in COLLECTIVITY_TYPES})
+    return merge_rare_levels(types, min_cell, COLLECTIVITY_TYPES)
+
+
+def merge_rare_levels(values: pd.Series, min_cell: int, order: Sequence[str]) -> list[str]:
+    """``merge_rare_types`` for any categorical control whose categories are ``order``."""
+    counts = pd.Series({t: int((values == t).sum()) for t in order}, dtype="int64")
     counts = counts[counts > 0]
     merged = set(counts.index[counts < min_cell])
     rest = counts.drop(index=list(merged)).sort_values(kind="stable")
@@ -387,7 +466,7 @@ def merge_rare_types(types: pd.Series, min_cell: int) -> list[str]:
         if not merged or counts[list(merged)].sum() >= min_cell:
             break
         merged.add(t)
-    return [t for t in COLLECTIVITY_TYPES if t in merged]
+    return [t for t in order if t in merged]
 
 
 def type_dummies(types: pd.Series, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
@@ -412,6 +491,41 @@ def type_dummies(types: pd.Series, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataF
         cols[f"collectivity_type[T.{OTHER_TYPE}]"] = types.isin(merged).astype("float64")
     out = pd.DataFrame(cols, index=types.index)
     out.attrs["merged"] = merged
+    return out
+
+
+def category_dummies(
+    values: pd.Series, name: str, min_cell: int = DEFAULT_MIN_CELL
+) -> pd.DataFrame:
+    """Treatment dummies of a text control of ``data.extra_columns`` (a party label, say),
+    ``name[T.level]``, as ``type_dummies`` makes the type's.
+
+    Categories with fewer than ``min_cell`` respondents among ``values`` share one dummy,
+    ``name[T.other]``, last (``merge_rare_levels``, listed in ``attrs['merged']``); a category
+    spelt "other" joins them then, so that the dummy means one thing. The reference is the
+    largest category kept (the first in alphabetical order among equals): its contrasts are
+    then the most precise, and no category is the reference by the accident of its spelling
+    alone. Categories are in alphabetical order; missing values have no dummy (the caller
+    leaves those rows out).
+    """
+    text = values.astype("string")
+    order = sorted(str(v) for v in text.dropna().unique())
+    merged = merge_rare_levels(text, min_cell, order)
+    if merged and OTHER_TYPE in order and OTHER_TYPE not in merged:
+        merged = [t for t in order if t in {*merged, OTHER_TYPE}]
+    present = [t for t in order if t not in merged]
+    counts = {t: int((text == t).sum()) for t in present}
+    reference = min(present, key=lambda t: (-counts[t], t)) if present else None
+    cols = {
+        f"{name}[T.{t}]": (text == t).fillna(False).astype("float64")
+        for t in present
+        if t != reference
+    }
+    if merged and reference is not None:
+        cols[f"{name}[T.{OTHER_TYPE}]"] = text.isin(merged).fillna(False).astype("float64")
+    out = pd.DataFrame(cols, index=values.index)
+    out.attrs["merged"] = merged
+    out.attrs["reference"] = reference
     return out
 
 

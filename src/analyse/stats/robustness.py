@@ -97,6 +97,8 @@ from analyse.stats.regression import (
     DEFAULT_MIN_CELL,
     OUTCOME,
     build_design,
+    category_dummies,
+    is_numeric_control,
     ols_hc3,
     type_dummies,
 )
@@ -174,6 +176,7 @@ def _build(
     frame: pd.DataFrame | None,
     user_weights: pd.Series | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
+    extra_controls: tuple[str, ...] = (),
 ) -> tuple[
     pd.DataFrame, np.ndarray, list[Specification], list[Any], dict[str, str], dict[str, list[str]]
 ]:
@@ -182,7 +185,11 @@ def _build(
     ``scored``) replace raking in the weighted specifications. The last item maps a
     type-controlled specification to the types merged into "other" for ``min_cell``
     (``type_dummies``), as in the main model. The means adjusted for are the main model's
-    (``build_design`` with the same ``min_cell``): a 0/1 term it drops is in no specification."""
+    (``build_design`` with the same ``min_cell``): a 0/1 term it drops is in no specification.
+    So are the main model's extra controls (``data.extra_columns`` named in
+    ``analysis.controls``): part of what the direct effect holds equal, they are in every
+    specification, a number as a linear term, text as dummies made on each specification's
+    rows with the main model's ``min_cell`` merge (``category_dummies``)."""
     data = scored[scored[OUTCOME].notna()]
     y = data[OUTCOME].astype("float64").to_numpy()
     pop = data["population"].astype("float64")
@@ -200,17 +207,24 @@ def _build(
     # the means the main model keeps (build_design): each is optional, an absent column is
     # dropped, and so is a 0/1 term whose rarer value fewer than min_cell respondents hold, so
     # that every specification adjusts for the same terms as the main model
-    kept = build_design(scored, min_cell=min_cell).X.columns
+    kept = build_design(scored, controls=extra_controls, min_cell=min_cell).X.columns
     means = []
     for c in ("budget", "staff", *SPONSORSHIP_TERMS):
         if c in kept:
             columns[c] = terms[c].to_numpy()
+            means.append(c)
+    categorical = [c for c in extra_controls if not is_numeric_control(data[c])]
+    for c in extra_controls:
+        if c in kept and c not in categorical:  # a number kept by the main model
+            columns[c] = data[c].astype("float64").to_numpy()
             means.append(c)
     # raking weights must meet the margins on the rows actually fitted: respondents with every
     # regressor (an optional column such as staff may be missing for some)
     complete = np.ones(len(data), dtype=bool)
     for c in means:
         complete &= ~np.isnan(columns[c])
+    for c in categorical:
+        complete &= data[c].notna().to_numpy()
     samples = {name: mask & complete for name, mask in samples.items()}
     weights: dict[str, pd.Series | str] = {}
     svds: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -252,6 +266,23 @@ def _build(
             full = np.zeros((len(data), dummies.shape[1]))
             full[rows] = dummies.to_numpy()
             x = np.column_stack([x, full])
+        too_few = ""
+        for c in categorical:  # on this specification's rows, as build_design on the model's
+            dummies = category_dummies(data[c][rows], c, min_cell=min_cell)
+            merged_here = dummies.attrs["merged"]
+            if merged_here and int(data[c][rows].isin(merged_here).sum()) < min_cell:
+                too_few = (
+                    f"fewer than {min_cell} respondents (analysis.min_cell) in the "
+                    f"categories of {c} merged into 'other' in this sample"
+                )
+                break
+            names += tuple(dummies.columns)
+            full = np.zeros((len(data), dummies.shape[1]))
+            full[rows] = dummies.to_numpy()
+            x = np.column_stack([x, full])
+        if too_few:
+            skipped[spec_label(choice)] = too_few
+            continue
         x = np.where(rows[:, None], x, 0.0)
         xs, ys = x[rows], y[rows]
         # identified if the unweighted design has full rank, as numpy's matrix_rank counts it
@@ -294,8 +325,12 @@ def specification_curve(
     weights: pd.Series | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     sesoi_points: float | None = None,
+    extra_controls: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """One row per counted specification, sorted by standardized size effect.
+
+    ``extra_controls``, the main model's controls from ``data.extra_columns``, are held equal
+    in every specification, like the means (``_build``).
 
     ``sesoi_points`` (index points for a tenfold population) replaces ``sesoi``, converted on
     each specification's rows (module docstring; column ``sesoi`` holds each bound used).
@@ -319,7 +354,9 @@ def specification_curve(
     ``ols_hc3`` on arrays: the specifications share one estimation sample, so its regressors
     are computed once and a specification only picks its columns and rows.
     """
-    data, y, specs, fits, skipped, merged = _build(scored, frame, weights, min_cell)
+    data, y, specs, fits, skipped, merged = _build(
+        scored, frame, weights, min_cell, tuple(extra_controls)
+    )
     ln_population = model_terms(data)["size"].to_numpy() if len(data) else np.empty(0)
     # weights shipped with the survey take the "raked" choice's place: say so in its label
     shipped = weights is not None
@@ -394,6 +431,7 @@ def curve_inference(
     alpha: float = 0.05,
     weights: pd.Series | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
+    extra_controls: tuple[str, ...] | list[str] = (),
 ) -> dict[str, Any] | None:
     """The inferential specification-curve test alone (see the module docstring); None when
     no specification can be fitted. ``weights`` and ``min_cell`` as in
@@ -404,7 +442,7 @@ def curve_inference(
     number of null curves at least as extreme) / (1 + draws); None if no resample identified
     every specification).
     """
-    _, y, specs, _, _, _ = _build(scored, frame, weights, min_cell)
+    _, y, specs, _, _, _ = _build(scored, frame, weights, min_cell, tuple(extra_controls))
     return _inference(y, specs, draws=draws, seed=seed, alpha=alpha) if specs else None
 
 
