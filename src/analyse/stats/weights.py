@@ -13,15 +13,17 @@ overseas régions and Corse against the mainland), EPT one band (eleven units fr
 734,000 inhabitants: any split leaves bands of a handful). Why these edges is said there. Each
 type and each band belongs to one tier, so the problem is *block-separable*: the cells of one
 tier share no margin with another's, and feasibility, merges and weights are worked out tier by
-tier with one design weight N/n for the whole sample. Départements and régions are few (101 and
-18) and a survey reaches a handful: when no merge of their adjacent bands can be met they are
-calibrated on type alone (their bands merged into one, ``departement all sizes``, and said so);
-communes and EPCI never are (a ``CalibrationError`` says why). A tier with no respondent at all
-is out of the weights' population: its units are left out of both margins and named in
-``attrs['dropped_tiers']`` (not in ``dropped``, which stays the units of types left out within
-the tiers surveyed, so that an EPCI survey's weights and results are those of an EPCI frame).
-Frame units with no population (missing, 0 or less: the six communes "mortes pour la France"
-near Verdun have 0 inhabitants) are never calibrated on (``attrs['unpopulated']`` counts them).
+tier with one design weight N/n for the whole sample (the shares a reason gives, "which hold
+76.97 % of the frame", are of its tier's part of the frame). Départements and régions are few
+(101 and 18) and a survey reaches a handful: when no merge of their adjacent bands can be met
+they are calibrated on type alone (their bands merged into one, ``departement all sizes``, and
+said so); communes and EPCI never are (a ``CalibrationError`` says why). A tier with no
+respondent at all is out of the weights' population: its units are left out of both margins and
+named in ``attrs['dropped_tiers']`` (not in ``dropped``, which stays the units of types left out
+within the tiers surveyed, so that an EPCI survey's weights and results are those of an EPCI
+frame). Frame units with no population (missing, 0 or less: the six communes "mortes pour la
+France" near Verdun have 0 inhabitants) are never calibrated on (``attrs['unpopulated']`` counts
+them).
 
 Weights that do not meet the margins are worse than none: they look like a correction and are
 not one. So ``rake`` first checks that the margins *can* be met by the cells (type x band) that
