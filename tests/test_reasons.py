@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analyse.data.reference import load_frame
@@ -186,4 +187,34 @@ def test_the_raked_panel_says_in_french_which_bands_it_merged_and_why():
     fr = word(code, i18n.messages("fr"))
     assert fr.startswith("tranches de population regroupées")
     assert "Communauté de communes (CC)" in fr and "77,0" in fr and "78,8" in fr
+    assert not ENGLISH_WORDS.findall(fr), fr
+
+
+def test_bands_of_every_tier_and_merges_in_two_tiers_are_worded_in_french():
+    """Raking bands of the other tiers ("commune 500-2k": 500 to 2,000, not 500,000) are worded
+    from their range with their tier's name; a merge in two tiers is two reasons, chained, each
+    worded, and its English is ``collapsed``'s."""
+    m = i18n.messages("fr")
+    thin = "\u202f"
+    assert band_words("commune 500-2k", m) == f"Commune 500 à 2{thin}000 hab."
+    assert band_words("departement 500k-1M", m) == (
+        f"Département 500{thin}000 à 1{thin}000{thin}000 hab."
+    )
+    assert band_words("region all sizes", m) == "Région toutes tailles"
+    assert band_words("<20k", m) == f"< 20{thin}000 hab."  # EPCI bands as before
+    frame = load_frame("all")
+    deps = frame[frame["collectivity_type"] == "departement"]
+    regions = frame[frame["collectivity_type"] == "region"]
+    sample = pd.concat(
+        [deps[deps["population"].between(500_000, 999_999)].head(3), regions.head(2)]
+    )
+    weights = rake(sample, frame)
+    code = Reason.from_dict(weights.attrs["collapsed_code"])
+    assert code.english() == weights.attrs["collapsed"]
+    assert "; population bands merged: region <1M and region 1M+ into region all sizes" in (
+        code.english()
+    )
+    fr = word(code, m)
+    assert fr.count("tranches de population regroupées") == 2
+    assert "Département toutes tailles" in fr and "Région toutes tailles" in fr
     assert not ENGLISH_WORDS.findall(fr), fr

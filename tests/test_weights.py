@@ -20,7 +20,13 @@ from survey_factory import build_survey, write_csv
 
 from analyse import cli
 from analyse.data import simulate
-from analyse.data.bands import POPULATION_BAND_LABELS, population_band
+from analyse.data.bands import (
+    POPULATION_BAND_LABELS,
+    RAKING_TIERS,
+    population_band,
+    raking_band,
+    raking_tier,
+)
 from analyse.data.reference import load_frame
 from analyse.errors import InputError
 from analyse.params import load_params
@@ -420,3 +426,287 @@ def test_raked_weights_carry_their_calibration_cells():
     assert calibration["cells"]["collectivity_type"] == list(panel["collectivity_type"])
     assert calibration["cells"]["band"] == list(panel["band"])  # make_data.py: rake's bands
     assert calibration["weight"] == list(w.to_numpy())
+
+
+# ------------------------------------------------------------------------------- every tier
+
+
+def _expand(cells: pd.DataFrame) -> pd.DataFrame:
+    rows = cells.loc[cells.index.repeat(cells["units"]), ["collectivity_type", "population"]]
+    return rows.reset_index(drop=True)
+
+
+def _tier_margins_met(data: pd.DataFrame, frame: pd.DataFrame, w: pd.Series) -> None:
+    """Weighted counts of every type and every band group (bands per tier, after the merges
+    ``attrs['band_groups']`` made) equal the frame's units, on the tiers with respondents:
+    each tier's margins met, in units of the frame (weights scaled to N)."""
+    groups = w.attrs["band_groups"]
+    out = set(w.attrs["dropped_tiers"])
+    populated = pd.to_numeric(frame["population"]).gt(0).fillna(False).to_numpy(dtype=bool)
+    tiers = frame["collectivity_type"].map(lambda t: raking_tier(t).name)
+    kept = frame[populated & ~tiers.isin(out).to_numpy()]
+    scaled = w * len(kept) / w.sum()
+    for of in (
+        lambda d: d["collectivity_type"].astype(str),
+        lambda d: raking_band(d["collectivity_type"], d["population"]).astype(str).map(groups),
+    ):
+        got = scaled.groupby(of(data).to_numpy()).sum()
+        target = of(kept).value_counts()
+        assert set(target.index) == set(got.index)  # every category of a surveyed tier carried
+        np.testing.assert_allclose(got.sort_index(), target.sort_index(), rtol=1e-9)
+
+
+def test_mixed_tiers_match_survey_calibrate(reference):
+    """EPCI, communes and départements raked at once (bands per tier), the départements' empty
+    band merged, the régions (no respondent) left out by name: the weights are R's
+    ``calibrate`` on the same rank-deficient ``~ type + band`` to 1e-8, and svyglm's
+    linearization SE on that calibrated design is ``se_linearization``'s to 1e-9."""
+    ref = reference["mixed"]
+    sample = pd.read_csv(FIXTURE / "sample_mixed.csv")
+    frame = _expand(pd.read_csv(FIXTURE / "frame_cells_mixed.csv"))
+    w = rake(sample, frame)
+    np.testing.assert_allclose(w, _r_weights(ref, sample["respondent_id"]), rtol=1e-8)
+    assert w.attrs["collapsed"] == (
+        "population bands merged: departement <250k and departement 250-500k into departement "
+        "<500k, because population band departement <250k holds 6 units of the frame but no "
+        "respondent"
+    )
+    assert w.attrs["dropped_tiers"] == {"region": 18} and w.attrs["dropped"] == 0
+    assert set(w.attrs["calibration"]["cells"]["band"]) == set(ref["bands"])
+    _tier_margins_met(sample, frame, w)
+    x = sample[["size", "budget"]].astype(float)
+    x.insert(0, "Intercept", 1.0)
+    fit = fit_ols(Design(y=sample["y"].astype(float), X=x, groups={"size": ["size"]}), weights=w)
+    assert fit.se_method == "linearization_calibrated_hc3"
+    assert float(fit.coef["size"]) == pytest.approx(ref["coef_size"], rel=1e-10)
+    assert float(fit.se_linearization["size"]) == pytest.approx(ref["se_size"], rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def every_tier() -> pd.DataFrame:
+    return load_frame("all")
+
+
+def _draw(frame: pd.DataFrame, counts: dict[tuple[str, ...], int], seed: int) -> pd.DataFrame:
+    """Respondents drawn from the frame's populated units of each set of types, larger bodies
+    likelier (probability ~ sqrt population), as a survey of every tier answers."""
+    rng = np.random.default_rng(seed)
+    pop = pd.to_numeric(frame["population"]).fillna(0).astype(float)
+    parts = []
+    for types, n in counts.items():
+        rows = frame[frame["collectivity_type"].isin(types).to_numpy() & (pop > 0).to_numpy()]
+        p = np.sqrt(rows["population"].astype(float).to_numpy())
+        parts.append(rows.iloc[rng.choice(len(rows), n, replace=False, p=p / p.sum())])
+    return pd.concat(parts, ignore_index=True)
+
+
+EPCI = ("CC", "CA", "CU", "metropole")
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_a_mixed_survey_of_epci_communes_and_departements_meets_every_tiers_margins(
+    every_tier, seed
+):
+    sample = _draw(every_tier, {("commune",): 300, EPCI: 80, ("departement",): 15}, seed)
+    w = rake(sample, every_tier)
+    assert w.attrs["converged"] is True and (w > 0).all()
+    # the tiers nobody answered for are out of the weights' population, and named
+    assert w.attrs["dropped_tiers"] == {"ept": 11, "region": 18}
+    assert w.attrs["unpopulated"] == 12  # 6 communes of 0 inhabitants, 6 of none: never used
+    _tier_margins_met(sample, every_tier, w)
+    # each tier's weights are its own problem's: raking the communes alone gives theirs
+    communes = sample["collectivity_type"] == "commune"
+    alone = rake(sample[communes], every_tier)
+    ratio = w[communes] / alone
+    np.testing.assert_allclose(ratio, ratio.iloc[0], rtol=1e-9)
+
+
+def test_an_epci_survey_is_weighted_as_on_the_epci_frame_alone(every_tier):
+    """The frame of every tier changes nothing for a survey of EPCI: same weights, same
+    merges, no type dropped (the other tiers are named apart, in ``dropped_tiers``)."""
+    panel = pd.read_csv(PANEL)
+    epci_only, all_tiers = rake(panel, load_frame("epci")), rake(panel, every_tier)
+    np.testing.assert_allclose(all_tiers, epci_only, rtol=1e-12)
+    assert all_tiers.attrs["collapsed"] == epci_only.attrs["collapsed"]
+    assert all_tiers.attrs["dropped"] == 0 and all_tiers.attrs["dropped_types"] == {}
+    assert set(all_tiers.attrs["dropped_tiers"]) == {"commune", "ept", "departement", "region"}
+
+
+def test_departements_and_regions_fall_back_to_type_alone(every_tier):
+    """Three départements of 500,000 to 1,000,000 inhabitants cannot meet any split of the
+    départements' bands: they are calibrated on type alone, and the weights say so; the régions
+    likewise. Communes never are: their size bands are what the analysis is about."""
+    deps = every_tier[every_tier["collectivity_type"] == "departement"]
+    mid = deps[deps["population"].between(500_000, 999_999)].head(3)
+    regions = every_tier[every_tier["collectivity_type"] == "region"].nlargest(2, "population")
+    communes = _draw(every_tier, {("commune",): 60}, 3)
+    sample = pd.concat([communes, mid, regions], ignore_index=True)
+    w = rake(sample, every_tier)
+    groups = w.attrs["band_groups"]
+    assert {groups[b] for b in ("departement <250k", "departement 1M+")} == {
+        "departement all sizes"
+    }
+    assert groups["region <1M"] == groups["region 1M+"] == "region all sizes"
+    assert "into departement all sizes" in w.attrs["collapsed"]
+    assert "into region all sizes" in w.attrs["collapsed"]
+    code = w.attrs["collapsed_code"]  # one reason per tier merged, chained
+    assert code["code"] == "bands_merged" and code["params"]["then"]["code"] == "bands_merged"
+    _tier_margins_met(sample, every_tier, w)
+    # a survey whose communes are all under 500 inhabitants: their bands cannot be met
+    small = every_tier[(every_tier["collectivity_type"] == "commune")]
+    small = small[small["population"].between(1, 499)].head(20)
+    with pytest.raises(CalibrationError) as exc:
+        rake(pd.concat([small, mid], ignore_index=True), every_tier)
+    assert "population bands commune 500-2k, commune 2-10k, commune 10-50k, commune 50k+ hold" in (
+        str(exc.value)
+    )
+    assert "Merging adjacent population bands does not help either" in str(exc.value)
+
+
+def test_infeasible_mixed_cases_give_the_tiers_reason(every_tier):
+    """Bounds no weight can meet, in one tier of several, are said; a frame population of 0 in
+    the survey is refused with its count (upstream leaves such rows out with their reason)."""
+    sample = _draw(every_tier, {("commune",): 100, EPCI: 40}, 2)
+    with pytest.raises(CalibrationError, match="no weights between 0.9 and 1.1 times"):
+        rake(sample, every_tier, method="logit", bounds=(0.9, 1.1))
+    zero = sample.copy()
+    zero.loc[0, "population"] = 0
+    with pytest.raises(CalibrationError, match=r"1 respondent\(s\) have a population of 0"):
+        rake(zero, every_tier)
+
+
+def test_a_frame_population_of_zero_is_never_calibrated_on():
+    """Verdun's six communes of 0 inhabitants and the six of none are left out of both
+    margins: with them the "commune <500" band would count 12 units that no body stands for."""
+    frame = load_frame("communes")
+    assert int((frame["population"] == 0).sum()) == 6
+    sample = _draw(frame, {("commune",): 200}, 6)
+    w = rake(sample, frame)
+    assert w.attrs["unpopulated"] == 12
+    small = raking_band(sample["collectivity_type"], sample["population"]) == "commune <500"
+    share = float(w[small.to_numpy()].sum() / w.sum())
+    band = raking_band(frame["collectivity_type"], frame["population"])
+    assert share == pytest.approx(float((band == "commune <500").sum()) / band.notna().sum())
+
+
+def test_the_feasibility_check_by_component_gives_the_reason_every_subset_gives():
+    """``_type_subsets`` checks Gale's condition within the connected components of the cells;
+    the old enumeration of every proper subset of types is the reference. On random supports
+    over three tiers (EPCI, communes, départements) both find the same first violation (the
+    same reason) or none."""
+    rng = np.random.default_rng(11)
+    mid = {
+        "CA": [10_000, 30_000, 70_000, 150_000],
+        "CC": [10_000, 30_000, 70_000],
+        "CU": [70_000, 150_000, 400_000],
+        "commune": [300, 1_000, 5_000],
+        "departement": [180_000, 700_000],
+    }
+    cells = pd.DataFrame(
+        [(t, p) for t, pops in mid.items() for p in pops],
+        columns=["collectivity_type", "population"],
+    )
+    band = raking_band(cells["collectivity_type"], cells["population"]).to_numpy()
+    margins = ("collectivity_type", "band")
+    identity = {b: b for tier in RAKING_TIERS for b in tier.labels}
+    outcomes, split = set(), 0
+    for _ in range(40):
+        # respondents in about half the cells; frame units in each of their cells, and maybe
+        # in the other cells of the bands they reach (a band without respondents is merged
+        # before this check is ever made)
+        chosen = rng.random(len(cells)) < 0.5
+        reached = np.isin(band, band[chosen])
+        units = np.where(chosen, rng.integers(1, 4, len(cells)), rng.integers(0, 4, len(cells)))
+        units = np.where(reached, units, 0)
+        frame = cells.loc[cells.index.repeat(units)]
+        sample = cells[chosen]
+        if sample.empty:
+            continue
+        prepared = [weights_module._prepare(d, margins) for d in (sample, frame)]
+        problem = weights_module._build(*prepared, margins, identity)
+        found = weights_module._hall_violation(problem)
+        assert found == _every_subset_violation(problem), problem
+        outcomes.add(found is None)
+        split += (
+            len(weights_module._type_subsets(problem))
+            < 2 ** len(sample["collectivity_type"].unique()) - 2
+        )
+    assert outcomes == {True, False}
+    assert split > 5  # several components: the shortcut was exercised
+
+
+def _every_subset_violation(problem) -> object:
+    """Gale's check on every proper subset of types, by size (the implementation before tiers)."""
+    from itertools import combinations
+
+    from analyse.reasons import Reason
+
+    types, bands = problem.categories
+    t_total, b_total = problem.totals
+    n_frame = problem.population
+    for size in range(1, len(types)):
+        for subset in combinations(range(len(types)), size):
+            inside = np.isin(problem.cells[:, 0], subset)
+            reached = sorted(set(problem.cells[inside, 1].tolist()))
+            need, have = int(t_total[list(subset)].sum()), int(b_total[reached].sum())
+            where = {
+                "types": [str(types[i]) for i in subset],
+                "bands": [str(bands[j]) for j in reached],
+                "need_pct": 100 * need / n_frame,
+                "need": need,
+            }
+            if need > have:
+                return Reason(
+                    "types_short", {**where, "have_pct": 100 * have / n_frame, "have": have}
+                )
+            others = ~inside & np.isin(problem.cells[:, 1], reached)
+            if need == have and others.any():
+                return Reason("types_exact", where)
+    return None
+
+
+@pytest.fixture
+def mixed_params(tmp_path, codebook, every_tier) -> Path:
+    """A survey of communes, EPCI and départements (types and populations from the frame),
+    ``weights: raked``."""
+    drawn = _draw(every_tier, {("commune",): 60, EPCI: 40, ("departement",): 12}, 8)
+    survey = build_survey(codebook, n=len(drawn), seed=4, unanswered_share=0.0)
+    survey["collectivity_type"] = pd.array(drawn["collectivity_type"].tolist(), dtype="string")
+    survey["population"] = pd.array(drawn["population"].astype(int).tolist(), dtype="Int64")
+    path = write_csv(survey, tmp_path / "mixed.csv")
+    params = tmp_path / "mixed.yaml"
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "name": "mixed",
+                "data": {"survey": str(path), "codebook": str(default_codebook_path())},
+                "analysis": {"weights": "raked", "bootstrap": 10},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return params
+
+
+def test_the_pipeline_weights_a_survey_of_every_tier(mixed_params, every_tier):
+    """``run_weights``, ``validate --params`` (preflight) and the curve's raked specifications
+    all rake a survey of communes, EPCI and départements: nothing is skipped for its tiers."""
+    from analyse.pipeline.preflight import check_params
+    from analyse.stats import robustness
+
+    params = load_params(mixed_params)
+    scored, _ = load_scored(params)
+    weights = run_weights(params, scored, every_tier)
+    assert weights is not None and weights.attrs["converged"] is True
+    assert set(weights.attrs["dropped_tiers"]) == {"ept", "region"}
+    check = check_params(params)
+    assert check.error is None and check.weights.startswith("raking (effective sample size")
+    assert "tiers without respondents, not weighted to: ept (11 units), region (18 units)" in (
+        check.weights
+    )
+    _, _, specs, _, skipped, _ = robustness._build(scored, every_tier)
+    assert not [k for k in skipped if "weights=raked" in k], skipped
+    raked = [s for s in specs if s.weights is not None and s.choice["sample"] == "all"]
+    assert raked
+    for spec in raked:
+        np.testing.assert_allclose(spec.weights[spec.rows], weights.to_numpy(), rtol=1e-12)

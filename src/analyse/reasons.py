@@ -150,6 +150,8 @@ ENGLISH: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "population bands merged: "
         + "; ".join(f"{' and '.join(m['bands'])} into {m['into']}" for m in p["merges"])
         + f", because {p['because']}"
+        # a second tier merged too (analyse.stats.weights: one reason per tier, chained)
+        + (f"; {p['then']}" if p.get("then") is not None else "")
     ),
     "empty_bands": lambda p: (
         f"population {_s(len(p['bands']), 'band')} {', '.join(p['bands'])} "

@@ -105,12 +105,24 @@ def load_frame(level: str = "epci") -> pd.DataFrame:
     - ``"regions"`` (or ``"region"``): the 18 régions (``collectivity_type`` ``region``; ``siren``
       always missing; ``code_insee`` such as ``"84"``).
 
+    - ``"all"``: every tier at once, the frame raking calibrates to (``analyse.stats.weights``):
+      the rows of the five levels above with ``siren``, ``name``, ``collectivity_type``,
+      ``population`` (nullable ``Int64``: the six pseudo-communes have none) and ``code_insee``
+      (missing for EPCI and EPT).
+
     Only empty cells are read as missing, so that no name is ever turned into a missing value by
     pandas' default markers ("NA", "null", ...).
     """
     key = level.strip().lower()
+    if key == "all":
+        import pandas as pd
+
+        columns = ["siren", "name", "collectivity_type", "population", "code_insee"]
+        parts = [load_frame(lv).reindex(columns=columns) for lv in LEVELS]
+        frame = pd.concat(parts, ignore_index=True)
+        return frame.astype({"population": "Int64", "code_insee": "string"})
     if key not in _LEVELS:
-        valid = ", ".join(repr(k) for k in _LEVELS)
+        valid = ", ".join(repr(k) for k in (*_LEVELS, "all"))
         raise ValueError(f"unknown frame level {level!r}; expected one of {valid}")
     filename, dtypes = _LEVELS[key]
     import pandas as pd  # here, so that checksumming the frame files does not load pandas

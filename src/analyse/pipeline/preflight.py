@@ -121,7 +121,7 @@ def check_params(params: RunParams) -> ParamsCheck:
             file=str(params.survey_path),
             min_cell=params.analysis.min_cell,
         )
-        weights = run_weights(params, scored, load_frame("epci"))
+        weights = run_weights(params, scored, load_frame("all"))
     except InputError as exc:
         error = exc
     choice = params.analysis.weights
@@ -133,6 +133,12 @@ def check_params(params: RunParams) -> ParamsCheck:
     )
     if choice == "raked" and weights is not None and weights.attrs.get("collapsed"):
         described += f"; {weights.attrs['collapsed']}"
+    if choice == "raked" and weights is not None and weights.attrs.get("dropped_types"):
+        types = ", ".join(f"{t} ({k:,} units)" for t, k in weights.attrs["dropped_types"].items())
+        described += f"; types without respondents, left out of the frame: {types}"
+    if choice == "raked" and weights is not None and weights.attrs.get("dropped_tiers"):
+        tiers = ", ".join(f"{t} ({k:,} units)" for t, k in weights.attrs["dropped_tiers"].items())
+        described += f"; tiers without respondents, not weighted to: {tiers}"
     return ParamsCheck(
         summary=summarize_scored(scored, reliability(scored, codebook), str(params.survey_path)),
         model_rows=len(design.y),

@@ -170,10 +170,13 @@ def run_weights(params: RunParams, scored: pd.DataFrame, frame: pd.DataFrame) ->
     """The survey weights the parameters ask for, on the rows the model is fitted on, or None.
 
     ``weights: raked``: raked on type and population band, merging adjacent bands if the
-    margins cannot be met otherwise (``rake``). A survey that cannot be raked at all is the
-    user's to fix, like a bad file: ``InputError`` naming the survey and why, which the CLI
-    reports with exit status 2. ``weights: {column: NAME}``: the weights shipped in the survey
-    file's column NAME (``analyse.data.user_weights``), scaled to mean 1.
+    margins cannot be met otherwise (``rake``), to ``frame``: the run's is every tier's
+    (``load_frame("all")``), so that communes, EPT, départements and régions are weighted as
+    EPCI are, each tier on its own bands; a tier without respondents is left out and named.
+    A survey that cannot be raked at all is the user's to fix, like a bad file: ``InputError``
+    naming the survey and why, which the CLI reports with exit status 2. ``weights: {column:
+    NAME}``: the weights shipped in the survey file's column NAME
+    (``analyse.data.user_weights``), scaled to mean 1.
     """
     choice = params.analysis.weights
     if isinstance(choice, ColumnWeights):
@@ -249,7 +252,7 @@ def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
     configured = load_configured(params)
     codebook = configured.codebook
     scored = score_run(params, configured.survey, codebook)
-    frame = load_frame("epci")
+    frame = load_frame("all")  # every tier: raking covers whichever the survey reached
     weights = run_weights(params, scored, frame)
     claim = judge_claim(params, scored, codebook, weights)
     curve = run_curve(params, scored, frame, weights)

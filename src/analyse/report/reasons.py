@@ -14,6 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
+from analyse.data.bands import raking_band_range
 from analyse.reasons import TEXT, Reason, parse
 from analyse.report import i18n
 from analyse.report.groups import type_label
@@ -55,7 +58,10 @@ def word(
             key = f"{key}_unknown"
         if not m.has(key):
             return found.english()
-        return m(key, **values)
+        text = m(key, **values)
+        if params.get("then") is not None:  # a chained reason (bands merged in a second tier)
+            text = m("reasons.and_then", first=text, then=values["then"])
+        return text
     except (KeyError, TypeError, ValueError):  # parameters the catalogue did not expect
         return found.english()
 
@@ -78,7 +84,7 @@ def _values(reason: Reason, m: i18n.Messages, themes: Mapping[str, str]) -> dict
         elif name == "cut":
             low, _, high = str(value).partition("|")
             out["low"], out["high"] = low, high
-        elif name == "because":
+        elif name in ("because", "then"):
             out[name] = word(value, m, themes)
         elif name == "merges":
             out[name] = "\u00a0; ".join(
@@ -112,19 +118,31 @@ def _short(value: float, m: i18n.Messages) -> str:
 
 
 def band_words(label: str, m: i18n.Messages) -> str:
-    """A raking band's label ("20-50k", "<20k", "250k+") as the report writes bands."""
-    found = _BAND.fullmatch(str(label))
-    if not found:
-        return str(label)
-    if found["high"]:
-        return m("groups.population.below", high=m.integer(1000 * float(found["high"])))
-    if found["above"]:
-        return m("groups.population.above", low=m.integer(1000 * float(found["above"])))
-    return m(
-        "groups.population.between",
-        low=m.integer(1000 * float(found["low"])),
-        high=m.integer(1000 * float(found["to"])),
-    )
+    """A raking band's label ("20-50k", "<20k", "250k+", "commune 500-2k", "region 1M+") as the
+    report writes bands: the tier's name before the band for any tier but the EPCI's."""
+    found = raking_band_range(str(label))
+    if found is None:
+        match = _BAND.fullmatch(str(label))  # an EPCI group of an older run
+        if not match:
+            return str(label)
+        if match["high"]:
+            return m("groups.population.below", high=m.integer(1000 * float(match["high"])))
+        if match["above"]:
+            return m("groups.population.above", low=m.integer(1000 * float(match["above"])))
+        low, high = 1000 * float(match["low"]), 1000 * float(match["to"])
+        return m("groups.population.between", low=m.integer(low), high=m.integer(high))
+    tier, low, high = found
+    if low == 0 and np.isinf(high):
+        words = m("groups.population.all_sizes")
+    elif low == 0:
+        words = m("groups.population.below", high=m.integer(high))
+    elif np.isinf(high):
+        words = m("groups.population.above", low=m.integer(low))
+    else:
+        words = m("groups.population.between", low=m.integer(low), high=m.integer(high))
+    if not tier.prefix:
+        return words
+    return m(f"groups.population.{tier.name}", band=words)
 
 
 def _list(m: i18n.Messages, words: Sequence[str]) -> str:

@@ -28,10 +28,12 @@ standardized scale, with the SDs of ln population and of the index on its own ro
 for a weighted specification; ``analyse.stats.equivalence.sesoi_from_points``): a population
 band specification too, whose standardized effect stands for the effect of ln population.
 
-A raked specification is fitted only when raking meets the frame's margins: weights that do not
-(``rake`` raises, or returns ``attrs['converged']`` False) describe no population, so the
-specification goes to ``attrs['skipped']`` with reason "weights infeasible: ..." and is neither
-given a verdict nor counted.
+Raking is to the frame the caller gives: the pipeline's holds every tier (communes, EPCI, EPT,
+départements, régions; ``analyse.stats.weights``), so a survey of any tier has its raked
+specifications. A raked specification is fitted only when raking meets the frame's margins:
+weights that do not (``rake`` raises, or returns ``attrs['converged']`` False) describe no
+population, so the specification goes to ``attrs['skipped']`` with reason "weights
+infeasible: ..." and is neither given a verdict nor counted.
 
 A weighted specification (raked, or shipped weights) is judged with WLS and HC3, not with the
 design-based standard error of the main model's verdict (``size.se``,
