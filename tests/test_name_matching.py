@@ -122,6 +122,12 @@ def one(kind: str, name: str, **more: object) -> pd.Series:
         ("Communauté d'agglomération de la Région Nazairienne", "CA de la Région Nazairienne"),
         ("Métropole Montpellier Méditerranée", "Montpellier Méditerranée Métropole"),
         ("Agglo du Pays de Brest", "CC Pays de Brest"),
+        # as a census of Éclaireur Public writes them: the legal form abridged or after the name
+        ("COMMUNAUTE AGGLO NIMES METROPOLE", "CA de Nîmes Métropole"),
+        ("COMMUNAUTE AGGLOMERATION VERSAILLES GRAND PARC", "CA Versailles Grand Parc"),
+        ("LE MANS METROPOLE COMMUNAUTE URBAINE", "CU Le Mans Métropole"),
+        ("GRAND POITIERS COMMUNAUTE URBAINE", "CU de Grand Poitiers"),
+        ("PERPIGNAN MEDITERRANEE METROPOLE COMMUNAUTE URBAINE", "CU Perpignan Méditerranée"),
     ],
 )
 def test_legal_prefixes_leave_the_same_core(a: str, b: str) -> None:

@@ -24,8 +24,8 @@ Identification goes from the most to the least reliable key and stops at the fir
      institution word ("Communauté de communes", "Communauté d'agglomération", "Communauté
      urbaine", "CC", "CA", "CU", "Métropole", "Commune de", "Ville de", "Mairie de",
      "Département de/du/des", "Conseil départemental", "Région", "Conseil régional", ...) and
-     without a trailing "Métropole", "Agglomération" or "Agglo", the articles after them
-     ignored too, compared with the frame's full and core keys;
+     without a trailing legal form ("Communauté urbaine", "Communauté d'agglomération") nor a
+     trailing "Métropole", "Agglomération" or "Agglo", the articles after them ignored too, compared with the frame's full and core keys;
    - ``alias``: a usual name or acronym of a région from a small explicit table (``ALIASES``:
      « Région Sud » and « PACA » are Provence-Alpes-Côte d'Azur, « Paris Région » and « IDF »
      Île-de-France, « AURA », « BFC », « CVL », « HDF », ...);
@@ -144,6 +144,8 @@ _PREFIXES: tuple[tuple[str, ...], ...] = tuple(
                 "COMMUNAUTE DE L AGGLOMERATION",
                 "COMMUNAUTE URBAINE",
                 "COMMUNAUTE D AGGLO",
+                "COMMUNAUTE AGGLOMERATION",
+                "COMMUNAUTE AGGLO",
                 "AGGLOMERATION",
                 "AGGLO",
                 "CC",
@@ -171,6 +173,17 @@ _PREFIXES: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 _SUFFIXES: tuple[str, ...] = ("METROPOLE", "AGGLOMERATION", "AGGLO")
+# a legal form written after the name (« Le Mans Métropole Communauté urbaine », « Grand
+# Poitiers Communauté urbaine »), dropped before the one-word suffixes above
+_TRAILING_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in (
+        "COMMUNAUTE URBAINE",
+        "COMMUNAUTE D AGGLOMERATION",
+        "COMMUNAUTE DE COMMUNES",
+        "COMMUNAUTE D AGGLO",
+    )
+)
 _ABBREVIATIONS: dict[str, str] = {"ST": "SAINT", "STE": "SAINTE"}
 # Usual names and acronyms of the régions, each to the frame's name: a small explicit table, not
 # a guess. An acronym that is also a word a survey writes for "missing" (« NA ») is left out.
@@ -262,6 +275,10 @@ def _name_keys(text: str) -> tuple[str, str]:
     keys the index has just computed."""
     full = _strip_articles(_tokens(text))
     core = _strip_articles(_strip_leading(full, _PREFIXES_BY_WORD))
+    for form in _TRAILING_FORMS:
+        if len(core) > len(form) and tuple(core[-len(form) :]) == form:
+            core = core[: -len(form)]
+            break
     if len(core) > 1 and core[-1] in _SUFFIXES:
         core = core[:-1]
     return " ".join(full), " ".join(core)
