@@ -15,6 +15,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from analyse.report.findings import held_words, means_case
 from analyse.report.headline import source
 from analyse.report.i18n import Messages
 
@@ -43,6 +44,7 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "n": m.integer(results.get("n") or 0),
         "draws": m.integer(results.get("importance_bootstrap_draws") or 0),
         "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
+        "held": held_words(results, m, listed=True),
         "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
     }
 
@@ -69,6 +71,8 @@ def methods(results: Mapping[str, Any], chapter: int) -> list[str]:
         keys += list(WEIGHTED_METHODS)
     if (results.get("nested") or {}).get("bf01") is None and "bayes" in keys:
         keys.remove("bayes")
+    if "estimands" in keys and means_case(results) == "none":  # no mean: no direct effect
+        keys[keys.index("estimands")] = "estimands_no_means"
     return keys
 
 
