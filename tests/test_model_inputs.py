@@ -100,10 +100,10 @@ def test_a_survey_without_budget_runs_and_reports_the_dropped_term(base, panel, 
     described = groups.with_groups(result.scored)
     assert "budget_band" not in described
     table = tables.describe_by(described, "budget_band", min_cell=5)
-    assert list(table.index) == ["not described: no budget_per_capita column in this survey"]
+    assert list(table.index) == ["not described: no budget_per_capita column in these data"]
     for ax in (plots.maturity_vs_budget(described), plots.maturity_by_budget_band(described)):
         title = " ".join(ax.get_title().split())
-        assert "not drawn: no budget_per_capita column in this survey" in title
+        assert "not drawn: no budget_per_capita column in these data" in title
 
 
 def test_an_empty_optional_column_is_dropped_like_an_absent_one(base, panel, tmp_path):

@@ -107,8 +107,8 @@ def test_catalogue_texts_write_no_number_but_method_constants():
 def test_every_variant_exists_for_every_outcome():
     m = i18n.messages("fr")
     outcomes = {
-        "narrative.caveat": ["synthetic", "real"],
-        "narrative.reminder": ["synthetic", "real"],
+        "narrative.caveat": ["synthetic", "real", "census"],
+        "narrative.reminder": ["synthetic", "real", "census"],
         "nb3.reading": [
             "negligible",
             "significant_but_negligible",
@@ -124,6 +124,11 @@ def test_every_variant_exists_for_every_outcome():
         "nb5.decisive_power": ["known", "none"],
         "nb2.size": ["intercommunal", "commune", "mixed"],
         "nb2.type": ["intercommunal", "single", "mixed"],
+        # the model holds some mean equal, or the data measure none
+        **{
+            f"nb3.{key}": ["means", "none"]
+            for key in ("intro", "model", "estimands", "estimands_figure", "importance", "verdict")
+        },
     }
     assert set(outcomes) - {"nb1.published_noise"} == set(VARIANTS)
     for key, variants in outcomes.items():
@@ -248,7 +253,7 @@ def test_the_two_runs_say_different_things(two_runs):
     assert "55" in panel and "1,225" in census
     assert "non concluant" in panel
     assert "negligible effect" in census
-    assert "the sample detects the effects that matter" in census
+    assert "these data detect the effects that matter" in census
     assert "ne peut pas déceler tous les effets" in panel
     # the gaps to the published 2025 shares: sampling noise for the panel; for the census of
     # every EPCI (data.kind: census) no sampling chance at all (failed before: both called them
@@ -304,7 +309,7 @@ def test_whether_the_sample_detects_enough_is_judged_in_points():
     intro, reading = say.text("nb5.intro"), say.text("nb5.mde_reading")
     assert intro == say.text("nb5.intro.enough") and "+20.4 points" in intro
     assert "−20.4 points" in intro and "±25.0 points" in intro
-    assert "the sample detects the effects that matter" in reading
+    assert "these data detect the effects that matter" in reading
     # one MDE beyond the SESOI in points: "little", whatever the standardized numbers say
     sensitivity["mde_points_negative"], sensitivity["mde_std"] = -25.3, 0.1
     say = _say(results)

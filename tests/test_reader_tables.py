@@ -216,12 +216,31 @@ def test_row_formats_override_kinds_per_row():
     ]
 
 
-def test_an_empty_table_says_so_in_a_cell():
+def test_an_empty_table_says_so_in_one_line_and_writes_no_download(tmp_path):
+    """Failed before: an empty table was drawn (one cell « Aucune ligne. ») and written as an
+    empty CSV that the run's index offered for download."""
     i18n.use("fr")
     table = ReaderTable(
         frame=pd.DataFrame({"x": []}), caption="c", columns=[Column("x", "X")], row_header="R"
     )
-    assert "Aucune ligne." in table.to_html()
+    assert table.holds_nothing
+    assert "<table" not in table.to_html()
+    assert "rien à montrer avec ces données" in table.to_html()
+    assert table.save(tmp_path, "empty") == [] and not (tmp_path / "tables").exists()
+
+
+def test_a_table_that_cannot_be_formed_says_why_and_writes_no_download(tmp_path):
+    """A grouping the data cannot form (no budget column): its one line of reason is said in
+    a sentence, no table is drawn and no file written, so the index lists no empty download."""
+    i18n.use("fr")
+    scored = pd.DataFrame({"population": [1000.0, 2000.0], "maturity_index": [10.0, 20.0]})
+    table = readable.describe_by(scored, "budget_band", 1)
+    assert table.holds_nothing
+    text = table.to_html()
+    assert "<table" not in text and "pas de colonne budget_per_capita dans ces données" in text
+    assert table.save(tmp_path, "budget") == []
+    full = readable.describe_by(scored, "population", 1)
+    assert not full.holds_nothing and len(full.save(tmp_path, "population")) == 2
 
 
 # --------------------------------------------------------------------------- downloads

@@ -118,7 +118,11 @@ def caveats(manifest: dict[str, Any], m: Messages) -> list[str]:
     if manifest.get("synthetic"):
         survey = str(((manifest.get("params") or {}).get("data") or {}).get("survey", ""))
         found.append(m("pages.caveat_synthetic", survey=survey))
-    found += [m("pages.caveat_observational"), m("pages.caveat_self_reported")]
+    kind = ((manifest.get("params") or {}).get("data") or {}).get("kind")
+    if kind == "census":  # observed by a third party, not declared by the bodies
+        found += [m("pages.caveat_observational_census"), m("pages.caveat_source_census")]
+    else:
+        found += [m("pages.caveat_observational"), m("pages.caveat_self_reported")]
     return found
 
 

@@ -342,7 +342,9 @@ def results_document(result: RunResult) -> dict[str, Any]:
     curve = result.curve
     document = to_results(result.claim)
     # the sentence every page shows (analyse.report.prose): one wording of the verdict
-    document["verdict_sentence"] = verdict_sentence(result.claim, messages(params.lang))
+    document["verdict_sentence"] = verdict_sentence(
+        result.claim, messages(params.lang), kind=params.data.kind
+    )
     # the raw gap between kinds of collectivity, which the key findings start from
     document["descriptives"] = {
         "by_type": mean_by_type(result.scored, params.analysis.min_cell),

@@ -36,9 +36,31 @@ def held_means(results: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return held, [k for k in MEANS if k not in held]
 
 
-def words(m: Messages, keys: list[str]) -> str:
-    """``budget, effectifs du numérique et portage politique``: a list in the language."""
-    return words_of(m, [m(f"findings.means.{k}") for k in keys])
+def means_case(results: Mapping[str, Any]) -> str:
+    """``all`` (the model holds budget, staff and sponsorship equal), ``some`` or ``none``
+    (the data measure none of them: only the gap with the controls, if any, is measured and
+    the barometer's claim, about the gap with the means held equal, cannot be tested)."""
+    held, missing = held_means(results)
+    if not missing:
+        return "all"
+    return "some" if held else "none"
+
+
+def controls_held(results: Mapping[str, Any]) -> list[str]:
+    """The controls the direct model holds equal and the total model does not (the type of
+    collectivity as ``collectivity_type``, an extra control by its name): the two estimands
+    then differ even with no mean in the model. Empty when there are none."""
+    estimands = results.get("estimands") or {}
+    direct = list((estimands.get("direct") or {}).get("terms") or [])
+    total = set((estimands.get("total") or {}).get("terms") or [])
+    if direct or total:
+        means = set(MEANS) | {t for terms in MEANS.values() for t in terms} | {"size"}
+        return [
+            "collectivity_type" if t == "controls" else t
+            for t in direct
+            if t not in total and t not in means
+        ]
+    return [str(c) for c in results.get("controls") or []]
 
 
 def control_name(control: str) -> str:
@@ -57,9 +79,57 @@ def control_words(m: Messages, controls: list[str]) -> list[str]:
     ]
 
 
-def held_words(m: Messages, means: list[str], controls: list[str]) -> str:
-    """What the direct effect holds equal: the means, then the controls, as one list."""
-    return words_of(m, [m(f"findings.means.{k}") for k in means] + control_words(m, controls))
+def held_phrase(
+    m: Messages, means: list[str], controls: list[str] | bool, listed: bool = False
+) -> str:
+    """What the direct effect holds equal, as a phrase to put after « l'effet de la taille »:
+    « à moyens égaux » when every mean is in the model, « à budget et type de collectivité
+    égaux » when only some are, « à type de collectivité égal » with no mean but a control,
+    « toutes voies confondues » with nothing held equal. Computed from the run: a page never
+    says that staff was held equal when the data had no staff column. ``controls`` lists the
+    controls held (``controls_held``); ``True`` stands for the type of collectivity."""
+    if controls is True:
+        controls = ["collectivity_type"]
+    controls = list(controls or [])
+    if len(means) == len(MEANS) and not listed:
+        return m("findings.held_phrase.all")
+    keys = means + (["controls"] if "collectivity_type" in controls else [])
+    extras = [control_name(c) for c in controls if c != "collectivity_type"]
+    if not keys and not extras:
+        return m("findings.held_phrase.nothing")
+    if len(keys) == 1 and not extras:
+        return m(f"findings.held_phrase.one.{keys[0]}")
+    if len(extras) == 1 and not keys:  # a name whose gender is unknown: « identique »
+        return m("findings.held_phrase.named", name=extras[0])
+    names = [m(f"findings.means.{k}") for k in keys] + extras
+    return m("findings.held_phrase.many", means=words_of(m, names))
+
+
+def held_words(results: Mapping[str, Any], m: Messages, listed: bool = False) -> str:
+    """``held_phrase`` of a run's ``results.json`` (``listed``: each mean named even when
+    the model holds them all)."""
+    return held_phrase(m, held_means(results)[0], controls_held(results), listed)
+
+
+def capital(text: str) -> str:
+    """The text with its first letter in capitals (``str.capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def data_words(results: Mapping[str, Any], m: Messages) -> str:
+    """« Avec cet échantillon » (a survey) or « Avec ces données (313 collectivités) » (a
+    census: no sample, the power is about the model's noise), to open a sentence on the
+    smallest detectable effect."""
+    census = (results.get("run") or {}).get("kind") == "census"
+    return m(
+        "findings.with_data.census" if census else "findings.with_data.sample",
+        n=m.integer(results.get("n") or 0),
+    )
+
+
+def words(m: Messages, keys: list[str]) -> str:
+    """``budget, effectifs du numérique et portage politique``: a list in the language."""
+    return words_of(m, [m(f"findings.means.{k}") for k in keys])
 
 
 def words_of(m: Messages, names: list[str]) -> str:
@@ -114,16 +184,29 @@ def summary(results: Mapping[str, Any], m: Messages) -> str:
             parts["verdict"] = m("findings.verdict_short", label=m(f"verdicts.{verdict}.label"))
         keys = ("raw", "held", "verdict", "mde")
         return " ".join(parts[k] for k in keys if k in parts)
-    sentences = [
-        m("findings.summary.held", **effect_words(m, direct)),
-        m("findings.summary.total", **effect_words(m, total)),
-    ]
+    held = capital(held_words(results, m))
+    if means_case(results) == "none":  # no mean measured: the total, and the controls' gap
+        sentences = [m("findings.summary.no_means")]
+        sentences.append(m("findings.summary.total", **effect_words(m, total)))
+        if controls_held(results):
+            sentences.append(m("findings.summary.held", held=held, **effect_words(m, direct)))
+    else:
+        sentences = [
+            m("findings.summary.held", held=held, **effect_words(m, direct)),
+            m("findings.summary.total", **effect_words(m, total)),
+        ]
     parts = _parts(results, m)
     if "weighting" in parts:
         sentences.append(parts["weighting"])
     reach = detectable_points(results)
     if reach is not None:
-        sentences.append(m("findings.summary.detectable", points=m.number(reach, 0)))
+        sentences.append(
+            m(
+                "findings.summary.detectable",
+                points=m.number(reach, 0),
+                held=held_words(results, m),
+            )
+        )
     return " ".join(sentences)
 
 
@@ -155,7 +238,7 @@ def estimand_sentences(results: Mapping[str, Any], m: Messages) -> list[str]:
     effect with the means held equal, and the part that passes through the means (notebook 3
     states them where it presents the two estimands)."""
     parts = _parts(results, m)
-    return [parts[k] for k in ("total", "held", "indirect") if k in parts]
+    return [parts[k] for k in ("no_means", "total", "held", "indirect") if k in parts]
 
 
 def _interval(m: Messages, block: Mapping[str, Any], key: str = "ci90_points") -> dict[str, str]:
@@ -192,14 +275,31 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     estimands = results.get("estimands") or {}
     total, direct = estimands.get("total") or {}, estimands.get("direct") or {}
     means, missing = held_means(results)
-    held = held_words(m, means, list(results.get("controls") or []))
+    listed = capital(held_words(results, m, listed=True))
+    held = held_words(results, m)
     weights = results.get("weights") or {}
     weighted = weights.get("method") not in (None, "none")
 
-    if means and direct.get("coef_points") is not None:
+    if not means:
+        # no mean measured: the claim (a gap with the means held equal) cannot be tested
+        parts["no_means"] = m(
+            f"findings.no_means.{'controls' if controls_held(results) else 'nothing'}",
+            missing=words(m, missing),
+            held=held,
+        )
+    if not means and controls_held(results) and direct.get("coef_points") is not None:
+        parts["held"] = m(
+            "findings.held_controls",
+            held=capital(held),
+            **_effect(m, float(direct["coef_points"])),
+            **_interval(m, direct),
+            level=level,
+            label=m(f"verdicts.{direct['verdict']}.label"),
+        )
+    elif means and direct.get("coef_points") is not None:
         parts["held"] = m(
             "findings.held",
-            means=held,
+            held=listed,
             **_effect(m, float(direct["coef_points"])),
             **_interval(m, direct),
             level=level,
@@ -212,18 +312,19 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             remains = conditional.get("p") is not None and conditional["p"] < alpha
             parts["held"] = m(
                 "findings.held_remains" if remains else "findings.held_vanishes",
-                means=held,
+                held=listed,
                 points=m.number(held, 1, sign=True),
                 unit=unit_word(m, abs(held)),
             )
-    if "held" in parts and missing:
+    if "held" in parts and means and missing:
         parts["held"] += " " + m("findings.not_held", missing=words(m, missing))
     verdict = results.get("verdict")
     if verdict:
         parts["verdict"] = m(
-            "findings.verdict",
+            "findings.verdict" if means else "findings.verdict_no_means",
             label=m(f"verdicts.{verdict}.label"),
             meaning=m(f"verdicts.{verdict}.meaning"),
+            held=held,
         )
         low, high = (list(direct.get("ci90_points") or []) + [None, None])[:2]
         p = direct.get("p")
@@ -242,8 +343,9 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     if total.get("coef_points") is not None:
         confounders = [t for t in total.get("terms") or [] if t != "size"]
         names = [m.get(f"findings.confounder.{t}", control_name(t)) for t in confounders]
+        key = "findings.total_confounded" if confounders else "findings.total"
         parts["total"] = m(
-            "findings.total_confounded" if confounders else "findings.total",
+            key if means else f"{key}_no_means",
             terms=words_of(m, names),
             **_effect(m, float(total["coef_points"])),
             **_interval(m, total),
@@ -279,9 +381,13 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     if positive is not None and negative is not None:
         parts["mde"] = m(
             "findings.mde",
+            data=data_words(results, m),
+            held=held,
             positive=m.number(positive, 1, sign=True),
             negative=m.number(negative, 1, sign=True),
         )
+        if census:
+            parts["mde"] += " " + m("findings.mde_census")
         if weighted:
             parts["mde"] += " " + m("findings.mde_unweighted")
     return parts

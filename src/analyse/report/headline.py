@@ -15,7 +15,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from analyse.report.findings import detectable_points, effect_words, held_means, held_words
+from analyse.report.findings import (
+    capital,
+    controls_held,
+    data_words,
+    detectable_points,
+    effect_words,
+    held_means,
+    held_words,
+    means_case,
+    words,
+)
 from analyse.report.i18n import Messages
 
 # Kinds of body that share a name for readers: a run covering only these is about them.
@@ -105,11 +115,16 @@ def headline(results: Mapping[str, Any], m: Messages) -> str:
         noun=noun(results, m),
         counted=noun(results, m, "counted"),
     )
+    # no mean measured: the title is about the gap the data measure, not the claim
+    family = "title_no_means" if means_case(results) == "none" else "title"
+    held = held_words(results, m)
     return m(
-        f"headline.title.{key}",
+        f"headline.{family}.{key}",
         noun=noun(results, m),
         populous=noun(results, m, "populous"),
         units=counted,
+        held=held,
+        Held=capital(held),
     )
 
 
@@ -121,14 +136,29 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
     level = m.percent(1 - 2 * alpha)
     sentences = []
     total, direct = estimands.get("total"), estimands.get("direct")
-    if total and direct:
-        means, _ = held_means(results)
-        held = held_words(m, means, list(results.get("controls") or []))
+    if total and direct and means_case(results) == "none":
+        # no mean measured: say so, then the gaps the data do measure
+        sentences.append(
+            m("headline.no_means", missing=words(m, held_means(results)[1]), noun=noun(results, m))
+        )
+        sentences.append(
+            m("headline.total_alone", noun=noun(results, m), level=level, **effect_words(m, total))
+        )
+        if controls_held(results):
+            sentences.append(
+                m(
+                    "headline.held_controls",
+                    held=capital(held_words(results, m)),
+                    level=level,
+                    **effect_words(m, direct),
+                )
+            )
+    elif total and direct:
         sentences.append(
             m(
                 "headline.direct",
                 noun=noun(results, m),
-                means=held,
+                held=capital(held_words(results, m, listed=True)),
                 level=level,
                 **effect_words(m, direct),
             )
@@ -138,7 +168,14 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
     sentences.append(m(f"headline.data_sentence.{kind(results)}"))
     reach = detectable_points(results)
     if reach is not None:
-        sentences.append(m("headline.detectable", points=m.number(reach, 0)))
+        sentences.append(
+            m(
+                "headline.detectable",
+                points=m.number(reach, 0),
+                data=data_words(results, m),
+                held=held_words(results, m),
+            )
+        )
     return sentences
 
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from analyse.report.findings import unit_word
+from analyse.report.findings import controls_held, held_words, means_case, unit_word
 from analyse.report.headline import champ, noun, source
 from analyse.report.i18n import Messages
 
@@ -27,8 +27,17 @@ def _size_coefficients(document: Mapping[str, Any], m: Messages, **_: Any) -> st
     total, direct = estimands.get("total"), estimands.get("direct")
     if not total or not direct:
         return None
+    if means_case(document) == "none" and not controls_held(document):
+        # no mean, no control: the figure has the total alone
+        return m(
+            "lecture.size_coefficients_total",
+            noun=noun(document, m),
+            total=_points(m, total.get("coef_points")),
+            total_unit=unit_word(m, total.get("coef_points")),
+        )
     return m(
         "lecture.size_coefficients",
+        held=held_words(document, m),
         noun=noun(document, m),
         total=_points(m, total.get("coef_points")),
         total_unit=unit_word(m, total.get("coef_points")),
@@ -83,6 +92,7 @@ def _curve(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
     verdict, most = max(verdicts.items(), key=lambda item: item[1])
     return m(
         "lecture.curve",
+        held=held_words(document, m),
         count=m.integer(count),
         most=m.integer(most),
         label=m.get(f"verdicts.{verdict}.label", verdict),

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from analyse.report.findings import held_words, means_case
 from analyse.report.headline import source
 from analyse.report.i18n import Messages
 
@@ -62,6 +63,7 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "n": m.integer(results.get("n") or 0),
         "draws": m.integer(results.get("importance_bootstrap_draws") or 0),
         "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
+        "held": held_words(results, m, listed=True),
         "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
     }
 
@@ -90,6 +92,8 @@ def methods(results: Mapping[str, Any], chapter: int) -> list[str]:
         keys.remove("bayes")
     if chapter == 3 and (results.get("size") or {}).get("logit_ame") is not None:
         keys[keys.index("model") + 1 : keys.index("model") + 1] = BINARY_METHODS
+    if "estimands" in keys and means_case(results) == "none":  # no mean: no direct effect
+        keys[keys.index("estimands")] = "estimands_no_means"
     return keys
 
 

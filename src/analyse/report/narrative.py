@@ -26,9 +26,13 @@ import pandas as pd
 from analyse.params import RunParams, shown_input
 from analyse.report.escape import markdown_code, markdown_text
 from analyse.report.findings import (
+    capital,
+    controls_held,
     estimand_sentences,
     held_means,
+    held_words,
     key_findings,
+    means_case,
     points_per_tenfold,
     words,
 )
@@ -78,6 +82,8 @@ class Facts:
     decisive_power_known: bool = True  # twice the SESOI has a simulated world
     scope: str = "mixed"  # what the run covers (analyse.report.headline.scope)
     types: int = 0  # how many contract types it covers
+    kind: str = "survey"  # survey, census or synthetic (analyse.report.headline.kind)
+    means: str = "all"  # which means the model holds: all, some, none (findings.means_case)
 
 
 def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
@@ -132,6 +138,31 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         # call noise a difference too often (said with its level on the page)
         "share_margin": m.number(share_margin(n), 0),
         "means": words(m, held_means(document)[0]),
+        # what the direct model holds equal, in words (« à moyens égaux », « à budget égal »,
+        # « toutes voies confondues »), and the means the data lack
+        "held": held_words(document, m),
+        "Held": capital(held_words(document, m)),
+        "missing": words(m, held_means(document)[1]),
+        "controls_note": m("nb3.controls_note", held=held_words(document, m))
+        if controls_held(document)
+        else "",
+        # what else a verdict depends on: who answered (a survey), what the source published
+        "who_note": m(
+            "narrative.who_note.census"
+            if data_kind(document) == "census"
+            else "narrative.who_note.survey"
+        ),
+        # « , même à moyens égaux » when a mean is held; nothing when none is
+        "even_held": m("narrative.even_held", held=held_words(document, m))
+        if means_case(document) != "none"
+        else "",
+        # the bodies the model describes: respondents of a survey, observed bodies of a census
+        "n_counted": m(
+            "narrative.n_counted.census"
+            if data_kind(document) == "census"
+            else "narrative.n_counted.survey",
+            n=m.integer(n),
+        ),
         "verdict_label": m(f"verdicts.{verdict}.label")
         if m.has(f"verdicts.{verdict}.label")
         else verdict,
@@ -148,6 +179,8 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         decisive_power_known=_get(document, "sensitivity", "power_decisive") is not None,
         scope=run_scope(document),
         types=len(_get(document, "descriptives", "scope") or []),
+        kind=data_kind(document),
+        means=means_case(document),
     )
 
 
@@ -249,11 +282,28 @@ def _influence(document: Mapping[str, Any], m: Messages, alpha: float) -> tuple[
     return "unweighted", text
 
 
+def _real(f: Facts) -> str:
+    """Real data: a census (every body of the scope, observed) or a volunteer survey."""
+    return "census" if f.kind == "census" else "real"
+
+
+def _measured(f: Facts) -> str:
+    """``means`` when the model holds some mean equal, ``none`` when the data measure none."""
+    return "none" if f.means == "none" else "means"
+
+
 # message -> which of its variants (``<message>.<variant>``) the run's outcome selects
 VARIANTS: dict[str, Callable[[Facts], str]] = {
-    "narrative.caveat": lambda f: "synthetic" if f.synthetic else "real",
-    "narrative.reminder": lambda f: "synthetic" if f.synthetic else "real",
+    "narrative.caveat": lambda f: "synthetic" if f.synthetic else _real(f),
+    "narrative.reminder": lambda f: "synthetic" if f.synthetic else _real(f),
     "nb3.reading": lambda f: f.verdict,
+    # the data measure no mean: the claim cannot be tested, only the gaps they measure
+    "nb3.intro": _measured,
+    "nb3.model": _measured,
+    "nb3.estimands": _measured,
+    "nb3.estimands_figure": _measured,
+    "nb3.importance": _measured,
+    "nb3.verdict": _measured,
     "nb4.information": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",

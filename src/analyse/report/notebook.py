@@ -272,20 +272,26 @@ def _canvas_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def show_verdict(analysis: ClaimAnalysis) -> Markdown:
-    """The verdict sentence (``analyse.report.prose.verdict_sentence``), highlighted.
+def show_verdict(analysis: ClaimAnalysis, kind: str | None = None) -> Markdown:
+    """The verdict sentence (``analyse.report.prose.verdict_sentence``), highlighted; ``kind``
+    is the data's (``data.kind``: a census counts observed collectivities).
 
     The sentence is text, not Markdown: escaped (``analyse.report.escape.markdown_text``), it
     reads exactly as ``results.json`` stores it whatever it holds.
     """
     from IPython.display import Markdown
 
-    return Markdown(f"> {markdown_text(verdict_sentence(analysis))}", metadata=NARRATIVE_METADATA)
+    sentence = verdict_sentence(analysis, kind=kind)
+    return Markdown(f"> {markdown_text(sentence)}", metadata=NARRATIVE_METADATA)
 
 
-def show_curve_summary(curve: pd.DataFrame, alpha: float) -> Markdown:
+def show_curve_summary(
+    curve: pd.DataFrame, alpha: float, analysis: ClaimAnalysis | None = None
+) -> Markdown:
     """The specification curve's summary (``analyse.report.prose.curve_summary``), as text
-    (escaped like ``show_verdict``'s sentence)."""
+    (escaped like ``show_verdict``'s sentence); ``analysis`` says what its models hold equal."""
     from IPython.display import Markdown
 
-    return Markdown(markdown_text(curve_summary(curve, alpha)), metadata=NARRATIVE_METADATA)
+    return Markdown(
+        markdown_text(curve_summary(curve, alpha, analysis=analysis)), metadata=NARRATIVE_METADATA
+    )

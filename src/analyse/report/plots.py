@@ -91,7 +91,7 @@ from analyse.report.figure_base import (  # noqa: F401 - re-exported
     verdict_label,
     verdict_style,
 )
-from analyse.report.findings import control_name
+from analyse.report.findings import MEANS, capital, control_name, held_phrase
 from analyse.report.groups import with_groups  # noqa: F401 - re-exported
 from analyse.stats.equivalence import LN10, VERDICTS, SizeTest, equivalence_interval
 from analyse.stats.robustness import CHOICES, SHIPPED
@@ -253,7 +253,7 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_yticks(y)
     ax.set_yticklabels(
         [
-            _wrap(m(f"figures.size_coefficients.{name}"), _chars(22, 10))
+            _wrap(_estimand_label(effects, name), _chars(22, 10))
             # on a phone the title gives the verdicts: the labels keep the axes wide
             + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
             for name, verdict in zip(effects.index, effects["verdict"], strict=True)
@@ -277,14 +277,36 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return _done(ax)
 
 
+def _held(effects: pd.DataFrame) -> str:
+    """What the direct effect holds equal (``tables.size_effects``' attributes), in words:
+    « à moyens égaux », « à budget égal », « à type de collectivité égal »."""
+    means = effects.attrs.get("means_held", list(MEANS))
+    return held_phrase(i18n.current(), means, list(effects.attrs.get("controls_held") or []))
+
+
+def _estimand_label(effects: pd.DataFrame, name: str) -> str:
+    """A row's label: the direct effect named by what it holds equal (never « à moyens
+    égaux » when the data measure no mean)."""
+    if name == "direct":
+        return capital(_held(effects))
+    return i18n.current()(f"figures.size_coefficients.{name}")
+
+
 def _size_message(effects: pd.DataFrame) -> str | None:
-    """The figure's message: the total and direct effects with their verdicts (None without
-    both)."""
+    """The figure's message: the total and direct effects with their verdicts, or the total
+    alone when the direct effect is the same (no mean, no control); None without them."""
     m = i18n.current()
-    if not {"total", "direct"} <= set(effects.index):
+    if "total" not in effects.index or not math.isfinite(float(effects.loc["total", "points"])):
         return None
-    total, direct = effects.loc["total"], effects.loc["direct"]
-    if not (math.isfinite(float(total["points"])) and math.isfinite(float(direct["points"]))):
+    total = effects.loc["total"]
+    if "direct" not in effects.index:
+        return m(
+            "figures.size_coefficients.message_total",
+            total=_points(float(total["points"])),
+            total_verdict=verdict_label(str(total["verdict"])),
+        )
+    direct = effects.loc["direct"]
+    if not math.isfinite(float(direct["points"])):
         return None
     return m(
         "figures.size_coefficients.message",
@@ -292,6 +314,7 @@ def _size_message(effects: pd.DataFrame) -> str | None:
         total_verdict=verdict_label(str(total["verdict"])),
         direct=_points(float(direct["points"])),
         direct_verdict=verdict_label(str(direct["verdict"])),
+        held=_held(effects),
     )
 
 
@@ -299,6 +322,33 @@ def alt_size_coefficients(effects: pd.DataFrame) -> str:
     """Text alternative of ``size_coefficients``: the three effects, their intervals and the
     two verdicts."""
     m = i18n.current()
+    level = m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05)))
+    bound = m.number(float(effects.attrs.get("sesoi_points", math.nan)), 1)
+    if "indirect" not in effects.index and "total" in effects.index:
+        # no mean measured: the total, and the gap with the controls held equal if any
+        total = effects.loc["total"]
+        text = m(
+            "figures.size_coefficients.alt_total",
+            level=level,
+            total=m.number(float(total["points"]), 1, sign=True),
+            total_unit=m.choose("findings.unit", round(abs(float(total["points"])), 1)),
+            total_low=m.number(float(total["low"]), 1, sign=True),
+            total_high=m.number(float(total["high"]), 1, sign=True),
+            total_verdict=verdict_label(total["verdict"]),
+            bound=bound,
+        )
+        if "direct" in effects.index:
+            direct = effects.loc["direct"]
+            text += " " + m(
+                "figures.size_coefficients.alt_held",
+                held=capital(_held(effects)),
+                direct=m.number(float(direct["points"]), 1, sign=True),
+                direct_unit=m.choose("findings.unit", round(abs(float(direct["points"])), 1)),
+                direct_low=m.number(float(direct["low"]), 1, sign=True),
+                direct_high=m.number(float(direct["high"]), 1, sign=True),
+                direct_verdict=verdict_label(direct["verdict"]),
+            )
+        return text
     if not set(effects.index) >= {"total", "direct", "indirect"}:
         return m("figures.size_coefficients.title", level="")
 
@@ -311,7 +361,8 @@ def alt_size_coefficients(effects: pd.DataFrame) -> str:
     total, direct, indirect = (effects.loc[k] for k in ("total", "direct", "indirect"))
     return m(
         "figures.size_coefficients.alt",
-        level=m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05))),
+        level=level,
+        held=_held(effects),
         total=n(total["points"]),
         total_unit=unit(total["points"]),
         direct_unit=unit(direct["points"]),
@@ -326,7 +377,7 @@ def alt_size_coefficients(effects: pd.DataFrame) -> str:
         indirect=n(indirect["points"]),
         indirect_low=n(indirect["low"]),
         indirect_high=n(indirect["high"]),
-        bound=m.number(float(effects.attrs.get("sesoi_points", math.nan)), 1),
+        bound=bound,
     )
 
 

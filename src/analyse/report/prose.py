@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analyse.report.findings import held_words
 from analyse.report.i18n import Messages, current
 from analyse.stats.equivalence import SizeTest
 
@@ -33,10 +34,28 @@ def sesoi_in_points(test: SizeTest, fold: float = 10.0) -> float:
     return float(test.sesoi / scale * np.log(fold))
 
 
-def verdict_sentence(analysis: ClaimAnalysis, m: Messages | None = None) -> str:
+def held_of(analysis: ClaimAnalysis, m: Messages) -> str:
+    """What the verdict's model holds equal, in words (``findings.held_phrase``): « à moyens
+    égaux », « à budget égal », « toutes voies confondues » when the data measure no mean."""
+    seen: dict = {"dropped_terms": list(analysis.dropped_terms)}
+    estimands = getattr(analysis, "estimands", None)
+    if estimands is not None:
+        seen["estimands"] = {
+            "total": {"terms": list(estimands.total_fit.design.groups)},
+            "direct": {"terms": list(estimands.direct_fit.design.groups)},
+        }
+    else:
+        seen["controls"] = list(getattr(analysis, "controls", []) or [])
+    return held_words(seen, m)
+
+
+def verdict_sentence(
+    analysis: ClaimAnalysis, m: Messages | None = None, kind: str | None = None
+) -> str:
     """The verdict in one sentence with the numbers it rests on, in ``m``'s language (the
     current one by default). It starts with "Verdict: <label>." (the verdict's label in the
-    language; ``results.json``'s ``verdict`` holds its key)."""
+    language; ``results.json``'s ``verdict`` holds its key). ``kind`` is the data's
+    (``run.kind``): a census counts observed collectivities, not respondents."""
     m = m or current()
     test = analysis.size
     ln10 = float(np.log(10.0))
@@ -55,6 +74,10 @@ def verdict_sentence(analysis: ClaimAnalysis, m: Messages | None = None) -> str:
         "prose.verdict",
         label=m(f"verdicts.{test.verdict}.label"),
         n=m.integer(analysis.n),
+        counted=m(
+            "prose.counted_census" if kind == "census" else "prose.counted", n=m.integer(analysis.n)
+        ),
+        held=held_of(analysis, m),
         effect=m.number(effect, 1, sign=True),
         unit=m.choose("findings.unit", round(abs(effect), 1)),
         level=m.percent(1 - 2 * test.alpha),
@@ -67,7 +90,12 @@ def verdict_sentence(analysis: ClaimAnalysis, m: Messages | None = None) -> str:
     )
 
 
-def curve_summary(curve: pd.DataFrame, alpha: float = 0.05, m: Messages | None = None) -> str:
+def curve_summary(
+    curve: pd.DataFrame,
+    alpha: float = 0.05,
+    m: Messages | None = None,
+    analysis: ClaimAnalysis | None = None,
+) -> str:
     """The specification curve in a few sentences, from the curve itself (verdict counts) and
     its inferential test (Simonsohn, Simmons & Nelson 2020).
 
@@ -78,16 +106,23 @@ def curve_summary(curve: pd.DataFrame, alpha: float = 0.05, m: Messages | None =
     m = m or current()
     if curve.empty:
         return m("prose.curve_empty")
+    # what the curve's models hold equal: the verdict's model's means (``analysis``)
+    held = held_of(analysis, m) if analysis is not None else m("findings.held_phrase.all")
     counts = curve["verdict"].value_counts()
     count = m.integer(len(curve))
     if len(counts) == 1:
-        text = m("prose.curve_all", count=count, label=m(f"verdicts.{counts.index[0]}.label"))
+        text = m(
+            "prose.curve_all",
+            count=count,
+            label=m(f"verdicts.{counts.index[0]}.label"),
+            held=held,
+        )
     else:
         shares = ", ".join(
             m("prose.curve_share", label=m(f"verdicts.{key}.label"), n=m.integer(n))
             for key, n in counts.items()
         )
-        text = m("prose.curve_mixed", count=count, shares=shares)
+        text = m("prose.curve_mixed", count=count, shares=shares, held=held)
     skipped = curve.attrs.get("skipped") or {}
     if skipped:
         text += " " + m("prose.curve_skipped", count=m.integer(len(skipped)))

@@ -30,7 +30,7 @@ from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.reasons import Reason
 from analyse.report import i18n, tables
-from analyse.report.findings import control_name
+from analyse.report.findings import MEANS, capital, control_name, held_phrase
 from analyse.report.groups import type_label
 from analyse.report.prose import sesoi_in_points
 from analyse.report.reader_table import Column, Format, ReaderTable
@@ -385,23 +385,35 @@ def size_effects(analysis: ClaimAnalysis) -> ReaderTable:
     m = _m()
     frame = tables.size_effects(analysis)
     level = m.percent(1 - 2 * frame.attrs["alpha"], 0)
+    means = frame.attrs.get("means_held", list(MEANS))
+    controls = list(frame.attrs.get("controls_held") or [])
+    if len(means) == len(MEANS):  # every mean: the list (three or more words, « égaux »)
+        direct = m("tables.size_effects.direct", held=_held_fixed(analysis, m))
+    else:  # some or none: the words agree with what is held (« à budget égal »)
+        phrase = capital(held_phrase(m, means, controls, listed=True))
+        key = "direct_some" if means else "direct_no_means"
+        direct = m(f"tables.size_effects.{key}", held=phrase)
+    labels = {
+        "total": m("tables.size_effects.total"),
+        "direct": direct,
+        "indirect": m("tables.size_effects.indirect"),
+    }
     shown = frame.assign(
         verdict=[m.get(f"verdicts.{v}.label", v) if v else "" for v in frame["verdict"]]
     )
     return ReaderTable(
         frame=shown,
-        caption=m("tables.size_effects.caption", level=level),
+        caption=m(
+            "tables.size_effects.caption" if means else "tables.size_effects.caption_no_means",
+            level=level,
+        ),
         columns=[
             Column("points", m("tables.size_effects.points"), "effect", 1),
             Column("low", m("tables.interval_level", level=level), "interval", 1, "high", True),
             Column("verdict", m("tables.size_effects.verdict"), "text"),
         ],
         row_header=m("tables.size_effects.estimand"),
-        row_labels=[
-            m("tables.size_effects.total"),
-            m("tables.size_effects.direct", held=_held_fixed(analysis, m)),
-            m("tables.size_effects.indirect"),
-        ],
+        row_labels=[labels[name] for name in frame.index],
         name="size_effects",
     )
 

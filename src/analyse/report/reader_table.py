@@ -207,10 +207,30 @@ class ReaderTable:
             rows.append(row)
         return rows
 
+    @property
+    def holds_nothing(self) -> bool:
+        """Whether the table has no value to give: no row, or rows without a value (a grouping
+        the data cannot form, whose one line says why). Such a table is said in one line, not
+        drawn, and written for download nowhere: a reader would download an empty file."""
+        if self.frame.empty:
+            return True
+        keys = [k for c in self.full_columns for k in (c.key, c.high) if k is not None]
+        return all(is_missing(v) for key in keys for v in self.frame[key])
+
+    def _nothing_line(self) -> str:
+        """« <caption> : <why> », the one line a table that holds nothing is shown as."""
+        m = self.messages
+        why = "; ".join(one_line(label) for label in self.row_labels or [])
+        why = why or m("tables.nothing_to_show")
+        return m("tables.holds_nothing", caption=one_line(self.caption), why=why)
+
     # ------------------------------------------------------------------ HTML
     def to_html(self) -> str:
         """The table as HTML: caption, labelled headers, formatted cells, download links."""
         m = self.messages
+        if self.holds_nothing:
+            return f'<p class="table-empty">{html_text(self._nothing_line())}</p>'
+
         # numbers right-aligned, digits aligned, and never broken before their unit ("12,6 %");
         # headers wrap, so that a long header does not widen its column past the page
         right = (
@@ -269,6 +289,8 @@ class ReaderTable:
     # ------------------------------------------------------------------ text
     def _repr_markdown_(self) -> str:
         """A Markdown table (front ends without HTML), every cell escaped as Markdown text."""
+        if self.holds_nothing:
+            return markdown_text(self._nothing_line())
         header = [self.row_header, *(c.label for c in self.columns)]
         align = [":--", *("--:" if c.numeric else ":--" for c in self.columns)]
         lines = [
@@ -402,7 +424,7 @@ class ReaderTable:
         them under the table by their format in words, with ``<name>.json`` (the caption, for
         the run's index); nothing when ``output_dir`` is empty (a notebook run by hand)."""
         check_name(name)
-        if not output_dir:
+        if not output_dir or self.holds_nothing:  # nothing to download: no empty file
             return []
         folder = Path(output_dir) / TABLES_DIR
         folder.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
 from analyse.report import i18n
 from analyse.report.disclosure import suppression_labels
+from analyse.report.findings import controls_held, held_means
 from analyse.report.groups import unavailable
 from analyse.report.prose import sesoi_in_points
 from analyse.stats.equivalence import VERDICTS, equivalence_interval, standardize
@@ -229,8 +230,22 @@ def size_effects(analysis: ClaimAnalysis) -> pd.DataFrame:
             }
         )
     out = pd.DataFrame(rows).set_index("estimand")
+    # what the direct model holds equal, as results.json says it (analyse.report.findings)
+    seen = {
+        "dropped_terms": list(analysis.dropped_terms),
+        "estimands": {k: {"terms": found[k].get("terms") or []} for k in ("total", "direct")},
+    }
+    means = held_means(seen)[0]
+    controls = controls_held(seen)
+    if not means:
+        # no mean measured: nothing can pass through the means (the indirect effect is 0 by
+        # construction, not a finding), and with no control either the direct effect is the
+        # total one: a reader would see the same number twice under two names
+        out = out.drop(index=["indirect"] if controls else ["indirect", "direct"])
     out.attrs["sesoi_points"] = sesoi_in_points(analysis.size)
     out.attrs["alpha"] = analysis.size.alpha
+    out.attrs["means_held"] = means
+    out.attrs["controls_held"] = controls
     return out
 
 
