@@ -25,7 +25,8 @@ Identification goes from the most to the least reliable key and stops at the fir
      urbaine", "CC", "CA", "CU", "Métropole", "Commune de", "Ville de", "Mairie de",
      "Département de/du/des", "Conseil départemental", "Région", "Conseil régional", ...) and
      without a trailing legal form ("Communauté urbaine", "Communauté d'agglomération") nor a
-     trailing "Métropole", "Agglomération" or "Agglo", the articles after them ignored too, compared with the frame's full and core keys;
+     trailing "Métropole", "Agglomération" or "Agglo", the articles after them ignored too,
+     compared with the frame's full and core keys;
    - ``alias``: a usual name or acronym of a région from a small explicit table (``ALIASES``:
      « Région Sud » and « PACA » are Provence-Alpes-Côte d'Azur, « Paris Région » and « IDF »
      Île-de-France, « AURA », « BFC », « CVL », « HDF », ...);
