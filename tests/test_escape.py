@@ -171,7 +171,9 @@ def test_ordinary_prose_keeps_its_markdown_source():
 
 
 def test_verdict_and_curve_summary_are_shown_as_text(monkeypatch):
-    monkeypatch.setattr(notebook, "verdict_sentence", lambda analysis, **_: f"Verdict: x. {PAYLOAD}")
+    monkeypatch.setattr(
+        notebook, "verdict_sentence", lambda analysis, **_: f"Verdict: x. {PAYLOAD}"
+    )
     monkeypatch.setattr(notebook, "curve_summary", lambda curve, alpha, **_: PAYLOAD)
     verdict = notebook.show_verdict(None).data
     summary = notebook.show_curve_summary(pd.DataFrame(), 0.05).data
