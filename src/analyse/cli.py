@@ -125,7 +125,9 @@ def validate(
 
     assert file is not None
     summary, warnings = check_file(file, codebook, columns=columns, answer_labels=answer_labels)
-    console.print(summary.render(), markup=False)
+    from analyse.pipeline.preflight import alpha_lines
+
+    console.print("\n".join([summary.render(), *alpha_lines(summary.reliability)]), markup=False)
     report_warnings(warnings)
 
 

@@ -64,6 +64,26 @@ class Codebook(BaseModel):
     model_config = ConfigDict(extra="allow")
     levels: list[Level] = Field(min_length=2)
     themes: list[Theme] = Field(min_length=1)
+    # What the index measures, named for readers (« indice de transparence », "transparency
+    # index"): another codebook's index is not the barometer's « indice de maturité ». None
+    # keeps the barometer's words. French: a masculine singular noun phrase without article.
+    index_label_fr: str | None = None
+    index_label_en: str | None = None
+
+    @field_validator("index_label_fr", "index_label_en")
+    @classmethod
+    def _label_text(cls, label: str | None) -> str | None:
+        """A label is one line of words, or nothing: blanks collapse, an empty one is None."""
+        if label is None:
+            return None
+        text = " ".join(label.split())
+        if "{" in text or "}" in text:
+            raise ValueError(f"an index label cannot hold braces; got {label!r}")
+        return text or None
+
+    def index_label(self, lang: str) -> str | None:
+        """The index's name in ``lang`` (``fr`` or ``en``), None for the barometer's words."""
+        return self.index_label_fr if lang == "fr" else self.index_label_en
 
     @field_validator("levels")
     @classmethod

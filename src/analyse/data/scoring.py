@@ -116,17 +116,44 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
     """Cronbach's alpha on complete cases: k/(k-1) * (1 - sum of item variances / total variance).
 
     Complete cases only, because alpha compares item and total variances on the same people.
-    Returns NaN with fewer than two items or two complete respondents, or a constant total.
+    Returns NaN when alpha says nothing (``alpha_fault``): fewer than two items or two complete
+    respondents, a constant total, or an item without variance. A constant item (every body at
+    E on a grade) adds nothing to the total's variance, and the formula then gives a number
+    (0.00 for two items) that reads as « the items disagree » when they were never compared.
     """
+    if alpha_fault(items) is not None:
+        return float("nan")
     complete = items.dropna().astype("float64")
     k = complete.shape[1]
-    if k < 2 or len(complete) < 2:
-        return float("nan")
     item_var = complete.var(axis=0, ddof=1).sum()
     total_var = complete.sum(axis=1).var(ddof=1)
-    if total_var == 0:
-        return float("nan")
     return float(k / (k - 1) * (1.0 - item_var / total_var))
+
+
+# Why a theme's alpha is not computable (``alpha_fault``), in words for the command line; the
+# reports say it in their language (``tables.reliability_table.not_computable.<reason>``).
+ALPHA_FAULTS: dict[str, str] = {
+    "few_items": "fewer than two items",
+    "few_complete": "fewer than two complete rows",
+    "constant_item": "an item has no variance",
+    "constant_total": "the total has no variance",
+}
+
+
+def alpha_fault(items: pd.DataFrame) -> str | None:
+    """Why Cronbach's alpha of these items cannot be computed (a key of ``ALPHA_FAULTS``), or
+    None when it can: on the complete cases, at least two items and two rows, every item and
+    the total varying."""
+    complete = items.dropna().astype("float64")
+    if complete.shape[1] < 2:
+        return "few_items"
+    if len(complete) < 2:
+        return "few_complete"
+    if (complete.var(axis=0, ddof=1) == 0).any():
+        return "constant_item"
+    if complete.sum(axis=1).var(ddof=1) == 0:
+        return "constant_total"
+    return None
 
 
 @dataclass(frozen=True)
@@ -135,10 +162,13 @@ class Reliability:
     n_items: int
     n_complete: int
     alpha: float
+    # why alpha is NaN (a key of ``ALPHA_FAULTS``), None when it was computed
+    alpha_fault: str | None = None
 
 
 def reliability(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Cronbach's alpha per theme, with the number of complete respondents it rests on."""
+    """Cronbach's alpha per theme, with the number of complete respondents it rests on and,
+    when it cannot be computed, why (``alpha_fault``)."""
     rows = []
     for theme in codebook.themes:
         items = survey[theme.columns]
@@ -148,9 +178,23 @@ def reliability(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 n_items=len(theme.columns),
                 n_complete=int(items.notna().all(axis=1).sum()),
                 alpha=cronbach_alpha(items),
+                alpha_fault=alpha_fault(items),
             ).__dict__
         )
     return pd.DataFrame(rows)
+
+
+def alpha_notes(alphas: pd.DataFrame) -> list[str]:
+    """One line per theme whose alpha is not computable, saying why (the summary prints
+    "n/a" for it): "alpha of theme 'transparence' not computable (an item has no variance)"."""
+    if "alpha_fault" not in alphas:
+        return []
+    return [
+        f"alpha of theme {rec.theme!r} not computable "
+        f"({ALPHA_FAULTS.get(rec.alpha_fault, rec.alpha_fault)})"
+        for rec in alphas.itertuples(index=False)
+        if isinstance(rec.alpha_fault, str)
+    ]
 
 
 def theme_levels(survey: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from analyse.pipeline.site_layout import (
 from analyse.report.downloads import SIDECAR_SUFFIX, TABLES_DIR, sidecar_caption
 from analyse.report.findings import key_findings, summary
 from analyse.report.headline import champ, chapeau, headline, run_title, why_answers_differ
-from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, messages
+from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, for_run, messages
 from analyse.report.lecture import notes
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def run_index_html(
     (``extra_figures``, by path) by that figure, any other file by its name and format.
     ``pdf`` is the run's PDF, if printed.
     """
-    m = messages(run_language(manifest))
+    m = for_run(messages(run_language(manifest)), results)
     name = manifest["name"]
     git = manifest["git"]
     dirty = {True: m("pages.git_dirty"), False: ""}.get(git["dirty"], m("pages.git_unknown"))
@@ -389,6 +389,7 @@ def total_effect(results: dict[str, Any], m: Messages) -> str:
 def run_row(folder: Path, manifest: dict[str, Any], m: Messages) -> RunRow:
     """A run's row of the site index, in the site's language, from its two JSON files."""
     results = read_json(folder / RESULTS_FILE) or {}
+    m = for_run(m, results)  # the run's words: a census's, its index's name
     n = results.get("n")
     return RunRow(
         name=folder.name,

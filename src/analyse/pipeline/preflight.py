@@ -33,6 +33,13 @@ from analyse.pipeline.run_result import RunResult, run_weights, score_run
 from analyse.stats.regression import build_design, check_identifiable
 
 
+def alpha_lines(alphas: pd.DataFrame) -> list[str]:
+    """Under the summary's reliability table, why a theme's alpha reads "n/a"."""
+    from analyse.data.scoring import alpha_notes
+
+    return [f"  {note}" for note in alpha_notes(alphas)]
+
+
 @dataclass(frozen=True)
 class ParamsCheck:
     """What ``validate --params`` prints: the survey summary, the model's sample, warnings."""
@@ -49,7 +56,7 @@ class ParamsCheck:
     error: InputError | None = None  # what stops the run once the survey is loaded
 
     def render(self) -> str:
-        lines = [self.summary.render()]
+        lines = [self.summary.render(), *alpha_lines(self.summary.reliability)]
         missing = self.summary.included - self.model_rows
         controls = "".join(
             f"; {count} of them without a value of the control {name}"

@@ -47,7 +47,7 @@ from analyse.pipeline.site_layout import (
     render_page,
     run_language,
 )
-from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, current, messages
+from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, current, for_run, messages
 
 # the metadata key of a figure's phone variant (``analyse.report.notebook.PHONE_KEY``): written
 # here, not imported, so that publishing does not import matplotlib
@@ -415,11 +415,14 @@ def notebook_html(
     *,
     lang: str = DEFAULT_LANGUAGE,
     run: str | None = None,
+    results: dict[str, Any] | None = None,
 ) -> str:
     """A notebook as one self-contained page of the run ``run``: the package's shell (no
     script, no stylesheet from elsewhere), a title in words, a table of contents of its h2,
-    links back to the run and the site; ``reader`` hides code, prompts and analyst notes."""
-    m = messages(lang)
+    links back to the run and the site; ``reader`` hides code, prompts and analyst notes.
+    Its words are the run's (``results``: its ``results.json`` document; without it, what the
+    notebook's parameters say)."""
+    m = for_run(messages(lang), results) if results else notebook_messages(lang, run_parameters(nb))
     run = run or stem
     cells, toc = cells_html(nb, stem, reader, m)
     before, after = _split_after_title_cell(cells)
@@ -445,13 +448,37 @@ def notebook_html(
     )
 
 
+def notebook_messages(lang: str, parameters: dict[str, Any]) -> Messages:
+    """The catalogue of a notebook's page, bound to its run's words (a census's wording, the
+    codebook's name of the index) as the notebook itself was (``analyse.report.notebook``):
+    from the parameters papermill ran it with, flat or as sections."""
+    from analyse.data.codebook import load_codebook
+    from analyse.errors import InputError
+    from analyse.params import resolve_input
+
+    data = parameters.get("data") if isinstance(parameters.get("data"), dict) else {}
+    kind = parameters.get("kind", data.get("kind"))
+    codebook = parameters.get("codebook", data.get("codebook"))
+    label = None
+    if codebook:
+        try:
+            label = load_codebook(resolve_input(str(codebook))).index_label(lang)
+        except (InputError, OSError, RuntimeError):
+            # unreadable, or a path the notebook's scrubbing rewrote: the barometer's words
+            label = None
+    return messages(lang).bind(kind=str(kind) if kind else None, index_label=label)
+
+
 def run_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
     """The parameters papermill executed a notebook with (its metadata), or none."""
     return dict(((nb.get("metadata") or {}).get("papermill") or {}).get("parameters") or {})
 
 
 def write_notebook_pages(
-    ipynb: Path, lang: str | None = None, run: str | None = None
+    ipynb: Path,
+    lang: str | None = None,
+    run: str | None = None,
+    results: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``<stem>.html`` (full) and ``<stem>.reader.html`` beside an executed notebook.
 
@@ -470,7 +497,7 @@ def write_notebook_pages(
     full = ipynb.with_suffix(".html")
     reader = ipynb.with_name(f"{ipynb.stem}.reader.html")
     for path, is_reader in ((full, False), (reader, True)):
-        page = notebook_html(nb, ipynb.stem, is_reader, lang=lang, run=run)
+        page = notebook_html(nb, ipynb.stem, is_reader, lang=lang, run=run, results=results)
         path.write_text(page, encoding="utf-8")
     return full, reader
 
@@ -536,7 +563,7 @@ def publish_run(
     figures: list[Figure] = []
     for ipynb in notebooks:
         if not pages_written:
-            write_notebook_pages(ipynb, lang, manifest["name"])
+            write_notebook_pages(ipynb, lang, manifest["name"], results)
         figures.extend(extract_figures(ipynb, run_dir))
     write_json(run_dir / RESULTS_FILE, results)
     if pdf:
@@ -624,7 +651,7 @@ def print_html(notebooks: Sequence[Path], results: dict[str, Any], manifest: dic
     import nbformat
 
     lang = run_language(manifest)
-    m = messages(lang)
+    m = for_run(messages(lang), results)
     sections = []
     for ipynb in notebooks:
         cells, _ = cells_html(nbformat.read(ipynb, as_version=4), ipynb.stem, True, m)

@@ -333,6 +333,14 @@ def run_result(params: RunParams, output_dir: str | Path = "") -> RunResult:
     return compute_run_result(params, key)
 
 
+def index_labels(codebook: Codebook) -> dict[str, str] | None:
+    """``run.index_label``: the codebook's name of its index in each language that gives one
+    (``{"fr": "indice de transparence", "en": "transparency index"}``), None when it names
+    none (the pages then say the barometer's « indice de maturité »)."""
+    found = {lang: codebook.index_label(lang) for lang in ("fr", "en")}
+    return {lang: label for lang, label in found.items() if label} or None
+
+
 def results_document(result: RunResult) -> dict[str, Any]:
     """The ``results.json`` contract (keys are a public interface), written only from here.
 
@@ -343,7 +351,11 @@ def results_document(result: RunResult) -> dict[str, Any]:
     document = to_results(result.claim)
     # the sentence every page shows (analyse.report.prose): one wording of the verdict
     document["verdict_sentence"] = verdict_sentence(
-        result.claim, messages(params.lang), kind=params.data.kind
+        result.claim,
+        messages(params.lang).bind(
+            kind=params.data.kind, index_label=result.codebook.index_label(params.lang)
+        ),
+        kind=params.data.kind,
     )
     # the raw gap between kinds of collectivity, which the key findings start from
     document["descriptives"] = {
@@ -367,6 +379,11 @@ def results_document(result: RunResult) -> dict[str, Any]:
         # survey, census or synthetic: data.kind, or synthetic when the export says so
         "kind": params.data.kind or ("synthetic" if result.synthetic else "survey"),
         "title": params.title,
+        # the codebook's name of the index, by language (None: the barometer's words), for
+        # the pages that read only this file
+        "index_label": index_labels(result.codebook),
+        # the codebook's lowest and highest levels, which the methods box quotes
+        "levels": [result.codebook.min_level, result.codebook.max_level],
         "seed": params.seed,
         "lang": params.lang,
         "analyse_version": __version__,

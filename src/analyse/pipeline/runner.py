@@ -387,6 +387,7 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
                         staging / notebook.name,
                         plan.params.lang,
                         plan.params.name,
+                        results,
                     )
                 )
                 events.put((name, "done", notebook.name))

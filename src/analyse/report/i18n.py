@@ -12,6 +12,19 @@ other.
 A notebook calls ``use(params.lang)`` once (``analyse.report.notebook.setup`` does); the
 report's functions then call ``current()``, so that the language does not have to be passed
 through every table and figure call of a notebook.
+
+Two things about the run change words throughout, and are bound to the catalogue rather than
+passed to every call (``Messages.bind``, ``use(lang, kind=..., index_label=...)``,
+``for_run(m, results)``):
+
+- **What the data are.** A census (``data.kind: census``) has no respondents, no sample and no
+  survey: a message whose survey wording is false for a census has a census variant under the
+  same key in ``census.yaml`` (``census.<key>``), that a census run's catalogue gives instead.
+- **What the index is called.** The barometer's index is « l'indice de maturité »; another
+  codebook measures something else (a transparency grade) and names it
+  (``index_label_fr`` / ``index_label_en``). Messages say ``{index}``, ``{Index}``,
+  ``{the_index}``, ``{The_index}``, ``{of_index}``, ``{quality}``, ``{the_quality}``, which the
+  catalogue fills with the run's words (``index_words``) whenever a message is asked for.
 """
 
 from __future__ import annotations
@@ -45,6 +58,105 @@ NBSP = "\u00a0"
 _FRENCH_SPACE = re.compile(r" ([:;?!%€»])|(«) ")
 
 
+# ``messages/<lang>/census.yaml`` holds a census's wording of messages, under their keys
+CENSUS = "census."
+# The barometer's words for its index in each language (``index_words``): what every page said
+# before a codebook could name its index, and still says when it does not.
+DEFAULT_INDEX_WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "index": "indice de maturité",
+        "the_index": "l'indice de maturité",
+        "of_index": "d'indice de maturité",
+        "quality": "maturité numérique",
+        "the_quality": "la maturité numérique",
+        # the larger collectivities « ont une maturité numérique plus élevée » (a title), « sont
+        # plus matures » (a sentence); the descriptives' question
+        "have_higher": "ont une maturité numérique plus élevée",
+        "have_lower": "ont une maturité numérique plus faible",
+        "are_higher": "sont plus matures",
+        "are_lower": "sont moins matures",
+        "who_highest": "qui est le plus mature",
+    },
+    "en": {
+        "index": "maturity index",
+        "the_index": "the maturity index",
+        "of_index": "maturity index",
+        "quality": "digital maturity",
+        "the_quality": "digital maturity",
+        "have_higher": "are more digitally mature",
+        "have_lower": "are less digitally mature",
+        "are_higher": "are more mature",
+        "are_lower": "are less mature",
+        "who_highest": "who is more mature",
+    },
+}
+# French elides « le » and « de » before a vowel or a mute h: « l'indice », « d'indice »
+_ELIDING = set("aeiouyàâäéèêëîïôöùûüœæh")
+
+
+# The placeholders every message may use for the index, filled by the catalogue itself: each
+# word of ``DEFAULT_INDEX_WORDS`` and its capitalised form.
+RUN_WORDS: frozenset[str] = frozenset(
+    name for key in DEFAULT_INDEX_WORDS["fr"] for name in (key, key[:1].upper() + key[1:])
+)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def index_words(lang: str, label: str | None = None) -> dict[str, str]:
+    """The words every message uses for the index, in ``lang``: the barometer's (« indice de
+    maturité », « maturité numérique ») without a ``label``, else forms of the codebook's label
+    (« indice de transparence »: « l'indice de transparence », « d'indice de transparence »).
+
+    A French label is read as a masculine singular noun phrase without article (« indice de
+    … », « score de … »): « le » and « de » are elided before a vowel or an h. Each lower-case
+    form also has a capitalised one (``Index``, ``The_index``...), to start a sentence or a
+    title."""
+    label = " ".join((label or "").split())
+    if not label:
+        found = dict(DEFAULT_INDEX_WORDS[lang])
+    elif lang == "fr":
+        elide = label[:1].lower() in _ELIDING
+        the = f"l'{label}" if elide else f"le {label}"
+        found = {
+            "index": label,
+            "the_index": the,
+            "of_index": f"d'{label}" if elide else f"de {label}",
+            "quality": label,
+            "the_quality": the,
+            "have_higher": f"ont un {label} plus élevé",
+            "have_lower": f"ont un {label} plus faible",
+            "are_higher": f"ont un {label} plus élevé",
+            "are_lower": f"ont un {label} plus faible",
+            "who_highest": f"qui a {the} le plus élevé",
+        }
+    else:
+        found = {
+            "index": label,
+            "the_index": f"the {label}",
+            "of_index": label,
+            "quality": label,
+            "the_quality": f"the {label}",
+            "have_higher": f"have a higher {label}",
+            "have_lower": f"have a lower {label}",
+            "are_higher": f"have a higher {label}",
+            "are_lower": f"have a lower {label}",
+            "who_highest": f"who has the higher {label}",
+        }
+    found.update({_capital(k): _capital(v) for k, v in list(found.items())})
+    return found
+
+
+class _KeepUnknown(dict):
+    """``format_map`` values that leave a placeholder they do not know as it was written: a
+    message asked for without values keeps its other ``{placeholders}`` for its caller."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 class MissingMessage(KeyError):
     """A key that is not in the catalogue: a programming error, named with its language."""
 
@@ -58,23 +170,51 @@ class Messages:
     p-value.
     """
 
-    def __init__(self, lang: str, texts: Mapping[str, str]):
+    def __init__(
+        self,
+        lang: str,
+        texts: Mapping[str, str],
+        kind: str | None = None,
+        index_label: str | None = None,
+    ):
         if lang not in LANGUAGES:
             raise ValueError(f"unknown report language {lang!r}; expected one of {LANGUAGES}")
         self.lang = lang
         self.locale = Locale.parse(LOCALES[lang])
-        self.texts = dict(texts)
+        self.texts = texts if isinstance(texts, dict) else dict(texts)
+        # survey, census or synthetic: a census gets the wording of ``census.yaml``
+        self.kind = kind or "survey"
+        self.index_label = " ".join((index_label or "").split()) or None
+        self.words = index_words(lang, self.index_label)
 
     def __repr__(self) -> str:
-        return f"Messages({self.lang!r}, {len(self.texts)} texts)"
+        return f"Messages({self.lang!r}, {len(self.texts)} texts, {self.kind})"
+
+    def bind(self, kind: str | None = None, index_label: str | None = None) -> Messages:
+        """This catalogue for a run: a census's wording (``kind``) and the codebook's name of
+        the index (``index_label``, in this language; None for the barometer's words)."""
+        return Messages(self.lang, self.texts, kind=kind, index_label=index_label)
+
+    @property
+    def census(self) -> bool:
+        return self.kind == "census"
+
+    def key(self, key: str) -> str:
+        """The key whose text the run gets: ``census.<key>`` for a census when it exists."""
+        if self.kind == "census" and (variant := CENSUS + key) in self.texts:
+            return variant
+        return key
 
     # ------------------------------------------------------------------------- text
     def __call__(self, key: str, **values: Any) -> str:
         try:
-            text = self.texts[key]
+            text = self.texts[self.key(key)]
         except KeyError:
             raise MissingMessage(f"no message {key!r} in the {self.lang!r} catalogue") from None
-        text = text.format(**values) if values else text
+        if values:
+            text = text.format(**{**self.words, **values})
+        elif "{" in text:  # the index's words; other placeholders are the caller's
+            text = text.format_map(_KeepUnknown(self.words))
         return _french_spacing(text) if self.lang == "fr" else text
 
     def has(self, key: str) -> bool:
@@ -195,13 +335,43 @@ def messages(lang: str = DEFAULT_LANGUAGE) -> Messages:
 _current: list[str] = [DEFAULT_LANGUAGE]
 
 
-def use(lang: str) -> Messages:
-    """Make ``lang`` the language of what the report's functions write from now on."""
+_bound: dict[str, Messages] = {}
+
+
+def use(lang: str, kind: str | None = None, index_label: str | None = None) -> Messages:
+    """Make ``lang`` the language of what the report's functions write from now on, with the
+    run's words: a census's wording (``kind``) and the codebook's name of its index
+    (``index_label``, in ``lang``)."""
     found = messages(lang)
+    if kind not in (None, "survey", "synthetic") or index_label:
+        found = found.bind(kind=kind, index_label=index_label)
     _current[0] = lang
+    _bound.clear()
+    if found is not messages(lang):
+        _bound[lang] = found
     return found
 
 
 def current() -> Messages:
-    """The catalogue ``use`` chose (French until told otherwise)."""
-    return messages(_current[0])
+    """The catalogue ``use`` chose (French until told otherwise), bound to its run's words."""
+    lang = _current[0]
+    return _bound.get(lang) or messages(lang)
+
+
+def run_index_label(results: Mapping[str, Any] | None, lang: str) -> str | None:
+    """The index's name in ``lang`` that a run's ``results.json`` records (``run.index_label``,
+    by language), None when its codebook gives none."""
+    labels = ((results or {}).get("run") or {}).get("index_label") or {}
+    found = labels.get(lang) if isinstance(labels, Mapping) else None
+    return str(found) if found else None
+
+
+def for_run(m: Messages, results: Mapping[str, Any] | None) -> Messages:
+    """``m`` bound to the run a ``results.json`` describes (its kind and index name): the
+    pages that read only that file say what the run's notebooks said."""
+    run = (results or {}).get("run") or {}
+    kind = run.get("kind") if isinstance(run, Mapping) else None
+    label = run_index_label(results, m.lang)
+    if (kind or "survey") == m.kind and label == m.index_label:
+        return m
+    return m.bind(kind=kind, index_label=label)

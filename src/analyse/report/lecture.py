@@ -106,7 +106,17 @@ def _power(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
     return m("lecture.power", share=m.percent(sensitivity["tost_power"], 1))
 
 
-def _published(document: Mapping[str, Any], m: Messages, **_: Any) -> str | None:
+def _published(
+    document: Mapping[str, Any], m: Messages, comparison: Any = None, **_: Any
+) -> str | None:
+    """How to read the published comparison's bars; nothing when the figure is not drawn
+    (``comparison`` marked ``not_shown``: the codebook is not the barometer's).
+    Without ``comparison`` (a caller that cannot say), the reading stays."""
+    if comparison is not None and (
+        getattr(comparison, "attrs", {}).get("not_shown")
+        or "difference" not in getattr(comparison, "columns", ())
+    ):
+        return None
     return m("lecture.published")
 
 

@@ -16,10 +16,21 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from analyse.report.findings import held_words, means_case
+from analyse.report.findings import (
+    MEANS,
+    control_name,
+    controls_held,
+    held_means,
+    held_words,
+    means_case,
+    words_of,
+)
 from analyse.report.headline import source
 from analyse.report.i18n import Messages
 
+# The codebook's lowest and highest levels when results.json does not say (``run.levels``):
+# the barometer's.
+DEFAULT_LEVELS = (0, 3)
 # The methods each chapter uses, by its number, in reading order.
 CHAPTER_METHODS: dict[int, tuple[str, ...]] = {
     1: ("scoring", "cronbach", "disclosure"),
@@ -44,6 +55,8 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     ame = size.get("logit_ame") or {}
     tenfold = math.log(10.0)  # per unit of ln(population) -> for a tenfold population
 
+    levels = list((results.get("run") or {}).get("levels") or DEFAULT_LEVELS)
+
     def points(value: float | None) -> str:
         return m.number(None if value is None else value * tenfold, 1, sign=True)
 
@@ -64,8 +77,36 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "draws": m.integer(results.get("importance_bootstrap_draws") or 0),
         "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
         "held": held_words(results, m, listed=True),
+        "terms": words_of(m, [term_words(m, t) for t in model_terms(results)]),
+        # « , leurs moyens » when the simulated worlds keep the means the data measure
+        "simulated_means": m("method.simulated_means") if held_means(results)[0] else "",
+        "low": m.integer(levels[0]),
+        "high": m.integer(levels[1]),
         "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
     }
+
+
+def model_terms(results: Mapping[str, Any]) -> list[str]:
+    """What the main model relates the index to, in order: ``size``, each mean it holds
+    (``budget``, ``staff``, ``sponsorship``), ``collectivity_type`` when it holds the type, an
+    extra control by its name. From the direct estimand's terms, the model the verdict reads;
+    older results: size, the means held and the controls held."""
+    terms = ((results.get("estimands") or {}).get("direct") or {}).get("terms")
+    if terms is None:
+        return ["size", *held_means(results)[0], *controls_held(results)]
+    by_term = {t: mean for mean, carried in MEANS.items() for t in carried}
+    found: list[str] = []
+    for term in terms:
+        key = by_term.get(term, "collectivity_type" if term == "controls" else term)
+        if key not in found:
+            found.append(key)
+    return found
+
+
+def term_words(m: Messages, term: str) -> str:
+    """A term of the model as the « Modèle » line names it (« au budget par habitant »)."""
+    key = f"method.model_terms.{term}"
+    return m(key) if m.has(key) else m("method.model_terms.extra", name=control_name(term))
 
 
 def bayes_reading(bf01: float) -> str:

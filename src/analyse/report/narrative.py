@@ -84,6 +84,7 @@ class Facts:
     types: int = 0  # how many contract types it covers
     kind: str = "survey"  # survey, census or synthetic (analyse.report.headline.kind)
     means: str = "all"  # which means the model holds: all, some, none (findings.means_case)
+    published: bool = True  # the codebook is the barometer's: its shares meet the published ones
 
 
 def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
@@ -181,7 +182,21 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         types=len(_get(document, "descriptives", "scope") or []),
         kind=data_kind(document),
         means=means_case(document),
+        published=_barometer_codebook(params),
     )
+
+
+def _barometer_codebook(params: RunParams) -> bool:
+    """Whether the run's codebook is the 2025 barometer's (only then are its theme shares set
+    beside the published ones); a codebook that cannot be read is reported by the notebook's
+    loading, not here."""
+    from analyse.data.codebook import load_codebook
+    from analyse.errors import InputError
+
+    try:
+        return load_codebook(params.codebook_path).is_barometer_2025
+    except (InputError, OSError):
+        return False
 
 
 def _decisive_at_points(document: Mapping[str, Any]) -> float | None:
@@ -296,6 +311,9 @@ def _measured(f: Facts) -> str:
 VARIANTS: dict[str, Callable[[Facts], str]] = {
     "narrative.caveat": lambda f: "synthetic" if f.synthetic else _real(f),
     "narrative.reminder": lambda f: "synthetic" if f.synthetic else _real(f),
+    # the published comparison is drawn only for the barometer's own codebook
+    "nb1.published": lambda f: "shown" if f.published else "none",
+    "nb1.published_figure": lambda f: "shown" if f.published else "none",
     "nb3.reading": lambda f: f.verdict,
     # the data measure no mean: the claim cannot be tested, only the gaps they measure
     "nb3.intro": _measured,

@@ -118,8 +118,19 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
         # cell may use ``min_cell`` or ``sesoi`` directly.
         namespace.update(flat_parameters(params))
     apply_style()
-    i18n.use(params.lang)
+    i18n.use(params.lang, kind=params.data.kind, index_label=_index_label(params))
     return params
+
+
+def _index_label(params: RunParams) -> str | None:
+    """The codebook's name of its index in the run's language (None: the barometer's words).
+    A codebook that cannot be read is left for the notebook's loading to report."""
+    from analyse.data.codebook import load_codebook
+
+    try:
+        return load_codebook(params.codebook_path).index_label(params.lang)
+    except (InputError, OSError):
+        return None
 
 
 def injected_names(namespace: Mapping[str, Any]) -> list[str]:

@@ -126,8 +126,7 @@ def published_vs_survey(
     ax = _axes(ax, (8.0, 5.2) if not is_phone() else (8.0, 6.4))
     title, xlabel, ylabel = (m(f"figures.published.{k}") for k in ("title", "x", "y"))
     if comparison.attrs.get("not_shown"):  # another survey's codebook: nothing to compare
-        reason = comparison.attrs["not_shown"].removeprefix("not shown: ")
-        return _not_drawn(ax, title, xlabel, ylabel, reason)
+        return _not_drawn(ax, title, xlabel, ylabel, m("figures.published.not_drawn"))
     labels = _theme_labels(comparison, codebook)
     y = np.arange(len(comparison))[::-1]
     height = 0.38
@@ -181,7 +180,7 @@ def alt_published_vs_survey(comparison: pd.DataFrame, codebook: Codebook | None 
     m = i18n.current()
     title = m("figures.published.title")
     if comparison.attrs.get("not_shown"):
-        return not_drawn_alt(title, comparison.attrs["not_shown"].removeprefix("not shown: "))
+        return not_drawn_alt(title, m("figures.published.not_drawn"))
     gaps = (comparison["this_survey"] - comparison["published_2025"]).astype("float64")
     labels = pd.Series(_theme_labels(comparison, codebook), index=comparison.index)
     if gaps.notna().sum() == 0:

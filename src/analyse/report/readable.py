@@ -168,7 +168,7 @@ def exclusions_table(analysis: ClaimAnalysis) -> ReaderTable:
     return ReaderTable(
         frame=frame,
         caption=m("tables.exclusions_table.caption"),
-        columns=[Column("respondents", m("tables.respondents"), "count")],
+        columns=[Column("respondents", m("tables.exclusions_table.count"), "count")],
         row_header=m("tables.exclusions_table.reason"),
         row_labels=labels,
         name="exclusions",
@@ -215,6 +215,14 @@ def reliability_table(scored: pd.DataFrame, codebook: Codebook) -> ReaderTable:
     from analyse.data.scoring import reliability
 
     frame = reliability(scored, codebook).set_index("theme")
+    if "alpha_fault" in frame:
+        # an alpha that says nothing is said to be so, and why: never a bare « — » or 0,00
+        frame["alpha"] = [
+            m(f"tables.reliability_table.not_computable.{fault}")
+            if isinstance(fault, str)
+            else alpha
+            for alpha, fault in zip(frame["alpha"], frame["alpha_fault"], strict=True)
+        ]
     return ReaderTable(
         frame=frame,
         caption=m("tables.reliability_table.caption"),

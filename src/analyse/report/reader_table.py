@@ -153,7 +153,9 @@ class ReaderTable:
     # ------------------------------------------------------------------ cells
     @property
     def messages(self) -> i18n.Messages:
-        return i18n.messages(self.lang)
+        """The table's language, with the run's words when it is the current one."""
+        found = i18n.current()
+        return found if found.lang == self.lang else i18n.messages(self.lang)
 
     @property
     def width(self) -> int:
