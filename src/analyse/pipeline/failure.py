@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from analyse.pipeline.kernel import KernelDied, NotebookTimeout
 from analyse.pipeline.plan import RESULT_FILE, NotebookFailure, RunOutcome, RunPlan
 from analyse.pipeline.publish import write_notebook_pages
 from analyse.pipeline.site_layout import FAILED_DIR
+from analyse.pipeline.snapshot import INPUTS_DIR
 
 REDACTED_NOTICE = (
     "**Outputs removed.** This run failed on real (not synthetic) survey data, and a cell's "
@@ -29,9 +31,11 @@ REDACTED_NOTICE = (
 
 
 def drop_run_result(staging: Path) -> None:
-    """Remove the run's stored result, and what the kernel's analysis left, from ``staging``."""
+    """Remove the run's stored result, what the kernel's analysis left and the run's copy of
+    its input files (``analyse.pipeline.snapshot``) from ``staging``."""
     for name in (RESULT_FILE, ANSWER_FILE, WARNINGS_FILE):
         (staging / name).unlink(missing_ok=True)
+    shutil.rmtree(staging / INPUTS_DIR, ignore_errors=True)
 
 
 def fail_run(
@@ -46,7 +50,8 @@ def fail_run(
     failure = None if notebook is None else _describe(notebook, exc, staging / notebook)
     if failure is not None and isinstance(exc, (NotebookTimeout, KernelDied)):
         _mark_stopped_cell(staging / notebook, failure)
-    if not (plan.debug or is_synthetic(plan.params.survey_path)):
+    synthetic = is_synthetic(plan.params.survey_path) if plan.synthetic is None else plan.synthetic
+    if not (plan.debug or synthetic):
         _redact_failed(staging, plan.notebooks)
     _convert_partial(plan, staging, plan.notebooks)
     if not _is_cell_error(exc):
