@@ -81,6 +81,7 @@ from analyse.pipeline.output_folder import (
     clean_leftovers,
     not_a_report,
     replaceable,
+    reserved_entry_problems,
     staging_prefix,
 )
 from analyse.pipeline.plan import (
@@ -159,6 +160,9 @@ def run_all(
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
     notebooks = find_notebooks(nb_dir)
     out = prepare_output_dir(Path(output_dir), [p.name for _, p in params])
+    problems = reserved_entry_problems(out, Path(output_dir))
+    if problems:  # a user's index.html, a _failed that is a file or a link
+        raise InputError(problems)
     clean_leftovers(out)  # of runs that were killed or interrupted
     environment = {"git": git_state(), "versions": environment_versions(), "code": code_digest()}
     if pdf and chromium() is None:
