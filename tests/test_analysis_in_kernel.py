@@ -43,7 +43,7 @@ def params():
 def test_a_computed_result_comes_back_with_its_document_and_warnings(tmp_path, monkeypatch, params):
     stored = []
     result = SimpleNamespace(scored="the scored survey", input_warnings=("row 3: a bad SIRET",))
-    monkeypatch.setattr(run_result, "compute_run_result", lambda p: result)
+    monkeypatch.setattr(run_result, "compute_run_result", lambda p, **kw: result)
     monkeypatch.setattr(run_result, "save_run_result", lambda r, folder: stored.append(folder))
     monkeypatch.setattr(run_result, "results_document", lambda r: {"verdict": "negligible"})
     monkeypatch.setattr(
@@ -62,7 +62,7 @@ def test_a_computed_result_comes_back_with_its_document_and_warnings(tmp_path, m
 def test_a_failed_analysis_raises_its_own_exception_with_the_kernel_traceback(
     tmp_path, monkeypatch, params
 ):
-    def unidentifiable(p):
+    def unidentifiable(p, **kw):
         raise InputError([Problem("survey.csv", "budget_per_capita has the same value")])
 
     monkeypatch.setattr(run_result, "compute_run_result", unidentifiable)
@@ -77,7 +77,7 @@ def test_an_exception_that_cannot_travel_is_described(tmp_path, monkeypatch, par
     class Local(Exception):  # a local class cannot be pickled
         pass
 
-    def broken(p):
+    def broken(p, **kw):
         raise Local("no respondents left")
 
     monkeypatch.setattr(run_result, "compute_run_result", broken)

@@ -6,6 +6,7 @@ status 2 and no traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from dataclasses import replace
@@ -28,6 +29,10 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 console = Console(highlight=False, soft_wrap=True)
 
 USER_ERROR = 2
+# The machine's faults a run cannot work around, said in words with exit status 1 (not the
+# user's input: exit 2; not a bug: a traceback): a full disk, a quota, a read-only file system.
+SYSTEM_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+LAST_GOOD_KEPT = "nothing more was published; the last good report of each run is kept"
 
 
 def report_input_error(exc: InputError) -> None:
@@ -310,6 +315,13 @@ def run(
     except KeyboardInterrupt as exc:  # the runner stopped its workers and removed staging
         err_console.print(INTERRUPTED, markup=False)
         raise typer.Exit(128 + getattr(exc, "signum", signal.SIGINT)) from None
+    except OSError as exc:
+        if exc.errno not in SYSTEM_FAULTS:
+            raise  # anything else is a bug: its traceback is kept
+        from analyse.pipeline.staging import os_reason
+
+        err_console.print(f"analyse run: {os_reason(exc)}; {LAST_GOOD_KEPT}", markup=False)
+        raise typer.Exit(1) from None
     if any(outcome.status == "skipped" for outcome in outcomes):
         console.print("Inputs unchanged since the last publication: use --force to rerun.")
     if any(outcome.user_error for outcome in outcomes):  # e.g. a survey that cannot be raked

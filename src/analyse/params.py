@@ -511,11 +511,15 @@ def load_params(path: str | Path) -> RunParams:
     return params_from_mapping(raw, source=str(path))
 
 
-def params_from_mapping(raw: Any, source: str = "<parameters>", flat: bool = False) -> RunParams:
+def params_from_mapping(
+    raw: Any, source: str = "<parameters>", flat: bool = False, check_files: bool = True
+) -> RunParams:
     """Check already-parsed parameters (a YAML document, or a notebook's parameter cell).
 
     ``flat``: the parameters come from a notebook's flat variables, where every key has a
     value, so a key counts as given when it differs from its default (``AnalysisParams``).
+    ``check_files``: whether the input files must exist; not for a notebook executed by the
+    runner, which reads the run's copies of them (``analyse.pipeline.snapshot``).
     """
     if not isinstance(raw, Mapping):
         found = "an empty file" if raw is None else type(raw).__name__
@@ -536,7 +540,8 @@ def params_from_mapping(raw: Any, source: str = "<parameters>", flat: bool = Fal
     except ValidationError as exc:
         problems.extend(_validation_problems(exc, source))
         problems.extend(_raw_control_problems(raw, source, problems))
-    problems.extend(_missing_files(raw.get("data"), source))
+    if check_files:
+        problems.extend(_missing_files(raw.get("data"), source))
     if problems or params is None:
         raise InputError(problems)
     return params

@@ -24,3 +24,15 @@ def data_dir() -> Path:
 
 def default_codebook_path() -> Path:
     return data_dir() / "codebook.yaml"
+
+
+# In a run's staging folder, the runner's copy of the user's input files
+# (``analyse.pipeline.snapshot``), with ``RUN_INPUTS_RECORD`` saying what was copied: a notebook
+# whose ``output_dir`` holds one is executed by the runner, which read its inputs already.
+RUN_INPUTS_DIR = ".inputs"
+RUN_INPUTS_RECORD = "snapshot.json"
+
+
+def has_run_inputs(output_dir: str | Path) -> bool:
+    """Whether ``output_dir`` is a run's staging folder holding the runner's copy of its inputs."""
+    return bool(output_dir) and (Path(output_dir) / RUN_INPUTS_DIR / RUN_INPUTS_RECORD).is_file()

@@ -21,6 +21,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from analyse.errors import InputError
+
 ANSWER_FILE = ".analysis-answer.pickle"  # in the staging folder; removed before publishing
 WARNINGS_FILE = ".analysis-warnings.json"  # the warnings, for the runner; likewise
 
@@ -40,23 +42,42 @@ def request(params: Any, staging: Path) -> str:
 
 
 def answer(payload: str) -> None:
-    """In the kernel: compute, store, and write the answer (never raises for the analysis)."""
-    from analyse.pipeline.preflight import result_warnings
+    """In the kernel: compute, store, and write the answer (never raises for the analysis).
+
+    The files read are the run's copies in ``staging`` (``analyse.pipeline.snapshot``) when the
+    runner took them; the warnings still name the user's files.
+    """
     from analyse.pipeline.run_result import compute_run_result, results_document, save_run_result
+    from analyse.pipeline.snapshot import read_snapshot
 
     params, staging = pickle.loads(base64.b64decode(payload))  # noqa: S301 - from the runner
     try:
-        result = compute_run_result(params)
+        snapshot = read_snapshot(staging)
+        result = compute_run_result(params, snapshot=snapshot)
         save_run_result(result, staging)
         reply: tuple[Any, ...] = (
             "ok",
             results_document(result),
-            result_warnings(params, result),
+            run_warnings(params, result, snapshot),
         )
     except Exception as exc:  # reported by the runner as the analysis' failure
         text = "".join(traceback.format_exception(exc))
         reply = ("error", _portable(exc), text)
     (Path(staging) / ANSWER_FILE).write_bytes(pickle.dumps(reply))
+
+
+def run_warnings(params: Any, result: Any, snapshot: Any) -> list[str]:
+    """The survey's warnings (``analyse.pipeline.preflight.result_warnings``), read from the
+    run's copies of its files when there are, naming the user's files."""
+    from analyse.pipeline.preflight import result_warnings
+
+    if snapshot is None:
+        return result_warnings(params, result)
+    try:
+        warnings = result_warnings(snapshot.reading(params), result)
+    except InputError as exc:  # it names the copies
+        raise snapshot.named_as_given(exc) from None
+    return [snapshot.as_given(w) for w in warnings]
 
 
 def _portable(exc: Exception) -> Exception:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,9 +18,12 @@ from pathlib import Path
 from analyse.data.provenance import is_synthetic
 from analyse.pipeline.analysis_in_kernel import ANSWER_FILE, WARNINGS_FILE
 from analyse.pipeline.kernel import KernelDied, NotebookTimeout
+from analyse.pipeline.output_folder import usable_failed_dir
 from analyse.pipeline.plan import RESULT_FILE, NotebookFailure, RunOutcome, RunPlan
 from analyse.pipeline.publish import write_notebook_pages
 from analyse.pipeline.site_layout import FAILED_DIR
+from analyse.pipeline.snapshot import INPUTS_DIR
+from analyse.pipeline.staging import os_reason
 
 REDACTED_NOTICE = (
     "**Outputs removed.** This run failed on real (not synthetic) survey data, and a cell's "
@@ -29,9 +33,11 @@ REDACTED_NOTICE = (
 
 
 def drop_run_result(staging: Path) -> None:
-    """Remove the run's stored result, and what the kernel's analysis left, from ``staging``."""
+    """Remove the run's stored result, what the kernel's analysis left and the run's copy of
+    its input files (``analyse.pipeline.snapshot``) from ``staging``."""
     for name in (RESULT_FILE, ANSWER_FILE, WARNINGS_FILE):
         (staging / name).unlink(missing_ok=True)
+    shutil.rmtree(staging / INPUTS_DIR, ignore_errors=True)
 
 
 def fail_run(
@@ -41,12 +47,60 @@ def fail_run(
     exc: Exception,
     stage: str = "publishing",
 ) -> RunOutcome:
-    """Keep what was executed in ``_failed/`` (with HTML), never touching the published run."""
+    """Keep what was executed in ``_failed/`` (with HTML), never touching the published run.
+
+    When nothing can be kept (``_failed`` is not a folder, or the disk is full), the staging
+    folder is removed instead, so that nothing half-written is left, and the message says why.
+    """
     drop_run_result(staging)  # it holds respondent-level rows: never kept
+    name = plan.params.name
+    try:
+        return _keep_failed(plan, staging, notebook, exc, stage)
+    except UnusableFailedDir as unusable:
+        shutil.rmtree(staging, ignore_errors=True)
+        message = (
+            f"run {name}: {_what_failed(notebook, exc, stage)}; nothing kept: {unusable.path} "
+            "is not a folder (a file or a symbolic link), where analyse keeps failed runs: "
+            "move it or choose another --output-dir"
+        )
+        return RunOutcome(name, plan.params_path, "failed", unusable.path, message, None, True)
+    except OSError as error:  # e.g. the disk filled up: keep nothing rather than half
+        shutil.rmtree(staging, ignore_errors=True)
+        message = (
+            f"run {name}: {_what_failed(notebook, exc, stage)}; nothing kept: {os_reason(error)}"
+        )
+        return RunOutcome(name, plan.params_path, "failed", plan.output_dir, message)
+
+
+class UnusableFailedDir(Exception):
+    """``_failed`` is a file or a symbolic link: a failed run is never kept into it."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} is not a folder")
+        self.path = path
+
+
+def _what_failed(notebook: str | None, exc: Exception, stage: str) -> str:
+    """What stopped the run, in a few words (the start of its message)."""
+    reason = _reason(exc)
+    return f"{stage} failed: {reason}" if notebook is None else f"notebook {notebook}: {reason}"
+
+
+def _reason(exc: Exception) -> str:
+    """An exception in words; a file system's refusal (a full disk...) as the user acts on it."""
+    if isinstance(exc, OSError) and not isinstance(exc, NotebookTimeout) and exc.errno:
+        return os_reason(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _keep_failed(
+    plan: RunPlan, staging: Path, notebook: str | None, exc: Exception, stage: str
+) -> RunOutcome:
     failure = None if notebook is None else _describe(notebook, exc, staging / notebook)
     if failure is not None and isinstance(exc, (NotebookTimeout, KernelDied)):
         _mark_stopped_cell(staging / notebook, failure)
-    if not (plan.debug or is_synthetic(plan.params.survey_path)):
+    synthetic = is_synthetic(plan.params.survey_path) if plan.synthetic is None else plan.synthetic
+    if not (plan.debug or synthetic):
         _redact_failed(staging, plan.notebooks)
     _convert_partial(plan, staging, plan.notebooks)
     if not _is_cell_error(exc):
@@ -59,7 +113,7 @@ def fail_run(
     if notebook is None or failure is None:
         executed = any((kept / nb.name).exists() for nb in plan.notebooks)
         what = "executed notebooks and error.txt" if executed else "error.txt"
-        message = f"run {name}: {stage} failed: {type(exc).__name__}: {exc}; {what} kept in {kept}"
+        message = f"run {name}: {stage} failed: {_reason(exc)}; {what} kept in {kept}"
         return RunOutcome(name, plan.params_path, "failed", kept, message)
     where = f"partial notebook kept in {kept / notebook}"
     if isinstance(exc, NotebookTimeout):
@@ -72,6 +126,9 @@ def fail_run(
             f"run {name}: the Jupyter kernel died while running notebook {notebook}, "
             f"cell {failure.cell} ({exc.how}); {where}"
         )
+    elif isinstance(exc, OSError) and exc.errno:  # e.g. no space left to save the notebook
+        message = f"run {name}: notebook {notebook} stopped at cell {failure.cell}: "
+        message += f"{os_reason(exc)}; {where}"
     else:
         message = (
             f"run {name}: notebook {notebook} failed at cell {failure.cell}: "
@@ -165,9 +222,15 @@ def _redact_failed(staging: Path, notebooks: Sequence[Path]) -> None:
 
 
 def _redact_notebook(path: Path) -> None:
+    """Keep only the error messages of an executed notebook; one that cannot be read (saved
+    halfway, on a full disk) cannot be redacted, so it is removed, not kept as it is."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - truncated or not a notebook: nothing safe to keep
+        path.unlink()
+        return
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
@@ -200,8 +263,13 @@ def _convert_partial(plan: RunPlan, staging: Path, notebooks: Sequence[Path]) ->
 
 
 def _failed_folder(plan: RunPlan) -> Path:
+    """A new folder's path in ``_failed``, which is made if missing and never followed if it
+    is a symbolic link or not a folder (``UnusableFailedDir``)."""
     root = plan.output_dir / FAILED_DIR
-    root.mkdir(exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        root.mkdir()
+    if not usable_failed_dir(root):
+        raise UnusableFailedDir(root)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate = root / f"{plan.params.name}-{stamp}"
     n = 1

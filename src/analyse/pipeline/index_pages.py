@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyse.errors import InputError, Problem
 from analyse.pipeline.output_folder import current_umask
 from analyse.pipeline.site_layout import (
     FAILED_DIR,
@@ -24,6 +25,7 @@ from analyse.pipeline.site_layout import (
     RESULTS_FILE,
     notebook_number,
     notebook_title,
+    own_site_index,
     read_json,
     render_page,
     run_language,
@@ -462,7 +464,7 @@ def site_index_html(output_dir: Path) -> str:
 
 def _failed_attempts(failed_dir: Path) -> list[FailedAttempt]:
     """Kept failed attempts, newest first: the one being diagnosed is usually the last."""
-    if not failed_dir.is_dir():
+    if failed_dir.is_symlink() or not failed_dir.is_dir():  # never listed through a link
         return []
     attempts = sorted(
         (p for p in failed_dir.iterdir() if p.is_dir()),
@@ -479,6 +481,16 @@ def write_site_index(output_dir: Path) -> Path:
     other's, and a reader sees the previous index or the new one, never an empty one.
     """
     target = output_dir / INDEX_FILE
+    if not own_site_index(target):  # the user's, made while the runs ran: never replaced
+        raise InputError(
+            [
+                Problem(
+                    str(target),
+                    "exists and was not written by analyse, which writes the site index "
+                    "there: move it or choose another --output-dir",
+                )
+            ]
+        )
     page = site_index_html(output_dir)
     fd, tmp = tempfile.mkstemp(
         prefix=f"{INDEX_TMP_PREFIX}{os.getpid()}.", suffix=".tmp", dir=output_dir

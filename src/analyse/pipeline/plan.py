@@ -60,6 +60,9 @@ class RunPlan:
     timeout: int = DEFAULT_TIMEOUT  # seconds per cell; not an input: no effect on the results
     debug: bool = False  # keep every output of a failed run of real data
     pdf: bool = False  # print the reader report to a PDF (``analyse run --pdf``)
+    # whether the run's copy of its survey is synthetic (``analyse.pipeline.snapshot``); None
+    # until the copy is taken
+    synthetic: bool | None = None
 
     @property
     def target(self) -> Path:

@@ -10,9 +10,12 @@ by construction.
 
 The stored file carries a format version and a key: the digest of everything the result
 depends on (parameters, the bytes of the survey, codebook and reference frame, the ``analyse``
-source). A notebook loads it only when both match its own parameters and files, so an edited
-parameter cell or a changed survey never shows a stale result. A notebook run alone (JupyterLab,
-plain papermill without ``output_dir``) computes the result itself.
+source). In a run, the user's files are those the runner copied into the staging folder
+(``analyse.pipeline.snapshot``): the result is computed from the copies and found by their
+checksums, so every notebook shows the result of the bytes the manifest describes, whatever
+happens to the user's files meanwhile. A notebook loads it only when both match its own
+parameters, so an edited parameter cell never shows a stale result. A notebook run alone
+(JupyterLab, plain papermill without ``output_dir``) computes the result itself.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from analyse.errors import InputError, Problem
 from analyse.params import BUILTIN_CONTROLS, ColumnWeights, RunParams, shown_input
 from analyse.pipeline.manifest import canonical_digest, code_digest, package_versions
 from analyse.pipeline.plan import RESULT_FILE
+from analyse.pipeline.snapshot import Snapshot, read_snapshot
 from analyse.reasons import Reason
 from analyse.report.gradient import mean_by_type, types_present
 from analyse.report.i18n import messages
@@ -81,10 +85,24 @@ class RunResult:
         return self.claim.verdict
 
 
-def result_key(params: RunParams) -> str:
+def result_key(params: RunParams, snapshot: Snapshot | None = None) -> str:
     """Digest of everything a run's result depends on (not the notebooks: they only show it):
     every file the analysis reads, as ``analyse.pipeline.manifest.input_checksums`` lists them
-    for the inputs digest."""
+    for the inputs digest.
+
+    With the run's ``snapshot`` (``analyse.pipeline.snapshot``), the user's files count by the
+    checksums of the copies the analysis read, and are not read again: what they became since
+    does not change the key, and a deleted survey does not stop a notebook.
+    """
+
+    def sha(role: str, path: Path) -> str:
+        copied = None if snapshot is None else snapshot.sha256(role)
+        return copied if copied is not None else file_sha256(path)
+
+    if snapshot is None:
+        provenance = [file_sha256(p) for p in [truth_path(params.survey_path)] if p.is_file()]
+    else:
+        provenance = [s for s in [snapshot.sha256("provenance")] if s is not None]
     return canonical_digest(
         {
             "version": RESULT_VERSION,
@@ -92,12 +110,12 @@ def result_key(params: RunParams) -> str:
             "code": code_digest(),
             "libraries": package_versions(),  # an upgrade can change a result or its pickle
             "params": params.model_dump(mode="json"),
-            "survey": file_sha256(params.survey_path),
-            "codebook": file_sha256(params.codebook_path),
+            "survey": sha("survey", params.survey_path),
+            "codebook": sha("codebook", params.codebook_path),
             "frame": {path.name: file_sha256(path) for path in frame_files()},
-            "mappings": {k: file_sha256(v) for k, v in params.mapping_paths().items()},
+            "mappings": {k: sha(f"mappings/{k}", v) for k, v in params.mapping_paths().items()},
             # the generator's sidecar decides RunResult.synthetic (analyse.data.provenance)
-            "provenance": [file_sha256(p) for p in [truth_path(params.survey_path)] if p.is_file()],
+            "provenance": provenance,
         }
     )
 
@@ -247,27 +265,47 @@ def run_curve(
     )
 
 
-def compute_run_result(params: RunParams, key: str | None = None) -> RunResult:
-    """Load, validate and score the survey, judge the claim and draw the specification curve."""
-    configured = load_configured(params)
+def compute_run_result(
+    params: RunParams, key: str | None = None, snapshot: Snapshot | None = None
+) -> RunResult:
+    """Load, validate and score the survey, judge the claim and draw the specification curve.
+
+    With the run's ``snapshot``, the files read are the run's copies of the user's
+    (``analyse.pipeline.snapshot``); the result and its messages still name the user's files.
+    """
+    if snapshot is None:
+        return _compute(params, params, key or result_key(params), None)
+    key = key or result_key(params, snapshot)
+    try:
+        return _compute(params, snapshot.reading(params), key, snapshot)
+    except InputError as exc:
+        raise snapshot.named_as_given(exc) from None
+
+
+def _compute(
+    params: RunParams, reading: RunParams, key: str, snapshot: Snapshot | None
+) -> RunResult:
+    """The run's result for ``params``, its files read from where ``reading`` says."""
+    configured = load_configured(reading)
     codebook = configured.codebook
-    scored = score_run(params, configured.survey, codebook)
+    scored = score_run(reading, configured.survey, codebook)
     frame = load_frame("all")  # every tier: raking covers whichever the survey reached
-    weights = run_weights(params, scored, frame)
+    weights = run_weights(reading, scored, frame)
     claim = judge_claim(params, scored, codebook, weights)
     curve = run_curve(params, scored, frame, weights)
     power = power_curve_table(claim, seed=params.seed)
+    warnings = [w if snapshot is None else snapshot.as_given(w) for w in configured.warnings]
     return RunResult(
-        key=key or result_key(params),
+        key=key,
         params=params,
         codebook=codebook,
         scored=scored,
         claim=claim,
         curve=curve,
         power=power,
-        synthetic=is_synthetic(params.survey_path),
+        synthetic=is_synthetic(params.survey_path) if snapshot is None else snapshot.synthetic,
         enrichment=configured.enrichment,
-        input_warnings=tuple(configured.warnings),
+        input_warnings=tuple(warnings),
     )
 
 
@@ -321,16 +359,21 @@ def load_run_result(folder: str | Path, key: str) -> RunResult | None:
 def run_result(params: RunParams, output_dir: str | Path = "") -> RunResult:
     """The result a notebook shows: the run's stored one when it matches, else computed here.
 
-    ``output_dir`` is where the runner stored the run's result. A notebook never stores one
-    itself: the result holds respondent-level rows, which must not land in a folder the user
-    chose (a published report, the repository).
+    ``output_dir`` is where the runner stored the run's result, beside its copy of the inputs
+    (``analyse.pipeline.snapshot``): the result is found by the copies' checksums, so a survey
+    edited or deleted while the run's notebooks execute changes nothing they show. A notebook
+    never stores a result itself: the result holds respondent-level rows, which must not land
+    in a folder the user chose (a published report, the repository).
     """
-    key = result_key(params)
+    snapshot = read_snapshot(output_dir) if output_dir else None
+    if snapshot is not None and not snapshot.matches(params):
+        snapshot = None
+    key = result_key(params, snapshot)
     if output_dir:
         stored = load_run_result(output_dir, key)
         if stored is not None:
             return stored
-    return compute_run_result(params, key)
+    return compute_run_result(params, key, snapshot)
 
 
 def index_labels(codebook: Codebook) -> dict[str, str] | None:

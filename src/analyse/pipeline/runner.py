@@ -70,6 +70,7 @@ from analyse.pipeline.kernel import KERNEL_NAME, Kernel, KernelDied, NotebookTim
 from analyse.pipeline.manifest import (
     code_digest,
     damaged_outputs,
+    display_path,
     environment_versions,
     git_state,
     input_checksums,
@@ -80,6 +81,7 @@ from analyse.pipeline.output_folder import (
     clean_leftovers,
     not_a_report,
     replaceable,
+    reserved_entry_problems,
     staging_prefix,
 )
 from analyse.pipeline.plan import (
@@ -93,6 +95,7 @@ from analyse.pipeline.plan import (
 from analyse.pipeline.progress import RunDisplay, say
 from analyse.pipeline.publish import PDF_FILES, chromium, publish_run, write_notebook_pages
 from analyse.pipeline.site_layout import MANIFEST_FILE, read_json
+from analyse.pipeline.snapshot import read_snapshot, snapshot_checksums, take_snapshot
 from analyse.pipeline.staging import prepare_output_dir, swap_in
 from analyse.pipeline.workers import Interrupted, execute_in_pool, sigterm_interrupts
 
@@ -157,6 +160,9 @@ def run_all(
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
     notebooks = find_notebooks(nb_dir)
     out = prepare_output_dir(Path(output_dir), [p.name for _, p in params])
+    problems = reserved_entry_problems(out, Path(output_dir))
+    if problems:  # a user's index.html, a _failed that is a file or a link
+        raise InputError(problems)
     clean_leftovers(out)  # of runs that were killed or interrupted
     environment = {"git": git_state(), "versions": environment_versions(), "code": code_digest()}
     if pdf and chromium() is None:
@@ -352,6 +358,13 @@ def execute_run(plan: RunPlan, events: Events) -> RunOutcome:
             except Exception as exc:  # no kernel (not installed, cannot start): a failed run
                 return fail_run(plan, staging, None, exc, stage="starting the Jupyter kernel")
             events.put((name, "start", ANALYSIS_STEP))
+            try:  # while the kernel starts: the run's own copy of the user's files
+                plan = _snapshot_inputs(plan, staging)
+            except InputError as exc:  # deleted or unreadable since the run was planned
+                failed = fail_run(plan, staging, None, exc, stage="reading the inputs")
+                return replace(failed, user_error=True)
+            except OSError as exc:  # e.g. a full disk
+                return fail_run(plan, staging, None, exc, stage="copying the inputs")
             try:
                 kernel.wait_ready()  # the kernel imports, this process imports papermill
             except Exception as exc:
@@ -437,7 +450,7 @@ def _compute_results(params: RunParams, staging: Path) -> dict:
         save_run_result,
     )
 
-    result = compute_run_result(params)
+    result = compute_run_result(params, snapshot=read_snapshot(staging))
     save_run_result(result, staging)
     return results_document(result)
 
@@ -450,11 +463,25 @@ def _stored_warnings(params: RunParams, staging: Path) -> list[str]:
         warnings = json.loads(left.read_text(encoding="utf-8"))
         left.unlink()
         return warnings
-    from analyse.pipeline.preflight import result_warnings
+    from analyse.pipeline.analysis_in_kernel import run_warnings
     from analyse.pipeline.run_result import load_run_result, result_key
 
-    result = load_run_result(staging, result_key(params))
-    return [] if result is None else result_warnings(params, result)
+    snapshot = read_snapshot(staging)
+    result = load_run_result(staging, result_key(params, snapshot))
+    return [] if result is None else run_warnings(params, result, snapshot)
+
+
+def _snapshot_inputs(plan: RunPlan, staging: Path) -> RunPlan:
+    """Copy the run's input files into ``staging`` (``analyse.pipeline.snapshot``): the plan
+    then describes the copies, which the analysis reads, whatever the files were when the run
+    was planned or become while it runs."""
+    snapshot = take_snapshot(plan.params, staging)
+    checksums = snapshot_checksums(plan.checksums, snapshot, display_path)
+    digest = plan.inputs_digest
+    if checksums != plan.checksums:  # changed since planned: the manifest says what was read
+        env = plan.environment
+        digest = inputs_digest(plan.params, checksums, env["versions"], env["code"])
+    return replace(plan, checksums=checksums, inputs_digest=digest, synthetic=snapshot.synthetic)
 
 
 def published_params(params: RunParams) -> dict[str, Any]:
@@ -480,7 +507,9 @@ def _publish(
     drop_run_result(staging)  # it holds respondent-level rows: never published
     manifest = {
         "name": plan.params.name,
-        "synthetic": is_synthetic(plan.params.survey_path),
+        "synthetic": (
+            is_synthetic(plan.params.survey_path) if plan.synthetic is None else plan.synthetic
+        ),
         "params": published_params(plan.params),
         "params_digest": params_digest(plan.params),
         "inputs": plan.checksums,

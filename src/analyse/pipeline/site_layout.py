@@ -22,6 +22,11 @@ MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 FIGURES_DIR = "figures"
 FAILED_DIR = "_failed"
+# What the site index carries in its <head> (site_index.html.j2), so that a later run replaces
+# only a page it wrote, never the user's own ``index.html`` (``foreign_site_index``). A page
+# written before the mark existed is recognised by the pages' style, which is the package's own.
+SITE_INDEX_MARK = '<meta name="generator" content="analyse site index">'
+_OLD_SITE_INDEX_STYLE = "main{max-width:76rem;margin:0 auto;padding:1rem 1.5rem 3rem}"
 # The runner's own entries in an output folder, beside the reports: a run being built
 # (``.staging-<name>.<pid>.<random>``), a report being replaced (``.old-<name>.<pid>.<hex>``)
 # and a site index being written (``.index.html.<pid>.<random>.tmp``). The writer's process id
@@ -100,3 +105,21 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def own_site_index(path: Path) -> bool:
+    """Whether ``path`` is missing or a site index this package wrote (``SITE_INDEX_MARK``).
+
+    A symbolic link, a folder or a page without the mark is the user's: replacing it would
+    delete it (or, for a link, replace the link wherever it points).
+    """
+    if not path.is_symlink() and not path.exists():
+        return True
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return SITE_INDEX_MARK in head or _OLD_SITE_INDEX_STYLE in head

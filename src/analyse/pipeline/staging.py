@@ -43,7 +43,7 @@ def prepare_output_dir(output_dir: Path, names: Sequence[str] = ()) -> Path:
             [
                 Problem(
                     shown,
-                    f"output folder cannot be used: {_os_reason(exc)}",
+                    f"output folder cannot be used: {os_reason(exc)}",
                     expected="a folder you can write to: --output-dir",
                 )
             ]
@@ -73,7 +73,7 @@ def prepare_output_dir(output_dir: Path, names: Sequence[str] = ()) -> Path:
 _NAME_OVERHEAD = len(STAGING_PREFIX) + len(".4194304.") + 8
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     """Why the file system refused, in words a user acts on."""
     reasons = {
         errno.ENOTDIR: "part of the path is a file, not a folder",

@@ -40,6 +40,7 @@ from analyse.params import (
     nested_parameters,
     params_from_mapping,
 )
+from analyse.paths import has_run_inputs
 from analyse.report import i18n
 from analyse.report.escape import from_mpl_text, markdown_text
 from analyse.report.figure_base import PHONE_DPI, phone_layout
@@ -112,7 +113,14 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
     # file (``-f``) says which keys its file wrote, as ``load_params`` reads them.
     sections = [namespace[s] for s in SECTIONS if s in injected]
     written = set().union(*(given.keys() for given in sections if isinstance(given, Mapping)))
-    params = params_from_mapping(raw, source=SOURCE, flat=not {"sesoi", "sesoi_points"} <= written)
+    params = params_from_mapping(
+        raw,
+        source=SOURCE,
+        flat=not {"sesoi", "sesoi_points"} <= written,
+        # executed by the runner: the run read its files already, and a notebook shows that
+        # result even if the user's survey was edited or deleted since
+        check_files=not has_run_inputs(namespace.get("output_dir", "")),
+    )
     if isinstance(namespace, MutableMapping):
         # The flat variables now hold the checked values, whichever way they were given, so a
         # cell may use ``min_cell`` or ``sesoi`` directly.
