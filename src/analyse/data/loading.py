@@ -902,10 +902,40 @@ def _check_cells(
     whole at the same time. ``lenient`` (the export's header of each contract column, and a
     list to append to) turns identifier faults into warnings (``_identifier_warnings``).
     """
-    frame = table.frame
-    duplicated = set(frame.columns[frame.columns.duplicated()])
-    usable = [c for c in frame.columns if c not in duplicated]
+    whole = table.frame
+    duplicated = set(whole.columns[whole.columns.duplicated()])
+    usable = {c for c in whole.columns if c not in duplicated}
     items = [item for item in codebook.item_columns if item in usable]
+    checked_names = [c.name for c in COLUMNS if c.name in usable and c.name not in items]
+    # The columns checked here are set apart in a table of their own, from which each is
+    # dropped once typed: dropping a column rebuilds its table's list of blocks, one per
+    # column of text, so dropping them one by one from a file of thousands of columns would
+    # cost the contract's columns times the file's. The other columns stay in ``table.frame``.
+    frame = whole[checked_names + items]
+    rest = whole.drop(columns=checked_names + items)
+    table.frame = frame
+    del whole
+    try:
+        typed, problems = _check_set_apart(
+            table, codebook, frame, items, usable, excluded, population_optional, lenient
+        )
+    finally:
+        table.frame = pd.concat([frame, rest], axis=1) if frame.shape[1] else rest
+    return typed, problems
+
+
+def _check_set_apart(
+    table: RawTable,
+    codebook: Codebook,
+    frame: pd.DataFrame,
+    items: list[str],
+    usable: set[str],
+    excluded: np.ndarray,
+    population_optional: bool,
+    lenient: tuple[Mapping[str, str], list[str]] | None,
+) -> tuple[dict[str, pd.Series], list[Problem]]:
+    """``_check_cells`` on ``frame`` (``table.frame`` meanwhile), the contract and item
+    columns to check, each dropped from it once typed and reported."""
     typed: dict[str, pd.Series] = {}
     problems: list[Problem] = []
     for column in COLUMNS:

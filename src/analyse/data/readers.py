@@ -253,10 +253,20 @@ def detect_delimiter(text: str) -> str:
 
     Counting on the header is robust because headers hold names, never decimal commas; quotes
     are honoured by splitting with ``csv``. A one-column file gets a comma.
+
+    ``csv`` refuses a field over its limit (131,072 characters by default), and split on the
+    wrong delimiter a header is one field: the header of a file of a few thousand columns is
+    longer than that. The limit is raised to the header's length for the split, then put back
+    (the pandas parser that reads the file has none).
     """
     # splitlines: a file from an old Mac ends its lines with a lone CR
     first_line = next(iter(text.splitlines()), "")
-    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(first_line) + 1))
+    try:
+        counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
+    finally:
+        csv.field_size_limit(limit)
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 1 else ","
 
@@ -567,14 +577,24 @@ def _drop_empty_rows(grid: _Grid) -> _Grid:
     if grid.body.shape[1] == 0:
         return _Grid(grid.header, grid.body.iloc[:0], grid.rows[:0], grid.header_row)
     empty = np.ones(len(grid.body), dtype=bool)
-    for column in grid.body.columns:  # column by column: no table of booleans
-        empty &= blank(grid.body[column])
+    for position in range(grid.body.shape[1]):  # column by column: no table of booleans
+        empty &= blank(grid.body.iloc[:, position])
+        if not empty.any():
+            break  # no blank row left to find: the other columns of a wide file are not read
     if not empty.any():
         return grid  # selecting every row would copy the table
-    body = grid.body.loc[~empty].reset_index(drop=True)
-    for column in body.columns:
-        if isinstance(body[column].dtype, pd.CategoricalDtype):
-            body[column] = body[column].cat.remove_unused_categories()
+    kept = grid.body.loc[~empty].reset_index(drop=True)
+    # a new table of the columns, not each column set in place: on a table of thousands of
+    # columns every assignment would cost the whole table
+    body = pd.DataFrame(
+        {
+            label: column.cat.remove_unused_categories()
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column
+            for label, column in kept.items()
+        },
+        index=kept.index,
+    )
     return _Grid(grid.header, body, grid.rows[~empty], grid.header_row)
 
 
