@@ -572,6 +572,7 @@ def load_survey(
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
     extra_columns: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
 
@@ -611,6 +612,7 @@ def load_survey(
         bad_rows=bad_rows,
         missing_values=missing_values,
         extra_columns=extra_columns,
+        sheet=sheet,
     )
     return survey
 
@@ -626,6 +628,7 @@ def load_survey_rows(
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
     extra_columns: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
     warnings that point at the file without reading it a second time."""
@@ -644,6 +647,7 @@ def load_survey_rows(
         answer_labels=labels,
         item_columns=codebook.item_columns,
         numeric_items=list(codebook.item_cuts),
+        sheet=sheet,
     )
     release_memory()  # what parsing freed, before the typed columns are made
     _blank_missing(table, missing_values, codebook, extra_columns)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from analyse.data.cells import release_memory
 from analyse.data.checks import survey_warnings
 from analyse.data.codebook import load_codebook
@@ -27,14 +29,29 @@ def check_file(
     codebook: str | Path | None = None,
     columns: str | Path | None = None,
     answer_labels: str | Path | None = None,
+    sheet: str | int | None = None,
 ) -> tuple[SurveySummary, list[str]]:
     """``loading.validate_file``'s summary and ``preflight.file_warnings``'s warnings of a
-    survey file, with its codebook, column mapping and answer labels (paths or None)."""
+    survey file, with its codebook, column mapping and answer labels (paths or None) and the
+    worksheet of an .xlsx workbook (``sheet``)."""
+    summary, warnings, _scored = check_file_scored(path, codebook, columns, answer_labels, sheet)
+    return summary, warnings
+
+
+def check_file_scored(
+    path: str | Path,
+    codebook: str | Path | None = None,
+    columns: str | Path | None = None,
+    answer_labels: str | Path | None = None,
+    sheet: str | int | None = None,
+) -> tuple[SurveySummary, list[str], pd.DataFrame]:
+    """``check_file`` and the scored survey, for ``analyse validate FILE`` to check that the
+    main model can be fitted on it, as ``validate --params`` and a run do."""
     book = load_codebook(codebook)
     mapping = read_column_mapping(columns) if columns is not None else None
     labels = read_answer_labels(answer_labels) if answer_labels is not None else None
-    survey, rows = load_survey_rows(path, book, columns=mapping, answer_labels=labels)
+    survey, rows = load_survey_rows(path, book, columns=mapping, answer_labels=labels, sheet=sheet)
     scored = score_survey(survey, book)
     release_memory()  # what scoring freed, before the reliabilities and the warnings
     summary = summarize_scored(scored, reliability(survey, book), str(path))
-    return summary, survey_warnings(scored, rows=rows)
+    return summary, survey_warnings(scored, rows=rows), scored
