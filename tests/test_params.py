@@ -236,7 +236,7 @@ def test_notebook_parameters_are_flat_and_rebuild_the_same_params(tmp_path, surv
     assert set(flat) == {
         "name", "survey", "codebook", "columns", "answer_labels", "type_labels",
         "enrich_from_frame", "kind", "strict_identifiers", "bad_rows", "missing_values",
-        "duplicates", "extra_columns", "sesoi", "sesoi_points",
+        "duplicates", "extra_columns", "sheet", "sesoi", "sesoi_points",
         "alpha", "controls",
         "confounders", "bootstrap", "weights", "min_cell", "bf_prior_scale", "min_themes", "seed",
         "lang", "title",

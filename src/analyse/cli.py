@@ -81,6 +81,13 @@ def validate(
         Path | None,
         typer.Option(help="YAML mapping 'answer label: level' for item columns, e.g. 'Oui: 3'."),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="Worksheet of an .xlsx survey: its name, or its 0-based position "
+            "(default: the first)."
+        ),
+    ] = None,
 ) -> None:
     """Check a survey against the data contract and the codebook; list every problem.
 
@@ -92,7 +99,8 @@ def validate(
 
     return_freed_memory()  # a large export's footprint: benchmarks/validate_memory.py
     given = [name for name, value in (("--codebook", codebook), ("--columns", columns),
-             ("--answer-labels", answer_labels)) if value is not None]  # fmt: skip
+             ("--answer-labels", answer_labels), ("--sheet", sheet))
+             if value is not None]  # fmt: skip
     if (file is None) == (params is None):
         raise InputError(
             [
@@ -126,14 +134,21 @@ def validate(
         if checked.error is not None:
             raise checked.error  # after the summary that explains it: exit 2
         return
-    from analyse.data.survey_check import check_file
+    from analyse.data.survey_check import check_file_scored
 
     assert file is not None
-    summary, warnings = check_file(file, codebook, columns=columns, answer_labels=answer_labels)
+    summary, warnings, scored = check_file_scored(
+        file, codebook, columns=columns, answer_labels=answer_labels, sheet=sheet
+    )
     from analyse.pipeline.preflight import alpha_lines
 
     console.print("\n".join([summary.render(), *alpha_lines(summary.reliability)]), markup=False)
     report_warnings(warnings)
+    # as --params checks its run's model: a file whose model cannot be fitted (one row, every
+    # row left out) would stop a run with the default parameters, so it fails here too
+    from analyse.stats.regression import check_identifiable
+
+    check_identifiable(scored, file=str(file))  # InputError after the summary: exit 2
 
 
 def report_warnings(warnings: list[str]) -> None:

@@ -93,9 +93,13 @@ EXPECTED: dict[str, str] = {
     "data": (
         "a mapping with keys survey, codebook, columns, answer_labels, type_labels, "
         "enrich_from_frame, kind, strict_identifiers, bad_rows, missing_values, duplicates, "
-        "extra_columns"
+        "extra_columns, sheet"
     ),
     "data.survey": "a path to the survey file, relative to the project root or absolute",
+    "data.sheet": (
+        "null (the first worksheet), the name of a worksheet of the .xlsx survey, or its "
+        "0-based position (0 the first, 1 the second)"
+    ),
     "data.codebook": "a path to the codebook YAML, relative to the project root or absolute",
     "data.columns": (
         "null, a mapping 'canonical name: name in the file', or the path of a YAML file of "
@@ -190,6 +194,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _sheet_kind(value: Any) -> str | None:
+    """Which spelling of ``data.sheet`` a value is (a worksheet's name or its position), so
+    that a mistake gets one message about that spelling."""
+    if isinstance(value, str):
+        return "sheet-name"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "sheet-position"
+    return None
+
+
+SheetChoice = Annotated[
+    Annotated[Annotated[str, Field(min_length=1)], Tag("sheet-name")]
+    | Annotated[Annotated[int, Field(ge=0)], Tag("sheet-position")],
+    Discriminator(
+        _sheet_kind,
+        custom_error_type="sheet_kind",
+        custom_error_message="must be a worksheet's name or its 0-based position",
+    ),
+]
+
+
 class DataParams(_Strict):
     """Where the survey and its codebook are; paths are relative to the project root."""
 
@@ -213,6 +238,8 @@ class DataParams(_Strict):
     # that ``analysis.controls`` may hold them equal: text -> one dummy per category, a number
     # -> a linear term (``analyse.stats.regression.build_design``).
     extra_columns: list[str] = Field(default_factory=list)
+    # The worksheet of an .xlsx survey that holds the data: its name or 0-based position.
+    sheet: SheetChoice | None = None
 
     @model_validator(mode="after")
     def _extra_names(self) -> DataParams:
@@ -263,7 +290,7 @@ def _weights_kind(value: Any) -> str | None:
 
 
 # The tags only route validation; ``_validation_problems`` leaves them out of key paths.
-_UNION_TAGS = frozenset({"weights-name", "weights-mapping"})
+_UNION_TAGS = frozenset({"weights-name", "weights-mapping", "sheet-name", "sheet-position"})
 WeightsChoice = Annotated[
     Annotated[Weights, Tag("weights-name")] | Annotated[ColumnWeights, Tag("weights-mapping")],
     Discriminator(

@@ -30,7 +30,8 @@ def read_csv_cells(source: str | IO[bytes], sep: str) -> tuple[list[str], pd.Dat
 
     ``source`` is a path or a seekable binary file. The pandas C parser reads it twice: once for
     ``SAMPLE_ROWS`` rows to choose each column's dtype, then whole; its ``ParserError`` is left
-    to the caller.
+    to the caller. Its cost is linear in the cells, whatever the number of columns
+    (benchmarks/wide_files.py).
     """
     options: dict[str, object] = {
         "encoding": "utf-8",
@@ -40,18 +41,23 @@ def read_csv_cells(source: str | IO[bytes], sep: str) -> tuple[list[str], pd.Dat
         "skip_blank_lines": False,
         "quotechar": '"',
     }
-    sample = pd.read_csv(_rewound(source), nrows=SAMPLE_ROWS, dtype="category", **options)
-    dtypes = {i: "category" if _repeats(sample[column]) else str for i, column in enumerate(sample)}
+    # The sample is read as strings and its distinct texts counted: parsed as categoricals it
+    # would cost about ten times more per column (seconds on a file of thousands of columns).
+    sample = pd.read_csv(_rewound(source), nrows=SAMPLE_ROWS, dtype=str, **options)
+    dtypes = {i: "category" if _repeats(sample.iloc[:, i]) else str for i in range(sample.shape[1])}
     del sample
     cells = pd.read_csv(_rewound(source), dtype=dtypes, **options)
     header = ["" if pd.isna(h) else str(h) for h in cells.iloc[0]]
-    body = cells.iloc[1:].reset_index(drop=True)
+    # Column by column out of the parsed table, each raw column freed once filled. Taken all
+    # at once into a dict, then dropped from it: popping them one by one out of the table
+    # would rebuild its block list at every column (quadratic in the columns of a wide file).
+    raw = {i: cells.iloc[1:, i] for i in range(cells.shape[1])}
     del cells
-    body = pd.DataFrame(
-        {i: _filled(body.pop(column)) for i, column in enumerate(list(body.columns))},
-        index=body.index,
-    )
-    return header, body
+    index = pd.RangeIndex(len(raw[0])) if raw else pd.RangeIndex(0)
+    filled = {}
+    for i in range(len(raw)):
+        filled[i] = _filled(raw.pop(i)).set_axis(index)
+    return header, pd.DataFrame(filled, index=index)
 
 
 def _rewound(source: str | IO[bytes]) -> str | IO[bytes]:
@@ -61,7 +67,8 @@ def _rewound(source: str | IO[bytes]) -> str | IO[bytes]:
 
 
 def _repeats(sample: pd.Series) -> bool:
-    return len(sample.cat.categories) <= REPEATED_SHARE * len(sample)
+    """Whether a column's sampled cells hold few distinct texts (missing cells not counted)."""
+    return sample.nunique(dropna=True) <= REPEATED_SHARE * len(sample)
 
 
 def _filled(column: pd.Series) -> pd.Series:

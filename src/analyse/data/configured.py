@@ -80,6 +80,7 @@ def load_configured(params: RunParams) -> ConfiguredSurvey:
         bad_rows=params.data.bad_rows,
         missing_values=params.data.missing_values,
         extra_columns=params.data.extra_columns,
+        sheet=params.data.sheet,
     )
     warnings = list(survey.attrs.pop("warnings", []))
     if EXCLUSION_COLUMN not in survey:

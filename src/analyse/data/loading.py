@@ -572,6 +572,7 @@ def load_survey(
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
     extra_columns: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
 
@@ -611,6 +612,7 @@ def load_survey(
         bad_rows=bad_rows,
         missing_values=missing_values,
         extra_columns=extra_columns,
+        sheet=sheet,
     )
     return survey
 
@@ -626,6 +628,7 @@ def load_survey_rows(
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
     extra_columns: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
     warnings that point at the file without reading it a second time."""
@@ -644,6 +647,7 @@ def load_survey_rows(
         answer_labels=labels,
         item_columns=codebook.item_columns,
         numeric_items=list(codebook.item_cuts),
+        sheet=sheet,
     )
     release_memory()  # what parsing freed, before the typed columns are made
     _blank_missing(table, missing_values, codebook, extra_columns)
@@ -902,10 +906,40 @@ def _check_cells(
     whole at the same time. ``lenient`` (the export's header of each contract column, and a
     list to append to) turns identifier faults into warnings (``_identifier_warnings``).
     """
-    frame = table.frame
-    duplicated = set(frame.columns[frame.columns.duplicated()])
-    usable = [c for c in frame.columns if c not in duplicated]
+    whole = table.frame
+    duplicated = set(whole.columns[whole.columns.duplicated()])
+    usable = {c for c in whole.columns if c not in duplicated}
     items = [item for item in codebook.item_columns if item in usable]
+    checked_names = [c.name for c in COLUMNS if c.name in usable and c.name not in items]
+    # The columns checked here are set apart in a table of their own, from which each is
+    # dropped once typed: dropping a column rebuilds its table's list of blocks, one per
+    # column of text, so dropping them one by one from a file of thousands of columns would
+    # cost the contract's columns times the file's. The other columns stay in ``table.frame``.
+    frame = whole[checked_names + items]
+    rest = whole.drop(columns=checked_names + items)
+    table.frame = frame
+    del whole
+    try:
+        typed, problems = _check_set_apart(
+            table, codebook, frame, items, usable, excluded, population_optional, lenient
+        )
+    finally:
+        table.frame = pd.concat([frame, rest], axis=1) if frame.shape[1] else rest
+    return typed, problems
+
+
+def _check_set_apart(
+    table: RawTable,
+    codebook: Codebook,
+    frame: pd.DataFrame,
+    items: list[str],
+    usable: set[str],
+    excluded: np.ndarray,
+    population_optional: bool,
+    lenient: tuple[Mapping[str, str], list[str]] | None,
+) -> tuple[dict[str, pd.Series], list[Problem]]:
+    """``_check_cells`` on ``frame`` (``table.frame`` meanwhile), the contract and item
+    columns to check, each dropped from it once typed and reported."""
     typed: dict[str, pd.Series] = {}
     problems: list[Problem] = []
     for column in COLUMNS:

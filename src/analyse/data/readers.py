@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -91,6 +91,8 @@ class _Grid:
     body: pd.DataFrame
     rows: np.ndarray
     header_row: int
+    # a workbook's other worksheets, for a message about a sheet without data ("" otherwise)
+    sheets: str = ""
 
 
 def read_raw(
@@ -99,8 +101,12 @@ def read_raw(
     answer_labels: Mapping[str, int | None] | None = None,
     item_columns: Sequence[str] = (),
     numeric_items: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> RawTable:
     """Read ``path`` by its extension into a ``RawTable``; never modifies the file.
+
+    ``sheet`` chooses the worksheet of an .xlsx workbook (``data.sheet``): its name or 0-based
+    position; the first by default. Any other file has no sheets: giving one is an error.
 
     ``columns`` maps a canonical column name to its name in the file, for exports whose headers
     differ from the contract. ``answer_labels`` maps answer labels ("Oui", "Non") to levels and
@@ -112,8 +118,14 @@ def read_raw(
     path = Path(path)
     name = str(path)
     _check_file(path, name)
+    if sheet is not None and path.suffix.lower() != ".xlsx":
+        raise _fatal(
+            name,
+            f"a worksheet ({sheet!r}) is chosen, but only an .xlsx workbook has worksheets",
+            "data.sheet: null for a file that is not an .xlsx workbook",
+        )
     try:
-        grid = _read_grid(path, name)
+        grid = _read_grid(path, name, sheet)
     except OSError as exc:  # permissions, a file locked by another program, a vanished share
         raise _fatal(name, f"cannot be read ({exc.strerror or exc})", _EXPECTED_TYPES) from None
     grid = _drop_empty_rows(grid)
@@ -122,7 +134,7 @@ def read_raw(
             [
                 Problem(
                     file=name,
-                    message="no data rows (the file has a header only)",
+                    message="no data rows (the file has a header only)" + grid.sheets,
                     expected="a header row followed by one row per respondent",
                 )
             ]
@@ -151,12 +163,12 @@ def read_raw(
     )
 
 
-def _read_grid(path: Path, name: str) -> _Grid:
+def _read_grid(path: Path, name: str, sheet: str | int | None = None) -> _Grid:
     suffix = path.suffix.lower()
     if suffix in TEXT_EXTENSIONS:
         return _read_text(path, name)
     if suffix == ".xlsx":
-        return _read_xlsx(path, name)
+        return _read_xlsx(path, name, sheet)
     if suffix == ".sav":
         return _read_sav(path, name)
     return _read_parquet(path, name)
@@ -253,10 +265,20 @@ def detect_delimiter(text: str) -> str:
 
     Counting on the header is robust because headers hold names, never decimal commas; quotes
     are honoured by splitting with ``csv``. A one-column file gets a comma.
+
+    ``csv`` refuses a field over its limit (131,072 characters by default), and split on the
+    wrong delimiter a header is one field: the header of a file of a few thousand columns is
+    longer than that. The limit is raised to the header's length for the split, then put back
+    (the pandas parser that reads the file has none).
     """
     # splitlines: a file from an old Mac ends its lines with a lone CR
     first_line = next(iter(text.splitlines()), "")
-    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(first_line) + 1))
+    try:
+        counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
+    finally:
+        csv.field_size_limit(limit)
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 1 else ","
 
@@ -375,8 +397,14 @@ def _parser_problem(file: str, sep: str, exc: Exception, skipped: int) -> InputE
 # --- binary formats -----------------------------------------------------------------------
 
 
-def _read_xlsx(path: Path, name: str) -> _Grid:
-    """First worksheet; the header is the first non-empty row, row numbers are the sheet's."""
+def _read_xlsx(path: Path, name: str, sheet: str | int | None = None) -> _Grid:
+    """The chosen worksheet (``sheet``: name or 0-based position; the first by default); the
+    header is its first non-empty row, row numbers are the sheet's.
+
+    A worksheet without data, in a workbook of several, is reported with every worksheet and
+    its number of rows: the data are often on another sheet than the first (a cover page, a
+    notice, the questionnaire), and the message says which to choose (``data.sheet``).
+    """
     import openpyxl
 
     _check_xlsx_size(path, name)
@@ -389,24 +417,81 @@ def _read_xlsx(path: Path, name: str) -> _Grid:
             "an .xlsx workbook saved by Excel or LibreOffice",
         ) from None
     try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
+        chosen = _chosen_sheet(workbook, sheet, name)
+        others = _sheets_listed(workbook) if len(workbook.worksheets) > 1 else ""
+        chosen.reset_dimensions()  # some writers record wrong dimensions; read what is there
         numbered = [
             (i, [cell_text(v) for v in values])
-            for i, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+            for i, values in enumerate(chosen.iter_rows(min_row=1, values_only=True), start=1)
         ]
-        _check_formula_values(sheet, name)
+        _check_formula_values(chosen, name)
     finally:
         workbook.close()
     numbered = [(i, cells) for i, cells in numbered if any(c.strip() for c in cells)]
     if not numbered:
-        raise _fatal(name, "the first worksheet is empty", "a header row followed by data rows")
+        which = "the first worksheet" if sheet is None else f"the worksheet {chosen.title!r}"
+        raise _fatal(name, f"{which} is empty{others}", "a header row followed by data rows")
     header_row, header = numbered[0]
     width = len(header)
     data = [(cells + [""] * width)[:width] for _, cells in numbered[1:]]
     body = pd.DataFrame(data, columns=range(width), dtype=str)
     rows = np.array([i for i, _ in numbered[1:]], dtype=int)
-    return _Grid(_clean_header(header), body, rows, header_row)
+    return _Grid(_clean_header(header), body, rows, header_row, others)
+
+
+def _chosen_sheet(workbook: Any, sheet: str | int | None, name: str) -> Any:
+    """The worksheet ``sheet`` names (or is the 0-based position of); the first when None."""
+    sheets = workbook.worksheets
+    titles = [ws.title for ws in sheets]
+    expected = "data.sheet: one of the workbook's worksheets, by name or 0-based position"
+    if sheet is None:
+        return sheets[0]
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(sheets):
+            return sheets[sheet]
+        raise _fatal(
+            name,
+            f"the workbook has no worksheet at position {sheet} (positions count from 0)"
+            + _sheets_listed(workbook),
+            expected,
+        )
+    if sheet in titles:
+        return sheets[titles.index(sheet)]
+    by_label = [t for t in titles if normalise_label(t) == normalise_label(sheet)]
+    if len(by_label) == 1:  # case, accents' composition and spaces as a user may type them
+        return sheets[titles.index(by_label[0])]
+    if sheet.strip().isdigit():  # no sheet of that name: a position (``--sheet 1``)
+        return _chosen_sheet(workbook, int(sheet.strip()), name)
+    raise _fatal(
+        name,
+        f"the workbook has no worksheet named {sheet!r}"
+        + did_you_mean(closest(sheet, titles))
+        + _sheets_listed(workbook),
+        expected,
+    )
+
+
+def _sheets_listed(workbook: Any) -> str:
+    """``; the workbook's worksheets: 0 'Notice' (3 rows), 1 'Réponses' (57 rows)``, for a
+    message. Rows as each sheet's recorded dimensions give them (the sheets are not read: the
+    last row used, blank rows included); a sheet that records none is listed without."""
+    listed = []
+    for position, ws in enumerate(workbook.worksheets):
+        try:
+            dimension = ws.calculate_dimension()
+        except ValueError:  # no dimensions recorded: not counted, rather than read
+            count = None
+        else:  # "A1:A1" is a sheet of one cell or of none: its first row says which
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            empty = dimension == "A1:A1" and all(v is None or v == "" for v in first)
+            count = 0 if empty else ws.max_row
+        rows = "" if count is None else f" ({count} row{'s' if count != 1 else ''})"
+        listed.append(f"{position} {ws.title!r}{rows}")
+    return (
+        "; the workbook's worksheets: "
+        + ", ".join(listed)
+        + " (choose one by name or 0-based position: data.sheet, or --sheet of analyse validate)"
+    )
 
 
 def _check_xlsx_size(path: Path, name: str) -> None:
@@ -567,14 +652,24 @@ def _drop_empty_rows(grid: _Grid) -> _Grid:
     if grid.body.shape[1] == 0:
         return _Grid(grid.header, grid.body.iloc[:0], grid.rows[:0], grid.header_row)
     empty = np.ones(len(grid.body), dtype=bool)
-    for column in grid.body.columns:  # column by column: no table of booleans
-        empty &= blank(grid.body[column])
+    for position in range(grid.body.shape[1]):  # column by column: no table of booleans
+        empty &= blank(grid.body.iloc[:, position])
+        if not empty.any():
+            break  # no blank row left to find: the other columns of a wide file are not read
     if not empty.any():
         return grid  # selecting every row would copy the table
-    body = grid.body.loc[~empty].reset_index(drop=True)
-    for column in body.columns:
-        if isinstance(body[column].dtype, pd.CategoricalDtype):
-            body[column] = body[column].cat.remove_unused_categories()
+    kept = grid.body.loc[~empty].reset_index(drop=True)
+    # a new table of the columns, not each column set in place: on a table of thousands of
+    # columns every assignment would cost the whole table
+    body = pd.DataFrame(
+        {
+            label: column.cat.remove_unused_categories()
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column
+            for label, column in kept.items()
+        },
+        index=kept.index,
+    )
     return _Grid(grid.header, body, grid.rows[~empty], grid.header_row)
 
 

@@ -35,16 +35,20 @@ def method_name(column: str) -> str:
 
 
 def read_user_weights(
-    survey_path: str | Path, column: str, needed: np.ndarray | pd.Series | None = None
+    survey_path: str | Path,
+    column: str,
+    needed: np.ndarray | pd.Series | None = None,
+    sheet: str | int | None = None,
 ) -> pd.Series:
     """The survey file's ``column`` as float weights, one per data row (``RangeIndex``).
 
     ``needed`` marks the rows whose weight the analysis uses (default: every row); an empty
     cell elsewhere is allowed and read as NaN. Raises ``InputError`` listing every bad cell
     (not a number, infinite, negative, empty where needed), a missing or repeated column, or
-    needed weights that are all 0.
+    needed weights that are all 0. ``sheet`` is the worksheet of an .xlsx survey
+    (``data.sheet``).
     """
-    table = read_raw(survey_path)
+    table = read_raw(survey_path, sheet=sheet)
     header = list(table.frame.columns)
     where = f"analysis.weights names the column {column!r}"
     if column not in header:

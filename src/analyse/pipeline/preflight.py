@@ -166,7 +166,7 @@ def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
     """The warnings about a run's mappings and scored survey, pointing at the file's rows."""
     return mapping_warnings(params, load_codebook(params.codebook_path)) + survey_warnings(
         scored,
-        rows=_spreadsheet_rows(params.survey_path, len(scored)),
+        rows=_spreadsheet_rows(params.survey_path, len(scored), params.data.sheet),
         headers=mappings(params)["columns"],
     )
 
@@ -188,8 +188,10 @@ def file_warnings(
     return check_file(path, codebook, columns, answer_labels)[1]
 
 
-def _spreadsheet_rows(path: str | Path, n: int) -> np.ndarray | None:
+def _spreadsheet_rows(
+    path: str | Path, n: int, sheet: str | int | None = None
+) -> np.ndarray | None:
     """Each loaded row's row in the file as a spreadsheet shows it (the loader keeps every
     non-blank row in order); None if the counts disagree, and rows are then numbered 1..n."""
-    rows = read_raw(path).rows
+    rows = read_raw(path, sheet=sheet).rows
     return rows if len(rows) == n else None

@@ -171,7 +171,12 @@ def score_run(params: RunParams, survey: pd.DataFrame, codebook: Codebook) -> pd
 
 def _user_weights(params: RunParams, scored: pd.DataFrame, column: str) -> pd.Series:
     """The shipped weights of ``scored``'s rows, checked where the analysis needs them."""
-    w = read_user_weights(params.survey_path, column, needed=scored["maturity_index"].notna())
+    w = read_user_weights(
+        params.survey_path,
+        column,
+        needed=scored["maturity_index"].notna(),
+        sheet=params.data.sheet,
+    )
     if len(w) != len(scored):  # the loader keeps every row it reads: a bug if not
         raise RuntimeError(f"{len(w)} weights for {len(scored)} survey rows")
     return w.set_axis(scored.index)

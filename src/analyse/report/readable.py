@@ -28,6 +28,7 @@ import pandas as pd
 from analyse.data.codebook import Codebook
 from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN
+from analyse.params import shown_input
 from analyse.reasons import Reason
 from analyse.report import i18n, tables
 from analyse.report.findings import MEANS, capital, control_name, held_phrase
@@ -122,13 +123,16 @@ def _names(m: i18n.Messages, words: Sequence[str], none: str = "tables.none") ->
 
 
 def input_summary(params: RunParams, scored: pd.DataFrame) -> ReaderTable:
-    """What a run loaded: files, rows, respondents with an index, and whether it is synthetic."""
+    """What a run loaded: files, rows, respondents with an index, and whether it is synthetic.
+
+    Files are named as results.json names them (``analyse.params.shown_input``): a published
+    table must not reveal the building machine's folders."""
     m = _m()
     excluded = int((scored[EXCLUSION_COLUMN].fillna("") != "").sum())
     synthetic = is_synthetic(params.survey_path)
     rows = [
-        ("survey", str(params.data.survey), TEXT),
-        ("codebook", str(params.data.codebook), TEXT),
+        ("survey", shown_input(params.data.survey), TEXT),
+        ("codebook", shown_input(params.data.codebook), TEXT),
         ("rows", len(scored), COUNT),
         ("with_index", len(scored) - excluded, COUNT),
         ("without_index", excluded, COUNT),

@@ -21,6 +21,7 @@ from analyse.data.codebook import Codebook
 from analyse.data.provenance import is_synthetic
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
+from analyse.params import shown_input
 from analyse.report import i18n
 from analyse.report.disclosure import suppression_labels
 from analyse.report.findings import controls_held, held_means
@@ -447,13 +448,16 @@ def summary_table(values: Mapping[str, object]) -> pd.DataFrame:
 
 
 def input_summary(params: RunParams, scored: pd.DataFrame) -> pd.DataFrame:
-    """What a run loaded: files, rows, respondents with an index, and whether it is synthetic."""
+    """What a run loaded: files, rows, respondents with an index, and whether it is synthetic.
+
+    Files are named as results.json names them (``analyse.params.shown_input``): a published
+    table must not reveal the building machine's folders."""
     excluded = int((scored[EXCLUSION_COLUMN].fillna("") != "").sum())
     synthetic = is_synthetic(params.survey_path)
     return summary_table(
         {
-            "Survey file": params.data.survey,
-            "Codebook": params.data.codebook,
+            "Survey file": shown_input(params.data.survey),
+            "Codebook": shown_input(params.data.codebook),
             "Rows read": len(scored),
             "Respondents with a maturity index": len(scored) - excluded,
             "Respondents without a maturity index": excluded,

@@ -34,8 +34,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from analyse.data.contract import COLLECTIVITY_TYPES
 from analyse.data.scoring import EXCLUSION_COLUMN
@@ -605,6 +603,9 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         raise ValueError(
             f"{len(design.y)} respondents cannot identify {design.X.shape[1]} coefficients"
         )
+    import statsmodels.api as sm  # here: checking a design (``analyse validate``) needs neither
+    from scipy import stats  # statsmodels nor scipy, seconds of imports
+
     if weights is not None:
         weights = weights.loc[design.y.index]
     if weights is None:
@@ -766,6 +767,8 @@ def informative_weights(design: Design, weights: pd.Series) -> WeightsTest | Non
     constant within the model's categories (raking cells and a type control) make some
     products collinear. None when no product is left or no residual df remains.
     """
+    from scipy import stats
+
     w = weights.loc[design.y.index].to_numpy(dtype="float64")
     x = design.X.to_numpy(dtype="float64")
     y = design.y.to_numpy(dtype="float64")
@@ -830,5 +833,7 @@ def ols_hc3(
     het = (resid / (1.0 - h)) ** 2
     se = np.sqrt(np.einsum("ji,i,ji->j", pinv, het, pinv))
     df_resid = float(len(y) - rank)
+    from scipy import stats
+
     p = 2 * stats.t.sf(np.abs(coef / se), df_resid)
     return HC3Arrays(coef=coef, se=se, p=p, df_resid=df_resid, rank=rank)
