@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from analyse.report import i18n
-from analyse.report.disclosure import suppression_labels
+from analyse.report.disclosure import breakdown_suppression, suppression_labels
 from analyse.report.figure_base import _OWNED as _OWNED
 from analyse.report.figure_base import (
     GREY,
@@ -102,7 +102,10 @@ def _groups(scored: pd.DataFrame, column: str, min_cell: int) -> _Groups | str:
     counts = values["group"].value_counts().reindex(order, fill_value=0)
     order = [g for g in order if counts[g] > 0]
     counts = counts[order]
-    return _Groups(order, counts, suppression_labels(counts, min_cell), values, min_cell)
+    # the groups the table of this breakdown hides, beside the others (disclosure, rule 3)
+    linked = breakdown_suppression(scored, column, min_cell)
+    labels = suppression_labels(counts, min_cell, hidden=linked)
+    return _Groups(order, counts, labels, values, min_cell)
 
 
 def _maturity_by(
@@ -414,7 +417,8 @@ def _budget_scatter(scored: pd.DataFrame, min_cell: int) -> _Scatter:
         counts = data["type_label"].value_counts(sort=False)
     else:  # no type column: the respondents form one group
         counts = pd.Series({m("figures.budget.everyone"): len(data)})
-    suppressed = suppression_labels(counts, min_cell)
+    linked = breakdown_suppression(scored, "type_label", min_cell) if typed else None
+    suppressed = suppression_labels(counts, min_cell, hidden=linked)
     left_out = [f"{group} ({suppressed[group]})" for group in counts.index if suppressed[group]]
     if left_out:
         shown = [group for group in counts.index if not suppressed[group]]

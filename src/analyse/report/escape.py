@@ -14,7 +14,15 @@ else:
 - ``markdown_text``: running text in Markdown;
 - ``markdown_code``: a code span in Markdown (paths), whatever backticks the text holds;
 - ``html_text``: text content of an HTML element;
-- ``mpl_text``: a matplotlib title, label, tick label or legend entry.
+- ``mpl_text``: a matplotlib title, label, tick label or legend entry;
+- ``spreadsheet_text``: a text cell of a downloaded CSV or XLSX.
+
+A spreadsheet reads a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (and a
+tab or carriage return before one of them is skipped by some importers): a codebook label
+``=HYPERLINK("http://…","clic")`` would be a live link in a published table, and
+``-2+3+cmd|' /C calc'!A0`` a command (OWASP, "CSV Injection"). ``spreadsheet_text`` puts an
+apostrophe before such a text, which Excel and LibreOffice show as text and never evaluate;
+numbers are never passed to it, so a negative number stays a number.
 
 MathJax is neutralised by putting each ``$`` and ``\\`` alone in a ``<span>``: MathJax looks
 for a delimiter pair within one run of text, and an element boundary ends the run, so no pair
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 # Characters that end a line for Markdown (CommonMark knows \n and \r; Python's splitlines and
 # some renderers know the others). A line break inside a label would let the rest of it start a
@@ -50,6 +59,9 @@ _BLOCK_START = re.compile(r"[#+\-=]|\d+[.)]")
 # Bare URLs become links in nbconvert's renderer (``https://...``) and in GFM (``www.``): the
 # ":" of "://" and the "." of "www." are escaped, so a label is not made a link.
 _AUTOLINK = re.compile(r"(:)//|(?i:\bwww)(\.)")
+# What makes a spreadsheet read a text cell as a formula when it comes first (OWASP's list, with
+# the full-width forms that Excel's East Asian input turns into the ASCII ones).
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 
 
 def one_line(text: object) -> str:
@@ -134,3 +146,23 @@ def from_mpl_text(text: str) -> str:
     """What matplotlib shows for a string that ``mpl_text`` escaped: the user's characters, for
     a figure's text alternative (``analyse.report.notebook.figure_alt``)."""
     return text.replace("\\$", "$")
+
+
+def spreadsheet_text(text: object) -> str:
+    """``text`` for a text cell of a CSV or XLSX download: never read as a formula.
+
+    A text whose first visible character starts a formula (``=``, ``+``, ``-``, ``@``, or a
+    tab, carriage return or line feed, and their full-width forms) gets a leading apostrophe,
+    OWASP's advice for CSV injection: Excel and LibreOffice show the rest as text. Spaces and
+    invisible format characters (a right-to-left override, a zero-width space, a byte order
+    mark) in front are looked through, since an importer may drop them. Any other text is
+    returned as it is. Only text goes through here: a number is written as a number, so that
+    −1.5 stays numeric.
+    """
+    value = str(text)
+    for char in value:
+        if char in _FORMULA_START:
+            return "'" + value
+        if not (char == " " or unicodedata.category(char) in {"Cf", "Zs"}):
+            break
+    return value

@@ -5,7 +5,8 @@ mature (communities of communes far behind métropoles). The key findings
 (``analyse.report.findings``) start from that gap before saying whether it survives once the
 means are held equal, so the mean index per type enters ``results.json`` (``descriptives``),
 under the same disclosure rule as every table: no type with fewer than ``min_cell``
-respondents, and none hidden to protect a smaller one (``analyse.report.disclosure``).
+respondents, and none hidden to protect a smaller one, in this list or in the type table
+beside the other breakdowns (``analyse.report.disclosure``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from analyse.data.contract import COLLECTIVITY_TYPES
-from analyse.report.disclosure import suppressed_groups
+from analyse.report.disclosure import breakdown_suppression, suppressed_groups
+from analyse.report.groups import type_label
 from analyse.stats.regression import OUTCOME
 
 
@@ -28,6 +30,11 @@ def mean_by_type(scored: pd.DataFrame, min_cell: int) -> list[dict[str, Any]]:
     grouped = rated[OUTCOME].astype("float64").groupby(types)
     counts, means = grouped.size(), grouped.mean()
     hidden = suppressed_groups(counts, min_cell)
+    # and every type the type table hides beside the other breakdowns (disclosure, rule 3)
+    linked = breakdown_suppression(scored, "type_label", min_cell)
+    for kind in counts.index:
+        if bool(linked.get(type_label(str(kind)), False)):
+            hidden[kind] = True
     return [
         {"type": str(kind), "n": int(counts[kind]), "mean": float(means[kind])}
         for kind in COLLECTIVITY_TYPES

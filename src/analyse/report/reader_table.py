@@ -12,6 +12,8 @@ announce as nothing (axe-core flags it on every page). A ``ReaderTable`` keeps t
   (``analyse.report.i18n``): "1 225", "−0,29", "12,6 %", "< 0,001", "[−0,29 ; 0,24]", "Oui";
   a missing value is "—", never NaN, None or nan;
 - text cells escaped (``analyse.report.escape``): codebook labels and file names are the user's;
+  in the downloads too, where a text that starts like a formula (``=``, ``+``, ``-``, ``@``) gets
+  a leading apostrophe and an XLSX text cell is always a string, never a formula;
 - numbers right-aligned; the table inside a focusable, labelled scrolling region, so a wide
   table scrolls instead of overflowing the page (axe's ``scrollable-region-focusable``);
 - at most ``MAX_COLUMNS`` columns on a page, the row labels' included (``ReaderTable.width``):
@@ -49,7 +51,7 @@ import pandas as pd
 
 from analyse.report import i18n
 from analyse.report.downloads import DOWNLOAD_FORMATS, SIDECAR_SUFFIX, TABLES_DIR
-from analyse.report.escape import html_text, markdown_text, one_line
+from analyse.report.escape import html_text, markdown_text, one_line, spreadsheet_text
 
 Kind = Literal[
     "count", "number", "effect", "percent", "share", "p", "euros", "interval", "yesno", "text"
@@ -331,12 +333,20 @@ class ReaderTable:
     def download_frame(self) -> pd.DataFrame:
         """What the CSV and XLSX hold: labelled headers, the raw numbers unformatted (an
         interval as two columns, a percentage in percentage points), yes/no in words, missing
-        values empty."""
+        values empty.
+
+        Every text, headers and row labels included, goes through ``spreadsheet_text``: a
+        label from the user's codebook that starts like a formula (``=HYPERLINK(...)``,
+        ``@SUM(...)``, ``-2+3``) is written with a leading apostrophe, so a spreadsheet shows it
+        as text; numbers stay numbers (a negative one too)."""
         m = self.messages
-        data: dict[str, list[Any]] = {self.row_header: list(self.row_labels or [])}
+        labels = [spreadsheet_text(one_line(v)) for v in self.row_labels or []]
+        data: dict[str, list[Any]] = {spreadsheet_text(one_line(self.row_header)): labels}
         for column in self.full_columns:
             for key, label in self._download_columns(column, m):
-                data[label] = [_download_value(v, m) for v in self.frame[key].tolist()]
+                data[spreadsheet_text(one_line(label))] = [
+                    _download_value(v, m) for v in self.frame[key].tolist()
+                ]
         return pd.DataFrame(data)
 
     def _download_columns(self, column: Column, m: i18n.Messages) -> list[tuple[str, str]]:
@@ -366,7 +376,17 @@ class ReaderTable:
         decimal point."""
         path = Path(path)
         french = i18n.current().lang == "fr"
-        self.download_frame().to_csv(
+        frame = self.download_frame()
+        if french:
+            # pandas writes the decimal comma in float columns only: a number in a column that
+            # also holds text (a reason said in place of a number) would keep its point
+            for position, label in enumerate(frame.columns):
+                if not pd.api.types.is_object_dtype(frame.dtypes.iloc[position]):
+                    continue
+                frame[label] = [
+                    repr(v).replace(".", ",") if isinstance(v, float) else v for v in frame[label]
+                ]
+        frame.to_csv(
             path,
             index=False,
             encoding="utf-8-sig",
@@ -377,8 +397,9 @@ class ReaderTable:
         return path
 
     def write_xlsx(self, path: str | Path) -> Path:
-        """The table as an Excel workbook: numbers stored as numbers with a number format, the
-        header row bold, each column wide enough for its longest cell (up to a limit)."""
+        """The table as an Excel workbook: numbers stored as numbers with a number format, text
+        stored as text (an explicit string cell, never a formula), the header row bold, each
+        column wide enough for its longest cell (up to a limit)."""
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
@@ -391,6 +412,12 @@ class ReaderTable:
             bold = Font(bold=True)
             for cell in sheet[1]:
                 cell.font = bold
+            for row in sheet.iter_rows():
+                for cell in row:
+                    # text stays text whatever it holds: openpyxl makes a formula of any
+                    # string starting with "=", and spreadsheet_text is the first guard only
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
             for i, fmt in enumerate(self._download_formats(), start=1):
                 letter = get_column_letter(i)
                 values = [frame.columns[i - 1], *frame.iloc[:, i - 1].tolist()]
@@ -552,7 +579,7 @@ def _float(value: object) -> float | None:
 
 def _download_value(value: object, m: i18n.Messages) -> object:
     """A raw value for the CSV/XLSX: numbers as Python numbers, yes/no in words, None if
-    missing, text as it is."""
+    missing, text as it is unless it would start a formula (``spreadsheet_text``)."""
     if is_missing(value):
         return None
     if _is_bool(value):
@@ -561,7 +588,7 @@ def _download_value(value: object, m: i18n.Messages) -> object:
         return int(value)
     if isinstance(value, (numbers.Real, np.floating)):
         return float(value)
-    return one_line(value)
+    return spreadsheet_text(one_line(value))
 
 
 def _excel_format(column: Column) -> str:

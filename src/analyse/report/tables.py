@@ -4,8 +4,9 @@ Every function takes the scored survey or the ``ClaimAnalysis`` of ``analyse.sta
 returns a DataFrame so that a notebook cell is one call. Descriptive tables never show
 statistics for a group of fewer than ``min_cell`` respondents (``analyse.report.disclosure``):
 such a group is listed as "fewer than {min_cell}" with empty cells, and a group hidden with it
-so that the total does not give it away as "hidden to protect a smaller group".
-"""
+so that the total, or another breakdown of the same respondents, does not give it away as
+"hidden to protect a smaller group"; the hidden part of a table is 0 or at least ``min_cell``
+respondents."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from analyse.data.scoring import EXCLUSION_COLUMN, reliability, share_at_least
 from analyse.data.simulate import PUBLISHED_2025_SHARES
 from analyse.params import shown_input
 from analyse.report import i18n
-from analyse.report.disclosure import suppression_labels
+from analyse.report.disclosure import breakdown_suppression, suppression_labels
 from analyse.report.findings import controls_held, held_means
 from analyse.report.groups import unavailable
 from analyse.report.prose import sesoi_in_points
@@ -92,7 +93,9 @@ def describe_by(
         }
     )
     summary = summary[summary["n"] > 0]
-    hidden = suppression_labels(summary["n"], min_cell)
+    # hidden beside the other breakdowns of the same respondents too (disclosure, rule 3)
+    linked = breakdown_suppression(scored, by, min_cell)
+    hidden = suppression_labels(summary["n"], min_cell, hidden=linked)
     out = pd.DataFrame(index=summary.index, columns=["n", "mean", "sd", "median"], dtype=object)
     for group in summary.index:
         if hidden[group]:
