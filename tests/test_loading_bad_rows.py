@@ -135,7 +135,8 @@ def _messy(text):
     text.loc[1, "population"] = "-120"
     text.loc[2, "population"] = ""
     text.loc[3, "collectivity_type"] = "Syndicat mixte"
-    text.loc[4, "population"] = "inconnue"
+    text.loc[4, "population"] = "22243 hab. (source : J. Dupont, 06 12 34 56 20)"
+    text.loc[5, "collectivity_type"] = ""
     return text
 
 
@@ -146,7 +147,8 @@ def test_bad_rows_stop_is_the_default(tmp_path):
     messages = " ".join(p.message for p in exc.value.problems)
     assert "is zero" in messages and "is negative" in messages and "is empty" in messages
     assert "not a known collectivity type" in messages
-    assert any(p.value == "inconnue" and "not a number" in p.message for p in exc.value.problems)
+    assert any(p.row == 6 and "not a number" in p.message for p in exc.value.problems)
+    assert any(p.row == 7 and p.message == "is empty" for p in exc.value.problems)
 
 
 def test_bad_rows_exclude_leaves_each_row_out_with_its_reason(tmp_path, monkeypatch, capsys):
@@ -158,12 +160,16 @@ def test_bad_rows_exclude_leaves_each_row_out_with_its_reason(tmp_path, monkeypa
     assert reasons.iloc[1] == Reason("population_negative").english()
     assert reasons.iloc[2] == Reason("population_empty").english()
     assert reasons.iloc[3] == Reason("type_unknown", {"value": "Syndicat mixte"}).english()
-    assert reasons.iloc[4] == Reason("population_not_number", {"value": "inconnue"}).english()
+    # what the cell said is no part of a (published) reason: it is said to the analyst only
+    assert reasons.iloc[4] == Reason("population_not_number").english()
+    assert reasons.iloc[5] == Reason("type_empty").english()
+    [warning] = [w for w in load_configured(load_params(path)).warnings if "J. Dupont" in w]
+    assert warning.startswith("row 6, column 'population': '22243 hab.")
     check = check_params(load_params(path))
     assert check.error is None
     assert check.summary.rows == len(text)  # n + n_excluded = rows read
     assert check.summary.included + check.summary.excluded == len(text)
-    assert check.summary.excluded >= 5
+    assert check.summary.excluded >= 6
     assert _run_main(monkeypatch, "validate", "--params", path) == 0
     out, _ = capsys.readouterr()
     assert "population 0 in the survey" in out and "Syndicat mixte" in out
@@ -173,7 +179,9 @@ def test_bad_rows_exclude_leaves_each_row_out_with_its_reason(tmp_path, monkeypa
     assert result.n + result.n_excluded == len(text)
     for code in ("population_zero", "population_negative", "population_empty"):
         assert result.exclusions[Reason(code).english()] == 1
-    assert result.exclusions[Reason("population_not_number", {"value": "inconnue"}).english()] == 1
+    assert result.exclusions[Reason("population_not_number").english()] == 1
+    assert result.exclusions[Reason("type_empty").english()] == 1
+    assert not any("Dupont" in str(reason) for reason in result.exclusions.index)
 
 
 def test_a_frame_population_of_0_is_never_used(tmp_path):

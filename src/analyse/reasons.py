@@ -97,7 +97,8 @@ TEMPLATES: dict[str, str] = {
     "population_zero": "population 0 in the survey",
     "population_negative": "negative population in the survey",
     "population_empty": "population empty in the survey",
-    "population_not_number": "population '{value}' in the survey is not a number",
+    "population_not_number": "population not a number in the survey",
+    "type_empty": "type empty in the survey",
     "population_not_positive": "population not a positive number after enrichment",
     "missing_term_value": "missing value in a model term",
     # an extra control (data.extra_columns) with no value: the row is out of the model

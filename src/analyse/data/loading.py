@@ -655,7 +655,13 @@ def load_survey_rows(
     _number_rows(table)
     excluded = _apply_type_labels(table, type_labels or {})
     if bad_rows == "exclude":
-        excluded = _bad_row_exclusions(table, excluded, population_optional)
+        excluded, found = _bad_row_exclusions(
+            table,
+            excluded,
+            population_optional,
+            str((columns or {}).get("population", "")) or "population",
+        )
+        warnings += found
     problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
     headers = {c: str((columns or {}).get(c, c)) for c in COLUMN_NAMES}
     typed, cell_level = _check_cells(
@@ -834,13 +840,19 @@ _IDENTIFIER_KINDS = ("siren", "code_insee")
 
 
 def _bad_row_exclusions(
-    table: RawTable, excluded: np.ndarray, population_optional: bool
-) -> np.ndarray:
+    table: RawTable, excluded: np.ndarray, population_optional: bool, header: str = "population"
+) -> tuple[np.ndarray, list[str]]:
     """``data.bad_rows: exclude``: the reason each row that would stop the run is left out
-    (a type no mapping names, a population of 0, negative, or empty where one is required),
-    added to the reasons already given. Such a row is then not checked, like a row left out
-    by the type mapping, and is counted among the exclusions."""
+    (a type no mapping names or an empty type, a population of 0, negative, empty where one is
+    required, or not a number), added to the reasons already given. Such a row is then not
+    checked, like a row left out by the type mapping, and is counted among the exclusions.
+
+    The reasons are published (counted in the report), so none holds what a cell said: a
+    population cell may hold anything ("22243 hab. (source : J. Dupont, 06 …)"). The values
+    of the cells that are not numbers come back as warnings, for ``validate`` to show the
+    analyst, one per row."""
     out = excluded.copy()
+    warnings: list[str] = []
     frame = table.frame
     open_ = out == ""
     if "collectivity_type" in frame.columns and isinstance(frame["collectivity_type"], pd.Series):
@@ -849,6 +861,7 @@ def _bad_row_exclusions(
         unknown = _starts_with(faults, _UNKNOWN_TYPE) & open_
         values = frame["collectivity_type"].astype(str).str.strip().to_numpy()[unknown]
         out[unknown] = [Reason("type_unknown", {"value": v}).english() for v in values]
+        out[(faults == "is empty") & open_] = Reason("type_empty").english()
         open_ = out == ""
     if "population" in frame.columns and isinstance(frame["population"], pd.Series):
         spec = next(c for c in COLUMNS if c.name == "population")
@@ -862,12 +875,20 @@ def _bad_row_exclusions(
         ):
             at = (faults == message) & open_
             out[at] = Reason(code).english()
-        # a text where a number is expected ("inconnu", "12 000 hab."): left out with the
-        # value, which data.missing_values can turn into an empty cell for the frame to fill
+        # a text where a number is expected ("inconnue", "12 000 hab."): left out, its value
+        # said to the analyst only; data.missing_values can turn such a text into an empty
+        # cell for the frame to fill
         text = _starts_with(faults, "is not a number") & open_
-        values = frame["population"].astype(str).str.strip().to_numpy()[text]
-        out[text] = [Reason("population_not_number", {"value": v}).english() for v in values]
-    return out
+        out[text] = Reason("population_not_number").english()
+        shown = f"'{header}'" if header == "population" else f"'{header}' (population)"
+        warnings += [
+            f"row {int(row)}, column {shown}: {str(value).strip()!r} is not a number; the row is "
+            "left out (data.bad_rows: exclude)"
+            for row, value in zip(
+                np.asarray(table.rows)[text], frame["population"].to_numpy()[text], strict=True
+            )
+        ]
+    return out, warnings
 
 
 def _identifier_warnings(
