@@ -69,6 +69,8 @@ def test_a_codebook_item_may_declare_cuts(tmp_path):
         (["1", 10, 100], "finite numbers"),
         ([True, 10, 100], "finite numbers"),
         ([1, 10, float("inf")], "finite numbers"),
+        ([1, 10, 10**400], "finite numbers"),  # too large for a float: no OverflowError
+        (["1e1", "1e2", "1e3"], "write 1000 or 1.0e+3"),  # YAML reads 1e3 as text
         ([], "a list of numbers"),
         ("1, 10, 100", "a list of numbers"),
         ([1, 10], "2 cut(s) make 3 levels but the codebook has 4"),

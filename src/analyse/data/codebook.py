@@ -177,8 +177,11 @@ def cuts_fault(cuts: object, n_levels: int) -> str:
     if not isinstance(cuts, list) or not cuts:
         return f"cuts must be a list of numbers, got {cuts!r}"
     bad = [c for c in cuts if isinstance(c, bool) or not isinstance(c, int | float)]
-    if bad or not all(math.isfinite(c) for c in cuts):
-        return f"cuts must be finite numbers (not texts), got {cuts!r}"
+    if bad or not all(_finite(c) for c in cuts):
+        hint = ""
+        if any(isinstance(c, str) and _finite_text(c) for c in bad):  # YAML reads 1e3 as text
+            hint = " (YAML reads a number like 1e3 as text: write 1000 or 1.0e+3)"
+        return f"cuts must be finite numbers (not texts), got {cuts!r}{hint}"
     if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
         return f"cuts must be strictly increasing, got {cuts!r}"
     if len(cuts) != n_levels - 1:
@@ -187,6 +190,21 @@ def cuts_fault(cuts: object, n_levels: int) -> str:
             f"give {n_levels - 1} cut(s), so that the item shares the codebook's levels"
         )
     return ""
+
+
+def _finite(value: float) -> bool:
+    """A finite number, an integer too large for a float (10**400) included as not finite."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _finite_text(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except (ValueError, OverflowError):
+        return False
 
 
 @lru_cache(maxsize=1)
