@@ -173,6 +173,29 @@ _PREFIXES: tuple[tuple[str, ...], ...] = tuple(
         reverse=True,
     )
 )
+# The legal form a leading word states (``legal_form``). « Agglomération », « Agglo » and
+# « Collectivité » alone state none: a census writes « Agglo » for a CU or a métropole too.
+_FORM_OF_PREFIX: dict[tuple[str, ...], str] = {
+    tuple(p.split()): form
+    for form, prefixes in {
+        "CC": ("COMMUNAUTE DE COMMUNES", "COMMUNAUTE DE COMMUNE", "CC"),
+        "CA": (
+            "COMMUNAUTE D AGGLOMERATION",
+            "COMMUNAUTE DE L AGGLOMERATION",
+            "COMMUNAUTE D AGGLO",
+            "COMMUNAUTE AGGLOMERATION",
+            "COMMUNAUTE AGGLO",
+            "CA",
+        ),
+        "CU": ("COMMUNAUTE URBAINE", "CU"),
+        "metropole": ("METROPOLE EUROPEENNE", "METROPOLE", "EUROMETROPOLE"),
+        "EPT": ("ETABLISSEMENT PUBLIC TERRITORIAL", "EPT"),
+        "commune": ("COMMUNE", "VILLE", "MAIRIE"),
+        "departement": ("DEPARTEMENT", "CONSEIL DEPARTEMENTAL", "CONSEIL GENERAL"),
+        "region": ("REGION", "CONSEIL REGIONAL"),
+    }.items()
+    for p in prefixes
+}
 _SUFFIXES: tuple[str, ...] = ("METROPOLE", "AGGLOMERATION", "AGGLO")
 # a legal form written after the name (« Le Mans Métropole Communauté urbaine », « Grand
 # Poitiers Communauté urbaine »), dropped before the one-word suffixes above
@@ -185,6 +208,7 @@ _TRAILING_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "COMMUNAUTE D AGGLO",
     )
 )
+# (a trailing « Métropole » is part of a name, not a legal form: Le Mans Métropole is a CU)
 _ABBREVIATIONS: dict[str, str] = {"ST": "SAINT", "STE": "SAINTE"}
 # Usual names and acronyms of the régions, each to the frame's name: a small explicit table, not
 # a guess. An acronym that is also a word a survey writes for "missing" (« NA ») is left out.
@@ -285,6 +309,30 @@ def _name_keys(text: str) -> tuple[str, str]:
     return " ".join(full), " ".join(core)
 
 
+def legal_form(text: object) -> str | None:
+    """The legal form a name states by its leading legal words (« Communauté de communes »,
+    « CA », « Métropole », « Ville de », « Conseil départemental », « Région », ...) or by a
+    legal form written after it (« Le Mans Métropole Communauté urbaine »): a frame type (``CC``,
+    ``CA``, ``CU``, ``metropole``, ``EPT``, ``commune``, ``departement``, ``region``), else None.
+    Prefix stripping drops these words to compare names; this keeps what they said."""
+    if not isinstance(text, str):
+        return None
+    return _legal_form(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _legal_form(text: str) -> str | None:
+    words = _strip_articles(_tokens(text))
+    for pattern in _PREFIXES_BY_WORD.get(words[0] if words else "", ()):
+        n = len(pattern)
+        if len(words) > n and tuple(words[:n]) == pattern:
+            return _FORM_OF_PREFIX.get(pattern)
+    for form in _TRAILING_FORMS:
+        if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+            return _FORM_OF_PREFIX[form]
+    return None
+
+
 def siren_key(value: object) -> str:
     """The 9-digit SIREN in a SIREN or SIRET (spaces, dots and dashes allowed), else ``""``."""
     if not isinstance(value, str):
@@ -293,6 +341,20 @@ def siren_key(value: object) -> str:
     if re.fullmatch(r"\d{9}|\d{14}", digits) is None:
         return ""
     return digits[:9]
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn check, as every SIREN the INSEE gives does
+    (every SIREN of the committed frame passes it; La Poste's exception concerns the 14-digit
+    SIRET of its establishments, not a 9-digit SIREN). One digit mistyped, or most pairs of
+    neighbours swapped, fail it: a SIREN that fails is a typo, whatever it happens to find."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        d = int(char)
+        if position % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
 
 
 def _code_key(value: object, width: int) -> str:
@@ -484,13 +546,17 @@ class _Index:
         population: int | None = None,
     ) -> NameMatch:
         """The frame rows a name designates among ``kinds``, by the first method of
-        ``NAME_METHODS`` that finds any (see the module docstring). Several rows are narrowed
-        by ``departement`` (a commune's, from the survey's INSEE code), then by ``population``
-        (the survey's, within ``CONFLICT_TOLERANCE``); more than one left means ambiguous, and
-        the caller matches nothing. The typo search is limited to ``departement`` when given."""
+        ``NAME_METHODS`` that finds any (see the module docstring). Rows of the legal form the
+        name states are preferred; several rows are narrowed by ``departement`` (a commune's,
+        from the survey's INSEE code), then by ``population`` (the survey's, within
+        ``CONFLICT_TOLERANCE``); more than one left means ambiguous, and the caller matches
+        nothing. A ``departement`` that none of the rows is in matches nothing either. The typo
+        search is limited to ``departement`` when given, and a typo is used only when that
+        département or the population agrees."""
         full, core = name_keys(text)
         if not full:
             return NameMatch([])
+        form = legal_form(text)
         kinds = sorted(kinds)
         indexes = [self._name_index(kind) for kind in kinds]
         keys = [full] if core == full else [full, core]
@@ -504,7 +570,7 @@ class _Index:
         for method, found in steps:
             found = sorted(set(found))
             if found:
-                return self._decide(text, method, found, 0, departement, population)
+                return self._decide(text, method, found, 0, form, departement, population)
         if _letters(full) < TYPO_MIN_LETTERS:
             return NameMatch([])
         near: dict[int, str] = {}
@@ -519,7 +585,24 @@ class _Index:
                             near.setdefault(i, other)
         if not near:
             return NameMatch([])
-        return self._decide(text, "typo", sorted(near), 1, "", population)
+        match = self._decide(text, "typo", sorted(near), 1, form, "", population)
+        if len(match.rows) != 1 or departement:
+            return match  # ambiguous, or found within the département of the survey's code
+        hit = self.rows[match.rows[0]]
+        if population is not None and hit.population is not None:
+            gap = population_conflict(population, hit.population)
+            if not gap:
+                return match  # the survey's population agrees
+            why = gap
+        else:
+            why = "neither an INSEE code's département nor a population to confirm it"
+        return NameMatch(
+            [],
+            "",
+            None,
+            f"did you mean {hit.name!r}? typo (distance 1): {str(text).strip()!r} is one letter "
+            f"from {self._describe(match.rows[0])}; not used: {why}",
+        )
 
     def _decide(
         self,
@@ -527,18 +610,61 @@ class _Index:
         method: str,
         found: list[int],
         distance: int,
+        form: str | None,
         departement: str,
         population: int | None,
     ) -> NameMatch:
         """One row of ``found``, or none with the candidates named for review."""
         notes: list[str] = []
         narrowed = found
-        if len(narrowed) > 1 and departement:
+        if form is not None:
+            same = [i for i in found if self.rows[i].collectivity_type == form]
+            if same:
+                narrowed = same
+            else:
+                # The name states a legal form no candidate has: another body of the same name
+                # (CC du Sud absent, CA du Sud found), or the same body since promoted. Only the
+                # survey's population can tell; without it nothing is used.
+                close = [
+                    i
+                    for i in found
+                    if population is not None
+                    and self.rows[i].population is not None
+                    and not population_conflict(population, self.rows[i].population)
+                ]
+                if len(close) != 1:
+                    shown = "; ".join(self._describe(i) for i in found[:5])
+                    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+                    return NameMatch(
+                        [],
+                        "",
+                        None,
+                        f"legal form ({method}): the name says {form}, but what matches it is of "
+                        f"another form: {shown}{more}; not used without a survey population "
+                        f"within {round(CONFLICT_TOLERANCE * 100)} % of the frame's",
+                    )
+                narrowed = close
+                notes.append(
+                    f"legal form: the name says {form}, the frame's {self.rows[close[0]].name!r} "
+                    f"is a {self.rows[close[0]].collectivity_type} (accepted: the survey's "
+                    f"population is within {round(CONFLICT_TOLERANCE * 100)} % of its)"
+                )
+        if departement:
             in_dep = [i for i in narrowed if self.rows[i].departement == departement]
-            if in_dep:
-                narrowed = in_dep
-                if len(in_dep) == 1:
-                    notes.append(f"of {len(found)} homonyms, the one in département {departement}")
+            if not in_dep:
+                shown = "; ".join(self._describe(i) for i in narrowed[:5])
+                more = f" and {len(narrowed) - 5} more" if len(narrowed) > 5 else ""
+                return NameMatch(
+                    [],
+                    "",
+                    None,
+                    f"not in département {departement} ({method}): the survey's INSEE code "
+                    f"is of département {departement}, and the name is found only elsewhere: "
+                    f"{shown}{more}",
+                )
+            if len(in_dep) == 1 and len(narrowed) > 1:
+                notes.append(f"of {len(narrowed)} homonyms, the one in département {departement}")
+            narrowed = in_dep
         if len(narrowed) > 1 and population is not None:
             close = [
                 i
@@ -570,6 +696,24 @@ class _Index:
                 f"{self.rows[hit].name!r}",
             )
         return NameMatch([hit], method, distance, "; ".join(notes))
+
+    def names_agree(self, text: object, i: int) -> bool:
+        """Whether a survey's name can be frame row ``i``'s: no name, the same full or core key
+        (a région's alias, an EPCI's short name included), or keys one edit apart. A row found
+        by SIREN or INSEE code whose name disagrees is more likely a mistyped identifier than a
+        misnamed body."""
+        full, core = name_keys(text)
+        if not full:
+            return True
+        survey = {full, core} | {_ALIAS_KEYS[k] for k in (full, core) if k in _ALIAS_KEYS}
+        row = self.rows[i]
+        frame = set(name_keys(row.name))
+        if row.collectivity_type in _SHORT_NAME_TYPES:
+            for short in re.findall(r"\(([^)]*)\)", row.name):
+                frame |= set(name_keys(short))
+        frame -= {""}
+        survey -= {""}
+        return bool(survey & frame) or any(within_one_edit(a, b) for a in survey for b in frame)
 
     def _describe(self, i: int) -> str:
         row = self.rows[i]
@@ -654,12 +798,32 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
         def fits(i: int, allowed: frozenset[str] | None = allowed) -> bool:
             return allowed is None or index.rows[i].collectivity_type in allowed
 
+        def agrees(
+            i: int, key: str, value: str, name: object = names[pos], notes: list[str] = notes
+        ) -> bool:
+            """Whether the survey's name agrees with the row its identifier found; if not,
+            the disagreement is reported and the identifier not used."""
+            if index.names_agree(name, i):
+                return True
+            notes.append(
+                f"{key} {value} is {index.rows[i].name!r} in the frame, not the survey's "
+                f"{str(name).strip()!r}: a mistyped {key}? not used"
+            )
+            return False
+
         siren = siren_key(sirens[pos])
+        if siren and not luhn_valid(siren):
+            notes.append(
+                f"SIREN {siren} fails the Luhn check every SIREN passes: a typo, ignored; "
+                "the row is matched by its next key (code_insee, then name)"
+            )
+            siren = ""
         if siren:
             found = index.by_siren.get(siren, [])
             fitting = [i for i in found if fits(i)]
             if len(fitting) == 1:
-                method, hit = "siren", fitting[0]
+                if agrees(fitting[0], "SIREN", siren):
+                    method, hit = "siren", fitting[0]
             elif found and not fitting:
                 other = index.rows[found[0]]
                 notes.append(
@@ -680,7 +844,7 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
                 for level, width in levels
                 for i in index.by_code.get((level, _code_key(codes[pos], width)), [])
             ]
-            if len(found) == 1:
+            if len(found) == 1 and agrees(found[0], "INSEE code", str(codes[pos]).strip()):
                 method, hit = "code_insee", found[0]
 
         distance: int | None = None
@@ -699,6 +863,14 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
             if len(match.rows) == 1:
                 method, hit, distance = match.method, match.rows[0], match.distance
 
+        form = legal_form(names[pos])
+        if method in ("siren", "code_insee") and form is not None and hit is not None:
+            found_type = index.rows[hit].collectivity_type
+            if form != found_type:
+                review = (
+                    f"legal form: the name says {form}, the frame's {index.rows[hit].name!r} "
+                    f"found by {method} is a {found_type}"
+                )
         pop_filled = type_filled = False
         row = index.rows[hit] if hit is not None else None
         if row is not None:
