@@ -5,14 +5,27 @@ that motivated this) and often say only "an EPCI" where the model needs CC, CA, 
 The official frame (``analyse.data.reference``) knows both for every commune, EPCI, EPT,
 département and région, so a respondent that can be identified there need not be dropped.
 
-Identification goes from the most to the least reliable key and stops at the first hit:
+Identification goes from the most to the least reliable key and stops at the first hit. The
+matched population becomes a regressor, so a wrong match is a wrong number: every key is used
+only when nothing else the survey says contradicts it, and what is not used is reported.
 
 1. **SIREN** (a 14-digit SIRET, spaces allowed, is read as its first 9 digits): communes, EPCI
-   and EPT. Départements and régions have no SIREN in the frame.
+   and EPT. Départements and régions have no SIREN in the frame. Every SIREN the INSEE gives
+   passes the Luhn check (every one of the committed frame does; La Poste's exception concerns
+   its establishments' SIRETs), and a mistyped digit fails it: such a SIREN is ignored with a
+   note in ``conflict`` and the row goes on to its next key, as an unparsable one does.
 2. **INSEE code**: commune (5 characters, a 4-digit code is taken as having lost its leading
    zero), département (``"13"``, ``"2A"``, ``"976"``) or région (``"84"``). The declared type says
    which list to search; without a type the code must be found in exactly one list (``"84"`` is
    both the Vaucluse and Auvergne-Rhône-Alpes, so it then matches nothing).
+
+   A row found by SIREN or code is checked against the survey's name when it gives one: the
+   names agree when they share a full or core key (a région's alias and an EPCI's short name
+   count), or when their keys are one edit apart. « Lagnieu » with code 01022 (a digit moved
+   from 01202) finds Artemare: the code is then not used, ``conflict`` names both, and the row
+   goes on to the next key, then to its name. A name that agrees but states another legal form
+   (« Communauté de communes du Grand Avignon » with the CA's SIREN) keeps the hit, with a
+   ``review`` note: an identifier and a name agreeing on a body outweigh a former legal form.
 3. **Name**, only within the declared type (``epci`` = CC, CA, CU, métropole or EPT) and only when
    exactly one frame row answers. The methods are tried in turn, the first that finds any row
    deciding (each is a value of the report's ``method``):
@@ -34,9 +47,8 @@ Identification goes from the most to the least reliable key and stops at the fir
      name (« CA de la Région Nazairienne et de l'Estuaire (CARENE) »: 34 EPCI carry one);
    - ``typo``: one letter wrong: the survey's key at Damerau-Levenshtein distance 1 (one letter
      inserted, dropped, replaced, or two neighbours swapped) from a frame key, for keys of at
-     least ``TYPO_MIN_LETTERS`` letters, « MONPTELLIER MEDITERRANEE METROPOLE » finding
-     Montpellier Méditerranée Métropole. A commune whose survey INSEE code found nothing is
-     looked for in the code's département only; other rows within their type. Found by a
+     least ``TYPO_MIN_LETTERS`` letters. A commune whose survey gives an INSEE code is looked
+     for in the code's département only; other rows within their type. Found by a
      deletion-neighbourhood index (each key and its one-letter deletions), so it costs a few
      dictionary reads per row, not a scan of the frame.
 
@@ -45,12 +57,45 @@ Identification goes from the most to the least reliable key and stops at the fir
    "Ville-d'Avray" still finds Ville-d'Avray by its full key although its core key drops
    "Ville". The full key is tried first so that a name that *is* a legal word ("Grand", a
    commune of the Vosges, whose core key would collide with "Ville-la-Grand") still finds its
-   own row. Where a method finds several rows (two communes called Croix), the département of
-   the survey's INSEE code, then the survey's population (within 10 %), may leave one; else the
-   row is unmatched and the candidates are listed. Every ``alias``, ``short_name`` and ``typo``
-   match, and every tie broken, is written in the report's ``review`` column with the edit
-   ``distance`` of the keys, and listed by ``enrichment_details`` for the analyst to check:
-   nothing fuzzy is accepted silently.
+   own row.
+
+   What a method finds is then narrowed, in this order, and is used only if one row is left:
+
+   - **legal form** (``legal_form``): the form the survey's name states by its legal words (CC,
+     CA, CU, métropole, EPT; commune, département, région), which prefix stripping drops from
+     the key, is kept: rows of that type are preferred, so « Communauté de communes du Sud »
+     is CC du Sud and not CA du Sud. When no row found has that form, the frame does not hold
+     the body the survey names under that form: another body of the same name (CC du Sud
+     absent, CA du Sud found: a population four times as large), or the same body since
+     promoted (a CA become a CU). Only the survey's population can tell them apart, so such a
+     row is used only when the survey's population is within 10 % of exactly one of them, with
+     a ``review`` note; otherwise the row is unmatched and the candidates listed. « Agglo »,
+     « Agglomération » and « Collectivité » alone state no form (a census writes « Agglo » for
+     CU and métropoles too), nor does a trailing « Métropole » (Le Mans Métropole is a CU);
+   - **département**: a commune whose survey gives an INSEE code is in that code's
+     département. Several homonyms are narrowed to the one there (two communes called Croix);
+     when *none* is there, the row is unmatched with the candidates elsewhere named, even if
+     only one body of that name exists: « Balan » with code 01027, absent from the frame, is
+     not Balan of the Ardennes (1,579 inhabitants instead of 3,077);
+   - **population**: among homonyms left, the one whose population is within 10 % of the
+     survey's.
+
+   A ``typo`` match is used only when something else agrees: it was found in the département
+   of the row's INSEE code, or the survey's population is within 10 % of the row's (and when
+   the survey gives a population that disagrees, it is not used either). Without either, it
+   fills nothing: the row is unmatched and its ``review`` asks « did you mean X? ». One letter
+   apart is too close to be evidence by itself: 8.6 % of the communes would typo-match another
+   commune were they absent from the frame (Billiat and Illiat), so would « CC de la Dombes »
+   and « CC des Combes », the Loiret and the Loire. The département is weaker evidence than the
+   population: 2.2 % would still typo-match another commune of their own département (Lagnieu
+   and Magnieu, both in the Ain), which is why every typo match is listed for review.
+   « MONPTELLIER MEDITERRANEE METROPOLE » with a population near 523,000 is still Montpellier
+   Méditerranée Métropole.
+
+   Every ``alias``, ``short_name`` and ``typo`` match, every tie broken, every legal form
+   accepted from another, and every candidate not used is written in the report's ``review``
+   column, with the edit ``distance`` of the keys for a match, and listed by
+   ``enrichment_details`` for the analyst to check: nothing fuzzy is accepted silently.
 
 A hit whose type contradicts the declared one (a commune row carrying its EPCI's SIREN) is not
 used: the row goes on to the next key and the contradiction is reported. Survey values always win:
