@@ -18,8 +18,12 @@ It prints the time of ``enrich_from_frame`` on the census (the first call, which
 name and typo indexes, and the median of three more), the rows matched by each method, how many
 of them found the row the census was made from (a wrong match is a fuzzy match that found
 another body), and why the others are unmatched (homonyms: the same name in several
-départements, with nothing to choose between them; ambiguous typos). Timings vary with the
-machine's load: compare figures measured in one run.
+départements, with nothing to choose between them; ambiguous typos; a typo with nothing to
+confirm it, only suggested, and how often the suggestion is the right body). A typo is used only
+when a code's département or the survey's population agrees, and this census gives neither, so
+the census is matched a second time with each row's population given (the frame's own, as a
+survey that knows its size would): the typos are then used, and counted right or wrong. Timings
+vary with the machine's load: compare figures measured in one run.
 
 Run: ``.venv/bin/python benchmarks/census_matching.py``
 """
@@ -57,14 +61,16 @@ def _typo(rng: random.Random, name: str) -> str:
     return name[:i] + name[i + 1 :]
 
 
-def census(rng: random.Random) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """The census, the frame name each row was made from, and how its name was written."""
+def census(rng: random.Random) -> tuple[pd.DataFrame, list[str], list[str], list[object]]:
+    """The census, the frame name each row was made from, how its name was written, and the
+    frame population of the row it was made from."""
     aliases: dict[str, list[str]] = {}
     for alias, target in ALIASES.items():
         aliases.setdefault(target, []).append(alias)
-    rows, truth, how = [], [], []
+    rows, truth, how, sizes = [], [], [], []
     for level in LEVELS:
         frame = load_frame(level)
+        sizes += frame["population"].astype("Int64").tolist()
         for name, kind in zip(frame["name"], frame["collectivity_type"], strict=True):
             declared = "epci" if kind in {"CC", "CA", "CU", "metropole", "EPT"} else kind
             written, style = name, "as is"
@@ -87,12 +93,49 @@ def census(rng: random.Random) -> tuple[pd.DataFrame, list[str], list[str]]:
     survey = pd.DataFrame(rows).astype("string")
     survey.insert(0, "respondent_id", [f"row-{i + 2}" for i in range(len(survey))])
     survey["population"] = pd.array([pd.NA] * len(survey), dtype="Int64")
-    return survey, truth, how
+    return survey, truth, how, sizes
+
+
+def _by_method(report: pd.DataFrame, truth: list[str]) -> None:
+    """Rows per method, and how many found the row the census was made from."""
+    right = report["frame_name"].fillna("").to_numpy() == pd.Series(truth).to_numpy()
+    summary = enrichment_summary(report).set_index("method")
+    print(f"{'method':<16}{'rows':>7}{'right body':>12}{'other body':>12}")
+    for method in (*METHODS, "unmatched"):
+        at = (report["method"].fillna("") == ("" if method == "unmatched" else method)).to_numpy()
+        n = int(summary.loc[method, "rows"])
+        if method == "unmatched":
+            print(f"{method:<16}{n:>7}")
+        else:
+            print(f"{method:<16}{n:>7}{int(right[at].sum()):>12}{int((~right[at]).sum()):>12}")
+    print(f"{'total':<16}{int(summary.loc['total', 'rows']):>7}")
+
+
+def _causes(report: pd.DataFrame, truth: list[str]) -> None:
+    """Why the unmatched rows are, and whether the typo suggestions name the right body."""
+    review = report["review"].fillna("")
+    unmatched = report["method"].fillna("") == ""
+    cause = review[unmatched].str.extract(r"^((?:ambiguous|legal form) \([a-z_]+\))")[0]
+    cause = cause.fillna(review[unmatched].str.extract(r"^(did you mean)")[0])
+    cause = cause.fillna("no candidate")
+    print(
+        "unmatched rows by cause (ambiguous at that method, a legal form no candidate has, a "
+        "typo only suggested, or no candidate): "
+        + ", ".join(f"{k} {v}" for k, v in cause.value_counts().items())
+    )
+    suggested = review.str.extract(r"^did you mean (['\"])(.*?)\1\? typo")[1]
+    made = suggested.notna().to_numpy()
+    right = (suggested.to_numpy()[made] == pd.Series(truth).to_numpy()[made]).sum()
+    print(f"typo suggestions (nothing filled): {int(made.sum())}, naming the right body: {right}")
+    print(
+        "rows with a review note (fuzzy match, tie broken, or candidates listed): "
+        f"{int((review != '').sum())}"
+    )
 
 
 def main() -> None:
     rng = random.Random(SEED)
-    survey, truth, how = census(rng)
+    survey, truth, how, sizes = census(rng)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"# .venv/bin/python benchmarks/census_matching.py  ({os.cpu_count()} cores, "
@@ -116,34 +159,25 @@ def main() -> None:
     )
 
     report = result.report
-    right = report["frame_name"].fillna("").to_numpy() == pd.Series(truth).to_numpy()
-    summary = enrichment_summary(report).set_index("method")
     print()
-    print(f"{'method':<16}{'rows':>7}{'right body':>12}{'other body':>12}")
-    for method in (*METHODS, "unmatched"):
-        at = (report["method"].fillna("") == ("" if method == "unmatched" else method)).to_numpy()
-        n = int(summary.loc[method, "rows"])
-        if method == "unmatched":
-            print(f"{method:<16}{n:>7}")
-        else:
-            print(f"{method:<16}{n:>7}{int(right[at].sum()):>12}{int((~right[at]).sum()):>12}")
-    print(f"{'total':<16}{int(summary.loc['total', 'rows']):>7}")
+    _by_method(report, truth)
 
     print()
     print("names as written -> method (rows)")
     table = pd.crosstab(pd.Series(how, name="written"), report["method"].replace("", "unmatched"))
     print(table.to_string())
-
-    review = report["review"].fillna("")
-    unmatched = report["method"].fillna("") == ""
-    kinds = review[unmatched].str.extract(r"^ambiguous \(([a-z_]+)\)")[0].fillna("no candidate")
     print()
-    causes = ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items())
-    print(f"unmatched rows by cause (ambiguous at that method, or no candidate): {causes}")
-    print(
-        "rows with a review note (fuzzy match, tie broken, or candidates listed): "
-        f"{int((review != '').sum())}"
+    _causes(report, truth)
+
+    print()
+    print("the same census with each row's population given (the frame's own; none for a body")
+    print("whose frame population is 0 or missing): a typo is then confirmed by it")
+    given = survey.assign(
+        population=pd.array([None if pd.isna(p) or p <= 0 else p for p in sizes], dtype="Int64")
     )
+    report = enrich_from_frame(given).report
+    _by_method(report, truth)
+    _causes(report, truth)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from analyse.data.enrich import (
     enrich_from_frame,
     enrichment_details,
     enrichment_summary,
+    luhn_valid,
     name_keys,
     population_conflict,
     siren_key,
@@ -285,13 +286,18 @@ def test_no_name_matching_without_a_type() -> None:
 
 
 def test_order_siren_then_code_then_name() -> None:
-    # Each key points elsewhere: the SIREN wins, then the code.
+    # Without a name, each key points elsewhere: the SIREN wins, then the code.
+    _, report = one({"collectivity_type": "commune", "siren": AVIGNON, "code_insee": "72181"})
+    assert (report["method"], report["frame_name"]) == ("siren", "Avignon")
+    _, report = one({"collectivity_type": "commune", "code_insee": "72181"})
+    assert (report["method"], report["frame_name"]) == ("code_insee", "Le Mans")
+    # With a name that agrees, likewise.
     _, report = one(
-        {"collectivity_type": "commune", "siren": AVIGNON, "code_insee": "72181", "name": "Grand"}
+        {"collectivity_type": "commune", "siren": AVIGNON, "code_insee": "72181", "name": "AVIGNON"}
     )
-    assert report["frame_name"] == "Avignon"
-    _, report = one({"collectivity_type": "commune", "code_insee": "72181", "name": "Grand"})
-    assert report["frame_name"] == "Le Mans"
+    assert (report["method"], report["frame_name"]) == ("siren", "Avignon")
+    _, report = one({"collectivity_type": "commune", "code_insee": "72181", "name": "Le Mans"})
+    assert (report["method"], report["frame_name"]) == ("code_insee", "Le Mans")
 
 
 # --------------------------------------------------------------------------- what is filled
@@ -489,3 +495,127 @@ def test_real_departement_population_is_the_sum_of_its_communes(real: pd.DataFra
     aura = load_frame("departements").query("region_code == '84'")["population"].sum()
     lyon = communes.loc[communes["epci_siren"] == "200046977", "population"].sum()
     assert real.loc[2, "population"] == aura + lyon
+
+
+# --------------------------------------------------------------------------- identifiers and names
+
+
+def test_code_whose_frame_name_disagrees_is_not_used() -> None:
+    # 72181 is Le Mans: the survey says Avignon, so the code or the name is wrong. The code is
+    # not used; the name is looked for in the code's département, where there is no Avignon.
+    data, report = one({"collectivity_type": "commune", "code_insee": "72181", "name": "Avignon"})
+    assert report["method"] == "" and pd.isna(data["population"])
+    assert report["conflict"] == (
+        "INSEE code 72181 is 'Le Mans' in the frame, not the survey's 'Avignon': "
+        "a mistyped INSEE code? not used"
+    )
+    assert report["review"].startswith("not in département 72 (exact_name)")
+    # Without a declared type there is no name matching: nothing is filled either.
+    data, report = one({"code_insee": "72181", "name": "Avignon"})
+    assert report["method"] == "" and pd.isna(data["population"])
+    assert "'Le Mans'" in report["conflict"]
+
+
+def test_siren_whose_frame_name_disagrees_is_not_used() -> None:
+    data, report = one({"collectivity_type": "commune", "siren": AVIGNON, "name": "Le Mans"})
+    assert (report["method"], report["frame_name"], data["population"]) == (
+        "exact_name",
+        "Le Mans",
+        17400,
+    )
+    assert report["conflict"].startswith(
+        f"SIREN {AVIGNON} is 'Avignon' in the frame, not the survey's 'Le Mans'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "method", "expected"),
+    [
+        (
+            {"collectivity_type": "commune", "code_insee": "84007", "name": "AVIGNON"},
+            "code_insee",
+            "Avignon",
+        ),
+        (
+            {"collectivity_type": "commune", "code_insee": "84007", "name": "Ville d'Avignon"},
+            "code_insee",
+            "Avignon",
+        ),
+        (
+            {"collectivity_type": "commune", "code_insee": "84007", "name": "Avignom"},
+            "code_insee",
+            "Avignon",
+        ),
+        (
+            {"collectivity_type": "epci", "siren": CA_AVIGNON, "name": "COGA"},
+            "siren",
+            "CA du Grand Avignon (COGA)",
+        ),
+        (
+            {"collectivity_type": "epci", "siren": CA_AVIGNON, "name": "Grand Avignon"},
+            "siren",
+            "CA du Grand Avignon (COGA)",
+        ),
+        (
+            {"collectivity_type": "region", "code_insee": "93", "name": "Région Sud"},
+            "code_insee",
+            "Provence-Alpes-Côte d'Azur",
+        ),
+    ],
+)
+def test_names_that_agree_with_the_identifier(row: dict, method: str, expected: str) -> None:
+    # the same full or core key, a short name, an alias, or one letter away
+    _, report = one(row)
+    assert (report["method"], report["frame_name"], report["conflict"]) == (method, expected, "")
+
+
+def test_an_identifier_of_another_legal_form_is_used_and_reviewed() -> None:
+    # The SIREN and the name agree on the body; the name's legal form is a former one.
+    data, report = one(
+        {
+            "collectivity_type": "epci",
+            "siren": CA_AVIGNON,
+            "name": "Communauté de communes du Grand Avignon",
+        }
+    )
+    assert (report["method"], data["collectivity_type"]) == ("siren", "CA")
+    assert report["review"] == (
+        "legal form: the name says CC, the frame's 'CA du Grand Avignon (COGA)' found by siren "
+        "is a CA"
+    )
+
+
+def test_luhn_check_of_siren() -> None:
+    # Every SIREN of the committed frame passes it (the check is safe to enforce) ...
+    for level in ("communes", "epci", "ept"):
+        sirens = load_frame(level)["siren"].dropna()
+        assert len(sirens) > 0 and sirens.map(luhn_valid).all(), level
+    # ... and every single digit mistyped in one of them fails it.
+    for position in range(9):
+        for digit in "0123456789":
+            typo = AVIGNON[:position] + digit + AVIGNON[position + 1 :]
+            assert luhn_valid(typo) == (typo == AVIGNON), typo
+    assert luhn_valid("356000000")  # La Poste's SIREN (its SIRETs are the exception)
+
+
+def test_siren_failing_luhn_is_ignored_and_the_next_key_used() -> None:
+    typo = AVIGNON[:-1] + "6"  # 218400076: the last digit mistyped
+    assert not luhn_valid(typo)
+    data, report = one({"collectivity_type": "commune", "siren": typo, "code_insee": "84007"})
+    assert (report["method"], data["population"]) == ("code_insee", 92188)
+    assert report["conflict"].startswith(f"SIREN {typo} fails the Luhn check")
+    data, report = one({"collectivity_type": "epci", "siren": "248400252"})
+    assert report["method"] == "" and pd.isna(data["population"])
+    assert "fails the Luhn check" in report["conflict"]
+
+
+def test_lagnieu_with_a_mistyped_code_is_lagnieu() -> None:
+    # 01022 is Artemare (a digit of Lagnieu's 01202 moved): the name and the département decide.
+    data, report = one(
+        {"collectivity_type": "commune", "code_insee": "01022", "name": "Lagnieu"},
+        loader=load_frame,
+    )
+    communes = load_frame("communes").set_index("code_insee")
+    assert (report["method"], report["frame_name"]) == ("exact_name", "Lagnieu")
+    assert data["population"] == communes.loc["01202", "population"]
+    assert "'Artemare'" in report["conflict"] and "'Lagnieu'" in report["conflict"]

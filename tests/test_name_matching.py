@@ -98,6 +98,12 @@ def survey(*rows: dict) -> pd.DataFrame:
     return frame
 
 
+def _frame_population(level: str, name: str) -> int:
+    """A body's population in the committed frame."""
+    frame = load_frame(level)
+    return int(frame.loc[frame["name"] == name, "population"].iloc[0])
+
+
 def one(kind: str, name: str, **more: object) -> pd.Series:
     row = {"collectivity_type": kind, "name": name, **more}
     return enrich_from_frame(survey(row), frame_loader=loader).report.iloc[0]
@@ -193,7 +199,14 @@ def test_aliases_on_the_committed_frame() -> None:
         {"collectivity_type": "region", "name": "Paris Région"},
         {"collectivity_type": "region", "name": "BFC"},
         {"collectivity_type": "epci", "name": "CARENE"},
-        {"collectivity_type": "epci", "name": "MONPTELLIER MEDITERRANEE METROPOLE"},
+        # a typo is used when the survey's population agrees (within 10 %)
+        {
+            "collectivity_type": "epci",
+            "name": "MONPTELLIER MEDITERRANEE METROPOLE",
+            "population": _frame_population("epci", "Montpellier Méditerranée Métropole")
+            * 21
+            // 20,
+        },
     )
     report = enrich_from_frame(frame).report
     assert report["method"].tolist() == ["alias", "alias", "alias", "short_name", "typo"]
@@ -223,7 +236,8 @@ def test_short_name_of_the_frame() -> None:
 
 
 def test_one_letter_typo_is_matched_and_reported() -> None:
-    report = one("epci", "MONPTELLIER MEDITERRANEE METROPOLE")  # two letters swapped
+    # two letters swapped; the survey's population is 4 % from the frame's 523,109
+    report = one("epci", "MONPTELLIER MEDITERRANEE METROPOLE", population=502000)
     assert (report["method"], report["distance"]) == ("typo", 1)
     assert report["frame_name"] == "Montpellier Méditerranée Métropole"
     assert report["review"] == (
@@ -231,8 +245,35 @@ def test_one_letter_typo_is_matched_and_reported() -> None:
         "'Montpellier Méditerranée Métropole'"
     )
     for typed in ("Villeurbane", "Villeurbannes", "Villeurbanme", "Vileurbanne"):
-        report = one("commune", typed)
+        # confirmed by the département of the code (a code not in the frame) ...
+        report = one("commune", typed, code_insee="69999")
         assert (report["method"], report["frame_name"]) == ("typo", "Villeurbanne"), typed
+        # ... or by the population
+        report = one("commune", typed, population=140000)
+        assert (report["method"], report["frame_name"]) == ("typo", "Villeurbanne"), typed
+
+
+def test_unconfirmed_typo_is_only_a_suggestion() -> None:
+    # Neither a code's département nor a population: nothing filled, « did you mean » listed.
+    result = enrich_from_frame(
+        survey({"collectivity_type": "epci", "name": "MONPTELLIER MEDITERRANEE METROPOLE"}),
+        frame_loader=loader,
+    )
+    report = result.report.iloc[0]
+    assert report["method"] == "" and pd.isna(report["frame_name"])
+    assert pd.isna(result.data["population"].iloc[0])
+    assert result.data["collectivity_type"].iloc[0] == "epci"
+    assert report["review"].startswith("did you mean 'Montpellier Méditerranée Métropole'? typo")
+    assert "neither an INSEE code's département nor a population" in report["review"]
+    assert enrichment_details(result.report)["issue"].tolist() == ["unmatched; review"]
+    # A population that disagrees rejects it too, and says by how much.
+    report = one("epci", "MONPTELLIER MEDITERRANEE METROPOLE", population=60000)
+    assert report["method"] == ""
+    assert report["review"].startswith("did you mean 'Montpellier Méditerranée Métropole'?")
+    assert "survey population 60,000 is 89 % from the frame's 523,109" in report["review"]
+    report = one("commune", "Villeurbane")
+    assert report["method"] == ""
+    assert report["review"].startswith("did you mean 'Villeurbanne'?")
 
 
 def test_two_letters_wrong_is_no_match() -> None:
@@ -299,7 +340,11 @@ def test_report_counts_each_method_and_lists_fuzzy_ones() -> None:
         {"collectivity_type": "departement", "name": "Département du Nord"},
         {"collectivity_type": "region", "name": "Région Sud"},
         {"collectivity_type": "epci", "name": "CARENE"},
-        {"collectivity_type": "epci", "name": "Montpelier Méditerranée Métropole"},
+        {
+            "collectivity_type": "epci",
+            "name": "Montpelier Méditerranée Métropole",
+            "population": 523109,
+        },
         {"collectivity_type": "commune", "name": "Croix"},
     )
     report = enrich_from_frame(frame, frame_loader=loader).report
@@ -366,3 +411,119 @@ def test_typo_index_finds_exactly_the_keys_one_edit_away() -> None:
         query = _mutations(rng, rng.choice(sorted(keys)), alphabet)
         expected = {k for k in keys if _distance(query, k) == 1}
         assert index.near(query) == expected, query
+
+
+# --------------------------------------------------------------------------- what else must agree
+
+
+def test_homonym_outside_the_departement_of_the_code_is_not_used() -> None:
+    # Croix is in the 59 and the 90; a code of the 62 names neither: nothing is filled, and
+    # the candidates elsewhere are named.
+    result = enrich_from_frame(
+        survey({"collectivity_type": "commune", "name": "Croix", "code_insee": "62999"}),
+        frame_loader=loader,
+    )
+    report = result.report.iloc[0]
+    assert report["method"] == "" and not report["population_filled"]
+    assert pd.isna(result.data["population"].iloc[0])
+    assert report["review"].startswith("not in département 62 (exact_name)")
+    assert "Croix (commune, département 59, population 20,566)" in report["review"]
+    assert "Croix (commune, département 90, population 180)" in report["review"]
+    # a single body of that name elsewhere is not used either
+    report = one("commune", "Ville de Villeurbanne", code_insee="13999")
+    assert report["method"] == ""
+    assert report["review"].startswith("not in département 13 (prefix_stripped)")
+    assert "Villeurbanne (commune, département 69" in report["review"]
+    # in the code's département, it is
+    report = one("commune", "Villeurbanne", code_insee="69999")
+    assert (report["method"], report["frame_name"], report["review"]) == (
+        "exact_name",
+        "Villeurbanne",
+        "",
+    )
+
+
+def _without(level: str, name: str, departement: str = "") -> object:
+    """A loader of the committed frame without one body (merged, dissolved, or not listed)."""
+
+    def load(wanted: str) -> pd.DataFrame:
+        frame = load_frame(wanted)
+        if wanted != level:
+            return frame
+        gone = frame["name"] == name
+        if departement:
+            gone &= frame["code_insee"].str.startswith(departement)
+        return frame[~gone]
+
+    return load
+
+
+def test_balan_of_the_ain_absent_is_not_balan_of_the_ardennes() -> None:
+    row = {"collectivity_type": "commune", "name": "Balan", "code_insee": "01027"}
+    result = enrich_from_frame(survey(row), frame_loader=_without("communes", "Balan", "01"))
+    report = result.report.iloc[0]
+    assert report["method"] == "" and pd.isna(result.data["population"].iloc[0])
+    assert "département 01" in report["review"] and "département 08" in report["review"]
+
+
+def test_the_legal_form_of_the_name_decides() -> None:
+    name = "Communauté de communes du Sud"
+    # Both CC du Sud and CA du Sud have the core key SUD: the name says CC.
+    report = enrich_from_frame(survey({"collectivity_type": "epci", "name": name})).report.iloc[0]
+    assert (report["method"], report["frame_name"], report["frame_type"]) == (
+        "prefix_stripped",
+        "CC du Sud",
+        "CC",
+    )
+    # Without the CC, the CA is another body: nothing filled, the candidate named.
+    without_cc = _without("epci", "CC du Sud")
+    result = enrich_from_frame(
+        survey({"collectivity_type": "epci", "name": name}), frame_loader=without_cc
+    )
+    report = result.report.iloc[0]
+    assert report["method"] == "" and pd.isna(result.data["population"].iloc[0])
+    assert result.data["collectivity_type"].iloc[0] == "epci"
+    assert report["review"].startswith("legal form (prefix_stripped): the name says CC")
+    assert "CA du Sud (CA" in report["review"]
+    # A survey population that agrees with the CA's says it is the same body, under its
+    # former legal form: accepted, and listed for review.
+    ca = _frame_population("epci", "CA du Sud")
+    row = {"collectivity_type": "epci", "name": name, "population": ca}
+    result = enrich_from_frame(survey(row), frame_loader=without_cc)
+    report = result.report.iloc[0]
+    assert (report["method"], report["frame_name"]) == ("prefix_stripped", "CA du Sud")
+    assert result.data["collectivity_type"].iloc[0] == "CA"
+    assert report["review"].startswith("legal form: the name says CC, the frame's 'CA du Sud'")
+    assert enrichment_details(result.report)["issue"].tolist() == ["review"]
+
+
+def test_a_legal_form_no_candidate_has_is_not_accepted_silently() -> None:
+    # In the hand-made frame Le Mans Métropole is a CU: « Métropole Le Mans » says métropole.
+    report = one("epci", "Communauté urbaine Le Mans Métropole")
+    assert (report["method"], report["frame_type"]) == ("prefix_stripped", "CU")
+    report = one("epci", "Métropole Le Mans")
+    assert report["method"] == ""
+    assert report["review"].startswith("legal form (prefix_stripped): the name says metropole")
+    # a name that states no legal form is compared as before
+    assert one("epci", "Le Mans")["frame_name"] == "CU Le Mans Métropole"
+
+
+@pytest.mark.parametrize(
+    ("level", "absent", "kind", "suggested"),
+    [
+        ("communes", "Billiat", "commune", "Illiat"),
+        ("epci", "CC de la Dombes", "epci", "CC des Combes"),
+        ("departements", "Loiret", "departement", "Loire"),
+    ],
+)
+def test_absent_body_one_letter_from_another_is_only_suggested(
+    level: str, absent: str, kind: str, suggested: str
+) -> None:
+    # The reviewer's leave-one-out cases: the body is not in the frame, its name is one letter
+    # from another body's, and the survey gives neither a code nor a population.
+    result = enrich_from_frame(
+        survey({"collectivity_type": kind, "name": absent}), frame_loader=_without(level, absent)
+    )
+    report = result.report.iloc[0]
+    assert report["method"] == "" and pd.isna(result.data["population"].iloc[0])
+    assert report["review"].startswith(f"did you mean {suggested!r}? typo (distance 1)")

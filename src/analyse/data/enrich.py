@@ -5,14 +5,27 @@ that motivated this) and often say only "an EPCI" where the model needs CC, CA, 
 The official frame (``analyse.data.reference``) knows both for every commune, EPCI, EPT,
 département and région, so a respondent that can be identified there need not be dropped.
 
-Identification goes from the most to the least reliable key and stops at the first hit:
+Identification goes from the most to the least reliable key and stops at the first hit. The
+matched population becomes a regressor, so a wrong match is a wrong number: every key is used
+only when nothing else the survey says contradicts it, and what is not used is reported.
 
 1. **SIREN** (a 14-digit SIRET, spaces allowed, is read as its first 9 digits): communes, EPCI
-   and EPT. Départements and régions have no SIREN in the frame.
+   and EPT. Départements and régions have no SIREN in the frame. Every SIREN the INSEE gives
+   passes the Luhn check (every one of the committed frame does; La Poste's exception concerns
+   its establishments' SIRETs), and a mistyped digit fails it: such a SIREN is ignored with a
+   note in ``conflict`` and the row goes on to its next key, as an unparsable one does.
 2. **INSEE code**: commune (5 characters, a 4-digit code is taken as having lost its leading
    zero), département (``"13"``, ``"2A"``, ``"976"``) or région (``"84"``). The declared type says
    which list to search; without a type the code must be found in exactly one list (``"84"`` is
    both the Vaucluse and Auvergne-Rhône-Alpes, so it then matches nothing).
+
+   A row found by SIREN or code is checked against the survey's name when it gives one: the
+   names agree when they share a full or core key (a région's alias and an EPCI's short name
+   count), or when their keys are one edit apart. « Lagnieu » with code 01022 (a digit moved
+   from 01202) finds Artemare: the code is then not used, ``conflict`` names both, and the row
+   goes on to the next key, then to its name. A name that agrees but states another legal form
+   (« Communauté de communes du Grand Avignon » with the CA's SIREN) keeps the hit, with a
+   ``review`` note: an identifier and a name agreeing on a body outweigh a former legal form.
 3. **Name**, only within the declared type (``epci`` = CC, CA, CU, métropole or EPT) and only when
    exactly one frame row answers. The methods are tried in turn, the first that finds any row
    deciding (each is a value of the report's ``method``):
@@ -34,9 +47,8 @@ Identification goes from the most to the least reliable key and stops at the fir
      name (« CA de la Région Nazairienne et de l'Estuaire (CARENE) »: 34 EPCI carry one);
    - ``typo``: one letter wrong: the survey's key at Damerau-Levenshtein distance 1 (one letter
      inserted, dropped, replaced, or two neighbours swapped) from a frame key, for keys of at
-     least ``TYPO_MIN_LETTERS`` letters, « MONPTELLIER MEDITERRANEE METROPOLE » finding
-     Montpellier Méditerranée Métropole. A commune whose survey INSEE code found nothing is
-     looked for in the code's département only; other rows within their type. Found by a
+     least ``TYPO_MIN_LETTERS`` letters. A commune whose survey gives an INSEE code is looked
+     for in the code's département only; other rows within their type. Found by a
      deletion-neighbourhood index (each key and its one-letter deletions), so it costs a few
      dictionary reads per row, not a scan of the frame.
 
@@ -45,12 +57,45 @@ Identification goes from the most to the least reliable key and stops at the fir
    "Ville-d'Avray" still finds Ville-d'Avray by its full key although its core key drops
    "Ville". The full key is tried first so that a name that *is* a legal word ("Grand", a
    commune of the Vosges, whose core key would collide with "Ville-la-Grand") still finds its
-   own row. Where a method finds several rows (two communes called Croix), the département of
-   the survey's INSEE code, then the survey's population (within 10 %), may leave one; else the
-   row is unmatched and the candidates are listed. Every ``alias``, ``short_name`` and ``typo``
-   match, and every tie broken, is written in the report's ``review`` column with the edit
-   ``distance`` of the keys, and listed by ``enrichment_details`` for the analyst to check:
-   nothing fuzzy is accepted silently.
+   own row.
+
+   What a method finds is then narrowed, in this order, and is used only if one row is left:
+
+   - **legal form** (``legal_form``): the form the survey's name states by its legal words (CC,
+     CA, CU, métropole, EPT; commune, département, région), which prefix stripping drops from
+     the key, is kept: rows of that type are preferred, so « Communauté de communes du Sud »
+     is CC du Sud and not CA du Sud. When no row found has that form, the frame does not hold
+     the body the survey names under that form: another body of the same name (CC du Sud
+     absent, CA du Sud found: a population four times as large), or the same body since
+     promoted (a CA become a CU). Only the survey's population can tell them apart, so such a
+     row is used only when the survey's population is within 10 % of exactly one of them, with
+     a ``review`` note; otherwise the row is unmatched and the candidates listed. « Agglo »,
+     « Agglomération » and « Collectivité » alone state no form (a census writes « Agglo » for
+     CU and métropoles too), nor does a trailing « Métropole » (Le Mans Métropole is a CU);
+   - **département**: a commune whose survey gives an INSEE code is in that code's
+     département. Several homonyms are narrowed to the one there (two communes called Croix);
+     when *none* is there, the row is unmatched with the candidates elsewhere named, even if
+     only one body of that name exists: « Balan » with code 01027, absent from the frame, is
+     not Balan of the Ardennes (1,579 inhabitants instead of 3,077);
+   - **population**: among homonyms left, the one whose population is within 10 % of the
+     survey's.
+
+   A ``typo`` match is used only when something else agrees: it was found in the département
+   of the row's INSEE code, or the survey's population is within 10 % of the row's (and when
+   the survey gives a population that disagrees, it is not used either). Without either, it
+   fills nothing: the row is unmatched and its ``review`` asks « did you mean X? ». One letter
+   apart is too close to be evidence by itself: 8.6 % of the communes would typo-match another
+   commune were they absent from the frame (Billiat and Illiat), so would « CC de la Dombes »
+   and « CC des Combes », the Loiret and the Loire. The département is weaker evidence than the
+   population: 2.2 % would still typo-match another commune of their own département (Lagnieu
+   and Magnieu, both in the Ain), which is why every typo match is listed for review.
+   « MONPTELLIER MEDITERRANEE METROPOLE » with a population near 523,000 is still Montpellier
+   Méditerranée Métropole.
+
+   Every ``alias``, ``short_name`` and ``typo`` match, every tie broken, every legal form
+   accepted from another, and every candidate not used is written in the report's ``review``
+   column, with the edit ``distance`` of the keys for a match, and listed by
+   ``enrichment_details`` for the analyst to check: nothing fuzzy is accepted silently.
 
 A hit whose type contradicts the declared one (a commune row carrying its EPCI's SIREN) is not
 used: the row goes on to the next key and the contradiction is reported. Survey values always win:
@@ -173,6 +218,29 @@ _PREFIXES: tuple[tuple[str, ...], ...] = tuple(
         reverse=True,
     )
 )
+# The legal form a leading word states (``legal_form``). « Agglomération », « Agglo » and
+# « Collectivité » alone state none: a census writes « Agglo » for a CU or a métropole too.
+_FORM_OF_PREFIX: dict[tuple[str, ...], str] = {
+    tuple(p.split()): form
+    for form, prefixes in {
+        "CC": ("COMMUNAUTE DE COMMUNES", "COMMUNAUTE DE COMMUNE", "CC"),
+        "CA": (
+            "COMMUNAUTE D AGGLOMERATION",
+            "COMMUNAUTE DE L AGGLOMERATION",
+            "COMMUNAUTE D AGGLO",
+            "COMMUNAUTE AGGLOMERATION",
+            "COMMUNAUTE AGGLO",
+            "CA",
+        ),
+        "CU": ("COMMUNAUTE URBAINE", "CU"),
+        "metropole": ("METROPOLE EUROPEENNE", "METROPOLE", "EUROMETROPOLE"),
+        "EPT": ("ETABLISSEMENT PUBLIC TERRITORIAL", "EPT"),
+        "commune": ("COMMUNE", "VILLE", "MAIRIE"),
+        "departement": ("DEPARTEMENT", "CONSEIL DEPARTEMENTAL", "CONSEIL GENERAL"),
+        "region": ("REGION", "CONSEIL REGIONAL"),
+    }.items()
+    for p in prefixes
+}
 _SUFFIXES: tuple[str, ...] = ("METROPOLE", "AGGLOMERATION", "AGGLO")
 # a legal form written after the name (« Le Mans Métropole Communauté urbaine », « Grand
 # Poitiers Communauté urbaine »), dropped before the one-word suffixes above
@@ -185,6 +253,7 @@ _TRAILING_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "COMMUNAUTE D AGGLO",
     )
 )
+# (a trailing « Métropole » is part of a name, not a legal form: Le Mans Métropole is a CU)
 _ABBREVIATIONS: dict[str, str] = {"ST": "SAINT", "STE": "SAINTE"}
 # Usual names and acronyms of the régions, each to the frame's name: a small explicit table, not
 # a guess. An acronym that is also a word a survey writes for "missing" (« NA ») is left out.
@@ -285,6 +354,30 @@ def _name_keys(text: str) -> tuple[str, str]:
     return " ".join(full), " ".join(core)
 
 
+def legal_form(text: object) -> str | None:
+    """The legal form a name states by its leading legal words (« Communauté de communes »,
+    « CA », « Métropole », « Ville de », « Conseil départemental », « Région », ...) or by a
+    legal form written after it (« Le Mans Métropole Communauté urbaine »): a frame type (``CC``,
+    ``CA``, ``CU``, ``metropole``, ``EPT``, ``commune``, ``departement``, ``region``), else None.
+    Prefix stripping drops these words to compare names; this keeps what they said."""
+    if not isinstance(text, str):
+        return None
+    return _legal_form(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _legal_form(text: str) -> str | None:
+    words = _strip_articles(_tokens(text))
+    for pattern in _PREFIXES_BY_WORD.get(words[0] if words else "", ()):
+        n = len(pattern)
+        if len(words) > n and tuple(words[:n]) == pattern:
+            return _FORM_OF_PREFIX.get(pattern)
+    for form in _TRAILING_FORMS:
+        if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+            return _FORM_OF_PREFIX[form]
+    return None
+
+
 def siren_key(value: object) -> str:
     """The 9-digit SIREN in a SIREN or SIRET (spaces, dots and dashes allowed), else ``""``."""
     if not isinstance(value, str):
@@ -293,6 +386,20 @@ def siren_key(value: object) -> str:
     if re.fullmatch(r"\d{9}|\d{14}", digits) is None:
         return ""
     return digits[:9]
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn check, as every SIREN the INSEE gives does
+    (every SIREN of the committed frame passes it; La Poste's exception concerns the 14-digit
+    SIRET of its establishments, not a 9-digit SIREN). One digit mistyped, or most pairs of
+    neighbours swapped, fail it: a SIREN that fails is a typo, whatever it happens to find."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        d = int(char)
+        if position % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
 
 
 def _code_key(value: object, width: int) -> str:
@@ -484,13 +591,17 @@ class _Index:
         population: int | None = None,
     ) -> NameMatch:
         """The frame rows a name designates among ``kinds``, by the first method of
-        ``NAME_METHODS`` that finds any (see the module docstring). Several rows are narrowed
-        by ``departement`` (a commune's, from the survey's INSEE code), then by ``population``
-        (the survey's, within ``CONFLICT_TOLERANCE``); more than one left means ambiguous, and
-        the caller matches nothing. The typo search is limited to ``departement`` when given."""
+        ``NAME_METHODS`` that finds any (see the module docstring). Rows of the legal form the
+        name states are preferred; several rows are narrowed by ``departement`` (a commune's,
+        from the survey's INSEE code), then by ``population`` (the survey's, within
+        ``CONFLICT_TOLERANCE``); more than one left means ambiguous, and the caller matches
+        nothing. A ``departement`` that none of the rows is in matches nothing either. The typo
+        search is limited to ``departement`` when given, and a typo is used only when that
+        département or the population agrees."""
         full, core = name_keys(text)
         if not full:
             return NameMatch([])
+        form = legal_form(text)
         kinds = sorted(kinds)
         indexes = [self._name_index(kind) for kind in kinds]
         keys = [full] if core == full else [full, core]
@@ -504,7 +615,7 @@ class _Index:
         for method, found in steps:
             found = sorted(set(found))
             if found:
-                return self._decide(text, method, found, 0, departement, population)
+                return self._decide(text, method, found, 0, form, departement, population)
         if _letters(full) < TYPO_MIN_LETTERS:
             return NameMatch([])
         near: dict[int, str] = {}
@@ -519,7 +630,24 @@ class _Index:
                             near.setdefault(i, other)
         if not near:
             return NameMatch([])
-        return self._decide(text, "typo", sorted(near), 1, "", population)
+        match = self._decide(text, "typo", sorted(near), 1, form, "", population)
+        if len(match.rows) != 1 or departement:
+            return match  # ambiguous, or found within the département of the survey's code
+        hit = self.rows[match.rows[0]]
+        if population is not None and hit.population is not None:
+            gap = population_conflict(population, hit.population)
+            if not gap:
+                return match  # the survey's population agrees
+            why = gap
+        else:
+            why = "neither an INSEE code's département nor a population to confirm it"
+        return NameMatch(
+            [],
+            "",
+            None,
+            f"did you mean {hit.name!r}? typo (distance 1): {str(text).strip()!r} is one letter "
+            f"from {self._describe(match.rows[0])}; not used: {why}",
+        )
 
     def _decide(
         self,
@@ -527,18 +655,61 @@ class _Index:
         method: str,
         found: list[int],
         distance: int,
+        form: str | None,
         departement: str,
         population: int | None,
     ) -> NameMatch:
         """One row of ``found``, or none with the candidates named for review."""
         notes: list[str] = []
         narrowed = found
-        if len(narrowed) > 1 and departement:
+        if form is not None:
+            same = [i for i in found if self.rows[i].collectivity_type == form]
+            if same:
+                narrowed = same
+            else:
+                # The name states a legal form no candidate has: another body of the same name
+                # (CC du Sud absent, CA du Sud found), or the same body since promoted. Only the
+                # survey's population can tell; without it nothing is used.
+                close = [
+                    i
+                    for i in found
+                    if population is not None
+                    and self.rows[i].population is not None
+                    and not population_conflict(population, self.rows[i].population)
+                ]
+                if len(close) != 1:
+                    shown = "; ".join(self._describe(i) for i in found[:5])
+                    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+                    return NameMatch(
+                        [],
+                        "",
+                        None,
+                        f"legal form ({method}): the name says {form}, but what matches it is of "
+                        f"another form: {shown}{more}; not used without a survey population "
+                        f"within {round(CONFLICT_TOLERANCE * 100)} % of the frame's",
+                    )
+                narrowed = close
+                notes.append(
+                    f"legal form: the name says {form}, the frame's {self.rows[close[0]].name!r} "
+                    f"is a {self.rows[close[0]].collectivity_type} (accepted: the survey's "
+                    f"population is within {round(CONFLICT_TOLERANCE * 100)} % of its)"
+                )
+        if departement:
             in_dep = [i for i in narrowed if self.rows[i].departement == departement]
-            if in_dep:
-                narrowed = in_dep
-                if len(in_dep) == 1:
-                    notes.append(f"of {len(found)} homonyms, the one in département {departement}")
+            if not in_dep:
+                shown = "; ".join(self._describe(i) for i in narrowed[:5])
+                more = f" and {len(narrowed) - 5} more" if len(narrowed) > 5 else ""
+                return NameMatch(
+                    [],
+                    "",
+                    None,
+                    f"not in département {departement} ({method}): the survey's INSEE code "
+                    f"is of département {departement}, and the name is found only elsewhere: "
+                    f"{shown}{more}",
+                )
+            if len(in_dep) == 1 and len(narrowed) > 1:
+                notes.append(f"of {len(narrowed)} homonyms, the one in département {departement}")
+            narrowed = in_dep
         if len(narrowed) > 1 and population is not None:
             close = [
                 i
@@ -570,6 +741,24 @@ class _Index:
                 f"{self.rows[hit].name!r}",
             )
         return NameMatch([hit], method, distance, "; ".join(notes))
+
+    def names_agree(self, text: object, i: int) -> bool:
+        """Whether a survey's name can be frame row ``i``'s: no name, the same full or core key
+        (a région's alias, an EPCI's short name included), or keys one edit apart. A row found
+        by SIREN or INSEE code whose name disagrees is more likely a mistyped identifier than a
+        misnamed body."""
+        full, core = name_keys(text)
+        if not full:
+            return True
+        survey = {full, core} | {_ALIAS_KEYS[k] for k in (full, core) if k in _ALIAS_KEYS}
+        row = self.rows[i]
+        frame = set(name_keys(row.name))
+        if row.collectivity_type in _SHORT_NAME_TYPES:
+            for short in re.findall(r"\(([^)]*)\)", row.name):
+                frame |= set(name_keys(short))
+        frame -= {""}
+        survey -= {""}
+        return bool(survey & frame) or any(within_one_edit(a, b) for a in survey for b in frame)
 
     def _describe(self, i: int) -> str:
         row = self.rows[i]
@@ -654,12 +843,32 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
         def fits(i: int, allowed: frozenset[str] | None = allowed) -> bool:
             return allowed is None or index.rows[i].collectivity_type in allowed
 
+        def agrees(
+            i: int, key: str, value: str, name: object = names[pos], notes: list[str] = notes
+        ) -> bool:
+            """Whether the survey's name agrees with the row its identifier found; if not,
+            the disagreement is reported and the identifier not used."""
+            if index.names_agree(name, i):
+                return True
+            notes.append(
+                f"{key} {value} is {index.rows[i].name!r} in the frame, not the survey's "
+                f"{str(name).strip()!r}: a mistyped {key}? not used"
+            )
+            return False
+
         siren = siren_key(sirens[pos])
+        if siren and not luhn_valid(siren):
+            notes.append(
+                f"SIREN {siren} fails the Luhn check every SIREN passes: a typo, ignored; "
+                "the row is matched by its next key (code_insee, then name)"
+            )
+            siren = ""
         if siren:
             found = index.by_siren.get(siren, [])
             fitting = [i for i in found if fits(i)]
             if len(fitting) == 1:
-                method, hit = "siren", fitting[0]
+                if agrees(fitting[0], "SIREN", siren):
+                    method, hit = "siren", fitting[0]
             elif found and not fitting:
                 other = index.rows[found[0]]
                 notes.append(
@@ -680,7 +889,7 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
                 for level, width in levels
                 for i in index.by_code.get((level, _code_key(codes[pos], width)), [])
             ]
-            if len(found) == 1:
+            if len(found) == 1 and agrees(found[0], "INSEE code", str(codes[pos]).strip()):
                 method, hit = "code_insee", found[0]
 
         distance: int | None = None
@@ -699,6 +908,14 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
             if len(match.rows) == 1:
                 method, hit, distance = match.method, match.rows[0], match.distance
 
+        form = legal_form(names[pos])
+        if method in ("siren", "code_insee") and form is not None and hit is not None:
+            found_type = index.rows[hit].collectivity_type
+            if form != found_type:
+                review = (
+                    f"legal form: the name says {form}, the frame's {index.rows[hit].name!r} "
+                    f"found by {method} is a {found_type}"
+                )
         pop_filled = type_filled = False
         row = index.rows[hit] if hit is not None else None
         if row is not None:
