@@ -95,9 +95,15 @@ def _matching_detail(rec: Any) -> str:
     """One row of ``enrichment_details`` in words: why it is listed, its method and score."""
     parts = []
     if str(rec.issue).startswith("unmatched"):
+        # the review and conflict notes that follow say why (a code naming another body, a
+        # name found only in another département, a typo not confirmed...); with none, the
+        # name simply matched nothing
+        explained = any(not pd.isna(t) and t for t in (rec.review, rec.conflict))
         parts.append(
-            "unmatched: no frame row has its SIREN or INSEE code, and its name matches no row, "
-            "or several, of its declared type; give its SIREN or code_insee"
+            "unmatched"
+            if explained
+            else "unmatched: no frame row has its SIREN or INSEE code, and its name matches no "
+            "row of its declared type; give its SIREN or code_insee"
         )
     elif rec.method and (pd.isna(rec.review) or not str(rec.review).startswith(rec.method)):
         distance = "" if pd.isna(rec.distance) else f", edit distance {int(rec.distance)}"
