@@ -237,6 +237,25 @@ def _run_validate(monkeypatch, params: Path) -> int:
     return exc.value.code or 0
 
 
+def test_rows_matched_to_one_frame_body_are_one_body(tmp_path, codebook):
+    """With data.enrich_from_frame, one body named differently on two rows (its INSEE code on
+    one, its name in capitals without code on another; a SIREN on a third) is found as
+    repeated: the frame body each row was matched to is the key."""
+    _, text = _text(codebook, n=20, seed=5)
+    text["siren"] = ""
+    text["code_insee"] = ""
+    text["name"] = [f"Nulle part {i}" for i in range(len(text))]
+    text["collectivity_type"] = "commune"
+    text.loc[0, ["name", "code_insee"]] = ["Lyon", "69123"]
+    text.loc[1, ["name", "code_insee"]] = ["COMMUNE DE LYON", ""]
+    text.loc[2, ["name", "siren"]] = ["Ville de Lyon", "216901231"]
+    path = write_text_csv(text, tmp_path / "lyon.csv")
+    params = _params(tmp_path, path, enrich_from_frame=True, duplicates="keep_first")
+    reasons = load_configured(load_params(params)).survey[EXCLUSION_COLUMN].fillna("")
+    expected = "the same body as row 2 (matched to the same body of the frame)"
+    assert reasons[reasons != ""].to_dict() == {1: expected, 2: expected}
+
+
 def test_validate_params_on_a_census_without_ids_with_na_and_repeats(
     tmp_path, codebook, monkeypatch, capsys
 ):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analyse.data.enrich import (
+    FRAME_BODY,
     REPORT_COLUMNS,
     enrich_from_frame,
     enrichment_details,
@@ -363,7 +364,9 @@ def test_data_keeps_rows_columns_and_dtypes() -> None:
     )
     frame["extra"] = [1.5, 2.5]
     result = enrich_from_frame(frame, frame_loader=fake_loader)
-    assert list(result.data.columns) == list(frame.columns)
+    # the survey's columns, and the frame body each row was matched to (for repeated bodies)
+    assert list(result.data.columns) == [*frame.columns, FRAME_BODY]
+    assert result.data[FRAME_BODY].isna().tolist() == [False, True]
     assert result.data.index.equals(frame.index)
     assert result.data["population"].dtype == "Int64"
     assert result.data["collectivity_type"].dtype == "string"

@@ -36,6 +36,7 @@ EXAMPLES: dict[str, Reason] = {
     "duplicate_siren": Reason("duplicate_siren", {"row": 4}),
     "duplicate_insee": Reason("duplicate_insee", {"row": 12}),
     "duplicate_name": Reason("duplicate_name", {"row": 7}),
+    "duplicate_frame": Reason("duplicate_frame", {"row": 3}),
     "weight_zero": Reason("weight_zero", {"column": "poids"}),
     "missing_term_value": Reason("missing_term_value"),
     "missing_control_value": Reason("missing_control_value", {"column": "party"}),

@@ -106,6 +106,7 @@ TEMPLATES: dict[str, str] = {
     # a body answering twice, its later rows left out (analyse.data.duplicates)
     "duplicate_siren": "the same body as row {row} (same SIREN)",
     "duplicate_insee": "the same body as row {row} (same INSEE code and type)",
+    "duplicate_frame": "the same body as row {row} (matched to the same body of the frame)",
     "duplicate_name": "the same body as row {row} (same name, type and population)",
     # a model term dropped (analyse.data.terms, analyse.stats.regression)
     "no_column": "no {column} column",

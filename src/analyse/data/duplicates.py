@@ -3,7 +3,8 @@
 An export may hold one body on several rows: two services answered, a row repeated by the
 export, or a census that repeats a body once per historical party of its head. The model would
 count that body several times. A body is recognised by the most reliable key its row gives:
-its SIREN, else its INSEE code (with its type: a département and a région may share a two-digit
+the body of the reference frame it was matched to (``data.enrich_from_frame``), else its SIREN,
+else its INSEE code (with its type: a département and a région may share a two-digit
 code), else its normalised name with its type and population (communes share names across
 départements, and two bodies of one name differ in population). Two rows repeat each other
 when they have the same key; a row without any key is never a repeat.
@@ -25,11 +26,13 @@ from analyse.reasons import Reason
 
 # How each key is named in messages, and the reason code of a row left out by it.
 KEY_WORDS: dict[str, str] = {
+    "frame": "reference-frame body",
     "siren": "SIREN",
     "code_insee": "INSEE code",
     "name": "name, type and population",
 }
 REASON_CODES: dict[str, str] = {
+    "frame": "duplicate_frame",
     "siren": "duplicate_siren",
     "code_insee": "duplicate_insee",
     "name": "duplicate_name",
@@ -56,7 +59,11 @@ def _text(survey: pd.DataFrame, column: str) -> pd.Series:
 
 
 def body_keys(survey: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Each row's key kind (``siren``, ``code_insee``, ``name`` or ``""``) and key value."""
+    """Each row's key kind (``frame``, ``siren``, ``code_insee``, ``name`` or ``""``) and key
+    value. ``frame`` is the body of the reference frame the row was matched to
+    (``data.enrich_from_frame``): the most reliable key, since it joins rows that name one body
+    differently (a SIREN on one row, a name on another)."""
+    frame = _text(survey, "frame_body")
     siren = _text(survey, "siren")
     insee = _text(survey, "code_insee")
     kind_type = _text(survey, "collectivity_type")
@@ -76,14 +83,18 @@ def body_keys(survey: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         + population.map(lambda v: "" if pd.isna(v) else str(int(v)))
     )
     kind = pd.Series(
-        np.select([siren != "", insee != "", by_name], ["siren", "code_insee", "name"], ""),
+        np.select(
+            [frame != "", siren != "", insee != "", by_name],
+            ["frame", "siren", "code_insee", "name"],
+            "",
+        ),
         index=survey.index,
         dtype=object,
     )
     value = pd.Series(
         np.select(
-            [kind == "siren", kind == "code_insee", kind == "name"],
-            [siren, kind_type + " " + insee, name_value],
+            [kind == "frame", kind == "siren", kind == "code_insee", kind == "name"],
+            [frame, siren, kind_type + " " + insee, name_value],
             "",
         ),
         index=survey.index,
@@ -115,6 +126,8 @@ def find_repeats(survey: pd.DataFrame, considered: np.ndarray | None = None) -> 
 def _shown(survey: pd.DataFrame, kind: str, position: int) -> str:
     """The key as a user wrote it: the SIREN, the INSEE code, or the name (type, population)."""
     row = survey.iloc[position]
+    if kind == "frame":
+        return str(row["frame_body"])
     if kind in ("siren", "code_insee"):
         return str(row[kind]).strip()
     return f"{str(row['name']).strip()!r} ({row['collectivity_type']}, {int(row['population'])})"

@@ -414,6 +414,16 @@ def _code_key(value: object, width: int) -> str:
 # --------------------------------------------------------------------------- the frame index
 
 
+# column of the enriched survey naming the frame body a row was matched to (empty if none)
+FRAME_BODY = "frame_body"
+
+
+def _body(row: _Row, hit: object) -> str:
+    """A frame body as messages show it: its name, type and SIREN (or its position in the
+    index, for a body without SIREN: a département, a région)."""
+    return f"{row.name!r} ({row.collectivity_type}, {row.siren or f'frame row {hit}'})"
+
+
 @dataclass(frozen=True)
 class _Row:
     siren: str
@@ -833,6 +843,7 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
     new_pop: list[object] = population.tolist()
     new_type: list[object] = types.tolist()
     report: dict[str, list[object]] = {c: [] for c in REPORT_COLUMNS}
+    bodies: list[object] = []
 
     for pos in range(n):
         declared = _declared(new_type[pos])
@@ -934,6 +945,7 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
             if declared is None or declared == EPCI_PLACEHOLDER:
                 new_type[pos], type_filled = row.collectivity_type, True
 
+        bodies.append(_body(row, hit) if row is not None else pd.NA)
         report["respondent_id"].append(ids[pos])
         report["name"].append(names[pos] if isinstance(names[pos], str) else pd.NA)
         report["method"].append(method)
@@ -947,6 +959,9 @@ def enrich_from_frame(survey: pd.DataFrame, frame_loader: FrameLoader = load_fra
         report["review"].append(review)
 
     data["population"] = pd.array(new_pop, dtype="Int64")
+    # the frame body each row was matched to: two rows matched to one body are one body
+    # answering twice, whatever keys each gave (analyse.data.duplicates)
+    data[FRAME_BODY] = pd.array(bodies, dtype="string")
     type_dtype = "string" if types.dtype == "string" else object
     data["collectivity_type"] = pd.Series(new_type, index=data.index, dtype=type_dtype)
     out = pd.DataFrame(report)
