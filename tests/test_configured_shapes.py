@@ -126,6 +126,28 @@ def test_a_missing_population_is_still_a_problem_when_required(tmp_path, codeboo
     assert problem.row == 9 and problem.message == "is empty"
 
 
+@pytest.mark.parametrize(
+    ("missing", "extra", "says"),
+    [
+        ("0", {}, "level 0 of the codebook"),
+        ("oui", {"answer_labels": {"Oui": 3}}, "the answer label 'Oui' (level 3)"),
+        ("cc", {"type_labels": {"CC": "CC"}}, "the type label 'CC' (CC)"),
+    ],
+)
+def test_a_missing_value_that_is_also_an_answer_is_refused(
+    tmp_path, codebook, missing, extra, says
+):
+    """``missing_values: ["0"]`` would blank every level-0 answer, ``["CC"]`` every type CC:
+    refused, naming what the text also is."""
+    _, text = _text(codebook)
+    path = write_text_csv(text, tmp_path / "s.csv")
+    params = load_params(_params(tmp_path, path, missing_values=["NA", missing], **extra))
+    with pytest.raises(InputError) as exc:
+        load_configured(params)
+    [problem] = exc.value.problems
+    assert says in problem.message and "data.missing_values" in problem.message
+
+
 def test_missing_values_default_to_none_and_are_checked(tmp_path, codebook):
     _, text = _text(codebook)
     path = write_text_csv(text, tmp_path / "s.csv")

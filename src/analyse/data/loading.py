@@ -458,6 +458,44 @@ def _near_header(name: str, unused: list[str]) -> str:
     return f"; the file has a column {match!r} (rename it or give a column mapping)"
 
 
+def _missing_value_problems(
+    file: str,
+    codebook: Codebook,
+    answer_labels: Mapping[str, int | None] | None,
+    type_labels: Mapping[str, str | None] | None,
+    missing_values: Sequence[str],
+) -> list[Problem]:
+    """A ``data.missing_values`` text that is also an answer: a level (``0``), an answer label
+    mapped to a level, or a type label mapped to a type. Every such cell would be read as
+    empty, silently turning real answers into non-answers (or every type into "is empty")."""
+    answers = {
+        normalise_label(k): f"the answer label {k!r} (level {v})"
+        for k, v in (answer_labels or {}).items()
+        if v is not None
+    }
+    types = {
+        normalise_label(k): f"the type label {k!r} ({v})"
+        for k, v in (type_labels or {}).items()
+        if v is not None
+    }
+    levels = {str(v): f"level {v} of the codebook" for v in codebook.level_values}
+    problems = []
+    for value in missing_values:
+        key = normalise_label(value)
+        what = answers.get(key) or types.get(key) or levels.get(str(value).strip())
+        if what:
+            problems.append(
+                Problem(
+                    file=file,
+                    message=f"data.missing_values lists {value!r}, which is also {what}: "
+                    "every such cell would be read as empty",
+                    value=str(value),
+                    expected="missing values that are not answers (NA, n/a, -, #N/A...)",
+                )
+            )
+    return problems
+
+
 def _mapping_problems(
     file: str,
     codebook: Codebook,
@@ -635,7 +673,7 @@ def load_survey_rows(
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     problems = _mapping_problems(
         str(path), codebook, columns, answer_labels, type_labels, extra_columns
-    )
+    ) + _missing_value_problems(str(path), codebook, answer_labels, type_labels, missing_values)
     if problems:
         raise InputError(problems)
     labels = {
