@@ -216,3 +216,10 @@ def test_cuts_are_round_increasing_and_inside_the_range():
     assert cuts == [250, 500, 1000]  # quartiles 250, 500, 750, the last rounded to 1000
     # few zeros: no cut at 1
     assert propose_cuts(np.array([0] + list(range(50, 150))))[0] > 1
+    # as many cuts as the codebook's levels need (one fewer), round or not
+    for n_cuts in (1, 2, 3, 4, 6):
+        assert len(propose_cuts(values, n_cuts)) == n_cuts
+    many_zeros = np.array([0] * 30 + list(range(1, 70)))
+    assert propose_cuts(many_zeros, 1) == [1]  # "none" / "at least one" on a two-level codebook
+    proposed = propose_cuts(many_zeros, 4)
+    assert proposed[0] == 1 and len(proposed) == 4 and proposed == sorted(set(proposed))

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from analyse.data.cells import distinct
-from analyse.data.codebook import Codebook
+from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.loading import parse_numbers
 from analyse.data.readers import normalise_label, read_raw
 from analyse.errors import InputError, Problem
@@ -249,7 +249,9 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
     counts = {
         c: cuts
         for c in header
-        if c not in guessed and c not in items and (cuts := count_cuts(frame[c], missing))
+        if c not in guessed
+        and c not in items
+        and (cuts := count_cuts(frame[c], missing, (codebook or load_codebook()).n_levels))
     }
     texts = {
         "columns.yaml": _columns_yaml(table.file, header, guesses, missing, counts, where),
@@ -318,29 +320,42 @@ def nice(x: float) -> int:
     return int(min(steps, key=lambda s: (abs(np.log(x / s)), s)))
 
 
-def propose_cuts(values: np.ndarray) -> list[int]:
-    """Round cuts near the quartiles of ``values`` (non-negative whole numbers), with a first
-    cut at 1 when zeros are common (a count's "none" is its own level): strictly increasing,
-    each above the smallest value and at most the largest, so that every level is observed."""
+def propose_cuts(values: np.ndarray, n_cuts: int = 3) -> list[int]:
+    """``n_cuts`` round cuts near evenly spaced quantiles of ``values`` (non-negative whole
+    numbers; the quartiles for 3), with a first cut at 1 when zeros are common (a count's "none"
+    is its own level): strictly increasing, each above the smallest value and at most the
+    largest, so that every level is observed. A codebook item needs exactly one cut fewer than
+    the codebook's levels (``analyse.data.codebook.cuts_fault``): when round numbers cannot
+    give that many distinct cuts, the quantiles are taken as they are; fewer cuts come back
+    only when the column has too few distinct values for more."""
     values = np.asarray(values, dtype=float)
     low, high = float(values.min()), float(values.max())
-    cuts: list[int] = []
+    start: list[int] = []
     positive = values
-    if low <= 0 and (values <= 0).mean() >= 0.1:
-        cuts.append(1)
+    if n_cuts >= 1 and low <= 0 and (values <= 0).mean() >= 0.1:
+        start = [1]
         positive = values[values > 0]
-    for q in (0.25, 0.5, 0.75):
-        if len(positive) == 0:
-            break
-        cut = nice(float(np.quantile(positive, q)))
-        if cut > low and cut <= high and (not cuts or cut > cuts[-1]):
-            cuts.append(cut)
+    wanted = n_cuts - len(start)
+    if wanted <= 0 or len(positive) == 0:
+        return start[:n_cuts]
+    positions = [k / (wanted + 1) for k in range(1, wanted + 1)]
+    for rounding in (nice, lambda x: int(np.ceil(x))):
+        cuts = list(start)
+        for q in positions:
+            cut = rounding(float(np.quantile(positive, q)))
+            if cut > low and cut <= high and (not cuts or cut > cuts[-1]):
+                cuts.append(cut)
+        if len(cuts) == n_cuts:
+            return cuts
     return cuts
 
 
-def count_cuts(column: pd.Series, missing: Counter[str] | None = None) -> CountCuts | None:
+def count_cuts(
+    column: pd.Series, missing: Counter[str] | None = None, n_levels: int = 4
+) -> CountCuts | None:
     """The proposal for a column of whole numbers >= 0 with more than ``MIN_COUNT_VALUES``
-    distinct values (cells of ``missing`` read as empty), else None."""
+    distinct values (cells of ``missing`` read as empty), cut into the codebook's
+    ``n_levels`` levels, else None."""
     if isinstance(column, pd.DataFrame):
         return None
     text = column.astype(str).str.strip()
@@ -355,7 +370,7 @@ def count_cuts(column: pd.Series, missing: Counter[str] | None = None) -> CountC
     distinct_values = len(np.unique(values))
     if distinct_values <= MIN_COUNT_VALUES:
         return None
-    cuts = propose_cuts(values)
+    cuts = propose_cuts(values, n_levels - 1)
     if not cuts:
         return None
     levels = np.searchsorted(np.asarray(cuts, dtype=float), values, side="right")
