@@ -51,75 +51,85 @@ class Repeats:
         return {p: (kind, rows[0]) for kind, _, rows in self.groups for p in rows[1:]}
 
 
-def _text(survey: pd.DataFrame, column: str) -> pd.Series:
+def _present(survey: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integer codes of a column's stripped texts (-1 for an empty cell) and which cells are
+    filled; None without the column. Codes, not a text per row: a census of two million rows
+    keeps one copy of each distinct text (``pandas.factorize``)."""
     if column not in survey.columns:
-        return pd.Series("", index=survey.index, dtype=object)
-    values = survey[column].astype("string").fillna("").str.strip()
-    return values.astype(object)
+        return None
+    values = survey[column]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:  # every cell empty
+        return np.full(len(values), -1), np.zeros(len(values), dtype=bool)
+    stripped = pd.Index(uniques).astype(str).str.strip()
+    blank = np.asarray(stripped == "", dtype=bool)
+    # texts equal once stripped share a code
+    remap, _ = pd.factorize(stripped)
+    out = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    out[(codes >= 0) & blank[np.maximum(codes, 0)]] = -1
+    return out, out >= 0
 
 
-def body_keys(survey: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Each row's key kind (``frame``, ``siren``, ``code_insee``, ``name`` or ``""``) and key
-    value. ``frame`` is the body of the reference frame the row was matched to
-    (``data.enrich_from_frame``): the most reliable key, since it joins rows that name one body
-    differently (a SIREN on one row, a name on another)."""
-    frame = _text(survey, "frame_body")
-    siren = _text(survey, "siren")
-    insee = _text(survey, "code_insee")
-    kind_type = _text(survey, "collectivity_type")
-    names = _text(survey, "name")
-    names = names.map({t: name_keys(t)[0] if t else "" for t in names.unique()})  # per text
-    population = (
-        pd.to_numeric(survey["population"], errors="coerce")
-        if "population" in survey.columns
-        else pd.Series(np.nan, index=survey.index)
+def _name_codes(survey: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """For ``rows``: codes of (normalised name, type, population), -1 where one is missing
+    (communes share names across départements, and two bodies of one name differ in
+    population). Name keys are computed once per distinct name."""
+    if not {"name", "collectivity_type", "population"} <= set(survey.columns) or not rows.any():
+        return np.full(len(survey), -1)
+    at = np.flatnonzero(rows)
+    names = survey["name"].iloc[at]
+    distinct = pd.unique(names.dropna())
+    keys = {t: name_keys(t)[0] for t in distinct}
+    key = names.map(keys).fillna("").to_numpy(dtype=object)
+    kind_type = survey["collectivity_type"].iloc[at].astype("string").fillna("").str.strip()
+    population = pd.to_numeric(survey["population"].iloc[at], errors="coerce")
+    ok = (key != "") & (kind_type != "").to_numpy() & population.notna().to_numpy()
+    frame = pd.DataFrame(
+        {"k": key[ok], "t": kind_type.to_numpy()[ok], "p": population.to_numpy()[ok]}
     )
-    by_name = (names != "") & (kind_type != "") & population.notna()
-    name_value = (
-        names
-        + " | "
-        + kind_type
-        + " | "
-        + population.map(lambda v: "" if pd.isna(v) else str(int(v)))
-    )
-    kind = pd.Series(
-        np.select(
-            [frame != "", siren != "", insee != "", by_name],
-            ["frame", "siren", "code_insee", "name"],
-            "",
-        ),
-        index=survey.index,
-        dtype=object,
-    )
-    value = pd.Series(
-        np.select(
-            [kind == "frame", kind == "siren", kind == "code_insee", kind == "name"],
-            [frame, siren, kind_type + " " + insee, name_value],
-            "",
-        ),
-        index=survey.index,
-        dtype=object,
-    )
-    return kind, value
+    out = np.full(len(survey), -1)
+    if len(frame):
+        out[at[ok]] = frame.groupby(["k", "t", "p"], sort=False).ngroup().to_numpy()
+    return out
 
 
 def find_repeats(survey: pd.DataFrame, considered: np.ndarray | None = None) -> Repeats:
-    """The groups of rows of one body among the ``considered`` rows (all by default)."""
-    kind, value = body_keys(survey)
-    mask = (kind != "").to_numpy(copy=True)
-    if considered is not None:
-        mask = mask & np.asarray(considered, dtype=bool)
-    keyed = pd.DataFrame(
-        {"kind": kind.to_numpy()[mask], "value": value.to_numpy()[mask]},
-        index=np.flatnonzero(mask),
-    )
-    repeated = keyed[keyed.duplicated(["kind", "value"], keep=False)]
-    groups = [
-        (str(k), _shown(survey, str(k), positions[0]), [int(p) for p in positions])
-        for (k, _), positions in (
-            (key, list(group.index)) for key, group in repeated.groupby(["kind", "value"])
-        )
-    ]
+    """The groups of rows of one body among the ``considered`` rows (all by default).
+
+    Each row's key is the first it gives of: the frame body it was matched to (``frame``, the
+    most reliable key: it joins rows that name one body differently), its SIREN, its INSEE
+    code with its type, its normalised name with type and population; a row with none is
+    never a repeat."""
+    n = len(survey)
+    open_ = np.ones(n, dtype=bool) if considered is None else np.asarray(considered, dtype=bool)
+    open_ = open_.copy()
+    groups: list[tuple[str, str, list[int]]] = []
+    types = _present(survey, "collectivity_type")
+    for kind in ("frame", "siren", "code_insee", "name"):
+        if kind == "name":
+            codes = _name_codes(survey, open_)
+            has = codes >= 0
+        else:
+            found = _present(survey, "frame_body" if kind == "frame" else kind)
+            if found is None:
+                continue
+            codes, has = found
+            if kind == "code_insee" and types is not None:  # a département and a région
+                codes = np.where(has, codes * (types[0].max() + 2) + types[0] + 1, -1)
+        keyed = has & open_
+        open_ &= ~has  # a row is keyed by its first key only
+        if not keyed.any():
+            continue
+        positions = np.flatnonzero(keyed)
+        values = codes[positions]
+        repeated = pd.Series(values).duplicated(keep=False).to_numpy()
+        if not repeated.any():
+            continue
+        by_value = pd.Series(positions[repeated]).groupby(values[repeated], sort=False)
+        groups += [
+            (kind, _shown(survey, kind, int(rows.iloc[0])), [int(p) for p in rows])
+            for _, rows in by_value
+        ]
     return Repeats(sorted(groups, key=lambda g: g[2][0]))
 
 

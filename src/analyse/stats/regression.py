@@ -224,6 +224,38 @@ _LEVERAGE_TOL = 1e-8  # a respondent with leverage above 1 - this makes HC3 unde
 _COLLINEAR_TOL = 1e-9  # singular value, relative to the largest, of a unit-norm design deemed 0
 
 
+def _leverages(unit: np.ndarray, s: np.ndarray, vt: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """The diagonal of the hat matrix, sum of the squared rows of U = X V / s (full rank)."""
+    out = np.empty(len(unit))
+    scale = vt.T / s
+    for start in range(0, len(unit), block):
+        u = unit[start : start + block] @ scale
+        out[start : start + block] = np.einsum("ij,ij->i", u, u)
+    return out
+
+
+class _RowsOf:
+    """``scored.loc[index]`` read lazily, column by column or row by row."""
+
+    def __init__(self, scored: pd.DataFrame, index: pd.Index) -> None:
+        self._scored, self._index = scored, index
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self._scored.loc[self._index, column]
+
+    @property
+    def iloc(self) -> _RowAt:
+        return _RowAt(self)
+
+
+class _RowAt:
+    def __init__(self, rows: _RowsOf) -> None:
+        self._rows = rows
+
+    def __getitem__(self, i: int) -> pd.Series:
+        return self._rows._scored.loc[self._rows._index[i]]
+
+
 def check_identifiable(
     scored: pd.DataFrame,
     controls: Sequence[str] = (),
@@ -252,7 +284,9 @@ def check_identifiable(
     """
     design = build_design(scored, controls=controls, min_cell=min_cell)
     x, n = design.X, len(design.y)
-    model_rows = scored.loc[design.y.index]
+    # the rows in the model, a column at a time: a copy of every column of a census of two
+    # million rows would be most of validate's memory
+    model_rows = _RowsOf(scored, design.y.index)
     where = f"among the {n} respondents in the model"
     if n == 0:
         reasons = scored.get(EXCLUSION_COLUMN, pd.Series(dtype="string")).fillna("")
@@ -339,9 +373,12 @@ def check_identifiable(
                 )
             ]
         )
-    values = x.to_numpy(dtype="float64")
-    unit = values / np.linalg.norm(values, axis=0)
-    u, s, vt = np.linalg.svd(unit, full_matrices=False)
+    unit = x.to_numpy(dtype="float64", copy=True)
+    unit /= np.linalg.norm(unit, axis=0)
+    # the SVD of the n x p design through its p x p triangular factor: the same singular
+    # values and right vectors, without an n x p U (or the n x p workspace of a full SVD) on a
+    # census of millions of rows; U's rows, for the leverages, are made a block at a time
+    _, s, vt = np.linalg.svd(np.linalg.qr(unit, mode="r"), full_matrices=False)
     null = vt[s < _COLLINEAR_TOL * s.max()]
     if len(null):
         involved = [c for c, w in zip(x.columns, np.abs(null).max(axis=0), strict=True) if w > 1e-6]
@@ -358,7 +395,8 @@ def check_identifiable(
                 )
             ]
         )
-    leverage = np.sum(u**2, axis=1)
+    leverage = _leverages(unit, s, vt)
+    del unit
     alone = np.flatnonzero(leverage > 1.0 - _LEVERAGE_TOL)
     if len(alone):
         problems = []
