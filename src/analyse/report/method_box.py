@@ -66,6 +66,7 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             "method.logit.estimated",
             ame_points=points(ame.get("coef")),
             ame_se=m.number(None if ame.get("se") is None else ame["se"] * tenfold, 1),
+            weighting=m(f"method.logit.{_logit_weighting(results)}"),
         )
         if ame.get("coef") is not None
         else m("method.logit.not_estimable"),
@@ -84,6 +85,19 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "high": m.integer(levels[1]),
         "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
     }
+
+
+def _logit_weighting(results: Mapping[str, Any]) -> str:
+    """How the linear model and the logit stand on the survey weights: ``weighted`` (both),
+    ``unweighted`` (neither), or ``mixed`` (a weighted run whose logit was not, as results
+    written before the logit took the weights): the reading of a gap depends on it."""
+    weighted_run = "size" in (results.get("weighted_parts") or []) or (
+        (results.get("weights") or {}).get("method") not in (None, "none")
+    )
+    ame_weighted = bool(((results.get("size") or {}).get("logit_ame") or {}).get("weighted"))
+    if weighted_run:
+        return "weighted" if ame_weighted else "mixed"
+    return "unweighted"
 
 
 def model_terms(results: Mapping[str, Any]) -> list[str]:

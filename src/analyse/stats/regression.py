@@ -619,7 +619,7 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         method = "linearization" if calibration is None else "linearization_calibrated"
         x, w = design.X.to_numpy(dtype="float64"), weights.to_numpy(dtype="float64")
         resid = np.asarray(res.resid, dtype="float64")
-        cells = None if calibration is None else _calibration_rows(calibration, weights)
+        cells = None if calibration is None else calibration_rows(calibration, weights)
         plain = linearization_se(x, resid, w, calibration=cells)
         se_linearization = pd.Series(plain, index=design.X.columns)
         values = plain
@@ -658,7 +658,7 @@ class Calibration(NamedTuple):
     rows: np.ndarray  # position in the calibrated sample of each row of the fit
 
 
-def _calibration_rows(calibration: dict, weights: pd.Series) -> Calibration:
+def calibration_rows(calibration: dict, weights: pd.Series) -> Calibration:
     """``Calibration`` from ``attrs['calibration']`` of calibrated weights, for the fit's rows
     (``weights``' index)."""
     rows = pd.Index(calibration["index"]).get_indexer(weights.index)
@@ -731,6 +731,16 @@ def linearization_se(
     if hc3:
         resid = resid / (1.0 - weighted_leverages(x, w))
     z = (xw * resid[:, None]) @ bread
+    return np.sqrt(np.diag(influence_covariance(z, calibration)))
+
+
+def influence_covariance(z: np.ndarray, calibration: Calibration | None = None) -> np.ndarray:
+    """The design-based covariance of estimates whose influence (linearised contribution) of
+    each respondent is a row of ``z``: ``svyrecvar``'s n/(n-1) sum (z_i - zbar)(z_i - zbar)'
+    for one stage without strata, after calibration's residualisation when ``calibration`` is
+    given (``linearization_se`` explains both). Shared by every weighted estimating equation
+    (WLS here, the weighted logit of ``analyse.stats.binary``), so that their SEs account for
+    the same design."""
     if calibration is not None:
         full = np.zeros((len(calibration.weights), z.shape[1]))
         full[calibration.rows] = z
@@ -739,8 +749,7 @@ def linearization_se(
         z = (scaled - fitted) * calibration.weights[:, None]
     n = len(z)
     z = z - z.mean(axis=0)
-    cov = n / (n - 1) * (z.T @ z)
-    return np.sqrt(np.diag(cov))
+    return n / (n - 1) * (z.T @ z)
 
 
 class WeightsTest(NamedTuple):
