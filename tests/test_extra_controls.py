@@ -530,3 +530,36 @@ def test_the_method_box_says_a_numeric_extra_control_is_one_linear_term():
     box = html.unescape(method_box(results, i18n.messages("fr"), 3)).replace("\u00a0", " ")
     assert "« vote share » (entré comme un terme linéaire)" in box
     assert "« party » (entré" not in box and "« party »" in box
+
+
+def test_the_indirect_effect_names_the_means_apart_from_the_other_controls(codebook):
+    """An extra control not named a confounder is a route of the size effect but not a mean:
+    the page gives the part through the means and the part through the other controls
+    separately, each the sum of its routes, together the indirect effect."""
+    from analyse.report.findings import estimand_sentences
+    from analyse.stats.claim import to_results
+
+    scored = _scored(300, 4)
+    rng = np.random.default_rng(9)
+    for item in codebook.item_columns:
+        noisy = scored["maturity_index"] / 20 + rng.normal(0, 0.7, len(scored))
+        scored[item] = pd.array(np.clip(np.rint(noisy), 0, 3).astype(int), dtype="Int8")
+    analysis = analyse_claim(
+        scored, codebook, controls=["party", "income"], bootstrap=50, simulations=20
+    )
+    results = json.loads(json.dumps(to_results(analysis)))
+    by_mean = results["estimands"]["indirect"]["by_mean"]
+    assert set(by_mean) == {"budget", "party", "income"}
+    m = i18n.messages("fr")
+    text = " ".join(estimand_sentences(results, m)).replace("\u00a0", " ").replace("\u202f", " ")
+    means = m.number(by_mean["budget"], 1, sign=True).replace("\u00a0", " ")
+    others = m.number(by_mean["party"] + by_mean["income"], 1, sign=True).replace("\u00a0", " ")
+    assert f"dont {means} points par les moyens (budget " in text
+    assert f"et {others} par les autres variables de contrôle (party " in text
+    assert "passe par les moyens qui vont de pair" not in text
+    # only means: the sentence is unchanged
+    only = {**results, "estimands": {**results["estimands"]}}
+    only["estimands"]["indirect"] = {**results["estimands"]["indirect"], "by_mean": {"budget": 1.0}}
+    text = " ".join(estimand_sentences(only, m))
+    assert "passe par les moyens qui vont de pair avec la taille" in text
+    assert "autres variables de contrôle" not in text
