@@ -705,11 +705,12 @@ def linearization_se(
     2010, Complex Surveys, sec. 7.2): z_i <- g_i d_i r_i, r the residual of z / (g d) regressed
     on the calibration model matrix with weights d, g the calibration factor and d the design
     weight. Calibration's variance reduction is this projection: the part of the scores that
-    the margins explain is known without error. ``rake``'s design weights d = N/n are equal,
-    so the regression is unweighted and g d is the calibrated weight up to a constant factor,
-    which cancels: z_i <- w_i r_i, r the residual of z_i / w_i. Rows of the calibrated sample
-    outside the fit have z = 0 and count in n (a domain of the calibrated design, as svyglm on
-    a subset of it).
+    the margins explain is known without error. ``rake``'s design weights d = N_t/n_t are equal
+    within a tier and each calibration indicator is one tier's (the model is block-diagonal by
+    tier), so the weighted regression is the unweighted one, and g d is the calibrated weight up
+    to a constant factor, which cancels: z_i <- w_i r_i, r the residual of z_i / w_i. Rows of
+    the calibrated sample outside the fit have z = 0 and count in n (a domain of the calibrated
+    design, as svyglm on a subset of it).
 
     With ``hc3``, each residual is first divided by 1 - h_i, h_i the respondent's leverage in
     the weighted fit (``weighted_leverages``), as HC3 does (MacKinnon and White 1985; Li and
