@@ -148,6 +148,27 @@ def test_a_cell_that_is_not_a_number_is_a_problem(tmp_path, codebook):
     assert "cuts [1, 10, 100]" in problems[0].expected
 
 
+def test_a_column_writing_decimals_both_ways_is_refused_once(tmp_path, codebook):
+    """``0.99`` and ``1,5`` in one column: no one convention, so ``1.500`` or ``12,000`` has no
+    safe reading. One problem names the file, the column and a row of each; a column using
+    one convention is read."""
+    book = load_codebook(_codebook_with_cuts(tmp_path))
+    survey = build_survey(codebook, n=8, seed=3)
+    text = as_text(survey)
+    text[COUNT_ITEM] = ["3", "0.99", "250", "12", "1,5", "", "1.500", "40"]
+    path = write_text_csv(text, tmp_path / "mixed.csv")
+    with pytest.raises(InputError) as exc:
+        load_survey(path, book)
+    [problem] = exc.value.problems
+    assert (problem.file, problem.column) == (str(path), COUNT_ITEM)
+    assert "('0.99', row 3)" in problem.message and "('1,5', row 6)" in problem.message
+    # one convention each: read (12,000 may be a thousands comma: it shows no convention)
+    for cells in (["3", "0.99", "2.5", "12"], ["3", "0,99", "1,5", "12"], ["1,5", "12,000"]):
+        text = as_text(build_survey(codebook, n=len(cells), seed=3))
+        text[COUNT_ITEM] = cells
+        load_survey(write_text_csv(text, tmp_path / "one.csv"), book)
+
+
 def test_answer_labels_give_only_non_answers_to_a_numeric_item(tmp_path, codebook):
     """A label's level in a count column would be read as a count and cut again: only the
     labels mapped to null (non-answers) apply there, in the other items every label does."""

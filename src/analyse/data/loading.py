@@ -351,6 +351,45 @@ def check_cuts(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Che
     return Checked(_to_int(good.where(~n.empty)).astype(item_dtype(codebook)), faults)
 
 
+# a number whose separator can only mark decimals: a point or a comma followed by digits,
+# unless it is one of the ambiguous thousands (``_AMBIGUOUS``: 1,500 or 1.500)
+_DECIMAL_WITH = {sep: re.compile(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?") for sep in ".,"}
+
+
+def mixed_decimals(
+    table: RawTable, column: str, excluded: np.ndarray, expected: str
+) -> list[Problem]:
+    """One problem when a numeric column writes decimals both ways (``0.99`` and ``1,5``).
+
+    Each cell would be read its own way, so the column has no one convention and its other
+    cells (``1.500``, ``12,000``) no safe reading: it is refused, naming one row of each.
+    Cells whose separator may be a thousands one (``_AMBIGUOUS``) show no convention and are
+    not counted; rows left out of the analysis (``excluded``) are not checked.
+    """
+    codes, texts = distinct(table.frame[column])
+    stripped = texts.astype(str).str.strip()
+    unsure = stripped.str.fullmatch(_AMBIGUOUS).to_numpy(dtype=bool)
+    first: dict[str, tuple[str, int]] = {}
+    for sep, pattern in _DECIMAL_WITH.items():
+        kinds = stripped.str.fullmatch(pattern).to_numpy(dtype=bool) & ~unsure
+        at = np.flatnonzero(kinds[codes] & ~excluded)
+        if len(at):
+            first[sep] = (str(stripped.iloc[codes[at[0]]]), int(table.rows[at[0]]))
+    if len(first) < 2:
+        return []
+    (point, point_row), (comma, comma_row) = first["."], first[","]
+    return [
+        Problem(
+            file=table.file,
+            column=column,
+            message=f"the column writes decimals both with a point ({point!r}, row {point_row}) "
+            f"and with a comma ({comma!r}, row {comma_row}): each cell would be read its own "
+            "way, and a cell such as 1,500 or 1.500 has no safe reading",
+            expected=f"{expected}, every decimal written with the same separator",
+        )
+    ]
+
+
 def cuts_expected(cuts: Sequence[float], codebook: Codebook) -> str:
     """Expected wording for a numeric item's cells, naming its cuts and levels."""
     shown = ", ".join(f"{c:g}" for c in cuts)
@@ -1012,6 +1051,7 @@ def _check_cells(
         faults = np.where(excluded, "", checked.messages)
         if item in cuts:  # a numeric item: each bad cell is its own problem
             problems += cell_problems(table, item, faults, cuts_expected(cuts[item], codebook))
+            problems += mixed_decimals(table, item, excluded, cuts_expected(cuts[item], codebook))
             del frame[item]
             continue
         text = faults == _TEXT_ANSWER
