@@ -257,11 +257,11 @@ def test_adjusted_se_covers_better_than_svyglm_s_with_a_known_truth(data, raked)
     and with the leverage-adjusted one: the adjusted one's coverage is the closer to 0.90.
     Both SEs are linear in the residuals, so the draws go through the fit's own function
     (``linearization_se``) column by column of one matrix of residuals."""
-    from analyse.stats.regression import _calibration_rows, linearization_se
+    from analyse.stats.regression import calibration_rows, linearization_se
 
     design = _design(data)
     x, w = design.X.to_numpy(), raked.to_numpy()
-    cal = _calibration_rows(raked.attrs["calibration"], raked)
+    cal = calibration_rows(raked.attrs["calibration"], raked)
     n, p = x.shape
     j = list(design.X.columns).index("size")
     beta = np.linalg.lstsq(x, design.y.to_numpy(), rcond=None)[0]

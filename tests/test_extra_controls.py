@@ -8,6 +8,7 @@ control is biased by a known amount and with it recovers the true one.
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -391,3 +392,174 @@ def test_a_run_with_extra_controls_publishes_them(tmp_path):
     assert results["n"] + results["n_excluded"] == len(text)
     page = (out / "extra" / "03_is_size_decisive.reader.html").read_text(encoding="utf-8")
     assert "vote share" in page and "party" in page
+
+
+# --- numeric codes (a region, a département) -----------------------------------------------
+
+
+def _coded_export(tmp_path: Path) -> Path:
+    """The CI panel with a region code (11, 24, 84...) and a département written with its
+    leading zero (01, 06, 13...), as exports give them."""
+    from analyse.params import load_params
+
+    survey = load_params(project_root() / "params" / "ci.yaml").survey_path
+    text = pd.read_csv(survey, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(0)
+    text["Code région"] = rng.choice(["11", "24", "84", "93", "76"], size=len(text))
+    text["Département"] = rng.choice(["01", "06", "13", "75", "69"], size=len(text))
+    path = tmp_path / "coded.csv"
+    text.to_csv(path, index=False)
+    return path
+
+
+CODED = {"region": "Code région", "dep": "Département"}
+
+
+def test_codes_with_a_leading_zero_are_categories_and_few_whole_values_warn(tmp_path, codebook):
+    path = _coded_export(tmp_path)
+    survey = load_survey(path, codebook, columns=CODED, extra_columns=["region", "dep"])
+    # « 01 » is a code: categories, the zero kept; 11/24/84 stay numbers, with a warning
+    assert survey["dep"].dtype == "string" and "01" in set(survey["dep"].dropna())
+    assert survey["region"].dtype == "float64"
+    said = survey.attrs["warnings"]
+    assert any("'dep' is read as categories" in w and "leading zero" in w for w in said)
+    assert any(
+        "'region' has only 5 distinct whole values" in w and "kind: category" in w for w in said
+    )
+    design = build_design(
+        survey.assign(maturity_index=50.0 + np.arange(len(survey)) % 7), controls=["region", "dep"]
+    )
+    assert any(c.startswith("dep[T.") for c in design.X.columns)
+    assert "region" in design.X.columns  # undeclared: one linear term, as warned
+
+
+def test_a_declared_kind_decides_and_silences_the_warning(tmp_path, codebook):
+    path = _coded_export(tmp_path)
+    survey = load_survey(
+        path,
+        codebook,
+        columns=CODED,
+        extra_columns=[{"name": "region", "kind": "category"}, {"name": "dep", "kind": "number"}],
+    )
+    assert survey["region"].dtype == "string" and set(survey["region"].dropna()) <= {
+        "11", "24", "84", "93", "76"
+    }  # fmt: skip
+    assert survey["dep"].dtype == "float64" and 1.0 in set(survey["dep"])
+    assert not survey.attrs.get("warnings")
+    design = build_design(
+        survey.assign(maturity_index=50.0 + np.arange(len(survey)) % 7), controls=["region"]
+    )
+    assert "region" not in design.X.columns
+    assert any(c.startswith("region[T.") for c in design.X.columns)
+
+
+def test_kind_number_refuses_a_cell_that_is_no_number(tmp_path, codebook):
+    path, text = _export(tmp_path)
+    with pytest.raises(InputError) as exc:
+        load_survey(
+            path,
+            codebook,
+            columns={"party": "Couleur politique"},
+            missing_values=["NA"],
+            extra_columns=[{"name": "party", "kind": "number"}],
+        )
+    assert "is not a number, but data.extra_columns declares kind: number" in str(exc.value)
+
+
+def test_extra_columns_take_names_or_name_and_kind(tmp_path):
+    items = ["party", {"name": "region", "kind": "category"}]
+    raw = _params(tmp_path, controls=["party", "region"], data={"extra_columns": items})
+    params = params_from_mapping(raw)
+    assert params.data.extra_names == ["party", "region"]
+    assert params.data.extra_kinds == {"region": "category"}
+    # the papermill round trip (flat parameters dumped as JSON and read back) keeps the kind
+    from analyse.params import flat_parameters, nested_parameters
+
+    flat = json.loads(json.dumps(flat_parameters(params)))
+    again = params_from_mapping(nested_parameters(flat), flat=True)
+    assert again.data.extra_kinds == {"region": "category"}
+    (text,) = _problems(
+        _params(tmp_path, data={"extra_columns": [{"name": "region", "kind": "code"}]})
+    )
+    assert "data.extra_columns.0" in text and "kind: category" in text
+    (text,) = _problems(
+        _params(tmp_path, data={"extra_columns": ["region", {"name": "region", "kind": "number"}]})
+    )
+    assert "data.extra_columns: 'region' is listed twice" in text
+
+
+def test_validate_params_warns_of_codes_read_as_a_number_and_of_no_confounder(
+    tmp_path, monkeypatch, capsys
+):
+    path = _coded_export(tmp_path)
+    content = {
+        "name": "codes",
+        "data": {
+            "survey": str(path),
+            "codebook": str(project_root() / "data" / "codebook.yaml"),
+            "columns": CODED,
+            "extra_columns": ["region", "dep"],
+        },
+        "analysis": {"bootstrap": 0, "controls": ["region"]},
+    }
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    assert _main(monkeypatch, "validate", "--params", params) == 0
+    said = capsys.readouterr()
+    out = " ".join((said.out + said.err).split())
+    assert "'region' has only 5 distinct whole values" in out
+    assert "analysis.confounders names none" in out
+    content["analysis"]["confounders"] = ["region"]
+    content["data"]["extra_columns"] = [{"name": "region", "kind": "category"}, "dep"]
+    params.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    assert _main(monkeypatch, "validate", "--params", params) == 0
+    said = capsys.readouterr()
+    out = " ".join((said.out + said.err).split())
+    assert "distinct whole values" not in out and "confounders names none" not in out
+
+
+def test_the_method_box_says_a_numeric_extra_control_is_one_linear_term():
+    from analyse.report.method_box import method_box
+
+    results = {
+        "controls": ["party", "vote_share"],
+        "ols": {"terms": {"size": {}, "vote_share": {}, "party[T.B]": {}}},
+        "estimands": {"direct": {"terms": ["size", "party", "vote_share"]}},
+        "n": 50,
+    }
+    box = html.unescape(method_box(results, i18n.messages("fr"), 3)).replace("\u00a0", " ")
+    assert "« vote share » (entré comme un terme linéaire)" in box
+    assert "« party » (entré" not in box and "« party »" in box
+
+
+def test_the_indirect_effect_names_the_means_apart_from_the_other_controls(codebook):
+    """An extra control not named a confounder is a route of the size effect but not a mean:
+    the page gives the part through the means and the part through the other controls
+    separately, each the sum of its routes, together the indirect effect."""
+    from analyse.report.findings import estimand_sentences
+    from analyse.stats.claim import to_results
+
+    scored = _scored(300, 4)
+    rng = np.random.default_rng(9)
+    for item in codebook.item_columns:
+        noisy = scored["maturity_index"] / 20 + rng.normal(0, 0.7, len(scored))
+        scored[item] = pd.array(np.clip(np.rint(noisy), 0, 3).astype(int), dtype="Int8")
+    analysis = analyse_claim(
+        scored, codebook, controls=["party", "income"], bootstrap=50, simulations=20
+    )
+    results = json.loads(json.dumps(to_results(analysis)))
+    by_mean = results["estimands"]["indirect"]["by_mean"]
+    assert set(by_mean) == {"budget", "party", "income"}
+    m = i18n.messages("fr")
+    text = " ".join(estimand_sentences(results, m)).replace("\u00a0", " ").replace("\u202f", " ")
+    means = m.number(by_mean["budget"], 1, sign=True).replace("\u00a0", " ")
+    others = m.number(by_mean["party"] + by_mean["income"], 1, sign=True).replace("\u00a0", " ")
+    assert f"dont {means} points par les moyens (budget " in text
+    assert f"et {others} par les autres variables de contrôle (party " in text
+    assert "passe par les moyens qui vont de pair" not in text
+    # only means: the sentence is unchanged
+    only = {**results, "estimands": {**results["estimands"]}}
+    only["estimands"]["indirect"] = {**results["estimands"]["indirect"], "by_mean": {"budget": 1.0}}
+    text = " ".join(estimand_sentences(only, m))
+    assert "passe par les moyens qui vont de pair avec la taille" in text
+    assert "autres variables de contrôle" not in text

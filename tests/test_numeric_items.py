@@ -26,9 +26,9 @@ from analyse.params import load_params
 from analyse.paths import default_codebook_path
 from analyse.report.i18n import messages
 from analyse.report.method_box import method_box, methods
-from analyse.stats.binary import is_binary_outcome, logit_ame
+from analyse.stats.binary import is_binary_outcome, logit_ame, weighted_logit_ame
 from analyse.stats.claim import analyse_claim, to_results
-from analyse.stats.regression import build_design
+from analyse.stats.regression import Design, build_design
 
 COUNT_ITEM = "resp_1"  # the barometer item turned into a count in these tests
 CUTS = [1, 10, 100]
@@ -148,6 +148,27 @@ def test_a_cell_that_is_not_a_number_is_a_problem(tmp_path, codebook):
     assert {p.file for p in problems} == {str(path)}
     assert all(p.message == "is not a number" for p in problems)
     assert "cuts [1, 10, 100]" in problems[0].expected
+
+
+def test_a_column_writing_decimals_both_ways_is_refused_once(tmp_path, codebook):
+    """``0.99`` and ``1,5`` in one column: no one convention, so ``1.500`` or ``12,000`` has no
+    safe reading. One problem names the file, the column and a row of each; a column using
+    one convention is read."""
+    book = load_codebook(_codebook_with_cuts(tmp_path))
+    survey = build_survey(codebook, n=8, seed=3)
+    text = as_text(survey)
+    text[COUNT_ITEM] = ["3", "0.99", "250", "12", "1,5", "", "1.500", "40"]
+    path = write_text_csv(text, tmp_path / "mixed.csv")
+    with pytest.raises(InputError) as exc:
+        load_survey(path, book)
+    [problem] = exc.value.problems
+    assert (problem.file, problem.column) == (str(path), COUNT_ITEM)
+    assert "('0.99', row 3)" in problem.message and "('1,5', row 6)" in problem.message
+    # one convention each: read (12,000 may be a thousands comma: it shows no convention)
+    for cells in (["3", "0.99", "2.5", "12"], ["3", "0,99", "1,5", "12"], ["1,5", "12,000"]):
+        text = as_text(build_survey(codebook, n=len(cells), seed=3))
+        text[COUNT_ITEM] = cells
+        load_survey(write_text_csv(text, tmp_path / "one.csv"), book)
 
 
 def test_answer_labels_give_only_non_answers_to_a_numeric_item(tmp_path, codebook):
@@ -316,6 +337,69 @@ def test_a_binary_index_gives_the_lpm_and_the_logit_ame_in_results_and_method_bo
     scored = score_survey(build_survey(codebook, n=40, seed=8), codebook)
     other = to_results(analyse_claim(scored, codebook, bootstrap=0, simulations=20))
     assert other["size"]["logit_ame"] is None and "binary" not in methods(other, 3)
+
+
+R_LOGIT = Path(__file__).parent / "fixtures" / "r_logit_ame"
+
+
+def test_the_weighted_logit_ame_matches_r_svyglm():
+    """svyglm(family = quasibinomial) on svydesign(ids = ~1, weights = ~w), the weighted mean
+    of b p(1-p) and its delta-method SE with vcov(svyglm): tests/fixtures/r_logit_ame."""
+    sample = pd.read_csv(R_LOGIT / "sample.csv")
+    reference = json.loads((R_LOGIT / "logit_ame.json").read_text(encoding="utf-8"))
+    x = sample[["size", "budget"]].astype("float64")
+    x.insert(0, "Intercept", 1.0)
+    design = Design(y=sample["y"].astype("float64") * 100.0, X=x, groups={})
+    found = logit_ame(design, weights=sample["w"])
+    assert found.weighted and found.not_estimable is None
+    # index points: R's 0/1 scale times 100; the same estimating equations and covariance
+    assert found.coef == pytest.approx(reference["weighted"]["coef"] * 100, abs=1e-6)
+    assert found.se == pytest.approx(reference["weighted"]["se"] * 100, rel=1e-6)
+    plain = logit_ame(design)
+    assert plain.coef == pytest.approx(reference["unweighted"]["coef"] * 100, abs=1e-6)
+    assert plain.se == pytest.approx(reference["unweighted"]["se"] * 100, rel=1e-6)
+    # the weights matter here (a flat, heavily weighted half): the two AMEs differ
+    assert abs(found.coef - plain.coef) > 3 * found.se / 2
+
+
+def test_equal_weights_give_the_unweighted_ame_with_a_sandwich_se():
+    """With every weight 1 the weighted logit is the ML logit (same point); its SE is the
+    sandwich, close to the model-based one when the logit is well specified."""
+    data = _binary_survey(800, seed=11)
+    design = build_design(data)
+    plain = logit_ame(design)
+    equal = weighted_logit_ame(design, pd.Series(1.0, index=data.index))
+    assert equal.coef == pytest.approx(plain.coef, rel=1e-8)
+    assert equal.se == pytest.approx(plain.se, rel=0.15)
+
+
+def test_a_weighted_binary_run_sets_the_weighted_lpm_beside_a_weighted_logit():
+    """In a weighted run both models take the weights, and the method box says so: the gap
+    between them is then about the S-shape, not about the weights."""
+    data = _binary_survey(400, seed=12)
+    rng = np.random.default_rng(12)
+    weights = pd.Series(np.where(rng.random(len(data)) < 0.5, 10.0, 1.0), index=data.index)
+    weights /= weights.mean()
+    book = Codebook.model_validate(BINARY_CODEBOOK)
+    analysis = analyse_claim(data, book, bootstrap=0, simulations=20, weights=weights)
+    results = json.loads(json.dumps(to_results(analysis)))
+    ame = results["size"]["logit_ame"]
+    expected = weighted_logit_ame(build_design(data), weights)
+    assert ame["weighted"] is True
+    assert ame["coef"] == pytest.approx(expected.coef, rel=1e-12)
+    assert ame["se"] == pytest.approx(expected.se, rel=1e-12)
+    assert ame["coef"] != pytest.approx(logit_ame(build_design(data)).coef, rel=1e-3)
+    both = (("fr", "Les deux modèles sont pondérés"), ("en", "Both models are weighted"))
+    for lang, words in both:
+        box = html.unescape(method_box(results, messages(lang), 3))
+        assert words in box
+    # results written when the logit was unweighted beside a weighted linear model
+    older = {**results, "size": {**results["size"], "logit_ame": {**ame, "weighted": False}}}
+    box = html.unescape(method_box(older, messages("en"), 3))
+    assert "the logit model is not: a gap between the two may come from the weights" in box
+    unweighted = to_results(analyse_claim(data, book, bootstrap=0, simulations=20))
+    box = html.unescape(method_box(unweighted, messages("fr"), 3))
+    assert "Aucun des deux modèles n'utilise de pondération" in box
 
 
 def test_the_method_box_says_when_the_logit_could_not_be_estimated():

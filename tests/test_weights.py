@@ -710,3 +710,35 @@ def test_the_pipeline_weights_a_survey_of_every_tier(mixed_params, every_tier):
     assert raked
     for spec in raked:
         np.testing.assert_allclose(spec.weights[spec.rows], weights.to_numpy(), rtol=1e-12)
+
+
+def test_logit_bounds_are_on_each_tiers_design_weight():
+    """A survey of 300 communes (of some 34,900) and 100 EPCI (of some 1,250) is two samples
+    drawn at rates some eight times apart. Bounds (0.3, 3) on w / d are met by each tier
+    alone; with one N/n for the whole sample they cannot be (the communes' weights would have
+    to be far above it and the EPCI's far below): the bounds are on each tier's own N_t/n_t.
+    Raking is unchanged (the design weight is absorbed in the tier's type multipliers)."""
+    frame = load_frame("all")
+    frame = frame[pd.to_numeric(frame["population"], errors="coerce") > 0]
+    communes = frame[frame["collectivity_type"] == "commune"].sample(300, random_state=1)
+    epci = frame[frame["collectivity_type"].isin(["CC", "CA"])].sample(100, random_state=2)
+    sample = pd.concat([communes, epci]).reset_index(drop=True).astype({"population": float})
+    bounds = (0.3, 3.0)
+    w = weights_module.rake(sample, frame, method="logit", bounds=bounds)
+    assert w.attrs["collapsed"] is None
+    # back to frame units: the weights add up to the frame units of the types surveyed
+    tier = np.where(sample["collectivity_type"] == "commune", "commune", "epci")
+    units = {
+        "commune": int((frame["collectivity_type"] == "commune").sum()),
+        "epci": int(frame["collectivity_type"].isin(["CC", "CA"]).sum()),
+    }
+    total = w * (sum(units.values()) / w.sum())
+    design = pd.Series(tier).map({t: units[t] / (tier == t).sum() for t in units}).to_numpy()
+    ratio = total.to_numpy() / design
+    assert ratio.min() >= bounds[0] - 1e-9 and ratio.max() <= bounds[1] + 1e-9
+    # the one-N/n ratios of these weights leave the bounds: the old reading could not hold
+    pooled = total.to_numpy() / (sum(units.values()) / len(sample))
+    assert pooled.min() < bounds[0] or pooled.max() > bounds[1]
+    # every margin met, by tier
+    for t in units:
+        assert total[tier == t].sum() == pytest.approx(units[t], rel=1e-9)

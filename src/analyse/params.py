@@ -148,6 +148,8 @@ EXPECTED: dict[str, str] = {
     "data.extra_columns": (
         "a list of names such as party or colour_2020 (letters, digits and '_'), each a column "
         "of the survey file or a header data.columns maps to it, usable in analysis.controls; "
+        "an item may also be a mapping {name: region, kind: category} (kind: category, read as "
+        "categories even when written as numeric codes, or number, one linear term); "
         "not a contract column, an item or theme of the codebook, nor a name of the model "
         "(maturity_index, excluded_reason, Intercept, size, budget, staff, sponsorship, controls)"
     ),
@@ -215,6 +217,39 @@ SheetChoice = Annotated[
 ]
 
 
+# How an extra control enters the model: categories (one dummy each) or a number (one linear
+# term). Undeclared, the loader decides from the cells (``analyse.data.loading.check_extra``).
+EXTRA_KINDS = ("category", "number")
+
+
+class ExtraColumn(_Strict):
+    """``data.extra_columns`` item written as a mapping: the column's name and how it enters
+    the model, for numeric codes (« Code région » 11, 24, 84) that are categories, not
+    quantities."""
+
+    name: str
+    kind: Literal["category", "number"]
+
+
+def _extra_form(value: Any) -> str | None:
+    """Which form a ``data.extra_columns`` item takes: a name, or a mapping {name, kind}."""
+    if isinstance(value, str):
+        return "extra-name"
+    if isinstance(value, Mapping | ExtraColumn):
+        return "extra-mapping"
+    return None
+
+
+ExtraColumnChoice = Annotated[
+    Annotated[str, Tag("extra-name")] | Annotated[ExtraColumn, Tag("extra-mapping")],
+    Discriminator(
+        _extra_form,
+        custom_error_type="extra_column_form",
+        custom_error_message="must be a name or a mapping {name: NAME, kind: category|number}",
+    ),
+]
+
+
 class DataParams(_Strict):
     """Where the survey and its codebook are; paths are relative to the project root."""
 
@@ -236,10 +271,21 @@ class DataParams(_Strict):
     duplicates: Literal["error", "warn", "keep_first"] = "warn"
     # Other columns of the export, named here (and mapped from their header by ``columns``) so
     # that ``analysis.controls`` may hold them equal: text -> one dummy per category, a number
-    # -> a linear term (``analyse.stats.regression.build_design``).
-    extra_columns: list[str] = Field(default_factory=list)
+    # -> a linear term (``analyse.stats.regression.build_design``); an item {name, kind} says
+    # which (``ExtraColumn``).
+    extra_columns: list[ExtraColumnChoice] = Field(default_factory=list)
     # The worksheet of an .xlsx survey that holds the data: its name or 0-based position.
     sheet: SheetChoice | None = None
+
+    @property
+    def extra_names(self) -> list[str]:
+        """The extra columns' names, in order, however each was written."""
+        return extra_column_names(self.extra_columns)
+
+    @property
+    def extra_kinds(self) -> dict[str, str]:
+        """name -> declared kind (``category`` or ``number``), for the items that declare it."""
+        return {c.name: c.kind for c in self.extra_columns if isinstance(c, ExtraColumn)}
 
     @model_validator(mode="after")
     def _extra_names(self) -> DataParams:
@@ -247,7 +293,7 @@ class DataParams(_Strict):
         be an identifier, given once, and not a name either already uses."""
         errors = []
         seen: set[str] = set()
-        for i, name in enumerate(self.extra_columns):
+        for i, name in enumerate(self.extra_names):
             if not _IDENTIFIER.fullmatch(name):
                 why = "is not a name of letters, digits and '_' that starts with a letter or '_'"
             elif name in RESERVED_NAMES:
@@ -290,7 +336,16 @@ def _weights_kind(value: Any) -> str | None:
 
 
 # The tags only route validation; ``_validation_problems`` leaves them out of key paths.
-_UNION_TAGS = frozenset({"weights-name", "weights-mapping", "sheet-name", "sheet-position"})
+_UNION_TAGS = frozenset(
+    {
+        "weights-name",
+        "weights-mapping",
+        "sheet-name",
+        "sheet-position",
+        "extra-name",
+        "extra-mapping",
+    }
+)
 WeightsChoice = Annotated[
     Annotated[Weights, Tag("weights-name")] | Annotated[ColumnWeights, Tag("weights-mapping")],
     Discriminator(
@@ -404,7 +459,7 @@ class RunParams(_Strict):
         errors = [
             (CONTROL_NOT_DECLARED, message, {}, ("analysis", "controls", i), name)
             for i, name, message in _undeclared_controls(
-                self.analysis.controls, self.data.extra_columns
+                self.analysis.controls, self.data.extra_names
             )
         ]
         if errors:
@@ -428,13 +483,27 @@ class RunParams(_Strict):
         }
 
 
+def extra_column_names(items: Any) -> list[str]:
+    """The names of ``data.extra_columns`` items: a name, an ``ExtraColumn``, or (raw, not yet
+    validated) a mapping with a ``name``; anything else is skipped (validation reports it)."""
+    names = []
+    for item in items or ():
+        if isinstance(item, ExtraColumn):
+            names.append(item.name)
+        elif isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            names.append(item["name"])
+        elif isinstance(item, str):
+            names.append(item)
+    return names
+
+
 def _undeclared_controls(controls: Any, declared: Any) -> list[tuple[int, str, str]]:
     """(position, name, message) of each control neither built in nor in ``declared``
     (``data.extra_columns``); from a validated model or a raw mapping alike, so that the
     problem is reported with the others when another key is wrong too."""
     if not isinstance(controls, list):
         return []
-    names = set(declared) if isinstance(declared, list) else set()
+    names = set(extra_column_names(declared)) if isinstance(declared, list) else set()
     return [
         (
             i,
@@ -649,6 +718,8 @@ def _expected(key: str) -> str | None:
 def _allowed_keys(parent: str) -> str:
     model: type[BaseModel] = RunParams
     for part in filter(None, parent.split(".")):
+        if part.isdigit():  # an item of a list (data.extra_columns.0): the list's model
+            continue
         inner = _model_in(model.model_fields[part].annotation)
         if inner is None:
             break

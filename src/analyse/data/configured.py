@@ -205,4 +205,22 @@ def mapping_warnings(params: RunParams, codebook: Codebook) -> list[str]:
         "is mapped to null (a non-answer): its answers are read as missing"
         for label, level in labels.items()
         if level is None and words(label) in levels
+    ] + confounder_warnings(params)
+
+
+def confounder_warnings(params: RunParams) -> list[str]:
+    """Extra controls held equal but none named in ``analysis.confounders``: each is then taken
+    to come after size, a route of its effect (held equal in the direct effect only, its part
+    counted in the indirect effect), not a confounder. Right for a mean, rarely for a party
+    label or a region: say so, since the default decides what the total effect means."""
+    extra = [c for c in params.analysis.controls if c in params.data.extra_names]
+    if not extra or params.analysis.confounders:
+        return []
+    names = ", ".join(extra)
+    return [
+        f"analysis.controls holds the extra control(s) {names} equal but analysis.confounders "
+        "names none: each is treated as a route of the size effect (held equal in the direct "
+        "effect only; its part is in the indirect effect), not as a confounder; list in "
+        "analysis.confounders those that come before size (a party, a region), so that the "
+        "total effect holds them equal too"
     ]

@@ -351,6 +351,45 @@ def check_cuts(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Che
     return Checked(_to_int(good.where(~n.empty)).astype(item_dtype(codebook)), faults)
 
 
+# a number whose separator can only mark decimals: a point or a comma followed by digits,
+# unless it is one of the ambiguous thousands (``_AMBIGUOUS``: 1,500 or 1.500)
+_DECIMAL_WITH = {sep: re.compile(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?") for sep in ".,"}
+
+
+def mixed_decimals(
+    table: RawTable, column: str, excluded: np.ndarray, expected: str
+) -> list[Problem]:
+    """One problem when a numeric column writes decimals both ways (``0.99`` and ``1,5``).
+
+    Each cell would be read its own way, so the column has no one convention and its other
+    cells (``1.500``, ``12,000``) no safe reading: it is refused, naming one row of each.
+    Cells whose separator may be a thousands one (``_AMBIGUOUS``) show no convention and are
+    not counted; rows left out of the analysis (``excluded``) are not checked.
+    """
+    codes, texts = distinct(table.frame[column])
+    stripped = texts.astype(str).str.strip()
+    unsure = stripped.str.fullmatch(_AMBIGUOUS).to_numpy(dtype=bool)
+    first: dict[str, tuple[str, int]] = {}
+    for sep, pattern in _DECIMAL_WITH.items():
+        kinds = stripped.str.fullmatch(pattern).to_numpy(dtype=bool) & ~unsure
+        at = np.flatnonzero(kinds[codes] & ~excluded)
+        if len(at):
+            first[sep] = (str(stripped.iloc[codes[at[0]]]), int(table.rows[at[0]]))
+    if len(first) < 2:
+        return []
+    (point, point_row), (comma, comma_row) = first["."], first[","]
+    return [
+        Problem(
+            file=table.file,
+            column=column,
+            message=f"the column writes decimals both with a point ({point!r}, row {point_row}) "
+            f"and with a comma ({comma!r}, row {comma_row}): each cell would be read its own "
+            "way, and a cell such as 1,500 or 1.500 has no safe reading",
+            expected=f"{expected}, every decimal written with the same separator",
+        )
+    ]
+
+
 def cuts_expected(cuts: Sequence[float], codebook: Codebook) -> str:
     """Expected wording for a numeric item's cells, naming its cuts and levels."""
     shown = ", ".join(f"{c:g}" for c in cuts)
@@ -609,7 +648,7 @@ def load_survey(
     strict_identifiers: bool = True,
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
-    extra_columns: Sequence[str] = (),
+    extra_columns: Sequence[object] = (),
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read and check a survey file; return typed contract and item columns, or raise.
@@ -637,7 +676,10 @@ def load_survey(
 
     ``extra_columns`` (``data.extra_columns``) are other columns of the file, under their name
     or mapped to it by ``columns``, added after the contract columns (``check_extra``): a
-    column whose every cell is a number or empty is read as numbers, any other as text.
+    column whose every cell is a number or empty is read as numbers, any other as text, and a
+    column of whole numbers one of which has a leading zero (``01``) as text (codes). Each item
+    is a name or declares its kind (``{name, kind}``, ``analyse.params.ExtraColumn``:
+    ``category`` or ``number``), which then decides.
     """
     survey, _rows = load_survey_rows(
         path,
@@ -665,12 +707,13 @@ def load_survey_rows(
     strict_identifiers: bool = True,
     bad_rows: str = "stop",
     missing_values: Sequence[str] = (),
-    extra_columns: Sequence[str] = (),
+    extra_columns: Sequence[object] = (),
     sheet: str | int | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``load_survey`` and the spreadsheet row of each of its rows (``RawTable.rows``), for
     warnings that point at the file without reading it a second time."""
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    extra_columns, kinds = extra_spec(extra_columns)
     problems = _mapping_problems(
         str(path), codebook, columns, answer_labels, type_labels, extra_columns
     ) + _missing_value_problems(str(path), codebook, answer_labels, type_labels, missing_values)
@@ -711,7 +754,9 @@ def load_survey_rows(
     )
     problems += cell_level
     for name in extra_columns:
-        values, found = check_extra(table, name, excluded != "", columns or {})
+        values, found = check_extra(
+            table, name, excluded != "", columns or {}, kind=kinds.get(name), warnings=warnings
+        )
         if values is not None:
             typed[name] = values
         problems += found
@@ -736,17 +781,55 @@ def with_headers(problems: list[Problem], columns: Mapping[str, str] | None) -> 
     ]
 
 
+def extra_spec(items: Sequence[object]) -> tuple[list[str], dict[str, str]]:
+    """The names of ``data.extra_columns`` items and the kind each declares: an item is a
+    name, or has ``name`` and ``kind`` (``analyse.params.ExtraColumn``, or a mapping)."""
+    names: list[str] = []
+    kinds: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, str):
+            names.append(item)
+            continue
+        name = item.get("name") if isinstance(item, Mapping) else getattr(item, "name", None)
+        kind = item.get("kind") if isinstance(item, Mapping) else getattr(item, "kind", None)
+        if not isinstance(name, str):
+            raise TypeError(f"an extra column is a name or has a name and a kind, not {item!r}")
+        names.append(name)
+        if kind is not None:
+            kinds[name] = str(kind)
+    return names, kinds
+
+
+# An undeclared numeric extra control with at most this many distinct whole values may be
+# codes (a region, a département, a class) rather than a quantity: warn, suggesting a kind.
+FEW_CODES = 12
+# a whole number written with a leading zero (« 01 », « 06 »): a code, not a quantity
+_LEADING_ZERO = re.compile(r"^[+-]?0\d+$")
+
+
 def check_extra(
-    table: RawTable, name: str, excluded: np.ndarray, columns: Mapping[str, str]
+    table: RawTable,
+    name: str,
+    excluded: np.ndarray,
+    columns: Mapping[str, str],
+    kind: str | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[pd.Series | None, list[Problem]]:
     """An extra column (``data.extra_columns``) typed, or the problems that stop it.
 
-    Numbers (float64) when every cell of the rows in the analysis is a number or empty, so
-    that a share or an amount enters a model as a linear term; else text (stripped, inner
-    spaces collapsed; empty -> missing), whose categories become dummies. A number whose one
+    Undeclared (``kind`` None): numbers (float64) when every cell of the rows in the analysis
+    is a number or empty, so that a share or an amount enters a model as a linear term; else
+    text (stripped, inner spaces collapsed; empty -> missing), whose categories become
+    dummies. Whole numbers one of which is written with a leading zero (``01``, a département)
+    are codes, read as text, with a warning; numbers with 3 to ``FEW_CODES`` distinct whole
+    values (``11, 24, 84``, a region code) stay one linear term, with a warning that suggests
+    ``kind: category`` (two values fit alike either way: no warning). A number whose one
     separator may group thousands or mark decimals (``1,250``) is refused in a numeric column,
     as in the contract's decimal columns (``ambiguous_numbers``). Rows left out of the analysis
     (``excluded``) do not decide the kind and are not checked.
+
+    ``kind`` ``category`` reads the column as text whatever its cells; ``number`` as numbers,
+    each cell that is not one a problem. Warnings are appended to ``warnings``.
     """
     frame = table.frame
     if name not in frame.columns:
@@ -777,16 +860,49 @@ def check_extra(
     text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
     numbers = parse_numbers(raw)
     used = ~excluded & ~numbers.empty
-    if bool((numbers.is_number | ~used).all()):
+    said = warnings if warnings is not None else []
+    numeric = bool((numbers.is_number | ~used).all())
+    if numeric and kind is None:
+        zeros = used & text.str.match(_LEADING_ZERO).to_numpy()
+        if zeros.any():
+            numeric = False
+            first = int(np.flatnonzero(zeros)[0])
+            said.append(
+                f"data.extra_columns: {name!r} is read as categories, not as a number: its "
+                f"cells are whole numbers written with a leading zero ({text.iloc[first]!r}, "
+                f"row {int(table.rows[first])}), i.e. codes; declare "
+                f"{{name: {name}, kind: number}} in data.extra_columns to read it as a number"
+            )
+    if kind == "number" or (numeric and kind != "category"):
         ambiguous = ambiguous_numbers(raw, whole=False) & ~excluded
         faults = np.where(ambiguous, "ambiguous", "").astype(object)
         faults[ambiguous] = [_ambiguous_message(v, False) for v in raw.to_numpy()[ambiguous]]
+        not_number = used & ~numbers.is_number
+        faults[not_number] = "is not a number, but data.extra_columns declares kind: number"
         expected = "a number (read as a linear term), or empty"
         problems = cell_problems(table, name, faults, expected)
-        values = numbers.values.where(~excluded & ~ambiguous).astype("float64")
+        values = numbers.values.where(~excluded & ~ambiguous & ~not_number).astype("float64")
+        if kind is None and not problems:
+            said += _few_codes_warning(name, values)
         return values.set_axis(frame.index), problems
     values = text.where((text != "") & ~excluded).astype("string")
     return values.set_axis(frame.index), []
+
+
+def _few_codes_warning(name: str, values: pd.Series) -> list[str]:
+    """A numeric extra control of few distinct whole values may be codes (11, 24, 84): it
+    enters the model as one linear term, a slope per unit of the code. Say so, suggesting
+    ``kind: category`` (or ``kind: number`` to keep the slope and silence the warning)."""
+    distinct = np.unique(values.dropna().to_numpy(dtype="float64"))
+    if not 3 <= len(distinct) <= FEW_CODES or not np.all(distinct == np.round(distinct)):
+        return []
+    shown = ", ".join(f"{v:g}" for v in distinct[:6]) + (", ..." if len(distinct) > 6 else "")
+    return [
+        f"data.extra_columns: {name!r} has only {len(distinct)} distinct whole values "
+        f"({shown}) and enters the model as one linear term (one slope per unit); if they are "
+        f"codes (a region, a département, a class), declare {{name: {name}, kind: category}} "
+        f"in data.extra_columns; {{name: {name}, kind: number}} keeps the linear term"
+    ]
 
 
 ROW_ID_PREFIX = "row-"  # respondent_id of a row of a file without one: row-<line>
@@ -1028,6 +1144,7 @@ def _check_set_apart(
         faults = np.where(excluded, "", checked.messages)
         if item in cuts:  # a numeric item: each bad cell is its own problem
             problems += cell_problems(table, item, faults, cuts_expected(cuts[item], codebook))
+            problems += mixed_decimals(table, item, excluded, cuts_expected(cuts[item], codebook))
             del frame[item]
             continue
         text = faults == _TEXT_ANSWER

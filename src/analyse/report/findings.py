@@ -398,19 +398,29 @@ def _indirect(
 ) -> str:
     """The part of the total effect that passes through the means, and each mean's part; the
     share of the total only when the total is shown to differ from zero, said to be imprecise
-    when its interval leaves [0, 100 %]."""
+    when its interval leaves [0, 100 %]. Parts through controls that are not means (the type,
+    an extra control not named in ``analysis.confounders``) are summed and named apart, so
+    that a party or a region is never called a mean."""
     points = float(indirect["coef_points"])
     by_mean = sorted(
         (indirect.get("by_mean") or {}).items(), key=lambda item: abs(item[1]), reverse=True
     )
-    routes = ", ".join(
-        m(
-            "findings.route",
-            mean=m.get(f"findings.means.{k}", control_name(k)),  # an extra control by its name
-            points=m.number(v, 1, sign=True),
+    # the parts through the means (budget, staff, sponsorship) and those through the other
+    # controls of the direct model (the type, an extra control not named a confounder): both
+    # are routes of the size effect in the estimands, but only the first are "means"
+    through_means = [(k, v) for k, v in by_mean if k in MEANS]
+    through_others = [(k, v) for k, v in by_mean if k not in MEANS]
+
+    def routes(parts: list[tuple[str, float]]) -> str:
+        return ", ".join(
+            m(
+                "findings.route",
+                mean=m.get(f"findings.means.{k}", control_name(k)),  # an extra control by name
+                points=m.number(v, 1, sign=True),
+            )
+            for k, v in parts
         )
-        for k, v in by_mean
-    )
+
     share = indirect.get("share")
     if share is None:
         how = m("findings.share_none")
@@ -426,11 +436,24 @@ def _indirect(
             key = "findings.share_interval"
         if interval:
             how += m(key, low=m.percent(interval[0]), high=m.percent(interval[1]), level=level)
+    if not through_others:
+        key, split = "findings.indirect", {}
+    elif not through_means:
+        key, split = "findings.indirect_controls", {}
+    else:
+        key = "findings.indirect_split"
+        split = {
+            "means_points": m.number(sum(v for _, v in through_means), 1, sign=True),
+            "means": routes(through_means),
+            "others_points": m.number(sum(v for _, v in through_others), 1, sign=True),
+            "others": routes(through_others),
+        }
     return m(
-        "findings.indirect",
+        key,
         **_effect(m, points),
         **_interval(m, indirect),
         level=level,
         share=how,
-        routes=routes,
+        routes=routes(by_mean),
+        **split,
     )

@@ -66,6 +66,7 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
             "method.logit.estimated",
             ame_points=points(ame.get("coef")),
             ame_se=m.number(None if ame.get("se") is None else ame["se"] * tenfold, 1),
+            weighting=m(f"method.logit.{_logit_weighting(results)}"),
         )
         if ame.get("coef") is not None
         else m("method.logit.not_estimable"),
@@ -77,13 +78,29 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "draws": m.integer(results.get("importance_bootstrap_draws") or 0),
         "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
         "held": held_words(results, m, listed=True),
-        "terms": words_of(m, [term_words(m, t) for t in model_terms(results)]),
+        "terms": words_of(
+            m,
+            [term_words(m, t, linear=t in linear_controls(results)) for t in model_terms(results)],
+        ),
         # « , leurs moyens » when the simulated worlds keep the means the data measure
         "simulated_means": m("method.simulated_means") if held_means(results)[0] else "",
         "low": m.integer(levels[0]),
         "high": m.integer(levels[1]),
         "verdict": m.get(f"verdicts.{results.get('verdict')}.label", str(results.get("verdict"))),
     }
+
+
+def _logit_weighting(results: Mapping[str, Any]) -> str:
+    """How the linear model and the logit stand on the survey weights: ``weighted`` (both),
+    ``unweighted`` (neither), or ``mixed`` (a weighted run whose logit was not, as results
+    written before the logit took the weights): the reading of a gap depends on it."""
+    weighted_run = "size" in (results.get("weighted_parts") or []) or (
+        (results.get("weights") or {}).get("method") not in (None, "none")
+    )
+    ame_weighted = bool(((results.get("size") or {}).get("logit_ame") or {}).get("weighted"))
+    if weighted_run:
+        return "weighted" if ame_weighted else "mixed"
+    return "unweighted"
 
 
 def model_terms(results: Mapping[str, Any]) -> list[str]:
@@ -103,10 +120,24 @@ def model_terms(results: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def term_words(m: Messages, term: str) -> str:
-    """A term of the model as the « Modèle » line names it (« au budget par habitant »)."""
+def linear_controls(results: Mapping[str, Any]) -> set[str]:
+    """The extra controls (``data.extra_columns``) the model holds as numbers: one linear
+    term, named after the control itself among the model's terms (a control read as
+    categories has terms ``name[T.category]``)."""
+    terms = (results.get("ols") or {}).get("terms") or {}
+    extra = [c for c in results.get("controls") or [] if c != "collectivity_type"]
+    return {c for c in extra if c in terms}
+
+
+def term_words(m: Messages, term: str, linear: bool = False) -> str:
+    """A term of the model as the « Modèle » line names it (« au budget par habitant »); an
+    extra control read as a number says it is one linear term (``linear``), so that a code
+    read as a quantity (« Code région » 11, 24, 84) shows on the page."""
     key = f"method.model_terms.{term}"
-    return m(key) if m.has(key) else m("method.model_terms.extra", name=control_name(term))
+    if m.has(key):
+        return m(key)
+    extra = "method.model_terms.extra_linear" if linear else "method.model_terms.extra"
+    return m(extra, name=control_name(term))
 
 
 def bayes_reading(bf01: float) -> str:

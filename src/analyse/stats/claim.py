@@ -80,7 +80,8 @@ class ClaimAnalysis:
     # reason cites ("no answer in theme(s): user_services")
     theme_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     # when the index is 0 or 100 only (a share of bodies, analyse.stats.binary): the logit's
-    # average marginal effect of size beside the linear probability model's; None otherwise
+    # average marginal effect of size beside the linear probability model's, weighted as it
+    # is; None otherwise
     logit_ame: LogitAME | None = None
 
     @property
@@ -173,7 +174,7 @@ def analyse_claim(
         sesoi_points_given=sesoi_points,
         informative=informative,
         theme_labels={t.key: {"fr": t.label_fr, "en": t.label_en} for t in codebook.themes},
-        logit_ame=logit_ame(design) if is_binary_outcome(design.y) else None,
+        logit_ame=logit_ame(design, weights=weights) if is_binary_outcome(design.y) else None,
         size_unweighted=None
         if weights is None
         else test_size(ols, sesoi=sesoi, alpha=alpha, sesoi_points=sesoi_points),
@@ -292,7 +293,8 @@ def to_results(analysis: ClaimAnalysis) -> dict:
             "df_bm": None if analysis.influence is None else analysis.influence.df_bm,
             # the index is 0 or 100 only (a share of bodies): the model above is a linear
             # probability model, and this the logit's average marginal effect of size beside
-            # it, in the same unit as coef, unweighted; null when the index is not 0/100
+            # it, in the same unit as coef, weighted as coef is (``weighted``); null when the
+            # index is not 0/100
             "logit_ame": None if analysis.logit_ame is None else analysis.logit_ame.to_results(),
         },
         "influence": None if analysis.influence is None else _influence(analysis.influence),

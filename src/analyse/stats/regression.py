@@ -658,7 +658,7 @@ def fit_ols(design: Design, weights: pd.Series | None = None) -> OLSFit:
         method = "linearization" if calibration is None else "linearization_calibrated"
         x, w = design.X.to_numpy(dtype="float64"), weights.to_numpy(dtype="float64")
         resid = np.asarray(res.resid, dtype="float64")
-        cells = None if calibration is None else _calibration_rows(calibration, weights)
+        cells = None if calibration is None else calibration_rows(calibration, weights)
         plain = linearization_se(x, resid, w, calibration=cells)
         se_linearization = pd.Series(plain, index=design.X.columns)
         values = plain
@@ -697,7 +697,7 @@ class Calibration(NamedTuple):
     rows: np.ndarray  # position in the calibrated sample of each row of the fit
 
 
-def _calibration_rows(calibration: dict, weights: pd.Series) -> Calibration:
+def calibration_rows(calibration: dict, weights: pd.Series) -> Calibration:
     """``Calibration`` from ``attrs['calibration']`` of calibrated weights, for the fit's rows
     (``weights``' index)."""
     rows = pd.Index(calibration["index"]).get_indexer(weights.index)
@@ -744,11 +744,12 @@ def linearization_se(
     2010, Complex Surveys, sec. 7.2): z_i <- g_i d_i r_i, r the residual of z / (g d) regressed
     on the calibration model matrix with weights d, g the calibration factor and d the design
     weight. Calibration's variance reduction is this projection: the part of the scores that
-    the margins explain is known without error. ``rake``'s design weights d = N/n are equal,
-    so the regression is unweighted and g d is the calibrated weight up to a constant factor,
-    which cancels: z_i <- w_i r_i, r the residual of z_i / w_i. Rows of the calibrated sample
-    outside the fit have z = 0 and count in n (a domain of the calibrated design, as svyglm on
-    a subset of it).
+    the margins explain is known without error. ``rake``'s design weights d = N_t/n_t are equal
+    within a tier and each calibration indicator is one tier's (the model is block-diagonal by
+    tier), so the weighted regression is the unweighted one, and g d is the calibrated weight up
+    to a constant factor, which cancels: z_i <- w_i r_i, r the residual of z_i / w_i. Rows of
+    the calibrated sample outside the fit have z = 0 and count in n (a domain of the calibrated
+    design, as svyglm on a subset of it).
 
     With ``hc3``, each residual is first divided by 1 - h_i, h_i the respondent's leverage in
     the weighted fit (``weighted_leverages``), as HC3 does (MacKinnon and White 1985; Li and
@@ -770,6 +771,16 @@ def linearization_se(
     if hc3:
         resid = resid / (1.0 - weighted_leverages(x, w))
     z = (xw * resid[:, None]) @ bread
+    return np.sqrt(np.diag(influence_covariance(z, calibration)))
+
+
+def influence_covariance(z: np.ndarray, calibration: Calibration | None = None) -> np.ndarray:
+    """The design-based covariance of estimates whose influence (linearised contribution) of
+    each respondent is a row of ``z``: ``svyrecvar``'s n/(n-1) sum (z_i - zbar)(z_i - zbar)'
+    for one stage without strata, after calibration's residualisation when ``calibration`` is
+    given (``linearization_se`` explains both). Shared by every weighted estimating equation
+    (WLS here, the weighted logit of ``analyse.stats.binary``), so that their SEs account for
+    the same design."""
     if calibration is not None:
         full = np.zeros((len(calibration.weights), z.shape[1]))
         full[calibration.rows] = z
@@ -778,8 +789,7 @@ def linearization_se(
         z = (scaled - fitted) * calibration.weights[:, None]
     n = len(z)
     z = z - z.mean(axis=0)
-    cov = n / (n - 1) * (z.T @ z)
-    return np.sqrt(np.diag(cov))
+    return n / (n - 1) * (z.T @ z)
 
 
 class WeightsTest(NamedTuple):

@@ -13,7 +13,7 @@ overseas régions and Corse against the mainland), EPT one band (eleven units fr
 734,000 inhabitants: any split leaves bands of a handful). Why these edges is said there. Each
 type and each band belongs to one tier, so the problem is *block-separable*: the cells of one
 tier share no margin with another's, and feasibility, merges and weights are worked out tier by
-tier with one design weight N/n for the whole sample (the shares a reason gives, "which hold
+tier, each with its own design weight N_t/n_t (the shares a reason gives, "which hold
 76.97 % of the frame", are of its tier's part of the frame). Départements and régions are few
 (101 and 18) and a survey reaches a handful: when no merge of their adjacent bands can be met
 they are calibrated on type alone (their bands merged into one, ``departement all sizes``, and
@@ -44,9 +44,9 @@ have respondents, and never returns weights that do not meet them:
   the reason given to the user ("CC has respondents only in bands <20k, 20-50k, which hold
   76.97 % of the frame, less than CC's 78.80 %").
 - **Feasibility, bounded.** The logit calibration of Deville and Sarndal (1992) keeps each
-  weight within ``[lower, upper]`` times the design weight N/n. Feasibility is then a linear
-  programme (``scipy.optimize.linprog``): the largest margin ``s`` by which the cell weights can
-  stay inside the bounds while meeting the margins; it must be positive.
+  weight within ``[lower, upper]`` times the design weight N_t/n_t of its tier. Feasibility is
+  then a linear programme (``scipy.optimize.linprog``): the largest margin ``s`` by which the
+  cell weights can stay inside the bounds while meeting the margins; it must be positive.
 - **Collapse.** When the margins cannot be met, adjacent population bands of the tier that
   fails are merged (in the sample and the frame alike), trying the partitions of its bands into
   contiguous groups with the fewest merges first, and among those the one giving the largest
@@ -129,7 +129,9 @@ class _Problem:
     dropped: int  # frame units left out: of types without respondents
     dropped_types: dict[str, int]  # frame type without respondents -> its units
     empty_bands: dict[str, int]  # band (group) of the frame without respondents -> its units
-    design: float  # the design weight N/n of the whole sample (a tier's problem keeps it)
+    # (cells,) design weight of each cell: N_t / n_t of its tier (frame units of the tier's
+    # types with respondents over the tier's respondents), which the logit's bounds are about
+    design: np.ndarray
 
     @property
     def population(self) -> float:
@@ -150,7 +152,8 @@ def rake(
     """Calibrated weights (mean 1, index ``sample.index``) meeting the frame's margins.
 
     ``method`` is ``"raking"`` (multiplicative, weights > 0, unbounded) or ``"logit"`` (bounded:
-    ``bounds=(lower, upper)`` on the ratio of a weight to the design weight N/n, with
+    ``bounds=(lower, upper)`` on the ratio of a weight to its tier's design weight N_t/n_t
+    (frame units of the tier's types with respondents over its respondents), with
     ``0 <= lower < 1 < upper``). ``collapse`` allows merging adjacent population bands when the
     margins cannot be met as they are. The weighted share of every category of every margin
     equals the frame's to ``tol``.
@@ -194,20 +197,18 @@ def rake(
         if tier.name not in surveyed and (frame_tier == tier.name).any()
     }
     frame = frame[in_survey]
-    # design weight N/n: the frame units of the types with respondents, whatever the bands
-    design = float(frame[TYPE].isin(set(sample[TYPE])).sum()) / len(sample)
 
     identity = {label: label for tier in RAKING_TIERS for label in tier.labels}
-    first = _build(sample, frame, margins, identity, design)
+    first = _build(sample, frame, margins, identity)
     reason = _infeasible(first, method, bounds)
     if reason is None:
         chosen, collapsed, band_groups = first, None, identity
         collapsed_reason = None
     else:
         band_groups, merges = _collapse_by_tier(
-            sample, frame, margins, method, bounds, tol, max_iter, design, collapse, reason
+            sample, frame, margins, method, bounds, tol, max_iter, collapse, reason
         )
-        chosen = _build(sample, frame, margins, band_groups, design)
+        chosen = _build(sample, frame, margins, band_groups)
         left = _infeasible(chosen, method, bounds)
         if left is not None:  # the tiers are independent blocks: cannot happen, but never lie
             raise CalibrationError(f"cannot weight the sample to the frame: {left}.")
@@ -251,14 +252,13 @@ def _collapse_by_tier(
     bounds: tuple[float, float] | None,
     tol: float,
     max_iter: int,
-    design: float,
     collapse: bool,
     reason: Reason,
 ) -> tuple[dict[str, str], list[tuple[list[list[str]], Reason]]]:
     """The band groups that make every tier feasible, and each tier's merge with its reason.
 
     Types and bands of different tiers share no cell, so each tier is its own calibration
-    problem (the same design weight N/n for all): a tier's feasibility, its merges and its
+    problem (with its own design weight N_t/n_t): a tier's feasibility, its merges and its
     weights do not depend on the others', and the merges with the fewest groups lost and the
     largest Kish n overall are those of each tier chosen alone (sum w is fixed per tier, and
     sum w^2 adds up over tiers). Enumerating band partitions tier by tier also keeps the count
@@ -278,13 +278,11 @@ def _collapse_by_tier(
             continue
         sub_sample, sub_frame = sample[in_sample], frame[frame_tier == tier.name]
         identity = {label: label for label in tier.labels}
-        why = _infeasible(_build(sub_sample, sub_frame, margins, identity, design), method, bounds)
+        why = _infeasible(_build(sub_sample, sub_frame, margins, identity), method, bounds)
         if why is None:
             continue
         candidates = (
-            _collapses(sub_sample, sub_frame, margins, method, bounds, tier, design)
-            if collapse
-            else []
+            _collapses(sub_sample, sub_frame, margins, method, bounds, tier) if collapse else []
         )
         if not candidates:  # the tier's reason: its shares are of its own part of the frame
             raise CalibrationError(f"cannot weight the sample to the frame: {why}.{tail}")
@@ -364,12 +362,18 @@ def _build(
     frame: pd.DataFrame,
     margins: tuple[str, ...],
     groups: dict[str, str],
-    design: float | None = None,
 ) -> _Problem:
     """The cells and frame totals once bands are mapped to ``groups`` (label -> group label).
 
-    ``design`` is the design weight N/n of the whole sample (a tier's problem is solved with
-    it); by default that of this sample and frame.
+    Each cell's design weight is its tier's N_t / n_t: the frame units of the tier's types that
+    have respondents (whatever the bands) over the tier's respondents. A sample of communes and
+    EPCI is two samples drawn at different rates (300 of 34,000 communes, 100 of 1,250 EPCI),
+    and a bound on w / d is about each respondent's own rate: one N/n for all would ask the
+    communes' weights to be far above, and the EPCI's far below, their common design weight,
+    which bounds such as (0.3, 3) cannot allow, though each tier alone is feasible. Within a
+    tier the design weight is one constant, and the tier's type indicators are calibration
+    variables, so raking's weights do not depend on it (it is absorbed in the multipliers); it
+    only changes what the logit's bounds mean.
     """
     if BAND in margins:
         sample = sample.assign(band=sample[BAND].map(groups))
@@ -419,8 +423,24 @@ def _build(
         dropped=sum(dropped_types.values()),
         dropped_types=dropped_types,
         empty_bands=empty_bands,
-        design=float(keep.sum()) / len(sample) if design is None else design,
+        design=_design_weights(sample, frame, cell_of.ravel(), len(cells)),
     )
+
+
+def _design_weights(
+    sample: pd.DataFrame, frame: pd.DataFrame, cell_of: np.ndarray, n_cells: int
+) -> np.ndarray:
+    """Each cell's design weight N_t / n_t (``_build``): its tier's frame units of the types
+    with respondents over its tier's respondents. A cell lies in one tier (types and bands are
+    a tier's own)."""
+    sample_tier = _tier_names(sample[TYPE])
+    present = frame[TYPE].isin(set(sample[TYPE])).to_numpy()
+    frame_tier = _tier_names(frame[TYPE])[present]
+    tiers, n_t = np.unique(sample_tier.astype(str), return_counts=True)
+    rate = {t: float((frame_tier == t).sum()) / n for t, n in zip(tiers, n_t, strict=True)}
+    design = np.zeros(n_cells)
+    design[cell_of] = [rate[str(t)] for t in sample_tier]
+    return design
 
 
 # ---------------------------------------------------------------------------- feasibility
@@ -579,7 +599,6 @@ def _collapses(
     method: Method,
     bounds: tuple[float, float] | None,
     tier: RakingTier,
-    design: float,
 ) -> list[tuple[list[list[str]], _Problem]]:
     """The feasible partitions of one tier's bands with the fewest merges (several may tie).
 
@@ -600,7 +619,7 @@ def _collapses(
         if len(partition) == len(tier.labels):
             continue  # the identity: already tried
         groups = {b: _group_label(members) for members in partition for b in members}
-        problem = _build(sample, frame, margins, groups, design)
+        problem = _build(sample, frame, margins, groups)
         if _infeasible(problem, method, bounds) is None:
             found.append((partition, problem))
             n_groups = len(partition)
