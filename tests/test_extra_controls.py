@@ -298,6 +298,35 @@ def test_extra_columns_are_read_as_text_or_numbers(tmp_path, codebook):
     assert np.allclose(survey["vote_share"], expected)
 
 
+def test_a_number_column_with_a_few_texts_is_refused_not_read_as_categories(tmp_path, codebook):
+    """One « NA » among vote shares would make every share a category of its own (merged into
+    « other », holding nothing equal): the text cells are problems naming their rows, until
+    they are listed as missing values or the column is declared categories."""
+    path, text = _export(tmp_path)
+    text.loc[5, "Part des voix (%)"] = "n.d."
+    text.to_csv(path, index=False)
+    columns = {"vote_share": "Part des voix (%)"}
+    with pytest.raises(InputError) as exc:
+        load_survey(path, codebook, columns=columns, extra_columns=["vote_share"])
+    [problem] = exc.value.problems
+    assert problem.row == 7 and problem.value == "n.d." and "missing_values" in problem.expected
+    survey = load_survey(
+        path, codebook, columns=columns, extra_columns=["vote_share"], missing_values=["n.d."]
+    )
+    assert survey["vote_share"].dtype == "float64" and survey["vote_share"].isna().sum() == 1
+
+
+def test_categories_differing_by_case_or_accents_are_one(tmp_path, codebook):
+    path, text = _export(tmp_path)
+    spellings = ["Droite", "droite", "DROITE", "Gauche", "gauche"]
+    text["Couleur politique"] = [spellings[i % 5] for i in range(len(text))]
+    text.to_csv(path, index=False)
+    survey = load_survey(
+        path, codebook, columns={"party": "Couleur politique"}, extra_columns=["party"]
+    )
+    assert set(survey["party"].dropna()) == {"Droite", "Gauche"}
+
+
 def test_extra_column_problems_name_the_key(tmp_path, codebook):
     path, text = _export(tmp_path)
     with pytest.raises(InputError) as exc:
@@ -563,3 +592,20 @@ def test_the_indirect_effect_names_the_means_apart_from_the_other_controls(codeb
     text = " ".join(estimand_sentences(only, m))
     assert "passe par les moyens qui vont de pair avec la taille" in text
     assert "autres variables de contrôle" not in text
+
+
+def test_a_control_with_too_many_categories_is_refused_before_anything_is_fitted():
+    """A categorical control of hundreds of categories (each above min_cell) passed validate
+    and exhausted the memory of the run: refused, naming the control and the limit."""
+    from analyse.stats.regression import MAX_CATEGORIES, check_identifiable
+
+    scored = _scored(n=(MAX_CATEGORIES + 2) * 6, seed=4)
+    scored["party"] = pd.array(
+        [f"P{i // 6}" for i in range(len(scored))], dtype="string"
+    )  # MAX_CATEGORIES + 2 categories of 6 rows each
+    with pytest.raises(InputError) as exc:
+        check_identifiable(scored, controls=["party"], min_cell=5)
+    [problem] = exc.value.problems
+    assert problem.column == "party" and f"{MAX_CATEGORIES + 2} categories" in problem.message
+    scored["party"] = pd.array([f"P{i % MAX_CATEGORIES}" for i in range(len(scored))], "string")
+    check_identifiable(scored, controls=["party"], min_cell=5)  # 100 categories: fine

@@ -885,8 +885,40 @@ def check_extra(
         if kind is None and not problems:
             said += _few_codes_warning(name, values)
         return values.set_axis(frame.index), problems
-    values = text.where((text != "") & ~excluded).astype("string")
+    if kind is None and used.any():
+        # mostly numbers: the few other cells are typos or missing values written as text
+        # ("NA", "n.d.", "−3"), not categories; read as text, every number would become a
+        # category of its own and the control would hold nothing equal
+        share = float((numbers.is_number & used).sum()) / float(used.sum())
+        if MOSTLY_NUMBERS <= share < 1.0:
+            faults = np.where(used & ~numbers.is_number, "is not a number", "").astype(object)
+            expected = (
+                "a number, or empty (list a text meaning 'missing' in data.missing_values); "
+                f"or {{name: {name}, kind: category}} in data.extra_columns to read the column "
+                "as categories"
+            )
+            return None, cell_problems(table, name, faults, expected)
+    kept = text.where((text != "") & ~excluded)
+    values = _one_spelling(kept).astype("string")
     return values.set_axis(frame.index), []
+
+
+# share of a column's cells that are numbers above which the others are read as mistakes
+MOSTLY_NUMBERS = 0.8
+
+
+def _one_spelling(text: pd.Series) -> pd.Series:
+    """Categories compared like answer labels (case, accents, apostrophes): « Droite » and
+    « droite » are one category, written as its most frequent spelling."""
+    filled = text.dropna()
+    if filled.empty:
+        return text
+    counts = filled.value_counts(sort=True)
+    spelling: dict[str, str] = {}
+    for value in counts.index:  # most frequent first
+        spelling.setdefault(normalise_label(value), value)
+    canonical = {value: spelling[normalise_label(value)] for value in counts.index}
+    return text.map(canonical, na_action="ignore")
 
 
 def _few_codes_warning(name: str, values: pd.Series) -> list[str]:

@@ -221,6 +221,9 @@ def rare_binary_terms(x: pd.DataFrame, min_cell: int, also: Sequence[str] = ()) 
 
 
 _LEVERAGE_TOL = 1e-8  # a respondent with leverage above 1 - this makes HC3 undefined
+# a categorical extra control may have at most MAX_CATEGORIES + 1 categories in the model (one
+# is the reference): a département of the 101 is the most a run holds equal
+MAX_CATEGORIES = 100
 _COLLINEAR_TOL = 1e-9  # singular value, relative to the largest, of a unit-norm design deemed 0
 
 
@@ -353,6 +356,22 @@ def check_identifiable(
                 )
             ]
         )
+    for control in [c for c in controls if c not in CONTROLS]:
+        k = sum(c.startswith(f"{control}[") for c in x.columns)
+        if k > MAX_CATEGORIES:
+            raise InputError(
+                [
+                    Problem(
+                        file,
+                        f"the control {control} has {k + 1} categories in the model (after "
+                        f"merging those under analysis.min_cell), more than {MAX_CATEGORIES + 1}:"
+                        " the resampling of the run would not fit in memory, and so many "
+                        "dummies hold little equal; group its categories (a département into "
+                        "its région), or raise analysis.min_cell",
+                        column=control,
+                    )
+                ]
+            )
     p = x.shape[1]
     if n <= p:
         dummies = sum(c.startswith("collectivity_type[") for c in x.columns)
