@@ -171,6 +171,28 @@ def test_the_design_records_the_merge_and_publishes_no_small_group():
         assert design.X[column].sum() >= 5
 
 
+def test_rare_categories_of_an_extra_control_are_counted_never_named_in_what_is_published(
+    codebook,
+):
+    """An extra control's categories may be anything (a mayor's name): results.json and the
+    model's description count the rare ones merged into « autres », never name them."""
+    from analyse.report.readable import model_specification
+    from analyse.stats.claim import to_results
+
+    scored = _scored(400, 8)
+    scored.loc[:3, "party"] = "Jean Dupont"
+    rng = np.random.default_rng(9)
+    for item in codebook.item_columns:
+        noisy = scored["maturity_index"] / 20 + rng.normal(0, 0.7, len(scored))
+        scored[item] = pd.array(np.clip(np.rint(noisy), 0, 3).astype(int), dtype="Int8")
+    analysis = analyse_claim(scored, codebook, controls=["party"], bootstrap=0, simulations=20)
+    merged = to_results(analysis)["controls_merged"]["party"]
+    assert merged == {"into": "other", "n_categories": 2, "min_cell": 5}
+    shown = json.dumps(to_results(analysis), ensure_ascii=False)
+    shown += model_specification(analysis).download_frame().to_csv()
+    assert "Jean Dupont" not in shown
+
+
 # --- missing cells -----------------------------------------------------------------------
 
 

@@ -354,7 +354,11 @@ def _controls(analysis: ClaimAnalysis, m: i18n.Messages) -> str:
                 if typed
                 else "tables.model_specification.merged_every_category",
                 control=name,
-                types=_names(m, [type_label(t, m) if typed else t for t in merged]),
+                # an extra control's categories may be anything (a name, a free text): the
+                # published page counts the rare ones, never shows them
+                types=_names(m, [type_label(t, m) for t in merged])
+                if typed
+                else m("tables.model_specification.rare_categories", n=m.integer(len(merged))),
                 min_cell=m.integer(analysis.min_cell),
             )
         )

@@ -584,8 +584,9 @@ def _controls_description(analysis: ClaimAnalysis) -> str:
             parts.append(control)
             continue
         every = f"{control}[T.other]" not in analysis.fit.coef.index
+        shown = ", ".join(merged) if control == "collectivity_type" else f"{len(merged)} rare"
         parts.append(
-            f"{control} ({', '.join(merged)} merged into one category 'other', so that no "
+            f"{control} ({shown} merged into one category 'other', so that no "
             f"coefficient describes fewer than {analysis.min_cell} respondents"
             + ("; that is every type, so the control holds nothing fixed)" if every else ")")
         )

@@ -252,8 +252,18 @@ def to_results(analysis: ClaimAnalysis) -> dict:
         # the types merged into the control's category "other" (one dummy,
         # collectivity_type[T.other]) so that no coefficient describes fewer than min_cell
         # respondents: the rarer types and, if they are still too few, the next smallest
+        # (an extra control's rare categories are counted, not named: they may be anything,
+        # a name or a free text, and results.json is published)
         "controls_merged": {
-            control: {"into": OTHER_TYPE, "categories": list(merged), "min_cell": analysis.min_cell}
+            control: {
+                "into": OTHER_TYPE,
+                **(
+                    {"categories": list(merged)}
+                    if control == "collectivity_type"
+                    else {"n_categories": len(merged)}
+                ),
+                "min_cell": analysis.min_cell,
+            }
             for control, merged in analysis.controls_merged.items()
         },
         "weighted_parts": analysis.weighted_parts,
