@@ -349,6 +349,15 @@ def test_categories_differing_by_case_or_accents_are_one(tmp_path, codebook):
     assert set(survey["party"].dropna()) == {"Droite", "Gauche"}
 
 
+def test_an_extra_column_may_read_a_column_the_contract_reads_too(tmp_path, codebook):
+    """« One header may feed several columns »: an extra control mapped to the file's own
+    population column is a copy of it; the population is still read."""
+    path, text = _export(tmp_path)
+    survey = load_survey(path, codebook, columns={"pop": "population"}, extra_columns=["pop"])
+    assert survey["population"].notna().all()
+    assert np.allclose(survey["pop"], survey["population"].astype(float))
+
+
 def test_extra_column_problems_name_the_key(tmp_path, codebook):
     path, text = _export(tmp_path)
     with pytest.raises(InputError) as exc:

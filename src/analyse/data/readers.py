@@ -141,7 +141,9 @@ def read_raw(
         )
     problems: list[Problem] = []
     copies: list[tuple[str, int]] = []
-    header = _apply_mapping(grid.header, columns or {}, name, problems, copies)
+    header = _apply_mapping(
+        grid.header, columns or {}, name, problems, copies, {*COLUMN_NAMES, *item_columns}
+    )
     relevant = set(COLUMN_NAMES) | set(item_columns) | set((columns or {}).keys())
     copied = [canonical for canonical, _ in copies]
     problems += _duplicate_headers(header + copied, relevant, name, mapped=bool(columns))
@@ -679,11 +681,14 @@ def _apply_mapping(
     file: str,
     problems: list[Problem],
     copies: list[tuple[str, int]],
+    own: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """Rename mapped file columns to canonical names; report mapped names absent from the file.
 
     A file column mapped to several canonical names is renamed to the first and appended to
-    ``copies`` as ``(canonical, position in the file)`` for each of the others."""
+    ``copies`` as ``(canonical, position in the file)`` for each of the others; so is a file
+    column already under a canonical name of its own (``own``: ``population``, an item) that
+    a mapping also names (an extra control read from the population column)."""
     rename: dict[str, str] = {}
     # a header written with a typographic apostrophe or doubled spaces is still found: headers
     # are compared like labels when the exact name is absent and exactly one header matches
@@ -705,9 +710,12 @@ def _apply_mapping(
                     expected="a column name exactly as written in the file's header",
                 )
             )
-        elif in_file in rename:
+        elif in_file in rename or (
+            in_file in own and in_file != canonical and in_file not in columns
+        ):
             # one export column may feed several contract columns (a name that is also the
-            # only identifier): the later ones are copies of it
+            # only identifier), or keep its own canonical name and feed another: the later
+            # ones are copies of it
             copies.append((canonical, header.index(in_file)))
         else:
             rename[in_file] = canonical
