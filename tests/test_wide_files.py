@@ -54,6 +54,7 @@ def wide_copy(path: Path, extra: int, sep: str = ",", name=None) -> list[str]:
     return names
 
 
+@pytest.mark.slow  # 3,000 columns: several seconds (the time itself: benchmarks/wide_files.py)
 def test_a_file_of_3000_extra_columns_reads_cell_for_cell_and_loads_as_the_narrow_one(tmp_path):
     """Before: minutes (each raw column popped out of the parsed table one by one rebuilt its
     list of blocks: quadratic in the columns). The wide file gives every cell as written, in
