@@ -256,7 +256,7 @@ def test_the_two_runs_say_different_things(two_runs):
     assert "non concluant" in panel
     assert "negligible effect" in census
     assert "these data detect the effects that matter" in census
-    assert "ne peut pas déceler tous les effets" in panel
+    assert "ne peuvent pas déceler tous les effets" in panel
     # the gaps to the published 2025 shares: sampling noise for the panel; for the census of
     # every EPCI (data.kind: census) no sampling chance at all (failed before: both called them
     # sampling noise)
