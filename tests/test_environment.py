@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import tomllib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "make_environment.py"
 
 
 def _pyproject_pins() -> dict[str, str]:
@@ -46,10 +48,41 @@ def test_every_dependency_is_pinned_exactly():
     assert len(_pyproject_pins()) >= 15
 
 
-def test_environment_yml_pins_what_pyproject_pins():
-    conda = _conda_pins()
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def _lock_pins() -> dict[str, str]:
+    lock = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, ver = line.split("==")
+            lock[_normal(name)] = ver
+    return lock
+
+
+def test_environment_yml_pins_every_package_of_the_lock():
+    """A conda user gets the venv's tree: every package of the lock, at its version, and
+    nothing else (not only the top-level pins of pyproject.toml)."""
+    conda = {_normal(name): ver for name, ver in _conda_pins().items()}
     conda.pop("python")
-    assert conda == _pyproject_pins()
+    assert len(conda) == len(_lock_pins()) >= 100
+    assert conda == _lock_pins()
+    assert {name: conda[name] for name in _pyproject_pins()} == _pyproject_pins()
+
+
+def test_environment_yml_is_what_the_script_writes_from_the_lock():
+    """Generated, not edited: rerun scripts/make_environment.py after changing the lock."""
+    spec = importlib.util.spec_from_file_location("make_environment", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert (ROOT / "environment.yml").read_text(encoding="utf-8") == script.render(lock), (
+        "environment.yml is out of date: run .venv/bin/python scripts/make_environment.py"
+    )
+    with pytest.raises(ValueError, match="not an exact pin"):
+        script.render("numpy>=2\n")
 
 
 def test_environment_yml_uses_the_supported_python():
@@ -67,13 +100,9 @@ def test_installed_version_is_the_pinned_one(name):
 
 def test_lock_file_agrees_with_the_pins():
     """requirements.lock pins the whole tree (used as pip constraints by the quick start)."""
-    lock = {}
-    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            name, ver = line.split("==")
-            lock[name.lower().replace("_", "-")] = ver
+    lock = _lock_pins()
     for name, ver in _pyproject_pins().items():
-        assert lock.get(name.replace("_", "-")) == ver, name
+        assert lock.get(_normal(name)) == ver, name
 
 
 def test_pre_commit_hooks_pin_what_pyproject_pins():
