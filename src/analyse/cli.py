@@ -7,6 +7,8 @@ status 2 and no traceback; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import errno
+import inspect
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -283,7 +285,12 @@ def run(
     ] = Path("reports"),
     jobs: Annotated[
         int | None,
-        typer.Option(min=1, help="Runs executed in parallel (default: number of CPUs)."),
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Runs executed in parallel.",
+            show_default=f"the number of CPUs, {os.cpu_count() or 1} here",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Rerun even when the inputs did not change.")] = False,
     timeout: Annotated[
@@ -306,12 +313,35 @@ def run(
             "the PDF and publish the rest.",
         ),
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Run nothing: exit 1 when a published report is out of date with its inputs "
+            "(or missing, or altered), 0 when every one is up to date.",
+        ),
+    ] = False,
 ) -> None:
     """Execute every notebook for each parameter file and publish HTML, figures and results.
 
     Ctrl-C (or SIGTERM) stops every run: nothing more is published and the last good report
-    of each run is kept (exit 130, or 143 for SIGTERM).
+    of each run is kept (exit 130, or 143 for SIGTERM). With --check, nothing runs: the
+    command says which published reports are out of date with their inputs (exit 1) or that
+    every one is up to date (exit 0), as a CI job that only verifies needs.
     """
+    if check:
+        from analyse.pipeline.runner import check_all
+
+        stale = 0
+        for name, reason in check_all(params, output_dir):
+            if reason is None:
+                console.print(f"run {name}: up to date", markup=False)
+            else:
+                stale += 1
+                err_console.print(f"run {name}: out of date: {reason}", markup=False)
+        if stale:
+            raise typer.Exit(1)
+        return
     from analyse.pipeline.kernel import skip_iri_grammars
     from analyse.pipeline.runner import INTERRUPTED, run_all
 
@@ -326,6 +356,7 @@ def run(
             timeout=timeout,
             debug=debug,
             pdf=pdf,
+            warn=lambda text: report_warnings([text]),
         )
     except KeyboardInterrupt as exc:  # the runner stopped its workers and removed staging
         err_console.print(INTERRUPTED, markup=False)
@@ -343,6 +374,18 @@ def run(
         raise typer.Exit(USER_ERROR)
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
+
+
+def _unwrapped(doc: str) -> str:
+    """A docstring's paragraphs each on one line: rich keeps the docstring's line breaks, so a
+    paragraph wrapped at the source's width would break mid-sentence in ``--help``."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+for _info in app.registered_commands:
+    if _info.help is None and _info.callback is not None and _info.callback.__doc__:
+        _info.help = _unwrapped(_info.callback.__doc__)
 
 
 def main() -> None:

@@ -137,6 +137,13 @@ def git_state(root: Path | None = None) -> dict[str, Any]:
     return {"commit": commit, "dirty": "unknown" if status is None else bool(status)}
 
 
+def tracked_by_git(path: Path) -> bool:
+    """Whether ``path`` is tracked by the git repository that holds it (``git ls-files``);
+    ``False`` outside a repository, for an untracked or ignored file, or without git."""
+    path = Path(path)
+    return _git(path.parent, "ls-files", "--error-unmatch", "--", path.name) is not None
+
+
 def _git(root: Path, *args: str) -> str | None:
     try:
         proc = subprocess.run(

@@ -43,7 +43,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import replace
@@ -75,6 +75,7 @@ from analyse.pipeline.manifest import (
     git_state,
     input_checksums,
     inputs_digest,
+    tracked_by_git,
 )
 from analyse.pipeline.output_folder import (
     apply_modes,
@@ -111,6 +112,7 @@ __all__ = [
     "RunOutcome",
     "RunPlan",
     "Status",
+    "check_all",
     "execute_run",
     "find_notebooks",
     "load_all",
@@ -144,6 +146,7 @@ def run_all(
     timeout: int = DEFAULT_TIMEOUT,
     debug: bool = False,
     pdf: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> list[RunOutcome]:
     """Validate, execute and publish every parameter file; one outcome per file, in order.
 
@@ -155,8 +158,12 @@ def run_all(
     system's headless Chromium; without Chromium, ``console`` is told in one line that the PDF
     is skipped, and the runs are published without it. SIGINT or SIGTERM stops every run,
     publishes nothing more and raises ``KeyboardInterrupt`` (``Interrupted`` for SIGTERM).
+    ``warn`` receives warnings that do not stop the runs (real survey data tracked by git).
     """
     params = load_all(param_paths)
+    if warn is not None:
+        for text in tracked_data_warnings(params):
+            warn(text)
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
     notebooks = find_notebooks(nb_dir)
     out = prepare_output_dir(Path(output_dir), [p.name for _, p in params])
@@ -191,6 +198,71 @@ def run_all(
             outcomes[outcome.name] = outcome
     write_site_index(out)
     return [outcomes[plan.params.name] for plan in plans]
+
+
+def tracked_data_warnings(params: Iterable[tuple[Path, RunParams]]) -> list[str]:
+    """A warning per survey of real (not synthetic) data that git tracks: microdata committed
+    to a repository are copied to every clone and stay in its history, where deleting the file
+    later does not reach them. One ``git ls-files`` per run (and a checksum only for a tracked
+    file of the size of a shipped synthetic survey): no warning outside a git repository or
+    when git is absent."""
+    warnings = []
+    for params_path, p in params:
+        survey = p.survey_path
+        if tracked_by_git(survey) and not is_synthetic(survey):
+            try:  # as the user would type it, to untrack it from where they are
+                shown = str(survey.relative_to(Path.cwd()))
+            except ValueError:
+                shown = str(survey)
+            warnings.append(
+                f"{params_path.name}: data.survey {shown} holds real (not synthetic) survey "
+                "data and is tracked by git: microdata should stay out of the repository; "
+                f"untrack it with 'git rm --cached {shown}' and keep such files under exports/ "
+                "(ignored by .gitignore)"
+            )
+    return warnings
+
+
+def check_all(
+    param_paths: Sequence[str | Path],
+    output_dir: str | Path,
+    notebooks_dir: str | Path | None = None,
+) -> list[tuple[str, str | None]]:
+    """For each parameter file, in order, its run's name and why its published report is out
+    of date with its inputs (``None`` when it is up to date): ``analyse run --check``.
+
+    The same test as the skip of an unchanged run (``skip_outcome``): the inputs digest of
+    the published manifest, and the published files against its checksums. Nothing is
+    written, no kernel is started, the output folder is not created: a CI job that only
+    verifies can run it on a read-only checkout. Bad parameter files raise ``InputError``.
+    """
+    params = load_all(param_paths)
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
+    notebooks = find_notebooks(nb_dir)
+    environment = {"git": {}, "versions": environment_versions(), "code": code_digest()}
+    out = Path(output_dir)
+    verdicts: list[tuple[str, str | None]] = []
+    for path, p in params:
+        plan = make_plan(path, p, notebooks, out, environment)
+        manifest = read_json(plan.target / MANIFEST_FILE)
+        reason: str | None = None
+        if not manifest:
+            reason = f"not published in {out / p.name}"
+        elif manifest.get("inputs_digest") != plan.inputs_digest:
+            since = manifest.get("ended_at", "an unknown date")
+            reason = (
+                f"its inputs (parameters, data, mappings, frame, notebooks, code or library "
+                f"versions) changed since it was published ({since})"
+            )
+        else:
+            damaged = damaged_outputs(plan.target, manifest)
+            if damaged:
+                shown = ", ".join(damaged[:5]) + (
+                    f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
+                )
+                reason = f"the published report was altered ({shown} missing or changed)"
+        verdicts.append((p.name, reason))
+    return verdicts
 
 
 def load_all(param_paths: Iterable[str | Path]) -> list[tuple[Path, RunParams]]:
