@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import shlex
+import subprocess
+import sys
 import tomllib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -138,3 +142,44 @@ def test_the_quick_start_compiles_the_libraries_bytecode_once():
     machine that writes no bytecode at import (PYTHONDONTWRITEBYTECODE)."""
     for line in _quick_start_lines():
         assert "uv pip install -q --compile-bytecode" in line, line
+
+
+def _hook_entry(hook_id: str) -> list[str]:
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for repo in config["repos"] for h in repo["hooks"] if h["id"] == hook_id]
+    return shlex.split(hook["entry"])  # as pre-commit splits it
+
+
+@pytest.mark.slow  # nbstripout starts in about 3 s
+def test_the_nbstripout_hook_gives_back_the_stored_notebook(tmp_path):
+    """A stored notebook run and saved in JupyterLab (outputs, execution counts, the full
+    language_info with Python's patch version, the venv's kernelspec), then stripped by the
+    hook as configured, is the stored notebook again, byte for byte: no metadata churn."""
+    entry = _hook_entry("nbstripout")
+    tool = Path(sys.executable).with_name(entry[0])
+    if not tool.is_file():
+        pytest.skip("nbstripout (lab extra) is not installed")
+    stored = ROOT / "notebooks" / "03_is_size_decisive.ipynb"
+    saved = json.loads(stored.read_text(encoding="utf-8"))
+    saved["metadata"]["language_info"] = {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.14",
+    }
+    saved["metadata"]["kernelspec"] = json.loads(
+        (Path(sys.prefix) / "share/jupyter/kernels/python3/kernel.json").read_text()
+    ) | {"name": "python3"}
+    for key in ("argv", "metadata", "kernel_protocol_version", "env", "interrupt_mode"):
+        saved["metadata"]["kernelspec"].pop(key, None)
+    for count, cell in enumerate(c for c in saved["cells"] if c["cell_type"] == "code"):
+        cell["execution_count"] = count + 1
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["noise\n"]}]
+    notebook = tmp_path / stored.name
+    notebook.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert notebook.read_bytes() != stored.read_bytes()
+    subprocess.run([str(tool), *entry[1:], str(notebook)], check=True, timeout=60)
+    assert notebook.read_text(encoding="utf-8") == stored.read_text(encoding="utf-8")
