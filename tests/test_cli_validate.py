@@ -241,3 +241,50 @@ def test_the_file_form_warns_too(tmp_path, survey, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert "Rows: 30" in out
     assert "warning: SIREN 200000172 answers 2 times (rows 3 and 7 of the survey file)" in err
+
+
+def test_rows_left_out_counts_the_top_reasons_and_the_rest():
+    import pandas as pd
+
+    from analyse.stats.regression import rows_left_out
+
+    reasons = ["a"] * 4 + ["b"] * 3 + ["c"] * 2 + ["d", "e"]
+    scored = pd.DataFrame({"maturity_index": [float("nan")] * 11, "excluded_reason": reasons})
+    assert rows_left_out(scored) == (
+        "no row left in the model: 11 of the 11 rows excluded: 4 × a; 3 × b; 2 × c; "
+        "2 more for 2 other reasons"
+    )
+    scored.loc[0, "excluded_reason"] = ""  # a row kept, lacking a term's value: not this case
+    assert rows_left_out(scored) == ""
+
+
+@pytest.mark.slow
+def test_every_row_excluded_is_said_with_its_reasons_not_as_an_empty_column(
+    tmp_path, monkeypatch, capsys
+):
+    """Issue 22: a type mapping left at null excludes every row; validate says so, with the
+    reasons and their counts, never "column population is empty" (it is full)."""
+    import yaml
+
+    text = _ci_text()
+    path = tmp_path / "survey.csv"
+    text.to_csv(path, index=False)
+    counts = text["collectivity_type"].value_counts()
+    params = tmp_path / "params.yaml"
+    content = {
+        "name": "check",
+        "data": {"survey": str(path), "type_labels": {t: None for t in counts.index}},
+    }
+    params.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    assert run_main(monkeypatch, "validate", "--params", params) == 2
+    out, err = capsys.readouterr()
+    n = len(text)
+    said = f"no row left in the model: {n} of the {n} rows excluded: "
+    assert f"No row left in the model: {n} of the {n} rows excluded: " in out
+    assert said in err and "Traceback" not in err
+    top = counts.index[0]
+    assert f"{counts.iloc[0]} × type '{top}' is left out by the type-label mapping" in err
+    if len(counts) > 3:
+        others = int(counts.iloc[3:].sum())
+        assert f"; {others} more for {len(counts) - 3} other reason" in err
+    assert "is empty" not in out + err and "emptiest" not in err

@@ -238,3 +238,72 @@ def test_a_codebook_label_mapped_to_null_is_warned(tmp_path, codebook):
         mapping_warnings(load_params(_params(tmp_path, path, answer_labels=ANSWERS)), codebook)
         == []
     )
+
+
+# --- "did you mean", pointing at the mapping file and line (issue 22) ----------------------
+
+
+def _files(tmp_path: Path, columns: str, answers: dict, types: str) -> dict[str, str]:
+    (tmp_path / "columns.yaml").write_text(columns, encoding="utf-8")
+    (tmp_path / "answers.yaml").write_text(
+        "".join(f'"{k}": {"null" if v is None else v}\n' for k, v in answers.items()),
+        encoding="utf-8",
+    )
+    (tmp_path / "types.yaml").write_text(types, encoding="utf-8")
+    return {
+        "columns": str(tmp_path / "columns.yaml"),
+        "answer_labels": str(tmp_path / "answers.yaml"),
+        "type_labels": str(tmp_path / "types.yaml"),
+    }
+
+
+TYPES_FILE = '"Une communauté de communes": CC\n"Une métropole": metropole\n"Autre": null\n'
+
+
+def test_a_misspelt_mapping_key_is_reported_against_its_file_and_line(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    columns = '# my mapping\nrespondent_id: "ID"\npopulaton: "Nombre d\'habitants"\n'
+    files = _files(tmp_path, columns, ANSWERS, TYPES_FILE)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, **files)))
+    (problem,) = [p for p in exc.value.problems if "populaton" in str(p)]
+    assert problem.file == f"{tmp_path / 'columns.yaml'}, line 3"
+    assert problem.message.startswith("'populaton': the column mapping names a column")
+    assert problem.message.endswith("; did you mean 'population'?")
+    # written inline in the parameter file: named as before, with the same suggestion
+    inline = {"respondent_id": "ID", "populaton": "Nombre d'habitants"}
+    params = load_params(_params(tmp_path, path, columns=inline, answer_labels=ANSWERS,
+                                 type_labels=TYPES))  # fmt: skip
+    with pytest.raises(InputError) as exc:
+        load_configured(params)
+    (problem,) = [p for p in exc.value.problems if "populaton" in str(p)]
+    assert problem.column == "populaton" and "did you mean 'population'?" in problem.message
+
+
+def test_a_misspelt_type_in_the_type_file_is_pointed_at_with_a_suggestion(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    types = '"Une communauté de communes": CC\n"Une métropole": metropol\n"Autre": null\n'
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, types)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, **files)))
+    (problem,) = exc.value.problems
+    assert problem.file == f"{tmp_path / 'types.yaml'}, line 2"
+    assert "did you mean 'metropole'?" in problem.message
+
+
+def test_an_answer_label_misspelt_in_the_mapping_is_pointed_at(tmp_path, codebook):
+    """The cells say « Effectif », the mapping « Efectif »: the unmapped answer names the
+    mapping's near key; a label nothing is near gets no suggestion."""
+    path, _ = _export(tmp_path, codebook)
+    answers = {**{k: v for k, v in ANSWERS.items() if k != "Effectif"}, "Efectif": 3}
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), answers, TYPES_FILE)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, **files)))
+    (problem,) = [p for p in exc.value.problems if p.value == "Effectif"]
+    assert "the mapping has 'Efectif': did you mean 'Effectif' there?" in problem.message
+    answers = {k: v for k, v in ANSWERS.items() if k != "Effectif"}
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), answers, TYPES_FILE)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, **files)))
+    (problem,) = [p for p in exc.value.problems if p.value == "Effectif"]
+    assert "did you mean" not in problem.message

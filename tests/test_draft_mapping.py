@@ -84,12 +84,16 @@ def test_the_draft_of_the_example_export(tmp_path):
         assert level == (own[0] if own else None), label
         if own:
             assert committed_answers[label] == level  # the committed mapping agrees
-    assert '"Je ne sais pas": null  # 66 answers' in draft.texts["answers.yaml"]
+    assert '"Je ne sais pas": null  # 66 answers; a non-answer' in draft.texts["answers.yaml"]
+    assert 'concernée": null  # 35 answers; a non-answer' in draft.texts["answers.yaml"]
+    # the survey tool's type labels are the contract's types with an article: filled, "epci"
+    # since the export has a SIRET column the reference frame is matched on
     types = draft.texts["types.yaml"]
-    assert yaml.safe_load(types) == {"Un EPCI (hors métropole)": None, "Une métropole": None,
-                                     "Autre": None}  # fmt: skip
-    assert '"Un EPCI (hors métropole)": null  # 39 rows; perhaps epci' in types
-    assert '"Une métropole": null  # 17 rows; perhaps metropole' in types
+    assert draft.enrich
+    assert yaml.safe_load(types) == yaml.safe_load(
+        (EXPORT.parent / "types.yaml").read_text(encoding="utf-8")
+    )
+    assert '"Autre": null  # 8 rows; not a type of the contract' in types
 
 
 def test_item_like_columns_without_a_codebook_match(tmp_path):
@@ -106,7 +110,10 @@ def test_item_like_columns_without_a_codebook_match(tmp_path):
     draft = draft_mapping(path, load_codebook())
     answers = draft.texts["answers.yaml"]
     assert yaml.safe_load(answers) == {"Oui": None, "Non": None, "Je ne sais pas": None}
-    assert '"Oui": null  # 4 answers' in answers and '"Non": null  # 2 answers' in answers
+    # not a level of the codebook: null, marked for the analyst to check
+    assert '"Oui": null  # 4 answers; CHECK: not a label of the codebook' in answers
+    assert '"Non": null  # 2 answers; CHECK:' in answers
+    assert '"Je ne sais pas": null  # 1 answer; a non-answer' in answers
     assert "No type column was guessed" in draft.texts["types.yaml"]
 
 
@@ -186,7 +193,7 @@ def test_the_draft_knows_a_census(tmp_path):
         "CC": "CC",
         "CA": "CA",
         "CU": "CU",
-        "EPCI": None,  # needs the reference frame: the analyst decides
+        "EPCI": "epci",  # the census has names: the reference frame gives the legal type
         "Autre": None,
     }
     # The count column gets cuts in a comment; every level holds cells.
@@ -223,3 +230,121 @@ def test_cuts_are_round_increasing_and_inside_the_range():
     assert propose_cuts(many_zeros, 1) == [1]  # "none" / "at least one" on a two-level codebook
     proposed = propose_cuts(many_zeros, 4)
     assert proposed[0] == 1 and len(proposed) == 4 and proposed == sorted(set(proposed))
+
+
+# --- a parameter file that runs as drafted -------------------------------------------------
+
+
+def test_type_labels_with_articles_and_parentheses_are_the_contract_s_types():
+    from analyse.data.draft_mapping import type_name
+
+    assert type_name("Une métropole") == "metropole"
+    assert type_name("Un EPCI (hors métropole)") == "epci"
+    assert type_name("Un EPCI (hors métropole)", enrich=False) is None  # needs the frame
+    assert type_name("La Région") == "region"
+    assert type_name("Conseil départemental") == "departement"
+    assert type_name("Communauté d'agglomération (CA)") == "CA"
+    assert type_name("Établissement public territorial") == "EPT"
+    assert type_name("Autre") is None
+    assert type_name("Syndicat mixte") is None
+
+
+def test_answers_non_answers_and_near_labels(tmp_path):
+    """The codebook's labels (French or English) are filled; usual non-answers stay null
+    without a CHECK; a label near a level's stays null with a CHECK naming that level."""
+    path = tmp_path / "export.csv"
+    book = load_codebook()
+    near = book.levels[2].label_fr[:-3]  # a shortened label: not filled, the level hinted
+    pd.DataFrame(
+        {
+            "Q1": [book.levels[0].label_fr, "Ne sait pas", "Non concerné", near],
+            "Q2": [book.levels[3].label_en, "Sans objet", "NSP", "Peut-être"],
+        }
+    ).to_csv(path, index=False)
+    text = draft_mapping(path, book).texts["answers.yaml"]
+    answers = yaml.safe_load(text)
+    assert answers[book.levels[0].label_fr] == 0 and answers[book.levels[3].label_en] == 3
+    assert all(answers[t] is None for t in ("Ne sait pas", "Non concerné", near, "Peut-être"))
+    for label in ("Ne sait pas", "Non concerné", "Sans objet", "NSP"):
+        assert f'"{label}": null  # 1 answer; a non-answer' in text
+    assert f'"{near}": null  # 1 answer; CHECK: not a label of the codebook' in text
+    assert "(perhaps level 2)" in text
+    check = "CHECK: not a label of the codebook, read as a non-answer"
+    assert f'"Peut-être": null  # 1 answer; {check}\n' in text  # near no level: no hint
+
+
+def test_the_drafted_params_file_is_valid_and_names_the_run(tmp_path):
+    from analyse.data.draft_mapping import params_yaml, run_name
+    from analyse.params import params_from_mapping
+
+    assert run_name("exports/Baromètre 2025 (final).xlsx") == "barometre-2025-final"
+    assert run_name("___.csv") == "survey"
+    assert run_name("x" * 300 + ".csv") == "x" * 100
+    out = tmp_path / "draft"
+    text = params_yaml(draft_mapping(EXPORT, load_codebook()), out)
+    params = params_from_mapping(yaml.safe_load(text), check_files=False)
+    assert params.name == "export" and params.data.enrich_from_frame
+    assert params.survey_path == EXPORT  # inside the project: written relative to its root
+    assert params.data.survey == "data/example-export/export.csv"
+    assert params.mapping_paths() == {
+        "columns": out / "columns.yaml",
+        "answer_labels": out / "answers.yaml",
+        "type_labels": out / "types.yaml",
+    }
+
+
+def test_missing_values_are_declared_only_where_they_cannot_be_a_label(tmp_path):
+    """« NA » among numbers is a missing value; « NC » in a column of text may be a label
+    (a party): the parameter file declares the first and leaves the second to a CHECK."""
+    from analyse.data.draft_mapping import params_yaml
+
+    path = tmp_path / "r.csv"
+    path.write_text("Nom,Population,Parti\nA,12,NC\nB,NA,PS\nC,14,LR\nD,15,NC\n", encoding="utf-8")
+    drafted = draft_mapping(path)
+    assert drafted.confident_missing == ["NA"]
+    raw = yaml.safe_load(params_yaml(drafted, tmp_path))
+    assert raw["data"]["missing_values"] == ["NA"]
+    assert '# missing_values: ["NC"]  # CHECK' in params_yaml(drafted, tmp_path)
+
+
+def _drafted_and_validated(monkeypatch, capsys, export, out) -> str:
+    assert run_main(monkeypatch, "draft-mapping", export, "--out", out) == 0
+    printed = capsys.readouterr().out
+    assert f"analyse validate --params {out / 'params.yaml'}" in printed
+    assert run_main(monkeypatch, "validate", "--params", out / "params.yaml") == 0
+    return capsys.readouterr().out
+
+
+def _model_rows(out: str) -> int:
+    import re
+
+    return int(re.search(r"Respondents in the model: (\d+)", out).group(1))
+
+
+@pytest.mark.slow
+def test_the_example_export_validates_with_no_edit(tmp_path, monkeypatch, capsys):
+    """Issue 22: draft-mapping then validate --params, nothing edited: exit 0, >= 50 rows."""
+    out = _drafted_and_validated(monkeypatch, capsys, EXPORT, tmp_path / "draft")
+    assert _model_rows(out) >= 50, out
+    assert "is empty" not in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [7, 31])
+def test_a_fresh_simulated_export_validates_with_no_edit(tmp_path, monkeypatch, capsys, seed):
+    export = tmp_path / "x.csv"
+    args = ["simulate", "--design", "barometre-2025", "--format", "export", "--seed", seed]
+    assert run_main(monkeypatch, *args, "--out", export) == 0
+    capsys.readouterr()
+    out = _drafted_and_validated(monkeypatch, capsys, export, tmp_path / "draft")
+    assert _model_rows(out) >= 50, out
+
+
+def test_the_params_file_is_never_overwritten_without_force(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "draft"
+    out.mkdir()
+    (out / "params.yaml").write_text("# mine\n", encoding="utf-8")
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 2
+    assert f"{out / 'params.yaml'}: already exists: not overwritten" in capsys.readouterr().err
+    assert (out / "params.yaml").read_text(encoding="utf-8") == "# mine\n"
+    assert not (out / "columns.yaml").exists()  # none written

@@ -111,3 +111,31 @@ def test_sesoi_points_beside_the_cell_s_default_sesoi_is_not_both_given():
 def test_a_confounder_outside_the_controls_is_refused_in_a_notebook():
     with pytest.raises(InputError, match="add it to analysis.controls"):
         setup(namespace("confounders = ['collectivity_type']\n", confounders=["collectivity_type"]))
+
+
+def test_the_cell_s_none_sections_are_not_given():
+    """The parameter cell declares ``data = None`` and ``analysis = None`` (so that papermill
+    knows the sections of ``-f params.yaml``): left at None, the flat names are the run."""
+    assert setup(namespace(data=None, analysis=None)) == DEFAULT
+
+
+def test_a_section_written_in_the_cell_wins_over_the_flat_defaults():
+    """An analyst may paste a params file's section into the cell instead of its None."""
+    ns = namespace(data=None, analysis={"min_cell": 7, "sesoi": 0.3})
+    params = setup(ns)
+    assert (params.analysis.min_cell, params.analysis.sesoi) == (7, 0.3)
+    assert ns["min_cell"] == 7
+
+
+def test_a_section_that_is_no_mapping_is_refused():
+    with pytest.raises(InputError, match="analysis: not a mapping"):
+        setup(namespace("analysis = 3\n", analysis=3))
+
+
+def test_a_misspelt_section_is_refused_with_a_suggestion():
+    """``-f`` of a file whose top-level key is misspelt: papermill warns, setup stops."""
+    with pytest.raises(UnknownParameterError) as exc:
+        setup(namespace("analysys = {'sesoi': 0.3}\n", analysys={"sesoi": 0.3}))
+    assert exc.value.problems[0].message == (
+        "unknown parameter 'analysys'; did you mean 'analysis'?"
+    )

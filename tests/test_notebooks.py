@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -13,13 +14,19 @@ import nbformat
 import pytest
 import yaml
 
-from analyse.params import FLAT_NAMES, load_params, nested_parameters, params_from_mapping
+from analyse.params import (
+    FLAT_NAMES,
+    SECTIONS,
+    load_params,
+    nested_parameters,
+    params_from_mapping,
+)
 from analyse.paths import project_root
 from analyse.report import i18n
 
 NOTEBOOK_DIR = project_root() / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-PARAMETER_NAMES = {*FLAT_NAMES, "output_dir"}
+PARAMETER_NAMES = {*SECTIONS, *FLAT_NAMES, "output_dir"}
 PAPERMILL = Path(sys.executable).with_name("papermill")
 EXPECTED = [
     "01_data_quality",
@@ -101,6 +108,32 @@ def test_parameters_match_the_params_files(path):
     assert "params = setup(globals())" in "".join(
         c.source for c in _read(path).cells if c.cell_type == "code" and c is not cell
     )
+
+
+def _papermill_unknown(path: Path, parameters: dict, tmp_path: Path, caplog) -> list[str]:
+    """The names papermill reports as "Passed unknown parameter" when given ``parameters``:
+    the notebook is parameterised, not executed (``prepare_only``), so no kernel starts."""
+    import papermill
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        papermill.execute_notebook(
+            str(path), str(tmp_path / path.name), parameters=parameters, prepare_only=True
+        )
+    prefix = "Passed unknown parameter: "
+    return [r.getMessage()[len(prefix) :] for r in caplog.records if prefix in r.getMessage()]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_papermill_takes_every_params_file_without_an_unknown_parameter(path, tmp_path, caplog):
+    """``papermill NB out.ipynb -f params/X.yaml`` injects the file's top-level keys (sections
+    ``data``, ``analysis`` and ``name``, ``seed``...): the cell declares each, so papermill
+    says nothing, while a misspelt key is still reported (and ``setup`` refuses it)."""
+    for params_file in sorted((project_root() / "params").glob("*.yaml")):
+        raw = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+        assert _papermill_unknown(path, raw, tmp_path, caplog) == [], params_file.name
+    typo = {"analysys": {"sesoi": 0.3}, "sesoy": 0.3, "data": {"survey": "x.csv"}}
+    assert _papermill_unknown(path, typo, tmp_path, caplog) == ["analysys", "sesoy"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))

@@ -292,7 +292,10 @@ def test_two_params_files_with_the_same_name_are_refused(tmp_path, survey):
     [
         ("foo", "analysis.weights: Input should be 'none' or 'raked'"),
         (3, "analysis.weights: must be 'none', 'raked' or a mapping {column: NAME}"),
-        ({"colum": "Poids"}, "analysis.weights.colum: unknown key (expected one of: column)"),
+        (
+            {"colum": "Poids"},
+            "analysis.weights.colum: unknown key; did you mean 'column'? (expected one of: column)",
+        ),
         ({"column": ""}, "analysis.weights.column: String should have at least 1 character"),
     ],
 )
@@ -442,3 +445,20 @@ def test_cli_exits_2_naming_both_sesoi_keys_and_an_uncontrolled_confounder(tmp_p
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "analysis.sesoi and analysis.sesoi_points" in proc.stderr
     assert "analysis.confounders" in proc.stderr and "analysis.controls" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "typo", "meant"),
+    [("analysis", "seosi", "sesoi"), ("data", "colums", "columns"), (None, "analysys", "analysis")],
+)
+def test_an_unknown_key_gets_a_did_you_mean(tmp_path, survey, section, typo, meant):
+    """Issue 22: the same "did you mean" as a misspelt header or notebook parameter."""
+    params = good(survey)
+    (params[section] if section else params)[typo] = 1
+    (text,) = problems_of(write(tmp_path, params))
+    key = f"{section}.{typo}" if section else typo
+    assert f"{key}: unknown key; did you mean '{meant}'?" in text
+    params = good(survey)
+    params["analysis"]["zzzz"] = 1  # nothing close: no suggestion
+    (text,) = problems_of(write(tmp_path, params))
+    assert "analysis.zzzz: unknown key (expected one of:" in text

@@ -177,21 +177,27 @@ def draft_mapping(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite drafted files that exist.")] = False,
 ) -> None:
-    """Draft columns.yaml, answers.yaml and types.yaml for a new export, to edit then validate.
+    """Draft columns.yaml, answers.yaml, types.yaml and params.yaml for a new export.
 
     Every column of the export is listed (roles guessed from the headers), every text answer
-    of the item-like columns with its count, every type value; each answer and type gets a
-    null placeholder. Existing files are never overwritten without --force.
+    of the item-like columns with its count, every type value. Confident guesses are filled
+    in (the codebook's level labels, the contract's type names such as « Une métropole »,
+    « Un EPCI (hors métropole) » -> epci); non-answers (« Ne sait pas ») stay null; uncertain
+    ones are null and marked CHECK. params.yaml runs the export with them: check it with
+    'analyse validate --params DIR/params.yaml'. Existing files are never overwritten without
+    --force.
     """
     from analyse.data.codebook import load_codebook
     from analyse.data.draft_mapping import draft_mapping as draft
     from analyse.data.draft_mapping import write_draft
 
     drafted = draft(export, load_codebook(codebook))
-    written = write_draft(drafted, out if out is not None else export.parent, force=force)
+    target = out if out is not None else export.parent
+    written = write_draft(drafted, target, force=force, codebook=codebook)
     console.print(
         f"Drafted from {export}: {len(drafted.guesses)} of {len(drafted.columns)} columns "
-        "guessed.\nEdit, then check with 'analyse validate --params FILE':",
+        "guessed. Look over the lines marked CHECK, then check with:\n"
+        f"  analyse validate --params {target / 'params.yaml'}\nFiles written:",
         markup=False,
     )
     for path in written:

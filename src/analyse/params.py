@@ -35,6 +35,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from analyse.errors import InputError, Problem
 from analyse.paths import project_root
+from analyse.suggest import closest, did_you_mean
 from analyse.yaml_files import not_regular, read_yaml
 
 # The controls every survey can have; any other control is a column the parameter file
@@ -688,7 +689,10 @@ def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
             continue
         if err["type"] == "extra_forbidden":
             parent = ".".join(str(part) for part in loc[:-1])
-            problems.append(Problem(source, f"{key}: unknown key", expected=_allowed_keys(parent)))
+            hint = did_you_mean(closest(loc[-1], _model_keys(parent)))
+            problems.append(
+                Problem(source, f"{key}: unknown key{hint}", expected=_allowed_keys(parent))
+            )
             continue
         if err["type"] == "missing":
             problems.append(
@@ -716,6 +720,11 @@ def _expected(key: str) -> str | None:
 
 
 def _allowed_keys(parent: str) -> str:
+    return "one of: " + ", ".join(_model_keys(parent))
+
+
+def _model_keys(parent: str) -> list[str]:
+    """The keys the mapping at ``parent`` (``analysis``, ``data.extra_columns.0``) accepts."""
     model: type[BaseModel] = RunParams
     for part in filter(None, parent.split(".")):
         if part.isdigit():  # an item of a list (data.extra_columns.0): the list's model
@@ -724,7 +733,7 @@ def _allowed_keys(parent: str) -> str:
         if inner is None:
             break
         model = inner
-    return "one of: " + ", ".join(model.model_fields)
+    return list(model.model_fields)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

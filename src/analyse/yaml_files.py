@@ -193,3 +193,22 @@ def yaml_error(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     return f"{problem} at line {mark.line + 1}" if mark is not None else problem
+
+
+def key_lines(path: str | Path) -> dict[str, int]:
+    """The line (1-based) of each top-level key of a YAML mapping file, as text: where a
+    problem with one key of a mapping file is pointed at. Empty when the file cannot be read
+    or is not a mapping (``read_yaml`` reports that); called after ``read_yaml`` accepted it,
+    so composing it again is bounded the same way."""
+    try:
+        text = read_regular_file(path, limit=MAX_YAML_BYTES).decode("utf-8-sig")
+        node = yaml.compose(text, Loader=yaml.BaseLoader)
+    except (InputError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1
+        for key, _value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }

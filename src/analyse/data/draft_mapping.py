@@ -15,9 +15,18 @@ edits rather than types:
   filled with that level: it is not a guess.
 - ``types.yaml``: every distinct value of the guessed type column, with its count. A value that
   is a contract type's own name (``CC``, ``CA``, ``CU``, ``EPT``, « Commune », « Métropole »,
-  « Communauté de communes »...) or a usual code of one (``COM``, ``MET``, ``DEP``, ``REG``) is
-  filled with that type; every other value gets ``null`` (rows whose type maps to ``null`` are
-  excluded from the analysis, with the reason) and, where one is likely, a hint.
+  « Communauté de communes »...) or a usual code of one (``COM``, ``MET``, ``DEP``, ``REG``),
+  also with an article or a parenthesis (« Une métropole », « Un EPCI (hors métropole) »), is
+  filled with that type (``epci`` when the export has a column the reference frame is matched
+  on, which gives an EPCI's legal type); every other value gets ``null`` (rows whose type maps
+  to ``null`` are excluded from the analysis, with the reason) and, where one is likely, a
+  hint marked ``CHECK``.
+- ``params.yaml``: the parameter file that runs the export with the three files (survey,
+  codebook, mappings by path, ``enrich_from_frame`` when the export has a SIREN, INSEE code or
+  name column, the missing-value spellings seen only among numbers, a run name from the file's
+  name), valid as written, so that ``analyse validate --params DIR/params.yaml`` is the next
+  step rather than copying a snippet. In ``answers.yaml``, a usual non-answer (« Ne sait
+  pas », « Non concerné ») says so; any other unknown label is marked ``CHECK``.
 - in ``columns.yaml``, as comments for the parameter file: the cells that usually mean a
   missing value (``NA``, ``n/a``, ``-``, ``#N/A``, ``ND``, ``NC``...) as a ``data.missing_values``
   proposal, and for each count column (whole numbers, more than ``MIN_COUNT_VALUES`` distinct
@@ -62,8 +71,12 @@ from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.loading import parse_numbers
 from analyse.data.readers import normalise_label, read_raw
 from analyse.errors import InputError, Problem
+from analyse.params import NAME_MAX_LENGTH, AnalysisParams
+from analyse.paths import default_codebook_path, project_root
 
-FILES = ("columns.yaml", "answers.yaml", "types.yaml")
+MAPPING_FILES = ("columns.yaml", "answers.yaml", "types.yaml")
+PARAMS_FILE = "params.yaml"
+FILES = (*MAPPING_FILES, PARAMS_FILE)
 MAX_LABELS = 15  # an unguessed column with more distinct texts is free text, not an item
 ITEM_SIMILARITY = 0.9
 MIN_CONTAINED = 20  # a header contained in an item text (or conversely) must be this long
@@ -112,6 +125,27 @@ TYPE_NAMES: dict[str, str] = {
     "region": "region",
     "reg": "region",
 }
+# More names a survey tool gives a type (after articles and parentheses are dropped: « Une
+# métropole », « Un EPCI (hors métropole) »), filled like the names above.
+TYPE_NAMES.update(
+    {
+        "communes": "commune",
+        "metropoles": "metropole",
+        "departements": "departement",
+        "conseil departemental": "departement",
+        "regions": "region",
+        "conseil regional": "region",
+        "communautes de communes": "CC",
+        "communaute d agglomerations": "CA",
+        "communautes d agglomeration": "CA",
+        "communautes urbaines": "CU",
+        "etablissements publics territoriaux": "EPT",
+    }
+)
+# "epci": an EPCI whose legal type (CC, CA, CU, metropole) the reference frame gives; filled
+# only when the draft's parameter file enriches from the frame (a SIREN, INSEE code or name).
+EPCI_NAMES = frozenset({"epci", "epcis", "intercommunalite", "intercommunalites", "epci a fp"})
+ARTICLES = frozenset({"un", "une", "le", "la", "les", "l", "des", "du"})
 # Type labels and what they most likely mean, shown as a hint beside each null placeholder.
 TYPE_HINTS: tuple[tuple[str, str], ...] = (
     ("epci", "epci"),
@@ -126,6 +160,18 @@ TYPE_HINTS: tuple[tuple[str, str], ...] = (
     ("region", "region"),
     ("commune", "commune"),
 )
+
+
+# Answers that say "no answer" rather than a level (folded words): « Je ne sais pas », « Non
+# concerné », « Ma structure n'est pas concernée », « Sans objet », « NSP »... A label left at
+# null is read as a non-answer anyway: the draft says which nulls it recognised as such.
+NON_ANSWERS = re.compile(
+    r"\b(ne (sait|sais|savons|saurais) pas|(non|pas|n est pas) concerne(e|s|es)?|sans "
+    r"(objet|reponse|avis)|ne se prononce pas|ne souhaite pas repondre|nsp|nspp|non applicable"
+    r"|non renseigne(e)?|pas de reponse|don t know|not applicable|no answer|prefer not)\b"
+)
+# A label this similar to a codebook's level label is probably that level, but is not filled.
+LEVEL_SIMILARITY = 0.8
 
 
 def words(text: str) -> str:
@@ -149,8 +195,13 @@ class Draft:
     export: str
     columns: list[str]
     guesses: list[Guess]
-    texts: dict[str, str]  # file name -> YAML text
+    texts: dict[str, str]  # file name -> YAML text (the three mappings)
     missing_values: list[str] = field(default_factory=list)  # for data.missing_values
+    # Whether the export has a column the reference frame is matched on (siren, code_insee,
+    # name): the drafted parameter file then enriches from the frame.
+    enrich: bool = False
+    # The missing-value spellings seen only in columns of numbers otherwise: safe to declare.
+    confident_missing: list[str] = field(default_factory=list)
 
 
 def guess_columns(
@@ -253,12 +304,13 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
         and c not in items
         and (cuts := count_cuts(frame[c], missing, (codebook or load_codebook()).n_levels))
     }
+    enrich = any(role in by_role for role in FRAME_KEYS)
     texts = {
         "columns.yaml": _columns_yaml(table.file, header, guesses, missing, counts, where),
         "answers.yaml": _answers_yaml(
             table.file, frame, [c for c in header if c in items], codebook
         ),
-        "types.yaml": _types_yaml(table.file, frame, by_role.get("collectivity_type")),
+        "types.yaml": _types_yaml(table.file, frame, by_role.get("collectivity_type"), enrich),
     }
     return Draft(
         export=table.file,
@@ -266,7 +318,29 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
         guesses=guesses,
         texts=texts,
         missing_values=list(missing),
+        enrich=enrich,
+        confident_missing=[t for t in missing if _only_in_numbers(frame, where[t], missing)],
     )
+
+
+# The columns the reference frame is matched on (``analyse.data.enrich``).
+FRAME_KEYS = ("siren", "code_insee", "name")
+
+
+def _only_in_numbers(frame: pd.DataFrame, columns: list[str], missing: Counter[str]) -> bool:
+    """Whether every column in ``columns`` holds numbers in every other non-empty cell: there
+    « NA » or « - » can only mean a missing value (in a column of text, « NC » may be a label)."""
+    blanks = {normalise_label(t) for t in missing}
+    for name in columns:
+        column = frame[name]
+        if isinstance(column, pd.DataFrame):
+            return False
+        text = column.astype(str).str.strip()
+        numbers = parse_numbers(text.mask(text.map(normalise_label).isin(blanks), ""))
+        filled = ~numbers.empty
+        if not filled.any() or not numbers.is_number[filled].all():
+            return False
+    return True
 
 
 # How exports write a missing cell: R's NA, spreadsheets' #N/A, dashes, "non communiqué".
@@ -500,20 +574,64 @@ def _answers_yaml(
     if codebook is not None:
         lines.append("# Levels of the codebook:")
         lines += [f"#   {level.value} = {level.label_fr}" for level in codebook.levels]
-    hints = {} if codebook is None else {words(lv.label_fr): lv.value for lv in codebook.levels}
+    own = {} if codebook is None else level_labels(codebook)
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        hint = hints.get(words(label))
+        level = own.get(words(label))
         # the codebook's own wording of a level is no guess: filled in, so that forgetting to
         # edit it cannot turn every such answer into a non-answer
-        value = "null" if hint is None else str(hint)
-        note = f"; the codebook's label of level {hint}" if hint is not None else ""
+        value = "null" if level is None else str(level)
+        if level is not None:
+            note = f"; the codebook's label of level {level}"
+        elif NON_ANSWERS.search(words(label)):
+            note = "; a non-answer"
+        else:
+            near = _near_level(label, own)
+            note = "; CHECK: not a label of the codebook, read as a non-answer" + (
+                f" (perhaps level {near})" if near is not None else ""
+            )
         lines.append(f"{q(label)}: {value}  # {count} answer{'s' if count != 1 else ''}{note}")
     if not counts:
         lines.append("# (no text answer found: items are numbers already, or none was guessed)")
     return "\n".join(lines) + "\n"
 
 
-def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None) -> str:
+def level_labels(codebook: Codebook) -> dict[str, int]:
+    """The codebook's level labels, French and English, folded (``words``) -> level."""
+    labels = {}
+    for level in codebook.levels:
+        for text in (level.label_fr, level.label_en):
+            if text:
+                labels.setdefault(words(text), level.value)
+    return labels
+
+
+def _near_level(label: str, own: dict[str, int]) -> int | None:
+    """The level whose label ``label`` is close to (a typo, a shortened label), if any."""
+    folded = words(label)
+    best = max(own, key=lambda t: difflib.SequenceMatcher(None, folded, t).ratio(), default=None)
+    if best is None or difflib.SequenceMatcher(None, folded, best).ratio() < LEVEL_SIMILARITY:
+        return None
+    return own[best]
+
+
+def type_name(label: str, enrich: bool = True) -> str | None:
+    """The contract type a type label names, or None: its own name or a usual code (``CC``,
+    « Commune », ``MET``), after articles and parentheses are dropped (« Une métropole »,
+    « Un EPCI (hors métropole) »); ``epci`` only with ``enrich`` (the frame gives its legal
+    type)."""
+    for text in (label, re.sub(r"\([^)]*\)", " ", str(label))):
+        tokens = words(text).split()
+        while tokens and tokens[0] in ARTICLES:
+            tokens = tokens[1:]
+        key = " ".join(tokens)
+        if key in TYPE_NAMES:
+            return TYPE_NAMES[key]
+        if key in EPCI_NAMES:
+            return "epci" if enrich else None
+    return None
+
+
+def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: bool = False) -> str:
     lines = [
         f"# Type labels drafted by `analyse draft-mapping` from {file}.",
         "# Replace each null by one of: commune, CC, CA, CU, metropole, EPT, departement,",
@@ -526,13 +644,24 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None) -> str:
     lines.append(f"# Values of the column {q(guess.column)}:")
     for label, count in sorted(_labels(frame[guess.column]).items(), key=lambda kv: -kv[1]):
         rows = f"{count} row{'s' if count != 1 else ''}"
-        known = TYPE_NAMES.get(words(label))
+        known = type_name(label, enrich)
+        if known == "epci":
+            lines.append(f"{q(label)}: epci  # {rows}; CC, CA, CU or metropole, from the frame")
+            continue
         if known is not None:
             what = "the contract's own name" if words(known) == words(label) else "a usual name"
             lines.append(f"{q(label)}: {known}  # {rows}; {what} of {known}")
             continue
         hint = _type_hint(label)
-        note = f"; perhaps {hint}" if hint else ""
+        if hint == "epci" and not enrich:
+            note = (
+                "; CHECK: perhaps epci, which needs data.enrich_from_frame and a siren, "
+                "code_insee or name column"
+            )
+        elif hint:
+            note = f"; CHECK: perhaps {hint}"
+        else:
+            note = "; not a type of the contract: its rows are left out"
         lines.append(f"{q(label)}: null  # {rows}{note}")
     return "\n".join(lines) + "\n"
 
@@ -542,9 +671,83 @@ def _type_hint(label: str) -> str | None:
     return next((vocab for text, vocab in TYPE_HINTS if f" {text} " in folded), None)
 
 
-def write_draft(draft: Draft, out: str | Path, force: bool = False) -> list[Path]:
-    """Write the drafted files into ``out``; refuse (``InputError``) to overwrite any unless
-    ``force``, naming every file that exists, and writing none of them."""
+def run_name(export: str | Path) -> str:
+    """A run name (``RunParams.name``: lowercase letters, digits, '_' and '-', starting with a
+    letter or digit, at most ``NAME_MAX_LENGTH``) from the export's file name:
+    « Baromètre 2025 (final).xlsx » -> ``barometre-2025-final``."""
+    slug = "-".join(words(Path(export).stem).split())[:NAME_MAX_LENGTH].strip("-")
+    return slug or "survey"
+
+
+def param_path(path: str | Path) -> str:
+    """A path as a parameter file writes it: relative to the project root when inside it
+    (``analyse.params.resolve_input`` reads it so), else absolute."""
+    resolved = Path(path).expanduser().resolve()
+    try:
+        return resolved.relative_to(project_root().resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
+def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = None) -> str:
+    """The parameter file of the drafted mappings in ``out``: what ``analyse validate --params``
+    and ``analyse run`` read, valid as it is (``analyse.params``)."""
+    out = Path(out)
+    book = param_path(codebook if codebook is not None else default_codebook_path())
+    defaults = AnalysisParams()
+    lines = [
+        f"# Parameter file drafted by `analyse draft-mapping` from {draft.export}.",
+        "# Check it with `analyse validate --params FILE`, then `analyse run FILE`. Paths are",
+        "# relative to the project root, or absolute. Every key: params/default.yaml, README.",
+        f"name: {run_name(draft.export)}  # the report folder",
+        "data:",
+        f"  survey: {q(param_path(draft.export))}",
+        f"  codebook: {q(book)}",
+        f"  columns: {q(param_path(out / 'columns.yaml'))}",
+        f"  answer_labels: {q(param_path(out / 'answers.yaml'))}",
+        f"  type_labels: {q(param_path(out / 'types.yaml'))}",
+    ]
+    if draft.enrich:
+        lines.append(
+            "  enrich_from_frame: true  # populations and EPCI legal types from the reference "
+            "frame, by SIREN, INSEE code or name"
+        )
+    else:
+        lines.append(
+            "  enrich_from_frame: false  # no siren, code_insee or name column was guessed"
+        )
+    confident = draft.confident_missing
+    if confident:
+        lines.append(
+            f"  missing_values: [{', '.join(q(t) for t in confident)}]  # seen in columns "
+            "of numbers only"
+        )
+    others = [t for t in draft.missing_values if t not in confident]
+    if others:
+        lines.append(
+            f"  # missing_values: [{', '.join(q(t) for t in others)}]  # CHECK: also seen "
+            "in columns of text (columns.yaml says where); add those that mean missing"
+        )
+    lines += [
+        "analysis:",
+        f"  sesoi: {defaults.sesoi}  # smallest standardized size effect of interest",
+        f"  alpha: {defaults.alpha}",
+        "  controls: []  # allowed: collectivity_type",
+        f"  bootstrap: {defaults.bootstrap}",
+        f"  weights: {defaults.weights}",
+        f"  min_cell: {defaults.min_cell}",
+        "seed: 2025",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_draft(
+    draft: Draft, out: str | Path, force: bool = False, codebook: str | Path | None = None
+) -> list[Path]:
+    """Write the drafted mappings and their parameter file (``params_yaml``; ``codebook`` is
+    the codebook the draft used, the default one if None) into ``out``; refuse
+    (``InputError``) to overwrite any unless ``force``, naming every file that exists, and
+    writing none of them."""
     out = Path(out)
     targets = [out / name for name in FILES]
     existing = [p for p in targets if p.exists()]
@@ -560,6 +763,7 @@ def write_draft(draft: Draft, out: str | Path, force: bool = False) -> list[Path
             ]
         )
     out.mkdir(parents=True, exist_ok=True)
+    texts = {**draft.texts, PARAMS_FILE: params_yaml(draft, out, codebook)}
     for path in targets:
-        path.write_text(draft.texts[path.name], encoding="utf-8")
+        path.write_text(texts[path.name], encoding="utf-8")
     return targets

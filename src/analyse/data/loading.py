@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.errors import InputError, Problem
 from analyse.reasons import Reason
 from analyse.suggest import closest, did_you_mean
-from analyse.yaml_files import read_yaml
+from analyse.yaml_files import key_lines, read_yaml
 
 MAX_PROBLEMS_PER_COLUMN = 20
 EPCI_PLACEHOLDER = "epci"  # type-label target: an EPCI whose legal type the frame gives
@@ -550,7 +551,7 @@ def _mapping_problems(
         if target is not None and target not in targets:
             problems.append(
                 Problem(
-                    file=file,
+                    file=mapping_where(type_labels, label, file),
                     message=f"the type-label mapping gives {label!r} an unknown type"
                     + did_you_mean(suggest_collectivity_type(str(target))),
                     value=str(target),
@@ -561,12 +562,15 @@ def _mapping_problems(
     known = set(COLUMN_NAMES) | set(codebook.item_columns) | set(extra_columns)
     for canonical in columns or {}:
         if canonical not in known:
+            in_file = isinstance(columns, MappingFile)
             problems.append(
                 Problem(
-                    file=file,
-                    column=str(canonical),
-                    message="the column mapping names a column that is neither in the contract "
-                    "nor in the codebook nor in data.extra_columns",
+                    file=mapping_where(columns, canonical, file),
+                    column=None if in_file else str(canonical),
+                    message=(f"{str(canonical)!r}: " if in_file else "")
+                    + "the column mapping names a column that is neither in the contract "
+                    "nor in the codebook nor in data.extra_columns"
+                    + did_you_mean(closest(str(canonical), sorted(known), cutoff=0.75)),
                     expected="a contract column (" + ", ".join(COLUMN_NAMES) + "), "
                     "an item column of the codebook, or a name listed in data.extra_columns",
                 )
@@ -583,7 +587,7 @@ def _mapping_problems(
         if not _is_level(level, codebook):
             problems.append(
                 Problem(
-                    file=file,
+                    file=mapping_where(answer_labels, label, file),
                     message=f"the answer-label mapping gives {label!r} an invalid level",
                     value=str(level),
                     expected=level_expected(codebook).removesuffix(", or empty"),
@@ -751,6 +755,7 @@ def load_survey_rows(
         excluded != "",
         population_optional,
         None if strict_identifiers else (headers, warnings),
+        mapped_labels=list(answer_labels or {}),
     )
     problems += cell_level
     for name in extra_columns:
@@ -1104,8 +1109,10 @@ def _check_cells(
     excluded: np.ndarray,
     population_optional: bool,
     lenient: tuple[Mapping[str, str], list[str]] | None = None,
+    mapped_labels: Sequence[str] = (),
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
-    """Typed columns in output order, and the problems of every readable column.
+    """Typed columns in output order, and the problems of every readable column
+    (``mapped_labels``: the answer-label mapping's keys, for "did you mean").
 
     Rows left out of the analysis (``excluded``) are not checked: an "Autre" body without a
     population is not a fault of the file. Each checked column is removed from
@@ -1128,7 +1135,15 @@ def _check_cells(
     del whole
     try:
         typed, problems = _check_set_apart(
-            table, codebook, frame, items, usable, excluded, population_optional, lenient
+            table,
+            codebook,
+            frame,
+            items,
+            usable,
+            excluded,
+            population_optional,
+            lenient,
+            mapped_labels,
         )
     finally:
         table.frame = pd.concat([frame, rest], axis=1) if frame.shape[1] else rest
@@ -1144,6 +1159,7 @@ def _check_set_apart(
     excluded: np.ndarray,
     population_optional: bool,
     lenient: tuple[Mapping[str, str], list[str]] | None,
+    mapped_labels: Sequence[str] = (),
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
     """``_check_cells`` on ``frame`` (``table.frame`` meanwhile), the contract and item
     columns to check, each dropped from it once typed and reported."""
@@ -1185,7 +1201,7 @@ def _check_set_apart(
             unmapped[label.strip()] = (count + 1, where | {item}, first)
         problems += cell_problems(table, item, np.where(text, "", faults), expected)
         del frame[item]
-    problems += _unmapped_label_problems(table.file, unmapped, codebook)
+    problems += _unmapped_label_problems(table.file, unmapped, codebook, mapped_labels)
     return typed, problems
 
 
@@ -1220,13 +1236,23 @@ def _unknown_type_problems(table: RawTable, faults: np.ndarray) -> list[Problem]
 
 
 def _unmapped_label_problems(
-    file: str, unmapped: Mapping[str, tuple[int, set[str], int]], codebook: Codebook
+    file: str,
+    unmapped: Mapping[str, tuple[int, set[str], int]],
+    codebook: Codebook,
+    mapped_labels: Sequence[str] = (),
 ) -> list[Problem]:
     """One problem per distinct text answer without a level, with its count and columns: an
     export answers in labels, and "Je ne sais pas" in 900 cells is one thing to map, not 900.
-    A label found in one cell is located by its row and column."""
+    A label found in one cell is located by its row and column. A label close to a key of the
+    mapping (``mapped_labels``) is that key misspelt in the mapping or in the cells: said."""
     problems = []
     for label, (count, where, first) in sorted(unmapped.items(), key=lambda kv: -kv[1][0]):
+        near = closest(label, list(mapped_labels), cutoff=0.85)
+        hint = (
+            f"; the mapping has {near!r}: did you mean {label!r} there?"
+            if near is not None and near != label
+            else ""
+        )
         columns = sorted(where)
         shown = ", ".join(columns[:5]) + (
             f" and {len(columns) - 5} more" if len(columns) > 5 else ""
@@ -1238,7 +1264,7 @@ def _unmapped_label_problems(
                 column=columns[0] if len(columns) == 1 else None,
                 value=label,
                 message=f"text answer in {count} cell(s) of column(s) {shown} has no level "
-                "in the answer-label mapping",
+                f"in the answer-label mapping{hint}",
                 expected=f"an entry '{label}: <level>' in data.answer_labels "
                 f"({level_expected(codebook).removesuffix(', or empty')}), or null for a "
                 "non-answer",
@@ -1290,6 +1316,28 @@ def _check_numeric_item(raw: pd.Series, cuts: Sequence[float], codebook: Codeboo
 # --- mapping files ------------------------------------------------------------------------
 
 
+class MappingFile(dict):  # type: ignore[type-arg]
+    """A mapping read from a YAML file, which remembers the file and the line of each key, so
+    that a mistake in it (``populaton:``) is reported against that file and line, not against
+    the survey it maps."""
+
+    def __init__(self, items: Mapping[str, Any], source: str, lines: Mapping[str, int]):
+        super().__init__(items)
+        self.source = source
+        self.lines = dict(lines)
+
+    def where(self, key: str) -> str:
+        """The file, and the key's line when known: "columns.yaml, line 12"."""
+        line = self.lines.get(str(key))
+        return self.source if line is None else f"{self.source}, line {line}"
+
+
+def mapping_where(mapping: Mapping[str, Any] | None, key: str, default: str) -> str:
+    """Where a key of a mapping is written: its file and line for a mapping file, else
+    ``default`` (an inline mapping of the parameter file)."""
+    return mapping.where(key) if isinstance(mapping, MappingFile) else default
+
+
 def _read_yaml_mapping(path: str | Path, what: str, allow_null: bool = False) -> dict[str, str]:
     """A flat YAML mapping with every scalar kept as text.
 
@@ -1318,7 +1366,7 @@ def _read_yaml_mapping(path: str | Path, what: str, allow_null: bool = False) ->
                 for k in bad
             ]
         )
-    return {str(k): v for k, v in raw.items()}
+    return MappingFile({str(k): v for k, v in raw.items()}, name, key_lines(path))
 
 
 def read_column_mapping(path: str | Path) -> dict[str, str]:
@@ -1352,14 +1400,22 @@ def read_answer_labels(path: str | Path) -> dict[str, int | None]:
                 for label in bad
             ]
         )
-    return {label: None if label in nulls else int(level) for label, level in raw.items()}
+    return MappingFile(
+        {label: None if label in nulls else int(level) for label, level in raw.items()},
+        str(path),
+        getattr(raw, "lines", {}),
+    )
 
 
 def read_type_labels(path: str | Path) -> dict[str, str | None]:
     """A type-label file: ``type as written in the survey: contract type`` per line, e.g.
     ``Une métropole: metropole``, ``Un EPCI (hors métropole): epci``, ``Autre: null``."""
     raw = _read_yaml_mapping(path, "type in the survey: contract type", allow_null=True)
-    return {label: None if value in _NULLS else value.strip() for label, value in raw.items()}
+    return MappingFile(
+        {label: None if value in _NULLS else value.strip() for label, value in raw.items()},
+        str(path),
+        getattr(raw, "lines", {}),
+    )
 
 
 # --- summary ------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from analyse.data.survey_check import check_file
 from analyse.errors import InputError
 from analyse.params import RunParams
 from analyse.pipeline.run_result import RunResult, run_weights, score_run
-from analyse.stats.regression import build_design, check_identifiable
+from analyse.stats.regression import build_design, check_identifiable, rows_left_out
 
 
 def alpha_lines(alphas: pd.DataFrame) -> list[str]:
@@ -54,6 +54,8 @@ class ParamsCheck:
     # extra control -> rows left out for lack of its value (Design.missing_controls)
     missing_controls: dict[str, int] = field(default_factory=dict)
     error: InputError | None = None  # what stops the run once the survey is loaded
+    # every row excluded before the model: how many, and the top reasons (rows_left_out)
+    left_out: str = ""
 
     def render(self) -> str:
         lines = [self.summary.render(), *alpha_lines(self.summary.reliability)]
@@ -66,8 +68,11 @@ class ParamsCheck:
             f"Respondents in the model: {self.model_rows}"
             + (f" ({missing} more without a value of a model term{controls})" if missing else "")
         )
-        lines.append("Model terms: " + (", ".join(self.terms) or "(none)"))
-        if self.dropped_terms:
+        if self.left_out:  # every row excluded: no term is dropped for a column of its own
+            lines.append(self.left_out[0].upper() + self.left_out[1:])
+        else:
+            lines.append("Model terms: " + (", ".join(self.terms) or "(none)"))
+        if self.dropped_terms and not self.left_out:
             lines.append("Terms dropped: " + ", ".join(self.dropped_terms))
         lines.append(f"Weights: {self.weights}")
         if self.enrichment is not None:
@@ -165,6 +170,7 @@ def check_params(params: RunParams) -> ParamsCheck:
         enrichment=configured.enrichment,
         error=error,
         missing_controls=dict(design.missing_controls),
+        left_out=rows_left_out(scored) if len(design.y) == 0 else "",
     )
 
 

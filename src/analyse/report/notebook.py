@@ -3,9 +3,11 @@
 ``setup`` turns the variables of a notebook's parameter cell into checked ``RunParams`` and
 applies one figure style, so that all notebooks look alike. The parameter cell holds one flat
 variable per key of ``params/*.yaml`` (``sesoi``, ``survey``, ``min_cell``, ...) plus
-``output_dir``; papermill injects its values after that cell, either flat
-(``papermill NB out.ipynb -p sesoi 0.3``) or as the YAML's sections
-(``-f params/default.yaml`` injects ``data = {...}`` and ``analysis = {...}``). Papermill only
+``output_dir``, and ``data = None`` and ``analysis = None``, the YAML's sections; papermill
+injects its values after that cell, either flat (``papermill NB out.ipynb -p sesoi 0.3``) or as
+the YAML's sections (``-f params/default.yaml`` injects ``data = {...}`` and
+``analysis = {...}``, which papermill accepts quietly since the cell declares them, and whose
+keys win over the cell's flat defaults). Papermill only
 warns about a name the notebook does not declare and runs on with the default: a mistyped
 ``sesoy`` would publish a report made with the wrong bound. ``setup`` refuses it instead.
 
@@ -90,19 +92,15 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
                 Problem(
                     SOURCE,
                     f"unknown parameter {name!r}" + did_you_mean(closest(name, sorted(allowed))),
-                    expected="one of: " + ", ".join([*FLAT_NAMES, *RUNTIME_PARAMETERS]),
+                    expected="one of: " + ", ".join([*SECTIONS, *FLAT_NAMES, *RUNTIME_PARAMETERS]),
                 )
                 for name in unknown
             ]
         )
     flat = {name: namespace[name] for name in FLAT_NAMES if name in namespace}
     raw = nested_parameters(flat)
-    for section in SECTIONS:
-        if section not in injected:
-            continue
-        given = namespace[section]
-        if not isinstance(given, Mapping):
-            raise InputError([Problem(SOURCE, f"{section}: not a mapping", value=repr(given))])
+    given_sections = _given_sections(namespace, injected)
+    for section, given in given_sections.items():
         for key, value in given.items():
             if key in injected and FLAT_NAMES.get(key) == (section, key):
                 continue  # ``-f params.yaml -p sesoi 0.3``: the flat value is the override
@@ -111,8 +109,7 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
     # The flat variables always hold a value for every key (the parameter cell's defaults), so
     # a key counts as given when it differs from its default; a section injected from a params
     # file (``-f``) says which keys its file wrote, as ``load_params`` reads them.
-    sections = [namespace[s] for s in SECTIONS if s in injected]
-    written = set().union(*(given.keys() for given in sections if isinstance(given, Mapping)))
+    written = set().union(*(given.keys() for given in given_sections.values()))
     params = params_from_mapping(
         raw,
         source=SOURCE,
@@ -128,6 +125,21 @@ def setup(namespace: Mapping[str, Any]) -> RunParams:
     apply_style()
     i18n.use(params.lang, kind=params.data.kind, index_label=_index_label(params))
     return params
+
+
+def _given_sections(namespace: Mapping[str, Any], injected: list[str]) -> dict[str, Mapping]:
+    """The sections of a params file the notebook was given: injected by papermill (``-f``),
+    or written in the parameter cell in place of its ``None``. A section injected as anything
+    but a mapping is refused; the cell's own ``None`` means "not given"."""
+    given: dict[str, Mapping] = {}
+    for section in SECTIONS:
+        value = namespace.get(section)
+        if value is None and section not in injected:
+            continue
+        if not isinstance(value, Mapping):
+            raise InputError([Problem(SOURCE, f"{section}: not a mapping", value=repr(value))])
+        given[section] = value
+    return given
 
 
 def _index_label(params: RunParams) -> str | None:

@@ -259,6 +259,28 @@ class _RowAt:
         return self._rows._scored.loc[self._rows._index[i]]
 
 
+def rows_left_out(scored: pd.DataFrame, top: int = 3) -> str:
+    """When no row reaches the model because every row with a reason is excluded before it
+    (a type mapped to null, no population), that in words: "no row left in the model: 64 of
+    the 64 rows excluded: 39 × reason; ..." (the ``top`` most frequent reasons, then how many
+    rows the others hold); "" when some row is not excluded (it lacks a term's value instead).
+
+    Said so rather than "column population is empty": a column of a model without rows has
+    no value, but the file's column is full, and emptying it is not the fix."""
+    reasons = scored.get(EXCLUSION_COLUMN, pd.Series("", index=scored.index, dtype="string"))
+    reasons = reasons.fillna("").astype(str)
+    excluded = reasons != ""
+    if len(scored) == 0 or not excluded.all() or scored.get(OUTCOME) is None:
+        return ""
+    counts = reasons.value_counts()
+    shown = "; ".join(f"{int(k)} × {reason}" for reason, k in counts.head(top).items())
+    rest = int(counts.iloc[top:].sum())
+    if rest:
+        others = len(counts) - top
+        shown += f"; {rest} more for {others} other reason{'s' if others != 1 else ''}"
+    return f"no row left in the model: {len(scored)} of the {len(scored)} rows excluded: {shown}"
+
+
 def check_identifiable(
     scored: pd.DataFrame,
     controls: Sequence[str] = (),
@@ -292,22 +314,27 @@ def check_identifiable(
     model_rows = _RowsOf(scored, design.y.index)
     where = f"among the {n} respondents in the model"
     if n == 0:
-        reasons = scored.get(EXCLUSION_COLUMN, pd.Series(dtype="string")).fillna("")
-        counts = reasons[reasons != ""].value_counts()
-        why = (
-            f"; {int(counts.sum())} of the {len(scored)} rows are left out before the model: "
-            + "; ".join(f"{int(k)} × {reason}" for reason, k in counts.head(3).items())
-            if len(counts)
-            else ""
-        )
+        left_out = rows_left_out(scored)
+        if left_out:  # every row excluded: its columns are not empty, its rows are gone
+            raise InputError(
+                [
+                    Problem(
+                        file,
+                        f"{left_out}: nothing can be estimated",
+                        expected="mappings that keep the rows (a type mapped to null "
+                        "excludes its rows), a population for each row, or the reasons above "
+                        "otherwise fixed",
+                    )
+                ]
+            )
         terms = ", ".join(c for c in x.columns if c != "Intercept") or "none left"
         raise InputError(
             [
                 Problem(
                     file,
                     "no respondent has both a maturity index and a value for every term of the "
-                    f"model (terms: {terms}): nothing can be estimated{why}; fix what leaves "
-                    "them out (a mapping, missing values) or remove the emptiest column",
+                    f"model (terms: {terms}): nothing can be estimated; fix the missing values "
+                    "or remove the emptiest column",
                 )
             ]
         )
