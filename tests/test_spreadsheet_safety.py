@@ -80,6 +80,25 @@ def test_invisible_characters_in_front_do_not_hide_a_formula():
     assert spreadsheet_text(" \u200b@x").startswith("'")
 
 
+def test_control_characters_are_dropped_and_hide_no_formula(tmp_path):
+    """A label with BEL, US or NUL in front (which an XLSX cannot store: the whole workbook was
+    refused, and the run failed) is written without them, quoted when a formula follows."""
+    assert spreadsheet_text("\x07=BELL()") == "'=BELL()"
+    assert spreadsheet_text("\x1f=US()") == "'=US()" and spreadsheet_text("a\x00b") == "ab"
+    assert spreadsheet_text("a\tb") == "a\tb"  # a tab inside a text is kept
+    table = ReaderTable(
+        frame=pd.DataFrame({"v": ["\x07=BELL()", "ok"]}, dtype=object),
+        caption="c",
+        columns=[Column("v", "\x00=NUL()", "text")],
+        row_header="g",
+        row_labels=["\x1f=US()", "b"],
+    )
+    _, xlsx = table.save(tmp_path, "controls")
+    sheet = openpyxl.load_workbook(xlsx).active
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "'=NUL()" in values and "'=US()" in values and "'=BELL()" in values
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_no_xlsx_cell_is_a_formula_and_numbers_stay_numbers(tmp_path, lang):
     i18n.use(lang)

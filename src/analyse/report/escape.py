@@ -62,6 +62,8 @@ _AUTOLINK = re.compile(r"(:)//|(?i:\bwww)(\.)")
 # What makes a spreadsheet read a text cell as a formula when it comes first (OWASP's list, with
 # the full-width forms that Excel's East Asian input turns into the ASCII ones).
 _FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+# the C0 control characters but tab, line feed and carriage return (those XLSX cannot store)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def one_line(text: object) -> str:
@@ -159,7 +161,9 @@ def spreadsheet_text(text: object) -> str:
     returned as it is. Only text goes through here: a number is written as a number, so that
     −1.5 stays numeric.
     """
-    value = str(text)
+    # control characters (BEL, NUL, US...) have no place in a cell: an XLSX cannot hold them
+    # (openpyxl refuses the whole workbook) and they would hide a formula behind them
+    value = _CONTROL.sub("", str(text))
     for char in value:
         if char in _FORMULA_START:
             return "'" + value
