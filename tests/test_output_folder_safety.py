@@ -186,6 +186,21 @@ def test_the_site_index_carries_its_mark_and_replaces_only_its_own(tmp_path):
     assert (out / "index.html").read_text() == USER_PAGE
 
 
+def test_a_page_made_from_a_run_page_is_the_user_s_but_an_older_site_index_is_ours(tmp_path):
+    """A run's own pages share the site's style: a landing page a user started from one is not
+    a site index the package wrote (it was replaced silently); a site index written before the
+    mark existed still is, by its table of runs."""
+    from analyse.pipeline.site_layout import _OLD_SITE_INDEX_STYLE, own_site_index
+
+    page = tmp_path / "index.html"
+    page.write_text(f"<style>{_OLD_SITE_INDEX_STYLE}</style><!-- MY LANDING PAGE -->")
+    assert not own_site_index(page)
+    page.write_text(
+        f'<style>{_OLD_SITE_INDEX_STYLE}</style><span class="run-meta">ci · 2026</span>'
+    )
+    assert own_site_index(page)
+
+
 # -------------------------------------------------------- item 8: _failed a file or a link
 
 

@@ -27,6 +27,7 @@ FAILED_DIR = "_failed"
 # written before the mark existed is recognised by the pages' style, which is the package's own.
 SITE_INDEX_MARK = '<meta name="generator" content="analyse site index">'
 _OLD_SITE_INDEX_STYLE = "main{max-width:76rem;margin:0 auto;padding:1rem 1.5rem 3rem}"
+_OLD_SITE_INDEX_PARTS = ('class="run-meta"', '<h2 class="failed">')
 # The runner's own entries in an output folder, beside the reports: a run being built
 # (``.staging-<name>.<pid>.<random>``), a report being replaced (``.old-<name>.<pid>.<hex>``)
 # and a site index being written (``.index.html.<pid>.<random>.tmp``). The writer's process id
@@ -122,4 +123,7 @@ def own_site_index(path: Path) -> bool:
             head = fh.read(64 * 1024).decode("utf-8", errors="replace")
     except OSError:
         return False
-    return SITE_INDEX_MARK in head or _OLD_SITE_INDEX_STYLE in head
+    # a site index written before the mark: the pages' style and the site table's run
+    # entries (a run's own pages share the style, and a user may start a page from one)
+    old = _OLD_SITE_INDEX_STYLE in head and any(m in head for m in _OLD_SITE_INDEX_PARTS)
+    return SITE_INDEX_MARK in head or old
