@@ -258,23 +258,37 @@ def disk_full(path: Path) -> OSError:
     return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
 
-def test_a_notebook_truncated_by_a_full_disk_is_said_and_not_kept(tmp_path):
+def test_a_notebook_truncated_by_a_full_disk_is_said_and_nothing_kept(tmp_path):
     """Before: ``_redact_failed`` crashed on the truncated notebook (``NotJSONError``) and the
-    words "no space left on the device" never appeared."""
-    plan = plan_in(tmp_path, False, "01_ok", "05_robustness")  # real data: outputs redacted
+    words "no space left on the device" never appeared; then a truncated notebook was kept in
+    ``_failed`` (synthetic data), filling the disk again. A full disk keeps nothing."""
+    for synthetic in (False, True):
+        plan = plan_in(tmp_path / str(synthetic), synthetic, "01_ok", "05_robustness")
+        staging = plan.output_dir / ".staging-ci.1.x"
+        staging.mkdir()
+        (staging / "05_robustness.ipynb").write_text('{"cells": [{"cell_type": "code", "sou')
+        exc = disk_full(staging / "05_robustness.ipynb")
+
+        outcome = failure.fail_run(plan, staging, "05_robustness.ipynb", exc)
+        assert outcome.status == "failed" and not outcome.user_error  # exit 1
+        assert "no space left on the device" in outcome.message
+        assert "05_robustness.ipynb" in outcome.message and "nothing kept" in outcome.message
+        assert not staging.exists() and not (plan.output_dir / "_failed").exists()
+
+
+def test_a_truncated_notebook_is_removed_and_the_message_says_so(tmp_path):
+    """Another failure (the kernel died) with the notebook saved halfway: the rest is kept for
+    diagnosis, the unreadable notebook is not, and the message does not claim it is."""
+    plan = plan_in(tmp_path, True, "01_ok", "05_robustness")  # synthetic: kept as executed
     staging = plan.output_dir / ".staging-ci.1.x"
     staging.mkdir()
     (staging / "05_robustness.ipynb").write_text('{"cells": [{"cell_type": "code", "sou')
-    exc = disk_full(staging / "05_robustness.ipynb")
+    exc = OSError(errno.EIO, "Input/output error")
 
     outcome = failure.fail_run(plan, staging, "05_robustness.ipynb", exc)
-    assert outcome.status == "failed" and not outcome.user_error  # the machine's fault: exit 1
-    assert "no space left on the device" in outcome.message
-    assert "05_robustness.ipynb" in outcome.message
-    kept = outcome.path
-    assert kept.parent == plan.output_dir / "_failed"
-    assert not (kept / "05_robustness.ipynb").exists()  # unreadable: cannot be redacted
-    assert not staging.exists()
+    assert not (outcome.path / "05_robustness.ipynb").exists()
+    assert "could not be saved whole and was removed" in outcome.message
+    assert "partial notebook kept" not in outcome.message and "cell unknown" not in outcome.message
 
 
 def test_a_disk_full_while_keeping_a_failed_run_keeps_nothing_and_says_so(tmp_path, monkeypatch):
@@ -290,9 +304,9 @@ def test_a_disk_full_while_keeping_a_failed_run_keeps_nothing_and_says_so(tmp_pa
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "write_text", full)
-    outcome = failure.fail_run(plan, staging, None, disk_full(staging / "results.json"))
+    outcome = failure.fail_run(plan, staging, None, RuntimeError("boom"))
     assert outcome.status == "failed" and not outcome.user_error
-    assert outcome.message.startswith("run ci: publishing failed: no space left on the device")
+    assert outcome.message.startswith("run ci: publishing failed: RuntimeError: boom")
     assert "; nothing kept: no space left on the device" in outcome.message
     assert not staging.exists()
     assert not (plan.output_dir / "_failed").exists() or not any(

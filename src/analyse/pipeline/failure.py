@@ -8,6 +8,7 @@ message, unless ``--debug`` (``redact_failed``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import traceback
@@ -54,6 +55,12 @@ def fail_run(
     """
     drop_run_result(staging)  # it holds respondent-level rows: never kept
     name = plan.params.name
+    if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+        # the disk is full: keeping the failed run would fill it again (and the next run
+        # would fail the same way); nothing half-written is left, the last report stays
+        shutil.rmtree(staging, ignore_errors=True)
+        message = f"run {name}: {_what_failed(notebook, exc, stage)}; nothing kept"
+        return RunOutcome(name, plan.params_path, "failed", plan.output_dir, message)
     try:
         return _keep_failed(plan, staging, notebook, exc, stage)
     except UnusableFailedDir as unusable:
@@ -70,6 +77,9 @@ def fail_run(
             f"run {name}: {_what_failed(notebook, exc, stage)}; nothing kept: {os_reason(error)}"
         )
         return RunOutcome(name, plan.params_path, "failed", plan.output_dir, message)
+
+
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class UnusableFailedDir(Exception):
@@ -100,6 +110,7 @@ def _keep_failed(
     if failure is not None and isinstance(exc, (NotebookTimeout, KernelDied)):
         _mark_stopped_cell(staging / notebook, failure)
     synthetic = is_synthetic(plan.params.survey_path) if plan.synthetic is None else plan.synthetic
+    _drop_unreadable(staging, plan.notebooks)  # saved halfway: nothing to read in it
     if not (plan.debug or synthetic):
         _redact_failed(staging, plan.notebooks)
     _convert_partial(plan, staging, plan.notebooks)
@@ -115,7 +126,11 @@ def _keep_failed(
         what = "executed notebooks and error.txt" if executed else "error.txt"
         message = f"run {name}: {stage} failed: {_reason(exc)}; {what} kept in {kept}"
         return RunOutcome(name, plan.params_path, "failed", kept, message)
-    where = f"partial notebook kept in {kept / notebook}"
+    where = (
+        f"partial notebook kept in {kept / notebook}"
+        if (kept / notebook).exists()
+        else f"the notebook could not be saved whole and was removed; the rest is kept in {kept}"
+    )
     if isinstance(exc, NotebookTimeout):
         message = (
             f"run {name}: notebook {notebook} exceeded the {plan.timeout} s timeout "
@@ -126,9 +141,9 @@ def _keep_failed(
             f"run {name}: the Jupyter kernel died while running notebook {notebook}, "
             f"cell {failure.cell} ({exc.how}); {where}"
         )
-    elif isinstance(exc, OSError) and exc.errno:  # e.g. no space left to save the notebook
-        message = f"run {name}: notebook {notebook} stopped at cell {failure.cell}: "
-        message += f"{os_reason(exc)}; {where}"
+    elif isinstance(exc, OSError) and exc.errno:  # e.g. a read-only folder
+        at = "" if failure.cell == "unknown" else f" at cell {failure.cell}"
+        message = f"run {name}: notebook {notebook} stopped{at}: {os_reason(exc)}; {where}"
     else:
         message = (
             f"run {name}: notebook {notebook} failed at cell {failure.cell}: "
@@ -199,6 +214,21 @@ def _mark_stopped_cell(executed: Path, failure: NotebookFailure) -> None:
         )
     )
     nbformat.write(nb, executed)
+
+
+def _drop_unreadable(staging: Path, notebooks: Sequence[Path]) -> None:
+    """Remove an executed notebook that cannot be read (saved halfway): it is no diagnosis,
+    and its page cannot be made."""
+    import nbformat
+
+    for notebook in notebooks:
+        path = staging / notebook.name
+        if not path.exists():
+            continue
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - truncated or not a notebook
+            path.unlink()
 
 
 def _redact_failed(staging: Path, notebooks: Sequence[Path]) -> None:
