@@ -44,3 +44,18 @@ def test_a_figure_is_read_by_the_statistic_it_draws_and_input_tables_count_every
     odd = {**RESULTS, "run": {**RESULTS["run"], "kind": "survey", "survey": "a<b>.csv"}}
     page = notes_html("table", odd, m)
     assert page.startswith('<div class="notes">') and "a&lt;b&gt;.csv" in page
+
+
+def test_a_theme_whose_odds_ratio_is_0_has_no_reading_and_no_crash():
+    """A tiny survey whose theme model separates gives an odds ratio of 0 (or infinity): the
+    figure's reading names the theme that moves most among the others (it crashed with
+    ``math domain error`` and stopped the run)."""
+    from analyse.report.lecture import _forest
+
+    themes = pd.DataFrame(
+        {"odds_ratio": [0.0, 1.8, float("inf"), 0.7], "label": ["a", "b", "c", "d"]},
+        index=["t0", "t1", "t2", "t3"],
+    )
+    text = _forest({}, messages("en"), themes=themes)
+    assert "b" in text and "1.80" in text
+    assert _forest({}, messages("en"), themes=themes.iloc[[0, 2]]) is None

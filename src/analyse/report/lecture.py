@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from analyse.report.findings import controls_held, held_words, means_case, unit_word
 from analyse.report.headline import champ, noun, source
 from analyse.report.i18n import Messages
@@ -73,6 +75,9 @@ def _forest(
     if themes is None or not hasattr(themes, "columns") or "odds_ratio" not in themes:
         return None
     rated = themes["odds_ratio"].astype("float64").dropna()
+    # an odds ratio of 0 or infinity (a theme model that separates: too few bodies) has no
+    # reading per tenfold population: left out of the sentence
+    rated = rated[(rated > 0) & np.isfinite(rated)]
     if rated.empty:
         return None
     theme = (rated.map(math.log).abs()).idxmax()
