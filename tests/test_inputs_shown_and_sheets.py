@@ -157,6 +157,21 @@ def test_data_on_the_second_sheet_is_refused_listing_the_sheets(tmp_path, survey
     assert "the worksheet 'Vide' is empty" in exc.value.problems[0].message
 
 
+def test_a_first_sheet_of_notes_without_the_columns_lists_the_sheets(tmp_path, survey, codebook):
+    """A « Notice » sheet of a few text rows first: the columns are missing, and the message
+    says which worksheets there are (before: only "required column is missing", 30 times)."""
+    from analyse.data.loading import load_survey
+
+    notes = [["Notice"], ["Export du 3 mars"], ["Colonnes : voir l'onglet Réponses"]]
+    path = workbook(tmp_path / "s.xlsx", {"Notice": notes, "Réponses": survey})
+    with pytest.raises(InputError) as exc:
+        load_survey(path, codebook)
+    first = exc.value.problems[0]
+    assert "required column is missing" in first.message
+    assert "1 'Réponses' (31 rows)" in first.message and "data.sheet" in first.message
+    assert len(load_survey(path, codebook, sheet="Réponses")) == 30
+
+
 def test_a_sheet_that_does_not_exist_is_named_with_the_sheets(tmp_path, survey):
     path = workbook(tmp_path / "s.xlsx", {"Notice": [["x"]], "Réponses": survey})
     with pytest.raises(InputError) as exc:

@@ -476,6 +476,8 @@ def _missing_columns(
         and c.name != "respondent_id"  # rows are then numbered by line (_number_rows)
         and not (population_optional and c.name == "population")
     ]
+    if problems and table.sheets:  # the data may sit on another worksheet: say which exist
+        problems[0] = replace(problems[0], message=problems[0].message + table.sheets)
     for theme in codebook.themes:
         problems += [
             Problem(

@@ -81,6 +81,9 @@ class RawTable:
     rows: np.ndarray
     header_row: int = 1
     problems: list[Problem] = field(default_factory=list)
+    # a workbook's worksheets listed ("" for one sheet or a text file): a hint when the
+    # columns are missing, perhaps because the data sit on another sheet (data.sheet)
+    sheets: str = ""
 
 
 @dataclass
@@ -162,6 +165,7 @@ def read_raw(
         rows=grid.rows,
         header_row=grid.header_row,
         problems=problems,
+        sheets=grid.sheets,
     )
 
 
