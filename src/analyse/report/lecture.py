@@ -13,8 +13,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from analyse.report.findings import controls_held, held_words, means_case, unit_word
 from analyse.report.headline import champ, noun, source
 from analyse.report.i18n import Messages
@@ -77,7 +75,7 @@ def _forest(
     rated = themes["odds_ratio"].astype("float64").dropna()
     # an odds ratio of 0 or infinity (a theme model that separates: too few bodies) has no
     # reading per tenfold population: left out of the sentence
-    rated = rated[(rated > 0) & np.isfinite(rated)]
+    rated = rated[[0 < v < math.inf for v in rated]]
     if rated.empty:
         return None
     theme = (rated.map(math.log).abs()).idxmax()
