@@ -688,14 +688,13 @@ class _Index:
                     and not population_conflict(population, self.rows[i].population)
                 ]
                 if len(close) != 1:
-                    shown = "; ".join(self._describe(i) for i in found[:5])
-                    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+                    shown = self._listed(found)
                     return NameMatch(
                         [],
                         "",
                         None,
                         f"legal form ({method}): the name says {form}, but what matches it is of "
-                        f"another form: {shown}{more}; not used without a survey population "
+                        f"another form: {shown}; not used without a survey population "
                         f"within {round(CONFLICT_TOLERANCE * 100)} % of the frame's",
                     )
                 narrowed = close
@@ -707,15 +706,14 @@ class _Index:
         if departement:
             in_dep = [i for i in narrowed if self.rows[i].departement == departement]
             if not in_dep:
-                shown = "; ".join(self._describe(i) for i in narrowed[:5])
-                more = f" and {len(narrowed) - 5} more" if len(narrowed) > 5 else ""
+                shown = self._listed(narrowed)
                 return NameMatch(
                     [],
                     "",
                     None,
                     f"not in département {departement} ({method}): the survey's INSEE code "
                     f"is of département {departement}, and the name is found only elsewhere: "
-                    f"{shown}{more}",
+                    f"{shown}",
                 )
             if len(in_dep) == 1 and len(narrowed) > 1:
                 notes.append(f"of {len(narrowed)} homonyms, the one in département {departement}")
@@ -734,14 +732,13 @@ class _Index:
                 )
                 narrowed = close
         if len(narrowed) > 1:
-            shown = "; ".join(self._describe(i) for i in narrowed[:5])
-            more = f" and {len(narrowed) - 5} more" if len(narrowed) > 5 else ""
+            shown = self._listed(narrowed)
             what = "one letter away from" if method == "typo" else "matching"
             return NameMatch(
                 [],
                 "",
                 None,
-                f"ambiguous ({method}): {len(narrowed)} frame rows {what} the name: {shown}{more}",
+                f"ambiguous ({method}): {len(narrowed)} frame rows {what} the name: {shown}",
             )
         hit = narrowed[0]
         if method in FUZZY_METHODS:
@@ -769,6 +766,11 @@ class _Index:
         frame -= {""}
         survey -= {""}
         return bool(survey & frame) or any(within_one_edit(a, b) for a in survey for b in frame)
+
+    def _listed(self, rows: list[int], most: int = 5) -> str:
+        """The first ``most`` candidate rows described, then how many more, for a note."""
+        shown = "; ".join(self._describe(i) for i in rows[:most])
+        return shown + (f" and {len(rows) - most} more" if len(rows) > most else "")
 
     def _describe(self, i: int) -> str:
         row = self.rows[i]
