@@ -6,19 +6,16 @@ in the model or counted among the exclusions with its reason, and no traceback a
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from census_factory import census_codebook, census_params, write_census
+from run_command import analyse_run
 
 from analyse import cli
 from analyse.params import load_params
 from analyse.pipeline.preflight import check_params
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -58,14 +55,7 @@ def test_validate_accounts_for_every_row_of_a_messy_census(census, monkeypatch, 
 @pytest.mark.slow
 def test_run_publishes_the_messy_census(census, tmp_path):
     written, params = census
-    done = subprocess.run(
-        [sys.executable, "-m", "analyse", "run", str(params)]
-        + ["--output-dir", str(tmp_path / "reports"), "--jobs", "1"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
+    done = analyse_run(params, tmp_path / "reports", timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stdout + done.stderr
     assert "'28184'" in done.stdout + done.stderr  # run prints loading's warnings too

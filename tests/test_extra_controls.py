@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from run_command import analyse_run
 
 from analyse import cli
 from analyse.data.contract import COLUMN_NAMES
@@ -436,12 +436,7 @@ def test_a_run_with_extra_controls_publishes_them(tmp_path):
         tmp_path, path, controls=["collectivity_type", "party", "vote_share"], confounders=["party"]
     )
     out = tmp_path / "reports"
-    done = subprocess.run(
-        [sys.executable, "-m", "analyse", "run", str(params), "--output-dir", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = analyse_run(params, out)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((out / "extra" / "results.json").read_text(encoding="utf-8"))
     assert results["controls"] == ["collectivity_type", "party", "vote_share"]

@@ -13,13 +13,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from run_command import analyse_run
 
 from analyse.pipeline.index_pages import caveats
 from analyse.report import findings, headline, lecture, method_box
@@ -217,14 +216,7 @@ def test_a_census_with_no_means_publishes_pages_that_say_so(tmp_path):
     path = tmp_path / "census-no-means.yaml"
     path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "reports"
-    done = subprocess.run(
-        [sys.executable, "-m", "analyse", "run", str(path), "--output-dir", str(out)]
-        + ["--jobs", "1"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )
+    done = analyse_run(path, out)
     assert done.returncode == 0, done.stderr[-3000:]
     run = out / "census-no-means"
     results = json.loads((run / "results.json").read_text(encoding="utf-8"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from run_command import analyse_run
 
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.scoring import alpha_fault, alpha_notes, cronbach_alpha, reliability
@@ -321,14 +321,7 @@ def test_a_labelled_census_publishes_its_own_words(tmp_path):
     document = census_params(params, written, codebook)
     params.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "reports"
-    done = subprocess.run(
-        [sys.executable, "-m", "analyse", "run", str(params), "--output-dir", str(out)]
-        + ["--jobs", "1"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )
+    done = analyse_run(params, out)
     assert done.returncode == 0, done.stderr[-3000:]
     [run] = [p.parent for p in out.glob("*/results.json")]
     results = json.loads((run / "results.json").read_text("utf-8"))
