@@ -237,28 +237,6 @@ def _leverages(unit: np.ndarray, s: np.ndarray, vt: np.ndarray, block: int = 65_
     return out
 
 
-class _RowsOf:
-    """``scored.loc[index]`` read lazily, column by column or row by row."""
-
-    def __init__(self, scored: pd.DataFrame, index: pd.Index) -> None:
-        self._scored, self._index = scored, index
-
-    def __getitem__(self, column: str) -> pd.Series:
-        return self._scored.loc[self._index, column]
-
-    @property
-    def iloc(self) -> _RowAt:
-        return _RowAt(self)
-
-
-class _RowAt:
-    def __init__(self, rows: _RowsOf) -> None:
-        self._rows = rows
-
-    def __getitem__(self, i: int) -> pd.Series:
-        return self._rows._scored.loc[self._rows._index[i]]
-
-
 def rows_left_out(scored: pd.DataFrame, top: int = 3) -> str:
     """When no row reaches the model because every row with a reason is excluded before it
     (a type mapped to null, no population), that in words: "no row left in the model: 64 of
@@ -309,9 +287,11 @@ def check_identifiable(
     """
     design = build_design(scored, controls=controls, min_cell=min_cell)
     x, n = design.X, len(design.y)
-    # the rows in the model, a column at a time: a copy of every column of a census of two
-    # million rows would be most of validate's memory
-    model_rows = _RowsOf(scored, design.y.index)
+    # the rows in the model, only the columns a message names: a copy of every column of a
+    # census of two million rows (items, theme scores) would be most of validate's memory
+    named = {"respondent_id", "collectivity_type", *controls}
+    named |= {c for sources in TERM_SOURCES.values() for c in sources}
+    model_rows = scored.loc[design.y.index, [c for c in scored.columns if c in named]]
     where = f"among the {n} respondents in the model"
     if n == 0:
         left_out = rows_left_out(scored)
