@@ -12,7 +12,8 @@ import pytest
 from survey_factory import as_text, build_survey, write_parquet, write_text_csv, write_xlsx
 
 from analyse import cli
-from analyse.data.loading import ambiguous_numbers, load_survey
+from analyse.data.loading import load_survey
+from analyse.data.numbers import ambiguous_numbers
 from analyse.data.readers import cell_text
 from analyse.errors import InputError
 

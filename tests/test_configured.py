@@ -11,7 +11,8 @@ import yaml
 from survey_factory import as_text, build_survey, write_text_csv
 
 from analyse.data.configured import load_configured
-from analyse.data.loading import load_survey, read_answer_labels, read_type_labels
+from analyse.data.loading import load_survey
+from analyse.data.mapping_files import read_answer_labels, read_type_labels
 from analyse.data.readers import normalise_label
 from analyse.data.scoring import EXCLUSION_COLUMN, score_survey
 from analyse.errors import InputError

@@ -20,17 +20,11 @@ from survey_factory import (
     xlsx_rows,
 )
 
+from analyse.data.cell_problems import MAX_PROBLEMS_PER_COLUMN
 from analyse.data.contract import EXPECTED
-from analyse.data.loading import (
-    MAX_PROBLEMS_PER_COLUMN,
-    item_dtype,
-    load_survey,
-    parse_numbers,
-    read_answer_labels,
-    read_column_mapping,
-    suggest_collectivity_type,
-    summarize,
-)
+from analyse.data.loading import item_dtype, load_survey, suggest_collectivity_type, summarize
+from analyse.data.mapping_files import read_answer_labels, read_column_mapping
+from analyse.data.numbers import parse_numbers
 from analyse.errors import InputError, Problem
 
 LEVELS = "an answer level among 0, 1, 2, 3, or empty"

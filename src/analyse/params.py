@@ -219,7 +219,7 @@ SheetChoice = Annotated[
 
 
 # How an extra control enters the model: categories (one dummy each) or a number (one linear
-# term). Undeclared, the loader decides from the cells (``analyse.data.loading.check_extra``).
+# term). Undeclared, the loader decides from the cells (``analyse.data.extra_columns.check_extra``).
 EXTRA_KINDS = ("category", "number")
 
 

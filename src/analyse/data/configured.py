@@ -22,13 +22,8 @@ import numpy as np
 import pandas as pd
 
 from analyse.data.codebook import Codebook, load_codebook
-from analyse.data.loading import (
-    EPCI_PLACEHOLDER,
-    load_survey_rows,
-    read_answer_labels,
-    read_column_mapping,
-    read_type_labels,
-)
+from analyse.data.loading import EPCI_PLACEHOLDER, load_survey_rows
+from analyse.data.mapping_files import read_answer_labels, read_column_mapping, read_type_labels
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.errors import InputError, Problem
 from analyse.params import RunParams

@@ -68,7 +68,7 @@ import pandas as pd
 
 from analyse.data.cells import distinct
 from analyse.data.codebook import Codebook, load_codebook
-from analyse.data.loading import parse_numbers
+from analyse.data.numbers import parse_numbers
 from analyse.data.readers import normalise_label, read_raw
 from analyse.errors import InputError, Problem
 from analyse.params import NAME_MAX_LENGTH, AnalysisParams

@@ -6,15 +6,13 @@ each codebook item column with vectorised rules, and either returns a typed Data
 expected: a user fixes a survey export in one pass rather than one error per run.
 
 Parsing is strict (a value is accepted only if it means exactly one thing) but tolerant of how
-French office tools write numbers: ``3,5`` and ``3.5`` are both 3.5, ``12 345`` (with a normal,
-non-breaking or narrow space) is 12345, and a whole number may be written ``2.0``. A
+French office tools write numbers (``analyse.data.numbers``: ``3,5`` and ``3.5`` are both 3.5).
+One separator followed by exactly three digits (``12,000``, ``1.294``) is refused in a
+whole-number column (population), and in a decimal column (budget, staff) it is read as a decimal
+only when another cell of the same column shows that convention (``ambiguous_numbers``). A
 collectivity type must be spelt as in the contract; near misses get a suggestion, not a guess.
-
-One separator followed by exactly three digits (``12,000``, ``1.294``) is a thousands separator
-in English and a decimal separator in French: such a cell is refused in a whole-number column
-(population), and in a decimal column (budget, staff) it is read as a decimal only when another
-cell of the same column uses that separator for decimals in a way that cannot be thousands
-(``845,5``, ``0,125``, ``1294,50``): see ``ambiguous_numbers``.
+The mapping files come from ``analyse.data.mapping_files``, the extra control columns are
+checked by ``analyse.data.extra_columns``.
 """
 
 from __future__ import annotations
@@ -23,22 +21,33 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from analyse.data.cell_problems import cell_problems
 from analyse.data.cells import categorical, distinct, release_memory
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
+from analyse.data.extra_columns import check_extra, extra_column_problems, extra_spec
+from analyse.data.mapping_files import (
+    MappingFile,
+    mapping_where,
+    read_answer_labels,
+    read_column_mapping,
+)
+from analyse.data.numbers import (
+    ambiguous_message,
+    ambiguous_numbers,
+    mixed_decimals,
+    parse_numbers,
+)
 from analyse.data.readers import RawTable, normalise_label, read_raw
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.errors import InputError, Problem
 from analyse.reasons import Reason
 from analyse.suggest import closest, did_you_mean
-from analyse.yaml_files import key_lines, read_yaml
 
-MAX_PROBLEMS_PER_COLUMN = 20
 EPCI_PLACEHOLDER = "epci"  # type-label target: an EPCI whose legal type the frame gives
 YEAR_RANGE: tuple[int, int] = (1900, 2100)
 
@@ -58,13 +67,6 @@ DTYPES: dict[str, str] = {
 # (Int8 for 0 to 3) costs 2 bytes a cell rather than Int64's 9, over dozens of item columns.
 ITEM_DTYPES: tuple[str, ...] = ("Int8", "Int16", "Int32", "Int64")
 
-_SPACES = "\u0020\u00a0\u202f\u2009"
-_GROUPED = rf"[+-]?\d{{1,3}}(?:[{_SPACES}]\d{{3}})+(?:[.,]\d+)?"
-_DECIMAL_COMMA = r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?"
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_EXACT_INT_LIMIT = 2.0**53  # beyond this a float no longer holds every whole number
-# One "," or "." after 1 to 3 digits (not a lone 0) and before exactly 3: 12,000 or 1.294.
-_AMBIGUOUS = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"
 WHOLE_KINDS: tuple[str, ...] = ("int_pos", "binary", "year")
 
 # Spellings a user may write for a collectivity type, folded (no accent, case or punctuation).
@@ -77,75 +79,6 @@ _TYPE_ALIASES: dict[str, str] = {
     "conseildepartemental": "departement",
     "conseilregional": "region",
 }
-
-
-# --- number parsing -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Numbers:
-    """A text column read as numbers; the masks let each rule report its own failure."""
-
-    empty: np.ndarray
-    is_number: np.ndarray
-    whole: np.ndarray
-    values: pd.Series  # float64, NaN where empty or not a number
-
-
-def parse_numbers(raw: pd.Series) -> Numbers:
-    """Read numbers written with a decimal point or comma and optional space thousands groups."""
-    text = raw.astype(str).str.strip()
-    grouped = text.str.fullmatch(_GROUPED)
-    text = text.where(~grouped, text.str.replace(f"[{_SPACES}]", "", regex=True))
-    comma = text.str.fullmatch(_DECIMAL_COMMA)
-    text = text.where(~comma, text.str.replace(",", ".", regex=False))
-    is_number = text.str.fullmatch(_NUMBER).to_numpy(dtype=bool)
-    values = pd.to_numeric(text.where(is_number), errors="coerce").astype("float64")
-    finite = np.isfinite(values.to_numpy())
-    with np.errstate(invalid="ignore"):
-        whole = finite & (values.to_numpy() % 1 == 0) & (values.abs().to_numpy() < _EXACT_INT_LIMIT)
-    return Numbers(
-        empty=text.eq("").to_numpy(dtype=bool),
-        is_number=is_number & finite,
-        whole=whole,
-        values=values.where(finite),
-    )
-
-
-def ambiguous_numbers(raw: pd.Series, whole: bool) -> np.ndarray:
-    """Cells whose one separator may group thousands or mark decimals: ``12,000``, ``1.294``.
-
-    Read either way the cell is a valid number a thousand times apart, so neither reading is
-    safe: in a whole-number column (``whole``) every such cell is ambiguous. In a decimal
-    column, the column's other cells may show the convention: when one of them uses the same
-    separator for decimals in a way that cannot be a thousands separator (``845,5``,
-    ``0,125``, ``1 294,50``), the cell is a decimal like its neighbours and not ambiguous.
-    """
-    text = raw.astype(str).str.strip()
-    ambiguous = text.str.fullmatch(_AMBIGUOUS).to_numpy(dtype=bool)
-    if whole or not ambiguous.any():
-        return ambiguous
-    for sep in ",.":
-        decimal = text.str.fullmatch(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?")
-        if (decimal.to_numpy(dtype=bool) & ~ambiguous).any():
-            ambiguous = ambiguous & ~text.str.contains(sep, regex=False).to_numpy(dtype=bool)
-    return ambiguous
-
-
-def _ambiguous_message(value: str, whole: bool) -> str:
-    """What to write instead of ``value``: the digits without the separator, or spaced."""
-    text = value.strip()
-    sep = "," if "," in text else "."
-    digits = text.replace(sep, "")
-    spaced = text.replace(sep, " ")
-    meaning = f"{sep!r} may separate thousands or decimals"
-    if whole:
-        return f"is ambiguous ({meaning}): write {digits} or {spaced}"
-    name = "comma" if sep == "," else "point"
-    return (
-        f"is ambiguous ({meaning}): write {digits} or {spaced} for thousands; a decimal "
-        f"{name} is read as such only when another value of the column has one (e.g. 3{sep}5)"
-    )
 
 
 # --- column checks ------------------------------------------------------------------------
@@ -238,7 +171,7 @@ def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
         messages.append(f"is not a plausible year ({low} to {high})")
     faults = _faults(conditions, messages)
     at = faults == "ambiguous"
-    faults[at] = [_ambiguous_message(value, whole) for value in raw.to_numpy()[at]]
+    faults[at] = [ambiguous_message(value, whole) for value in raw.to_numpy()[at]]
     good = n.values.where(faults == "")
     values = good.astype(DTYPES[kind]) if DTYPES[kind] != "Int64" else _to_int(good)
     return Checked(values, faults)
@@ -347,48 +280,9 @@ def check_cuts(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Che
         ambiguous = ambiguous & (other_level + codebook.min_level != level)
     faults = _faults([n.empty, ~n.is_number, ambiguous], ["", "is not a number", "ambiguous"])
     at = faults == "ambiguous"
-    faults[at] = [_ambiguous_message(value, False) for value in raw.to_numpy()[at]]
+    faults[at] = [ambiguous_message(value, False) for value in raw.to_numpy()[at]]
     good = pd.Series(level, index=raw.index, dtype="float64").where(faults == "")
     return Checked(_to_int(good.where(~n.empty)).astype(item_dtype(codebook)), faults)
-
-
-# a number whose separator can only mark decimals: a point or a comma followed by digits,
-# unless it is one of the ambiguous thousands (``_AMBIGUOUS``: 1,500 or 1.500)
-_DECIMAL_WITH = {sep: re.compile(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?") for sep in ".,"}
-
-
-def mixed_decimals(
-    table: RawTable, column: str, excluded: np.ndarray, expected: str
-) -> list[Problem]:
-    """One problem when a numeric column writes decimals both ways (``0.99`` and ``1,5``).
-
-    Each cell would be read its own way, so the column has no one convention and its other
-    cells (``1.500``, ``12,000``) no safe reading: it is refused, naming one row of each.
-    Cells whose separator may be a thousands one (``_AMBIGUOUS``) show no convention and are
-    not counted; rows left out of the analysis (``excluded``) are not checked.
-    """
-    codes, texts = distinct(table.frame[column])
-    stripped = texts.astype(str).str.strip()
-    unsure = stripped.str.fullmatch(_AMBIGUOUS).to_numpy(dtype=bool)
-    first: dict[str, tuple[str, int]] = {}
-    for sep, pattern in _DECIMAL_WITH.items():
-        kinds = stripped.str.fullmatch(pattern).to_numpy(dtype=bool) & ~unsure
-        at = np.flatnonzero(kinds[codes] & ~excluded)
-        if len(at):
-            first[sep] = (str(stripped.iloc[codes[at[0]]]), int(table.rows[at[0]]))
-    if len(first) < 2:
-        return []
-    (point, point_row), (comma, comma_row) = first["."], first[","]
-    return [
-        Problem(
-            file=table.file,
-            column=column,
-            message=f"the column writes decimals both with a point ({point!r}, row {point_row}) "
-            f"and with a comma ({comma!r}, row {comma_row}): each cell would be read its own "
-            "way, and a cell such as 1,500 or 1.500 has no safe reading",
-            expected=f"{expected}, every decimal written with the same separator",
-        )
-    ]
 
 
 def cuts_expected(cuts: Sequence[float], codebook: Codebook) -> str:
@@ -425,36 +319,6 @@ def suggest_collectivity_type(value: str) -> str | None:
 
 
 # --- problems -----------------------------------------------------------------------------
-
-
-def cell_problems(table: RawTable, column: str, faults: np.ndarray, expected: str) -> list[Problem]:
-    """One problem per faulty cell of ``column``, capped so a broken file stays readable."""
-    positions = np.flatnonzero(faults != "")
-    shown = positions[:MAX_PROBLEMS_PER_COLUMN]
-    raw = table.frame[column].iloc[shown].to_numpy()  # the shown cells only, not the column
-    problems = [
-        Problem(
-            file=table.file,
-            row=int(table.rows[i]),
-            column=column,
-            value=str(value),
-            message=str(faults[i]),
-            expected=expected,
-        )
-        for i, value in zip(shown, raw, strict=True)
-    ]
-    hidden = len(positions) - MAX_PROBLEMS_PER_COLUMN
-    if hidden > 0:
-        problems.append(
-            Problem(
-                file=table.file,
-                column=column,
-                message=f"and {hidden} more rows with a problem in this column "
-                f"(only the first {MAX_PROBLEMS_PER_COLUMN} are listed)",
-                expected=expected,
-            )
-        )
-    return problems
 
 
 def _missing_columns(
@@ -600,26 +464,6 @@ def _mapping_problems(
         else:
             seen[key] = int(level)
     return problems
-
-
-def extra_column_problems(
-    file: str, codebook: Codebook, extra_columns: Sequence[str]
-) -> list[Problem]:
-    """An extra column named like an item or a theme of the codebook would be two columns of
-    the scored table under one name (``analyse.params`` checks the other reserved names)."""
-    items, themes = set(codebook.item_columns), set(codebook.theme_keys)
-    return [
-        Problem(
-            file=file,
-            column=name,
-            message=f"data.extra_columns: {name!r} is "
-            + ("an item column" if name in items else "a theme")
-            + " of the codebook",
-            expected="another name for the extra column (and the same name in data.columns)",
-        )
-        for name in extra_columns
-        if name in items or name in themes
-    ]
 
 
 def _two_levels(file: str, label: str, first: object, second: object) -> Problem:
@@ -785,162 +629,6 @@ def with_headers(problems: list[Problem], columns: Mapping[str, str] | None) -> 
     return [
         replace(p, header=renamed[p.column]) if p.column in renamed and p.header is None else p
         for p in problems
-    ]
-
-
-def extra_spec(items: Sequence[object]) -> tuple[list[str], dict[str, str]]:
-    """The names of ``data.extra_columns`` items and the kind each declares: an item is a
-    name, or has ``name`` and ``kind`` (``analyse.params.ExtraColumn``, or a mapping)."""
-    names: list[str] = []
-    kinds: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, str):
-            names.append(item)
-            continue
-        name = item.get("name") if isinstance(item, Mapping) else getattr(item, "name", None)
-        kind = item.get("kind") if isinstance(item, Mapping) else getattr(item, "kind", None)
-        if not isinstance(name, str):
-            raise TypeError(f"an extra column is a name or has a name and a kind, not {item!r}")
-        names.append(name)
-        if kind is not None:
-            kinds[name] = str(kind)
-    return names, kinds
-
-
-# An undeclared numeric extra control with at most this many distinct whole values may be
-# codes (a region, a département, a class) rather than a quantity: warn, suggesting a kind.
-FEW_CODES = 12
-# a whole number written with a leading zero (« 01 », « 06 »): a code, not a quantity
-_LEADING_ZERO = re.compile(r"^[+-]?0\d+$")
-
-
-def check_extra(
-    table: RawTable,
-    name: str,
-    excluded: np.ndarray,
-    columns: Mapping[str, str],
-    kind: str | None = None,
-    warnings: list[str] | None = None,
-) -> tuple[pd.Series | None, list[Problem]]:
-    """An extra column (``data.extra_columns``) typed, or the problems that stop it.
-
-    Undeclared (``kind`` None): numbers (float64) when every cell of the rows in the analysis
-    is a number or empty, so that a share or an amount enters a model as a linear term; else
-    text (stripped, inner spaces collapsed; empty -> missing), whose categories become
-    dummies. Whole numbers one of which is written with a leading zero (``01``, a département)
-    are codes, read as text, with a warning; numbers with 3 to ``FEW_CODES`` distinct whole
-    values (``11, 24, 84``, a region code) stay one linear term, with a warning that suggests
-    ``kind: category`` (two values fit alike either way: no warning). A number whose one
-    separator may group thousands or mark decimals (``1,250``) is refused in a numeric column,
-    as in the contract's decimal columns (``ambiguous_numbers``). Rows left out of the analysis
-    (``excluded``) do not decide the kind and are not checked.
-
-    ``kind`` ``category`` reads the column as text whatever its cells; ``number`` as numbers,
-    each cell that is not one a problem. Warnings are appended to ``warnings``.
-    """
-    frame = table.frame
-    if name not in frame.columns:
-        mapped = columns.get(name)
-        where = f"the header {mapped!r}" if mapped else f"a column {name!r}"
-        return None, [
-            Problem(
-                file=table.file,
-                column=name,
-                message=f"data.extra_columns lists {name!r} but the file has no column for it "
-                f"(looked for {where})",
-                expected=f"a column named {name!r} in the file, or an entry "
-                f"'{name}: <header in the file>' in data.columns",
-            )
-        ]
-    if isinstance(frame[name], pd.DataFrame):  # the reader reports a mapped one
-        return None, [] if name in columns else [
-            Problem(
-                file=table.file,
-                column=name,
-                message=f"the header has {frame[name].shape[1]} columns named {name!r}, which "
-                "data.extra_columns lists",
-                expected=f"one column named {name!r}, or an entry '{name}: <header>' in "
-                "data.columns naming the one to read",
-            )
-        ]
-    raw = frame[name].astype(str)
-    text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
-    numbers = parse_numbers(raw)
-    used = ~excluded & ~numbers.empty
-    said = warnings if warnings is not None else []
-    numeric = bool((numbers.is_number | ~used).all())
-    if numeric and kind is None:
-        zeros = used & text.str.match(_LEADING_ZERO).to_numpy()
-        if zeros.any():
-            numeric = False
-            first = int(np.flatnonzero(zeros)[0])
-            said.append(
-                f"data.extra_columns: {name!r} is read as categories, not as a number: its "
-                f"cells are whole numbers written with a leading zero ({text.iloc[first]!r}, "
-                f"row {int(table.rows[first])}), i.e. codes; declare "
-                f"{{name: {name}, kind: number}} in data.extra_columns to read it as a number"
-            )
-    if kind == "number" or (numeric and kind != "category"):
-        ambiguous = ambiguous_numbers(raw, whole=False) & ~excluded
-        faults = np.where(ambiguous, "ambiguous", "").astype(object)
-        faults[ambiguous] = [_ambiguous_message(v, False) for v in raw.to_numpy()[ambiguous]]
-        not_number = used & ~numbers.is_number
-        faults[not_number] = "is not a number, but data.extra_columns declares kind: number"
-        expected = "a number (read as a linear term), or empty"
-        problems = cell_problems(table, name, faults, expected)
-        values = numbers.values.where(~excluded & ~ambiguous & ~not_number).astype("float64")
-        if kind is None and not problems:
-            said += _few_codes_warning(name, values)
-        return values.set_axis(frame.index), problems
-    if kind is None and used.any():
-        # mostly numbers: the few other cells are typos or missing values written as text
-        # ("NA", "n.d.", "−3"), not categories; read as text, every number would become a
-        # category of its own and the control would hold nothing equal
-        share = float((numbers.is_number & used).sum()) / float(used.sum())
-        if MOSTLY_NUMBERS <= share < 1.0:
-            faults = np.where(used & ~numbers.is_number, "is not a number", "").astype(object)
-            expected = (
-                "a number, or empty (list a text meaning 'missing' in data.missing_values); "
-                f"or {{name: {name}, kind: category}} in data.extra_columns to read the column "
-                "as categories"
-            )
-            return None, cell_problems(table, name, faults, expected)
-    kept = text.where((text != "") & ~excluded)
-    values = _one_spelling(kept).astype("string")
-    return values.set_axis(frame.index), []
-
-
-# share of a column's cells that are numbers above which the others are read as mistakes
-MOSTLY_NUMBERS = 0.8
-
-
-def _one_spelling(text: pd.Series) -> pd.Series:
-    """Categories compared like answer labels (case, accents, apostrophes): « Droite » and
-    « droite » are one category, written as its most frequent spelling."""
-    filled = text.dropna()
-    if filled.empty:
-        return text
-    counts = filled.value_counts(sort=True)
-    spelling: dict[str, str] = {}
-    for value in counts.index:  # most frequent first
-        spelling.setdefault(normalise_label(value), value)
-    canonical = {value: spelling[normalise_label(value)] for value in counts.index}
-    return text.map(canonical, na_action="ignore")
-
-
-def _few_codes_warning(name: str, values: pd.Series) -> list[str]:
-    """A numeric extra control of few distinct whole values may be codes (11, 24, 84): it
-    enters the model as one linear term, a slope per unit of the code. Say so, suggesting
-    ``kind: category`` (or ``kind: number`` to keep the slope and silence the warning)."""
-    distinct = np.unique(values.dropna().to_numpy(dtype="float64"))
-    if not 3 <= len(distinct) <= FEW_CODES or not np.all(distinct == np.round(distinct)):
-        return []
-    shown = ", ".join(f"{v:g}" for v in distinct[:6]) + (", ..." if len(distinct) > 6 else "")
-    return [
-        f"data.extra_columns: {name!r} has only {len(distinct)} distinct whole values "
-        f"({shown}) and enters the model as one linear term (one slope per unit); if they are "
-        f"codes (a region, a département, a class), declare {{name: {name}, kind: category}} "
-        f"in data.extra_columns; {{name: {name}, kind: number}} keeps the linear term"
     ]
 
 
@@ -1312,111 +1000,6 @@ def _check_numeric_item(raw: pd.Series, cuts: Sequence[float], codebook: Codeboo
     checked = check_cuts(texts, cuts, codebook)
     return Checked(
         pd.Series(checked.values.array.take(codes), index=raw.index), checked.messages[codes]
-    )
-
-
-# --- mapping files ------------------------------------------------------------------------
-
-
-class MappingFile(dict):  # type: ignore[type-arg]
-    """A mapping read from a YAML file, which remembers the file and the line of each key, so
-    that a mistake in it (``populaton:``) is reported against that file and line, not against
-    the survey it maps."""
-
-    def __init__(self, items: Mapping[str, Any], source: str, lines: Mapping[str, int]):
-        super().__init__(items)
-        self.source = source
-        self.lines = dict(lines)
-
-    def where(self, key: str) -> str:
-        """The file, and the key's line when known: "columns.yaml, line 12"."""
-        line = self.lines.get(str(key))
-        return self.source if line is None else f"{self.source}, line {line}"
-
-
-def mapping_where(mapping: Mapping[str, Any] | None, key: str, default: str) -> str:
-    """Where a key of a mapping is written: its file and line for a mapping file, else
-    ``default`` (an inline mapping of the parameter file)."""
-    return mapping.where(key) if isinstance(mapping, MappingFile) else default
-
-
-def _read_yaml_mapping(path: str | Path, what: str, allow_null: bool = False) -> dict[str, str]:
-    """A flat YAML mapping with every scalar kept as text.
-
-    YAML's base loader is used so that labels such as ``No`` or ``Off`` stay text instead of
-    becoming booleans, and ``01`` stays ``01``.
-    """
-    path = Path(path)
-    name = str(path)
-    expected = f"a YAML file of '{what}' lines"
-    raw = read_yaml(path, expected=expected, text_scalars=True)
-    if not isinstance(raw, dict) or not raw:
-        raise InputError([Problem(file=name, message="not a mapping", expected=expected)])
-    if allow_null:
-        raw = {k: "" if v is None else v for k, v in raw.items()}
-    bad = [k for k, v in raw.items() if not isinstance(v, str) or not str(k).strip()]
-    if bad:
-        raise InputError(
-            [
-                Problem(
-                    file=name,
-                    column=str(k),
-                    message="value is not a single name or number",
-                    value=str(raw[k]),
-                    expected=expected,
-                )
-                for k in bad
-            ]
-        )
-    return MappingFile({str(k): v for k, v in raw.items()}, name, key_lines(path))
-
-
-def read_column_mapping(path: str | Path) -> dict[str, str]:
-    """A column mapping file: ``canonical_name: name in the file`` per line."""
-    return _read_yaml_mapping(path, "contract_column: column name in the file")
-
-
-_NULLS = ("", "~", "null", "Null", "NULL")  # YAML's spellings of null, read as text here
-
-
-def read_answer_labels(path: str | Path) -> dict[str, int | None]:
-    """An answer-label file: ``label: level`` per line, e.g. ``Oui: 3``, or ``label: null``
-    for a non-answer ("Je ne sais pas: null")."""
-    raw = _read_yaml_mapping(path, "answer label: level", allow_null=True)
-    nulls = {label for label, level in raw.items() if level in _NULLS}
-    bad = [
-        label
-        for label, level in raw.items()
-        if label not in nulls and not re.fullmatch(r"\s*[+-]?\d+\s*", level)
-    ]
-    if bad:
-        raise InputError(
-            [
-                Problem(
-                    file=str(path),
-                    column=label,
-                    message="level is not a whole number",
-                    value=raw[label],
-                    expected="a whole number such as 0 or 3",
-                )
-                for label in bad
-            ]
-        )
-    return MappingFile(
-        {label: None if label in nulls else int(level) for label, level in raw.items()},
-        str(path),
-        getattr(raw, "lines", {}),
-    )
-
-
-def read_type_labels(path: str | Path) -> dict[str, str | None]:
-    """A type-label file: ``type as written in the survey: contract type`` per line, e.g.
-    ``Une métropole: metropole``, ``Un EPCI (hors métropole): epci``, ``Autre: null``."""
-    raw = _read_yaml_mapping(path, "type in the survey: contract type", allow_null=True)
-    return MappingFile(
-        {label: None if value in _NULLS else value.strip() for label, value in raw.items()},
-        str(path),
-        getattr(raw, "lines", {}),
     )
 
 

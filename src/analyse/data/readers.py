@@ -1,7 +1,7 @@
 """Reading a survey file into a table of raw text values, whatever format it came in.
 
 Every format is reduced to the same thing: a header and a grid of strings, with the spreadsheet
-row number of every data row. Parsing numbers is left to ``analyse.data.loading`` so that a bad
+row number of every data row. Parsing numbers is left to ``analyse.data.numbers`` so that a bad
 value can be reported exactly as the user typed it, and so that CSV exported by French office
 tools (semicolons, decimal commas, Windows-1252) is read the same way as any other file.
 
@@ -619,7 +619,7 @@ def cell_text(value: object) -> str:
     Whole floats lose their ``.0`` because Excel and SPSS store every number as a float; booleans
     become 1/0 because that is what a true/false cell means in a 0/1 column. A stored number is
     never ambiguous, so one whose text would look like a thousands group (1.125, written
-    ``1.1250``) keeps a trailing zero: the text check of ``analyse.data.loading`` refuses
+    ``1.1250``) keeps a trailing zero: the text check of ``analyse.data.numbers`` refuses
     ``1.125`` typed as text, where it may mean 1125.
     """
     if value is None or value is pd.NA or value is pd.NaT:

@@ -14,13 +14,8 @@ import pandas as pd
 from analyse.data.cells import release_memory
 from analyse.data.checks import OUTCOME, survey_warnings
 from analyse.data.codebook import load_codebook
-from analyse.data.loading import (
-    SurveySummary,
-    load_survey_rows,
-    read_answer_labels,
-    read_column_mapping,
-    summarize_scored,
-)
+from analyse.data.loading import SurveySummary, load_survey_rows, summarize_scored
+from analyse.data.mapping_files import read_answer_labels, read_column_mapping
 from analyse.data.scoring import EXCLUSION_COLUMN, reliability, score_survey
 from analyse.data.terms import TERM_SOURCES
 

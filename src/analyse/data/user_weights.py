@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analyse.data.loading import cell_problems, parse_numbers
+from analyse.data.cell_problems import cell_problems
+from analyse.data.numbers import parse_numbers
 from analyse.data.readers import read_raw
 from analyse.errors import InputError, Problem
 from analyse.suggest import closest, did_you_mean
