@@ -42,6 +42,16 @@ def test_the_readme_s_microdata_and_papermill_outputs_are_ignored(name):
     assert proc.returncode == 0, f"{name} is not ignored by .gitignore"
 
 
+@needs_git
+@pytest.mark.parametrize("shipped", SHIPPED, ids=lambda p: p.name)
+def test_a_windows_checkout_keeps_the_synthetic_files_byte_for_byte(shipped):
+    """Git for Windows (core.autocrlf) would rewrite line endings, and the shipped synthetic
+    panel would no longer match its checksum: reports would call it real data."""
+    rel = shipped.relative_to(ROOT).as_posix()
+    attrs = git(ROOT, "check-attr", "text", "eol", "--", rel).stdout
+    assert f"{rel}: text: unset" in attrs, attrs
+
+
 def test_provenance_md_records_every_shipped_synthetic_file():
     """The table of PROVENANCE.md is what the files are (regenerate.sh changes both)."""
     assert recorded_synthetic() == {(p.stat().st_size, file_sha256(p)) for p in SHIPPED}
