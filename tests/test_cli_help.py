@@ -5,6 +5,7 @@ command, and ``analyse run --check`` says which reports are out of date without 
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -108,3 +109,56 @@ def test_check_of_a_bad_parameter_file_is_exit_2(tmp_path):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert Path(tmp_path / "reports").exists() is False
+
+
+def _published_without_pdf(out: Path) -> None:
+    """The run folder of params/ci.yaml as a publication from these very inputs would leave
+    it, less everything but one file: what ``check_all`` compares, without running a kernel."""
+    from analyse.data.provenance import file_sha256
+    from analyse.pipeline.runner import (
+        code_digest,
+        environment_versions,
+        find_notebooks,
+        load_all,
+        make_plan,
+    )
+
+    ((path, p),) = load_all([ROOT / "params" / "ci.yaml"])
+    environment = {"git": {}, "versions": environment_versions(), "code": code_digest()}
+    plan = make_plan(path, p, find_notebooks(ROOT / "notebooks"), out, environment)
+    plan.target.mkdir(parents=True)
+    (plan.target / "index.html").write_text("<p>report</p>", encoding="utf-8")
+    manifest = {
+        "inputs_digest": plan.inputs_digest,
+        "outputs": {"index.html": file_sha256(plan.target / "index.html")},
+    }
+    (plan.target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_check_with_pdf_counts_a_report_published_without_its_pdf_as_out_of_date(tmp_path):
+    from analyse.pipeline.runner import check_all
+
+    out = tmp_path / "reports"
+    _published_without_pdf(out)
+    assert check_all([ROOT / "params" / "ci.yaml"], out) == [("ci", None)]
+    ((name, reason),) = check_all([ROOT / "params" / "ci.yaml"], out, pdf=True)
+    assert name == "ci" and reason is not None and "rapport.pdf" in reason
+
+
+def test_check_refuses_force_and_an_output_folder_that_is_a_file(tmp_path):
+    file = tmp_path / "reports"
+    file.write_text("not a folder", encoding="utf-8")
+    for extra in (["--force"], []):
+        proc = subprocess.run(
+            [sys.executable, "-m", "analyse", "run", "--check", *extra]
+            + ["--output-dir", str(file), "params/ci.yaml"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        expected = "--force" if extra else "output folder is an existing file"
+        assert expected in proc.stderr, proc.stderr
+    assert file.read_text(encoding="utf-8") == "not a folder"

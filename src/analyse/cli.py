@@ -338,8 +338,15 @@ def run(
     if check:
         from analyse.pipeline.runner import check_all
 
+        if force:
+            err_console.print(
+                "analyse run: --check runs nothing, so --force (rerun) has no meaning with it: "
+                "give one or the other",
+                markup=False,
+            )
+            raise typer.Exit(USER_ERROR)
         stale = 0
-        for name, reason in check_all(params, output_dir):
+        for name, reason in check_all(params, output_dir, pdf=pdf):
             if reason is None:
                 console.print(f"run {name}: up to date", markup=False)
             else:

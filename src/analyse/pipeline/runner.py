@@ -227,6 +227,7 @@ def check_all(
     param_paths: Sequence[str | Path],
     output_dir: str | Path,
     notebooks_dir: str | Path | None = None,
+    pdf: bool = False,
 ) -> list[tuple[str, str | None]]:
     """For each parameter file, in order, its run's name and why its published report is out
     of date with its inputs (``None`` when it is up to date): ``analyse run --check``.
@@ -234,9 +235,14 @@ def check_all(
     The same test as the skip of an unchanged run (``skip_outcome``): the inputs digest of
     the published manifest, and the published files against its checksums. Nothing is
     written, no kernel is started, the output folder is not created: a CI job that only
-    verifies can run it on a read-only checkout. Bad parameter files raise ``InputError``.
+    verifies can run it on a read-only checkout. Bad parameter files raise ``InputError``, as
+    does an output folder that is a file. ``pdf``: a report published without the PDF that
+    ``run --pdf`` would print is out of date too (whether Chromium is here or not: the check
+    says what ``run --pdf`` would publish, not what this machine can print).
     """
     params = load_all(param_paths)
+    if Path(output_dir).exists() and not Path(output_dir).is_dir():
+        raise InputError([Problem(str(output_dir), "output folder is an existing file")])
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
     notebooks = find_notebooks(nb_dir)
     environment = {"git": {}, "versions": environment_versions(), "code": code_digest()}
@@ -261,6 +267,8 @@ def check_all(
                     f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
                 )
                 reason = f"the published report was altered ({shown} missing or changed)"
+            elif pdf and not (plan.target / PDF_FILES[p.lang]).is_file():
+                reason = f"published without its PDF ({PDF_FILES[p.lang]}), which --pdf asks for"
         verdicts.append((p.name, reason))
     return verdicts
 
