@@ -183,3 +183,24 @@ def test_the_nbstripout_hook_gives_back_the_stored_notebook(tmp_path):
     assert notebook.read_bytes() != stored.read_bytes()
     subprocess.run([str(tool), *entry[1:], str(notebook)], check=True, timeout=60)
     assert notebook.read_text(encoding="utf-8") == stored.read_text(encoding="utf-8")
+
+
+def test_every_locked_package_installs_on_the_oldest_python_we_accept():
+    """Debian 12's own python3.11 is 3.11.2: a locked package requiring 3.11.5 (soupsieve 3
+    and later) made the quick start unsatisfiable there. Checked on the installed metadata of
+    every package of the lock (the lab extra's are checked where it is installed)."""
+    from importlib.metadata import distributions
+
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (floor,) = [s.version for s in SpecifierSet(project["requires-python"]) if s.operator == ">="]
+    lock = _lock_pins()
+    refused = sorted(
+        f"{dist.metadata['Name']}=={dist.version} requires Python {needs}"
+        for dist in distributions()
+        if _normal(dist.metadata["Name"]) in lock
+        and (needs := dist.metadata.get("Requires-Python"))
+        and not SpecifierSet(needs).contains(f"{floor}.0")
+    )
+    assert not refused, refused
