@@ -8,6 +8,7 @@ rules that make their steps runnable outside the CI service.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -103,6 +104,7 @@ def test_the_workflow_uploads_the_reports_and_deploys_them_to_pages():
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert uses["actions/upload-pages-artifact"][0] == "build"
+    assert deploy["if"] == "github.ref == 'refs/heads/main'"  # a branch's manual run builds only
 
 
 def test_the_workflow_runs_the_reports_then_checks_them():
@@ -125,6 +127,9 @@ def test_the_gitlab_pages_job_follows_the_same_rules():
     assert any("analyse run --output-dir public" in line for line in script)
     assert any("analyse run --check --output-dir public" in line for line in script)
     assert job["image"].startswith("python:3.11")
+    # only the default branch deploys (a manual pipeline on a branch would replace the site)
+    assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    assert config["variables"]["ANALYSE_PARAMS"]["description"]  # the Run-pipeline form's field
     for line in [*script, *job.get("before_script", []), *job.get("after_script", [])]:
         assert isinstance(line, str), line
         assert EXPRESSION not in line, line
@@ -217,7 +222,8 @@ def read_github_env(path: Path) -> dict[str, str]:
 
 def _fresh_clone(dest: Path) -> Path:
     """A ``git clone`` of this checkout, with its working files as they are (edits not yet
-    committed and new files git would add), so that the test runs what would be pushed."""
+    committed and new files git would add) committed in it, so that the test runs what would
+    be pushed, from a clean checkout as CI's."""
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True)
     listed = subprocess.run(
         ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -229,6 +235,12 @@ def _fresh_clone(dest: Path) -> Path:
         if source.is_file() and not source.is_symlink():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
+    for args in (["add", "-A"], ["commit", "-q", "--allow-empty", "-m", "as pushed"]):
+        subprocess.run(
+            ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "-C", str(dest)]
+            + args,
+            check=True,
+        )
     return dest
 
 
@@ -256,6 +268,7 @@ def test_the_workflow_s_run_steps_publish_the_reports_in_a_fresh_clone(tmp_path)
         and not name.startswith(("PYTEST", "GITHUB_"))
     }
     env.update(CI="true", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(clone))
+    env["GIT_CONFIG_GLOBAL"] = str(runner / "gitconfig")  # the runner's, not this machine's
     env.update(_step_env(data.get("env"), SMALL))
     env.update(_step_env(job.get("env"), SMALL))
     path_file = runner / "github_path"
@@ -298,6 +311,14 @@ def test_the_workflow_s_run_steps_publish_the_reports_in_a_fresh_clone(tmp_path)
         assert (reports / "ci" / name).is_file(), name
     assert not (reports / "_failed").exists()
     assert str(clone / ".venv" / "bin") in added_paths  # GITHUB_PATH: `analyse` of the clone
+    # the published commit is the clone's, unmodified: nothing the steps write (the venv,
+    # caches, reports) is seen by git; and the checkout is trusted in the runner's git config
+    head = subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    manifest = json.loads((reports / "ci" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["git"] == {"commit": head, "dirty": False}, manifest["git"]
+    assert f"directory = {clone}" in (runner / "gitconfig").read_text(encoding="utf-8")
 
     # --check sees an altered report (the check step passed on the intact one)
     analyse = clone / ".venv" / "bin" / "analyse"

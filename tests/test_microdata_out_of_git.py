@@ -4,6 +4,7 @@ synthetic without its sidecar (by the checksum recorded in data/synthetic/PROVEN
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -111,6 +112,23 @@ def test_a_tracked_real_survey_is_warned_about(repo, monkeypatch):
     (warning,) = warnings_for(real, synthetic)  # the synthetic copy is not warned about
     assert warning.startswith("real.yaml: data.survey real.csv holds real (not synthetic) survey")
     assert "tracked by git" in warning and "git rm --cached real.csv" in warning
+    assert "stays in the history" in warning
+
+
+@needs_git
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (chown)")
+def test_a_checkout_git_refuses_is_said_instead_of_silently_skipping_the_check(repo, monkeypatch):
+    """A GitHub Actions container job runs as root on the runner user's checkout: git then
+    refuses every call ("dubious ownership"), and the check would silently find nothing."""
+    git(repo, "add", "real.csv")
+    params = write_params(repo.parent, repo / "real.csv")
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 4242, 4242)
+    monkeypatch.setenv("ANALYSE_ROOT", str(repo))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(repo.parent / "gitconfig"))  # no safe.directory
+    (warning,) = warnings_for(params)
+    assert "git refuses this checkout" in warning
+    assert f"git config --global --add safe.directory {repo}" in warning
 
 
 @needs_git

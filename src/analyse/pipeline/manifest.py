@@ -144,6 +144,25 @@ def tracked_by_git(path: Path) -> bool:
     return _git(path.parent, "ls-files", "--error-unmatch", "--", path.name) is not None
 
 
+def untrusted_checkout(root: Path | None = None) -> bool:
+    """Whether git refuses the checkout because another user owns it ("dubious ownership"),
+    as in a GitHub Actions container job, whose steps run as root on a checkout made by the
+    runner's user: every git call then fails, the published commit is "unknown" and a real
+    survey tracked by git goes unnoticed, silently unless this is said."""
+    root = root or project_root()
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode != 0 and "safe.directory" in proc.stderr
+
+
 def _git(root: Path, *args: str) -> str | None:
     try:
         proc = subprocess.run(

@@ -76,6 +76,7 @@ from analyse.pipeline.manifest import (
     input_checksums,
     inputs_digest,
     tracked_by_git,
+    untrusted_checkout,
 )
 from analyse.pipeline.output_folder import (
     apply_modes,
@@ -205,22 +206,37 @@ def tracked_data_warnings(params: Iterable[tuple[Path, RunParams]]) -> list[str]
     to a repository are copied to every clone and stay in its history, where deleting the file
     later does not reach them. One ``git ls-files`` per run (and a checksum only for a tracked
     file of the size of a shipped synthetic survey): no warning outside a git repository or
-    when git is absent."""
+    when git is absent. A checkout git refuses (another user's) is said once instead, since
+    neither the commit nor the tracked files can then be known."""
+    if untrusted_checkout():
+        root = project_root()
+        return [
+            f"git refuses this checkout ({root}) because another user owns it: the published "
+            "reports will give their commit as unknown, and a real survey tracked by git "
+            "cannot be detected; trust it with "
+            f"'git config --global --add safe.directory {root}'"
+        ]
     warnings = []
     for params_path, p in params:
         survey = p.survey_path
         if tracked_by_git(survey) and not is_synthetic(survey):
-            try:  # as the user would type it, to untrack it from where they are
-                shown = str(survey.relative_to(Path.cwd()))
-            except ValueError:
-                shown = str(survey)
+            shown = _as_typed(survey)  # to untrack it from where the user is
             warnings.append(
-                f"{params_path.name}: data.survey {shown} holds real (not synthetic) survey "
+                f"{_as_typed(params_path)}: data.survey {shown} holds real (not synthetic) survey "
                 "data and is tracked by git: microdata should stay out of the repository; "
                 f"untrack it with 'git rm --cached {shown}' and keep such files under exports/ "
-                "(ignored by .gitignore)"
+                "(ignored by .gitignore); a file already committed stays in the history, and "
+                "in every clone, until the history is rewritten"
             )
     return warnings
+
+
+def _as_typed(path: Path) -> str:
+    """A path as the user would type it from the working folder: relative when inside it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def check_all(
