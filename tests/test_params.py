@@ -290,7 +290,8 @@ def test_two_params_files_with_the_same_name_are_refused(tmp_path, survey):
 @pytest.mark.parametrize(
     ("weights", "fragment"),
     [
-        ("foo", "analysis.weights: Input should be 'none' or 'raked'"),
+        ("foo", "analysis.weights: unknown value (found 'foo'; expected 'none', 'raked'"),
+        ("rakd", "analysis.weights: unknown value; did you mean 'raked'? (found 'rakd'"),
         (3, "analysis.weights: must be 'none', 'raked' or a mapping {column: NAME}"),
         (
             {"colum": "Poids"},
@@ -462,3 +463,11 @@ def test_an_unknown_key_gets_a_did_you_mean(tmp_path, survey, section, typo, mea
     params["analysis"]["zzzz"] = 1  # nothing close: no suggestion
     (text,) = problems_of(write(tmp_path, params))
     assert "analysis.zzzz: unknown key (expected one of:" in text
+
+
+def test_a_misspelt_control_gets_a_did_you_mean(tmp_path, survey):
+    params = good(survey)
+    params["analysis"]["controls"] = ["collectivity_typ"]
+    (text,) = problems_of(write(tmp_path, params))
+    assert "'collectivity_typ' is neither a built-in control" in text
+    assert "did you mean 'collectivity_type'?" in text

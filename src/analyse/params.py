@@ -510,7 +510,8 @@ def _undeclared_controls(controls: Any, declared: Any) -> list[tuple[int, str, s
             i,
             name,
             f"analysis.controls.{i}: {name!r} is neither a built-in control "
-            f"({', '.join(BUILTIN_CONTROLS)}) nor declared in data.extra_columns",
+            f"({', '.join(BUILTIN_CONTROLS)}) nor declared in data.extra_columns"
+            + did_you_mean(closest(name, [*BUILTIN_CONTROLS, *sorted(names)])),
         )
         for i, name in enumerate(controls)
         if isinstance(name, str) and name not in BUILTIN_CONTROLS and name not in names
@@ -692,6 +693,19 @@ def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
             hint = did_you_mean(closest(loc[-1], _model_keys(parent)))
             problems.append(
                 Problem(source, f"{key}: unknown key{hint}", expected=_allowed_keys(parent))
+            )
+            continue
+        if err["type"] == "literal_error" and isinstance(err.get("input"), str):
+            # one of a few words (weights: none | raked): "did you mean" as for a key
+            choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+            hint = did_you_mean(closest(err["input"], choices))
+            problems.append(
+                Problem(
+                    source,
+                    f"{key}: unknown value{hint}",
+                    value=_shown(err.get("input")),
+                    expected=_expected(key),
+                )
             )
             continue
         if err["type"] == "missing":
