@@ -284,7 +284,7 @@ def simulate(
 def run(
     params: Annotated[
         list[Path],
-        typer.Argument(metavar="PARAMS.yaml...", help="Parameter files, e.g. params/default.yaml."),
+        typer.Argument(metavar="PARAMS.yaml", help="Parameter files, e.g. params/default.yaml."),
     ],
     output_dir: Annotated[
         Path, typer.Option(help="Folder of the published reports, one sub-folder per run.")
