@@ -103,8 +103,7 @@ TEMPLATES: dict[str, str] = {
     # the rows of the types above whose label fewer than min_cell rows hold, pooled: such a
     # label may be a respondent's own free text, and the reasons are published (cell_texts_pooled)
     "type_left_out_other": (
-        "type left out by the type-label mapping (other labels, each on fewer than "
-        "{min_cell} rows)"
+        "type left out by the type-label mapping (other labels, each on fewer than {min_cell} rows)"
     ),
     "type_unknown_other": (
         "type not a known collectivity type (other labels, each on fewer than {min_cell} rows)"

@@ -29,8 +29,8 @@ from analyse.data.scoring import EXCLUSION_COLUMN, reliability
 from analyse.data.survey_check import check_file
 from analyse.errors import InputError
 from analyse.params import RunParams
-from analyse.reasons import CELL_TEXT_CODES, parse
 from analyse.pipeline.run_result import RunResult, run_weights, score_run
+from analyse.reasons import CELL_TEXT_CODES, parse
 from analyse.stats.regression import build_design, check_identifiable, rows_left_out
 
 
