@@ -27,6 +27,8 @@ EXAMPLES: dict[str, Reason] = {
     "epci_not_found": Reason("epci_not_found"),
     "type_left_out": Reason("type_left_out", {"value": "Autre"}),
     "type_unknown": Reason("type_unknown", {"value": "Syndicat mixte"}),
+    "type_left_out_other": Reason("type_left_out_other", {"min_cell": 5}),
+    "type_unknown_other": Reason("type_unknown_other", {"min_cell": 5}),
     "population_zero": Reason("population_zero"),
     "population_negative": Reason("population_negative"),
     "population_empty": Reason("population_empty"),

@@ -100,6 +100,14 @@ TEMPLATES: dict[str, str] = {
     "population_not_number": "population not a number in the survey",
     "type_empty": "type empty in the survey",
     "population_not_positive": "population not a positive number after enrichment",
+    # the rows of the types above whose label fewer than min_cell rows hold, pooled: such a
+    # label may be a respondent's own free text, and the reasons are published (cell_texts_pooled)
+    "type_left_out_other": (
+        "type left out by the type-label mapping (other labels, each on fewer than {min_cell} rows)"
+    ),
+    "type_unknown_other": (
+        "type not a known collectivity type (other labels, each on fewer than {min_cell} rows)"
+    ),
     "missing_term_value": "missing value in a model term",
     # an extra control (data.extra_columns) with no value: the row is out of the model
     "missing_control_value": "no value of the control {column}",
@@ -256,6 +264,43 @@ def parse(text: str | Reason) -> Reason:
     if found:
         return Reason("error", found.groupdict())
     return Reason(TEXT, {"text": text})
+
+
+# The codes whose value is a cell's text as the respondent typed it, each with the code of
+# their pooled rows: a type label may be an « Autre : Syndicat mixte de la vallée de … » that
+# names one body.
+CELL_TEXT_CODES: dict[str, str] = {
+    "type_left_out": "type_left_out_other",
+    "type_unknown": "type_unknown_other",
+}
+
+
+def cell_texts_pooled(counts: Mapping[str, int], min_cell: int) -> dict[str, int]:
+    """Counts of reasons (reason text -> rows) as a published table may show them: a reason
+    that names a cell's text (``CELL_TEXT_CODES``) is kept only when at least ``min_cell``
+    rows share it; the rarer ones are pooled into one reason per code that names none, with
+    their total.
+
+    The label of a type left out is what the survey's cell said (the type mapping's key is
+    copied from it), so a label on a handful of rows may be a respondent's free text naming
+    its body, and below ``min_cell`` a count describes a group the report may not show. The
+    pooled total is published even when small: it names nothing, and like every count of
+    exclusions it describes the file, not what anyone answered. The analyst sees every label
+    with its count on the terminal (``analyse validate``), never in a published file.
+
+    Order is kept: a pooled reason takes the place of the first reason it pools.
+    """
+    pooled: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for text, count in counts.items():
+        code = parse(text).code
+        if code in CELL_TEXT_CODES and int(count) < min_cell:
+            other = Reason(CELL_TEXT_CODES[code], {"min_cell": min_cell}).english()
+            out.setdefault(other, 0)  # its place: the first reason it pools
+            pooled[other] = pooled.get(other, 0) + int(count)
+        else:
+            out[str(text)] = out.get(str(text), 0) + int(count)
+    return {text: pooled.get(text, count) for text, count in out.items()}
 
 
 def error_reason(exc: BaseException) -> Reason:

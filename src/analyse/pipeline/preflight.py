@@ -25,11 +25,12 @@ from analyse.data.configured import load_configured, mapping_warnings, mappings
 from analyse.data.loading import SurveySummary, summarize_scored
 from analyse.data.readers import read_raw
 from analyse.data.reference import load_frame
-from analyse.data.scoring import reliability
+from analyse.data.scoring import EXCLUSION_COLUMN, reliability
 from analyse.data.survey_check import check_file
 from analyse.errors import InputError
 from analyse.params import RunParams
 from analyse.pipeline.run_result import RunResult, run_weights, score_run
+from analyse.reasons import CELL_TEXT_CODES, parse
 from analyse.stats.regression import build_design, check_identifiable, rows_left_out
 
 
@@ -176,11 +177,41 @@ def check_params(params: RunParams) -> ParamsCheck:
 
 def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
     """The warnings about a run's mappings and scored survey, pointing at the file's rows."""
-    return mapping_warnings(params, load_codebook(params.codebook_path)) + survey_warnings(
-        scored,
-        rows=_spreadsheet_rows(params.survey_path, len(scored), params.data.sheet),
-        headers=mappings(params)["columns"],
+    return (
+        mapping_warnings(params, load_codebook(params.codebook_path))
+        + survey_warnings(
+            scored,
+            rows=_spreadsheet_rows(params.survey_path, len(scored), params.data.sheet),
+            headers=mappings(params)["columns"],
+        )
+        + pooled_label_warnings(scored, params.analysis.min_cell)
     )
+
+
+def pooled_label_warnings(scored: pd.DataFrame, min_cell: int) -> list[str]:
+    """One warning, for the analyst only, naming the type labels the report does not name.
+
+    The report counts the rows left out for a type label that fewer than ``min_cell`` rows
+    hold under one reason that names none (``analyse.reasons.cell_texts_pooled``): such a
+    label may be a respondent's own text. The terminal is where the analyst learns which
+    labels they are, to map them (``data.type_labels``) or leave them out knowingly."""
+    if EXCLUSION_COLUMN not in scored.columns:
+        return []
+    reasons = scored[EXCLUSION_COLUMN].fillna("").astype(str)
+    counts = reasons[reasons != ""].value_counts()
+    pooled = [
+        (found.params.get("value"), int(count))
+        for text, count in counts.items()
+        if (found := parse(str(text))).code in CELL_TEXT_CODES and count < min_cell
+    ]
+    if not pooled:
+        return []
+    listed = ", ".join(f"{value!r} ({count})" for value, count in pooled)
+    return [
+        f"{sum(c for _, c in pooled)} rows are left out for a type label that fewer than "
+        f"analysis.min_cell ({min_cell}) rows hold: {listed}; the report counts them together "
+        "and names none of these labels (each may be a respondent's own text)"
+    ]
 
 
 def result_warnings(params: RunParams, result: RunResult) -> list[str]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import EXCLUSION_COLUMN
-from analyse.reasons import Reason
+from analyse.reasons import Reason, cell_texts_pooled
 from analyse.stats.binary import LogitAME, is_binary_outcome, logit_ame
 from analyse.stats.equivalence import SizeTest, equivalence_interval, test_size
 from analyse.stats.estimands import Estimands, estimate_estimands
@@ -48,7 +48,8 @@ class ClaimAnalysis:
 
     n: int
     n_excluded: int
-    exclusions: pd.Series  # reason -> count
+    # reason -> count, as published: type labels of fewer than min_cell rows pooled
+    exclusions: pd.Series
     dropped_terms: list[str]
     controls: list[str]
     fit: OLSFit
@@ -133,7 +134,12 @@ def analyse_claim(
     ols = fit if weights is None else fit_ols(design)  # what the sensitivity simulates
     excluded = scored[EXCLUSION_COLUMN].fillna("") != ""
     missing_terms = len(scored) - int(excluded.sum()) - fit.nobs
-    exclusions = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
+    # published: a type label on fewer than min_cell rows is pooled, not named (it may be a
+    # respondent's free text); ``analyse validate`` shows the analyst every label
+    counts = scored.loc[excluded, EXCLUSION_COLUMN].value_counts()
+    exclusions = pd.Series(
+        cell_texts_pooled(counts.to_dict(), min_cell), dtype="int64", name=counts.name
+    )
     for control, count in design.missing_controls.items():  # data.extra_columns left empty
         exclusions[Reason("missing_control_value", {"column": control}).english()] = count
         missing_terms -= count
