@@ -30,6 +30,7 @@ from analyse.data.cells import categorical, distinct, release_memory
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
 from analyse.data.extra_columns import check_extra, extra_column_problems, extra_spec
+from analyse.data.label_names import level_labels, looks_like_type, near_labels, words
 from analyse.data.mapping_files import (
     MappingFile,
     mapping_where,
@@ -584,7 +585,11 @@ def load_survey_rows(
     _blank_missing(table, missing_values, codebook, extra_columns)
     warnings: list[str] = _unmapped_identifier_warnings(table, codebook, extra_columns)
     _number_rows(table)
-    excluded = _apply_type_labels(table, type_labels or {})
+    dropped: dict[str, int] = {}
+    excluded = _apply_type_labels(table, type_labels or {}, dropped)
+    warnings += null_label_warnings(
+        codebook, type_labels, dropped, answer_labels, table.non_answers, str(path)
+    )
     if bad_rows == "exclude":
         excluded, found = _bad_row_exclusions(
             table,
@@ -694,9 +699,14 @@ def _blank_missing(
         frame.isetitem(position, categorical(codes, texts.mask(hit, ""), frame.index))
 
 
-def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -> np.ndarray:
+def _apply_type_labels(
+    table: RawTable,
+    type_labels: Mapping[str, str | None],
+    dropped: dict[str, int] | None = None,
+) -> np.ndarray:
     """Rewrite the type column through the mapping (labels compared like answer labels); the
-    reason each row left out by a None target is excluded ("" for the others)."""
+    reason each row left out by a None target is excluded ("" for the others). ``dropped``
+    receives the rows left out by each label (normalised)."""
     excluded = np.full(len(table.frame), "", dtype=object)
     column = "collectivity_type"
     if not type_labels or column not in table.frame.columns:
@@ -707,7 +717,10 @@ def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -
     raw = table.frame[column].astype(str)
     keys = raw.map(normalise_label)
     mapped = keys.map(lambda k: lookup.get(k, _UNMAPPED))
-    dropped = mapped.isna().to_numpy()
+    dropped_rows = mapped.isna().to_numpy()
+    if dropped is not None:
+        dropped.update({str(k): int(n) for k, n in keys[dropped_rows].value_counts().items()})
+    dropped = dropped_rows
     excluded[dropped] = [
         Reason("type_left_out", {"value": value.strip()}).english() for value in raw[dropped]
     ]
@@ -717,6 +730,50 @@ def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -
 
 
 _UNMAPPED = "\x00unmapped"
+
+
+def null_label_warnings(
+    codebook: Codebook,
+    type_labels: Mapping[str, str | None] | None,
+    dropped: Mapping[str, int],
+    answer_labels: Mapping[str, int | None] | None,
+    non_answers: Mapping[str, int],
+    file: str,
+) -> list[str]:
+    """A label left null in a mapping that looks like a known one, and drops rows or answers:
+    valid, since « Autre: null » is how rows are left out, but a draft placeholder left
+    unedited on « Une métroploe » or « Mise en oeuvre... » loses them silently otherwise.
+    ``dropped`` and ``non_answers``: rows and cells each label (normalised) took away. The
+    codebook's exact wording of a level left null is ``configured.mapping_warnings``'s."""
+    warnings = []
+    for label, target in (type_labels or {}).items():
+        rows = dropped.get(normalise_label(label), 0)
+        like = looks_like_type(label) if target is None and rows else None
+        if like is not None:
+            warnings.append(
+                f"{mapping_where(type_labels, label, 'data.type_labels')}: type label "
+                f"{label!r} is mapped to null, which leaves its {rows} row(s) of {file} out of "
+                f"the analysis, but it looks like the type {like!r}: map it to {like} if it "
+                "is one"
+            )
+    own = level_labels(codebook)
+    for label, level in (answer_labels or {}).items():
+        cells = non_answers.get(normalise_label(label), 0)
+        near = near_labels(label, own) if level is None and cells else None
+        if near is not None and words(label) not in own:
+            text = next(
+                (lv.label_fr for lv in codebook.levels if own[near] == lv.value and lv.label_fr),
+                near,
+            )
+            warnings.append(
+                f"{mapping_where(answer_labels, label, 'data.answer_labels')}: answer label "
+                f"{label!r} is mapped to null (a non-answer), which reads its {cells} "
+                f"answer(s) as missing, but it looks like the codebook's label of level "
+                f"{own[near]} ({text!r}): map it to {own[near]} if it is that level"
+            )
+    return warnings
+
+
 _IDENTIFIER_KINDS = ("siren", "code_insee")
 
 
