@@ -337,3 +337,38 @@ def test_a_null_label_that_looks_like_a_known_one_is_warned_with_what_it_drops(t
     path, _ = _export(tmp_path, codebook)
     files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, TYPES_FILE)
     assert load_configured(load_params(_params(tmp_path, path, **files))).warnings == []
+
+
+def test_a_type_misspelt_in_the_type_file_key_is_pointed_at_there(tmp_path, codebook):
+    """The cells say « Une métropole », the mapping « Une metropol »: reported against the
+    mapping's line, as for answer labels, not as an unknown type of the survey."""
+    path, _ = _export(tmp_path, codebook)
+    types = '"Une communauté de communes": CC\n"Une metropol": metropole\n"Autre": null\n'
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, types)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, **files)))
+    (problem,) = [p for p in exc.value.problems if "métropole" in str(p)]
+    assert problem.file == f"{tmp_path / 'types.yaml'}, line 2"
+    assert "the mapping has 'Une metropol': did you mean 'Une métropole' there?" in str(problem)
+    assert "did you mean 'metropole'" not in str(problem)
+
+
+def test_a_type_value_near_epci_is_suggested(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    types = TYPES_FILE + '"Un EPCI": epic\n'
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, types)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, enrich_from_frame=True, **files)))
+    (problem,) = exc.value.problems
+    assert problem.file == f"{tmp_path / 'types.yaml'}, line 4"
+    assert problem.message.endswith("; did you mean 'epci'?")
+
+
+def test_an_answer_level_in_words_names_the_label_and_its_line(tmp_path):
+    labels = tmp_path / "answers.yaml"
+    labels.write_text('"Effectif": 3\n"Sujet non abordé": zero\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_answer_labels(labels)
+    (problem,) = exc.value.problems
+    assert problem.file == f"{labels}, line 2" and problem.column is None
+    assert problem.message == "answer label 'Sujet non abordé': level is not a whole number"

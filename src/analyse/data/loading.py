@@ -420,7 +420,10 @@ def _mapping_problems(
                 Problem(
                     file=mapping_where(type_labels, label, file),
                     message=f"the type-label mapping gives {label!r} an unknown type"
-                    + did_you_mean(suggest_collectivity_type(str(target))),
+                    + did_you_mean(
+                        suggest_collectivity_type(str(target))
+                        or closest(str(target), [EPCI_PLACEHOLDER], cutoff=0.75)
+                    ),
                     value=str(target),
                     expected="one of " + ", ".join(targets) + ", or null to leave the rows out",
                 )
@@ -607,6 +610,7 @@ def load_survey_rows(
         population_optional,
         None if strict_identifiers else (headers, warnings),
         mapped_labels=list(answer_labels or {}),
+        type_labels=type_labels,
     )
     problems += cell_level
     for name in extra_columns:
@@ -857,9 +861,11 @@ def _check_cells(
     population_optional: bool,
     lenient: tuple[Mapping[str, str], list[str]] | None = None,
     mapped_labels: Sequence[str] = (),
+    type_labels: Mapping[str, str | None] | None = None,
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
     """Typed columns in output order, and the problems of every readable column
-    (``mapped_labels``: the answer-label mapping's keys, for "did you mean").
+    (``mapped_labels``: the answer-label mapping's keys, ``type_labels`` the type mapping,
+    for "did you mean").
 
     Rows left out of the analysis (``excluded``) are not checked: an "Autre" body without a
     population is not a fault of the file. Each checked column is removed from
@@ -891,6 +897,7 @@ def _check_cells(
             population_optional,
             lenient,
             mapped_labels,
+            type_labels,
         )
     finally:
         table.frame = pd.concat([frame, rest], axis=1) if frame.shape[1] else rest
@@ -907,6 +914,7 @@ def _check_set_apart(
     population_optional: bool,
     lenient: tuple[Mapping[str, str], list[str]] | None,
     mapped_labels: Sequence[str] = (),
+    type_labels: Mapping[str, str | None] | None = None,
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
     """``_check_cells`` on ``frame`` (``table.frame`` meanwhile), the contract and item
     columns to check, each dropped from it once typed and reported."""
@@ -926,7 +934,7 @@ def _check_set_apart(
             faults = np.where(excluded, "", checked.messages)
             typed[column.name] = checked.values
             if column.kind == "type":
-                problems += _unknown_type_problems(table, faults)
+                problems += _unknown_type_problems(table, faults, type_labels)
                 faults = np.where(_starts_with(faults, _UNKNOWN_TYPE), "", faults)
             problems += cell_problems(table, column.name, faults, column.expected)
             if column.name not in items:
@@ -955,18 +963,34 @@ def _check_set_apart(
 _UNKNOWN_TYPE = "is not a known collectivity type"
 
 
-def _unknown_type_problems(table: RawTable, faults: np.ndarray) -> list[Problem]:
+def _unknown_type_problems(
+    table: RawTable, faults: np.ndarray, type_labels: Mapping[str, str | None] | None = None
+) -> list[Problem]:
     """One problem per distinct unknown type value, with its count: an export writes "Autre"
-    on every row of its kind, and the fix is one line of the type-label mapping."""
+    on every row of its kind, and the fix is one line of the type-label mapping. A value close
+    to a key of the mapping (« Une métropole » against « Une metropol: metropole ») is that key
+    misspelt: reported against the mapping's line, as for answer labels."""
     unknown = _starts_with(faults, _UNKNOWN_TYPE)
     if not unknown.any():
         return []
     values = table.frame["collectivity_type"].astype(str).str.strip()[unknown]
     rows = np.asarray(table.rows)[unknown]
+    keys = [str(k) for k in (type_labels or {})]
     problems = []
     for value, count in values.value_counts(sort=True).items():
         first = int(rows[(values == value).to_numpy()][0])
         message = faults[unknown][(values == value).to_numpy()][0]
+        near = closest(str(value), keys, cutoff=0.85)
+        if near is not None and near != value:
+            problems.append(
+                Problem(
+                    file=mapping_where(type_labels, near, "data.type_labels"),
+                    message=f"the type {value!r} of {table.file} ({count} row(s), first on "
+                    f"row {first}) is not in the type-label mapping; the mapping has "
+                    f"{near!r}: did you mean {value!r} there?",
+                )
+            )
+            continue
         problems.append(
             Problem(
                 file=table.file,
