@@ -276,7 +276,13 @@ def test_each_malformed_cell_is_located(
     tmp_path, codebook, survey, column, value, message, expected
 ):
     path = damaged_csv(tmp_path, survey, {(5, column): value})
-    [problem] = problems_of(path, codebook)
+    [problem, *way_out] = problems_of(path, codebook)
+    # an empty population is followed by one problem saying how to go on without it
+    assert [p.message.split(":")[0] for p in way_out] == (
+        ["1 row(s) have an empty population"]
+        if (column, message) == ("population", "is empty")
+        else []
+    )
     assert problem.file == str(path)
     assert problem.row == 7  # data row index 5, under a header on row 1
     assert problem.column == column

@@ -41,6 +41,7 @@ from analyse.data.numbers import (
     ambiguous_message,
     ambiguous_numbers,
     mixed_decimals,
+    number_hint,
     parse_numbers,
 )
 from analyse.data.readers import RawTable, normalise_label, read_raw
@@ -173,9 +174,19 @@ def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
     faults = _faults(conditions, messages)
     at = faults == "ambiguous"
     faults[at] = [ambiguous_message(value, whole) for value in raw.to_numpy()[at]]
+    _hint_numbers(faults, raw)
     good = n.values.where(faults == "")
     values = good.astype(DTYPES[kind]) if DTYPES[kind] != "Int64" else _to_int(good)
     return Checked(values, faults)
+
+
+def _hint_numbers(faults: np.ndarray, raw: pd.Series) -> None:
+    """Add to each "is not a number" the way to write it when it is a number grouped by
+    thousands (``number_hint``: « 1.008,58 »), in place; the message keeps its start, which
+    ``data.bad_rows: exclude`` looks for."""
+    at = np.flatnonzero(faults == "is not a number")
+    for i, value in zip(at, raw.to_numpy()[at], strict=True):
+        faults[i] = "is not a number" + number_hint(value)
 
 
 def _to_int(values: pd.Series) -> pd.Series:
@@ -282,6 +293,7 @@ def check_cuts(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Che
     faults = _faults([n.empty, ~n.is_number, ambiguous], ["", "is not a number", "ambiguous"])
     at = faults == "ambiguous"
     faults[at] = [ambiguous_message(value, False) for value in raw.to_numpy()[at]]
+    _hint_numbers(faults, raw)
     good = pd.Series(level, index=raw.index, dtype="float64").where(faults == "")
     return Checked(_to_int(good.where(~n.empty)).astype(item_dtype(codebook)), faults)
 
@@ -602,6 +614,7 @@ def load_survey_rows(
         )
         warnings += found
     problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
+    present = set(table.frame.columns)  # before the checks take the checked columns away
     headers = {c: str((columns or {}).get(c, c)) for c in COLUMN_NAMES}
     typed, cell_level = _check_cells(
         table,
@@ -621,6 +634,7 @@ def load_survey_rows(
             typed[name] = values
         problems += found
     if problems:
+        problems += _empty_population_way_out(problems, str(path), present)
         raise InputError(with_headers(problems, columns))
     out = pd.DataFrame(typed, copy=False)  # the checked columns, not a copy of them
     if warnings:
@@ -629,6 +643,32 @@ def load_survey_rows(
         out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
     release_memory()  # what the checks freed, before the caller scores the survey
     return out, table.rows
+
+
+def _empty_population_way_out(
+    problems: list[Problem], file: str, present: set[str]
+) -> list[Problem]:
+    """One problem after the rows whose population is empty, saying the ways forward: an
+    export without populations (or with some missing) is common, and no row's fix is to type
+    one in the file. Filling it from the reference frame needs a column it is matched on."""
+    empty = [p for p in problems if p.column == "population" and p.message == "is empty"]
+    if not empty:
+        return []
+    keys = [k for k in ("siren", "code_insee", "name") if k in present]
+    frame = (
+        ", or fill them from the reference frame with data.enrich_from_frame: true (matched "
+        f"by {', '.join(keys)})"
+        if keys
+        else ""
+    )
+    return [
+        Problem(
+            file=file,
+            column="population",
+            message=f"{len(empty)} row(s) have an empty population: to go on without them, "
+            f"set data.bad_rows: exclude (they are left out, counted among the exclusions)" + frame,
+        )
+    ]
 
 
 def with_headers(problems: list[Problem], columns: Mapping[str, str] | None) -> list[Problem]:
