@@ -140,10 +140,11 @@ def test_column_mapping_and_answer_labels_options(tmp_path, survey, codebook, mo
 def test_bad_mapping_file_exits_2(tmp_path, survey, monkeypatch, capsys):
     path = write_csv(survey, tmp_path / "s.csv")
     labels = tmp_path / "labels.yaml"
-    labels.write_text("Oui: beaucoup\n", encoding="utf-8")
+    labels.write_text("Non: 0\nOui: beaucoup\n", encoding="utf-8")
     assert run_main(monkeypatch, "validate", path, "--answer-labels", labels) == 2
     err = capsys.readouterr().err
-    assert f"{labels}, column 'Oui': level is not a whole number" in err
+    # the key is a label, not a column, and its line is given
+    assert f"{labels}, line 2: answer label 'Oui': level is not a whole number" in err
 
 
 def test_bad_codebook_path_exits_2(tmp_path, survey, monkeypatch, capsys):

@@ -308,3 +308,67 @@ def test_an_answer_label_misspelt_in_the_mapping_is_pointed_at(tmp_path, codeboo
         load_configured(load_params(_params(tmp_path, path, **files)))
     (problem,) = [p for p in exc.value.problems if p.value == "Effectif"]
     assert "did you mean" not in problem.message
+
+
+def test_a_null_label_that_looks_like_a_known_one_is_warned_with_what_it_drops(tmp_path, codebook):
+    """« Une métroploe: null » and a codebook label with a typo left null are valid (rows
+    and answers are left out as asked) but warned, with file, line and what they drop;
+    « Autre: null » is not."""
+    path, _ = _export(tmp_path, codebook)
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    text.loc[5:7, "collectivity_type"] = "Une métroploe"
+    level3 = codebook.levels[3].label_fr
+    typo = level3[:-2]  # « ...continu »
+    text.loc[8:9, codebook.item_columns[0]] = typo
+    write_text_csv(text, path)
+    answers = {**ANSWERS, typo: None}
+    types = TYPES_FILE + '"Une métroploe": null\n'
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), answers, types)
+    configured = load_configured(load_params(_params(tmp_path, path, **files)))
+    type_warning, answer_warning = configured.warnings
+    assert type_warning.startswith(f"{tmp_path / 'types.yaml'}, line 4: type label ")
+    assert "'Une métroploe' is mapped to null, which leaves its 3 row(s)" in type_warning
+    assert "looks like the type 'metropole'" in type_warning
+    line = list(answers).index(typo) + 1
+    assert answer_warning.startswith(f"{tmp_path / 'answers.yaml'}, line {line}: answer label")
+    assert "reads its 2 answer(s) as missing" in answer_warning
+    assert f"codebook's label of level 3 ({level3!r})" in answer_warning
+    # the same file without the typos: « Autre: null » alone warns of nothing
+    path, _ = _export(tmp_path, codebook)
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, TYPES_FILE)
+    assert load_configured(load_params(_params(tmp_path, path, **files))).warnings == []
+
+
+def test_a_type_misspelt_in_the_type_file_key_is_pointed_at_there(tmp_path, codebook):
+    """The cells say « Une métropole », the mapping « Une metropol »: reported against the
+    mapping's line, as for answer labels, not as an unknown type of the survey."""
+    path, _ = _export(tmp_path, codebook)
+    types = '"Une communauté de communes": CC\n"Une metropol": metropole\n"Autre": null\n'
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, types)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, **files)))
+    (problem,) = [p for p in exc.value.problems if "métropole" in str(p)]
+    assert problem.file == f"{tmp_path / 'types.yaml'}, line 2"
+    assert "the mapping has 'Une metropol': did you mean 'Une métropole' there?" in str(problem)
+    assert "did you mean 'metropole'" not in str(problem)
+
+
+def test_a_type_value_near_epci_is_suggested(tmp_path, codebook):
+    path, _ = _export(tmp_path, codebook)
+    types = TYPES_FILE + '"Un EPCI": epic\n'
+    files = _files(tmp_path, yaml.safe_dump(COLUMNS, allow_unicode=True), ANSWERS, types)
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_params(tmp_path, path, enrich_from_frame=True, **files)))
+    (problem,) = exc.value.problems
+    assert problem.file == f"{tmp_path / 'types.yaml'}, line 4"
+    assert problem.message.endswith("; did you mean 'epci'?")
+
+
+def test_an_answer_level_in_words_names_the_label_and_its_line(tmp_path):
+    labels = tmp_path / "answers.yaml"
+    labels.write_text('"Effectif": 3\n"Sujet non abordé": zero\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_answer_labels(labels)
+    (problem,) = exc.value.problems
+    assert problem.file == f"{labels}, line 2" and problem.column is None
+    assert problem.message == "answer label 'Sujet non abordé': level is not a whole number"

@@ -122,8 +122,9 @@ def test_a_missing_population_is_still_a_problem_when_required(tmp_path, codeboo
     params = load_params(_params(tmp_path, path, missing_values=["NA"]))
     with pytest.raises(InputError) as exc:
         load_configured(params)
-    [problem] = exc.value.problems
+    problem, way_out = exc.value.problems  # the row's, then how to go on without it
     assert problem.row == 9 and problem.message == "is empty"
+    assert way_out.row is None and "data.bad_rows: exclude" in way_out.message
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,8 @@ def run_main(monkeypatch, *args: str) -> int:
 
 def test_words_fold_accents_case_and_punctuation():
     assert words("Nb. d’élu(e)s ÉTP") == "nb d elu e s etp"
+    # « œ » and « æ » are not accents (NFKD keeps them): spelt as French keyboards type them
+    assert words("Mise en Œuvre, cœur, ex æquo") == "mise en oeuvre coeur ex aequo"
 
 
 def test_guesses_by_header_and_item_text():
@@ -247,6 +249,65 @@ def test_type_labels_with_articles_and_parentheses_are_the_contract_s_types():
     assert type_name("Établissement public territorial") == "EPT"
     assert type_name("Autre") is None
     assert type_name("Syndicat mixte") is None
+
+
+def test_official_epci_names_are_epci_when_the_export_has_names():
+    from analyse.data.draft_mapping import type_name
+
+    for label in (
+        "EPCI à fiscalité propre",
+        "Un EPCI à FP",
+        "Établissement public de coopération intercommunale",
+        "EPCI FP",
+    ):
+        assert type_name(label) == "epci", label
+        assert type_name(label, enrich=False) is None, label  # the frame gives the legal type
+
+
+def test_type_labels_near_a_name_or_frequent_are_checked(tmp_path):
+    """A typo of a type's name stays null but says CHECK and which type; a frequent label no
+    rule knows says CHECK with the rows it leaves out; « Autre » is left out quietly."""
+    path = tmp_path / "export.csv"
+    types = (
+        ["Une métroploe"] * 4
+        + ["Un EPIC (hors métropole)"] * 3
+        + ["Interco"] * 30
+        + ["Autre"] * 8
+        + ["EPCI à fiscalité propre"] * 5
+        + ["Syndicat mixte"] * 2
+    )
+    pd.DataFrame(
+        {"Nom de la collectivité": [f"c{i}" for i in range(len(types))], "Type": types}
+    ).to_csv(path, index=False)
+    text = draft_mapping(path).texts["types.yaml"]
+    mapping = yaml.safe_load(text)
+    assert mapping["EPCI à fiscalité propre"] == "epci"
+    assert all(
+        mapping[k] is None
+        for k in ("Une métroploe", "Un EPIC (hors métropole)", "Interco", "Autre")
+    )
+    assert '"Une métroploe": null  # 4 rows; CHECK: perhaps metropole' in text
+    assert '"Un EPIC (hors métropole)": null  # 3 rows; CHECK: perhaps epci' in text
+    assert (
+        '"Interco": null  # 30 rows; CHECK: not a type of the contract: its 30 rows (58 % of '
+        "the rows with a type) are left out" in text
+    )
+    assert '"Autre": null  # 8 rows; not a type of the contract' in text
+    assert '"Syndicat mixte": null  # 2 rows; not a type of the contract' in text  # rare
+
+
+def test_a_codebook_label_spelt_with_oe_is_filled(tmp_path):
+    """« Mise en oeuvre » is the codebook's « Mise en œuvre »: filled with its level, not
+    left at null (which would read its answers as non-answers)."""
+    book = load_codebook()
+    label = next(lv for lv in book.levels if "œ" in lv.label_fr)
+    path = tmp_path / "export.csv"
+    typed = label.label_fr.replace("œ", "oe")
+    pd.DataFrame({"resp_1": [label.label_fr, typed], "resp_2": [typed, "Je ne sais pas"]}).to_csv(
+        path, index=False
+    )
+    answers = yaml.safe_load(draft_mapping(path, book).texts["answers.yaml"])
+    assert answers[typed] == label.value and answers[label.label_fr] == label.value
 
 
 def test_answers_non_answers_and_near_labels(tmp_path):

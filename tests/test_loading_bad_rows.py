@@ -208,3 +208,39 @@ def test_a_frame_population_of_0_is_never_used(tmp_path):
     assert np.isfinite(result.fit.coef).all() and np.isfinite(result.fit.se).all()
     check = check_params(params)
     assert check.summary.included + check.summary.excluded == len(text)
+
+
+def test_empty_populations_say_once_how_to_go_on(tmp_path):
+    """Each empty population is its row's problem; one more says the way forward
+    (data.bad_rows: exclude), and names the frame only when a column can match it."""
+    text = _text().drop(columns=["siren", "code_insee", "name"], errors="ignore")
+    text.loc[[2, 7, 9], "population"] = ""
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_write(tmp_path, text)))
+    empty = [p for p in exc.value.problems if p.message == "is empty"]
+    assert [p.row for p in empty] == [4, 9, 11]
+    (way,) = [p for p in exc.value.problems if "bad_rows" in p.message]
+    assert way.row is None and way.column == "population"
+    assert way.message.startswith("3 row(s) have an empty population: to go on without them, ")
+    assert "set data.bad_rows: exclude" in way.message and "enrich_from_frame" not in way.message
+    text = _text()  # with SIRENs: the frame can fill them
+    text.loc[[2], "population"] = ""
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_write(tmp_path, text)))
+    (way,) = [p for p in exc.value.problems if "bad_rows" in p.message]
+    assert "data.enrich_from_frame: true (matched by siren" in way.message
+
+
+def test_a_number_grouped_by_thousands_is_refused_with_how_to_write_it(tmp_path):
+    text = _text()
+    text.loc[0, "budget_per_capita"] = "1.008,58"
+    text.loc[1, "population"] = "1.234.567"
+    text.loc[2, "budget_per_capita"] = "12 abc"
+    with pytest.raises(InputError) as exc:
+        load_configured(load_params(_write(tmp_path, text)))
+    by_row = {p.row: p.message for p in exc.value.problems}
+    assert by_row[2] == (
+        "is not a number (thousands separated by '.', decimals by ','): write 1008,58 or 1008.58"
+    )
+    assert by_row[3].endswith("write 1234567 or 1 234 567")
+    assert by_row[4] == "is not a number"  # no number in it: no hint

@@ -22,8 +22,14 @@ import numpy as np
 import pandas as pd
 
 from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.label_names import words
 from analyse.data.loading import EPCI_PLACEHOLDER, load_survey_rows
-from analyse.data.mapping_files import read_answer_labels, read_column_mapping, read_type_labels
+from analyse.data.mapping_files import (
+    mapping_where,
+    read_answer_labels,
+    read_column_mapping,
+    read_type_labels,
+)
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.errors import InputError, Problem
 from analyse.params import RunParams
@@ -191,11 +197,10 @@ def mapping_files(params: RunParams) -> dict[str, Path]:
 def mapping_warnings(params: RunParams, codebook: Codebook) -> list[str]:
     """Mappings that are valid but probably not meant: a codebook's own level label mapped to
     null turns every such answer into a non-answer (a draft placeholder left unedited)."""
-    from analyse.data.draft_mapping import words
-
     labels = mappings(params)["answer_labels"] or {}
     levels = {words(t): lv.value for lv in codebook.levels for t in (lv.label_fr, lv.label_en)}
     return [
+        f"{mapping_where(labels, label, 'data.answer_labels')}: "
         f"answer label {label!r} is the codebook's label of level {levels[words(label)]} but "
         "is mapped to null (a non-answer): its answers are read as missing"
         for label, level in labels.items()

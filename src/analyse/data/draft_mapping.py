@@ -17,10 +17,13 @@ edits rather than types:
   is a contract type's own name (``CC``, ``CA``, ``CU``, ``EPT``, « Commune », « Métropole »,
   « Communauté de communes »...) or a usual code of one (``COM``, ``MET``, ``DEP``, ``REG``),
   also with an article or a parenthesis (« Une métropole », « Un EPCI (hors métropole) »), is
-  filled with that type (``epci`` when the export has a column the reference frame is matched
-  on, which gives an EPCI's legal type); every other value gets ``null`` (rows whose type maps
-  to ``null`` are excluded from the analysis, with the reason) and, where one is likely, a
-  hint marked ``CHECK``.
+  filled with that type (``epci``, also « EPCI à fiscalité propre », when the export has a
+  column the reference frame is matched on, which gives an EPCI's legal type); every other
+  value gets ``null`` (rows whose type maps to ``null`` are excluded from the analysis, with
+  the reason) and ``CHECK`` where a type is likely (a mention of one, or a typo of its name:
+  « Une métroploe », « Un EPIC ») or where the value is frequent and no « Autre » (« Interco »
+  on 39 rows), with the rows it leaves out. Labels are compared as
+  ``analyse.data.label_names.words``.
 - ``params.yaml``: the parameter file that runs the export with the three files (survey,
   codebook, mappings by path, ``enrich_from_frame`` when the export has a SIREN, INSEE code or
   name column, the missing-value spellings seen only among numbers, a run name from the file's
@@ -58,7 +61,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +70,14 @@ import pandas as pd
 
 from analyse.data.cells import distinct
 from analyse.data.codebook import Codebook, load_codebook
+from analyse.data.label_names import (
+    level_labels,
+    near_level,
+    near_type,
+    type_hint,
+    type_name,
+    words,
+)
 from analyse.data.numbers import parse_numbers
 from analyse.data.readers import normalise_label, read_raw
 from analyse.errors import InputError, Problem
@@ -102,65 +112,12 @@ PER_INHABITANT = ("habitant", "hab", "capita", "inhabitant", "par habitant")
 # Headers that name a year only when the column holds years (« année » is in many questions).
 YEAR_RANGE = (1990, 2100)
 MIN_COUNT_VALUES = 15  # a whole-number column with more distinct values is a count, not levels
-
-# Type labels that are a contract type's name or a usual code of one: filled, not guessed.
-TYPE_NAMES: dict[str, str] = {
-    "commune": "commune",
-    "communes": "commune",
-    "com": "commune",
-    "cc": "CC",
-    "communaute de communes": "CC",
-    "ca": "CA",
-    "communaute d agglomeration": "CA",
-    "cu": "CU",
-    "communaute urbaine": "CU",
-    "metropole": "metropole",
-    "met": "metropole",
-    "metro": "metropole",
-    "ept": "EPT",
-    "etablissement public territorial": "EPT",
-    "departement": "departement",
-    "dep": "departement",
-    "dept": "departement",
-    "region": "region",
-    "reg": "region",
-}
-# More names a survey tool gives a type (after articles and parentheses are dropped: « Une
-# métropole », « Un EPCI (hors métropole) »), filled like the names above.
-TYPE_NAMES.update(
-    {
-        "communes": "commune",
-        "metropoles": "metropole",
-        "departements": "departement",
-        "conseil departemental": "departement",
-        "regions": "region",
-        "conseil regional": "region",
-        "communautes de communes": "CC",
-        "communaute d agglomerations": "CA",
-        "communautes d agglomeration": "CA",
-        "communautes urbaines": "CU",
-        "etablissements publics territoriaux": "EPT",
-    }
-)
-# "epci": an EPCI whose legal type (CC, CA, CU, metropole) the reference frame gives; filled
-# only when the draft's parameter file enriches from the frame (a SIREN, INSEE code or name).
-EPCI_NAMES = frozenset({"epci", "epcis", "intercommunalite", "intercommunalites", "epci a fp"})
-ARTICLES = frozenset({"un", "une", "le", "la", "les", "l", "des", "du"})
-# Type labels and what they most likely mean, shown as a hint beside each null placeholder.
-TYPE_HINTS: tuple[tuple[str, str], ...] = (
-    ("epci", "epci"),
-    ("metropole", "metropole"),
-    ("communaute de communes", "CC"),
-    ("communaute d agglomeration", "CA"),
-    ("agglomeration", "CA"),
-    ("communaute urbaine", "CU"),
-    ("etablissement public territorial", "EPT"),
-    ("ept", "EPT"),
-    ("departement", "departement"),
-    ("region", "region"),
-    ("commune", "commune"),
-)
-
+# A type label no rule knows that holds this many rows and this share of the typed rows is
+# marked CHECK: « Interco » on 39 rows of 64 is a type the analyst forgot, not an « Autre ».
+FREQUENT_TYPE_ROWS = 5
+FREQUENT_TYPE_SHARE = 0.1
+# First words of a type label that is the survey's "other" choice: left out, no CHECK.
+OTHERS = frozenset({"autre", "autres", "other", "others", "aucun", "aucune", "none"})
 
 # Answers that say "no answer" rather than a level (folded words): « Je ne sais pas », « Non
 # concerné », « Ma structure n'est pas concernée », « Sans objet », « NSP »... A label left at
@@ -170,15 +127,6 @@ NON_ANSWERS = re.compile(
     r"(objet|reponse|avis)|ne se prononce pas|ne souhaite pas repondre|nsp|nspp|non applicable"
     r"|non renseigne(e)?|pas de reponse|don t know|not applicable|no answer|prefer not)\b"
 )
-# A label this similar to a codebook's level label is probably that level, but is not filled.
-LEVEL_SIMILARITY = 0.8
-
-
-def words(text: str) -> str:
-    """Lowercase words without accents, one space apart: "Nb. d'élus" -> "nb d elus"."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
 
 
 @dataclass(frozen=True)
@@ -585,7 +533,7 @@ def _answers_yaml(
         elif NON_ANSWERS.search(words(label)):
             note = "; a non-answer"
         else:
-            near = _near_level(label, own)
+            near = near_level(label, own)
             note = "; CHECK: not a label of the codebook, read as a non-answer" + (
                 f" (perhaps level {near})" if near is not None else ""
             )
@@ -593,42 +541,6 @@ def _answers_yaml(
     if not counts:
         lines.append("# (no text answer found: items are numbers already, or none was guessed)")
     return "\n".join(lines) + "\n"
-
-
-def level_labels(codebook: Codebook) -> dict[str, int]:
-    """The codebook's level labels, French and English, folded (``words``) -> level."""
-    labels = {}
-    for level in codebook.levels:
-        for text in (level.label_fr, level.label_en):
-            if text:
-                labels.setdefault(words(text), level.value)
-    return labels
-
-
-def _near_level(label: str, own: dict[str, int]) -> int | None:
-    """The level whose label ``label`` is close to (a typo, a shortened label), if any."""
-    folded = words(label)
-    best = max(own, key=lambda t: difflib.SequenceMatcher(None, folded, t).ratio(), default=None)
-    if best is None or difflib.SequenceMatcher(None, folded, best).ratio() < LEVEL_SIMILARITY:
-        return None
-    return own[best]
-
-
-def type_name(label: str, enrich: bool = True) -> str | None:
-    """The contract type a type label names, or None: its own name or a usual code (``CC``,
-    « Commune », ``MET``), after articles and parentheses are dropped (« Une métropole »,
-    « Un EPCI (hors métropole) »); ``epci`` only with ``enrich`` (the frame gives its legal
-    type)."""
-    for text in (label, re.sub(r"\([^)]*\)", " ", str(label))):
-        tokens = words(text).split()
-        while tokens and tokens[0] in ARTICLES:
-            tokens = tokens[1:]
-        key = " ".join(tokens)
-        if key in TYPE_NAMES:
-            return TYPE_NAMES[key]
-        if key in EPCI_NAMES:
-            return "epci" if enrich else None
-    return None
 
 
 def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: bool = False) -> str:
@@ -642,7 +554,9 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: boo
         lines.append("# No type column was guessed: map collectivity_type in columns.yaml first.")
         return "\n".join(lines) + "\n"
     lines.append(f"# Values of the column {q(guess.column)}:")
-    for label, count in sorted(_labels(frame[guess.column]).items(), key=lambda kv: -kv[1]):
+    values = _labels(frame[guess.column])
+    total = sum(values.values())
+    for label, count in sorted(values.items(), key=lambda kv: -kv[1]):
         rows = f"{count} row{'s' if count != 1 else ''}"
         known = type_name(label, enrich)
         if known == "epci":
@@ -652,23 +566,34 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: boo
             what = "the contract's own name" if words(known) == words(label) else "a usual name"
             lines.append(f"{q(label)}: {known}  # {rows}; {what} of {known}")
             continue
-        hint = _type_hint(label)
-        if hint == "epci" and not enrich:
-            note = (
-                "; CHECK: perhaps epci, which needs data.enrich_from_frame and a siren, "
-                "code_insee or name column"
-            )
-        elif hint:
-            note = f"; CHECK: perhaps {hint}"
-        else:
-            note = "; not a type of the contract: its rows are left out"
+        note = _type_note(label, count, total, enrich)
         lines.append(f"{q(label)}: null  # {rows}{note}")
     return "\n".join(lines) + "\n"
 
 
-def _type_hint(label: str) -> str | None:
-    folded = f" {re.sub(r'hors [a-z]+', '', words(label))} "  # "EPCI (hors métropole)"
-    return next((vocab for text, vocab in TYPE_HINTS if f" {text} " in folded), None)
+def _type_note(label: str, count: int, total: int, enrich: bool) -> str:
+    """The comment beside a type label left at null: the type it probably is (a mention of
+    one, « EPCI à FP », or a typo of its name, « Une métroploe »), else, for a frequent label
+    that is no « Autre », how many rows it leaves out: each a CHECK, since a null left
+    unedited silently drops those rows."""
+    near = near_type(label)
+    hint = type_hint(label) or (near[0] if near else None)
+    typo = f" (a typo of {near[1]!r}?)" if near and not type_hint(label) else ""
+    if hint == "epci" and not enrich:
+        return (
+            f"; CHECK: perhaps epci{typo}, which needs data.enrich_from_frame and a siren, "
+            "code_insee or name column"
+        )
+    if hint:
+        return f"; CHECK: perhaps {hint}{typo}"
+    share = count / total if total else 0.0
+    first = words(label).split()[:1]
+    if count >= FREQUENT_TYPE_ROWS and share >= FREQUENT_TYPE_SHARE and first[0] not in OTHERS:
+        return (
+            f"; CHECK: not a type of the contract: its {count} rows ({100 * share:.0f} % of "
+            "the rows with a type) are left out unless it is mapped to a type"
+        )
+    return "; not a type of the contract: its rows are left out"
 
 
 def run_name(export: str | Path) -> str:

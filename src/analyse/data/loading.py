@@ -30,6 +30,7 @@ from analyse.data.cells import categorical, distinct, release_memory
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.contract import COLLECTIVITY_TYPES, COLUMN_NAMES, COLUMNS, ColumnSpec
 from analyse.data.extra_columns import check_extra, extra_column_problems, extra_spec
+from analyse.data.label_names import level_labels, looks_like_type, near_labels, words
 from analyse.data.mapping_files import (
     MappingFile,
     mapping_where,
@@ -40,6 +41,7 @@ from analyse.data.numbers import (
     ambiguous_message,
     ambiguous_numbers,
     mixed_decimals,
+    number_hint,
     parse_numbers,
 )
 from analyse.data.readers import RawTable, normalise_label, read_raw
@@ -172,9 +174,19 @@ def _check_number(raw: pd.Series, kind: str, required: bool) -> Checked:
     faults = _faults(conditions, messages)
     at = faults == "ambiguous"
     faults[at] = [ambiguous_message(value, whole) for value in raw.to_numpy()[at]]
+    _hint_numbers(faults, raw)
     good = n.values.where(faults == "")
     values = good.astype(DTYPES[kind]) if DTYPES[kind] != "Int64" else _to_int(good)
     return Checked(values, faults)
+
+
+def _hint_numbers(faults: np.ndarray, raw: pd.Series) -> None:
+    """Add to each "is not a number" the way to write it when it is a number grouped by
+    thousands (``number_hint``: « 1.008,58 »), in place; the message keeps its start, which
+    ``data.bad_rows: exclude`` looks for."""
+    at = np.flatnonzero(faults == "is not a number")
+    for i, value in zip(at, raw.to_numpy()[at], strict=True):
+        faults[i] = "is not a number" + number_hint(value)
 
 
 def _to_int(values: pd.Series) -> pd.Series:
@@ -281,6 +293,7 @@ def check_cuts(raw: pd.Series, cuts: Sequence[float], codebook: Codebook) -> Che
     faults = _faults([n.empty, ~n.is_number, ambiguous], ["", "is not a number", "ambiguous"])
     at = faults == "ambiguous"
     faults[at] = [ambiguous_message(value, False) for value in raw.to_numpy()[at]]
+    _hint_numbers(faults, raw)
     good = pd.Series(level, index=raw.index, dtype="float64").where(faults == "")
     return Checked(_to_int(good.where(~n.empty)).astype(item_dtype(codebook)), faults)
 
@@ -419,7 +432,10 @@ def _mapping_problems(
                 Problem(
                     file=mapping_where(type_labels, label, file),
                     message=f"the type-label mapping gives {label!r} an unknown type"
-                    + did_you_mean(suggest_collectivity_type(str(target))),
+                    + did_you_mean(
+                        suggest_collectivity_type(str(target))
+                        or closest(str(target), [EPCI_PLACEHOLDER], cutoff=0.75)
+                    ),
                     value=str(target),
                     expected="one of " + ", ".join(targets) + ", or null to leave the rows out",
                 )
@@ -584,7 +600,11 @@ def load_survey_rows(
     _blank_missing(table, missing_values, codebook, extra_columns)
     warnings: list[str] = _unmapped_identifier_warnings(table, codebook, extra_columns)
     _number_rows(table)
-    excluded = _apply_type_labels(table, type_labels or {})
+    dropped: dict[str, int] = {}
+    excluded = _apply_type_labels(table, type_labels or {}, dropped)
+    warnings += null_label_warnings(
+        codebook, type_labels, dropped, answer_labels, table.non_answers, str(path)
+    )
     if bad_rows == "exclude":
         excluded, found = _bad_row_exclusions(
             table,
@@ -594,6 +614,7 @@ def load_survey_rows(
         )
         warnings += found
     problems = list(table.problems) + _missing_columns(table, codebook, population_optional)
+    present = set(table.frame.columns)  # before the checks take the checked columns away
     headers = {c: str((columns or {}).get(c, c)) for c in COLUMN_NAMES}
     typed, cell_level = _check_cells(
         table,
@@ -602,6 +623,7 @@ def load_survey_rows(
         population_optional,
         None if strict_identifiers else (headers, warnings),
         mapped_labels=list(answer_labels or {}),
+        type_labels=type_labels,
     )
     problems += cell_level
     for name in extra_columns:
@@ -612,6 +634,7 @@ def load_survey_rows(
             typed[name] = values
         problems += found
     if problems:
+        problems += _empty_population_way_out(problems, str(path), present)
         raise InputError(with_headers(problems, columns))
     out = pd.DataFrame(typed, copy=False)  # the checked columns, not a copy of them
     if warnings:
@@ -620,6 +643,32 @@ def load_survey_rows(
         out[EXCLUSION_COLUMN] = pd.Series(excluded, dtype="string")
     release_memory()  # what the checks freed, before the caller scores the survey
     return out, table.rows
+
+
+def _empty_population_way_out(
+    problems: list[Problem], file: str, present: set[str]
+) -> list[Problem]:
+    """One problem after the rows whose population is empty, saying the ways forward: an
+    export without populations (or with some missing) is common, and no row's fix is to type
+    one in the file. Filling it from the reference frame needs a column it is matched on."""
+    empty = [p for p in problems if p.column == "population" and p.message == "is empty"]
+    if not empty:
+        return []
+    keys = [k for k in ("siren", "code_insee", "name") if k in present]
+    frame = (
+        ", or fill them from the reference frame with data.enrich_from_frame: true (matched "
+        f"by {', '.join(keys)})"
+        if keys
+        else ""
+    )
+    return [
+        Problem(
+            file=file,
+            column="population",
+            message=f"{len(empty)} row(s) have an empty population: to go on without them, "
+            f"set data.bad_rows: exclude (they are left out, counted among the exclusions)" + frame,
+        )
+    ]
 
 
 def with_headers(problems: list[Problem], columns: Mapping[str, str] | None) -> list[Problem]:
@@ -694,9 +743,14 @@ def _blank_missing(
         frame.isetitem(position, categorical(codes, texts.mask(hit, ""), frame.index))
 
 
-def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -> np.ndarray:
+def _apply_type_labels(
+    table: RawTable,
+    type_labels: Mapping[str, str | None],
+    dropped: dict[str, int] | None = None,
+) -> np.ndarray:
     """Rewrite the type column through the mapping (labels compared like answer labels); the
-    reason each row left out by a None target is excluded ("" for the others)."""
+    reason each row left out by a None target is excluded ("" for the others). ``dropped``
+    receives the rows left out by each label (normalised)."""
     excluded = np.full(len(table.frame), "", dtype=object)
     column = "collectivity_type"
     if not type_labels or column not in table.frame.columns:
@@ -707,7 +761,10 @@ def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -
     raw = table.frame[column].astype(str)
     keys = raw.map(normalise_label)
     mapped = keys.map(lambda k: lookup.get(k, _UNMAPPED))
-    dropped = mapped.isna().to_numpy()
+    dropped_rows = mapped.isna().to_numpy()
+    if dropped is not None:
+        dropped.update({str(k): int(n) for k, n in keys[dropped_rows].value_counts().items()})
+    dropped = dropped_rows
     excluded[dropped] = [
         Reason("type_left_out", {"value": value.strip()}).english() for value in raw[dropped]
     ]
@@ -717,6 +774,50 @@ def _apply_type_labels(table: RawTable, type_labels: Mapping[str, str | None]) -
 
 
 _UNMAPPED = "\x00unmapped"
+
+
+def null_label_warnings(
+    codebook: Codebook,
+    type_labels: Mapping[str, str | None] | None,
+    dropped: Mapping[str, int],
+    answer_labels: Mapping[str, int | None] | None,
+    non_answers: Mapping[str, int],
+    file: str,
+) -> list[str]:
+    """A label left null in a mapping that looks like a known one, and drops rows or answers:
+    valid, since « Autre: null » is how rows are left out, but a draft placeholder left
+    unedited on « Une métroploe » or « Mise en oeuvre... » loses them silently otherwise.
+    ``dropped`` and ``non_answers``: rows and cells each label (normalised) took away. The
+    codebook's exact wording of a level left null is ``configured.mapping_warnings``'s."""
+    warnings = []
+    for label, target in (type_labels or {}).items():
+        rows = dropped.get(normalise_label(label), 0)
+        like = looks_like_type(label) if target is None and rows else None
+        if like is not None:
+            warnings.append(
+                f"{mapping_where(type_labels, label, 'data.type_labels')}: type label "
+                f"{label!r} is mapped to null, which leaves its {rows} row(s) of {file} out of "
+                f"the analysis, but it looks like the type {like!r}: map it to {like} if it "
+                "is one"
+            )
+    own = level_labels(codebook)
+    for label, level in (answer_labels or {}).items():
+        cells = non_answers.get(normalise_label(label), 0)
+        near = near_labels(label, own) if level is None and cells else None
+        if near is not None and words(label) not in own:
+            text = next(
+                (lv.label_fr for lv in codebook.levels if own[near] == lv.value and lv.label_fr),
+                near,
+            )
+            warnings.append(
+                f"{mapping_where(answer_labels, label, 'data.answer_labels')}: answer label "
+                f"{label!r} is mapped to null (a non-answer), which reads its {cells} "
+                f"answer(s) as missing, but it looks like the codebook's label of level "
+                f"{own[near]} ({text!r}): map it to {own[near]} if it is that level"
+            )
+    return warnings
+
+
 _IDENTIFIER_KINDS = ("siren", "code_insee")
 
 
@@ -800,9 +901,11 @@ def _check_cells(
     population_optional: bool,
     lenient: tuple[Mapping[str, str], list[str]] | None = None,
     mapped_labels: Sequence[str] = (),
+    type_labels: Mapping[str, str | None] | None = None,
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
     """Typed columns in output order, and the problems of every readable column
-    (``mapped_labels``: the answer-label mapping's keys, for "did you mean").
+    (``mapped_labels``: the answer-label mapping's keys, ``type_labels`` the type mapping,
+    for "did you mean").
 
     Rows left out of the analysis (``excluded``) are not checked: an "Autre" body without a
     population is not a fault of the file. Each checked column is removed from
@@ -834,6 +937,7 @@ def _check_cells(
             population_optional,
             lenient,
             mapped_labels,
+            type_labels,
         )
     finally:
         table.frame = pd.concat([frame, rest], axis=1) if frame.shape[1] else rest
@@ -850,6 +954,7 @@ def _check_set_apart(
     population_optional: bool,
     lenient: tuple[Mapping[str, str], list[str]] | None,
     mapped_labels: Sequence[str] = (),
+    type_labels: Mapping[str, str | None] | None = None,
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
     """``_check_cells`` on ``frame`` (``table.frame`` meanwhile), the contract and item
     columns to check, each dropped from it once typed and reported."""
@@ -869,7 +974,7 @@ def _check_set_apart(
             faults = np.where(excluded, "", checked.messages)
             typed[column.name] = checked.values
             if column.kind == "type":
-                problems += _unknown_type_problems(table, faults)
+                problems += _unknown_type_problems(table, faults, type_labels)
                 faults = np.where(_starts_with(faults, _UNKNOWN_TYPE), "", faults)
             problems += cell_problems(table, column.name, faults, column.expected)
             if column.name not in items:
@@ -898,18 +1003,34 @@ def _check_set_apart(
 _UNKNOWN_TYPE = "is not a known collectivity type"
 
 
-def _unknown_type_problems(table: RawTable, faults: np.ndarray) -> list[Problem]:
+def _unknown_type_problems(
+    table: RawTable, faults: np.ndarray, type_labels: Mapping[str, str | None] | None = None
+) -> list[Problem]:
     """One problem per distinct unknown type value, with its count: an export writes "Autre"
-    on every row of its kind, and the fix is one line of the type-label mapping."""
+    on every row of its kind, and the fix is one line of the type-label mapping. A value close
+    to a key of the mapping (« Une métropole » against « Une metropol: metropole ») is that key
+    misspelt: reported against the mapping's line, as for answer labels."""
     unknown = _starts_with(faults, _UNKNOWN_TYPE)
     if not unknown.any():
         return []
     values = table.frame["collectivity_type"].astype(str).str.strip()[unknown]
     rows = np.asarray(table.rows)[unknown]
+    keys = [str(k) for k in (type_labels or {})]
     problems = []
     for value, count in values.value_counts(sort=True).items():
         first = int(rows[(values == value).to_numpy()][0])
         message = faults[unknown][(values == value).to_numpy()][0]
+        near = closest(str(value), keys, cutoff=0.85)
+        if near is not None and near != value:
+            problems.append(
+                Problem(
+                    file=mapping_where(type_labels, near, "data.type_labels"),
+                    message=f"the type {value!r} of {table.file} ({count} row(s), first on "
+                    f"row {first}) is not in the type-label mapping; the mapping has "
+                    f"{near!r}: did you mean {value!r} there?",
+                )
+            )
+            continue
         problems.append(
             Problem(
                 file=table.file,

@@ -93,11 +93,10 @@ def read_answer_labels(path: str | Path) -> dict[str, int | None]:
         raise InputError(
             [
                 Problem(
-                    file=str(path),
-                    column=label,
-                    message="level is not a whole number",
+                    file=mapping_where(raw, label, str(path)),
+                    message=f"answer label {label!r}: level is not a whole number",
                     value=raw[label],
-                    expected="a whole number such as 0 or 3",
+                    expected="a whole number such as 0 or 3, or null for a non-answer",
                 )
                 for label in bad
             ]

@@ -100,6 +100,37 @@ def ambiguous_message(value: str, whole: bool) -> str:
     )
 
 
+# Thousands grouped with one separator, decimals with the other (1.008,58, 1,008.58), or
+# thousands grouped more than once (1.234.567): refused, since a point or a comma alone is
+# read as decimals, but ``number_hint`` says how to write them.
+_GROUPED_BOTH = re.compile(r"[+-]?\d{1,3}(?:(?P<sep>[.,])\d{3})+(?!(?P=sep))[.,]\d+")
+_GROUPED_TWICE = re.compile(r"[+-]?\d{1,3}(?:(?P<sep>[.,])\d{3})(?:(?P=sep)\d{3})+")
+
+
+def number_hint(value: object) -> str:
+    """How to write a cell that is a number grouped by thousands with a point or a comma:
+    "1.008,58" -> " (thousands separated by '.', decimals by ','): write 1008,58 or
+    1008.58", "" for any other cell."""
+    text = str(value).strip()
+    both = _GROUPED_BOTH.fullmatch(text)
+    if both:
+        sep = both.group("sep")
+        digits = text.replace(sep, "")
+        decimal = "," if sep == "." else "."
+        other = digits.replace(decimal, sep)
+        return (
+            f" (thousands separated by {sep!r}, decimals by {decimal!r}): write {digits} or {other}"
+        )
+    twice = _GROUPED_TWICE.fullmatch(text)
+    if twice:
+        sep = twice.group("sep")
+        return (
+            f" (thousands separated by {sep!r}): write {text.replace(sep, '')} or "
+            f"{text.replace(sep, ' ')}"
+        )
+    return ""
+
+
 # a number whose separator can only mark decimals: a point or a comma followed by digits,
 # unless it is one of the ambiguous thousands (``_AMBIGUOUS``: 1,500 or 1.500)
 _DECIMAL_WITH = {sep: re.compile(rf"[+-]?[\d{_SPACES}]*\{sep}\d+(?:[eE][+-]?\d+)?") for sep in ".,"}

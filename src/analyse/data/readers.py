@@ -84,6 +84,9 @@ class RawTable:
     # a workbook's worksheets listed ("" for one sheet or a text file): a hint when the
     # columns are missing, perhaps because the data sit on another sheet (data.sheet)
     sheets: str = ""
+    # cells of item columns read as non-answers, by answer label (``normalise_label``) mapped
+    # to None: a label left null by mistake loses that many answers, which validate says
+    non_answers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,9 +158,10 @@ def read_raw(
         frame = pd.concat(
             [frame, pd.DataFrame({c: grid.body.iloc[:, i] for c, i in copies})], axis=1
         )
+    non_answers: dict[str, int] = {}
     if answer_labels:
         frame = _apply_answer_labels(
-            frame, answer_labels, item_columns, set(header), set(numeric_items)
+            frame, answer_labels, item_columns, set(header), set(numeric_items), non_answers
         )
     return RawTable(
         file=name,
@@ -166,6 +170,7 @@ def read_raw(
         header_row=grid.header_row,
         problems=problems,
         sheets=grid.sheets,
+        non_answers=non_answers,
     )
 
 
@@ -779,9 +784,11 @@ def _apply_answer_labels(
     item_columns: Sequence[str],
     present: set[str],
     numeric_items: Collection[str] = (),
+    counts: dict[str, int] | None = None,
 ) -> pd.DataFrame:
     """Replace answer labels by their level in item columns; other text is left for validation.
-    In ``numeric_items`` only non-answers (labels mapped to None) are replaced."""
+    In ``numeric_items`` only non-answers (labels mapped to None) are replaced. ``counts``
+    receives the cells read as non-answers by label (normalised)."""
     # a label mapped to None is a non-answer ("Je ne sais pas"): an empty cell, i.e. unanswered
     lookup = {
         normalise_label(k): "" if v is None else str(int(v)) for k, v in answer_labels.items()
@@ -794,6 +801,12 @@ def _apply_answer_labels(
         raw = frame[column]
         codes, texts = distinct(raw)
         labels = non_answers if column in numeric_items else lookup
-        mapped = [labels.get(normalise_label(text), text) for text in texts]
+        keys = [normalise_label(text) for text in texts]
+        mapped = [labels.get(key, text) for key, text in zip(keys, texts, strict=True)]
+        if counts is not None and any(key in non_answers for key in keys):
+            cells = np.bincount(codes[codes >= 0], minlength=len(keys))
+            for key, n in zip(keys, cells, strict=True):
+                if key in non_answers and n:
+                    counts[key] = counts.get(key, 0) + int(n)
         frame[column] = categorical(codes, mapped, raw.index)
     return frame
