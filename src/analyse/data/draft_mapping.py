@@ -69,7 +69,7 @@ import pandas as pd
 from analyse.data.cells import distinct
 from analyse.data.codebook import Codebook, load_codebook
 from analyse.data.numbers import parse_numbers
-from analyse.data.readers import normalise_label, read_raw
+from analyse.data.readers import _duplicate_headers, normalise_label, read_raw
 from analyse.errors import InputError, Problem
 from analyse.params import NAME_MAX_LENGTH, AnalysisParams
 from analyse.paths import default_codebook_path, project_root
@@ -290,6 +290,11 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
     frame = table.frame
     header = list(frame.columns)
     guesses = guess_columns(header, codebook, frame)
+    # a guessed column whose header is repeated is ambiguous, as validate says of it; repeated
+    # headers among the columns left unmapped are harmless (not read)
+    duplicated = _duplicate_headers(header, {g.column for g in guesses}, table.file, mapped=False)
+    if duplicated:
+        raise InputError(duplicated)
     by_role = {g.canonical: g for g in guesses}
     items = {g.column for g in guesses if codebook and g.canonical in codebook.item_columns}
     if not items:
