@@ -9,6 +9,7 @@ import sys
 
 import pandas as pd
 import pytest
+import yaml
 
 from analyse import cli
 from analyse.data.draft_mapping import FILES
@@ -65,3 +66,76 @@ def test_a_repeated_header_among_unread_columns_is_drafted(tmp_path, monkeypatch
     write_csv(path, header, pd.concat([frame, frame[["Horodateur"]]], axis=1))
     assert run_main(monkeypatch, "draft-mapping", path, "--out", tmp_path / "draft") == 0
     assert sorted(p.name for p in (tmp_path / "draft").iterdir()) == sorted(FILES)
+
+
+# Text a YAML file cannot hold raw: mojibake of « ’ » (C1 controls), DEL, the line and
+# paragraph separators and NEL (line breaks to YAML), a byte-order mark, an escape, a tab,
+# quotes and backslashes, YAML's own indicators, and a label longer than a simple key.
+SPECIAL_LABELS = [
+    "Ce n\u00e2\x80\x99est pas fait",
+    "Oui\u2028vraiment",
+    "Non\u2029jamais",
+    "Peut\x85être",
+    "Sup\x7fprimé",
+    "Tab\tulé",
+    "Avec\ufeffBOM",
+    "Esc\x1bape",
+    'Guillemets " et \\ barre',
+    "#dièse: deux-points - tiret",
+    "Long " + "x" * 1100,
+]
+
+
+def special_export(path) -> None:
+    labels = SPECIAL_LABELS
+    rows = len(labels)
+    frame = pd.DataFrame(
+        {
+            "Identifiant": [str(i) for i in range(rows)],
+            "Type de collectivité": [labels[(i + 1) % rows] for i in range(rows)],
+            "Q1\u2028suite": labels,
+            "Q2\x85\x80 fin": [labels[(i + 3) % rows] for i in range(rows)],
+        }
+    )
+    frame.to_parquet(path, index=False)  # a CSV may not hold C0 controls or DEL
+
+
+def test_drafted_files_read_back_as_the_export_s_exact_text(tmp_path, monkeypatch, capsys):
+    from analyse.data.readers import read_raw
+    from analyse.yaml_files import read_yaml
+
+    path = tmp_path / "Baro\u2028mètre\n\x85 2025.parquet"  # shown in comments
+    special_export(path)
+    out = tmp_path / "draft"
+    assert run_main(monkeypatch, "draft-mapping", path, "--out", out) == 0
+    frame = read_raw(path).frame  # the export's text as the package reads it
+    header = list(frame.columns)
+    columns = yaml.safe_load((out / "columns.yaml").read_text(encoding="utf-8"))
+    assert columns["collectivity_type"] == "Type de collectivité"
+    assert columns["respondent_id"] == "Identifiant"
+    text = (out / "columns.yaml").read_text(encoding="utf-8")
+    commented = [line for line in text.splitlines() if line.startswith("# ?: ")]
+    assert [yaml.safe_load(line[len("# ?: ") :]) for line in commented] == header[2:]
+    answers = yaml.safe_load((out / "answers.yaml").read_text(encoding="utf-8"))
+    assert set(answers) == set(frame[header[2]]) | set(frame[header[3]]) == set(SPECIAL_LABELS)
+    # as the loader reads a mapping (every scalar text), and with the reading's own checks
+    assert set(read_yaml(out / "answers.yaml", text_scalars=True)) == set(SPECIAL_LABELS)
+    types = read_yaml(out / "types.yaml", text_scalars=True)
+    assert set(types) == set(SPECIAL_LABELS)
+    params = yaml.safe_load((out / "params.yaml").read_text(encoding="utf-8"))
+    assert params["data"]["survey"] == str(path)
+    for name in FILES:  # nothing a YAML reader refuses, no line broken
+        raw = (out / name).read_text(encoding="utf-8")
+        assert not set(raw) & {"\x7f", "\x80", "\x85", "\u2028", "\u2029", "\ufeff", "\r"}
+        read_yaml(out / name)
+
+
+def test_comment_and_scalar_escapes_keep_one_line():
+    from analyse.data.draft_mapping import comment, key, q
+
+    for text in [*SPECIAL_LABELS, "a\nb\r\nc", "\U0001f600 é « » ’"]:
+        assert yaml.safe_load(q(text)) == text
+        assert yaml.safe_load(f"{key(text)}: 1") == {text: 1}
+        assert "\n" not in q(text) and "\n" not in comment(text)
+        assert yaml.safe_load(f"a: 1  # {comment(text)}\nb: 2") == {"a": 1, "b": 2}
+    assert q("é « ’ »") == '"é « ’ »"'  # readable text stays as it is

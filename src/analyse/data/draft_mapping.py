@@ -310,13 +310,13 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
         and (cuts := count_cuts(frame[c], missing, (codebook or load_codebook()).n_levels))
     }
     enrich = any(role in by_role for role in FRAME_KEYS)
+    file = comment(table.file)  # shown in the files' first comment
     texts = {
-        "columns.yaml": _columns_yaml(table.file, header, guesses, missing, counts, where),
-        "answers.yaml": _answers_yaml(
-            table.file, frame, [c for c in header if c in items], codebook
-        ),
-        "types.yaml": _types_yaml(table.file, frame, by_role.get("collectivity_type"), enrich),
+        "columns.yaml": _columns_yaml(file, header, guesses, missing, counts, where),
+        "answers.yaml": _answers_yaml(file, frame, [c for c in header if c in items], codebook),
+        "types.yaml": _types_yaml(file, frame, by_role.get("collectivity_type"), enrich),
     }
+    texts = {name: readable(text) for name, text in texts.items()}
     return Draft(
         export=table.file,
         columns=header,
@@ -507,9 +507,56 @@ def _labels(column: pd.Series) -> Counter[str]:
     return Counter(text[keep].tolist())
 
 
+# What a YAML file cannot hold raw on a line: the characters its reader refuses (C0 and C1
+# controls, U+007F, lone surrogates, U+FFFE, U+FFFF), the line breaks it would fold into a
+# space inside a scalar or end a comment with (\n, \r, U+0085, U+2028, U+2029), and the
+# byte-order mark. Export headers and labels hold them: mojibake (« nâ\x80\x99est »), text
+# pasted from a word processor (U+2028).
+_UNSAFE = re.compile(
+    "[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+# Above this length, a mapping key is no "simple key" for a YAML parser (1024 characters):
+# it is written as an explicit key (``? "label"`` then ``: value`` on the next line).
+SIMPLE_KEY_MAX = 1000
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A YAML escape of one character: \\x80, \\u2028, \\U0001F600."""
+    code = ord(match.group())
+    return (
+        f"\\x{code:02X}"
+        if code <= 0xFF
+        else f"\\u{code:04X}"
+        if code <= 0xFFFF
+        else f"\\U{code:08X}"
+    )
+
+
 def q(text: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML; accents kept readable)."""
-    return json.dumps(str(text), ensure_ascii=False, allow_nan=False)
+    """A YAML double-quoted scalar (JSON strings are valid YAML; accents kept readable), with
+    what YAML cannot hold raw written as YAML escapes, so that the file reads back as the
+    export's exact text."""
+    return _UNSAFE.sub(_escape, json.dumps(str(text), ensure_ascii=False, allow_nan=False))
+
+
+def key(text: str) -> str:
+    """``text`` as a mapping key followed by ``: value``: ``q(text)``, or an explicit key on a
+    line of its own when too long for a simple key."""
+    quoted = q(text)
+    return quoted if len(quoted) <= SIMPLE_KEY_MAX else f"? {quoted}\n"
+
+
+def comment(text: str) -> str:
+    """Text shown in a YAML comment (a file name, a codebook label) on one line that a YAML
+    parser accepts: line breaks and other characters YAML cannot hold raw as escapes."""
+    return _UNSAFE.sub(_escape, str(text))
+
+
+def readable(text: str) -> str:
+    """A drafted file's text with every character YAML cannot hold raw escaped, line by line:
+    a safety net behind ``q`` and ``comment`` (in a double-quoted scalar the escape reads back
+    as the character; in a comment it is shown)."""
+    return "\n".join(_UNSAFE.sub(_escape, line) for line in text.split("\n"))
 
 
 def _columns_yaml(
@@ -578,7 +625,7 @@ def _answers_yaml(
     ]
     if codebook is not None:
         lines.append("# Levels of the codebook:")
-        lines += [f"#   {level.value} = {level.label_fr}" for level in codebook.levels]
+        lines += [f"#   {level.value} = {comment(level.label_fr)}" for level in codebook.levels]
     own = {} if codebook is None else level_labels(codebook)
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         level = own.get(words(label))
@@ -594,7 +641,7 @@ def _answers_yaml(
             note = "; CHECK: not a label of the codebook, read as a non-answer" + (
                 f" (perhaps level {near})" if near is not None else ""
             )
-        lines.append(f"{q(label)}: {value}  # {count} answer{'s' if count != 1 else ''}{note}")
+        lines.append(f"{key(label)}: {value}  # {count} answer{'s' if count != 1 else ''}{note}")
     if not counts:
         lines.append("# (no text answer found: items are numbers already, or none was guessed)")
     return "\n".join(lines) + "\n"
@@ -651,11 +698,11 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: boo
         rows = f"{count} row{'s' if count != 1 else ''}"
         known = type_name(label, enrich)
         if known == "epci":
-            lines.append(f"{q(label)}: epci  # {rows}; CC, CA, CU or metropole, from the frame")
+            lines.append(f"{key(label)}: epci  # {rows}; CC, CA, CU or metropole, from the frame")
             continue
         if known is not None:
             what = "the contract's own name" if words(known) == words(label) else "a usual name"
-            lines.append(f"{q(label)}: {known}  # {rows}; {what} of {known}")
+            lines.append(f"{key(label)}: {known}  # {rows}; {what} of {known}")
             continue
         hint = _type_hint(label)
         if hint == "epci" and not enrich:
@@ -667,7 +714,7 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: boo
             note = f"; CHECK: perhaps {hint}"
         else:
             note = "; not a type of the contract: its rows are left out"
-        lines.append(f"{q(label)}: null  # {rows}{note}")
+        lines.append(f"{key(label)}: null  # {rows}{note}")
     return "\n".join(lines) + "\n"
 
 
@@ -701,7 +748,7 @@ def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = Non
     book = param_path(codebook if codebook is not None else default_codebook_path())
     defaults = AnalysisParams()
     lines = [
-        f"# Parameter file drafted by `analyse draft-mapping` from {draft.export}.",
+        f"# Parameter file drafted by `analyse draft-mapping` from {comment(draft.export)}.",
         "# Check it with `analyse validate --params FILE`, then `analyse run FILE`. Paths are",
         "# relative to the project root, or absolute. Every key: params/default.yaml, README.",
         f"name: {run_name(draft.export)}  # the report folder",
@@ -743,7 +790,7 @@ def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = Non
         f"  min_cell: {defaults.min_cell}",
         "seed: 2025",
     ]
-    return "\n".join(lines) + "\n"
+    return readable("\n".join(lines) + "\n")
 
 
 def write_draft(
