@@ -128,9 +128,11 @@ def validate(
         )
     if params is not None:
         from analyse.params import load_params
+
+        loaded = load_params(params)  # a bad file fails before the pipeline is imported
         from analyse.pipeline.preflight import check_params
 
-        checked = check_params(load_params(params))
+        checked = check_params(loaded)
         console.print(checked.render(), markup=False)
         report_warnings(checked.warnings)
         if checked.error is not None:
