@@ -139,3 +139,71 @@ def test_comment_and_scalar_escapes_keep_one_line():
         assert "\n" not in q(text) and "\n" not in comment(text)
         assert yaml.safe_load(f"a: 1  # {comment(text)}\nb: 2") == {"a": 1, "b": 2}
     assert q("é « ’ »") == '"é « ’ »"'  # readable text stays as it is
+
+
+def notes_first(path) -> None:
+    """A workbook as analysts send them: a notice first, the answers on the second sheet."""
+    with pd.ExcelWriter(path) as writer:
+        notice = pd.DataFrame({"Notes": ["Export du 3 mars", "Ne pas diffuser"]})
+        notice.to_excel(writer, sheet_name="Notice", index=False)
+        example().head(12).to_excel(writer, sheet_name="Réponses", index=False)
+
+
+@pytest.mark.parametrize("chosen", ["Réponses", "1", " réponses "])
+def test_sheet_chooses_the_worksheet_and_is_written_as_data_sheet(
+    tmp_path, monkeypatch, capsys, chosen
+):
+    from analyse.params import params_from_mapping
+
+    path = tmp_path / "b.xlsx"
+    notes_first(path)
+    out = tmp_path / "draft"
+    assert run_main(monkeypatch, "draft-mapping", path, "--out", out, "--sheet", chosen) == 0
+    captured = capsys.readouterr()
+    assert "36 of 39 columns guessed" in captured.out
+    assert "warning" not in captured.err  # the worksheet was chosen, and has the answers
+    raw = yaml.safe_load((out / "params.yaml").read_text(encoding="utf-8"))
+    assert raw["data"]["sheet"] == "Réponses"  # by name, whichever way it was chosen
+    assert params_from_mapping(raw, check_files=False).data.sheet == "Réponses"
+
+
+def test_several_worksheets_and_none_chosen_say_which_was_drafted(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "b.xlsx"
+    notes_first(path)
+    out = tmp_path / "draft"
+    assert run_main(monkeypatch, "draft-mapping", path, "--out", out) == 0
+    err = capsys.readouterr().err
+    first, few = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert "has 2 worksheets (0 'Notice' (3 rows), 1 'Réponses' (13 rows))" in first
+    assert "the first, 'Notice', was drafted; choose another with --sheet" in first
+    # one column, nothing guessed: the other worksheet is named
+    assert "the worksheet 'Notice' gives 1 column and 0 guessed" in few
+    assert "another worksheet? 1 'Réponses' (13 rows); draft it with --sheet" in few
+    text = (out / "params.yaml").read_text(encoding="utf-8")
+    assert "sheet" not in yaml.safe_load(text)["data"]  # the first, as by default
+    assert '# sheet: "Notice"  # the first worksheet, drafted; the workbook\'s worksheets: ' in text
+
+
+def test_a_chosen_worksheet_with_almost_nothing_names_the_others(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "b.xlsx"
+    notes_first(path)
+    args = ["draft-mapping", path, "--out", tmp_path / "draft", "--sheet", "Notice"]
+    assert run_main(monkeypatch, *args) == 0
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "the worksheet 'Notice' gives 1 column" in line and "1 'Réponses'" in line
+    assert (
+        yaml.safe_load((tmp_path / "draft" / "params.yaml").read_text("utf-8"))["data"]["sheet"]
+        == "Notice"
+    )
+
+
+def test_a_worksheet_the_workbook_lacks_or_a_sheet_of_a_csv_exits_2(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "b.xlsx"
+    notes_first(path)
+    out = tmp_path / "draft"
+    assert run_main(monkeypatch, "draft-mapping", path, "--out", out, "--sheet", "Reponse") == 2
+    err = capsys.readouterr().err
+    assert "no worksheet named 'Reponse'" in err and "0 'Notice'" in err
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out, "--sheet", "0") == 2
+    assert "only an .xlsx workbook has worksheets" in capsys.readouterr().err
+    assert not out.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import inspect
 import os
+import shlex
 import signal
 import sys
 from dataclasses import replace
@@ -178,6 +179,13 @@ def draft_mapping(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite drafted files that exist.")] = False,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="Worksheet of an .xlsx export: its name, or its 0-based position (default: "
+            "the first); written as data.sheet in params.yaml."
+        ),
+    ] = None,
 ) -> None:
     """Draft columns.yaml, answers.yaml, types.yaml and params.yaml for a new export.
 
@@ -191,15 +199,17 @@ def draft_mapping(
     """
     from analyse.data.codebook import load_codebook
     from analyse.data.draft_mapping import draft_mapping as draft
-    from analyse.data.draft_mapping import write_draft
+    from analyse.data.draft_mapping import sheet_notes, write_draft
 
-    drafted = draft(export, load_codebook(codebook))
+    drafted = draft(export, load_codebook(codebook), sheet=sheet)
     target = out if out is not None else export.parent
     written = write_draft(drafted, target, force=force, codebook=codebook)
+    report_warnings(sheet_notes(drafted))
     console.print(
         f"Drafted from {export}: {len(drafted.guesses)} of {len(drafted.columns)} columns "
         "guessed. Look over the lines marked CHECK, then check with:\n"
-        f"  analyse validate --params {target / 'params.yaml'}\nFiles written:",
+        f"  analyse validate --params {shlex.quote(str(target / 'params.yaml'))}\n"
+        "Files written:",
         markup=False,
     )
     for path in written:
@@ -271,7 +281,7 @@ def simulate(
         console.print(
             f"Wrote a synthetic survey-tool export of {len(table)} rows ({design}, seed {seed})"
             f" to {data_path}\nIts provenance record: {truth}\n"
-            f"Draft its mappings with: analyse draft-mapping {data_path}",
+            f"Draft its mappings with: analyse draft-mapping {shlex.quote(str(data_path))}",
             markup=False,
         )
         return

@@ -202,6 +202,12 @@ class Draft:
     enrich: bool = False
     # The missing-value spellings seen only in columns of numbers otherwise: safe to declare.
     confident_missing: list[str] = field(default_factory=list)
+    # The worksheet of an .xlsx workbook drafted ("" for another file), whether it was chosen
+    # (``--sheet``: written as ``data.sheet``) or is the first by default, and the workbook's
+    # worksheets (title, described as "0 'Notice' (3 rows)") when it has several.
+    sheet: str = ""
+    sheet_chosen: bool = False
+    worksheets: tuple[tuple[str, str], ...] = ()
 
 
 def guess_columns(
@@ -284,9 +290,13 @@ def _item_column(item: str, text: str, header: list[str], taken: set[str]) -> st
     return best if best_ratio >= ITEM_SIMILARITY else None
 
 
-def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft:
-    """Draft the three mapping files of ``export`` (read with ``analyse.data.readers``)."""
-    table = read_raw(export)
+def draft_mapping(
+    export: str | Path, codebook: Codebook | None = None, sheet: str | int | None = None
+) -> Draft:
+    """Draft the three mapping files of ``export`` (read with ``analyse.data.readers``;
+    ``sheet``: the worksheet of an .xlsx workbook, by name or 0-based position, as
+    ``data.sheet``; the first by default)."""
+    table = read_raw(export, sheet=sheet)
     frame = table.frame
     header = list(frame.columns)
     guesses = guess_columns(header, codebook, frame)
@@ -325,7 +335,38 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
         missing_values=list(missing),
         enrich=enrich,
         confident_missing=[t for t in missing if _only_in_numbers(frame, where[t], missing)],
+        sheet=table.sheet,
+        sheet_chosen=sheet is not None,
+        worksheets=table.worksheets,
     )
+
+
+# A worksheet with fewer columns is hardly a survey: perhaps a notice before the answers.
+FEW_COLUMNS = 3
+
+
+def sheet_notes(draft: Draft) -> list[str]:
+    """What to say of the worksheet drafted, one line each: which one, when the workbook has
+    several and none was chosen; the others, when the one drafted yields almost nothing (fewer
+    than ``FEW_COLUMNS`` columns, or none guessed) and the data may sit on another."""
+    if not draft.worksheets:
+        return []
+    notes = []
+    listed = ", ".join(entry for _, entry in draft.worksheets)
+    if not draft.sheet_chosen:
+        notes.append(
+            f"{draft.export} has {len(draft.worksheets)} worksheets ({listed}): the first, "
+            f"{draft.sheet!r}, was drafted; choose another with --sheet NAME or --sheet POSITION"
+        )
+    n = len(draft.columns)
+    if n < FEW_COLUMNS or not draft.guesses:
+        others = [entry for title, entry in draft.worksheets if title != draft.sheet]
+        notes.append(
+            f"the worksheet {draft.sheet!r} gives {n} column{'s' if n != 1 else ''} and "
+            f"{len(draft.guesses)} guessed: are the answers on another worksheet? "
+            f"{', '.join(others)}; draft it with --sheet"
+        )
+    return notes
 
 
 # The columns the reference frame is matched on (``analyse.data.enrich``).
@@ -759,6 +800,13 @@ def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = Non
         f"  answer_labels: {q(param_path(out / 'answers.yaml'))}",
         f"  type_labels: {q(param_path(out / 'types.yaml'))}",
     ]
+    if draft.sheet_chosen:
+        lines.append(f"  sheet: {q(draft.sheet)}  # the worksheet drafted")
+    elif draft.worksheets:
+        lines.append(
+            f"  # sheet: {q(draft.sheet)}  # the first worksheet, drafted; the workbook's "
+            f"worksheets: {comment(', '.join(e for _, e in draft.worksheets))}"
+        )
     if draft.enrich:
         lines.append(
             "  enrich_from_frame: true  # populations and EPCI legal types from the reference "
