@@ -5,7 +5,9 @@ issue 22, findings 2, 3, 6, 7 and 11)."""
 from __future__ import annotations
 
 import csv
+import os
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -207,3 +209,99 @@ def test_a_worksheet_the_workbook_lacks_or_a_sheet_of_a_csv_exits_2(tmp_path, mo
     assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out, "--sheet", "0") == 2
     assert "only an .xlsx workbook has worksheets" in capsys.readouterr().err
     assert not out.exists()
+
+
+def _every_file(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        ("a-file", "a-file: is not a folder (--out must be a folder)"),
+        ("a-file/sub", "a-file: is not a folder, and {tmp}/a-file/sub is in it"),
+        ("draft", "draft/params.yaml: is a folder, not a file: not overwritten"),
+    ],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_an_out_that_is_no_folder_exits_2_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, out, said, force
+):
+    (tmp_path / "a-file").write_text("mine\n", encoding="utf-8")
+    (tmp_path / "draft" / "params.yaml").mkdir(parents=True)
+    before = _every_file(tmp_path)
+    args = ["draft-mapping", EXPORT, "--out", tmp_path / out, *(["--force"] if force else [])]
+    assert run_main(monkeypatch, *args) == 2
+    err = capsys.readouterr().err
+    assert said.format(tmp=tmp_path) in err and "Traceback" not in err
+    assert "expected --out: a folder you may write in" in err or "another --out folder" in err
+    assert _every_file(tmp_path) == before
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_an_out_that_cannot_be_created_exits_2(tmp_path, monkeypatch, capsys):
+    import analyse.data.draft_mapping as module
+
+    real = Path.mkdir
+
+    def refused(self, *args, **kwargs):
+        if self.name == "deeper":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(module.Path, "mkdir", refused)
+    out = tmp_path / "new" / "deeper"
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: cannot be created (Permission denied: {out})" in err
+    assert _every_file(tmp_path) == []  # "new", created on the way, is removed again
+
+
+def test_a_write_failing_midway_leaves_no_file_and_no_folder(tmp_path, monkeypatch, capsys):
+    """The disk fills up at the third file: none of the four is left, nor the folder made."""
+    import builtins
+
+    import analyse.data.draft_mapping as module
+
+    calls = []
+
+    def full_at_third(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(module, "open", full_at_third, raising=False)
+    out = tmp_path / "draft"
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: the drafted files cannot be written (No space left on device" in err
+    assert "none was written" in err and "Traceback" not in err
+    assert len(calls) == 3 and _every_file(tmp_path) == []
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes in any folder"
+)
+def test_a_folder_that_may_not_be_written_in_exits_2(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "read-only"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 2
+        assert f"{out}: the drafted files cannot be written" in capsys.readouterr().err
+        assert list(out.iterdir()) == []
+    finally:
+        out.chmod(0o755)
+
+
+def test_forced_files_are_replaced_whole_and_keep_usual_permissions(tmp_path, monkeypatch):
+    out = tmp_path / "draft"
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 0
+    (out / "answers.yaml").write_text("# edited\n", encoding="utf-8")
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out, "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)  # no temporary left
+    assert (out / "answers.yaml").read_text(encoding="utf-8").startswith("# Answer labels")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all((out / n).stat().st_mode & 0o777 == 0o666 & ~umask for n in FILES)

@@ -55,9 +55,12 @@ A guess a user does not check is a wrong analysis: the header of each file says 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
+import os
 import re
+import secrets
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -845,25 +848,107 @@ def write_draft(
     draft: Draft, out: str | Path, force: bool = False, codebook: str | Path | None = None
 ) -> list[Path]:
     """Write the drafted mappings and their parameter file (``params_yaml``; ``codebook`` is
-    the codebook the draft used, the default one if None) into ``out``; refuse
-    (``InputError``) to overwrite any unless ``force``, naming every file that exists, and
-    writing none of them."""
+    the codebook the draft used, the default one if None) into ``out``, creating it; refuse
+    (``InputError``) to overwrite any unless ``force``, naming every file that exists.
+
+    All four files or none: every target is checked first (``out`` a folder or creatable, no
+    target a folder), then the four texts are written to temporary files beside them and moved
+    in, so that a folder that cannot be written in, or a disk that fills up, leaves no file
+    half written and no draft of three files out of four."""
     out = Path(out)
     targets = [out / name for name in FILES]
-    existing = [p for p in targets if p.exists()]
-    if existing and not force:
+    problems = _folder_problems(out)
+    if not problems:
+        problems = [
+            Problem(
+                str(p),
+                "is a folder, not a file: not overwritten",
+                expected="another --out folder, or that folder moved away",
+            )
+            for p in targets
+            if p.is_dir()
+        ] + [
+            Problem(
+                str(p),
+                "already exists: not overwritten",
+                expected="another --out folder, or --force to overwrite",
+            )
+            for p in targets
+            if p.exists() and not p.is_dir() and not force
+        ]
+    if problems:
+        raise InputError(problems)
+    texts = {**draft.texts, PARAMS_FILE: params_yaml(draft, out, codebook)}
+    created = _make_folder(out)
+    temporaries: list[Path] = []
+    try:
+        for path in targets:
+            temporary = out / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            with open(temporary, "x", encoding="utf-8", newline="") as fh:
+                temporaries.append(temporary)
+                fh.write(texts[path.name])
+        for temporary, path in zip(temporaries, targets, strict=True):
+            os.replace(temporary, path)
+    except OSError as exc:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        where = exc.filename if exc.filename is not None else out
         raise InputError(
             [
                 Problem(
-                    str(p),
-                    "already exists: not overwritten",
-                    expected="another --out folder, or --force to overwrite",
+                    str(out),
+                    f"the drafted files cannot be written ({exc.strerror or exc}: {where}); "
+                    "none was written",
+                    expected=OUT_EXPECTED,
                 )
-                for p in existing
             ]
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    texts = {**draft.texts, PARAMS_FILE: params_yaml(draft, out, codebook)}
-    for path in targets:
-        path.write_text(texts[path.name], encoding="utf-8")
+        ) from None
     return targets
+
+
+OUT_EXPECTED = "--out: a folder you may write in, existing or to create"
+
+
+def _folder_problems(out: Path) -> list[Problem]:
+    """What makes ``out`` no folder for the drafted files: it, or a folder above it, is a file."""
+    for folder in (out, *out.parents):
+        try:
+            if not (folder.exists() or folder.is_symlink()):
+                continue
+            if folder.is_dir():
+                return []
+        except OSError as exc:  # a folder above that may not be looked into
+            return [
+                Problem(str(folder), f"cannot be examined ({exc.strerror})", expected=OUT_EXPECTED)
+            ]
+        what = "is not a folder" if folder == out else f"is not a folder, and {out} is in it"
+        return [Problem(str(folder), f"{what} (--out must be a folder)", expected=OUT_EXPECTED)]
+    return []
+
+
+def _make_folder(out: Path) -> list[Path]:
+    """Create ``out`` and the folders above it that are missing; the folders created, top
+    first (removed again if the files cannot be written)."""
+    missing = [f for f in (out, *out.parents) if not f.exists()][::-1]
+    for folder in missing:
+        try:
+            folder.mkdir()
+        except FileExistsError:  # made meanwhile
+            continue
+        except OSError as exc:
+            for made in reversed(missing[: missing.index(folder)]):
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+            raise InputError(
+                [
+                    Problem(
+                        str(out),
+                        f"cannot be created ({exc.strerror or exc}: {folder})",
+                        expected=OUT_EXPECTED,
+                    )
+                ]
+            ) from None
+    return missing
