@@ -305,3 +305,31 @@ def test_forced_files_are_replaced_whole_and_keep_usual_permissions(tmp_path, mo
     umask = os.umask(0)
     os.umask(umask)
     assert all((out / n).stat().st_mode & 0o777 == 0o666 & ~umask for n in FILES)
+
+
+def test_printed_next_steps_are_shell_quoted(tmp_path, monkeypatch, capsys):
+    """A folder with spaces and quotes: the printed command, pasted in a shell, names it."""
+    import shlex
+
+    folder = tmp_path / "l'été 2025" / "mon export"
+    export = folder / "export $(x).csv"
+    args = ["simulate", "--format", "export", "--seed", "3", "--out", export]
+    assert run_main(monkeypatch, *args) == 0
+    printed = capsys.readouterr().out
+    (line,) = [x for x in printed.splitlines() if "analyse draft-mapping" in x]
+    assert shlex.split(line.split(": ", 1)[1]) == ["analyse", "draft-mapping", str(export)]
+    out = folder / "draft files"
+    assert run_main(monkeypatch, "draft-mapping", export, "--out", out) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if "analyse validate" in x]
+    assert shlex.split(line) == ["analyse", "validate", "--params", str(out / "params.yaml")]
+
+
+@pytest.mark.parametrize("fmt", ["export", "contract"])
+@pytest.mark.parametrize("name", ["x.xlsx", "x.parquet", "x"])
+def test_simulate_refuses_an_out_that_is_not_csv(tmp_path, monkeypatch, capsys, fmt, name):
+    """simulate writes CSV text in either format: a workbook's name would hold CSV."""
+    out = tmp_path / name
+    assert run_main(monkeypatch, "simulate", "--format", fmt, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert "--out: simulate writes a CSV file" in err and "a path ending in .csv" in err
+    assert list(tmp_path.iterdir()) == []

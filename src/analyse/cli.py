@@ -230,8 +230,8 @@ def simulate(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="CSV to write; the truth goes beside it (default: synthetic_survey.csv, "
-            "or synthetic_export.csv with --format export)."
+            help="CSV to write (a path ending in .csv); the truth goes beside it (default: "
+            "synthetic_survey.csv, or synthetic_export.csv with --format export)."
         ),
     ] = None,
     n: Annotated[
@@ -263,6 +263,20 @@ def simulate(
     if format not in ("contract", "export"):
         raise InputError(
             [Problem("--format", "unknown format", value=format, expected="contract or export")]
+        )
+    if out is not None and out.suffix.lower() != ".csv":
+        # both formats are CSV text: a workbook's name would hold CSV a spreadsheet cannot open
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    "simulate writes a CSV file (either --format), not "
+                    + (f"a {out.suffix} file" if out.suffix else "a file without extension"),
+                    value=str(out),
+                    expected="a path ending in .csv (a spreadsheet opens it and can save it "
+                    "as .xlsx)",
+                )
+            ]
         )
     try:
         if format == "export":
