@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -307,19 +308,19 @@ def test_forced_files_are_replaced_whole_and_keep_usual_permissions(tmp_path, mo
     assert all((out / n).stat().st_mode & 0o777 == 0o666 & ~umask for n in FILES)
 
 
-def test_printed_next_steps_are_shell_quoted(tmp_path, monkeypatch, capsys):
+def test_simulate_s_next_step_is_shell_quoted(tmp_path, monkeypatch, capsys):
     """A folder with spaces and quotes: the printed command, pasted in a shell, names it."""
-    import shlex
-
-    folder = tmp_path / "l'été 2025" / "mon export"
-    export = folder / "export $(x).csv"
+    export = tmp_path / "l'été 2025" / "export $(x).csv"
     args = ["simulate", "--format", "export", "--seed", "3", "--out", export]
     assert run_main(monkeypatch, *args) == 0
     printed = capsys.readouterr().out
     (line,) = [x for x in printed.splitlines() if "analyse draft-mapping" in x]
     assert shlex.split(line.split(": ", 1)[1]) == ["analyse", "draft-mapping", str(export)]
-    out = folder / "draft files"
-    assert run_main(monkeypatch, "draft-mapping", export, "--out", out) == 0
+
+
+def test_draft_mapping_s_next_step_is_shell_quoted(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "l'été 2025" / "draft $(x) files"
+    assert run_main(monkeypatch, "draft-mapping", EXPORT, "--out", out) == 0
     (line,) = [x for x in capsys.readouterr().out.splitlines() if "analyse validate" in x]
     assert shlex.split(line) == ["analyse", "validate", "--params", str(out / "params.yaml")]
 
