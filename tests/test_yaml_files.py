@@ -146,3 +146,44 @@ def test_load_params_reports_a_duplicated_key(tmp_path):
     with pytest.raises(InputError) as exc:
         load_params(path)
     assert "'name' is written twice (lines 1 and 2)" in str(exc.value)
+
+
+@pytest.mark.parametrize(("raw", "line", "column"), [(b"\x7f", 1, 8), (b"\xc2\x80", 3, 17)])
+@pytest.mark.parametrize("text_scalars", [False, True])
+def test_a_character_yaml_refuses_is_named_with_its_place(
+    tmp_path, raw, line, column, text_scalars
+):
+    """DEL, or a C1 control (mojibake's « \\x80 »), anywhere in the file: the reader refuses it
+    as the loader is built, which is an InputError like any other, never a ReaderError."""
+    path = tmp_path / "p.yaml"
+    path.write_bytes(
+        b"name: x"
+        + (raw if line == 1 else b"")
+        + b'y\ndata:\n  survey: "data/'
+        + (raw if line == 3 else b"")
+        + b'x.csv"\n'
+    )
+    code = raw.decode("utf-8")
+    text = problem(path, text_scalars=text_scalars)
+    assert (
+        f"not valid YAML: the character U+{ord(code):04X} at line {line}, column {column}" in text
+    )
+    assert f"write it \\x{ord(code):02X} inside double quotes" in text
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_params_file_with_a_control_character_exits_2(tmp_path, monkeypatch, capsys, command):
+    from analyse import cli
+
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"name: x\x7fy\ndata:\n  survey: data/example-export/export.csv\n")
+    args = ["run", str(path), "--output-dir", str(tmp_path / "reports")]
+    if command == "validate":
+        args = ["validate", "--params", str(path)]
+    monkeypatch.setattr(sys, "argv", ["analyse", *args])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{path}: not valid YAML: the character U+007F at line 1, column 8" in err
+    assert "Traceback" not in err and not (tmp_path / "reports").exists()

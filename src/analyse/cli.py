@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import inspect
 import os
+import shlex
 import signal
 import sys
 from dataclasses import replace
@@ -128,9 +129,11 @@ def validate(
         )
     if params is not None:
         from analyse.params import load_params
+
+        loaded = load_params(params)  # a bad file fails before the pipeline is imported
         from analyse.pipeline.preflight import check_params
 
-        checked = check_params(load_params(params))
+        checked = check_params(loaded)
         console.print(checked.render(), markup=False)
         report_warnings(checked.warnings)
         if checked.error is not None:
@@ -176,6 +179,13 @@ def draft_mapping(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite drafted files that exist.")] = False,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="Worksheet of an .xlsx export: its name, or its 0-based position (default: "
+            "the first); written as data.sheet in params.yaml."
+        ),
+    ] = None,
 ) -> None:
     """Draft columns.yaml, answers.yaml, types.yaml and params.yaml for a new export.
 
@@ -189,15 +199,17 @@ def draft_mapping(
     """
     from analyse.data.codebook import load_codebook
     from analyse.data.draft_mapping import draft_mapping as draft
-    from analyse.data.draft_mapping import write_draft
+    from analyse.data.draft_mapping import sheet_notes, write_draft
 
-    drafted = draft(export, load_codebook(codebook))
+    drafted = draft(export, load_codebook(codebook), sheet=sheet)
     target = out if out is not None else export.parent
     written = write_draft(drafted, target, force=force, codebook=codebook)
+    report_warnings(sheet_notes(drafted))
     console.print(
         f"Drafted from {export}: {len(drafted.guesses)} of {len(drafted.columns)} columns "
         "guessed. Look over the lines marked CHECK, then check with:\n"
-        f"  analyse validate --params {target / 'params.yaml'}\nFiles written:",
+        f"  analyse validate --params {shlex.quote(str(target / 'params.yaml'))}\n"
+        "Files written:",
         markup=False,
     )
     for path in written:
@@ -218,8 +230,8 @@ def simulate(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="CSV to write; the truth goes beside it (default: synthetic_survey.csv, "
-            "or synthetic_export.csv with --format export)."
+            help="CSV to write (a path ending in .csv); the truth goes beside it (default: "
+            "synthetic_survey.csv, or synthetic_export.csv with --format export)."
         ),
     ] = None,
     n: Annotated[
@@ -252,6 +264,20 @@ def simulate(
         raise InputError(
             [Problem("--format", "unknown format", value=format, expected="contract or export")]
         )
+    if out is not None and out.suffix.lower() != ".csv":
+        # both formats are CSV text: a workbook's name would hold CSV a spreadsheet cannot open
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    "simulate writes a CSV file (either --format), not "
+                    + (f"a {out.suffix} file" if out.suffix else "a file without extension"),
+                    value=str(out),
+                    expected="a path ending in .csv (a spreadsheet opens it and can save it "
+                    "as .xlsx)",
+                )
+            ]
+        )
     try:
         if format == "export":
             table = sim.generate_export(design=design, seed=seed, n=n, size_effect=size_effect)
@@ -269,7 +295,7 @@ def simulate(
         console.print(
             f"Wrote a synthetic survey-tool export of {len(table)} rows ({design}, seed {seed})"
             f" to {data_path}\nIts provenance record: {truth}\n"
-            f"Draft its mappings with: analyse draft-mapping {data_path}",
+            f"Draft its mappings with: analyse draft-mapping {shlex.quote(str(data_path))}",
             markup=False,
         )
         return

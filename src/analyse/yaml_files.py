@@ -54,7 +54,12 @@ def read_yaml(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(name, f"cannot read {what}: {exc}", expected=expected)]) from None
-    loader = (yaml.BaseLoader if text_scalars else yaml.SafeLoader)(text)
+    try:  # the reader checks every character as it is built
+        loader = (yaml.BaseLoader if text_scalars else yaml.SafeLoader)(text)
+    except yaml.reader.ReaderError as exc:
+        raise InputError(
+            [Problem(name, f"not valid YAML: {unacceptable(exc, text)}", expected=expected)]
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -193,6 +198,22 @@ def yaml_error(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     return f"{problem} at line {mark.line + 1}" if mark is not None else problem
+
+
+def unacceptable(exc: yaml.reader.ReaderError, text: str) -> str:
+    """A character YAML refuses (a control character, DEL, a C1 control such as the « \\x80 »
+    of mojibake), said with its line and column, and how to write it if it is meant."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    code = ord(character)
+    escape = f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}"
+    kind = "a control character" if code < 0xA0 else "not a printable character"
+    return (
+        f"the character U+{code:04X} at line {line}, column {column} is not allowed in a YAML "
+        f"file ({kind}); delete it, or write it {escape} inside double quotes"
+    )
 
 
 def key_lines(path: str | Path) -> dict[str, int]:

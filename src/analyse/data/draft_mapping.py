@@ -58,9 +58,12 @@ A guess a user does not check is a wrong analysis: the header of each file says 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
+import os
 import re
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +82,7 @@ from analyse.data.label_names import (
     words,
 )
 from analyse.data.numbers import parse_numbers
-from analyse.data.readers import normalise_label, read_raw
+from analyse.data.readers import _duplicate_headers, normalise_label, read_raw
 from analyse.errors import InputError, Problem
 from analyse.params import NAME_MAX_LENGTH, AnalysisParams
 from analyse.paths import default_codebook_path, project_root
@@ -150,6 +153,12 @@ class Draft:
     enrich: bool = False
     # The missing-value spellings seen only in columns of numbers otherwise: safe to declare.
     confident_missing: list[str] = field(default_factory=list)
+    # The worksheet of an .xlsx workbook drafted ("" for another file), whether it was chosen
+    # (``--sheet``: written as ``data.sheet``) or is the first by default, and the workbook's
+    # worksheets (title, described as "0 'Notice' (3 rows)") when it has several.
+    sheet: str = ""
+    sheet_chosen: bool = False
+    worksheets: tuple[tuple[str, str], ...] = ()
 
 
 def guess_columns(
@@ -232,12 +241,21 @@ def _item_column(item: str, text: str, header: list[str], taken: set[str]) -> st
     return best if best_ratio >= ITEM_SIMILARITY else None
 
 
-def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft:
-    """Draft the three mapping files of ``export`` (read with ``analyse.data.readers``)."""
-    table = read_raw(export)
+def draft_mapping(
+    export: str | Path, codebook: Codebook | None = None, sheet: str | int | None = None
+) -> Draft:
+    """Draft the three mapping files of ``export`` (read with ``analyse.data.readers``;
+    ``sheet``: the worksheet of an .xlsx workbook, by name or 0-based position, as
+    ``data.sheet``; the first by default)."""
+    table = read_raw(export, sheet=sheet)
     frame = table.frame
     header = list(frame.columns)
     guesses = guess_columns(header, codebook, frame)
+    # a guessed column whose header is repeated is ambiguous, as validate says of it; repeated
+    # headers among the columns left unmapped are harmless (not read)
+    duplicated = _duplicate_headers(header, {g.column for g in guesses}, table.file, mapped=False)
+    if duplicated:
+        raise InputError(duplicated)
     by_role = {g.canonical: g for g in guesses}
     items = {g.column for g in guesses if codebook and g.canonical in codebook.item_columns}
     if not items:
@@ -253,13 +271,13 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
         and (cuts := count_cuts(frame[c], missing, (codebook or load_codebook()).n_levels))
     }
     enrich = any(role in by_role for role in FRAME_KEYS)
+    file = comment(table.file)  # shown in the files' first comment
     texts = {
-        "columns.yaml": _columns_yaml(table.file, header, guesses, missing, counts, where),
-        "answers.yaml": _answers_yaml(
-            table.file, frame, [c for c in header if c in items], codebook
-        ),
-        "types.yaml": _types_yaml(table.file, frame, by_role.get("collectivity_type"), enrich),
+        "columns.yaml": _columns_yaml(file, header, guesses, missing, counts, where),
+        "answers.yaml": _answers_yaml(file, frame, [c for c in header if c in items], codebook),
+        "types.yaml": _types_yaml(file, frame, by_role.get("collectivity_type"), enrich),
     }
+    texts = {name: readable(text) for name, text in texts.items()}
     return Draft(
         export=table.file,
         columns=header,
@@ -268,7 +286,38 @@ def draft_mapping(export: str | Path, codebook: Codebook | None = None) -> Draft
         missing_values=list(missing),
         enrich=enrich,
         confident_missing=[t for t in missing if _only_in_numbers(frame, where[t], missing)],
+        sheet=table.sheet,
+        sheet_chosen=sheet is not None,
+        worksheets=table.worksheets,
     )
+
+
+# A worksheet with fewer columns is hardly a survey: perhaps a notice before the answers.
+FEW_COLUMNS = 3
+
+
+def sheet_notes(draft: Draft) -> list[str]:
+    """What to say of the worksheet drafted, one line each: which one, when the workbook has
+    several and none was chosen; the others, when the one drafted yields almost nothing (fewer
+    than ``FEW_COLUMNS`` columns, or none guessed) and the data may sit on another."""
+    if not draft.worksheets:
+        return []
+    notes = []
+    listed = ", ".join(entry for _, entry in draft.worksheets)
+    if not draft.sheet_chosen:
+        notes.append(
+            f"{draft.export} has {len(draft.worksheets)} worksheets ({listed}): the first, "
+            f"{draft.sheet!r}, was drafted; choose another with --sheet NAME or --sheet POSITION"
+        )
+    n = len(draft.columns)
+    if n < FEW_COLUMNS or not draft.guesses:
+        others = [entry for title, entry in draft.worksheets if title != draft.sheet]
+        notes.append(
+            f"the worksheet {draft.sheet!r} gives {n} column{'s' if n != 1 else ''} and "
+            f"{len(draft.guesses)} guessed: are the answers on another worksheet? "
+            f"{', '.join(others)}; draft it with --sheet"
+        )
+    return notes
 
 
 # The columns the reference frame is matched on (``analyse.data.enrich``).
@@ -450,9 +499,56 @@ def _labels(column: pd.Series) -> Counter[str]:
     return Counter(text[keep].tolist())
 
 
+# What a YAML file cannot hold raw on a line: the characters its reader refuses (C0 and C1
+# controls, U+007F, lone surrogates, U+FFFE, U+FFFF), the line breaks it would fold into a
+# space inside a scalar or end a comment with (\n, \r, U+0085, U+2028, U+2029), and the
+# byte-order mark. Export headers and labels hold them: mojibake (« nâ\x80\x99est »), text
+# pasted from a word processor (U+2028).
+_UNSAFE = re.compile(
+    "[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+# Above this length, a mapping key is no "simple key" for a YAML parser (1024 characters):
+# it is written as an explicit key (``? "label"`` then ``: value`` on the next line).
+SIMPLE_KEY_MAX = 1000
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A YAML escape of one character: \\x80, \\u2028, \\U0001F600."""
+    code = ord(match.group())
+    return (
+        f"\\x{code:02X}"
+        if code <= 0xFF
+        else f"\\u{code:04X}"
+        if code <= 0xFFFF
+        else f"\\U{code:08X}"
+    )
+
+
 def q(text: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML; accents kept readable)."""
-    return json.dumps(str(text), ensure_ascii=False, allow_nan=False)
+    """A YAML double-quoted scalar (JSON strings are valid YAML; accents kept readable), with
+    what YAML cannot hold raw written as YAML escapes, so that the file reads back as the
+    export's exact text."""
+    return _UNSAFE.sub(_escape, json.dumps(str(text), ensure_ascii=False, allow_nan=False))
+
+
+def key(text: str) -> str:
+    """``text`` as a mapping key followed by ``: value``: ``q(text)``, or an explicit key on a
+    line of its own when too long for a simple key."""
+    quoted = q(text)
+    return quoted if len(quoted) <= SIMPLE_KEY_MAX else f"? {quoted}\n"
+
+
+def comment(text: str) -> str:
+    """Text shown in a YAML comment (a file name, a codebook label) on one line that a YAML
+    parser accepts: line breaks and other characters YAML cannot hold raw as escapes."""
+    return _UNSAFE.sub(_escape, str(text))
+
+
+def readable(text: str) -> str:
+    """A drafted file's text with every character YAML cannot hold raw escaped, line by line:
+    a safety net behind ``q`` and ``comment`` (in a double-quoted scalar the escape reads back
+    as the character; in a comment it is shown)."""
+    return "\n".join(_UNSAFE.sub(_escape, line) for line in text.split("\n"))
 
 
 def _columns_yaml(
@@ -521,7 +617,7 @@ def _answers_yaml(
     ]
     if codebook is not None:
         lines.append("# Levels of the codebook:")
-        lines += [f"#   {level.value} = {level.label_fr}" for level in codebook.levels]
+        lines += [f"#   {level.value} = {comment(level.label_fr)}" for level in codebook.levels]
     own = {} if codebook is None else level_labels(codebook)
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         level = own.get(words(label))
@@ -537,7 +633,7 @@ def _answers_yaml(
             note = "; CHECK: not a label of the codebook, read as a non-answer" + (
                 f" (perhaps level {near})" if near is not None else ""
             )
-        lines.append(f"{q(label)}: {value}  # {count} answer{'s' if count != 1 else ''}{note}")
+        lines.append(f"{key(label)}: {value}  # {count} answer{'s' if count != 1 else ''}{note}")
     if not counts:
         lines.append("# (no text answer found: items are numbers already, or none was guessed)")
     return "\n".join(lines) + "\n"
@@ -560,14 +656,14 @@ def _types_yaml(file: str, frame: pd.DataFrame, guess: Guess | None, enrich: boo
         rows = f"{count} row{'s' if count != 1 else ''}"
         known = type_name(label, enrich)
         if known == "epci":
-            lines.append(f"{q(label)}: epci  # {rows}; CC, CA, CU or metropole, from the frame")
+            lines.append(f"{key(label)}: epci  # {rows}; CC, CA, CU or metropole, from the frame")
             continue
         if known is not None:
             what = "the contract's own name" if words(known) == words(label) else "a usual name"
-            lines.append(f"{q(label)}: {known}  # {rows}; {what} of {known}")
+            lines.append(f"{key(label)}: {known}  # {rows}; {what} of {known}")
             continue
         note = _type_note(label, count, total, enrich)
-        lines.append(f"{q(label)}: null  # {rows}{note}")
+        lines.append(f"{key(label)}: null  # {rows}{note}")
     return "\n".join(lines) + "\n"
 
 
@@ -621,7 +717,7 @@ def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = Non
     book = param_path(codebook if codebook is not None else default_codebook_path())
     defaults = AnalysisParams()
     lines = [
-        f"# Parameter file drafted by `analyse draft-mapping` from {draft.export}.",
+        f"# Parameter file drafted by `analyse draft-mapping` from {comment(draft.export)}.",
         "# Check it with `analyse validate --params FILE`, then `analyse run FILE`. Paths are",
         "# relative to the project root, or absolute. Every key: params/default.yaml, README.",
         f"name: {run_name(draft.export)}  # the report folder",
@@ -632,6 +728,13 @@ def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = Non
         f"  answer_labels: {q(param_path(out / 'answers.yaml'))}",
         f"  type_labels: {q(param_path(out / 'types.yaml'))}",
     ]
+    if draft.sheet_chosen:
+        lines.append(f"  sheet: {q(draft.sheet)}  # the worksheet drafted")
+    elif draft.worksheets:
+        lines.append(
+            f"  # sheet: {q(draft.sheet)}  # the first worksheet, drafted; the workbook's "
+            f"worksheets: {comment(', '.join(e for _, e in draft.worksheets))}"
+        )
     if draft.enrich:
         lines.append(
             "  enrich_from_frame: true  # populations and EPCI legal types from the reference "
@@ -663,32 +766,114 @@ def params_yaml(draft: Draft, out: str | Path, codebook: str | Path | None = Non
         f"  min_cell: {defaults.min_cell}",
         "seed: 2025",
     ]
-    return "\n".join(lines) + "\n"
+    return readable("\n".join(lines) + "\n")
 
 
 def write_draft(
     draft: Draft, out: str | Path, force: bool = False, codebook: str | Path | None = None
 ) -> list[Path]:
     """Write the drafted mappings and their parameter file (``params_yaml``; ``codebook`` is
-    the codebook the draft used, the default one if None) into ``out``; refuse
-    (``InputError``) to overwrite any unless ``force``, naming every file that exists, and
-    writing none of them."""
+    the codebook the draft used, the default one if None) into ``out``, creating it; refuse
+    (``InputError``) to overwrite any unless ``force``, naming every file that exists.
+
+    All four files or none: every target is checked first (``out`` a folder or creatable, no
+    target a folder), then the four texts are written to temporary files beside them and moved
+    in, so that a folder that cannot be written in, or a disk that fills up, leaves no file
+    half written and no draft of three files out of four."""
     out = Path(out)
     targets = [out / name for name in FILES]
-    existing = [p for p in targets if p.exists()]
-    if existing and not force:
+    problems = _folder_problems(out)
+    if not problems:
+        problems = [
+            Problem(
+                str(p),
+                "is a folder, not a file: not overwritten",
+                expected="another --out folder, or that folder moved away",
+            )
+            for p in targets
+            if p.is_dir()
+        ] + [
+            Problem(
+                str(p),
+                "already exists: not overwritten",
+                expected="another --out folder, or --force to overwrite",
+            )
+            for p in targets
+            if p.exists() and not p.is_dir() and not force
+        ]
+    if problems:
+        raise InputError(problems)
+    texts = {**draft.texts, PARAMS_FILE: params_yaml(draft, out, codebook)}
+    created = _make_folder(out)
+    temporaries: list[Path] = []
+    try:
+        for path in targets:
+            temporary = out / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            with open(temporary, "x", encoding="utf-8", newline="") as fh:
+                temporaries.append(temporary)
+                fh.write(texts[path.name])
+        for temporary, path in zip(temporaries, targets, strict=True):
+            os.replace(temporary, path)
+    except OSError as exc:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        where = exc.filename if exc.filename is not None else out
         raise InputError(
             [
                 Problem(
-                    str(p),
-                    "already exists: not overwritten",
-                    expected="another --out folder, or --force to overwrite",
+                    str(out),
+                    f"the drafted files cannot be written ({exc.strerror or exc}: {where}); "
+                    "none was written",
+                    expected=OUT_EXPECTED,
                 )
-                for p in existing
             ]
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    texts = {**draft.texts, PARAMS_FILE: params_yaml(draft, out, codebook)}
-    for path in targets:
-        path.write_text(texts[path.name], encoding="utf-8")
+        ) from None
     return targets
+
+
+OUT_EXPECTED = "--out: a folder you may write in, existing or to create"
+
+
+def _folder_problems(out: Path) -> list[Problem]:
+    """What makes ``out`` no folder for the drafted files: it, or a folder above it, is a file."""
+    for folder in (out, *out.parents):
+        try:
+            if not (folder.exists() or folder.is_symlink()):
+                continue
+            if folder.is_dir():
+                return []
+        except OSError as exc:  # a folder above that may not be looked into
+            return [
+                Problem(str(folder), f"cannot be examined ({exc.strerror})", expected=OUT_EXPECTED)
+            ]
+        what = "is not a folder" if folder == out else f"is not a folder, and {out} is in it"
+        return [Problem(str(folder), f"{what} (--out must be a folder)", expected=OUT_EXPECTED)]
+    return []
+
+
+def _make_folder(out: Path) -> list[Path]:
+    """Create ``out`` and the folders above it that are missing; the folders created, top
+    first (removed again if the files cannot be written)."""
+    missing = [f for f in (out, *out.parents) if not f.exists()][::-1]
+    for folder in missing:
+        try:
+            folder.mkdir()
+        except FileExistsError:  # made meanwhile
+            continue
+        except OSError as exc:
+            for made in reversed(missing[: missing.index(folder)]):
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+            raise InputError(
+                [
+                    Problem(
+                        str(out),
+                        f"cannot be created ({exc.strerror or exc}: {folder})",
+                        expected=OUT_EXPECTED,
+                    )
+                ]
+            ) from None
+    return missing

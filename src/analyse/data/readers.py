@@ -87,6 +87,11 @@ class RawTable:
     # cells of item columns read as non-answers, by answer label (``normalise_label``) mapped
     # to None: a label left null by mistake loses that many answers, which validate says
     non_answers: dict[str, int] = field(default_factory=dict)
+    # an .xlsx workbook's worksheet read ("" otherwise), and, when it has several, each one's
+    # title and description ("0 'Notice' (3 rows)"): what ``analyse draft-mapping`` says it
+    # drafted
+    sheet: str = ""
+    worksheets: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -99,6 +104,8 @@ class _Grid:
     header_row: int
     # a workbook's other worksheets, for a message about a sheet without data ("" otherwise)
     sheets: str = ""
+    sheet: str = ""  # the worksheet read
+    worksheets: tuple[tuple[str, str], ...] = ()  # of a workbook of several: title, described
 
 
 def read_raw(
@@ -171,6 +178,8 @@ def read_raw(
         problems=problems,
         sheets=grid.sheets,
         non_answers=non_answers,
+        sheet=grid.sheet,
+        worksheets=grid.worksheets,
     )
 
 
@@ -429,7 +438,12 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None = None) -> _Grid:
         ) from None
     try:
         chosen = _chosen_sheet(workbook, sheet, name)
-        others = _sheets_listed(workbook) if len(workbook.worksheets) > 1 else ""
+        worksheets = (
+            tuple(zip(workbook.sheetnames, _sheet_entries(workbook), strict=True))
+            if len(workbook.worksheets) > 1
+            else ()
+        )
+        others = _sheets_listed(workbook, [e for _, e in worksheets]) if worksheets else ""
         chosen.reset_dimensions()  # some writers record wrong dimensions; read what is there
         numbered = [
             (i, [cell_text(v) for v in values])
@@ -447,7 +461,7 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None = None) -> _Grid:
     data = [(cells + [""] * width)[:width] for _, cells in numbered[1:]]
     body = pd.DataFrame(data, columns=range(width), dtype=str)
     rows = np.array([i for i, _ in numbered[1:]], dtype=int)
-    return _Grid(_clean_header(header), body, rows, header_row, others)
+    return _Grid(_clean_header(header), body, rows, header_row, others, chosen.title, worksheets)
 
 
 def _chosen_sheet(workbook: Any, sheet: str | int | None, name: str) -> Any:
@@ -482,10 +496,21 @@ def _chosen_sheet(workbook: Any, sheet: str | int | None, name: str) -> Any:
     )
 
 
-def _sheets_listed(workbook: Any) -> str:
+def _sheets_listed(workbook: Any, entries: Sequence[str] | None = None) -> str:
     """``; the workbook's worksheets: 0 'Notice' (3 rows), 1 'Réponses' (57 rows)``, for a
-    message. Rows as each sheet's recorded dimensions give them (the sheets are not read: the
-    last row used, blank rows included); a sheet that records none is listed without."""
+    message (``entries``: ``_sheet_entries`` of the workbook, if already known)."""
+    return (
+        "; the workbook's worksheets: "
+        + ", ".join(_sheet_entries(workbook) if entries is None else entries)
+        + " (choose one by name or 0-based position: data.sheet, or --sheet of analyse validate"
+        " and analyse draft-mapping)"
+    )
+
+
+def _sheet_entries(workbook: Any) -> list[str]:
+    """Each worksheet as ``0 'Notice' (3 rows)``. Rows as each sheet's recorded dimensions give
+    them (the sheets are not read: the last row used, blank rows included); a sheet that records
+    none is listed without."""
     listed = []
     for position, ws in enumerate(workbook.worksheets):
         try:
@@ -498,11 +523,7 @@ def _sheets_listed(workbook: Any) -> str:
             count = 0 if empty else ws.max_row
         rows = "" if count is None else f" ({count} row{'s' if count != 1 else ''})"
         listed.append(f"{position} {ws.title!r}{rows}")
-    return (
-        "; the workbook's worksheets: "
-        + ", ".join(listed)
-        + " (choose one by name or 0-based position: data.sheet, or --sheet of analyse validate)"
-    )
+    return listed
 
 
 def _check_xlsx_size(path: Path, name: str) -> None:
