@@ -149,23 +149,19 @@ def untrusted_checkout(root: Path | None = None) -> bool:
     as in a GitHub Actions container job, whose steps run as root on a checkout made by the
     runner's user: every git call then fails, the published commit is "unknown" and a real
     survey tracked by git goes unnoticed, silently unless this is said."""
-    root = root or project_root()
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode != 0 and "safe.directory" in proc.stderr
+    proc = _git_call(root or project_root(), "rev-parse", "HEAD")
+    return proc is not None and proc.returncode != 0 and "safe.directory" in proc.stderr
 
 
 def _git(root: Path, *args: str) -> str | None:
+    """git's output, or ``None`` when git is absent or fails (no repository, say)."""
+    proc = _git_call(root, *args)
+    return proc.stdout.strip() if proc is not None and proc.returncode == 0 else None
+
+
+def _git_call(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
@@ -174,7 +170,6 @@ def _git(root: Path, *args: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def inputs_digest(
