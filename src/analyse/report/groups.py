@@ -207,6 +207,14 @@ def unavailable(scored: pd.DataFrame, group: str, m: i18n.Messages | None = None
     return m("groups.no_column", columns=m("groups.no_column_or").join(sources))
 
 
+def describable(scored: pd.DataFrame, group: str) -> bool:
+    """Whether chapter 2 has a section on ``group``: the data can form it (``unavailable``).
+    A grouping the data have no column for is left out, heading, figure and table, rather
+    than shown as a section that says it has nothing (the chapter's intro says what is not
+    described, ``analyse.report.narrative.described``)."""
+    return not unavailable(scored, group)
+
+
 def with_groups(scored: pd.DataFrame, m: i18n.Messages | None = None) -> pd.DataFrame:
     """The scored survey with the grouping columns the descriptive tables and figures use:
     ``size_band``, ``type_label``, ``budget_band`` and ``sponsorship``, each when the survey

@@ -35,6 +35,7 @@ from analyse.report.findings import (
     means_case,
     points_per_tenfold,
     words,
+    words_of,
 )
 from analyse.report.headline import kind as data_kind
 from analyse.report.headline import scope as run_scope
@@ -144,6 +145,8 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "held": held_words(document, m),
         "Held": capital(held_words(document, m)),
         "missing": words(m, held_means(document)[1]),
+        # what chapter 2 describes the index by: size, type, and the means the data measure
+        "described": words_of(m, [m(f"nb2.described.{k}") for k in described(document)]),
         "controls_note": m("nb3.controls_note", held=held_words(document, m))
         if controls_held(document)
         else "",
@@ -184,6 +187,14 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         means=means_case(document),
         published=_barometer_codebook(params),
     )
+
+
+def described(document: Mapping[str, Any]) -> list[str]:
+    """What chapter 2 describes the index by: size and type, then spending and sponsorship
+    when the data measure them (``held_means``; the grouping itself is
+    ``analyse.report.groups.unavailable``, from the same columns)."""
+    held = held_means(document)[0]
+    return ["size", "type", *(k for k in ("budget", "sponsorship") if k in held)]
 
 
 def _barometer_codebook(params: RunParams) -> bool:
@@ -311,10 +322,12 @@ def _measured(f: Facts) -> str:
 VARIANTS: dict[str, Callable[[Facts], str]] = {
     "narrative.caveat": lambda f: "synthetic" if f.synthetic else _real(f),
     "narrative.reminder": lambda f: "synthetic" if f.synthetic else _real(f),
-    # the published comparison is drawn only for the barometer's own codebook
-    "nb1.published": lambda f: "shown" if f.published else "none",
-    "nb1.published_figure": lambda f: "shown" if f.published else "none",
+    # the chapter announces the published comparison only when it has one (the barometer's
+    # own codebook); with other themes the section is left out (tables.compared)
+    "nb1.intro": lambda f: "compared" if f.published else "alone",
     "nb3.reading": lambda f: f.verdict,
+    # chapter 2 without a section on spending or sponsorship: the data measure no mean
+    "nb2.intro": lambda f: "none" if f.means == "none" else "means",
     # the data measure no mean: the claim cannot be tested, only the gaps they measure
     "nb3.intro": _measured,
     "nb3.model": _measured,

@@ -197,6 +197,15 @@ def published_comparison(scored: pd.DataFrame, codebook: Codebook, level: int = 
     return out
 
 
+def compared(comparison: pd.DataFrame) -> bool:
+    """Whether chapter 1 has a section comparing these data with the published 2025 shares:
+    only when ``published_comparison`` could set them side by side (the barometer's codebook).
+    With other themes the section is left out entirely (heading, table, figure, and the
+    chapter's intro, ``narrative`` variant ``nb1.intro.alone``): a report does not show a
+    section with nothing in it."""
+    return not comparison.attrs.get("not_shown") and "difference" in comparison.columns
+
+
 # --------------------------------------------------------------------------- the claim
 
 
