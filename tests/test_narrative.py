@@ -118,7 +118,10 @@ def test_every_variant_exists_for_every_outcome():
         ],
         "nb4.information": ["little", "enough"],
         "nb1.intro": ["compared", "alone"],  # the published comparison is left out
-        "nb2.intro": ["means", "none"],  # no section on spending or sponsorship
+        # no section on spending or sponsorship; some means only, named
+        "nb2.intro": ["means", "some", "none"],
+        "nb4.intro": ["barometer", "other", "one"],  # one theme: the index is its score
+        "nb4.table": ["many", "one"],  # one theme: one test, nothing corrected
         "nb1.published_noise": ["within", "beyond"],  # chosen by Narrator.published_noise
         "nb5.intro": ["little", "enough"],
         "nb5.mde_reading": ["little", "enough"],
@@ -131,6 +134,8 @@ def test_every_variant_exists_for_every_outcome():
             f"nb3.{key}": ["means", "none"]
             for key in ("intro", "model", "estimands", "estimands_figure", "importance", "verdict")
         },
+        # only some means: what is held equal is named (« à budget égal »), not « à moyens égaux »
+        **{f"nb3.{key}": ["means", "some", "none"] for key in ("intro", "estimands")},
     }
     assert set(outcomes) - {"nb1.published_noise"} == set(VARIANTS)
     for key, variants in outcomes.items():

@@ -104,7 +104,7 @@ def test_a_message_asked_without_values_keeps_the_callers_placeholders():
     template = m("nb2.budget_figure")
     assert "{min_cell}" in template and "{The_index}" not in template
     assert template.startswith("**Figure A.** L'indice de transparence selon")
-    assert template.format(min_cell="5").count("5 répondants") == 1
+    assert m.fill(template, min_cell="5").count("5 répondants") == 1
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -25,6 +25,13 @@ passed to every call (``Messages.bind``, ``use(lang, kind=..., index_label=...)`
   (``index_label_fr`` / ``index_label_en``). Messages say ``{index}``, ``{Index}``,
   ``{the_index}``, ``{The_index}``, ``{of_index}``, ``{quality}``, ``{the_quality}``, which the
   catalogue fills with the run's words (``index_words``) whenever a message is asked for.
+
+A word that agrees with a number is written in the message beside it, with its two forms:
+``{n} {n:collectivité|collectivités}``, ``{gap} {gap:point|points}``. The form is chosen by the
+language's plural rule (Babel's CLDR rules) for the number *as written* in the sentence: French
+says « 0 collectivité », « 1,5 point », « 2 points »; English « 1 point », « 0 points », « 1.0
+points ». A whole sentence that must change (« aucune collectivité ne le déplace ») is a message
+variant chosen by the caller (``choose`` or its own rule), not an inline form.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import math
 import re
 import string
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
@@ -41,7 +49,7 @@ from typing import Any, get_args
 import yaml
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
 from analyse.params import Language
 
@@ -149,12 +157,39 @@ def index_words(lang: str, label: str | None = None) -> dict[str, str]:
     return found
 
 
-class _KeepUnknown(dict):
-    """``format_map`` values that leave a placeholder they do not know as it was written: a
-    message asked for without values keeps its other ``{placeholders}`` for its caller."""
+def _written_number(value: Any, locale: Locale) -> Decimal | None:
+    """The number a placeholder's value writes, for its plural rule: a count or an amount the
+    caller formatted (« 1\u202f225 », « +1,8 », « −0,1 ») read back in its locale, its sign
+    dropped (« −1,2 point »). None when the value writes no number (« — »)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        return abs(number) if number.is_finite() else None
+    text = str(value).strip().lstrip("+-" + MINUS).strip()
+    for space in (" ", NBSP, "\u202f"):
+        text = text.replace(space, "")
+    try:
+        return abs(parse_decimal(text, locale=locale, strict=True))
+    except (NumberFormatError, ValueError, ArithmeticError):
+        return None
 
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+
+class _MessageFormatter(string.Formatter):
+    """``str.format`` with one addition, the plural form of a word beside a number:
+    ``{n:collectivité|collectivités}`` writes the first form when the language's plural rule
+    puts the number ``n`` writes in its ``one`` category, the second otherwise. Any other format
+    spec is Python's."""
+
+    def __init__(self, locale: Locale):
+        self.locale = locale
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, _, other = format_spec.partition("|")
+        number = _written_number(value, self.locale)
+        return one if number is not None and self.locale.plural_form(number) == "one" else other
 
 
 class MissingMessage(KeyError):
@@ -212,10 +247,24 @@ class Messages:
         except KeyError:
             raise MissingMessage(f"no message {key!r} in the {self.lang!r} catalogue") from None
         if values:
-            text = text.format(**{**self.words, **values})
+            text = self.fill(text, **values)
         elif "{" in text:  # the index's words; other placeholders are the caller's
-            text = text.format_map(_KeepUnknown(self.words))
+            text = _keep_unknown(text, self.words, self._formatter)
         return _french_spacing(text) if self.lang == "fr" else text
+
+    @property
+    def _formatter(self) -> _MessageFormatter:
+        return _MessageFormatter(self.locale)
+
+    def fill(self, template: str, **values: Any) -> str:
+        """A message's text with its placeholders filled, and each word beside a number in the
+        form its number asks (``{n:collectivité|collectivités}``, see the module's note)."""
+        return self._formatter.vformat(template, (), {**self.words, **values})
+
+    def plural(self, count: Any, one: str, other: str) -> str:
+        """``one`` or ``other`` by the language's plural rule for ``count`` (a number, or the
+        number a formatted value writes), as a message's ``{n:one|other}`` does."""
+        return self._formatter.format_field(count, f"{one}|{other}")
 
     def has(self, key: str) -> bool:
         return key in self.texts
@@ -286,6 +335,22 @@ class Messages:
         if isinstance(when, str):
             when = _dt.datetime.fromisoformat(when)
         return format_datetime(when, format="d MMMM y, HH:mm", locale=self.locale)
+
+
+def _keep_unknown(text: str, words: Mapping[str, str], formatter: _MessageFormatter) -> str:
+    """``text`` with the index's ``words`` filled and every other placeholder kept as written,
+    with its format spec (``{n:collectivité|collectivités}``), for the caller to fill."""
+    parts: list[str] = []
+    for literal, field, spec, conversion in formatter.parse(text):
+        parts.append(literal)  # unescaped, as ``format_map`` wrote it
+        if field is None:
+            continue
+        if field in words and not spec and not conversion:
+            parts.append(words[field])
+        else:
+            conversion = f"!{conversion}" if conversion else ""
+            parts.append("{" + field + conversion + (f":{spec}" if spec else "") + "}")
+    return "".join(parts)
 
 
 def _french_spacing(text: str) -> str:

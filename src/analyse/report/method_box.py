@@ -164,6 +164,8 @@ def methods(results: Mapping[str, Any], chapter: int) -> list[str]:
         keys.remove("bayes")
     if chapter == 3 and (results.get("size") or {}).get("logit_ame") is not None:
         keys[keys.index("model") + 1 : keys.index("model") + 1] = BINARY_METHODS
+    if chapter == 4 and len(results.get("themes") or {}) <= 1 and "holm" in keys:
+        keys.remove("holm")  # one theme, one test: nothing corrected for several
     if "estimands" in keys and means_case(results) == "none":  # no mean: no direct effect
         keys[keys.index("estimands")] = "estimands_no_means"
     return keys

@@ -86,6 +86,7 @@ class Facts:
     kind: str = "survey"  # survey, census or synthetic (analyse.report.headline.kind)
     means: str = "all"  # which means the model holds: all, some, none (findings.means_case)
     published: bool = True  # the codebook is the barometer's: its shares meet the published ones
+    themes: int = 0  # how many themes chapter 4 models: one is one test, with no correction
 
 
 def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
@@ -134,6 +135,11 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         "tost_power": m.percent(_get(document, "sensitivity", "tost_power"), 1),
         "simulations": m.integer(_get(document, "sensitivity", "simulations") or 0),
         "themes": m.integer(len(themes)),
+        # the codebook's levels a theme's ordinal model reads (« de 0 à 4 »)
+        "level_low": m.integer(_levels(document)[0]),
+        "level_high": m.integer(_levels(document)[1]),
+        # « (après correction) »: only several themes have their p-values corrected
+        "after_correction": m("nb4.after_correction") if len(themes) > 1 else "",
         "specifications": m.integer(robustness.get("specifications") or 0),
         "draws": m.integer(inference.get("draws") or 0),
         # at 95 %: the largest of several gaps is judged against it, and a 90 % margin would
@@ -186,7 +192,15 @@ def facts(document: Mapping[str, Any], params: RunParams, m: Messages) -> Facts:
         kind=data_kind(document),
         means=means_case(document),
         published=_barometer_codebook(params),
+        themes=len(themes),
     )
+
+
+def _levels(document: Mapping[str, Any]) -> tuple[int, int]:
+    """The codebook's lowest and highest levels (``run.levels``); the barometer's 0 to 3 for a
+    results.json written before that key existed."""
+    levels = list(_get(document, "run", "levels") or (0, 3))
+    return int(levels[0]), int(levels[-1])
 
 
 def described(document: Mapping[str, Any]) -> list[str]:
@@ -282,13 +296,21 @@ def _influence(document: Mapping[str, Any], m: Messages, alpha: float) -> tuple[
     sesoi_points = 10 * threshold if threshold is not None else None  # a tenth of the SESOI
     low, high = to_points(document, loo[0]), to_points(document, loo[1])
     largest = max(abs(direct - low), abs(high - direct))  # the furthest leave-one-out estimate
+    moved = int(found.get("moved_by_tenth_sesoi") or 0)
     text = {
         "direct_points": m.number(direct, 1, sign=True),
         "loo_low": m.number(low, 1, sign=True),
         "loo_high": m.number(high, 1, sign=True),
-        "moved": m.integer(found.get("moved_by_tenth_sesoi") or 0),
+        "moved": m.integer(moved),
         "threshold_points": m.number(threshold, 1),
         "threshold_unit": m.choose("findings.unit", round(threshold or 0.0, 1)),
+        # « aucune collectivité ne le déplace », « une seule le déplace », « 3 le déplacent »:
+        # the verb and the pronouns agree with the count, not only the noun
+        "moved_reading": m(
+            f"nb5.moved.{'none' if moved == 0 else 'one' if moved == 1 else 'many'}",
+            moved=m.integer(moved),
+            threshold_points=m.number(threshold, 1),
+        ),
         "largest_reading": m(
             f"nb5.influence_largest.{'below' if largest < sesoi_points else 'above'}",
             largest=m.number(largest, 1),
@@ -318,6 +340,20 @@ def _measured(f: Facts) -> str:
     return "none" if f.means == "none" else "means"
 
 
+def _measured_some(f: Facts) -> str:
+    """``_measured``, with ``some`` when the data measure only some of the means: the text
+    names what the model holds equal and what it cannot, rather than « à moyens égaux »."""
+    return "some" if f.means == "some" else _measured(f)
+
+
+def _themes_intro(f: Facts) -> str:
+    """One theme (the index is its score); the barometer's themes (its 2023 finding on
+    cybersecurity, its level names); another codebook's themes."""
+    if f.themes == 1:
+        return "one"
+    return "barometer" if f.published else "other"
+
+
 # message -> which of its variants (``<message>.<variant>``) the run's outcome selects
 VARIANTS: dict[str, Callable[[Facts], str]] = {
     "narrative.caveat": lambda f: "synthetic" if f.synthetic else _real(f),
@@ -327,15 +363,19 @@ VARIANTS: dict[str, Callable[[Facts], str]] = {
     "nb1.intro": lambda f: "compared" if f.published else "alone",
     "nb3.reading": lambda f: f.verdict,
     # chapter 2 without a section on spending or sponsorship: the data measure no mean
-    "nb2.intro": lambda f: "none" if f.means == "none" else "means",
+    # some means only: chapter 3 separates size from those, not from all
+    "nb2.intro": _measured_some,
     # the data measure no mean: the claim cannot be tested, only the gaps they measure
-    "nb3.intro": _measured,
+    "nb3.intro": _measured_some,
     "nb3.model": _measured,
-    "nb3.estimands": _measured,
+    "nb3.estimands": _measured_some,
     "nb3.estimands_figure": _measured,
     "nb3.importance": _measured,
     "nb3.verdict": _measured,
     "nb4.information": lambda f: "enough" if f.sample_can_detect else "little",
+    "nb4.intro": _themes_intro,
+    # one theme: one test, no correction for several, no « l'un d'eux »
+    "nb4.table": lambda f: "one" if f.themes == 1 else "many",
     "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.influence": lambda f: f.influence,
@@ -364,7 +404,7 @@ class Narrator:
             key = f"{key}.{VARIANTS[key](self.facts)}"
         template = self.m(key)
         values = {name: self.facts.text[name] for name in placeholders(template) - set(extra)}
-        return template.format(**values, **extra)
+        return self.m.fill(template, **values, **extra)
 
     def __call__(self, key: str, **extra: str) -> Markdown:
         from IPython.display import Markdown

@@ -606,6 +606,8 @@ def theme_forest(
     count = int(estimated.sum())
     if not count:
         title = m("figures.forest.title")
+    elif count == 1:  # one test: no « dans 1 thème sur 1 », no « aucun des 1 thèmes »
+        title = m(f"figures.forest.message_single.{'clear' if clear.any() else 'not_clear'}")
     elif not clear.any():
         title = m("figures.forest.message_none", themes=m.integer(count))
     else:
@@ -631,6 +633,21 @@ def alt_theme_forest(
     if estimated.empty:
         return m("figures.forest.alt_none")
     lowest, highest = estimated["odds_ratio"].idxmin(), estimated["odds_ratio"].idxmax()
+    missing = len(themes) - len(estimated)
+    if len(estimated) == 1:  # one theme: no range over themes, one test, nothing corrected
+        clear = bool(estimated["p_holm"].iloc[0] < alpha)
+        text = m(
+            "figures.forest.alt_single",
+            theme=labels[lowest],
+            odds=m.number(float(estimated.loc[lowest, "odds_ratio"]), 2),
+            verdict=m(
+                f"figures.forest.alt_single_{'clear' if clear else 'not_clear'}",
+                alpha=m.number(alpha, 2),
+            ),
+        )
+        if missing:
+            text += " " + m.choose("figures.forest.alt_missing", missing, number=m.integer(missing))
+        return text
     significant = [labels[t] for t in estimated.index if estimated.loc[t, "p_holm"] < alpha]
     if significant:
         verdict = m.choose(
@@ -651,7 +668,6 @@ def alt_theme_forest(
         high_theme=labels[highest],
         verdict=verdict,
     )
-    missing = len(themes) - len(estimated)
     if missing:
         text += " " + m.choose("figures.forest.alt_missing", missing, number=m.integer(missing))
     return text

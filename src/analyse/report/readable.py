@@ -362,7 +362,8 @@ def _controls(analysis: ClaimAnalysis, m: i18n.Messages) -> str:
                 min_cell=m.integer(analysis.min_cell),
             )
         )
-    return "; ".join(parts) or m("tables.none")
+    # « Autres caractéristiques tenues égales : aucune », the row's noun being feminine
+    return "; ".join(parts) or m("tables.none_terms")
 
 
 def _weights(summary: dict[str, object] | None, m: i18n.Messages) -> str:
@@ -547,11 +548,18 @@ def theme_table(
     p_holm = Column("p_holm", m(key + "p_holm"), "p")
     brant_p_holm = Column("brant_p_holm", m(key + "brant_p_holm"), "p")
     model = Column("model", m(key + "model"), "text")
+    # one theme, one test: nothing to correct, and a header saying « corrigé » would be false
+    shown_p = [p_holm, brant_p_holm]
+    if len(frame) == 1:
+        shown_p = [
+            Column("p", m("tables.p"), "p"),
+            Column("brant_p", m(key + "brant_p"), "p"),
+        ]
     return ReaderTable(
         frame=frame.drop(columns="label"),
         caption=m(key + "caption"),
         # a column of dashes says nothing: the model column only when a theme has a reason
-        columns=[odds_ratio, interval, p_holm, brant_p_holm]
+        columns=[odds_ratio, interval, *shown_p]
         + ([model] if frame["model"].fillna("").astype(str).str.strip().any() else []),
         row_header=m("tables.theme"),
         row_labels=[_label(codebook.theme(t), m) for t in frame.index],
