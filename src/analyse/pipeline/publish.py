@@ -52,6 +52,7 @@ from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, current, for_run, me
 # the metadata key of a figure's phone variant (``analyse.report.notebook.PHONE_KEY``): written
 # here, not imported, so that publishing does not import matplotlib
 PHONE_KEY = "phone_png"
+SAVED_AS_KEY = "saved_as"  # analyse.report.notebook.SAVED_AS_KEY: the file show_figure wrote
 PHONE_MEDIA = "(max-width: 600px)"  # the screens a reader figure's phone variant is served to
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Figure:
     description: str | None = None  # the notebook's own alt text, if it gave one
     detail: bool = False  # from a cell tagged ``detail``: on the code version only
     phone: str | None = None  # its phone layout (``<stem>-<n>.phone.png``), when drawn
+    saved_as: str | None = None  # the file show_figure also wrote it to (``<name>.png``)
 
     @property
     def alt(self) -> str:
@@ -525,9 +527,17 @@ def extract_figures(ipynb: Path, run_dir: Path) -> list[Figure]:
         if phone is not None:
             phone_path = f"{FIGURES_DIR}/{ipynb.stem}-{number}.phone.png"
             (run_dir / phone_path).write_bytes(base64.b64decode(phone))
+        metadata = output.get("metadata") or {}
+        saved_as = (metadata.get("image/png") or {}).get(SAVED_AS_KEY) or metadata.get(SAVED_AS_KEY)
         figures.append(
             Figure(
-                relative, ipynb.stem, number, output_alt(output), id(output) in detail, phone_path
+                relative,
+                ipynb.stem,
+                number,
+                output_alt(output),
+                id(output) in detail,
+                phone_path,
+                saved_as if isinstance(saved_as, str) else None,
             )
         )
     return figures
@@ -616,12 +626,15 @@ def figures_saved_as(
 ) -> dict[str, Figure]:
     """The files among ``extras`` that are a figure of the run, saved by its notebook
     (``show_figure(..., output_dir, name)`` writes the very bytes it displays): the run's index
-    names them by that figure rather than by their file name."""
+    names them by that figure rather than by their file name. The figure that says it saved
+    the file wins; the same bytes otherwise (an output of an older notebook): two chapters may
+    draw the same chart, and each file is then named by its own chapter's figure."""
+    by_name = {f.saved_as: f for f in figures if f.saved_as}
     by_bytes = {(run_dir / f.path).read_bytes(): f for f in figures if (run_dir / f.path).is_file()}
     found = {}
     for path in extras:
         if path.lower().endswith(".png"):
-            figure = by_bytes.get((run_dir / path).read_bytes())
+            figure = by_name.get(path) or by_bytes.get((run_dir / path).read_bytes())
             if figure is not None:
                 found[path] = figure
     return found

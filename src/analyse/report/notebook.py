@@ -61,6 +61,7 @@ SAVE_DPI = 150  # PNG files written by ``save_figure`` (an analyst's own copies)
 # Where a displayed PNG's metadata keeps the figure drawn in the phone layout (base64 PNG):
 # ``analyse.pipeline.publish`` serves it to screens narrower than 600 px.
 PHONE_KEY = "phone_png"
+SAVED_AS_KEY = "saved_as"  # the file name show_figure wrote the figure to, in the run folder
 # Parameters of the notebooks that are not keys of a params file: where the run writes.
 RUNTIME_PARAMETERS: tuple[str, ...] = ("output_dir",)
 # The first line of the cell papermill injects (papermill's Python translator writes it).
@@ -275,6 +276,8 @@ def show_figure(
     if name and output_dir:
         _png_path(output_dir, name).write_bytes(data)
     metadata: dict[str, str] = {"alt": text}
+    if name and output_dir:  # the run's index names the file by this figure, not another
+        metadata[SAVED_AS_KEY] = _png_path(output_dir, name).name  # drawn alike (same bytes)
     if phone is not None:
         metadata[PHONE_KEY] = base64.b64encode(phone_data).decode("ascii")
     display(Image(data=data, format="png", metadata=metadata))
