@@ -372,3 +372,25 @@ def test_an_answer_level_in_words_names_the_label_and_its_line(tmp_path):
     (problem,) = exc.value.problems
     assert problem.file == f"{labels}, line 2" and problem.column is None
     assert problem.message == "answer label 'Sujet non abordé': level is not a whole number"
+
+
+def test_a_null_label_that_looks_like_an_epci_is_advised_by_whether_the_frame_is_used(codebook):
+    """Without data.enrich_from_frame, mapping to epci is refused: the advice says what works."""
+    from analyse.data.loading import null_label_warnings
+
+    def advice(enrich: bool) -> str:
+        (warning,) = null_label_warnings(
+            codebook,
+            {"Un EPCI (hors métropole)": None},
+            {"un epci (hors métropole)": 39},
+            None,
+            {},
+            "export.csv",
+            enrich=enrich,
+        )
+        return warning
+
+    assert advice(True).endswith("looks like the type 'epci': map it to epci if it is one")
+    without = advice(False)
+    assert "map it to its legal type (CC, CA, CU or metropole)" in without
+    assert "data.enrich_from_frame: true" in without

@@ -409,3 +409,16 @@ def test_the_params_file_is_never_overwritten_without_force(tmp_path, monkeypatc
     assert f"{out / 'params.yaml'}: already exists: not overwritten" in capsys.readouterr().err
     assert (out / "params.yaml").read_text(encoding="utf-8") == "# mine\n"
     assert not (out / "columns.yaml").exists()  # none written
+
+
+def test_a_frequent_type_label_without_words_is_checked_not_a_crash(tmp_path):
+    """« - » or « ? » for an unknown type, frequent: no word to compare with « Autre »."""
+    path = tmp_path / "export.csv"
+    types = ["-"] * 10 + ["?"] * 6 + ["Une métropole"] * 20
+    pd.DataFrame(
+        {"Nom de la collectivité": [f"c{i}" for i in range(len(types))], "Type": types}
+    ).to_csv(path, index=False)
+    text = draft_mapping(path).texts["types.yaml"]
+    assert yaml.safe_load(text)["-"] is None
+    assert '"-": null  # 10 rows; CHECK: not a type of the contract' in text
+    assert '"?": null  # 6 rows; CHECK: not a type of the contract' in text

@@ -609,7 +609,8 @@ def test_the_indirect_effect_names_the_means_apart_from_the_other_controls(codeb
     text = " ".join(estimand_sentences(results, m)).replace("\u00a0", " ").replace("\u202f", " ")
     means = m.number(by_mean["budget"], 1, sign=True).replace("\u00a0", " ")
     others = m.number(by_mean["party"] + by_mean["income"], 1, sign=True).replace("\u00a0", " ")
-    assert f"dont {means} points par les moyens (budget " in text
+    unit = m.plural(means, "point", "points")  # « −0,1 point », « +2,3 points »
+    assert f"dont {means} {unit} par les moyens (budget " in text
     assert f"et {others} par les autres variables de contrôle (party " in text
     assert "passe par les moyens qui vont de pair" not in text
     # only means: the sentence is unchanged

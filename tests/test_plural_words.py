@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
         ("fr", "\u22121,8", "point"),  # the sign does not count: « −1,8 point »
         ("fr", "1\u202f225", "points"),
         ("fr", "—", "points"),  # no number written: the general form
+        ("fr", "NaN", "points"),  # nor here (a caller's str(nan)): no crash
+        ("fr", "inf", "points"),
+        ("en", "Infinity", "points"),
         # English: « one » for 1 written without decimals only
         ("en", 0, "points"),
         ("en", 1, "point"),
@@ -196,3 +199,59 @@ def test_the_forest_text_of_one_theme_names_no_range_and_no_correction(lang):
     assert not re.search(r"\b1 th[eè]mes\b", one)
     assert "compte tenu" not in one and "given the number" not in one
     assert ("Sur 2 thèmes" if lang == "fr" else "Over 2 themes") in two
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "values", "one", "two"),
+    [
+        (
+            "fr",
+            "tables.model_specification.rare_categories",
+            {},
+            "1 catégorie rare",
+            "2 catégories rares",
+        ),
+        (
+            "en",
+            "tables.model_specification.rare_categories",
+            {},
+            "1 rare category",
+            "2 rare categories",
+        ),
+        (
+            "fr",
+            "prose.curve_skipped",
+            {},
+            "1 autre n'a pas pu être estimée et n'est pas comptée",
+            "2 autres n'ont pas pu être estimées et ne sont pas comptées",
+        ),
+        (
+            "en",
+            "prose.curve_skipped",
+            {},
+            "1 more could not be estimated and is not counted",
+            "2 more could not be estimated and are not counted",
+        ),
+    ],
+)
+def test_the_words_that_agree_with_a_count_take_its_form(lang, key, values, one, two):
+    """Not only the noun: its adjective and verb agree too (« 1 catégorie rare »)."""
+    m = i18n.messages(lang)
+    name = "n" if "rare" in key else "count"
+    assert one in m(key, **{name: m.integer(1)}, **values).replace("\u202f", " ")
+    assert two in m(key, **{name: m.integer(2)}, **values).replace("\u202f", " ")
+
+
+@pytest.mark.parametrize(
+    ("lang", "draw", "simulation"),
+    [
+        ("fr", "1 échantillon est tiré", "1 enquête est simulée"),
+        ("en", "1 sample is drawn", "1 survey is simulated"),
+    ],
+)
+def test_one_bootstrap_draw_and_one_simulation_are_written_in_the_singular(lang, draw, simulation):
+    m = i18n.messages(lang)
+    one = m.integer(1)
+    curve = m("nb5.curve", held="", specifications=m.integer(16), draws=one)
+    power = m("method.terms.power.text", simulations=one, simulated_means="")
+    assert draw in curve and simulation in power

@@ -683,8 +683,12 @@ def _type_note(label: str, count: int, total: int, enrich: bool) -> str:
     if hint:
         return f"; CHECK: perhaps {hint}{typo}"
     share = count / total if total else 0.0
-    first = words(label).split()[:1]
-    if count >= FREQUENT_TYPE_ROWS and share >= FREQUENT_TYPE_SHARE and first[0] not in OTHERS:
+    first = words(label).split()[:1]  # none for « - » or « ? »: frequent, and no known type
+    if (
+        count >= FREQUENT_TYPE_ROWS
+        and share >= FREQUENT_TYPE_SHARE
+        and (not first or first[0] not in OTHERS)
+    ):
         return (
             f"; CHECK: not a type of the contract: its {count} rows ({100 * share:.0f} % of "
             "the rows with a type) are left out unless it is mapped to a type"

@@ -55,7 +55,6 @@ TYPE_NAMES: dict[str, str] = {
 # métropole », « Un EPCI (hors métropole) »), filled like the names above.
 TYPE_NAMES.update(
     {
-        "communes": "commune",
         "metropoles": "metropole",
         "departements": "departement",
         "conseil departemental": "departement",

@@ -603,7 +603,13 @@ def load_survey_rows(
     dropped: dict[str, int] = {}
     excluded = _apply_type_labels(table, type_labels or {}, dropped)
     warnings += null_label_warnings(
-        codebook, type_labels, dropped, answer_labels, table.non_answers, str(path)
+        codebook,
+        type_labels,
+        dropped,
+        answer_labels,
+        table.non_answers,
+        str(path),
+        enrich=population_optional,
     )
     if bad_rows == "exclude":
         excluded, found = _bad_row_exclusions(
@@ -783,22 +789,30 @@ def null_label_warnings(
     answer_labels: Mapping[str, int | None] | None,
     non_answers: Mapping[str, int],
     file: str,
+    enrich: bool = True,
 ) -> list[str]:
     """A label left null in a mapping that looks like a known one, and drops rows or answers:
     valid, since « Autre: null » is how rows are left out, but a draft placeholder left
     unedited on « Une métroploe » or « Mise en oeuvre... » loses them silently otherwise.
     ``dropped`` and ``non_answers``: rows and cells each label (normalised) took away. The
-    codebook's exact wording of a level left null is ``configured.mapping_warnings``'s."""
+    codebook's exact wording of a level left null is ``configured.mapping_warnings``'s.
+    ``enrich`` (``data.enrich_from_frame``): mapping to ``epci`` needs it, else the advice is
+    the legal type or turning it on."""
     warnings = []
     for label, target in (type_labels or {}).items():
         rows = dropped.get(normalise_label(label), 0)
         like = looks_like_type(label) if target is None and rows else None
         if like is not None:
+            advice = (
+                f"map it to {like} if it is one"
+                if like != EPCI_PLACEHOLDER or enrich
+                else "map it to its legal type (CC, CA, CU or metropole) if it is one, or to "
+                "epci with data.enrich_from_frame: true (the frame then gives the legal type)"
+            )
             warnings.append(
                 f"{mapping_where(type_labels, label, 'data.type_labels')}: type label "
                 f"{label!r} is mapped to null, which leaves its {rows} row(s) of {file} out of "
-                f"the analysis, but it looks like the type {like!r}: map it to {like} if it "
-                "is one"
+                f"the analysis, but it looks like the type {like!r}: {advice}"
             )
     own = level_labels(codebook)
     for label, level in (answer_labels or {}).items():

@@ -135,7 +135,7 @@ def read_raw(
         raise _fatal(
             name,
             f"a worksheet ({sheet!r}) is chosen, but only an .xlsx workbook has worksheets",
-            "data.sheet: null for a file that is not an .xlsx workbook",
+            "no worksheet (data.sheet, or --sheet) for a file that is not an .xlsx workbook",
         )
     try:
         grid = _read_grid(path, name, sheet)

@@ -68,13 +68,14 @@ def answer(payload: str) -> None:
 
 def run_warnings(params: Any, result: Any, snapshot: Any) -> list[str]:
     """The survey's warnings (``analyse.pipeline.preflight.result_warnings``), read from the
-    run's copies of its files when there are, naming the user's files."""
+    run's copies of its files when there are, naming the user's files. The rare type labels
+    the report pools are counted, not named (``preflight.pooled_label_warnings``)."""
     from analyse.pipeline.preflight import result_warnings
 
     if snapshot is None:
-        return result_warnings(params, result)
+        return result_warnings(params, result, name_labels=False)
     try:
-        warnings = result_warnings(snapshot.reading(params), result)
+        warnings = result_warnings(snapshot.reading(params), result, name_labels=False)
     except InputError as exc:  # it names the copies
         raise snapshot.named_as_given(exc) from None
     return [snapshot.as_given(w) for w in warnings]

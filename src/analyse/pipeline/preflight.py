@@ -175,8 +175,11 @@ def check_params(params: RunParams) -> ParamsCheck:
     )
 
 
-def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
-    """The warnings about a run's mappings and scored survey, pointing at the file's rows."""
+def run_warnings(params: RunParams, scored: pd.DataFrame, name_labels: bool = True) -> list[str]:
+    """The warnings about a run's mappings and scored survey, pointing at the file's rows.
+
+    ``name_labels`` False (``analyse run``, whose output may be a public CI log) counts the
+    rare type labels without naming them; ``validate --params`` names them."""
     return (
         mapping_warnings(params, load_codebook(params.codebook_path))
         + survey_warnings(
@@ -184,17 +187,24 @@ def run_warnings(params: RunParams, scored: pd.DataFrame) -> list[str]:
             rows=_spreadsheet_rows(params.survey_path, len(scored), params.data.sheet),
             headers=mappings(params)["columns"],
         )
-        + pooled_label_warnings(scored, params.analysis.min_cell)
+        + pooled_label_warnings(
+            scored, params.analysis.min_cell, None if name_labels else params.name
+        )
     )
 
 
-def pooled_label_warnings(scored: pd.DataFrame, min_cell: int) -> list[str]:
+def pooled_label_warnings(
+    scored: pd.DataFrame, min_cell: int, unnamed_in_run: str | None = None
+) -> list[str]:
     """One warning, for the analyst only, naming the type labels the report does not name.
 
     The report counts the rows left out for a type label that fewer than ``min_cell`` rows
     hold under one reason that names none (``analyse.reasons.cell_texts_pooled``): such a
     label may be a respondent's own text. The terminal is where the analyst learns which
-    labels they are, to map them (``data.type_labels``) or leave them out knowingly."""
+    labels they are, to map them (``data.type_labels``) or leave them out knowingly: with
+    ``validate --params``. ``unnamed_in_run`` (the run's name) counts them only, as
+    ``analyse run`` does, whose output may be a CI job's log, readable by anyone on a public
+    repository."""
     if EXCLUSION_COLUMN not in scored.columns:
         return []
     reasons = scored[EXCLUSION_COLUMN].fillna("").astype(str)
@@ -206,6 +216,13 @@ def pooled_label_warnings(scored: pd.DataFrame, min_cell: int) -> list[str]:
     ]
     if not pooled:
         return []
+    if unnamed_in_run is not None:
+        return [
+            f"run {unnamed_in_run}: {sum(c for _, c in pooled)} rows are left out for "
+            f"{len(pooled)} type label(s) that fewer than analysis.min_cell ({min_cell}) rows "
+            "hold; neither the report nor this log names them (each may be a respondent's own "
+            "text): 'analyse validate --params' lists them"
+        ]
     listed = ", ".join(f"{value!r} ({count})" for value, count in pooled)
     return [
         f"{sum(c for _, c in pooled)} rows are left out for a type label that fewer than "
@@ -214,10 +231,11 @@ def pooled_label_warnings(scored: pd.DataFrame, min_cell: int) -> list[str]:
     ]
 
 
-def result_warnings(params: RunParams, result: RunResult) -> list[str]:
+def result_warnings(params: RunParams, result: RunResult, name_labels: bool = True) -> list[str]:
     """Every warning of a computed run, as ``validate --params`` prints them: loading's (in
-    ``result.input_warnings``) then the mappings' and the scored survey's."""
-    return list(result.input_warnings) + run_warnings(params, result.scored)
+    ``result.input_warnings``) then the mappings' and the scored survey's (``name_labels``:
+    ``run_warnings``)."""
+    return list(result.input_warnings) + run_warnings(params, result.scored, name_labels)
 
 
 def file_warnings(

@@ -170,9 +170,10 @@ def _written_number(value: Any, locale: Locale) -> Decimal | None:
     for space in (" ", NBSP, "\u202f"):
         text = text.replace(space, "")
     try:
-        return abs(parse_decimal(text, locale=locale, strict=True))
+        number = parse_decimal(text, locale=locale, strict=True)
     except (NumberFormatError, ValueError, ArithmeticError):
         return None
+    return abs(number) if number.is_finite() else None  # « NaN », « inf » write no number
 
 
 class _MessageFormatter(string.Formatter):
