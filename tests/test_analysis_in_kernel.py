@@ -46,8 +46,13 @@ def test_a_computed_result_comes_back_with_its_document_and_warnings(tmp_path, m
     monkeypatch.setattr(run_result, "compute_run_result", lambda p, **kw: result)
     monkeypatch.setattr(run_result, "save_run_result", lambda r, folder: stored.append(folder))
     monkeypatch.setattr(run_result, "results_document", lambda r: {"verdict": "negligible"})
+    named = []
     monkeypatch.setattr(
-        preflight, "run_warnings", lambda p, scored: [f"{p.name}: a SIREN twice in {scored}"]
+        preflight,
+        "run_warnings",
+        lambda p, scored, name_labels: (
+            named.append(name_labels) or [f"{p.name}: a SIREN twice in {scored}"]
+        ),
     )
     code = request(params, tmp_path)
     answer(payload_of(code))
@@ -55,6 +60,7 @@ def test_a_computed_result_comes_back_with_its_document_and_warnings(tmp_path, m
     assert document == {"verdict": "negligible"}
     # loading's warnings first, then the scored survey's
     assert warnings == ["row 3: a bad SIRET", "default: a SIREN twice in the scored survey"]
+    assert named == [False]  # a run's output may be a public CI log: rare labels unnamed
     assert stored == [str(tmp_path)]  # the result is stored where the notebooks read it
     assert not (tmp_path / ANSWER_FILE).exists()  # no part of a report
 
