@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from analyse.paths import project_root
 
@@ -75,23 +76,50 @@ def generate(path: Path, size_mb: float) -> int:
     return n
 
 
-def peak_rss(args: list[str]) -> tuple[int, float, int, str]:
-    """Peak resident set size in bytes, wall seconds, exit status and stderr of a process."""
+class Run(NamedTuple):
+    peak: int  # bytes
+    seconds: float
+    status: int
+    out: str
+    err: str
+
+
+def peak_rss(args: list[str], env: dict[str, str] | None = None) -> Run:
+    """Peak resident set size, wall time, exit status, stdout and stderr of a process."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8"
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env
+        )
+        err = proc.stderr.read() if proc.stderr else ""
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        out.seek(0)
+        text = out.read()
+    # ru_maxrss is in KiB
+    return Run(usage.ru_maxrss * 1024, seconds, os.waitstatus_to_exitcode(status), text, err)
+
+
+def show(label: str, run: Run, floor: int, size: int) -> None:
+    print(
+        f"{label}: peak RSS {run.peak / MB:8.1f} MB = {run.peak / size:.2f} x the file; "
+        f"above the floor {(run.peak - floor) / MB:8.1f} MB = {(run.peak - floor) / size:.2f} x; "
+        f"{run.seconds:.1f} s, exit status {run.status}"
     )
-    err = proc.stderr.read() if proc.stderr else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - t0
-    return usage.ru_maxrss * 1024, seconds, proc.returncode, err  # ru_maxrss is in KiB
+    if run.status != 0:
+        print("  stderr: " + run.err.strip()[-500:].replace("\n", "\n  "))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=200.0)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="src folder of a previous version (e.g. a git archive of a commit): each repeat "
+        "also runs it, alternating, and compares peaks, times and outputs",
+    )
     args = parser.parse_args()
     print(f"cores available: {os.cpu_count()}; load average at start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="validate-memory-") as tmp:
@@ -100,23 +128,32 @@ def main() -> None:
         size = path.stat().st_size
         columns = SOURCE.read_text(encoding="utf-8").split("\n", 1)[0].count(",") + 1
         print(f"generated {path.name}: {size / MB:.1f} MB, {rows} respondents, {columns} columns")
-        floor, _, _, _ = peak_rss(
+        floor = peak_rss(
             [sys.executable, "-c", "import pandas, pyarrow, analyse.cli, analyse.data.loading"]
-        )
+        ).peak
         print(f"floor (python -c 'import pandas, analyse.cli ...'): {floor / MB:8.1f} MB")
+        command = [sys.executable, "-m", "analyse", "validate", str(path)]
+        before = {**os.environ, "PYTHONPATH": str(args.baseline)} if args.baseline else None
+        runs, baselines = [], []
         for _ in range(args.repeats):
-            peak, seconds, status, err = peak_rss(
-                [sys.executable, "-m", "analyse", "validate", str(path)]
-            )
+            if before is not None:
+                baselines.append(peak_rss(command, env=before))
+                show("baseline validate", baselines[-1], floor, size)
+            runs.append(peak_rss(command))
+            show("analyse validate ", runs[-1], floor, size)
+        peak = max(run.peak for run in runs)
+        if baselines:
+            old, new = min(baselines, key=lambda r: r.peak), min(runs, key=lambda r: r.peak)
+            said = {(r.status, r.out, r.err) for r in runs + baselines}
+            same = len(said) == 1
             print(
-                f"analyse validate: peak RSS {peak / MB:8.1f} MB = {peak / size:.2f} x the file; "
-                f"above the floor {(peak - floor) / MB:8.1f} MB = {(peak - floor) / size:.2f} x; "
-                f"{seconds:.1f} s, exit status {status}"
+                f"this version / baseline: peak {new.peak / old.peak:.3f}, "
+                f"time {sum(r.seconds for r in runs) / sum(r.seconds for r in baselines):.3f} "
+                f"(total over {args.repeats} alternating runs each); "
+                f"output and exit status {'identical' if same else 'DIFFER'}"
             )
-            if status != 0:
-                print("  stderr: " + err.strip()[-500:].replace("\n", "\n  "))
         goal = "met" if peak <= 4 * size else "NOT met"
-        print(f"goal peak <= 4 x file size: {goal}")
+        print(f"goal peak <= 4 x file size: {goal} (highest of {args.repeats} runs)")
 
 
 if __name__ == "__main__":
