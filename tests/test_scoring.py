@@ -8,6 +8,7 @@ import pytest
 
 from analyse.data.codebook import Codebook
 from analyse.data.scoring import (
+    _complete_mean,
     cronbach_alpha,
     reliability,
     score_survey,
@@ -262,3 +263,23 @@ def test_a_reason_set_before_scoring_stands(two_themes):
     )
     assert out["excluded_reason"].tolist() == ["", "type label 'Autre' mapped to null"]
     assert out["maturity_index"].notna().tolist() == [True, False]
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 9])
+def test_the_index_is_pandas_row_mean_to_the_last_bit(k):
+    """``_complete_mean`` sums the theme scores column by column instead of letting pandas
+    copy them all (the peak of ``analyse validate`` on a census): on every row where no theme
+    is missing, the same float as ``DataFrame.mean(axis=1)``, bit for bit, with scores of very
+    different magnitudes so that a different order of summation would show."""
+    rng = np.random.default_rng(k)
+    values = rng.normal(50, 30, (k, 20_000)) * rng.choice([1.0, 1e-3, 1e3], size=(k, 1))
+    values[rng.random(values.shape) < 0.05] = np.nan
+    scores = pd.DataFrame(values.T, columns=[f"t{i}" for i in range(k)], copy=False)
+    complete = scores.notna().all(axis=1).to_numpy()
+    expected = scores.mean(axis=1).to_numpy()[complete]
+    got = _complete_mean(scores).to_numpy()[complete]
+    assert complete.sum() > 5_000
+    assert np.array_equal(got, expected)  # bit for bit
+    if k >= 3:  # another order of summation gives other last bits: the check can fail
+        reverse = values[::-1].T[complete]
+        assert not np.array_equal(got, np.add.reduce(reverse, axis=1) / k)

@@ -98,7 +98,7 @@ def validate(
     survey of a parameter file with everything its run applies. Warnings (one SIREN answering
     twice, a model term with few distinct values) are printed and do not fail the check.
     """
-    from analyse.data.cells import return_freed_memory
+    from analyse.data.cells import release_memory, return_freed_memory
 
     return_freed_memory()  # a large export's footprint: benchmarks/validate_memory.py
     given = [name for name, value in (("--codebook", codebook), ("--columns", columns),
@@ -145,6 +145,10 @@ def validate(
     summary, warnings, scored = check_file_scored(
         file, codebook, columns=columns, answer_labels=answer_labels, sheet=sheet
     )
+    # the raw and whole scored tables were freed on return: hand their pages back before the
+    # model's check allocates its own (about 280 MB on a 200 MB file, otherwise kept by the C
+    # library's allocator below the peak; benchmarks/validate_memory.py)
+    release_memory()
     from analyse.pipeline.preflight import alpha_lines
 
     console.print("\n".join([summary.render(), *alpha_lines(summary.reliability)]), markup=False)

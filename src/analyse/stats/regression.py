@@ -28,7 +28,7 @@ use the same terms and rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -227,12 +227,45 @@ MAX_CATEGORIES = 100
 _COLLINEAR_TOL = 1e-9  # singular value, relative to the largest, of a unit-norm design deemed 0
 
 
-def _leverages(unit: np.ndarray, s: np.ndarray, vt: np.ndarray, block: int = 65_536) -> np.ndarray:
-    """The diagonal of the hat matrix, sum of the squared rows of U = X V / s (full rank)."""
-    out = np.empty(len(unit))
+_BLOCK = 65_536  # rows of the design made dense at a time (about 3 MB for 6 columns)
+
+
+def _unit_blocks(x: pd.DataFrame, norms: np.ndarray, block: int) -> Iterator[np.ndarray]:
+    """The rows of the design with unit-norm columns, ``block`` rows at a time: never the
+    whole n x p matrix, which on a census of millions of rows costs as much as the survey's
+    other columns (benchmarks/validate_memory.py)."""
+    for start in range(0, len(x), block):
+        chunk = x.iloc[start : start + block].to_numpy(dtype="float64", copy=True)
+        chunk /= norms
+        yield chunk
+
+
+def _spectrum(x: pd.DataFrame, block: int = _BLOCK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column norms, singular values and right singular vectors of the design ``x`` with
+    unit-norm columns, from its p x p triangular factor.
+
+    The factor is that of a QR of the whole design, accumulated a block of rows at a time
+    (the R of [R_so_far; next block], a tall-skinny QR): R'R = X'X, so its SVD has the design's
+    singular values and right vectors (up to their signs) without the n x p copy and the n x p
+    workspace a QR of the whole matrix needs, nor the squared condition number of forming
+    X'X. Each step is backward stable, as the QR of the whole matrix is."""
+    norms = np.array([np.linalg.norm(x[c].to_numpy(dtype="float64")) for c in x.columns])
+    r = np.zeros((0, x.shape[1]))
+    for chunk in _unit_blocks(x, norms, block):
+        r = np.linalg.qr(np.vstack([r, chunk]), mode="r")
+    _, s, vt = np.linalg.svd(r, full_matrices=False)
+    return norms, s, vt
+
+
+def _leverages(
+    x: pd.DataFrame, norms: np.ndarray, s: np.ndarray, vt: np.ndarray, block: int = _BLOCK
+) -> np.ndarray:
+    """The diagonal of the hat matrix, sum of the squared rows of U = X V / s (full rank),
+    with ``_spectrum``'s norms, singular values and vectors; a block of rows at a time."""
+    out = np.empty(len(x))
     scale = vt.T / s
-    for start in range(0, len(unit), block):
-        u = unit[start : start + block] @ scale
+    for start, chunk in zip(range(0, len(x), block), _unit_blocks(x, norms, block), strict=True):
+        u = chunk @ scale
         out[start : start + block] = np.einsum("ij,ij->i", u, u)
     return out
 
@@ -399,12 +432,9 @@ def check_identifiable(
                 )
             ]
         )
-    unit = x.to_numpy(dtype="float64", copy=True)
-    unit /= np.linalg.norm(unit, axis=0)
-    # the SVD of the n x p design through its p x p triangular factor: the same singular
-    # values and right vectors, without an n x p U (or the n x p workspace of a full SVD) on a
-    # census of millions of rows; U's rows, for the leverages, are made a block at a time
-    _, s, vt = np.linalg.svd(np.linalg.qr(unit, mode="r"), full_matrices=False)
+    # the SVD of the n x p design through its p x p triangular factor, accumulated a block of
+    # rows at a time: no n x p U, copy or QR workspace on a census of millions of rows
+    norms, s, vt = _spectrum(x, _BLOCK)
     null = vt[s < _COLLINEAR_TOL * s.max()]
     if len(null):
         involved = [c for c, w in zip(x.columns, np.abs(null).max(axis=0), strict=True) if w > 1e-6]
@@ -421,8 +451,7 @@ def check_identifiable(
                 )
             ]
         )
-    leverage = _leverages(unit, s, vt)
-    del unit
+    leverage = _leverages(x, norms, s, vt, _BLOCK)
     alone = np.flatnonzero(leverage > 1.0 - _LEVERAGE_TOL)
     if len(alone):
         problems = []
