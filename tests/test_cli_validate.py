@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from run_command import run_main
 from survey_factory import as_text, build_survey, write_csv, write_text_csv, write_xlsx
-
-from analyse import cli
 
 
 @pytest.fixture
@@ -27,14 +26,6 @@ def run_module(*args: str, cwd) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         timeout=120,
     )
-
-
-def run_main(monkeypatch, *args: str) -> int:
-    """``cli.main()`` in-process; returns the exit status it ends with."""
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def test_good_file_end_to_end(tmp_path, survey, codebook):

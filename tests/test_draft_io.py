@@ -7,27 +7,19 @@ from __future__ import annotations
 import csv
 import os
 import shlex
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from run_command import run_main
 
-from analyse import cli
 from analyse.data.draft_mapping import FILES
 from analyse.paths import project_root
 
 EXPORT = project_root() / "data" / "example-export" / "export.csv"
 TYPE = "Quel est le type de votre structure ?"
 NAME = "Nom de votre structure"
-
-
-def run_main(monkeypatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def example() -> pd.DataFrame:

@@ -3,26 +3,17 @@ answer and every type value, with guesses a user checks, never overwriting witho
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from run_command import run_main
 
-from analyse import cli
 from analyse.data.codebook import load_codebook
 from analyse.data.draft_mapping import FILES, draft_mapping, guess_columns, words
 from analyse.paths import project_root
 
 EXPORT = project_root() / "data" / "example-export" / "export.csv"
-
-
-def run_main(monkeypatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def test_words_fold_accents_case_and_punctuation():

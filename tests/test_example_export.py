@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 import pytest
+from run_command import run_main
 
-from analyse import cli
 from analyse.data.codebook import load_codebook
 from analyse.data.provenance import is_synthetic
 from analyse.data.readers import read_raw
@@ -33,13 +32,6 @@ def _yaml(name: str) -> dict:
     raw = read_yaml(FOLDER / name)
     assert isinstance(raw, dict)
     return raw
-
-
-def run_main(monkeypatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def test_the_committed_export_is_what_the_command_writes(tmp_path, monkeypatch):

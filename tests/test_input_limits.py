@@ -6,28 +6,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import threading
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from run_command import run_main
 from survey_factory import as_text, build_survey, write_text_csv, write_xlsx
 
-from analyse import cli
 from analyse.data import readers
 from analyse.data.readers import read_raw
 from analyse.errors import InputError
 
 CSV = "respondent_id,population\nA,12\nB,300\n"
-
-
-def run_main(monkeypatch, *args: object) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def message(path: Path) -> str:

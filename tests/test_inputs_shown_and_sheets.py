@@ -4,29 +4,21 @@ chooses the worksheet of an .xlsx survey, and a worksheet without data lists the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from run_command import run_main
 from survey_factory import _python_value, build_survey
 
-from analyse import cli
 from analyse.data.readers import read_raw
 from analyse.data.scoring import EXCLUSION_COLUMN
 from analyse.errors import InputError
 from analyse.params import params_from_mapping
 from analyse.paths import default_codebook_path
 from analyse.report import readable, tables
-
-
-def run_main(monkeypatch, *args: object) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def params_file(tmp_path: Path, survey: Path, **data: object) -> Path:

@@ -22,6 +22,7 @@ import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
+from run_command import run_main
 
 from analyse import cli
 from analyse.data.provenance import truth_path
@@ -77,15 +78,6 @@ def make_project(root: Path, name: str = "demo") -> tuple[Path, Path]:
 
 def fake_results(params, staging=None) -> dict:
     return {"verdict": "negligible", "run": {"name": params.name, "seed": params.seed}}
-
-
-def run_main(monkeypatch, *args: object) -> int:
-    """``cli.main()`` in-process; returns the exit status it ends with (an uncaught exception,
-    a traceback for the user, fails the test)."""
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def dead_pid() -> int:

@@ -9,26 +9,18 @@ never here: these tests check that such files are read, cell for cell, and valid
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from run_command import run_main
 
-from analyse import cli
 from analyse.data.codebook import load_codebook
 from analyse.data.loading import load_survey
 from analyse.data.readers import detect_delimiter, read_raw
 from analyse.paths import project_root
 
 SYNTHETIC = project_root() / "data" / "synthetic" / "synthetic_barometre_2025.csv"
-
-
-def run_main(monkeypatch, *args: object) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def extra_cell(row: int, j: int) -> str:

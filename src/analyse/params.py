@@ -695,28 +695,20 @@ def _validation_problems(exc: ValidationError, source: str) -> list[Problem]:
                 Problem(source, f"{key}: unknown key{hint}", expected=_allowed_keys(parent))
             )
             continue
-        if err["type"] == "literal_error" and isinstance(err.get("input"), str):
-            # one of a few words (weights: none | raked): "did you mean" as for a key
-            choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-            hint = did_you_mean(closest(err["input"], choices))
-            problems.append(
-                Problem(
-                    source,
-                    f"{key}: unknown value{hint}",
-                    value=_shown(err.get("input")),
-                    expected=_expected(key),
-                )
-            )
-            continue
         if err["type"] == "missing":
             problems.append(
                 Problem(source, f"{key}: required key is missing", expected=_expected(key))
             )
             continue
+        message = err["msg"]
+        if err["type"] == "literal_error" and isinstance(err.get("input"), str):
+            # one of a few words (weights: none | raked): "did you mean" as for a key
+            choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+            message = "unknown value" + did_you_mean(closest(err["input"], choices))
         problems.append(
             Problem(
                 source,
-                f"{key}: {err['msg']}",
+                f"{key}: {message}",
                 value=_shown(err.get("input")),
                 expected=_expected(key),
             )
