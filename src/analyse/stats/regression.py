@@ -334,8 +334,8 @@ def check_identifiable(
                     Problem(
                         file,
                         f"{left_out}: nothing can be estimated",
-                        expected="mappings that keep the rows (a type mapped to null "
-                        "excludes its rows), a population for each row, or the reasons above "
+                        expected="mappings that keep the rows, since a type mapped to null "
+                        "excludes its rows; a population for each row; or the reasons above "
                         "otherwise fixed",
                     )
                 ]
