@@ -66,22 +66,30 @@ def input_checksums(
     }
 
 
-# What counts as the package's code for the inputs digest: its Python modules and the templates
-# that lay out the published pages, since a template edit changes a report as a code edit does.
-CODE_SUFFIXES = (".py", ".j2")
+# What does not count as the package's code for the inputs digest: bytecode, which Python
+# writes or not by machine. Every other file does: the modules, the templates that lay out the
+# pages and the message catalogues that word them (a reworded sentence changes a report as a
+# code edit does; the catalogues once did not count, and a rerun kept the old wording).
+NOT_CODE_SUFFIXES = (".pyc",)
 
 
 def code_digest(package_dir: Path | None = None) -> str:
     """SHA-256 over the ``analyse`` package's sources (name and bytes of each file).
 
     The package version is not bumped on every fix during development, so the source itself is
-    what tells the runner that the analysis changed. Sources are the files with a suffix in
-    ``CODE_SUFFIXES`` anywhere in the package, so templates count wherever their folder moves;
+    what tells the runner that the analysis changed. Sources are every file of the package but
+    bytecode (``NOT_CODE_SUFFIXES``, ``__pycache__``), wherever its folder moves;
     ``package_dir`` defaults to the imported package (a test digests an edited copy).
     """
     package_dir = (package_dir or Path(analyse.__file__).parent).resolve()
     digest = hashlib.sha256()
-    sources = (p for p in package_dir.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file())
+    sources = (
+        p
+        for p in package_dir.rglob("*")
+        if p.suffix not in NOT_CODE_SUFFIXES
+        and "__pycache__" not in p.relative_to(package_dir).parts
+        and p.is_file()
+    )
     for path in sorted(sources):
         digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
         digest.update(file_sha256(path).encode("ascii"))
