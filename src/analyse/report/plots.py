@@ -213,7 +213,17 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Each verdict marks its estimate by its colour and marker; the indirect effect is neutral.
     The title gives the total and direct effects and their verdicts: the figure's message."""
     m = i18n.current()
-    ax = _axes(ax, (8.0, 3.8) if not is_phone() else (8.0, 4.6))
+    labels = [
+        _wrap(_estimand_label(effects, name), _chars(22, 10))
+        # on a phone the title gives the verdicts: the labels keep the axes wide
+        + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
+        for name, verdict in zip(effects.index, effects["verdict"], strict=True)
+    ]
+    # a phone's labels wrap in many lines (« À effectifs du numérique et portage politique
+    # égaux »): the figure grows so that each row's label stays beside its own row
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    tall = 4.6 + 0.25 * max(0, lines - 3) * len(labels)
+    ax = _axes(ax, (8.0, 3.8) if not is_phone() else (8.0, tall))
     bound = float(effects.attrs.get("sesoi_points", math.nan))
     y = np.arange(len(effects))[::-1]
     bottom = y.min() - (1.1 if math.isfinite(bound) else 0.7) if len(y) else -0.7
@@ -250,14 +260,7 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
             ha="center",
         )
     ax.set_yticks(y)
-    ax.set_yticklabels(
-        [
-            _wrap(_estimand_label(effects, name), _chars(22, 10))
-            # on a phone the title gives the verdicts: the labels keep the axes wide
-            + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
-            for name, verdict in zip(effects.index, effects["verdict"], strict=True)
-        ]
-    )
+    ax.set_yticklabels(labels)
     ax.set_ylim(bottom, y.max() + 0.7 if len(y) else 0.7)
     ends = [effects["low"], effects["high"], effects["points"]]
     low = float(np.nanmin([np.nanmin(v) for v in ends]))
@@ -312,8 +315,10 @@ def _estimand_label(effects: pd.DataFrame, name: str) -> str:
     if name == "direct":
         return capital(_held(effects))
     measured = _measured_means(effects)
-    if name == "indirect" and measured is not None:
-        return m("figures.size_coefficients.indirect_some", **measured)
+    if name == "indirect" and measured is not None:  # a phone: the list is in the caption
+        return m(
+            f"figures.size_coefficients.indirect_some{'_phone' if is_phone() else ''}", **measured
+        )
     return m(f"figures.size_coefficients.{name}")
 
 
