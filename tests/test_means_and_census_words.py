@@ -258,3 +258,96 @@ def test_extra_controls_are_named_in_what_is_held_equal():
     assert held_phrase(messages("en"), [], ["couleur_politique"]) == (
         "with couleur politique held equal"
     )
+
+
+# ------------------------------------------------- some means only: the figure, its box, the top
+
+ONLY_BUDGET = ["staff", "elected_digital_lead", "strategy_adopted"]
+
+
+def _some_means(dropped: list[str]) -> dict:
+    results = copy.deepcopy(PANEL)
+    results["dropped_terms"] = list(dropped)
+    results["controls"] = []
+    return results
+
+
+@pytest.mark.parametrize(
+    ("lang", "held", "missing", "closest"),
+    [
+        ("fr", "à budget égal", "effectifs du numérique et portage politique", "le plus proche"),
+        ("en", "with budget held equal", "digital staff and political sponsorship", "closest"),
+    ],
+)
+def test_some_means_the_chapeau_and_method_box_name_what_is_held(lang, held, missing, closest):
+    """Failed before: with only the budget measured, the chapeau said the barometer's claim
+    was about that gap (it is about every mean held equal) and the method box was headed
+    « Effet total, effet à moyens égaux »."""
+    results = _some_means(ONLY_BUDGET)
+    m = messages(lang)
+    chapeau = _plain(" ".join(headline.chapeau(results, m)))
+    assert closest in chapeau and missing in chapeau
+    box = _plain(method_box.method_box(results, m, 3))
+    assert "estimands_some" in method_box.methods(results, 3)
+    assert f"{'Effet total, effet' if lang == 'fr' else 'Total effect, effect'} {held}" in box
+    assert missing in box
+    assert "moyens égaux" not in box and "resources held equal" not in box
+    # every mean measured: the claim itself, the method box as it was
+    full = _plain(" ".join(headline.chapeau(PANEL, m)))
+    assert closest not in full
+    assert "estimands" in method_box.methods(PANEL, 3)
+
+
+def _effects(means: list[str]) -> pd.DataFrame:
+    """``tables.size_effects``' frame as the stats layer writes it for a run holding ``means``."""
+    effects = pd.DataFrame(
+        {
+            "points": [29.0, 12.6, 16.4],
+            "low": [21.9, 3.6, 10.6],
+            "high": [36.0, 21.6, 23.2],
+            "p": [0.0, 0.03, float("nan")],
+            "verdict": ["decisive", "significant_undetermined", ""],
+        },
+        index=pd.Index(["total", "direct", "indirect"], name="estimand"),
+    )
+    effects.attrs.update(alpha=0.05, sesoi_points=9.5, means_held=means, controls_held=[])
+    return effects
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "through", "everything"),
+    [
+        (
+            "fr",
+            "Par les moyens mesurés (budget)",
+            "passe par les moyens que ces données mesurent (budget).",
+            ("Par les moyens", "passe par les moyens."),
+        ),
+        (
+            "en",
+            "Through the measured means (budget)",
+            "passes through the means these data measure (budget).",
+            ("Through the means", "passes through the means."),
+        ),
+    ],
+)
+def test_some_means_the_headline_figure_names_the_means_it_passes_through(
+    lang, label, through, everything
+):
+    """Failed before: with only the budget measured, the figure's third row read « Par les
+    moyens » and its text « passe par les moyens », as if staff and sponsorship were in it."""
+    from analyse.report import i18n, plots
+
+    try:
+        i18n.use(lang)
+        some, full = _effects(["budget"]), _effects(["budget", "staff", "sponsorship"])
+        rows = [plots._estimand_label(some, k) for k in some.index]
+        assert rows[2] == label
+        assert rows[1] == ("À budget égal" if lang == "fr" else "With budget held equal")
+        assert through in _plain(plots.alt_size_coefficients(some))
+        assert "budget" in plots._size_title(some, "90 %")
+        assert "moyens égaux" not in plots._size_title(some, "90 %")
+        assert plots._estimand_label(full, "indirect") == everything[0]
+        assert everything[1] in _plain(plots.alt_size_coefficients(full))
+    finally:
+        i18n.use(i18n.DEFAULT_LANGUAGE)

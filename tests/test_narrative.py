@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from analyse.params import load_params
+from analyse.pipeline.site_layout import notebook_title
 from analyse.report import i18n
 from analyse.report.findings import key_findings, points_per_tenfold
 from analyse.report.narrative import (
@@ -116,12 +117,16 @@ def test_every_variant_exists_for_every_outcome():
             "significant_undetermined",
             "inconclusive",
         ],
-        "nb4.information": ["little", "enough"],
+        # one theme: its one interval
+        "nb4.information": ["little", "enough", "little_one", "enough_one"],
         "nb1.intro": ["compared", "alone"],  # the published comparison is left out
         # no section on spending or sponsorship; some means only, named
         "nb2.intro": ["means", "some", "none"],
         "nb4.intro": ["barometer", "other", "one"],  # one theme: the index is its score
         "nb4.table": ["many", "one"],  # one theme: one test, nothing corrected
+        # one theme: no « thème par thème », no « pour chaque thème »
+        "nb4.title": ["many", "one"],
+        "nb4.figure": ["many", "one"],
         "nb1.published_noise": ["within", "beyond"],  # chosen by Narrator.published_noise
         "nb5.intro": ["little", "enough"],
         "nb5.mde_reading": ["little", "enough"],
@@ -135,7 +140,10 @@ def test_every_variant_exists_for_every_outcome():
             for key in ("intro", "model", "estimands", "estimands_figure", "importance", "verdict")
         },
         # only some means: what is held equal is named (« à budget égal »), not « à moyens égaux »
-        **{f"nb3.{key}": ["means", "some", "none"] for key in ("intro", "estimands")},
+        **{
+            f"nb3.{key}": ["means", "some", "none"]
+            for key in ("intro", "model", "estimands", "estimands_figure", "importance")
+        },
     }
     assert set(outcomes) - {"nb1.published_noise"} == set(VARIANTS)
     for key, variants in outcomes.items():
@@ -271,9 +279,15 @@ def test_the_two_runs_say_different_things(two_runs):
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_a_notebook_heading_is_its_page_title(lang):
-    """The h1 a notebook displays and the page's <title> and index link say the same words."""
+    """The h1 a notebook displays and the page's <title> and index link say the same words
+    (chapter 4's for one theme and for several: ``site_layout.notebook_title``)."""
     m = i18n.messages(lang)
     for number, stem in enumerate(sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")), 1):
+        if m.has(f"nb{number}.title.one"):
+            for themes, variant in ((1, "one"), (2, "many")):
+                title = notebook_title(stem, m, themes)
+                assert m(f"nb{number}.title.{variant}") == f"# {number}. {title}"
+            continue
         assert m(f"nb{number}.title") == f"# {number}. {m(f'pages.notebooks.{stem}')}"
 
 

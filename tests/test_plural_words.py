@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from analyse.params import load_params
+from analyse.pipeline import site_layout
 from analyse.report import i18n
 from analyse.report.method_box import methods
 from analyse.report.narrative import Narrator
@@ -124,8 +125,52 @@ def test_one_theme_is_one_test_with_nothing_corrected():
     two = _say(_keep_themes(_panel(), 2), "fr")
     assert "Avec 2 thèmes, donc 2 tests" in two.text("nb4.table")
     assert "(après correction)" in two.text("nb4.information")
-    assert methods(_keep_themes(_panel(), 1), 4) == ["ordinal"]  # no Holm line
+    # no Holm line, and the model line says « le thème », not « chaque thème »
+    assert methods(_keep_themes(_panel(), 1), 4) == ["ordinal_one"]
     assert methods(_keep_themes(_panel(), 2), 4) == ["ordinal", "holm"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "plural"),
+    [
+        ("fr", ("certains thèmes", "Thème par thème", "chaque thème", "Pour chaque thème")),
+        ("en", ("some themes", "Theme by theme", "each theme", "For each theme")),
+    ],
+)
+def test_chapter_4_of_one_theme_has_a_title_and_captions_in_the_singular(lang, plural):
+    """With a single theme, chapter 4's title, figure caption and note on information speak of
+    that theme; with two, they keep « thème par thème » and « pour chaque thème » (failed
+    before: the one-theme chapter asked whether size mattered « pour certains thèmes »)."""
+    say = _say(_keep_themes(_panel(), 1), lang)
+    one = [say.text(k) for k in ("nb4.title", "nb4.figure", "nb4.information")]
+    assert not any(w in text for text in one for w in plural), one
+    m = i18n.messages(lang)
+    assert one[0] == f"# 4. {site_layout.notebook_title('04_themes', m, themes=1)}"
+    assert "4. " + site_layout.notebook_title("04_themes", m, themes=1) in (
+        site_layout.page_title("04_themes", "ci", m, themes=1)
+    )
+    two = _say(_keep_themes(_panel(), 2), lang)
+    assert plural[0] in two.text("nb4.title") and plural[3] in two.text("nb4.figure")
+    assert two.text("nb4.title") == f"# 4. {site_layout.notebook_title('04_themes', m, 2)}"
+    # the index pages and page titles count the themes of the run's results.json
+    assert site_layout.run_themes(_keep_themes(_panel(), 1)) == 1
+    assert site_layout.run_themes(None) is None
+    assert site_layout.notebook_title("04_themes", m) == m("pages.notebooks.04_themes")
+
+
+@pytest.mark.parametrize("census", [False, True])
+def test_the_information_of_one_theme_has_a_census_wording_too(census):
+    """A census says « collectivités », not « répondants », in the one-theme note as well."""
+    results = _keep_themes(_panel(), 1)
+    if census:
+        results["run"]["kind"] = "census"
+    for lang in i18n.LANGUAGES:
+        m = i18n.for_run(i18n.messages(lang), results)
+        text = Narrator(results, load_params(ROOT / "params" / "default.yaml"), m).text(
+            "nb4.information"
+        )
+        respondents = "répondant" in text or "respondent" in text
+        assert respondents != census, text
 
 
 def test_chapter_4_says_what_is_held_equal_from_the_run():
@@ -174,6 +219,42 @@ def test_only_some_means_measured_are_named_not_all():
     assert "**À budget égal**" in say.text("nb3.estimands")
     english = _say(results, "en").text("nb2.intro")
     assert "with budget held equal" in english and "separates the two" not in english
+
+
+@pytest.mark.parametrize(
+    ("lang", "held", "missing", "everything"),
+    [
+        (
+            "fr",
+            "à budget égal",
+            "effectifs du numérique et portage politique",
+            ("Taille, budget, effectifs et portage", "toutes voies confondues, à moyens égaux"),
+        ),
+        (
+            "en",
+            "with budget held equal",
+            "digital staff and political sponsorship",
+            ("Size, budget, staff and sponsorship", "all routes combined, with the means held"),
+        ),
+    ],
+)
+def test_only_some_means_chapter_3_model_figure_and_shares_name_them(
+    lang, held, missing, everything
+):
+    """Failed before: with only the budget measured, chapter 3's figure caption said « à
+    moyens égaux » and its shares section « Taille, budget, effectifs et portage vont de
+    pair »; with every mean, both keep those words."""
+    results = _panel()
+    results["dropped_terms"] = ["staff", "elected_digital_lead", "strategy_adopted"]
+    say = _say(results, lang)
+    figure, shares, model = (say.text(k) for k in ("nb3.estimands_figure", "nb3.importance",
+                                                    "nb3.model"))  # fmt: skip
+    assert held in figure and "(budget)" in figure and everything[1] not in figure
+    assert everything[0] not in shares and "(budget)" in shares and missing in shares
+    assert held in model and missing in model
+    full = _say(_panel(), lang)
+    assert everything[1] in full.text("nb3.estimands_figure")
+    assert everything[0] in full.text("nb3.importance")
 
 
 # ---------------------------------------------------------------------- the theme forest's text

@@ -29,6 +29,7 @@ from analyse.pipeline.site_layout import (
     read_json,
     render_page,
     run_language,
+    run_themes,
 )
 from analyse.report.downloads import SIDECAR_SUFFIX, TABLES_DIR, sidecar_caption
 from analyse.report.findings import key_findings, summary
@@ -208,7 +209,7 @@ def run_index_html(
     name = manifest["name"]
     git = manifest["git"]
     dirty = {True: m("pages.git_dirty"), False: ""}.get(git["dirty"], m("pages.git_unknown"))
-    chapters = [_chapter(nb, m) for nb in manifest["notebooks"]]
+    chapters = [_chapter(nb, m, run_themes(results)) for nb in manifest["notebooks"]]
     downloads = [path for path in extras if path.lower().endswith(DOWNLOAD_SUFFIXES)]
     stems = {path.rsplit(".", 1)[0] for path in downloads}
     sidecars = {
@@ -319,10 +320,10 @@ def _when(value: Any, m: Messages) -> str:
         return str(value)
 
 
-def _chapter(nb: dict[str, Any], m: Messages) -> Chapter:
+def _chapter(nb: dict[str, Any], m: Messages, themes: int | None = None) -> Chapter:
     stem = Path(nb["file"]).stem
     number = notebook_number(stem)
-    title = notebook_title(stem, m)
+    title = notebook_title(stem, m, themes)
     return Chapter(
         stem=stem,
         title=f"{number}. {title}" if number is not None else title,

@@ -46,6 +46,7 @@ from analyse.pipeline.site_layout import (
     page_title,
     render_page,
     run_language,
+    run_themes,
 )
 from analyse.report.i18n import DEFAULT_LANGUAGE, Messages, current, for_run, messages
 
@@ -432,8 +433,8 @@ def notebook_html(
     return render_page(
         "notebook.html.j2",
         lang=m.lang,
-        title=page_title(stem, run, m),
-        heading=None if "<h1" in cells else notebook_title(stem, m),
+        title=page_title(stem, run, m, run_themes(results)),
+        heading=None if "<h1" in cells else notebook_title(stem, m, run_themes(results)),
         notice=None if reader else m("pages.full_notice"),
         code_css=Markup(OUTPUT_CSS + "\n" + ("" if reader else code_css())),
         nav_label=m("pages.nav_label"),
@@ -668,7 +669,11 @@ def print_html(notebooks: Sequence[Path], results: dict[str, Any], manifest: dic
     sections = []
     for ipynb in notebooks:
         cells, _ = cells_html(nbformat.read(ipynb, as_version=4), ipynb.stem, True, m)
-        heading = "" if "<h1" in cells else f"<h1>{html.escape(notebook_title(ipynb.stem, m))}</h1>"
+        heading = (
+            ""
+            if "<h1" in cells
+            else f"<h1>{html.escape(notebook_title(ipynb.stem, m, run_themes(results)))}</h1>"
+        )
         sections.append(Markup(heading + cells))
     return render_page(
         "print.html.j2",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,23 @@ def render_page(template: str, **values: Any) -> str:
     return _pages().get_template(template).render(**values)
 
 
-def notebook_title(stem: str, m: Messages) -> str:
+def notebook_title(stem: str, m: Messages, themes: int | None = None) -> str:
     """A notebook's title in words (``pages.notebooks.<stem>``); an unknown notebook's title is
-    its file name in words ("07_extra_checks" gives "Extra checks")."""
+    its file name in words ("07_extra_checks" gives "Extra checks"). A run whose codebook has
+    a single theme (``themes``, ``run_themes``) gets ``pages.notebooks_one_theme.<stem>`` when
+    it exists: chapter 4 is then not « thème par thème », as its own heading says."""
+    if themes == 1 and m.has(f"pages.notebooks_one_theme.{stem}"):
+        return m(f"pages.notebooks_one_theme.{stem}")
     words = re.sub(r"^\d+[_-]*", "", stem).replace("_", " ").replace("-", " ").strip() or stem
     return m.get(f"pages.notebooks.{stem}", words[:1].upper() + words[1:])
+
+
+def run_themes(results: Mapping[str, Any] | None) -> int | None:
+    """How many themes a run's ``results.json`` models (None without one): what chapter 4's
+    title depends on (``narrative.Facts.themes`` counts the same)."""
+    if not results:
+        return None
+    return len(results.get("themes") or {})
 
 
 def notebook_number(stem: str) -> int | None:
@@ -85,9 +98,9 @@ def notebook_number(stem: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def page_title(stem: str, run: str, m: Messages) -> str:
+def page_title(stem: str, run: str, m: Messages, themes: int | None = None) -> str:
     """ "3. La taille est-elle déterminante ? — ci": chapter, title in words, run."""
-    number, title = notebook_number(stem), notebook_title(stem, m)
+    number, title = notebook_number(stem), notebook_title(stem, m, themes)
     if number is None:
         return m("pages.page_title_unnumbered", title=title, run=run)
     return m("pages.page_title", number=number, title=title, run=run)

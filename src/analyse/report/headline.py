@@ -154,10 +154,13 @@ def chapeau(results: Mapping[str, Any], m: Messages) -> list[str]:
                 )
             )
     elif total and direct:
+        # some means only: the gap is the nearest to the claim, not the claim itself
+        some = means_case(results) == "some"
         sentences.append(
             m(
-                "headline.direct",
+                "headline.direct_some" if some else "headline.direct",
                 noun=noun(results, m),
+                missing=words(m, held_means(results)[1]),
                 held=capital(held_words(results, m, listed=True)),
                 level=level,
                 **effect_words(m, direct),

@@ -78,6 +78,8 @@ def _facts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         "draws": m.integer(results.get("importance_bootstrap_draws") or 0),
         "simulations": m.integer((results.get("sensitivity") or {}).get("simulations") or 0),
         "held": held_words(results, m, listed=True),
+        # the means the data lack (« effectifs du numérique et portage politique »)
+        "missing": words_of(m, [m(f"findings.means.{k}") for k in held_means(results)[1]]),
         "terms": words_of(
             m,
             [term_words(m, t, linear=t in linear_controls(results)) for t in model_terms(results)],
@@ -166,8 +168,12 @@ def methods(results: Mapping[str, Any], chapter: int) -> list[str]:
         keys[keys.index("model") + 1 : keys.index("model") + 1] = BINARY_METHODS
     if chapter == 4 and len(results.get("themes") or {}) <= 1 and "holm" in keys:
         keys.remove("holm")  # one theme, one test: nothing corrected for several
+    if chapter == 4 and len(results.get("themes") or {}) == 1 and "ordinal" in keys:
+        keys[keys.index("ordinal")] = "ordinal_one"  # « le thème », not « chaque thème »
     if "estimands" in keys and means_case(results) == "none":  # no mean: no direct effect
         keys[keys.index("estimands")] = "estimands_no_means"
+    if "estimands" in keys and means_case(results) == "some":  # named by what it holds
+        keys[keys.index("estimands")] = "estimands_some"
     return keys
 
 
@@ -177,7 +183,7 @@ def method_box(results: Mapping[str, Any], m: Messages, chapter: int) -> str:
     facts = _facts(results, m)
     lines = []
     for key in methods(results, chapter):
-        term = html.escape(m(f"method.terms.{key}.term"))
+        term = html.escape(m(f"method.terms.{key}.term", **facts))
         text = html.escape(m(f"method.terms.{key}.text", **facts))
         lines.append(f"<dt>{term}</dt><dd>{text}</dd>")
     heading = html.escape(m("method.heading"))

@@ -354,6 +354,12 @@ def _themes_intro(f: Facts) -> str:
     return "barometer" if f.published else "other"
 
 
+def _one_theme(f: Facts) -> str:
+    """``one`` when the codebook has a single theme (chapter 4 then models that theme alone),
+    else ``many``."""
+    return "one" if f.themes == 1 else "many"
+
+
 # message -> which of its variants (``<message>.<variant>``) the run's outcome selects
 VARIANTS: dict[str, Callable[[Facts], str]] = {
     "narrative.caveat": lambda f: "synthetic" if f.synthetic else _real(f),
@@ -367,15 +373,21 @@ VARIANTS: dict[str, Callable[[Facts], str]] = {
     "nb2.intro": _measured_some,
     # the data measure no mean: the claim cannot be tested, only the gaps they measure
     "nb3.intro": _measured_some,
-    "nb3.model": _measured,
+    "nb3.model": _measured_some,
     "nb3.estimands": _measured_some,
-    "nb3.estimands_figure": _measured,
-    "nb3.importance": _measured,
+    "nb3.estimands_figure": _measured_some,
+    "nb3.importance": _measured_some,
     "nb3.verdict": _measured,
-    "nb4.information": lambda f: "enough" if f.sample_can_detect else "little",
+    # one theme: its one interval, not « chaque thème »
+    "nb4.information": lambda f: (
+        ("enough" if f.sample_can_detect else "little") + ("_one" if f.themes == 1 else "")
+    ),
     "nb4.intro": _themes_intro,
     # one theme: one test, no correction for several, no « l'un d'eux »
-    "nb4.table": lambda f: "one" if f.themes == 1 else "many",
+    "nb4.table": _one_theme,
+    # one theme: no « thème par thème », no « certains thèmes », no « pour chaque thème »
+    "nb4.title": _one_theme,
+    "nb4.figure": _one_theme,
     "nb5.intro": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.mde_reading": lambda f: "enough" if f.sample_can_detect else "little",
     "nb5.influence": lambda f: f.influence,

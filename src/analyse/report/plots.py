@@ -91,7 +91,7 @@ from analyse.report.figure_base import (  # noqa: F401 - re-exported
     verdict_label,
     verdict_style,
 )
-from analyse.report.findings import MEANS, capital, control_name, held_phrase
+from analyse.report.findings import MEANS, capital, control_name, held_phrase, words
 from analyse.report.groups import with_groups  # noqa: F401 - re-exported
 from analyse.stats.equivalence import LN10, VERDICTS, SizeTest, equivalence_interval
 from analyse.stats.robustness import CHOICES, SHIPPED
@@ -213,7 +213,17 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Each verdict marks its estimate by its colour and marker; the indirect effect is neutral.
     The title gives the total and direct effects and their verdicts: the figure's message."""
     m = i18n.current()
-    ax = _axes(ax, (8.0, 3.8) if not is_phone() else (8.0, 4.6))
+    labels = [
+        _wrap(_estimand_label(effects, name), _chars(22, 10))
+        # on a phone the title gives the verdicts: the labels keep the axes wide
+        + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
+        for name, verdict in zip(effects.index, effects["verdict"], strict=True)
+    ]
+    # a phone's labels wrap in many lines (« À effectifs du numérique et portage politique
+    # égaux »): the figure grows so that each row's label stays beside its own row
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    tall = 4.6 + 0.25 * max(0, lines - 3) * len(labels)
+    ax = _axes(ax, (8.0, 3.8) if not is_phone() else (8.0, tall))
     bound = float(effects.attrs.get("sesoi_points", math.nan))
     y = np.arange(len(effects))[::-1]
     bottom = y.min() - (1.1 if math.isfinite(bound) else 0.7) if len(y) else -0.7
@@ -250,14 +260,7 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
             ha="center",
         )
     ax.set_yticks(y)
-    ax.set_yticklabels(
-        [
-            _wrap(_estimand_label(effects, name), _chars(22, 10))
-            # on a phone the title gives the verdicts: the labels keep the axes wide
-            + (f"\n({verdict_label(verdict)})" if verdict and not is_phone() else "")
-            for name, verdict in zip(effects.index, effects["verdict"], strict=True)
-        ]
-    )
+    ax.set_yticklabels(labels)
     ax.set_ylim(bottom, y.max() + 0.7 if len(y) else 0.7)
     ends = [effects["low"], effects["high"], effects["points"]]
     low = float(np.nanmin([np.nanmin(v) for v in ends]))
@@ -269,7 +272,7 @@ def size_coefficients(effects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     level = m.percent(1 - 2 * float(effects.attrs.get("alpha", 0.05)))
     _label(
         ax,
-        _size_message(effects) or m("figures.size_coefficients.title", level=level),
+        _size_message(effects) or _size_title(effects, level),
         m("figures.size_coefficients.x", level=level),
         "",
     )
@@ -283,12 +286,40 @@ def _held(effects: pd.DataFrame) -> str:
     return held_phrase(i18n.current(), means, list(effects.attrs.get("controls_held") or []))
 
 
+def _measured_means(effects: pd.DataFrame) -> dict[str, str] | None:
+    """The means the direct effect holds equal, as a message's values (``means``: « budget »),
+    when the data measure only some of them; None when they measure all (or none: then no
+    indirect row is drawn). The indirect effect then passes through those means only, and the
+    figure says so rather than « par les moyens »."""
+    means = list(effects.attrs.get("means_held", list(MEANS)))
+    if not means or len(means) == len(MEANS):
+        return None
+    return {"means": words(i18n.current(), means)}
+
+
+def _size_title(effects: pd.DataFrame, level: str) -> str:
+    """The figure's title when it has no message (``_size_message``): what the three rows are,
+    the held-equal one named by what the data let the model hold."""
+    m = i18n.current()
+    measured = _measured_means(effects)
+    if measured is None:
+        return m("figures.size_coefficients.title", level=level)
+    return m("figures.size_coefficients.title_some", level=level, held=_held(effects), **measured)
+
+
 def _estimand_label(effects: pd.DataFrame, name: str) -> str:
     """A row's label: the direct effect named by what it holds equal (never « à moyens
-    égaux » when the data measure no mean)."""
+    égaux » when the data measure no mean), the indirect one by the means it passes through
+    when the data measure only some."""
+    m = i18n.current()
     if name == "direct":
         return capital(_held(effects))
-    return i18n.current()(f"figures.size_coefficients.{name}")
+    measured = _measured_means(effects)
+    if name == "indirect" and measured is not None:  # a phone: the list is in the caption
+        return m(
+            f"figures.size_coefficients.indirect_some{'_phone' if is_phone() else ''}", **measured
+        )
+    return m(f"figures.size_coefficients.{name}")
 
 
 def _size_message(effects: pd.DataFrame) -> str | None:
@@ -349,7 +380,7 @@ def alt_size_coefficients(effects: pd.DataFrame) -> str:
             )
         return text
     if not set(effects.index) >= {"total", "direct", "indirect"}:
-        return m("figures.size_coefficients.title", level="")
+        return _size_title(effects, "")
 
     def n(x: float) -> str:
         return m.number(float(x), 1, sign=True)
@@ -376,8 +407,19 @@ def alt_size_coefficients(effects: pd.DataFrame) -> str:
         indirect=n(indirect["points"]),
         indirect_low=n(indirect["low"]),
         indirect_high=n(indirect["high"]),
+        through=_through(effects),
         bound=bound,
     )
+
+
+def _through(effects: pd.DataFrame) -> str:
+    """What the indirect effect passes through, in words: « les moyens », or « les moyens que
+    ces données mesurent (budget) » when they measure only some."""
+    m = i18n.current()
+    measured = _measured_means(effects)
+    if measured is None:
+        return m("figures.size_coefficients.through.all")
+    return m("figures.size_coefficients.through.some", **measured)
 
 
 def equivalence(test: SizeTest, ax: Axes | None = None) -> Axes:

@@ -32,6 +32,7 @@ from analyse.params import shown_input
 from analyse.reasons import Reason
 from analyse.report import i18n, tables
 from analyse.report.findings import MEANS, capital, control_name, held_phrase
+from analyse.report.findings import words as means_words
 from analyse.report.groups import type_label
 from analyse.report.prose import sesoi_in_points
 from analyse.report.reader_table import Column, Format, ReaderTable
@@ -413,7 +414,10 @@ def size_effects(analysis: ClaimAnalysis) -> ReaderTable:
     labels = {
         "total": m("tables.size_effects.total"),
         "direct": direct,
-        "indirect": m("tables.size_effects.indirect"),
+        # some means only: the difference passes through those the data measure
+        "indirect": m("tables.size_effects.indirect_some", means=means_words(m, means))
+        if 0 < len(means) < len(MEANS)
+        else m("tables.size_effects.indirect"),
     }
     shown = frame.assign(
         verdict=[m.get(f"verdicts.{v}.label", v) if v else "" for v in frame["verdict"]]
@@ -557,7 +561,10 @@ def theme_table(
         ]
     return ReaderTable(
         frame=frame.drop(columns="label"),
-        caption=m(key + "caption"),
+        # one theme: named, not « dans chaque thème »
+        caption=m(key + "caption_one", theme=_label(codebook.theme(frame.index[0]), m))
+        if len(frame) == 1
+        else m(key + "caption"),
         # a column of dashes says nothing: the model column only when a theme has a reason
         columns=[odds_ratio, interval, *shown_p]
         + ([model] if frame["model"].fillna("").astype(str).str.strip().any() else []),
