@@ -148,6 +148,11 @@ def test_some_means_the_held_ones_are_named_from_the_run(dropped, held_fr, missi
     assert "budget, effectifs et portage égaux" not in text
     # the title says what is held, with the agreement of its words
     assert headline.headline(results, m).startswith(held_fr)
+    # the key findings do not call it the barometer's question: the closest these data allow
+    found = " ".join(findings.key_findings(results, m))
+    assert "la question que tranche l'affirmation" not in found
+    assert "Verdict sur l'affirmation du baromètre" not in found
+    assert f"Verdict sur l'écart {held_fr[0].lower()}{held_fr[1:]} (au plus près" in found
 
 
 def test_a_census_is_not_called_a_sample_nor_its_bodies_respondents():

@@ -275,7 +275,8 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     estimands = results.get("estimands") or {}
     total, direct = estimands.get("total") or {}, estimands.get("direct") or {}
     means, missing = held_means(results)
-    listed = capital(held_words(results, m, listed=True))
+    held_listed = held_words(results, m, listed=True)  # « à budget égal »
+    listed = capital(held_listed)
     held = held_words(results, m)
     weights = results.get("weights") or {}
     weighted = weights.get("method") not in (None, "none")
@@ -298,7 +299,7 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
         )
     elif means and direct.get("coef_points") is not None:
         parts["held"] = m(
-            "findings.held",
+            "findings.held_some" if missing else "findings.held",
             held=listed,
             **_effect(m, float(direct["coef_points"])),
             **_interval(m, direct),
@@ -321,10 +322,14 @@ def _parts(results: Mapping[str, Any], m: Messages) -> dict[str, str]:
     verdict = results.get("verdict")
     if verdict:
         parts["verdict"] = m(
-            "findings.verdict" if means else "findings.verdict_no_means",
+            "findings.verdict_no_means"
+            if not means
+            else "findings.verdict_some"
+            if missing
+            else "findings.verdict",
             label=m(f"verdicts.{verdict}.label"),
             meaning=m(f"verdicts.{verdict}.meaning"),
-            held=held,
+            held=held if not means else held_listed,
         )
         low, high = (list(direct.get("ci90_points") or []) + [None, None])[:2]
         p = direct.get("p")
