@@ -639,30 +639,9 @@ def _every_subset_violation(problem) -> object:
     """Gale's check on every proper subset of types, by size (the implementation before tiers)."""
     from itertools import combinations
 
-    from analyse.reasons import Reason
-
-    types, bands = problem.categories
-    t_total, b_total = problem.totals
-    n_frame = problem.population
-    for size in range(1, len(types)):
-        for subset in combinations(range(len(types)), size):
-            inside = np.isin(problem.cells[:, 0], subset)
-            reached = sorted(set(problem.cells[inside, 1].tolist()))
-            need, have = int(t_total[list(subset)].sum()), int(b_total[reached].sum())
-            where = {
-                "types": [str(types[i]) for i in subset],
-                "bands": [str(bands[j]) for j in reached],
-                "need_pct": 100 * need / n_frame,
-                "need": need,
-            }
-            if need > have:
-                return Reason(
-                    "types_short", {**where, "have_pct": 100 * have / n_frame, "have": have}
-                )
-            others = ~inside & np.isin(problem.cells[:, 1], reached)
-            if need == have and others.any():
-                return Reason("types_exact", where)
-    return None
+    n_types = len(problem.categories[0])
+    every = (s for size in range(1, n_types) for s in combinations(range(n_types), size))
+    return weights_module._hall_violation(problem, subsets=every)
 
 
 @pytest.fixture

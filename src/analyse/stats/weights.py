@@ -87,6 +87,7 @@ the cells (at most 17 bands), never on the rows (``benchmarks/raking.out``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
@@ -466,8 +467,13 @@ def _infeasible(
     return None
 
 
-def _hall_violation(problem: _Problem) -> Reason | None:
-    """The first set of categories whose frame total cannot be reached through its cells."""
+def _hall_violation(
+    problem: _Problem, subsets: Iterable[tuple[int, ...]] | None = None
+) -> Reason | None:
+    """The first set of categories whose frame total cannot be reached through its cells.
+
+    ``subsets``: the sets of types to check, ``_type_subsets`` by default (a test gives every
+    proper subset, the check before tiers, to show the shortcut finds the same reason)."""
     n_frame = problem.population
     for m, (cats, total) in enumerate(zip(problem.categories, problem.totals, strict=True)):
         for k, cat in enumerate(cats):
@@ -478,7 +484,7 @@ def _hall_violation(problem: _Problem) -> Reason | None:
         return None
     types, bands = problem.categories
     t_total, b_total = problem.totals
-    for subset in _type_subsets(problem):
+    for subset in _type_subsets(problem) if subsets is None else subsets:
         inside = np.isin(problem.cells[:, 0], subset)
         reached = sorted(set(problem.cells[inside, 1].tolist()))
         need, have = int(t_total[list(subset)].sum()), int(b_total[reached].sum())
