@@ -19,9 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell
+from run_command import run_main
+from tiny_notebooks import python3_notebook
 
-from analyse import cli
 from analyse.data.provenance import truth_path
 from analyse.params import load_params
 from analyse.paths import default_codebook_path
@@ -62,25 +63,14 @@ def write_params(folder: Path, name: str = "ci", synthetic: bool = True) -> Path
 def notebooks_folder(folder: Path, **cells: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for stem, code in cells.items():
-        nb = new_notebook()
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        nb.cells = [
-            new_code_cell('output_dir = ""', metadata={"tags": ["parameters"]}),
-            new_code_cell(code),
-        ]
+        nb = python3_notebook(
+            [
+                new_code_cell('output_dir = ""', metadata={"tags": ["parameters"]}),
+                new_code_cell(code),
+            ]
+        )
         nbformat.write(nb, folder / f"{stem}.ipynb")
     return folder
-
-
-def cli_run(monkeypatch, *args) -> int:
-    monkeypatch.setattr(sys, "argv", ["analyse", "run", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    return exc.value.code or 0
 
 
 def fake_results(params, staging=None) -> dict:
@@ -148,6 +138,17 @@ def test_a_backup_beside_its_report_is_a_leftover_and_a_live_one_is_left(tmp_pat
 # ------------------------------------------------------------- item 5: the user's index.html
 
 
+def refused_run_error(tmp_path: Path, monkeypatch, capsys, out: Path) -> str:
+    """``analyse run --output-dir OUT`` of one tiny notebook, which must stop with exit 2
+    before any run starts: its error output, on one line."""
+    params = write_params(tmp_path / "params")
+    nbs = notebooks_folder(tmp_path / "notebooks", **{"01_x": "1"})
+    monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a run started"))
+    monkeypatch.setattr(runner, "find_notebooks", lambda _: tuple(sorted(nbs.glob("*.ipynb"))))
+    assert run_main(monkeypatch, "run", params, "--output-dir", out) == 2
+    return " ".join(capsys.readouterr().err.split())
+
+
 @pytest.mark.parametrize("kind", ["page", "symlink"])
 def test_a_user_s_index_html_stops_the_run_before_anything_runs(
     tmp_path, monkeypatch, capsys, kind
@@ -159,13 +160,7 @@ def test_a_user_s_index_html_stops_the_run_before_anything_runs(
     else:
         (tmp_path / "elsewhere.html").write_text(USER_PAGE)
         (out / "index.html").symlink_to(tmp_path / "elsewhere.html")
-    params = write_params(tmp_path / "params")
-    nbs = notebooks_folder(tmp_path / "notebooks", **{"01_x": "1"})
-    monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a run started"))
-    monkeypatch.setattr(runner, "find_notebooks", lambda _: tuple(sorted(nbs.glob("*.ipynb"))))
-
-    assert cli_run(monkeypatch, params, "--output-dir", out) == 2
-    err = " ".join(capsys.readouterr().err.split())
+    err = refused_run_error(tmp_path, monkeypatch, capsys, out)
     assert f"{out / 'index.html'}: exists and was not written by analyse" in err
     assert "Traceback" not in err
     assert (out / "index.html").read_text() == USER_PAGE
@@ -216,13 +211,7 @@ def test_a_failed_folder_that_is_not_a_folder_stops_the_run_before_anything_runs
         (out / "_failed").write_text("my notes")
     else:
         (out / "_failed").symlink_to(target)
-    params = write_params(tmp_path / "params")
-    nbs = notebooks_folder(tmp_path / "notebooks", **{"01_x": "1"})
-    monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a run started"))
-    monkeypatch.setattr(runner, "find_notebooks", lambda _: tuple(sorted(nbs.glob("*.ipynb"))))
-
-    assert cli_run(monkeypatch, params, "--output-dir", out) == 2
-    err = " ".join(capsys.readouterr().err.split())
+    err = refused_run_error(tmp_path, monkeypatch, capsys, out)
     what = "a symbolic link" if kind == "symlink" else "not a folder"
     assert f"{out / '_failed'}: is {what}; analyse keeps failed runs in this folder" in err
     assert "Traceback" not in err
@@ -323,7 +312,7 @@ def test_the_command_says_the_disk_is_full_without_a_traceback(tmp_path, monkeyp
         raise disk_full(tmp_path / "reports" / ".staging-ci.1.x")
 
     monkeypatch.setattr(runner, "_execute", full)
-    assert cli_run(monkeypatch, params, "--output-dir", tmp_path / "reports") == 1
+    assert run_main(monkeypatch, "run", params, "--output-dir", tmp_path / "reports") == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "analyse run: no space left on the device" in err and "Traceback" not in err
 
@@ -354,7 +343,7 @@ def test_a_full_disk_while_a_notebook_runs_exits_1_and_keeps_the_last_good_repor
 
     monkeypatch.setattr(papermill.iorw.LocalHandler, "write", full_disk)
     monkeypatch.setattr(runner, "find_notebooks", lambda _: tuple(sorted(nbs.glob("*.ipynb"))))
-    assert cli_run(monkeypatch, params, "--output-dir", out, "--force") == 1
+    assert run_main(monkeypatch, "run", params, "--output-dir", out, "--force") == 1
     output = capsys.readouterr()
     text = " ".join((output.out + output.err).split())
     assert "no space left on the device" in text and "Traceback" not in text
@@ -376,6 +365,6 @@ def test_a_user_s_index_html_is_not_overwritten_by_a_skipped_run(tmp_path, monke
     (out / "index.html").write_text(USER_PAGE)  # the user's own front page
 
     monkeypatch.setattr(runner, "find_notebooks", lambda _: tuple(sorted(nbs.glob("*.ipynb"))))
-    assert cli_run(monkeypatch, params, "--output-dir", out) == 2
+    assert run_main(monkeypatch, "run", params, "--output-dir", out) == 2
     assert (out / "index.html").read_text() == USER_PAGE
     assert "exists and was not written by analyse" in " ".join(capsys.readouterr().err.split())

@@ -22,6 +22,7 @@ import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from tiny_notebooks import python3_notebook
 
 from analyse import cli
 from analyse.paths import default_codebook_path, project_root
@@ -375,18 +376,14 @@ def test_run_index_puts_key_findings_first_then_chapters_then_details():
 def tiny_project(root: Path) -> tuple[Path, Path]:
     notebooks = root / "notebooks"
     notebooks.mkdir(parents=True)
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        new_code_cell(
-            'name = "x"\nlang = "fr"\noutput_dir = ""', metadata={"tags": ["parameters"]}
-        ),
-        new_markdown_cell("# Tiny\n\n## Part"),
-    ]
+    nb = python3_notebook(
+        [
+            new_code_cell(
+                'name = "x"\nlang = "fr"\noutput_dir = ""', metadata={"tags": ["parameters"]}
+            ),
+            new_markdown_cell("# Tiny\n\n## Part"),
+        ]
+    )
     nbformat.write(nb, notebooks / "01_tiny.ipynb")
     survey = root / "survey.csv"
     survey.write_text("id,score\n1,2\n", encoding="utf-8")

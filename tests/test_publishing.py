@@ -21,8 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell
 from run_command import run_main
+from tiny_notebooks import python3_notebook
 
 from analyse import cli
 from analyse.data.provenance import truth_path
@@ -40,18 +41,15 @@ NOT_A_REPORT = "exists and is not a report of analyse: move it or choose another
 
 
 def tiny_notebook() -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        new_code_cell(
-            'name = "x"\nsesoi = 0.2\nseed = 0\noutput_dir = ""', metadata={"tags": ["parameters"]}
-        ),
-        new_code_cell("print('run', name)"),
-    ]
+    nb = python3_notebook(
+        [
+            new_code_cell(
+                'name = "x"\nsesoi = 0.2\nseed = 0\noutput_dir = ""',
+                metadata={"tags": ["parameters"]},
+            ),
+            new_code_cell("print('run', name)"),
+        ]
+    )
     return nb
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+from tiny_notebooks import python3_notebook
 
 from analyse import cli
 from analyse.data.provenance import truth_path
@@ -39,17 +40,13 @@ pytestmark = pytest.mark.slow  # every test here starts Jupyter kernels
 
 
 def notebook(*cells) -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        new_markdown_cell("# A tiny notebook"),
-        new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-        *cells,
-    ]
+    nb = python3_notebook(
+        [
+            new_markdown_cell("# A tiny notebook"),
+            new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+            *cells,
+        ]
+    )
     return nb
 
 
