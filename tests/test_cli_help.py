@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from run_command import run_main
 
 from analyse import cli
 from analyse.paths import project_root
@@ -145,20 +146,16 @@ def test_check_with_pdf_counts_a_report_published_without_its_pdf_as_out_of_date
     assert name == "ci" and reason is not None and "rapport.pdf" in reason
 
 
-def test_check_refuses_force_and_an_output_folder_that_is_a_file(tmp_path):
+def test_check_refuses_force_and_an_output_folder_that_is_a_file(tmp_path, monkeypatch, capsys):
     file = tmp_path / "reports"
     file.write_text("not a folder", encoding="utf-8")
+    monkeypatch.chdir(ROOT)
     for extra in (["--force"], []):
-        proc = subprocess.run(
-            [sys.executable, "-m", "analyse", "run", "--check", *extra]
-            + ["--output-dir", str(file), "params/ci.yaml"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-            check=False,
+        code = run_main(
+            monkeypatch, "run", "--check", *extra, "--output-dir", file, "params/ci.yaml"
         )
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        err = capsys.readouterr().err
+        assert code == 2 and "Traceback" not in err, err
         expected = "--force" if extra else "output folder is an existing file"
-        assert expected in proc.stderr, proc.stderr
+        assert expected in " ".join(err.split()), err
     assert file.read_text(encoding="utf-8") == "not a folder"
