@@ -279,11 +279,8 @@ def check_all(
         else:
             damaged = damaged_outputs(plan.target, manifest)
             if damaged:
-                shown = ", ".join(damaged[:5]) + (
-                    f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
-                )
-                reason = f"the published report was altered ({shown} missing or changed)"
-            elif pdf and not (plan.target / PDF_FILES[p.lang]).is_file():
+                reason = f"the published report was altered ({_listed(damaged)} missing or changed)"
+            elif pdf and _pdf_missing(plan):
                 reason = f"published without its PDF ({PDF_FILES[p.lang]}), which --pdf asks for"
         verdicts.append((p.name, reason))
     return verdicts
@@ -382,6 +379,17 @@ def check_targets(plans: Sequence[RunPlan], shown_dir: Path) -> None:
         raise InputError(problems)
 
 
+def _pdf_missing(plan: RunPlan) -> bool:
+    """Whether the run's published folder lacks the PDF ``--pdf`` prints."""
+    return not (plan.target / PDF_FILES[plan.params.lang]).is_file()
+
+
+def _listed(files: Sequence[str]) -> str:
+    """The first five files, and how many more."""
+    more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+    return ", ".join(files[:5]) + more
+
+
 def skip_outcome(plan: RunPlan, console: Console | None = None) -> RunOutcome | None:
     """A skipped outcome when the published report was made from the very same inputs and is
     still, file for file, what was published (the manifest's checksums); a damaged report is
@@ -389,17 +397,14 @@ def skip_outcome(plan: RunPlan, console: Console | None = None) -> RunOutcome | 
     manifest = read_json(plan.target / MANIFEST_FILE)
     if not manifest or manifest.get("inputs_digest") != plan.inputs_digest:
         return None
-    if plan.pdf and not (plan.target / PDF_FILES[plan.params.lang]).is_file():
+    if plan.pdf and _pdf_missing(plan):
         return None  # the PDF was asked for and is not there: the report is rebuilt with it
     damaged = damaged_outputs(plan.target, manifest)
     if damaged:
         if console is not None:
-            shown = ", ".join(damaged[:5]) + (
-                f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
-            )
             console.print(
                 f"run {plan.params.name}: inputs unchanged but the published report was "
-                f"altered ({shown} missing or changed): rebuilding it",
+                f"altered ({_listed(damaged)} missing or changed): rebuilding it",
                 markup=False,
             )
         return None
