@@ -82,7 +82,7 @@ from analyse.data.label_names import (
     words,
 )
 from analyse.data.numbers import parse_numbers
-from analyse.data.readers import _duplicate_headers, normalise_label, read_raw
+from analyse.data.readers import duplicate_headers, normalise_label, read_raw
 from analyse.errors import InputError, Problem
 from analyse.params import NAME_MAX_LENGTH, AnalysisParams
 from analyse.paths import default_codebook_path, project_root
@@ -253,7 +253,7 @@ def draft_mapping(
     guesses = guess_columns(header, codebook, frame)
     # a guessed column whose header is repeated is ambiguous, as validate says of it; repeated
     # headers among the columns left unmapped are harmless (not read)
-    duplicated = _duplicate_headers(header, {g.column for g in guesses}, table.file, mapped=False)
+    duplicated = duplicate_headers(header, {g.column for g in guesses}, table.file, mapped=False)
     if duplicated:
         raise InputError(duplicated)
     by_role = {g.canonical: g for g in guesses}

@@ -159,7 +159,7 @@ def read_raw(
     )
     relevant = set(COLUMN_NAMES) | set(item_columns) | set((columns or {}).keys())
     copied = [canonical for canonical, _ in copies]
-    problems += _duplicate_headers(header + copied, relevant, name, mapped=bool(columns))
+    problems += duplicate_headers(header + copied, relevant, name, mapped=bool(columns))
     frame = grid.body.set_axis(header, axis=1)
     if copies:
         frame = pd.concat(
@@ -762,7 +762,7 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def _duplicate_headers(
+def duplicate_headers(
     header: list[str], relevant: set[str], file: str, mapped: bool
 ) -> list[Problem]:
     """A column we read must be unambiguous; duplicates among ignored columns are harmless."""
